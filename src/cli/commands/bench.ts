@@ -1,0 +1,21 @@
+// `sagr bench [--json]`: speed figures for every part that has a target. Sections are added as parts land.
+import { microbench, type MicrobenchResult } from '../../engine/microbench';
+import { NODE_BACKENDS, useNodeBackend } from '../../engine/nodeBackend';
+import type { Command } from '../command';
+
+export const bench: Command = {
+  name: 'bench',
+  summary: 'benchmark tensor backends (and later the simulator and PPO); --json for one JSON object',
+  switches: ['json'],
+  acceptsConfig: false,
+  async run({ log }) {
+    const tensors: MicrobenchResult[] = [];
+    for (const backend of NODE_BACKENDS) {
+      await useNodeBackend(backend);
+      const r = await microbench();
+      log(`tensor/${backend}: matMul ${r.matMulSize}² ${r.matMulMs.toFixed(2)} ms, Adam step (MLP, batch ${r.adamBatch}) ${r.adamStepMs.toFixed(2)} ms (median of ${r.runs})`);
+      tensors.push(r);
+    }
+    return { tensors };
+  },
+};

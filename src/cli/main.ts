@@ -1,0 +1,54 @@
+// `npm run sagr -- <command> [flags]`. Progress goes to stderr; with --json exactly one JSON object goes
+// to stdout. Unknown commands or flags and bad values exit 2 with a one-line reason.
+import { ConfigError, parseCliArgs, parseConfigJson, defaultConfig } from '../core/config';
+import { readFileSync } from 'node:fs';
+import { UsageError, type Command } from './command';
+import { bench } from './commands/bench';
+
+const COMMANDS: Command[] = [bench];
+
+function usage(): string {
+  return ['usage: npm run sagr -- <command> [flags]', '', ...COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`)].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === 'help') {
+    process.stderr.write(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd) {
+    process.stderr.write(`sagr: unknown command "${name.slice(0, 40)}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})\n`);
+    return 2;
+  }
+  try {
+    const values = [...(cmd.values ?? []), ...(cmd.acceptsConfig ? ['config'] : [])];
+    // A --config file is the base; explicit flags override it.
+    const first = parseCliArgs(rest, { values, switches: cmd.switches }, defaultConfig());
+    if (!cmd.acceptsConfig && first.configFlags.size) throw new UsageError(`unknown flag --${[...first.configFlags][0]} (this command takes no hyperparameters)`);
+    let parsed = first;
+    if (first.flags.config !== undefined) {
+      let json: unknown;
+      try {
+        json = JSON.parse(readFileSync(first.flags.config, 'utf8'));
+      } catch (e) {
+        throw new UsageError(`--config: cannot read "${first.flags.config}" as JSON (${(e as Error).message.split('\n')[0]})`);
+      }
+      parsed = parseCliArgs(rest, { values, switches: cmd.switches }, parseConfigJson(json));
+    }
+    const log = (msg: string) => process.stderr.write(msg + '\n');
+    const result = await cmd.run({ config: parsed.config, configFlags: parsed.configFlags, flags: parsed.flags, switches: parsed.switches, log });
+    if (parsed.switches.has('json')) process.stdout.write(JSON.stringify(result) + '\n');
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      process.stderr.write(`sagr ${name}: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`sagr ${name}: ${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));

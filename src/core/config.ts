@@ -1,0 +1,349 @@
+// The one source of truth for hyperparameters (TensorFlow Playground's state.ts, grown up).
+// Every parameter has a default, a range, a step, a group and help text; the sliders, the URL hash, the
+// CLI flags and the config files are all generated from and validated against this table.
+
+export type Group = 'task' | 'sde' | 'reward' | 'prior' | 'world' | 'reflex' | 'strategy' | 'ppo' | 'eval';
+
+export const GROUPS: readonly { id: Group; label: string }[] = [
+  { id: 'task', label: 'Task' },
+  { id: 'sde', label: 'SDE sampler' },
+  { id: 'reward', label: 'Reward (stage 2)' },
+  { id: 'prior', label: 'Prior v_θ (stage 0)' },
+  { id: 'world', label: 'World predictor Φ (stage 0)' },
+  { id: 'reflex', label: 'Reflex b_ψ (stage 1)' },
+  { id: 'strategy', label: 'Strategy η_φ and critic' },
+  { id: 'ppo', label: 'PPO (stage 2)' },
+  { id: 'eval', label: 'Evaluation' },
+];
+
+interface Common {
+  group: Group;
+  help: string;
+  /** True when a change takes effect in a running rollout; false means "applies at the next (re)start". */
+  live: boolean;
+}
+export interface NumberParam extends Common {
+  kind: 'float' | 'int';
+  default: number;
+  min: number;
+  max: number;
+  step: number;
+  unit?: string;
+  /** Sliders on a log scale (learning rates). */
+  log?: boolean;
+}
+export interface EnumParam<T extends string = string> extends Common {
+  kind: 'enum';
+  default: T;
+  options: readonly T[];
+}
+export interface BoolParam extends Common {
+  kind: 'bool';
+  default: boolean;
+}
+export type Param = NumberParam | EnumParam | BoolParam;
+
+const float = (p: Omit<NumberParam, 'kind'>): NumberParam => ({ kind: 'float', ...p });
+const int = (p: Omit<NumberParam, 'kind'>): NumberParam => ({ kind: 'int', ...p });
+const choice = <T extends string>(p: Omit<EnumParam<T>, 'kind'>): EnumParam<T> => ({ kind: 'enum', ...p });
+const bool = (p: Omit<BoolParam, 'kind'>): BoolParam => ({ kind: 'bool', ...p });
+
+export const TASKS = ['push-t'] as const;
+export const SIGMA_SCHEDULES = ['constant', 'linear', 'cosine'] as const;
+export const SDE_MODES = ['chain', 'terminal'] as const;
+
+/**
+ * The schema. Keys are camelCase; the CLI flag is the kebab-case form (`sigmaMax` → `--sigma-max`).
+ * Actions inside the networks are normalised to [−1, 1] (Push-T: pixel / 256 − 1), so σ and ν are in those units.
+ */
+export const SCHEMA = {
+  // ── task ──────────────────────────────────────────────────────────────────────────────────────────
+  task: choice({ group: 'task', default: 'push-t', options: TASKS, live: false, help: 'Which pushing task runs.' }),
+  seed: int({ group: 'task', default: 0, min: 0, max: 2 ** 31 - 1, step: 1, live: false, help: 'Root seed: every random draw (resets, noise, initialisation) flows from it.' }),
+  numEnvs: int({ group: 'task', default: 32, min: 1, max: 512, step: 1, live: false, help: 'B, the number of environments stepped in parallel for rollouts.' }),
+  episodeLength: int({ group: 'task', default: 300, min: 10, max: 2000, step: 10, unit: 'steps', live: false, help: 'Control steps (10 Hz) before an episode is cut.' }),
+
+  // ── SDE sampler: da = [v + g_b·b + g_η·η] dτ + σ(τ) dW ─────────────────────────────────────────────
+  sdeSteps: int({ group: 'sde', default: 10, min: 1, max: 50, step: 1, live: true, help: 'K, Euler–Maruyama steps over flow time τ ∈ [0, 1] (K = 1 works).' }),
+  sdeMode: choice({ group: 'sde', default: 'chain', options: SDE_MODES, live: true, help: 'chain: exact log-probability of the K-step noisy chain (ReinFlow/DPPO); terminal: deterministic prior sample + b + η + σ·ε, one Gaussian.' }),
+  sigmaSchedule: choice({ group: 'sde', default: 'constant', options: SIGMA_SCHEDULES, live: true, help: 'Shape of σ(τ): constant σ_max, linear from σ_max to σ_min, or cosine from σ_max to σ_min.' }),
+  sigmaMax: float({ group: 'sde', default: 0.1, min: 0, max: 1, step: 0.005, live: true, help: 'σ at the start of the flow (τ = 0), in normalised action units.' }),
+  sigmaMin: float({ group: 'sde', default: 0.02, min: 0, max: 1, step: 0.005, live: true, help: 'σ at the end of the flow (τ = 1) for the linear and cosine schedules.' }),
+  sigmaFloor: float({ group: 'sde', default: 0.01, min: 0.0001, max: 0.5, step: 0.001, live: true, help: 'Lower bound on σ used in the log-probability (DPPO uses 0.1 for its likelihood) so ratios stay finite.' }),
+  reflexGain: float({ group: 'sde', default: 1, min: 0, max: 3, step: 0.05, live: true, help: 'g_b, scales the reflex b_ψ inside the drift (0 turns the reflex off).' }),
+  strategyGain: float({ group: 'sde', default: 1, min: 0, max: 3, step: 0.05, live: true, help: 'g_η, scales the strategy η_φ inside the drift (0 turns it off).' }),
+
+  // ── reward: R = α·r_task − β‖Δz‖² − γ‖b‖² ───────────────────────────────────────────────────────────
+  alpha: float({ group: 'reward', default: 1, min: 0, max: 10, step: 0.1, live: true, help: 'α, weight of the task reward r_task = clip(coverage / 0.95, 0, 1).' }),
+  beta: float({ group: 'reward', default: 0.1, min: 0, max: 10, step: 0.01, live: true, help: 'β, penalty on the geometric residual ‖Δz‖² (surprise).' }),
+  gamma: float({ group: 'reward', default: 0.01, min: 0, max: 10, step: 0.005, live: true, help: 'γ, penalty on the reflex magnitude ‖b‖² (effort).' }),
+
+  // ── prior v_θ: conditional flow matching on action chunks ───────────────────────────────────────────
+  horizon: int({ group: 'prior', default: 16, min: 1, max: 32, step: 1, unit: 'steps', live: false, help: 'H, the action-chunk length predicted by the prior (Diffusion Policy on Push-T: 16).' }),
+  executeSteps: int({ group: 'prior', default: 8, min: 1, max: 32, step: 1, unit: 'steps', live: true, help: 'n, how many actions of a chunk are executed before replanning (≤ H).' }),
+  priorWidth: int({ group: 'prior', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Token width of the prior’s observation encoder and action expert.' }),
+  priorDepth: int({ group: 'prior', default: 2, min: 1, max: 8, step: 1, live: false, help: 'Transformer blocks in the prior’s observation encoder.' }),
+  priorHeads: int({ group: 'prior', default: 4, min: 1, max: 16, step: 1, live: false, help: 'Attention heads in the prior.' }),
+  priorLr: float({ group: 'prior', default: 1e-3, min: 1e-6, max: 1e-1, step: 1e-6, log: true, live: false, help: 'Adam learning rate for flow matching.' }),
+  priorBatch: int({ group: 'prior', default: 256, min: 1, max: 4096, step: 1, live: false, help: 'Minibatch size for flow matching.' }),
+  priorIters: int({ group: 'prior', default: 4000, min: 1, max: 1_000_000, step: 1, live: false, help: 'Optimiser steps for stage 0 (prior).' }),
+
+  // ── world predictor Φ ──────────────────────────────────────────────────────────────────────────────
+  worldWidth: int({ group: 'world', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Token width of the world predictor.' }),
+  worldDepth: int({ group: 'world', default: 2, min: 1, max: 8, step: 1, live: false, help: 'Residual transformer blocks in Φ.' }),
+  worldHeads: int({ group: 'world', default: 4, min: 1, max: 16, step: 1, live: false, help: 'Attention heads in Φ.' }),
+  worldLr: float({ group: 'world', default: 1e-3, min: 1e-6, max: 1e-1, step: 1e-6, log: true, live: false, help: 'Adam learning rate for Φ’s dynamics loss.' }),
+  worldBatch: int({ group: 'world', default: 256, min: 1, max: 4096, step: 1, live: false, help: 'Minibatch size for Φ.' }),
+  worldIters: int({ group: 'world', default: 3000, min: 1, max: 1_000_000, step: 1, live: false, help: 'Optimiser steps for stage 0 (Φ).' }),
+  worldActionNoise: float({ group: 'world', default: 0.1, min: 0, max: 1, step: 0.01, live: false, help: 'Std of the action perturbations replayed in the simulator to collect Φ’s training transitions (normalised units).' }),
+
+  // ── reflex b_ψ, stage 1 hindsight warm-up ──────────────────────────────────────────────────────────
+  reflexWidth: int({ group: 'reflex', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Width of the reflex cross-attention.' }),
+  reflexHeads: int({ group: 'reflex', default: 4, min: 1, max: 16, step: 1, live: false, help: 'Attention heads of the reflex.' }),
+  reflexQueries: int({ group: 'reflex', default: 1, min: 1, max: 8, step: 1, live: false, help: 'Learnable action queries attending over the residual tokens.' }),
+  reflexNu: float({ group: 'reflex', default: 0.05, min: 0, max: 1, step: 0.005, live: false, help: 'ν, std of the hindsight action perturbation ε ~ N(0, ν²) (normalised units).' }),
+  reflexLr: float({ group: 'reflex', default: 1e-3, min: 1e-6, max: 1e-1, step: 1e-6, log: true, live: false, help: 'Adam learning rate for stage 1.' }),
+  reflexBatch: int({ group: 'reflex', default: 256, min: 1, max: 4096, step: 1, live: false, help: 'Minibatch size for stage 1.' }),
+  reflexIters: int({ group: 'reflex', default: 2000, min: 1, max: 1_000_000, step: 1, live: false, help: 'Optimiser steps for stage 1.' }),
+
+  // ── strategy η_φ and critic V ──────────────────────────────────────────────────────────────────────
+  strategyWidth: int({ group: 'strategy', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Width of the strategy network over state tokens.' }),
+  criticWidth: int({ group: 'strategy', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Width of the critic V(s).' }),
+
+  // ── PPO ─────────────────────────────────────────────────────────────────────────────────────────────
+  ppoIters: int({ group: 'ppo', default: 100, min: 1, max: 100_000, step: 1, live: false, help: 'PPO iterations (each: a rollout of B envs × T steps, then updates).' }),
+  rolloutSteps: int({ group: 'ppo', default: 64, min: 1, max: 2048, step: 1, unit: 'steps', live: false, help: 'T, control steps per env per rollout.' }),
+  discount: float({ group: 'ppo', default: 0.99, min: 0, max: 1, step: 0.001, live: false, help: 'Discount factor (CleanRL’s γ; named so it is not confused with the reward’s γ).' }),
+  gaeLambda: float({ group: 'ppo', default: 0.95, min: 0, max: 1, step: 0.01, live: false, help: 'λ of generalised advantage estimation.' }),
+  clipEps: float({ group: 'ppo', default: 0.05, min: 0.001, max: 0.5, step: 0.001, live: false, help: 'PPO clip range ε (flow policies want it tight; ReinFlow uses 0.01).' }),
+  valueClip: float({ group: 'ppo', default: 0.2, min: 0, max: 10, step: 0.01, live: false, help: 'Value-function clip range (0 disables value clipping).' }),
+  vfCoef: float({ group: 'ppo', default: 0.5, min: 0, max: 10, step: 0.05, live: false, help: 'Value-loss coefficient.' }),
+  entCoef: float({ group: 'ppo', default: 0, min: 0, max: 1, step: 0.001, live: false, help: 'Entropy-bonus coefficient.' }),
+  epochs: int({ group: 'ppo', default: 4, min: 1, max: 50, step: 1, live: false, help: 'Passes over each rollout.' }),
+  minibatches: int({ group: 'ppo', default: 4, min: 1, max: 256, step: 1, live: false, help: 'Minibatches per epoch.' }),
+  maxGradNorm: float({ group: 'ppo', default: 0.5, min: 0.01, max: 100, step: 0.01, live: false, help: 'Global gradient-norm clip.' }),
+  targetKl: float({ group: 'ppo', default: 0.02, min: 0, max: 1, step: 0.001, live: false, help: 'Stop the epochs early when approximate KL exceeds this (0 disables).' }),
+  criticWarmupIters: int({ group: 'ppo', default: 5, min: 0, max: 1000, step: 1, live: false, help: 'Iterations that train only the critic before the policy moves.' }),
+  lrStrategy: float({ group: 'ppo', default: 3e-4, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of η_φ.' }),
+  lrReflex: float({ group: 'ppo', default: 1e-4, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of b_ψ under PPO.' }),
+  lrWorld: float({ group: 'ppo', default: 3e-4, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of Φ on fresh rollouts.' }),
+  lrCritic: float({ group: 'ppo', default: 1e-3, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of the critic.' }),
+  annealLr: bool({ group: 'ppo', default: true, live: false, help: 'Anneal learning rates linearly to zero over the run.' }),
+} as const satisfies Record<string, Param>;
+
+export type Schema = typeof SCHEMA;
+export type ConfigKey = keyof Schema;
+type ValueOf<P> = P extends { kind: 'enum'; options: readonly (infer T)[] } ? T : P extends { kind: 'bool' } ? boolean : number;
+export type Config = { [K in ConfigKey]: ValueOf<Schema[K]> };
+
+export const CONFIG_KEYS = Object.keys(SCHEMA) as ConfigKey[];
+
+export function defaultConfig(): Config {
+  const out: Record<string, unknown> = {};
+  for (const k of CONFIG_KEYS) out[k] = SCHEMA[k].default;
+  return out as Config;
+}
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly errors: FieldError[]) {
+    super(errors.map((e) => `${e.field}: ${e.message}`).join('; '));
+    this.name = 'ConfigError';
+  }
+}
+
+const MAX_VALUE_CHARS = 64;
+const MAX_FIELD_CHARS = 64;
+/** A hash longer than this is refused whole: no legitimate link is that long. */
+export const MAX_HASH_CHARS = 8192;
+
+function isConfigKey(k: string): k is ConfigKey {
+  return Object.prototype.hasOwnProperty.call(SCHEMA, k);
+}
+
+/** A printable, bounded rendering of hostile input for an error message. */
+function show(raw: unknown): string {
+  const s = typeof raw === 'string' ? raw : JSON.stringify(raw) ?? String(raw);
+  const clean = s.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 24 ? `${clean.slice(0, 24)}…` : clean;
+}
+
+/**
+ * Parses and validates one value. Strings (URL hash, CLI) and JSON values (config files) are both accepted.
+ * Returns the typed value or an error message (without the field name).
+ */
+export function parseValue(key: ConfigKey, raw: unknown): { ok: true; value: Config[ConfigKey] } | { ok: false; message: string } {
+  const p: Param = SCHEMA[key];
+  if (typeof raw === 'string' && raw.length > MAX_VALUE_CHARS) return { ok: false, message: `value is too long (${raw.length} characters)` };
+  if (p.kind === 'enum') {
+    if (typeof raw !== 'string' || !p.options.includes(raw)) return { ok: false, message: `"${show(raw)}" is not one of ${p.options.join(', ')}` };
+    return { ok: true, value: raw as Config[ConfigKey] };
+  }
+  if (p.kind === 'bool') {
+    if (raw === true || raw === 'true' || raw === '1') return { ok: true, value: true };
+    if (raw === false || raw === 'false' || raw === '0') return { ok: true, value: false };
+    return { ok: false, message: `"${show(raw)}" is not true or false` };
+  }
+  let x: number;
+  if (typeof raw === 'number') x = raw;
+  else if (typeof raw === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw.trim())) x = Number(raw);
+  else return { ok: false, message: `"${show(raw)}" is not a number` };
+  if (!Number.isFinite(x)) return { ok: false, message: `"${show(raw)}" is not a finite number` };
+  if (p.kind === 'int' && !Number.isInteger(x)) return { ok: false, message: `${x} is not an integer` };
+  if (x < p.min || x > p.max) return { ok: false, message: `${x} is outside [${p.min}, ${p.max}]` };
+  return { ok: true, value: x as Config[ConfigKey] };
+}
+
+/** Checks relations between fields that no single range can express. */
+export function crossFieldErrors(c: Config): FieldError[] {
+  const errs: FieldError[] = [];
+  if (c.executeSteps > c.horizon) errs.push({ field: 'executeSteps', message: `${c.executeSteps} exceeds horizon ${c.horizon}` });
+  if (c.sigmaMin > c.sigmaMax) errs.push({ field: 'sigmaMin', message: `${c.sigmaMin} exceeds sigmaMax ${c.sigmaMax}` });
+  return errs;
+}
+
+/**
+ * Applies raw values over a base config. Each bad field is reported and keeps its base value; the rest apply.
+ * Cross-field violations reset the offending field to its base value too.
+ */
+export function applyRaw(base: Config, raw: Record<string, unknown>): { config: Config; errors: FieldError[] } {
+  const config = { ...base } as Record<ConfigKey, unknown>;
+  const errors: FieldError[] = [];
+  for (const [field, value] of Object.entries(raw)) {
+    const name = field.length > MAX_FIELD_CHARS ? `${show(field)}` : field;
+    if (!isConfigKey(field)) {
+      errors.push({ field: show(name), message: 'unknown parameter' });
+      continue;
+    }
+    const r = parseValue(field, value);
+    if (r.ok) config[field] = r.value;
+    else errors.push({ field, message: r.message });
+  }
+  for (const e of crossFieldErrors(config as Config)) {
+    config[e.field as ConfigKey] = base[e.field as ConfigKey];
+    errors.push(e);
+  }
+  return { config: config as Config, errors };
+}
+
+/** Serialises every field (so a link keeps meaning the same thing if defaults change later). */
+export function toHash(c: Config): string {
+  return CONFIG_KEYS.map((k) => `${k}=${encodeURIComponent(String(c[k]))}`).join('&');
+}
+
+/**
+ * Parses a URL hash (with or without the leading '#'). Never throws: a hostile hash yields per-field errors
+ * and the defaults for those fields. Keys outside the schema are reported, not applied. `extra` names
+ * non-config keys the caller handles itself (e.g. `backend`), which are returned untouched.
+ */
+export function parseHash(hash: string, extraKeys: readonly string[] = []): { config: Config; errors: FieldError[]; extra: Record<string, string> } {
+  const extra: Record<string, string> = {};
+  const base = defaultConfig();
+  let h = hash.startsWith('#') ? hash.slice(1) : hash;
+  if (h.length > MAX_HASH_CHARS) return { config: base, errors: [{ field: 'hash', message: `too long (${h.length} characters); all defaults used` }], extra };
+  h = h.trim();
+  if (!h) return { config: base, errors: [], extra };
+  const raw: Record<string, unknown> = {};
+  const errors: FieldError[] = [];
+  for (const part of h.split('&')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    let key: string;
+    let value: string;
+    try {
+      key = decodeURIComponent(eq < 0 ? part : part.slice(0, eq));
+      value = eq < 0 ? '' : decodeURIComponent(part.slice(eq + 1));
+    } catch {
+      errors.push({ field: show(part), message: 'malformed percent-encoding' });
+      continue;
+    }
+    if (extraKeys.includes(key)) extra[key] = value.slice(0, MAX_VALUE_CHARS);
+    else if (Object.prototype.hasOwnProperty.call(raw, key)) errors.push({ field: show(key), message: 'given twice; the first value is kept' });
+    else raw[key] = value;
+  }
+  const applied = applyRaw(base, raw);
+  return { config: applied.config, errors: [...errors, ...applied.errors], extra };
+}
+
+/** Validates a config file's JSON (partial configs are allowed: missing fields keep `base`). Throws ConfigError. */
+export function parseConfigJson(json: unknown, base: Config = defaultConfig()): Config {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ConfigError([{ field: 'config', message: 'expected a JSON object of parameter: value' }]);
+  const { config, errors } = applyRaw(base, json as Record<string, unknown>);
+  if (errors.length) throw new ConfigError(errors);
+  return config;
+}
+
+export const kebab = (k: string): string => k.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`);
+const camel = (k: string): string => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Parses CLI flags: `--sigma-max 0.2`, `--sigma-max=0.2`, and booleans as `--anneal-lr` / `--no-anneal-lr`.
+ * Config flags are validated against the schema; `commandFlags` names the command's own flags
+ * (value flags and boolean switches). Anything else is an error naming the flag. Throws ConfigError.
+ */
+export function parseCliArgs(
+  args: readonly string[],
+  commandFlags: { values?: readonly string[]; switches?: readonly string[] } = {},
+  base: Config = defaultConfig(),
+): { config: Config; flags: Record<string, string>; switches: Set<string>; configFlags: Set<ConfigKey> } {
+  const values = new Set(commandFlags.values ?? []);
+  const switchNames = new Set(commandFlags.switches ?? []);
+  const flags: Record<string, string> = {};
+  const switches = new Set<string>();
+  const raw: Record<string, unknown> = {};
+  const errors: FieldError[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith('--') || arg.length < 3) {
+      errors.push({ field: show(arg), message: 'unexpected argument (flags look like --name value)' });
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+    const inline = eq < 0 ? undefined : arg.slice(eq + 1);
+    const takeValue = (): string | undefined => {
+      if (inline !== undefined) return inline;
+      const next = args[i + 1];
+      if (next === undefined || (next.startsWith('--') && next.length > 2)) return undefined;
+      i++;
+      return next;
+    };
+    if (switchNames.has(name)) {
+      if (inline !== undefined) errors.push({ field: `--${name}`, message: 'takes no value' });
+      switches.add(name);
+      continue;
+    }
+    if (values.has(name)) {
+      const v = takeValue();
+      if (v === undefined) errors.push({ field: `--${name}`, message: 'needs a value' });
+      else if (Object.prototype.hasOwnProperty.call(flags, name)) errors.push({ field: `--${name}`, message: 'given twice' });
+      else flags[name] = v;
+      continue;
+    }
+    const negated = name.startsWith('no-') ? camel(name.slice(3)) : null;
+    if (negated && isConfigKey(negated) && SCHEMA[negated].kind === 'bool' && inline === undefined) {
+      raw[negated] = false;
+      continue;
+    }
+    const key = camel(name);
+    if (!isConfigKey(key) || kebab(key) !== name) {
+      errors.push({ field: `--${show(name)}`, message: 'unknown flag' });
+      continue;
+    }
+    if (SCHEMA[key].kind === 'bool' && inline === undefined) {
+      raw[key] = true;
+      continue;
+    }
+    const v = takeValue();
+    if (v === undefined) errors.push({ field: `--${name}`, message: 'needs a value' });
+    else raw[key] = v;
+  }
+  const applied = applyRaw(base, raw);
+  const all = [...errors, ...applied.errors.map((e) => ({ field: isConfigKey(e.field) ? `--${kebab(e.field)}` : e.field, message: e.message }))];
+  if (all.length) throw new ConfigError(all);
+  return { config: applied.config, flags, switches, configFlags: new Set(Object.keys(raw) as ConfigKey[]) };
+}

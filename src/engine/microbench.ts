@@ -1,0 +1,79 @@
+// Micro-benchmarks of the current tfjs backend. The worker uses them to choose a backend when no hardware
+// GPU is present; `sagr bench` reports them per Node backend. Same code in both places, so figures compare.
+import * as tf from '@tensorflow/tfjs';
+
+export interface MicrobenchResult {
+  backend: string;
+  /** Median ms of one size×size matMul, read back to the host. */
+  matMulMs: number;
+  matMulSize: number;
+  /** Median ms of one Adam step of a small MLP (2 hidden layers), read back. */
+  adamStepMs: number;
+  adamBatch: number;
+  runs: number;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function timeMedian(runs: number, warmup: number, once: () => Promise<void>): Promise<number> {
+  for (let i = 0; i < warmup; i++) await once();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await once();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/** Times matMul and an MLP Adam step on the active backend. All tensors are disposed. */
+export async function microbench(opts: { matMulSize?: number; batch?: number; hidden?: number; runs?: number; warmup?: number } = {}): Promise<MicrobenchResult> {
+  const size = opts.matMulSize ?? 256;
+  const batch = opts.batch ?? 256;
+  const hidden = opts.hidden ?? 64;
+  const runs = opts.runs ?? 7;
+  const warmup = opts.warmup ?? 2;
+  const inDim = 32;
+  const outDim = 8;
+
+  const a = tf.randomNormal([size, size], 0, 1, 'float32', 1);
+  const b = tf.randomNormal([size, size], 0, 1, 'float32', 2);
+  const matMulMs = await timeMedian(runs, warmup, async () => {
+    const c = tf.matMul(a, b);
+    await c.data();
+    c.dispose();
+  });
+  a.dispose();
+  b.dispose();
+
+  const x = tf.randomNormal([batch, inDim], 0, 1, 'float32', 3);
+  const y = tf.randomNormal([batch, outDim], 0, 1, 'float32', 4);
+  const vars = [
+    tf.variable(tf.randomNormal([inDim, hidden], 0, 0.2, 'float32', 5)),
+    tf.variable(tf.zeros([hidden])),
+    tf.variable(tf.randomNormal([hidden, hidden], 0, 0.2, 'float32', 6)),
+    tf.variable(tf.zeros([hidden])),
+    tf.variable(tf.randomNormal([hidden, outDim], 0, 0.2, 'float32', 7)),
+    tf.variable(tf.zeros([outDim])),
+  ];
+  const opt = tf.train.adam(1e-3);
+  const adamStepMs = await timeMedian(runs, warmup, async () => {
+    const loss = opt.minimize(() => {
+      const h1 = tf.relu(tf.add(tf.matMul(x, vars[0]), vars[1]));
+      const h2 = tf.relu(tf.add(tf.matMul(h1, vars[2]), vars[3]));
+      const out = tf.add(tf.matMul(h2, vars[4]), vars[5]);
+      return tf.losses.meanSquaredError(y, out) as tf.Scalar;
+    }, true);
+    await loss!.data();
+    loss!.dispose();
+  });
+  opt.dispose();
+  for (const v of vars) v.dispose();
+  x.dispose();
+  y.dispose();
+  return { backend: tf.getBackend(), matMulMs, matMulSize: size, adamStepMs, adamBatch: batch, runs };
+}

@@ -1,0 +1,33 @@
+// The contract between a task (src/sim) and the policy stack (src/policy, src/train): everything the
+// networks need to know about a task, and nothing task-specific beyond it. Push-T and the 3D task both
+// describe themselves with one of these, so Φ, b, η and the prior work unchanged on either.
+
+/** Token type ids. Networks embed them; a task may use any subset. */
+export const TOKEN_TYPE = {
+  objectKeypoint: 0,
+  agent: 1,
+  goalKeypoint: 2,
+} as const;
+export const NUM_TOKEN_TYPES = 3;
+
+export interface TaskSpec {
+  name: string;
+  /** N: tokens per observation S_t ∈ R^{N×3} (object keypoints, then the agent). */
+  numTokens: number;
+  /** Type id of each observation token (length N). */
+  tokenTypes: Int32Array;
+  /** Goal conditioning: the goal's keypoints, normalised, G×3 (constant for a fixed-goal task). */
+  goalTokens: Float32Array;
+  numGoalTokens: number;
+  /** Action dimension (Push-T: 2, the target position). Actions seen by networks are normalised to [−1, 1]. */
+  actionDim: number;
+  /** Control steps per episode at most. */
+  maxSteps: number;
+  /** Control rate, Hz. */
+  controlHz: number;
+  /** Normalisation: world = normalised · scale + offset, per axis (x, y, z), for tokens and actions alike. */
+  worldScale: readonly [number, number, number];
+  worldOffset: readonly [number, number, number];
+}
+
+export const TOKEN_DIM = 3;
