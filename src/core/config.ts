@@ -211,7 +211,7 @@ export function crossFieldErrors(c: Config): FieldError[] {
  * Cross-field violations reset the offending field to its base value too.
  */
 export function applyRaw(base: Config, raw: Record<string, unknown>): { config: Config; errors: FieldError[] } {
-  const config = { ...base } as Record<ConfigKey, unknown>;
+  const config = { ...base } as Record<ConfigKey, unknown>; // only schema keys are ever written to it
   const errors: FieldError[] = [];
   for (const [field, value] of Object.entries(raw)) {
     const name = field.length > MAX_FIELD_CHARS ? `${show(field)}` : field;
@@ -247,7 +247,7 @@ export function parseHash(hash: string, extraKeys: readonly string[] = []): { co
   if (h.length > MAX_HASH_CHARS) return { config: base, errors: [{ field: 'hash', message: `too long (${h.length} characters); all defaults used` }], extra };
   h = h.trim();
   if (!h) return { config: base, errors: [], extra };
-  const raw: Record<string, unknown> = {};
+  const raw: Record<string, unknown> = Object.create(null); // so a '__proto__' key is data, not a prototype
   const errors: FieldError[] = [];
   for (const part of h.split('&')) {
     if (!part) continue;
@@ -294,7 +294,7 @@ export function parseCliArgs(
   const switchNames = new Set(commandFlags.switches ?? []);
   const flags: Record<string, string> = {};
   const switches = new Set<string>();
-  const raw: Record<string, unknown> = {};
+  const raw: Record<string, unknown> = Object.create(null);
   const errors: FieldError[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
