@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { CONFIG_KEYS, ConfigError, SCHEMA, defaultConfig, parseCliArgs, parseConfigJson, parseHash, toHash, type Config } from './config';
+
+describe('config schema', () => {
+  it('every default lies in its range and every param has help and a group', () => {
+    for (const k of CONFIG_KEYS) {
+      const p = SCHEMA[k];
+      expect(p.help.length, k).toBeGreaterThan(10);
+      if (p.kind === 'float' || p.kind === 'int') {
+        expect(p.default, k).toBeGreaterThanOrEqual(p.min);
+        expect(p.default, k).toBeLessThanOrEqual(p.max);
+        expect(p.step, k).toBeGreaterThan(0);
+      }
+      if (p.kind === 'enum') expect(p.options, k).toContain(p.default);
+    }
+  });
+
+  it('round-trips through the URL hash', () => {
+    const c: Config = { ...defaultConfig(), sigmaMax: 0.37, sdeSteps: 1, sigmaSchedule: 'cosine', annealLr: false, priorLr: 3.5e-5, seed: 123456 };
+    const parsed = parseHash('#' + toHash(c));
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.config).toEqual(c);
+  });
+
+  it('round-trips every default', () => {
+    expect(parseHash(toHash(defaultConfig())).config).toEqual(defaultConfig());
+  });
+
+  it('rejects each kind of bad hash value, naming the field and keeping the default for it only', () => {
+    const d = defaultConfig();
+    const { config, errors } = parseHash('#sigmaMax=abc&sdeSteps=2.5&beta=-1&sigmaSchedule=square&annealLr=maybe&bogus=1&alpha=2');
+    expect(config.alpha).toBe(2); // the valid field applies
+    expect(config.sigmaMax).toBe(d.sigmaMax);
+    expect(config.sdeSteps).toBe(d.sdeSteps);
+    expect(config.beta).toBe(d.beta);
+    expect(config.sigmaSchedule).toBe(d.sigmaSchedule);
+    expect(config.annealLr).toBe(d.annealLr);
+    const fields = errors.map((e) => e.field);
+    expect(fields).toEqual(['sigmaMax', 'sdeSteps', 'beta', 'sigmaSchedule', 'annealLr', 'bogus']);
+    expect(errors[0].message).toMatch(/not a number/);
+    expect(errors[1].message).toMatch(/not an integer/);
+    expect(errors[2].message).toMatch(/outside/);
+    expect(errors[3].message).toMatch(/not one of/);
+    expect(errors[5].message).toMatch(/unknown/);
+  });
+
+  it('survives hostile hashes: huge strings, Infinity, bad escapes, prototype keys, duplicates', () => {
+    const huge = parseHash('#sigmaMax=' + '9'.repeat(100_000));
+    expect(huge.config).toEqual(defaultConfig());
+    expect(huge.errors[0].field).toBe('hash');
+
+    const longValue = parseHash('#sigmaMax=' + '1'.repeat(500));
+    expect(longValue.errors[0]).toMatchObject({ field: 'sigmaMax' });
+
+    const r = parseHash('#sigmaMax=Infinity&beta=1e999&%E0%A4%A=1&__proto__=1&constructor=2&alpha=1&alpha=3');
+    expect(r.config.sigmaMax).toBe(defaultConfig().sigmaMax);
+    expect(r.config.beta).toBe(defaultConfig().beta);
+    expect(r.config.alpha).toBe(1);
+    const fields = r.errors.map((e) => e.field);
+    expect(fields).toContain('sigmaMax');
+    expect(fields).toContain('beta');
+    expect(fields).toContain('__proto__');
+    expect(fields).toContain('constructor');
+    expect(fields).toContain('alpha');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(r.config)).toBe(Object.prototype);
+  });
+
+  it('checks relations between fields', () => {
+    const r = parseHash('#horizon=4&executeSteps=8');
+    expect(r.config.horizon).toBe(4);
+    expect(r.config.executeSteps).toBe(defaultConfig().executeSteps > 4 ? defaultConfig().executeSteps : 4);
+    expect(r.errors.map((e) => e.field)).toContain('executeSteps');
+  });
+
+  it('parses CLI flags in both spellings, booleans and command flags', () => {
+    const r = parseCliArgs(['--sigma-max', '0.2', '--sde-steps=3', '--no-anneal-lr', '--out', 'dir', '--json'], { values: ['out'], switches: ['json'] });
+    expect(r.config.sigmaMax).toBe(0.2);
+    expect(r.config.sdeSteps).toBe(3);
+    expect(r.config.annealLr).toBe(false);
+    expect(r.flags).toEqual({ out: 'dir' });
+    expect([...r.switches]).toEqual(['json']);
+    expect([...r.configFlags].sort()).toEqual(['annealLr', 'sdeSteps', 'sigmaMax']);
+  });
+
+  it('rejects bad CLI flags with a message naming the flag', () => {
+    expect(() => parseCliArgs(['--sigma-max', 'x'])).toThrow(/--sigma-max: "x" is not a number/);
+    expect(() => parseCliArgs(['--sigmaMax', '0.1'])).toThrow(/--sigmaMax: unknown flag/);
+    expect(() => parseCliArgs(['--frobnicate'])).toThrow(/--frobnicate: unknown flag/);
+    expect(() => parseCliArgs(['--out'], { values: ['out'] })).toThrow(/--out: needs a value/);
+    expect(() => parseCliArgs(['stray'])).toThrow(ConfigError);
+    expect(() => parseCliArgs(['--json=1'], { switches: ['json'] })).toThrow(/--json: takes no value/);
+  });
+
+  it('validates config files', () => {
+    expect(parseConfigJson({ sigmaMax: 0.3, sdeMode: 'terminal' }).sdeMode).toBe('terminal');
+    expect(() => parseConfigJson([1, 2])).toThrow(/config: expected a JSON object/);
+    expect(() => parseConfigJson({ sdeSteps: '10' })).not.toThrow();
+    expect(() => parseConfigJson({ sdeSteps: 0 })).toThrow(/sdeSteps: 0 is outside/);
+    expect(() => parseConfigJson({ nope: 1 })).toThrow(/nope: unknown parameter/);
+  });
+});
