@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { meanWithInterval, summarizeEpisodes, wilsonInterval, type EpisodeResult } from './metrics';
+
+// Reference values computed with mpmath at 40 digits from the Wilson formula with z = √2·erfinv(0.95).
+describe('wilsonInterval', () => {
+  it.each([
+    [7, 10, 0.3967781474611453, 0.892208732593699],
+    [0, 10, 0, 0.2775327998628893],
+    [10, 10, 0.7224672001371107, 1],
+    [85, 100, 0.7671644040916763, 0.9069401471634337],
+  ])('%i/%i', (k, n, lo, hi) => {
+    const ci = wilsonInterval(k, n);
+    expect(Math.abs(ci.lo - lo)).toBeLessThan(1e-9);
+    expect(Math.abs(ci.hi - hi)).toBeLessThan(1e-9);
+  });
+
+  it('refuses impossible counts', () => {
+    expect(() => wilsonInterval(11, 10)).toThrow(/successes/);
+    expect(() => wilsonInterval(0, 0)).toThrow(/trials/);
+    expect(() => wilsonInterval(1.5, 10)).toThrow(/successes/);
+  });
+});
+
+describe('meanWithInterval', () => {
+  it('matches the hand-computed normal interval', () => {
+    // Python statistics: mean 0.65, stdev 0.3696845502136472, half-width z·s/√4.
+    const r = meanWithInterval([0.2, 0.5, 0.9, 1.0]);
+    expect(r.mean).toBeCloseTo(0.65, 12);
+    expect(r.ci.lo).toBeCloseTo(0.2877157979701812, 12);
+    expect(r.ci.hi).toBeCloseTo(1.0122842020298188, 12);
+  });
+  it('has zero width for one value', () => {
+    expect(meanWithInterval([3])).toEqual({ mean: 3, ci: { lo: 3, hi: 3 }, n: 1 });
+  });
+});
+
+describe('summarizeEpisodes', () => {
+  const ep = (success: boolean, steps: number, finalCoverage: number, maxCoverage: number, dz: number | null): EpisodeResult => ({
+    seed: 0,
+    success,
+    steps,
+    stepsToSuccess: success ? steps : null,
+    finalCoverage,
+    maxCoverage,
+    meanDeltaZ: dz,
+    meanReflex: dz === null ? null : dz / 2,
+  });
+
+  it('aggregates success, coverage and steps to success', () => {
+    const s = summarizeEpisodes([ep(true, 100, 0.96, 0.96, null), ep(false, 300, 0.5, 0.8, null), ep(true, 50, 0.97, 0.97, null)]);
+    expect(s.episodes).toBe(3);
+    expect(s.successes).toBe(2);
+    expect(s.successRate).toBeCloseTo(2 / 3, 12);
+    expect(s.meanFinalCoverage.mean).toBeCloseTo((0.96 + 0.5 + 0.97) / 3, 12);
+    expect(s.meanMaxCoverage.mean).toBeCloseTo((0.96 + 0.8 + 0.97) / 3, 12);
+    expect(s.meanStepsToSuccess?.mean).toBe(75);
+    expect(s.meanEpisodeLength).toBe(150);
+    expect(s.meanDeltaZ).toBeNull();
+    expect(s.meanReflex).toBeNull();
+  });
+
+  it('averages residual norms over the episodes that report them', () => {
+    const s = summarizeEpisodes([ep(false, 300, 0.1, 0.2, 0.4), ep(false, 300, 0.1, 0.2, 0.2)]);
+    expect(s.meanStepsToSuccess).toBeNull();
+    expect(s.meanDeltaZ).toBeCloseTo(0.3, 12);
+    expect(s.meanReflex).toBeCloseTo(0.15, 12);
+  });
+});
