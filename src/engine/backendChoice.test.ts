@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { classifyAdapter, decideBackend, fallbackBackend, parseBackendParam, pickFastest, type AdapterInfo } from './backendChoice';
+import type { MicrobenchResult } from './microbench';
+
+const swiftshader: AdapterInfo = { vendor: 'google', architecture: 'swiftshader', device: '', description: '', isFallbackAdapter: false };
+const nvidia: AdapterInfo = { vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H100', isFallbackAdapter: false };
+const fallbackFlagged: AdapterInfo = { ...nvidia, isFallbackAdapter: true };
+const ALL = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+
+const result = (backend: string, matMulMs: number, adamStepMs: number): MicrobenchResult => ({ backend, matMulMs, matMulSize: 64, adamStepMs, adamBatch: 64, runs: 3 });
+
+describe('classifyAdapter', () => {
+  it('treats SwiftShader, llvmpipe and fallback adapters as software', () => {
+    expect(classifyAdapter(swiftshader)).toBe('software');
+    expect(classifyAdapter({ ...nvidia, vendor: 'mesa', architecture: '', description: 'llvmpipe (LLVM 15.0.6, 256 bits)' })).toBe('software');
+    expect(classifyAdapter(fallbackFlagged)).toBe('software');
+    expect(classifyAdapter(nvidia)).toBe('hardware');
+    expect(classifyAdapter(null)).toBe('none');
+  });
+});
+
+describe('parseBackendParam', () => {
+  it('accepts the four backends and absence', () => {
+    expect(parseBackendParam(null)).toEqual({ forced: null, error: null });
+    expect(parseBackendParam('')).toEqual({ forced: null, error: null });
+    for (const b of ALL) expect(parseBackendParam(b)).toEqual({ forced: b, error: null });
+  });
+  it('names the parameter and the allowed values for a bad value, bounded and printable', () => {
+    const r = parseBackendParam('bogus');
+    expect(r.forced).toBeNull();
+    expect(r.error).toMatch(/^backend: "bogus" is not one of webgpu, webgl, wasm, cpu/);
+    const hostile = parseBackendParam('\u0000<script>'.repeat(50));
+    expect(hostile.error).not.toContain('\u0000');
+    expect(hostile.error!.length).toBeLessThan(120);
+  });
+});
+
+describe('decideBackend', () => {
+  it('takes WebGPU outright on a hardware adapter', () => {
+    const d = decideBackend({ forced: null, adapter: nvidia, runnable: ALL });
+    expect(d).toMatchObject({ action: 'use', backend: 'webgpu' });
+  });
+  it('benchmarks every runnable backend on a software adapter, and says why', () => {
+    const d = decideBackend({ forced: null, adapter: swiftshader, runnable: ALL });
+    expect(d.action).toBe('benchmark');
+    if (d.action !== 'benchmark') return;
+    expect(d.candidates).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
+    expect(d.notices.join(' ')).toMatch(/software/);
+  });
+  it('benchmarks what started when there is no adapter', () => {
+    const d = decideBackend({ forced: null, adapter: null, runnable: ['webgl', 'wasm', 'cpu'] });
+    expect(d).toMatchObject({ action: 'benchmark', candidates: ['webgl', 'wasm', 'cpu'] });
+  });
+  it('benchmarks the rest when a hardware adapter exists but webgpu did not start', () => {
+    const d = decideBackend({ forced: null, adapter: nvidia, runnable: ['webgl', 'cpu'] });
+    expect(d).toMatchObject({ action: 'benchmark', candidates: ['webgl', 'cpu'] });
+  });
+  it('skips the benchmark when only one backend started', () => {
+    expect(decideBackend({ forced: null, adapter: null, runnable: ['cpu'] })).toMatchObject({ action: 'use', backend: 'cpu' });
+  });
+  it('honours a forced backend that runs, warning when WebGPU is software', () => {
+    const d = decideBackend({ forced: 'webgpu', adapter: swiftshader, runnable: ALL });
+    expect(d).toMatchObject({ action: 'use', backend: 'webgpu' });
+    expect(d.notices.join(' ')).toMatch(/software/);
+    expect(decideBackend({ forced: 'cpu', adapter: nvidia, runnable: ALL })).toMatchObject({ action: 'use', backend: 'cpu', notices: [] });
+  });
+  it('falls back with a message when the forced backend cannot start', () => {
+    const d = decideBackend({ forced: 'webgpu', adapter: null, runnable: ['webgl', 'wasm', 'cpu'] });
+    expect(d.action).toBe('benchmark');
+    expect(d.notices[0]).toMatch(/backend=webgpu could not start/);
+  });
+  it('reports none when nothing starts', () => {
+    expect(decideBackend({ forced: null, adapter: null, runnable: [] }).action).toBe('none');
+  });
+});
+
+describe('pickFastest and fallbackBackend', () => {
+  const bench = [result('webgpu', 5, 40), result('webgl', 2, 9), result('wasm', 1, 6), result('cpu', 3, 20)];
+  it('picks the lowest matMul + Adam time', () => {
+    expect(pickFastest(bench).backend).toBe('wasm');
+    expect(pickFastest([result('webgl', 1, 10), result('cpu', 4, 4)]).backend).toBe('cpu');
+    expect(() => pickFastest([])).toThrow(/backend/);
+  });
+  it('moves to the fastest measured survivor, else by preference', () => {
+    expect(fallbackBackend('webgpu', ALL, bench)).toBe('wasm');
+    expect(fallbackBackend('webgpu', ALL, [result('webgpu', 1, 1)])).toBe('webgl');
+    expect(fallbackBackend('webgpu', ['webgpu', 'cpu'], [])).toBe('cpu');
+    expect(fallbackBackend('webgpu', ['webgpu'], bench)).toBeNull();
+  });
+});

@@ -1,0 +1,94 @@
+// Which tfjs backend the browser engine runs on, as pure decisions (the worker does the probing and timing).
+// Rule: a hardware WebGPU adapter wins outright; a software adapter (SwiftShader, llvmpipe…) or none means
+// "GPU" is a CPU in disguise, so every backend that starts is micro-benchmarked and the fastest wins.
+import type { MicrobenchResult } from './microbench';
+
+export const BROWSER_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BrowserBackend = (typeof BROWSER_BACKENDS)[number];
+
+/** Order used when nothing has been measured: GPU paths first, then SIMD wasm, then pure JS. */
+const PREFERENCE: readonly BrowserBackend[] = BROWSER_BACKENDS;
+
+/** What the WebGPU adapter says about itself (GPUAdapterInfo plus isFallbackAdapter). */
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter: boolean;
+}
+
+export type AdapterClass = 'hardware' | 'software' | 'none';
+
+/** Names under which software rasterisers report themselves. */
+const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|basic render/i;
+
+export function classifyAdapter(info: AdapterInfo | null): AdapterClass {
+  if (!info) return 'none';
+  if (info.isFallbackAdapter) return 'software';
+  const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description}`;
+  return SOFTWARE_ADAPTER.test(text) ? 'software' : 'hardware';
+}
+
+export function describeAdapter(info: AdapterInfo | null): string {
+  if (!info) return 'no WebGPU adapter';
+  const name = [info.vendor, info.architecture || info.device || info.description].filter(Boolean).join(' ') || 'unnamed adapter';
+  return `${name} (${classifyAdapter(info)})`;
+}
+
+/** The `?backend=` value of the page's query string: absent, a valid backend, or a message naming the parameter. */
+export type BackendParam = { forced: BrowserBackend | null; error: string | null };
+
+const MAX_SHOWN_CHARS = 24;
+
+export function parseBackendParam(raw: string | null): BackendParam {
+  if (raw === null || raw === '') return { forced: null, error: null };
+  if ((BROWSER_BACKENDS as readonly string[]).includes(raw)) return { forced: raw as BrowserBackend, error: null };
+  const shown = raw.replace(/[^\x20-\x7e]/g, '?').slice(0, MAX_SHOWN_CHARS);
+  return { forced: null, error: `backend: "${shown}" is not one of ${BROWSER_BACKENDS.join(', ')}; choosing automatically` };
+}
+
+export type BackendDecision =
+  | { action: 'use'; backend: BrowserBackend; reason: string; notices: string[] }
+  | { action: 'benchmark'; candidates: BrowserBackend[]; reason: string; notices: string[] }
+  | { action: 'none'; reason: string; notices: string[] };
+
+/** Decides from what started and what the adapter is; asks for a benchmark when the answer depends on speed. */
+export function decideBackend(input: { forced: BrowserBackend | null; adapter: AdapterInfo | null; runnable: readonly BrowserBackend[] }): BackendDecision {
+  const { forced, adapter, runnable } = input;
+  const kind = classifyAdapter(adapter);
+  const notices: string[] = [];
+  if (forced) {
+    if (runnable.includes(forced)) {
+      if (forced === 'webgpu' && kind === 'software') notices.push(`backend=webgpu runs on a software adapter (${describeAdapter(adapter)}): expect CPU speed`);
+      return { action: 'use', backend: forced, reason: `forced by ?backend=${forced}`, notices };
+    }
+    notices.push(`backend=${forced} could not start here; falling back to the automatic choice`);
+  }
+  const candidates = PREFERENCE.filter((b) => runnable.includes(b) && b !== forced);
+  if (candidates.length === 0) return { action: 'none', reason: 'no tfjs backend could start', notices };
+  if (kind === 'hardware' && candidates.includes('webgpu')) return { action: 'use', backend: 'webgpu', reason: `hardware WebGPU adapter: ${describeAdapter(adapter)}`, notices };
+  const why = kind === 'hardware' ? 'the hardware WebGPU adapter did not start' : kind === 'software' ? `the WebGPU adapter is software (${describeAdapter(adapter)})` : 'no WebGPU adapter';
+  if (candidates.length === 1) return { action: 'use', backend: candidates[0], reason: `${why}; ${candidates[0]} is the only backend that started`, notices };
+  notices.push(`${why}: benchmarked ${candidates.join(', ')} and picked the fastest`);
+  return { action: 'benchmark', candidates, reason: why, notices };
+}
+
+/** Cost used to rank backends: one matMul plus one Adam step, the two workloads the engine runs. */
+export const benchCost = (r: MicrobenchResult): number => r.matMulMs + r.adamStepMs;
+
+export function pickFastest(results: readonly MicrobenchResult[]): MicrobenchResult {
+  if (results.length === 0) throw new Error('backend: no benchmark results to choose from');
+  return results.reduce((best, r) => (benchCost(r) < benchCost(best) ? r : best));
+}
+
+/**
+ * The backend to move to after `lost` failed mid-run: the fastest measured one that still runs, else the first
+ * by preference. Null when nothing is left.
+ */
+export function fallbackBackend(lost: BrowserBackend, runnable: readonly BrowserBackend[], bench: readonly MicrobenchResult[]): BrowserBackend | null {
+  const left = runnable.filter((b) => b !== lost);
+  const measured = bench.filter((r) => left.includes(r.backend as BrowserBackend));
+  if (measured.length) return pickFastest(measured).backend as BrowserBackend;
+  return PREFERENCE.find((b) => left.includes(b)) ?? null;
+}

@@ -1,0 +1,195 @@
+// The engine worker: owns tfjs, chooses the backend, answers requests one at a time in arrival order, and
+// streams a status snapshot. The UI thread talks to it only through protocol.ts messages.
+import * as tf from '@tensorflow/tfjs';
+import { applyRaw, defaultConfig, type Config } from '../core/config';
+import {
+  decideBackend,
+  fallbackBackend,
+  parseBackendParam,
+  pickFastest,
+  type BrowserBackend,
+} from './backendChoice';
+import { activate, probeAdapter, startableBackends, webgpuDevice } from './browserBackends';
+import { microbench, type MicrobenchResult } from './microbench';
+import {
+  SNAPSHOT_INTERVAL_MS,
+  type BackendState,
+  type EngineEvent,
+  type Notice,
+  type Request,
+  type RequestHandlers,
+  type WorkerMessage,
+} from './protocol';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+/** Start-up benchmark sizes: small, so choosing a backend takes about a second even in software. */
+const STARTUP_BENCH = { matMulSize: 64, batch: 64, hidden: 32, runs: 3, warmup: 1 } as const;
+/** Largest matrix side accepted by tensorCheck (it is a correctness probe, not a workload). */
+const MAX_CHECK_SIDE = 256;
+
+let config: Config = defaultConfig();
+let state: BackendState | null = null;
+let tick = 0;
+
+function post(msg: WorkerMessage): void {
+  scope.postMessage(msg);
+}
+function emit(event: EngineEvent): void {
+  post(event);
+}
+function notify(level: Notice['level'], source: Notice['source'], message: string): void {
+  emit({ type: 'notice', notice: { level, source, message } });
+}
+
+// Requests and internal jobs (a backend fallback) run strictly one after another, so a request never sees a
+// backend half-switched and init always finishes before the first setConfig or tensor work.
+let queue: Promise<unknown> = Promise.resolve();
+function enqueue<T>(job: () => Promise<T>): Promise<T> {
+  const run = queue.then(job);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function benchmark(candidates: readonly BrowserBackend[]): Promise<MicrobenchResult[]> {
+  const results: MicrobenchResult[] = [];
+  for (const b of candidates) {
+    await activate(b);
+    results.push(await microbench(STARTUP_BENCH));
+  }
+  return results;
+}
+
+async function chooseBackend(backendParam: string | null): Promise<BackendState> {
+  const param = parseBackendParam(backendParam);
+  if (param.error) notify('error', 'backend', param.error);
+  const adapter = await probeAdapter();
+  const runnable = await startableBackends();
+  const decision = decideBackend({ forced: param.forced, adapter, runnable });
+  const level = param.forced ? 'warn' : 'info';
+  for (const n of decision.notices) notify(level, 'backend', n);
+  if (decision.action === 'none') throw new Error(`backend: ${decision.reason}`);
+  if (decision.action === 'use') {
+    await activate(decision.backend);
+    // Figures for the chosen backend only, so the UI always has a speed to show.
+    const bench = [await microbench(STARTUP_BENCH)];
+    return { backend: decision.backend, reason: decision.reason, adapter, runnable, bench };
+  }
+  const bench = await benchmark(decision.candidates);
+  const best = pickFastest(bench);
+  const backend = best.backend as BrowserBackend;
+  await activate(backend);
+  const figures = bench.map((r) => `${r.backend} ${(r.matMulMs + r.adamStepMs).toFixed(1)} ms`).join(', ');
+  return { backend, reason: `${decision.reason}; fastest by micro-benchmark (${figures})`, adapter, runnable, bench };
+}
+
+/** Moves off WebGPU after its device is lost or reports an error. Weights will be carried over once models exist. */
+async function leaveWebgpu(why: string): Promise<void> {
+  if (!state || !state.runnable.includes('webgpu')) return;
+  const wasActive = state.backend === 'webgpu';
+  const runnable = state.runnable.filter((b) => b !== 'webgpu');
+  if (!wasActive) {
+    state = { ...state, runnable };
+    notify('info', 'backend', `WebGPU ${why}; it was not in use (engine stays on ${state.backend})`);
+    emit({ type: 'backend', state });
+    return;
+  }
+  const next = fallbackBackend('webgpu', state.runnable, state.bench);
+  if (!next) {
+    notify('error', 'backend', `WebGPU ${why} and no other backend can run: the engine is stopped`);
+    state = { ...state, runnable };
+    return;
+  }
+  await activate(next);
+  state = { ...state, backend: next, runnable, reason: `fallback after WebGPU ${why}` };
+  notify('warn', 'backend', `WebGPU ${why}: switched to ${next}`);
+  emit({ type: 'backend', state });
+}
+
+function watchWebgpu(): void {
+  const device = webgpuDevice();
+  if (!device) return;
+  void device.lost.then((info) => enqueue(() => leaveWebgpu(`device lost (${info.reason || 'unknown'}: ${info.message || 'no message'})`)));
+  device.addEventListener('uncapturederror', (e) => void enqueue(() => leaveWebgpu(`error (${e.error.message})`)));
+}
+
+function validMatrix(m: unknown, name: string): number[][] {
+  const fail = (why: string): never => {
+    throw new Error(`tensorCheck.${name}: ${why}`);
+  };
+  if (!Array.isArray(m) || m.length === 0 || m.length > MAX_CHECK_SIDE) fail(`expected 1–${MAX_CHECK_SIDE} rows`);
+  const rows = m as unknown[];
+  const cols = Array.isArray(rows[0]) ? (rows[0] as unknown[]).length : 0;
+  if (cols === 0 || cols > MAX_CHECK_SIDE) fail(`expected 1–${MAX_CHECK_SIDE} columns`);
+  for (const r of rows) {
+    if (!Array.isArray(r) || r.length !== cols) fail('rows differ in length');
+    for (const x of r as unknown[]) if (typeof x !== 'number' || !Number.isFinite(x)) fail('entries must be finite numbers');
+  }
+  return rows as number[][];
+}
+
+function startHeartbeat(): void {
+  setInterval(() => {
+    tick++;
+    const mem = tf.memory();
+    emit({ type: 'snapshot', snapshot: { tick, backend: state?.backend ?? null, numTensors: mem.numTensors, numBytes: mem.numBytes } });
+  }, SNAPSHOT_INTERVAL_MS);
+}
+
+const handlers: RequestHandlers = {
+  async init({ backendParam, config: initial }) {
+    if (state) return state;
+    config = applyRaw(defaultConfig(), initial as unknown as Record<string, unknown>).config;
+    state = await chooseBackend(backendParam);
+    watchWebgpu();
+    startHeartbeat();
+    emit({ type: 'backend', state });
+    return state;
+  },
+
+  async setConfig({ config: next }) {
+    if (typeof next !== 'object' || next === null) throw new Error('config: expected an object of parameter: value');
+    const applied = applyRaw(config, next as unknown as Record<string, unknown>);
+    config = applied.config;
+    return { config, errors: applied.errors };
+  },
+
+  async tensorCheck({ a, b }) {
+    const ma = validMatrix(a, 'a');
+    const mb = validMatrix(b, 'b');
+    if (ma[0].length !== mb.length) throw new Error(`tensorCheck.b: has ${mb.length} rows, a has ${ma[0].length} columns`);
+    const [product, sum] = tf.tidy(() => {
+      const p = tf.matMul(tf.tensor2d(ma), tf.tensor2d(mb));
+      return [p, tf.sum(p)];
+    });
+    const [rows, total] = await Promise.all([product.array(), sum.data()]);
+    product.dispose();
+    sum.dispose();
+    return { backend: tf.getBackend(), product: rows as number[][], sum: total[0] };
+  },
+
+  async loseDevice() {
+    const device = webgpuDevice();
+    if (!device || !state?.runnable.includes('webgpu')) return { lost: false };
+    device.destroy();
+    return { lost: true };
+  },
+};
+
+async function handle(req: Request): Promise<unknown> {
+  const handler = handlers[req.type] as (payload: unknown) => Promise<unknown>;
+  if (!handler) throw new Error(`engine: unknown request type "${String(req.type)}"`);
+  return handler(req.payload);
+}
+
+scope.onmessage = (e: MessageEvent<Request>) => {
+  const req = e.data;
+  void enqueue(() => handle(req)).then(
+    (result) => post({ type: 'reply', id: req.id, result } as WorkerMessage),
+    (err: unknown) => post({ type: 'failure', id: req.id, message: err instanceof Error ? err.message : String(err) }),
+  );
+};
+
+scope.onunhandledrejection = (e: PromiseRejectionEvent) => {
+  notify('error', 'engine', `engine: ${e.reason instanceof Error ? e.reason.message : String(e.reason)}`);
+};
