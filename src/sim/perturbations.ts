@@ -1,0 +1,195 @@
+// Out-of-distribution perturbations for Push-T: what each one does, its parameters (with ranges and the
+// suite defaults), the `--perturb SPEC` parser, and how a perturbation acts on an env during an episode.
+// Units: pixels, radians, control steps (10 Hz).
+//
+//   nominal       the original task.
+//   shifted-init  the block starts in a border band of width `band` px outside the nominal reset square.
+//   displace      at control step `at`, before its action runs, the block is teleported by (dx, dy, dtheta)
+//                 (rotation about the body origin). Exact: the pose changes by exactly that offset.
+//   kick          at control step `at` the block is shoved: for KICK_SUBSTEPS substeps it starts each substep
+//                 at speed impulse / (mass · KICK_SUBSTEPS · dt) instead of at rest. `impulse` is in mass·px:
+//                 a unit-mass block in free space travels `impulse` px; walls and the agent stop it as usual.
+//                 Direction `angle` (radians, image axes: 0 = +x, π/2 = +y); omitted = uniform per episode from the seed.
+//   bias          the agent's commanded target is offset by (dx, dy) px at every step (a miscalibrated arm).
+//   friction      Coulomb friction mu at the agent–block contact (the original is frictionless). Because the
+//                 block is quasi-static, this is the friction that matters: the pusher drags the block sideways.
+//   mass          the block's centre of mass moves by (com_dx, com_dy) px in its local frame (mass and
+//                 inertia about the centre of mass unchanged), so pushes turn it differently.
+import type { Rng } from '../core/rng';
+import { BLOCK_MASS, SUBSTEP_DT, WORKSPACE_SIZE } from './pusht/geometry';
+import type { PushTEnv, PushTState } from './pusht/pushTEnv';
+import { sampleResetState, sampleShiftedResetState } from './pusht/reset';
+
+export const SUITE_NAMES = ['nominal', 'shifted-init', 'displace', 'kick', 'bias', 'friction', 'mass'] as const;
+export type SuiteName = (typeof SUITE_NAMES)[number];
+
+export type Perturbation =
+  | { kind: 'nominal' }
+  | { kind: 'shifted-init'; band: number }
+  | { kind: 'displace'; dx: number; dy: number; dtheta: number; at: number }
+  | { kind: 'kick'; impulse: number; angle: number | null; at: number }
+  | { kind: 'bias'; dx: number; dy: number }
+  | { kind: 'friction'; mu: number }
+  | { kind: 'mass'; comDx: number; comDy: number };
+
+/** Substeps over which a kick acts (0.05 s: sudden, yet resolved by the contact solver step by step). */
+export const KICK_SUBSTEPS = 5;
+
+interface ParamDef {
+  /** Name in the spec (`com_dx`). */
+  key: string;
+  /** Property of the Perturbation object (`comDx`). */
+  field: string;
+  min: number;
+  max: number;
+  integer: boolean;
+  /** Whether the key may be left out with no default (kick's random angle). */
+  optional?: boolean;
+}
+
+const MAX_STEP = 2000;
+const PARAMS: Record<SuiteName, readonly ParamDef[]> = {
+  nominal: [],
+  'shifted-init': [{ key: 'band', field: 'band', min: 1, max: 95, integer: true }],
+  displace: [
+    { key: 'dx', field: 'dx', min: -WORKSPACE_SIZE, max: WORKSPACE_SIZE, integer: false },
+    { key: 'dy', field: 'dy', min: -WORKSPACE_SIZE, max: WORKSPACE_SIZE, integer: false },
+    { key: 'dtheta', field: 'dtheta', min: -2 * Math.PI, max: 2 * Math.PI, integer: false },
+    { key: 'at', field: 'at', min: 0, max: MAX_STEP, integer: true },
+  ],
+  kick: [
+    { key: 'impulse', field: 'impulse', min: 0, max: WORKSPACE_SIZE, integer: false },
+    { key: 'angle', field: 'angle', min: -2 * Math.PI, max: 2 * Math.PI, integer: false, optional: true },
+    { key: 'at', field: 'at', min: 0, max: MAX_STEP, integer: true },
+  ],
+  bias: [
+    { key: 'dx', field: 'dx', min: -WORKSPACE_SIZE / 2, max: WORKSPACE_SIZE / 2, integer: false },
+    { key: 'dy', field: 'dy', min: -WORKSPACE_SIZE / 2, max: WORKSPACE_SIZE / 2, integer: false },
+  ],
+  friction: [{ key: 'mu', field: 'mu', min: 0, max: 10, integer: false }],
+  mass: [
+    { key: 'com_dx', field: 'comDx', min: -60, max: 60, integer: false },
+    { key: 'com_dy', field: 'comDy', min: -60, max: 60, integer: false },
+  ],
+};
+
+/** The suites' fixed default parameters (what `eval --suite NAME` runs without --perturb). */
+export const SUITES: { readonly [K in SuiteName]: Readonly<Extract<Perturbation, { kind: K }>> } = {
+  nominal: { kind: 'nominal' },
+  'shifted-init': { kind: 'shifted-init', band: 40 },
+  displace: { kind: 'displace', dx: 30, dy: -20, dtheta: 0.3, at: 60 },
+  kick: { kind: 'kick', impulse: 40, angle: null, at: 80 },
+  bias: { kind: 'bias', dx: 8, dy: 0 },
+  friction: { kind: 'friction', mu: 0.6 },
+  mass: { kind: 'mass', comDx: 10, comDy: 0 },
+};
+
+/** Throws a clear error unless `name` is a suite. */
+export function validateSuite(name: string): SuiteName {
+  if (!(SUITE_NAMES as readonly string[]).includes(name)) {
+    throw new Error(`suite: "${name.slice(0, 40)}" is not one of ${SUITE_NAMES.join(', ')}`);
+  }
+  return name as SuiteName;
+}
+
+/** The default perturbation of a suite (a fresh copy). */
+export function suitePerturbation(name: string): Perturbation {
+  return { ...SUITES[validateSuite(name)] };
+}
+
+/**
+ * Parses `kind[:key=value,…]`, e.g. `displace:dx=30,dy=-20,dtheta=0.3,at=60`. Keys left out keep the
+ * suite's default. Errors name the bad part: unknown kind or key, non-numeric or out-of-range value,
+ * duplicate key, malformed item.
+ */
+export function parsePerturbation(spec: string): Perturbation {
+  const shown = (s: string) => `"${s.length > 40 ? s.slice(0, 40) + '…' : s}"`;
+  const colon = spec.indexOf(':');
+  const kindText = (colon < 0 ? spec : spec.slice(0, colon)).trim();
+  if (!(SUITE_NAMES as readonly string[]).includes(kindText)) {
+    throw new Error(`perturbation: unknown kind ${shown(kindText)} (kinds: ${SUITE_NAMES.join(', ')})`);
+  }
+  const kind = kindText as SuiteName;
+  const defs = PARAMS[kind];
+  const out: Record<string, unknown> = { ...SUITES[kind] };
+  if (colon < 0) return out as Perturbation;
+  const body = spec.slice(colon + 1);
+  if (body.trim() === '') throw new Error(`perturbation ${kind}: nothing after ":" (expected key=value,…)`);
+  const seen = new Set<string>();
+  for (const item of body.split(',')) {
+    const eq = item.indexOf('=');
+    if (eq < 0) throw new Error(`perturbation ${kind}: ${shown(item)} is not key=value`);
+    const key = item.slice(0, eq).trim();
+    const raw = item.slice(eq + 1).trim();
+    const def = defs.find((d) => d.key === key);
+    if (!def) {
+      const keys = defs.length ? `keys: ${defs.map((d) => d.key).join(', ')}` : 'it takes no parameters';
+      throw new Error(`perturbation ${kind}: unknown key ${shown(key)} (${keys})`);
+    }
+    if (seen.has(key)) throw new Error(`perturbation ${kind}: key "${key}" given twice`);
+    seen.add(key);
+    // Number("") is 0 and Number(" 1") is 1: insist on a plain decimal literal.
+    const value = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw) ? Number(raw) : NaN;
+    if (!Number.isFinite(value)) throw new Error(`perturbation ${kind}: ${key}=${shown(raw)} is not a number`);
+    if (def.integer && !Number.isInteger(value)) throw new Error(`perturbation ${kind}: ${key}=${raw} is not an integer`);
+    if (value < def.min || value > def.max) {
+      throw new Error(`perturbation ${kind}: ${key}=${raw} is outside [${fmt(def.min)}, ${fmt(def.max)}]`);
+    }
+    out[def.field] = value;
+  }
+  return out as Perturbation;
+}
+
+function fmt(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toFixed(4);
+}
+
+/** The spec string of a perturbation (parsePerturbation's inverse), for logs and reports. */
+export function formatPerturbation(p: Perturbation): string {
+  const parts: string[] = [];
+  for (const def of PARAMS[p.kind]) {
+    const v = (p as unknown as Record<string, number | null>)[def.field];
+    if (v !== null && v !== undefined) parts.push(`${def.key}=${v}`);
+  }
+  return parts.length ? `${p.kind}:${parts.join(',')}` : p.kind;
+}
+
+// ── acting on an env ─────────────────────────────────────────────────────────────────────────────────
+
+/** Per-episode draws of a perturbation (the kick's direction when it is random). */
+export interface PerturbationEpisode {
+  kickAngle: number;
+}
+
+/**
+ * Starts an episode under `p`: draws the initial state from `resetRng`, sets the env's physical constants,
+ * and draws the perturbation's own randomness from a separate stream, `perturbRng`, so that every suite
+ * but shifted-init starts from exactly the nominal suite's states for a given seed (paired comparisons).
+ */
+export function startEpisode(env: PushTEnv, p: Perturbation, resetRng: Rng, perturbRng: Rng, state: PushTState, episode: PerturbationEpisode): void {
+  if (p.kind === 'shifted-init') sampleShiftedResetState(resetRng, p.band, state);
+  else sampleResetState(resetRng, state);
+  env.setAgentFriction(p.kind === 'friction' ? p.mu : 0);
+  if (p.kind === 'mass') env.setComOffset(p.comDx, p.comDy);
+  else env.setComOffset(0, 0);
+  env.setState(state);
+  episode.kickAngle = p.kind === 'kick' ? (p.angle ?? perturbRng.range(-Math.PI, Math.PI)) : 0;
+}
+
+/** Acts at the start of control step `step` (0-based within the episode), before that step's action runs. */
+export function beforeControlStep(env: PushTEnv, p: Perturbation, step: number, episode: PerturbationEpisode): void {
+  if (p.kind === 'displace' && step === p.at) {
+    env.setBlockPose(env.block.x + p.dx, env.block.y + p.dy, env.block.angle + p.dtheta);
+  } else if (p.kind === 'kick' && step === p.at) {
+    const speed = p.impulse / (BLOCK_MASS * KICK_SUBSTEPS * SUBSTEP_DT);
+    env.kick(speed * Math.cos(episode.kickAngle), speed * Math.sin(episode.kickAngle), KICK_SUBSTEPS);
+  }
+}
+
+/** Offset added to the commanded target (pixels): non-zero only under `bias`. */
+export function targetBiasX(p: Perturbation): number {
+  return p.kind === 'bias' ? p.dx : 0;
+}
+export function targetBiasY(p: Perturbation): number {
+  return p.kind === 'bias' ? p.dy : 0;
+}

@@ -1,0 +1,265 @@
+// One Push-T world on Rapier 2D: the physics of the original (pymunk/Chipmunk) and nothing else.
+// Episodes, tokens, rewards and perturbation schedules live in vecEnv.ts; this file is the state
+// (agent position, agent velocity, block pose), the PD-controlled substeps, and the physical knobs the
+// perturbations turn (block teleport, shove, contact friction, centre-of-mass offset).
+//
+// Faithful to the original:
+//   - the agent is a kinematic circle driven by v += (K_P·(a − p) − K_V·v)·dt, p += v·dt (Chipmunk
+//     integrates a kinematic body's position from its velocity); it passes through the walls;
+//   - the block is quasi-static: pymunk's space damping 0 zeroes its velocity every substep, so we zero
+//     linear and angular velocity before each substep (damping would not reproduce this);
+//   - all contacts frictionless and inelastic; solver 10 iterations; no CCD; slop 0.1 px
+//     (Rapier's allowed linear error = 0.001 · lengthUnit, with lengthUnit = 100 px).
+// Because the block keeps no velocity, setState with poses is a full restore (no snapshots: Rapier's
+// restoreSnapshot leaks WASM memory and returns a new World).
+//
+// Hot path: no allocation per substep. Rapier's JS wrappers allocate a RawVector for setLinvel and for
+// World.step's gravity, so the substep calls the raw WASM bindings with vectors made once per env.
+import RAPIER from '@dimforge/rapier2d-compat';
+import {
+  AGENT_RADIUS,
+  BLOCK_BOXES,
+  BLOCK_COG,
+  BLOCK_INERTIA,
+  BLOCK_MASS,
+  K_P,
+  K_V,
+  SOLVER_ITERATIONS,
+  SUBSTEPS_PER_ACTION,
+  SUBSTEP_DT,
+  WALL_CORNERS,
+  WALL_RADIUS,
+  type Pose,
+} from './geometry';
+
+let rapierReady: Promise<void> | null = null;
+let rapierInitialised = false;
+
+/** Loads Rapier's WASM once (works in Node, Vite and Web Workers: the -compat build embeds it). */
+export function initRapier(): Promise<void> {
+  rapierReady ??= RAPIER.init().then(() => {
+    rapierInitialised = true;
+  });
+  return rapierReady;
+}
+
+/** Rapier's length unit: tolerances scale with it (allowed penetration 0.001·unit = Chipmunk's 0.1 px slop). */
+const LENGTH_UNIT_PX = 100;
+
+/** The full state of a Push-T world. Pixels, pixels/s, radians. */
+export interface PushTState {
+  agentX: number;
+  agentY: number;
+  agentVx: number;
+  agentVy: number;
+  blockX: number;
+  blockY: number;
+  blockAngle: number;
+}
+
+export function zeroState(): PushTState {
+  return { agentX: 0, agentY: 0, agentVx: 0, agentVy: 0, blockX: 0, blockY: 0, blockAngle: 0 };
+}
+
+type RawBodies = RAPIER.World['bodies']['raw'];
+type RawVector = ReturnType<typeof RAPIER.VectorOps.intoRaw>;
+
+export class PushTEnv {
+  readonly world: RAPIER.World;
+  private readonly rawBodies: RawBodies;
+  private readonly agentHandle: number;
+  private readonly blockHandle: number;
+  private readonly agentCollider: RAPIER.Collider;
+  private readonly blockBody: RAPIER.RigidBody;
+  private readonly rawGravity: RawVector;
+  private readonly rawZero: RawVector;
+  private readonly rawKickVel: RawVector;
+  private readonly stepArgs: Parameters<RAPIER.PhysicsPipeline['raw']['step']>;
+  private readonly f32 = new Float32Array(2);
+
+  // The state, kept in JS doubles for the agent (its integration is ours) and mirrored from Rapier for the block.
+  agentX = 0;
+  agentY = 0;
+  agentVx = 0;
+  agentVy = 0;
+  /** Block pose as of the last control step or setState (read back from Rapier, f32 precision). */
+  readonly block: Pose = { x: 0, y: 0, angle: 0 };
+
+  // Perturbation knobs.
+  private kickSubstepsLeft = 0;
+  private friction = 0;
+  private comDx = 0;
+  private comDy = 0;
+
+  /** Requires `await initRapier()` first. */
+  constructor() {
+    if (!rapierInitialised) throw new Error('PushTEnv: Rapier is not initialised; await initRapier() first');
+    const world = new RAPIER.World({ x: 0, y: 0 });
+    world.timestep = SUBSTEP_DT;
+    world.lengthUnit = LENGTH_UNIT_PX;
+    world.numSolverIterations = SOLVER_ITERATIONS;
+    this.world = world;
+
+    const walls = world.createRigidBody(RAPIER.RigidBodyDesc.fixed());
+    for (let i = 0; i < WALL_CORNERS.length; i++) {
+      const [ax, ay] = WALL_CORNERS[i];
+      const [bx, by] = WALL_CORNERS[(i + 1) % WALL_CORNERS.length];
+      // A Chipmunk segment of radius r is a capsule; Rapier's capsule axis is local y.
+      const half = Math.hypot(bx - ax, by - ay) / 2;
+      const angle = Math.atan2(by - ay, bx - ax) - Math.PI / 2;
+      const desc = RAPIER.ColliderDesc.capsule(half, WALL_RADIUS)
+        .setTranslation((ax + bx) / 2, (ay + by) / 2)
+        .setRotation(angle)
+        .setFriction(0)
+        .setRestitution(0);
+      world.createCollider(desc, walls);
+    }
+
+    const agent = world.createRigidBody(RAPIER.RigidBodyDesc.kinematicPositionBased());
+    // Friction perturbations set the agent's coefficient; the Max rule makes it the agent–block value
+    // while block–wall contacts stay frictionless.
+    this.agentCollider = world.createCollider(
+      RAPIER.ColliderDesc.ball(AGENT_RADIUS).setFriction(0).setFrictionCombineRule(RAPIER.CoefficientCombineRule.Max).setRestitution(0),
+      agent,
+    );
+
+    const block = world.createRigidBody(
+      RAPIER.RigidBodyDesc.dynamic()
+        .setCanSleep(false)
+        .setCcdEnabled(false)
+        .setAdditionalMassProperties(BLOCK_MASS, { x: BLOCK_COG[0], y: BLOCK_COG[1] }, BLOCK_INERTIA),
+    );
+    for (const box of BLOCK_BOXES) {
+      const desc = RAPIER.ColliderDesc.cuboid((box.x1 - box.x0) / 2, (box.y1 - box.y0) / 2)
+        .setTranslation((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2)
+        .setDensity(0) // mass properties come from the original's numbers above, not from the shapes
+        .setFriction(0)
+        .setRestitution(0);
+      world.createCollider(desc, block);
+    }
+    this.blockBody = block;
+    this.agentHandle = agent.handle;
+    this.blockHandle = block.handle;
+    this.rawBodies = world.bodies.raw;
+    this.rawGravity = RAPIER.VectorOps.intoRaw({ x: 0, y: 0 });
+    this.rawZero = RAPIER.VectorOps.intoRaw({ x: 0, y: 0 });
+    this.rawKickVel = RAPIER.VectorOps.intoRaw({ x: 0, y: 0 });
+    this.stepArgs = [
+      this.rawGravity,
+      world.integrationParameters.raw,
+      world.islands.raw,
+      world.broadPhase.raw,
+      world.narrowPhase.raw,
+      world.bodies.raw,
+      world.colliders.raw,
+      world.softBodies.raw,
+      world.impulseJoints.raw,
+      world.multibodyJoints.raw,
+      world.ccdSolver.raw,
+    ];
+    // One ordinary step lets the JS wrapper register everything created above; the state is then set anew.
+    world.step();
+  }
+
+  /** Convenience: initialise Rapier and build one env. */
+  static async create(): Promise<PushTEnv> {
+    await initRapier();
+    return new PushTEnv();
+  }
+
+  // ── state ────────────────────────────────────────────────────────────────────────────────────────
+  setState(s: PushTState): void {
+    this.agentX = s.agentX;
+    this.agentY = s.agentY;
+    this.agentVx = s.agentVx;
+    this.agentVy = s.agentVy;
+    this.rawBodies.rbSetTranslation(this.agentHandle, s.agentX, s.agentY, true);
+    this.rawBodies.rbSetNextKinematicTranslation(this.agentHandle, s.agentX, s.agentY);
+    this.setBlockPose(s.blockX, s.blockY, s.blockAngle);
+    this.kickSubstepsLeft = 0;
+  }
+
+  getState(out: PushTState = zeroState()): PushTState {
+    out.agentX = this.agentX;
+    out.agentY = this.agentY;
+    out.agentVx = this.agentVx;
+    out.agentVy = this.agentVy;
+    out.blockX = this.block.x;
+    out.blockY = this.block.y;
+    out.blockAngle = this.block.angle;
+    return out;
+  }
+
+  /** Teleports the block (pixels, radians; the angle is about the body origin, the plain pose). */
+  setBlockPose(x: number, y: number, angle: number): void {
+    this.rawBodies.rbSetTranslation(this.blockHandle, x, y, true);
+    this.rawBodies.rbSetRotation(this.blockHandle, angle, true);
+    this.readBlockPose();
+  }
+
+  private readBlockPose(): void {
+    this.rawBodies.rbTranslation(this.blockHandle, this.f32);
+    this.block.x = this.f32[0];
+    this.block.y = this.f32[1];
+    this.block.angle = this.rawBodies.rbRotation(this.blockHandle);
+  }
+
+  // ── dynamics ─────────────────────────────────────────────────────────────────────────────────────
+  /** One control step: SUBSTEPS_PER_ACTION substeps of the PD law towards the target (pixels). */
+  step(targetX: number, targetY: number): void {
+    for (let i = 0; i < SUBSTEPS_PER_ACTION; i++) this.substep(targetX, targetY);
+    this.readBlockPose();
+  }
+
+  /** One physics substep (dt = 0.01 s). The block pose fields are refreshed by step(), not here. */
+  substep(targetX: number, targetY: number): void {
+    this.agentVx += (K_P * (targetX - this.agentX) - K_V * this.agentVx) * SUBSTEP_DT;
+    this.agentVy += (K_P * (targetY - this.agentY) - K_V * this.agentVy) * SUBSTEP_DT;
+    this.agentX += this.agentVx * SUBSTEP_DT;
+    this.agentY += this.agentVy * SUBSTEP_DT;
+    this.rawBodies.rbSetNextKinematicTranslation(this.agentHandle, this.agentX, this.agentY);
+    // Quasi-static block: no velocity carries over between substeps (a kick overrides it for a few).
+    if (this.kickSubstepsLeft > 0) {
+      this.rawBodies.rbSetLinvel(this.blockHandle, this.rawKickVel, false);
+      this.kickSubstepsLeft--;
+    } else {
+      this.rawBodies.rbSetLinvel(this.blockHandle, this.rawZero, false);
+    }
+    this.rawBodies.rbSetAngvel(this.blockHandle, 0, false);
+    this.world.physicsPipeline.raw.step(...this.stepArgs);
+  }
+
+  // ── perturbation knobs ───────────────────────────────────────────────────────────────────────────
+  /**
+   * A shove: for the next `substeps` substeps the block starts each substep at velocity (vx, vy) px/s
+   * instead of at rest, so it travels vx·dt per substep through the physics (walls and the agent still stop it).
+   */
+  kick(vx: number, vy: number, substeps: number): void {
+    this.rawKickVel.x = vx;
+    this.rawKickVel.y = vy;
+    this.kickSubstepsLeft = substeps;
+  }
+
+  /** Coulomb friction coefficient at the agent–block contact (the original: 0). */
+  setAgentFriction(mu: number): void {
+    if (mu === this.friction) return;
+    this.friction = mu;
+    this.agentCollider.setFriction(mu);
+  }
+
+  /** Moves the block's centre of mass by (dx, dy) in its local frame (mass and inertia about the CoM unchanged). */
+  setComOffset(dx: number, dy: number): void {
+    if (dx === this.comDx && dy === this.comDy) return;
+    this.comDx = dx;
+    this.comDy = dy;
+    this.blockBody.setAdditionalMassProperties(BLOCK_MASS, { x: BLOCK_COG[0] + dx, y: BLOCK_COG[1] + dy }, BLOCK_INERTIA, true);
+  }
+
+  /** Frees the WASM memory of this world. The env is unusable afterwards. */
+  free(): void {
+    this.rawGravity.free();
+    this.rawZero.free();
+    this.rawKickVel.free();
+    this.world.free();
+  }
+}
