@@ -13,7 +13,7 @@
 // so results do not depend on B).
 import { deriveSeed, Rng } from '../core/rng';
 import { coverage } from './coverage';
-import { GOAL_POSE, MAX_STEPS, SUCCESS_COVERAGE, WORKSPACE_SIZE, pushTReward } from './pusht/geometry';
+import { GOAL_POSE, MAX_STEPS, SUCCESS_COVERAGE, clampToWorkspace, pushTReward } from './pusht/geometry';
 import { PushTEnv, initRapier, zeroState, type PushTState } from './pusht/pushTEnv';
 import { pushTSpec } from './pusht/pushTSpec';
 import { SUITES, beforeControlStep, startEpisode, targetBiasX, targetBiasY, type Perturbation, type PerturbationEpisode } from './perturbations';
@@ -199,8 +199,4 @@ export class PushTVecEnv {
   private checkIndex(i: number): void {
     if (!Number.isInteger(i) || i < 0 || i >= this.numEnvs) throw new Error(`env index: ${i} is not in [0, ${this.numEnvs})`);
   }
-}
-
-function clampToWorkspace(v: number): number {
-  return v < 0 ? 0 : v > WORKSPACE_SIZE ? WORKSPACE_SIZE : v;
 }

@@ -1,6 +1,7 @@
 // `sagr bench [--json]`: speed figures for every part that has a target. Sections are added as parts land.
 import { microbench, type MicrobenchResult } from '../../engine/microbench';
 import { NODE_BACKENDS, useNodeBackend } from '../../engine/nodeBackend';
+import { benchSim } from '../../sim/bench';
 import type { Command } from '../command';
 
 export const bench: Command = {
@@ -16,6 +17,12 @@ export const bench: Command = {
       log(`tensor/${backend}: matMul ${r.matMulSize}² ${r.matMulMs.toFixed(2)} ms, Adam step (MLP, batch ${r.adamBatch}) ${r.adamStepMs.toFixed(2)} ms (median of ${r.runs})`);
       tensors.push(r);
     }
-    return { tensors };
+    const sim = await benchSim();
+    log(
+      `sim: one env ${sim.singleEnvStepsPerSec.toFixed(0)} steps/s, B=${sim.numEnvs} ${sim.vecEnvStepsPerSec.toFixed(0)} steps/s, ` +
+        `raw Rapier ${sim.rawStepsPerSec.toFixed(0)} steps/s, wrapper overhead ${(100 * sim.wrapperOverhead).toFixed(1)}% ` +
+        `(targets: ≥ 5000 steps/s, ≤ 25%)`,
+    );
+    return { tensors, sim };
   },
 };

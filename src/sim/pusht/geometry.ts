@@ -81,6 +81,11 @@ export const SUCCESS_COVERAGE = 0.95;
 export const RESET_AGENT_RANGE: readonly [number, number] = [50, 450];
 export const RESET_BLOCK_RANGE: readonly [number, number] = [100, 400];
 
+/** Clamps a commanded coordinate to the action space [0, 512]. */
+export function clampToWorkspace(v: number): number {
+  return v < 0 ? 0 : v > WORKSPACE_SIZE ? WORKSPACE_SIZE : v;
+}
+
 /** Task reward: clip(coverage / 0.95, 0, 1). */
 export function pushTReward(coverage: number): number {
   const r = coverage / SUCCESS_COVERAGE;

@@ -8,7 +8,7 @@
 //     integrates a kinematic body's position from its velocity); it passes through the walls;
 //   - the block is quasi-static: pymunk's space damping 0 zeroes its velocity every substep, so we zero
 //     linear and angular velocity before each substep (damping would not reproduce this);
-//   - all contacts frictionless and inelastic; solver 10 iterations; no CCD; slop 0.1 px
+//   - all contacts frictionless and inelastic; 10 solver iterations per step; no CCD; slop 0.1 px
 //     (Rapier's allowed linear error = 0.001 · lengthUnit, with lengthUnit = 100 px).
 // Because the block keeps no velocity, setState with poses is a full restore (no snapshots: Rapier's
 // restoreSnapshot leaks WASM memory and returns a new World).
@@ -97,7 +97,11 @@ export class PushTEnv {
     const world = new RAPIER.World({ x: 0, y: 0 });
     world.timestep = SUBSTEP_DT;
     world.lengthUnit = LENGTH_UNIT_PX;
-    world.numSolverIterations = SOLVER_ITERATIONS;
+    // Chipmunk runs 10 sequential-impulse iterations within one step; Rapier's analogue is one solver
+    // iteration (TGS substep) holding 10 PGS iterations. (10 TGS substeps of 1 iteration land as close
+    // to a converged solve but cost twice the time.)
+    world.numSolverIterations = 1;
+    world.numInternalPgsIterations = SOLVER_ITERATIONS;
     this.world = world;
 
     const walls = world.createRigidBody(RAPIER.RigidBodyDesc.fixed());
@@ -197,7 +201,8 @@ export class PushTEnv {
     this.readBlockPose();
   }
 
-  private readBlockPose(): void {
+  /** Refreshes `block` from Rapier (step() does this; callers of substep() call it when they need the pose). */
+  readBlockPose(): void {
     this.rawBodies.rbTranslation(this.blockHandle, this.f32);
     this.block.x = this.f32[0];
     this.block.y = this.f32[1];
@@ -217,6 +222,14 @@ export class PushTEnv {
     this.agentVy += (K_P * (targetY - this.agentY) - K_V * this.agentVy) * SUBSTEP_DT;
     this.agentX += this.agentVx * SUBSTEP_DT;
     this.agentY += this.agentVy * SUBSTEP_DT;
+    this.advancePhysics();
+  }
+
+  /**
+   * The Rapier work of one substep without the PD law: the agent moves to (agentX, agentY), the block
+   * starts at rest, the world steps. Exposed so the benchmark can time raw physics on replayed agent paths.
+   */
+  advancePhysics(): void {
     this.rawBodies.rbSetNextKinematicTranslation(this.agentHandle, this.agentX, this.agentY);
     // Quasi-static block: no velocity carries over between substeps (a kick overrides it for a few).
     if (this.kickSubstepsLeft > 0) {
