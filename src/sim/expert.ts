@@ -1,0 +1,237 @@
+// The Push-T expert: a privileged push planner that produces the demonstrations and the "expert" row of
+// every evaluation table.
+//
+// Each decision it tries every push primitive (a contact point on the T and a push direction, tShape.ts)
+// in its own copy of the simulator: the block is put at its current pose, the pusher just off the contact
+// point, and the pusher driven through the block along the push line for a few control steps. Because
+// the block is quasi-static, its pose depends only on how far the pusher has travelled, so every recorded
+// control step of that rollout is a candidate push depth. The primitive and depth with the fastest
+// progress, log(cost before / cost after) per control step (travel to the contact included), wins.
+// Execution: travel round the block to the push line (route.ts), push to the chosen depth, replan.
+// Disturbances (the block moving while the pusher travels) trigger a replan.
+//
+// A target bias (a miscalibrated arm) is estimated from the pusher's own motion: the PD law is linear,
+// so the gap between where the pusher went and where the commanded target should have taken it is a
+// fixed multiple of the bias. The expert subtracts its estimate from every command.
+//
+// Deterministic: no randomness; its simulator copy is its own, so results do not depend on other envs.
+import { AGENT_RADIUS, K_P, K_V, SUBSTEPS_PER_ACTION, SUBSTEP_DT, WORKSPACE_SIZE, type Pose } from './pusht/geometry';
+import { PushTEnv, zeroState, type PushTState } from './pusht/pushTEnv';
+import { planRoute, pursue, routeLength } from './expertGeometry/route';
+import { PUSH_CONTACTS, dirToWorld, poseCost, tDistance, toLocal, toWorld, type PushContact } from './expertGeometry/tShape';
+
+/** Gap between pusher and block at the start of a simulated push (px). */
+const PUSH_GAP = 2;
+/** The pusher lines up this far behind the contact point before pushing (px). */
+const LINE_UP = 10;
+/** Push-line targets of the two simulated rollouts (px past the starting point): fine and coarse. */
+const ROLLOUT_DEPTHS = [12, 70] as const;
+/** Control steps per simulated rollout. */
+const ROLLOUT_STEPS = 4;
+/** Pure-pursuit lookahead while travelling (px). */
+const LOOKAHEAD = 60;
+/** Average travel speed used to price a route (px per control step). */
+const TRAVEL_PX_PER_STEP = 30;
+/** Control steps to settle at the line-up point and to finish a push (the PD's lag). */
+const LINE_UP_STEPS = 2;
+const PUSH_SETTLE_STEPS = 2;
+/** Line-up tolerance: the push starts once the pusher is this close to the push line and behind it (px). */
+const LINE_UP_TOLERANCE = 3;
+/** A push ends when the pusher is this close to its target and this slow (px, px/s), or after MAX_PUSH_STEPS. */
+const PUSH_DONE_DISTANCE = 1;
+const PUSH_DONE_SPEED = 10;
+const MAX_PUSH_STEPS = 8;
+/** Replan while travelling if the block moves by more than this (px, rad). */
+const DRIFT_POSITION = 1.5;
+const DRIFT_ANGLE = 0.02;
+/** Smoothing of the target-bias estimate (weight of the newest measurement). */
+const BIAS_RATE = 0.5;
+
+interface Plan {
+  contact: PushContact;
+  /** Block pose when planned. */
+  pose: Pose;
+  /** Local route to the line-up point. */
+  route: number[];
+  /** Push target (local, at the planned pose): the contact line, at the chosen depth. */
+  pushX: number;
+  pushY: number;
+  phase: 'travel' | 'push';
+  /** World push target, fixed when the push starts. */
+  targetX: number;
+  targetY: number;
+  pushSteps: number;
+}
+
+export interface ExpertDecision {
+  /** Cost (mean squared corner distance to the goal, px²) before and predicted after the chosen push. */
+  costBefore: number;
+  costAfter: number;
+}
+
+export class PushTExpert {
+  private readonly sim: PushTEnv;
+  private readonly scratch: PushTState = zeroState();
+  private plan: Plan | null = null;
+  /** The last decision's figures, for diagnostics. */
+  lastDecision: ExpertDecision | null = null;
+  // Target-bias estimate and what it needs from the previous step.
+  private biasX = 0;
+  private biasY = 0;
+  private prev: { x: number; y: number; vx: number; vy: number; tx: number; ty: number } | null = null;
+
+  /** `sim` is the expert's private simulator copy (requires Rapier initialised). */
+  constructor(sim: PushTEnv = new PushTEnv()) {
+    this.sim = sim;
+  }
+
+  /** Forget the plan and the bias estimate: a new episode starts. */
+  reset(): void {
+    this.plan = null;
+    this.lastDecision = null;
+    this.biasX = 0;
+    this.biasY = 0;
+    this.prev = null;
+  }
+
+  /** The target (pixels) to command for the observed state. */
+  act(s: PushTState): [number, number] {
+    this.updateBias(s);
+    const block: Pose = { x: s.blockX, y: s.blockY, angle: s.blockAngle };
+    let target = this.follow(s, block);
+    if (target === null) {
+      this.plan = this.decide(s, block);
+      target = this.follow(s, block);
+    }
+    const [x, y] = target ?? [s.agentX, s.agentY];
+    // Command the point that, after the bias is added, lands on the intended target.
+    const tx = clamp(x - this.biasX);
+    const ty = clamp(y - this.biasY);
+    this.prev = { x: s.agentX, y: s.agentY, vx: s.agentVx, vy: s.agentVy, tx, ty };
+    return [tx, ty];
+  }
+
+  /** Frees the simulator copy. */
+  free(): void {
+    this.sim.free();
+  }
+
+  // ── executing a plan ───────────────────────────────────────────────────────────────────────────────
+  /** The next target under the current plan, or null when a new decision is needed. */
+  private follow(s: PushTState, block: Pose): [number, number] | null {
+    const plan = this.plan;
+    if (plan === null) return null;
+    const c = plan.contact;
+    if (plan.phase === 'travel') {
+      const moved = Math.hypot(block.x - plan.pose.x, block.y - plan.pose.y) > DRIFT_POSITION || Math.abs(block.angle - plan.pose.angle) > DRIFT_ANGLE;
+      if (moved) return null;
+      const [lx, ly] = toLocal(block, s.agentX, s.agentY);
+      // Lined up: close to the push line, behind the contact, not too far back.
+      const along = (lx - c.px) * c.dx + (ly - c.py) * c.dy;
+      const across = Math.abs((lx - c.px) * c.dy - (ly - c.py) * c.dx);
+      const start = -(AGENT_RADIUS + PUSH_GAP + LINE_UP);
+      if (across < LINE_UP_TOLERANCE && along > start - LINE_UP_TOLERANCE && along < -AGENT_RADIUS) {
+        [plan.targetX, plan.targetY] = toWorld(block, plan.pushX, plan.pushY);
+        plan.phase = 'push';
+      } else {
+        const p = pursue(plan.route, lx, ly, LOOKAHEAD);
+        return toWorld(block, p.x, p.y);
+      }
+    }
+    plan.pushSteps++;
+    const dist = Math.hypot(s.agentX - plan.targetX, s.agentY - plan.targetY);
+    const done = (dist < PUSH_DONE_DISTANCE && Math.hypot(s.agentVx, s.agentVy) < PUSH_DONE_SPEED) || plan.pushSteps > MAX_PUSH_STEPS;
+    if (done) return null;
+    return [plan.targetX, plan.targetY];
+  }
+
+  // ── deciding ───────────────────────────────────────────────────────────────────────────────────────
+  private decide(s: PushTState, block: Pose): Plan | null {
+    const cost0 = poseCost(block);
+    const [alx, aly] = toLocal(block, s.agentX, s.agentY);
+    let best: Plan | null = null;
+    let bestRate = 0;
+    let bestCost = cost0;
+    for (const c of PUSH_CONTACTS) {
+      // The pusher starts PUSH_GAP short of contact; it lines up LINE_UP further back.
+      const qx = c.px - c.dx * (AGENT_RADIUS + PUSH_GAP);
+      const qy = c.py - c.dy * (AGENT_RADIUS + PUSH_GAP);
+      const gx = qx - c.dx * LINE_UP;
+      const gy = qy - c.dy * LINE_UP;
+      if (tDistance(gx, gy) < AGENT_RADIUS + PUSH_GAP) continue;
+      const route = planRoute(alx, aly, gx, gy);
+      const travelSteps = routeLength(route) / TRAVEL_PX_PER_STEP + LINE_UP_STEPS;
+      const [wqx, wqy] = toWorld(block, qx, qy);
+      const [wdx, wdy] = dirToWorld(block, c.dx, c.dy);
+      for (const depth of ROLLOUT_DEPTHS) {
+        this.scratch.agentX = wqx;
+        this.scratch.agentY = wqy;
+        this.scratch.agentVx = 0;
+        this.scratch.agentVy = 0;
+        this.scratch.blockX = block.x;
+        this.scratch.blockY = block.y;
+        this.scratch.blockAngle = block.angle;
+        this.sim.setState(this.scratch);
+        const tx = wqx + wdx * depth;
+        const ty = wqy + wdy * depth;
+        for (let k = 1; k <= ROLLOUT_STEPS; k++) {
+          this.sim.step(tx, ty);
+          const cost = poseCost(this.sim.block);
+          const rate = Math.log(cost0 / cost) / (travelSteps + k + PUSH_SETTLE_STEPS);
+          if (rate > bestRate) {
+            const travelled = (this.sim.agentX - wqx) * wdx + (this.sim.agentY - wqy) * wdy;
+            bestRate = rate;
+            bestCost = cost;
+            best = {
+              contact: c,
+              pose: { ...block },
+              route,
+              pushX: qx + c.dx * travelled,
+              pushY: qy + c.dy * travelled,
+              phase: 'travel',
+              targetX: 0,
+              targetY: 0,
+              pushSteps: 0,
+            };
+          }
+        }
+      }
+    }
+    this.lastDecision = { costBefore: cost0, costAfter: bestCost };
+    return best;
+  }
+
+  // ── target bias ────────────────────────────────────────────────────────────────────────────────────
+  /**
+   * One control step of the PD law from (p, v) towards target τ ends at p' = f(p, v, τ) with f affine in
+   * τ, so a constant bias b moves p' by g·b, where g = ∂p'/∂τ. Measuring p' gives b.
+   */
+  private updateBias(s: PushTState): void {
+    const prev = this.prev;
+    if (prev === null) return;
+    // Commands clamped at the workspace edge do not show the bias linearly; skip them.
+    const edge = (t: number) => t <= 0 || t >= WORKSPACE_SIZE;
+    if (!edge(prev.tx + this.biasX)) this.biasX += BIAS_RATE * (pdResidual(prev.x, prev.vx, prev.tx, s.agentX) - this.biasX);
+    if (!edge(prev.ty + this.biasY)) this.biasY += BIAS_RATE * (pdResidual(prev.y, prev.vy, prev.ty, s.agentY) - this.biasY);
+  }
+}
+
+/** Position after one control step of the PD law on one axis. */
+function pdStep(p: number, v: number, target: number): number {
+  for (let i = 0; i < SUBSTEPS_PER_ACTION; i++) {
+    v += (K_P * (target - p) - K_V * v) * SUBSTEP_DT;
+    p += v * SUBSTEP_DT;
+  }
+  return p;
+}
+
+/** The bias b that explains observing `observed` after commanding `target` from (p, v). */
+function pdResidual(p: number, v: number, target: number, observed: number): number {
+  const base = pdStep(p, v, target);
+  const gain = pdStep(p, v, target + 1) - base;
+  return (observed - base) / gain;
+}
+
+function clamp(v: number): number {
+  return v < 0 ? 0 : v > WORKSPACE_SIZE ? WORKSPACE_SIZE : v;
+}
