@@ -1,0 +1,28 @@
+// y = x·W + b on the last axis. Inputs of any rank are flattened to 2-D first: a differentiated matMul with
+// broadcast batch dimensions has wrong gradients in tfjs (tensorflow/tfjs#8721), a 2-D one does not.
+import * as tf from '@tensorflow/tfjs';
+import { orthogonal, zeros, type Init } from './init';
+import type { Scope } from './scope';
+
+export class Dense {
+  readonly w: tf.Variable;
+  readonly b: tf.Variable;
+
+  constructor(
+    scope: Scope,
+    readonly inDim: number,
+    readonly outDim: number,
+    init: Init = orthogonal(1),
+  ) {
+    this.w = scope.variable('w', [inDim, outDim], init);
+    this.b = scope.variable('b', [outDim], zeros);
+  }
+
+  apply<T extends tf.Tensor>(x: T): T {
+    const shape = x.shape;
+    if (shape[shape.length - 1] !== this.inDim) throw new Error(`Dense: expected last dimension ${this.inDim}, got [${shape.join(', ')}]`);
+    const flat = shape.length === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, this.inDim]);
+    const y = tf.fused.matMul({ a: flat as tf.Tensor2D, b: this.w as tf.Tensor2D, bias: this.b });
+    return (shape.length === 2 ? y : tf.reshape(y, [...shape.slice(0, -1), this.outDim])) as T;
+  }
+}
