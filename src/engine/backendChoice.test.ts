@@ -1,13 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { classifyAdapter, decideBackend, fallbackBackend, parseBackendParam, pickFastest, type AdapterInfo } from './backendChoice';
-import type { MicrobenchResult } from './microbench';
+import {
+  canStillWin,
+  classifyAdapter,
+  decideBackend,
+  fallbackBackend,
+  parseBackendParam,
+  pickFastest,
+  type AdapterInfo,
+  type BenchFigures,
+  type BrowserBackend,
+} from './backendChoice';
 
 const swiftshader: AdapterInfo = { vendor: 'google', architecture: 'swiftshader', device: '', description: '', isFallbackAdapter: false };
 const nvidia: AdapterInfo = { vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H100', isFallbackAdapter: false };
 const fallbackFlagged: AdapterInfo = { ...nvidia, isFallbackAdapter: true };
 const ALL = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 
-const result = (backend: string, matMulMs: number, adamStepMs: number): MicrobenchResult => ({ backend, matMulMs, matMulSize: 64, adamStepMs, adamBatch: 64, runs: 3 });
+const result = (backend: BrowserBackend, matMulMs: number, adamStepMs: number | null): BenchFigures => ({ backend, matMulMs, matMulSize: 64, adamStepMs, adamBatch: 64, runs: 3 });
 
 describe('classifyAdapter', () => {
   it('treats SwiftShader, llvmpipe and fallback adapters as software', () => {
@@ -40,20 +49,20 @@ describe('decideBackend', () => {
     const d = decideBackend({ forced: null, adapter: nvidia, runnable: ALL });
     expect(d).toMatchObject({ action: 'use', backend: 'webgpu' });
   });
-  it('benchmarks every runnable backend on a software adapter, and says why', () => {
+  it('benchmarks every runnable backend on a software adapter, CPU ones first, and says why', () => {
     const d = decideBackend({ forced: null, adapter: swiftshader, runnable: ALL });
     expect(d.action).toBe('benchmark');
     if (d.action !== 'benchmark') return;
-    expect(d.candidates).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
+    expect(d.candidates).toEqual(['wasm', 'cpu', 'webgl', 'webgpu']);
     expect(d.notices.join(' ')).toMatch(/software/);
   });
   it('benchmarks what started when there is no adapter', () => {
     const d = decideBackend({ forced: null, adapter: null, runnable: ['webgl', 'wasm', 'cpu'] });
-    expect(d).toMatchObject({ action: 'benchmark', candidates: ['webgl', 'wasm', 'cpu'] });
+    expect(d).toMatchObject({ action: 'benchmark', candidates: ['wasm', 'cpu', 'webgl'] });
   });
   it('benchmarks the rest when a hardware adapter exists but webgpu did not start', () => {
     const d = decideBackend({ forced: null, adapter: nvidia, runnable: ['webgl', 'cpu'] });
-    expect(d).toMatchObject({ action: 'benchmark', candidates: ['webgl', 'cpu'] });
+    expect(d).toMatchObject({ action: 'benchmark', candidates: ['cpu', 'webgl'] });
   });
   it('skips the benchmark when only one backend started', () => {
     expect(decideBackend({ forced: null, adapter: null, runnable: ['cpu'] })).toMatchObject({ action: 'use', backend: 'cpu' });
@@ -74,16 +83,26 @@ describe('decideBackend', () => {
   });
 });
 
-describe('pickFastest and fallbackBackend', () => {
+describe('pickFastest, canStillWin and fallbackBackend', () => {
   const bench = [result('webgpu', 5, 40), result('webgl', 2, 9), result('wasm', 1, 6), result('cpu', 3, 20)];
-  it('picks the lowest matMul + Adam time', () => {
+  it('picks the lowest matMul + Adam time; a skipped Adam step never wins', () => {
     expect(pickFastest(bench).backend).toBe('wasm');
     expect(pickFastest([result('webgl', 1, 10), result('cpu', 4, 4)]).backend).toBe('cpu');
+    expect(pickFastest([result('webgpu', 0.1, null), result('cpu', 4, 40)]).backend).toBe('cpu');
     expect(() => pickFastest([])).toThrow(/backend/);
   });
-  it('moves to the fastest measured survivor, else by preference', () => {
+  it('rules a backend out only when its matMul alone exceeds a measured total', () => {
+    const measured = [result('wasm', 0.2, 6)];
+    expect(canStillWin(27, measured)).toBe(false);
+    expect(canStillWin(6.2, measured)).toBe(false);
+    expect(canStillWin(6.1, measured)).toBe(true);
+    expect(canStillWin(1000, [])).toBe(true);
+    expect(canStillWin(1, [result('webgl', 0.5, null)])).toBe(true);
+  });
+  it('moves to the fastest fully measured survivor, else by preference', () => {
     expect(fallbackBackend('webgpu', ALL, bench)).toBe('wasm');
     expect(fallbackBackend('webgpu', ALL, [result('webgpu', 1, 1)])).toBe('webgl');
+    expect(fallbackBackend('webgpu', ['webgpu', 'webgl', 'cpu'], [result('webgl', 1, null), result('cpu', 3, 20)])).toBe('cpu');
     expect(fallbackBackend('webgpu', ['webgpu', 'cpu'], [])).toBe('cpu');
     expect(fallbackBackend('webgpu', ['webgpu'], bench)).toBeNull();
   });

@@ -1,13 +1,28 @@
 // Which tfjs backend the browser engine runs on, as pure decisions (the worker does the probing and timing).
 // Rule: a hardware WebGPU adapter wins outright; a software adapter (SwiftShader, llvmpipe…) or none means
 // "GPU" is a CPU in disguise, so every backend that starts is micro-benchmarked and the fastest wins.
-import type { MicrobenchResult } from './microbench';
 
 export const BROWSER_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BrowserBackend = (typeof BROWSER_BACKENDS)[number];
 
 /** Order used when nothing has been measured: GPU paths first, then SIMD wasm, then pure JS. */
 const PREFERENCE: readonly BrowserBackend[] = BROWSER_BACKENDS;
+/**
+ * Order of the start-up benchmark: cheap-to-measure CPU backends first, so their totals can rule out an emulated
+ * GPU after its matMul alone (whose shader compiles take seconds in software) — see `canStillWin`.
+ */
+const BENCH_ORDER: readonly BrowserBackend[] = ['wasm', 'cpu', 'webgl', 'webgpu'];
+
+/** Start-up micro-benchmark figures of one backend (median ms; see microbench.ts). */
+export interface BenchFigures {
+  backend: BrowserBackend;
+  matMulMs: number;
+  matMulSize: number;
+  /** Null when skipped: the matMul alone already cost more than another backend's matMul + Adam step. */
+  adamStepMs: number | null;
+  adamBatch: number;
+  runs: number;
+}
 
 /** What the WebGPU adapter says about itself (GPUAdapterInfo plus isFallbackAdapter). */
 export interface AdapterInfo {
@@ -71,13 +86,18 @@ export function decideBackend(input: { forced: BrowserBackend | null; adapter: A
   const why = kind === 'hardware' ? 'the hardware WebGPU adapter did not start' : kind === 'software' ? `the WebGPU adapter is software (${describeAdapter(adapter)})` : 'no WebGPU adapter';
   if (candidates.length === 1) return { action: 'use', backend: candidates[0], reason: `${why}; ${candidates[0]} is the only backend that started`, notices };
   notices.push(`${why}: benchmarked ${candidates.join(', ')} and picked the fastest`);
-  return { action: 'benchmark', candidates, reason: why, notices };
+  return { action: 'benchmark', candidates: BENCH_ORDER.filter((b) => candidates.includes(b)), reason: why, notices };
 }
 
 /** Cost used to rank backends: one matMul plus one Adam step, the two workloads the engine runs. */
-export const benchCost = (r: MicrobenchResult): number => r.matMulMs + r.adamStepMs;
+export const benchCost = (r: BenchFigures): number => r.matMulMs + (r.adamStepMs ?? Infinity);
 
-export function pickFastest(results: readonly MicrobenchResult[]): MicrobenchResult {
+/** Whether a backend whose matMul took `matMulMs` can still beat the best so far (the Adam step costs ≥ 0). */
+export function canStillWin(matMulMs: number, measured: readonly BenchFigures[]): boolean {
+  return measured.every((r) => matMulMs < benchCost(r));
+}
+
+export function pickFastest(results: readonly BenchFigures[]): BenchFigures {
   if (results.length === 0) throw new Error('backend: no benchmark results to choose from');
   return results.reduce((best, r) => (benchCost(r) < benchCost(best) ? r : best));
 }
@@ -86,9 +106,9 @@ export function pickFastest(results: readonly MicrobenchResult[]): MicrobenchRes
  * The backend to move to after `lost` failed mid-run: the fastest measured one that still runs, else the first
  * by preference. Null when nothing is left.
  */
-export function fallbackBackend(lost: BrowserBackend, runnable: readonly BrowserBackend[], bench: readonly MicrobenchResult[]): BrowserBackend | null {
+export function fallbackBackend(lost: BrowserBackend, runnable: readonly BrowserBackend[], bench: readonly BenchFigures[]): BrowserBackend | null {
   const left = runnable.filter((b) => b !== lost);
-  const measured = bench.filter((r) => left.includes(r.backend as BrowserBackend));
-  if (measured.length) return pickFastest(measured).backend as BrowserBackend;
+  const measured = bench.filter((r) => left.includes(r.backend) && r.adamStepMs !== null);
+  if (measured.length) return pickFastest(measured).backend;
   return PREFERENCE.find((b) => left.includes(b)) ?? null;
 }

@@ -30,16 +30,19 @@ async function timeMedian(runs: number, warmup: number, once: () => Promise<void
   return median(times);
 }
 
-/** Times matMul and an MLP Adam step on the active backend. All tensors are disposed. */
-export async function microbench(opts: { matMulSize?: number; batch?: number; hidden?: number; runs?: number; warmup?: number } = {}): Promise<MicrobenchResult> {
-  const size = opts.matMulSize ?? 256;
-  const batch = opts.batch ?? 256;
-  const hidden = opts.hidden ?? 64;
-  const runs = opts.runs ?? 7;
-  const warmup = opts.warmup ?? 2;
-  const inDim = 32;
-  const outDim = 8;
+export interface MicrobenchOptions {
+  matMulSize?: number;
+  batch?: number;
+  hidden?: number;
+  runs?: number;
+  warmup?: number;
+}
 
+const DEFAULTS: Required<MicrobenchOptions> = { matMulSize: 256, batch: 256, hidden: 64, runs: 7, warmup: 2 };
+
+/** Median ms of one size×size matMul on the active backend, read back. All tensors are disposed. */
+export async function benchMatMul(opts: MicrobenchOptions = {}): Promise<number> {
+  const { matMulSize: size, runs, warmup } = { ...DEFAULTS, ...opts };
   const a = tf.randomNormal([size, size], 0, 1, 'float32', 1);
   const b = tf.randomNormal([size, size], 0, 1, 'float32', 2);
   const matMulMs = await timeMedian(runs, warmup, async () => {
@@ -49,16 +52,29 @@ export async function microbench(opts: { matMulSize?: number; batch?: number; hi
   });
   a.dispose();
   b.dispose();
+  return matMulMs;
+}
 
+/** Median ms of one Adam step of a small MLP (2 hidden layers) on the active backend, read back. All tensors are disposed. */
+export async function benchAdamStep(opts: MicrobenchOptions = {}): Promise<number> {
+  const { batch, hidden, runs, warmup } = { ...DEFAULTS, ...opts };
+  const inDim = 32;
+  const outDim = 8;
   const x = tf.randomNormal([batch, inDim], 0, 1, 'float32', 3);
   const y = tf.randomNormal([batch, outDim], 0, 1, 'float32', 4);
+  // tf.variable keeps its own reference to the data, so the initial tensors are disposed right away.
+  const variable = (init: tf.Tensor): tf.Variable => {
+    const v = tf.variable(init);
+    init.dispose();
+    return v;
+  };
   const vars = [
-    tf.variable(tf.randomNormal([inDim, hidden], 0, 0.2, 'float32', 5)),
-    tf.variable(tf.zeros([hidden])),
-    tf.variable(tf.randomNormal([hidden, hidden], 0, 0.2, 'float32', 6)),
-    tf.variable(tf.zeros([hidden])),
-    tf.variable(tf.randomNormal([hidden, outDim], 0, 0.2, 'float32', 7)),
-    tf.variable(tf.zeros([outDim])),
+    variable(tf.randomNormal([inDim, hidden], 0, 0.2, 'float32', 5)),
+    variable(tf.zeros([hidden])),
+    variable(tf.randomNormal([hidden, hidden], 0, 0.2, 'float32', 6)),
+    variable(tf.zeros([hidden])),
+    variable(tf.randomNormal([hidden, outDim], 0, 0.2, 'float32', 7)),
+    variable(tf.zeros([outDim])),
   ];
   const opt = tf.train.adam(1e-3);
   const adamStepMs = await timeMedian(runs, warmup, async () => {
@@ -75,5 +91,13 @@ export async function microbench(opts: { matMulSize?: number; batch?: number; hi
   for (const v of vars) v.dispose();
   x.dispose();
   y.dispose();
-  return { backend: tf.getBackend(), matMulMs, matMulSize: size, adamStepMs, adamBatch: batch, runs };
+  return adamStepMs;
+}
+
+/** Times matMul and an MLP Adam step on the active backend. */
+export async function microbench(opts: MicrobenchOptions = {}): Promise<MicrobenchResult> {
+  const o = { ...DEFAULTS, ...opts };
+  const matMulMs = await benchMatMul(o);
+  const adamStepMs = await benchAdamStep(o);
+  return { backend: tf.getBackend(), matMulMs, matMulSize: o.matMulSize, adamStepMs, adamBatch: o.batch, runs: o.runs };
 }

@@ -7,8 +7,7 @@
 // events the worker pushes on its own (`snapshot` streams the engine state; `notice` carries messages the UI
 // must show; `backend` announces the backend in use). Later issues add entries to `Requests` and `Events`.
 import type { Config, FieldError } from '../core/config';
-import type { AdapterInfo, BrowserBackend } from './backendChoice';
-import type { MicrobenchResult } from './microbench';
+import type { AdapterInfo, BenchFigures, BrowserBackend } from './backendChoice';
 
 export interface BackendState {
   backend: BrowserBackend;
@@ -17,8 +16,10 @@ export interface BackendState {
   adapter: AdapterInfo | null;
   /** Backends that initialised in this worker. */
   runnable: BrowserBackend[];
-  /** Micro-benchmark figures per benchmarked backend (empty when none was needed). */
-  bench: MicrobenchResult[];
+  /** Start-up micro-benchmark figures: every candidate when the choice needed them, else the chosen backend's. */
+  bench: BenchFigures[];
+  /** Time spent probing and benchmarking backends at start, ms. */
+  startupMs: number;
 }
 
 export interface TensorCheckResult {

@@ -3,14 +3,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { applyRaw, defaultConfig, type Config } from '../core/config';
 import {
+  benchCost,
+  canStillWin,
   decideBackend,
   fallbackBackend,
   parseBackendParam,
   pickFastest,
+  type BenchFigures,
   type BrowserBackend,
 } from './backendChoice';
 import { activate, probeAdapter, startableBackends, webgpuDevice } from './browserBackends';
-import { microbench, type MicrobenchResult } from './microbench';
+import { benchAdamStep, benchMatMul, microbench } from './microbench';
 import {
   SNAPSHOT_INTERVAL_MS,
   type BackendState,
@@ -51,16 +54,25 @@ function enqueue<T>(job: () => Promise<T>): Promise<T> {
   return run;
 }
 
-async function benchmark(candidates: readonly BrowserBackend[]): Promise<MicrobenchResult[]> {
-  const results: MicrobenchResult[] = [];
-  for (const b of candidates) {
-    await activate(b);
-    results.push(await microbench(STARTUP_BENCH));
+async function fullBench(backend: BrowserBackend): Promise<BenchFigures> {
+  const r = await microbench(STARTUP_BENCH);
+  return { ...r, backend };
+}
+
+/** Benchmarks candidates in order, skipping a candidate's Adam step once its matMul alone has lost. */
+async function benchmark(candidates: readonly BrowserBackend[]): Promise<BenchFigures[]> {
+  const results: BenchFigures[] = [];
+  for (const backend of candidates) {
+    await activate(backend);
+    const matMulMs = await benchMatMul(STARTUP_BENCH);
+    const adamStepMs = canStillWin(matMulMs, results) ? await benchAdamStep(STARTUP_BENCH) : null;
+    results.push({ backend, matMulMs, matMulSize: STARTUP_BENCH.matMulSize, adamStepMs, adamBatch: STARTUP_BENCH.batch, runs: STARTUP_BENCH.runs });
   }
   return results;
 }
 
 async function chooseBackend(backendParam: string | null): Promise<BackendState> {
+  const t0 = performance.now();
   const param = parseBackendParam(backendParam);
   if (param.error) notify('error', 'backend', param.error);
   const adapter = await probeAdapter();
@@ -72,15 +84,14 @@ async function chooseBackend(backendParam: string | null): Promise<BackendState>
   if (decision.action === 'use') {
     await activate(decision.backend);
     // Figures for the chosen backend only, so the UI always has a speed to show.
-    const bench = [await microbench(STARTUP_BENCH)];
-    return { backend: decision.backend, reason: decision.reason, adapter, runnable, bench };
+    const bench = [await fullBench(decision.backend)];
+    return { backend: decision.backend, reason: decision.reason, adapter, runnable, bench, startupMs: performance.now() - t0 };
   }
   const bench = await benchmark(decision.candidates);
-  const best = pickFastest(bench);
-  const backend = best.backend as BrowserBackend;
+  const { backend } = pickFastest(bench);
   await activate(backend);
-  const figures = bench.map((r) => `${r.backend} ${(r.matMulMs + r.adamStepMs).toFixed(1)} ms`).join(', ');
-  return { backend, reason: `${decision.reason}; fastest by micro-benchmark (${figures})`, adapter, runnable, bench };
+  const figures = bench.map((r) => `${r.backend} ${r.adamStepMs === null ? `matMul ${r.matMulMs.toFixed(1)} ms, out` : `${benchCost(r).toFixed(1)} ms`}`).join('; ');
+  return { backend, reason: `${decision.reason}; fastest by micro-benchmark (${figures})`, adapter, runnable, bench, startupMs: performance.now() - t0 };
 }
 
 /** Moves off WebGPU after its device is lost or reports an error. Weights will be carried over once models exist. */

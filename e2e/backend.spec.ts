@@ -1,0 +1,90 @@
+// The engine worker: backend choice (forced, automatic, invalid), correct tensor results on every backend,
+// and the fallback when the WebGPU device is lost.
+import { appState, engineReady, expect, test } from './helpers';
+
+/** Deterministic test matrices, large enough (> 1000 entries) that WebGPU does not hand them to the CPU. */
+function matrix(rows: number, cols: number, salt: number): number[][] {
+  return Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (((i * 7 + j * 3 + salt) % 11) - 5) / 4));
+}
+function matMul(a: number[][], b: number[][]): number[][] {
+  return a.map((row) => b[0].map((_, j) => row.reduce((s, x, k) => s + x * b[k][j], 0)));
+}
+const A = matrix(24, 48, 1);
+const B = matrix(48, 40, 5);
+const EXPECTED = matMul(A, B);
+const EXPECTED_SUM = EXPECTED.flat().reduce((s, x) => s + x, 0);
+
+test('?backend=webgpu runs the engine on WebGPU with the SwiftShader adapter, and says it is software', async ({ page }) => {
+  await page.goto('/?backend=webgpu');
+  const s = await engineReady(page);
+  expect(s.backend!.backend).toBe('webgpu');
+  expect(s.backend!.adapter).toMatchObject({ vendor: 'google', architecture: 'swiftshader' });
+  expect(s.backend!.reason).toContain('forced by ?backend=webgpu');
+  await expect(page.getByTestId('backend-badge')).toHaveText(/webgpu · google swiftshader \(software\)/);
+  await expect(page.getByTestId('notice').filter({ hasText: 'software adapter' })).toBeVisible();
+  // The heartbeat snapshot streams from the worker.
+  await page.waitForFunction(() => window.__sagr!.state().tick >= 2);
+});
+
+for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu'] as const) {
+  test(`a matMul and its sum computed in the worker on ${backend} match the test's own`, async ({ page }) => {
+    await page.goto(`/?backend=${backend}`);
+    expect((await engineReady(page)).backend!.backend).toBe(backend);
+    const r = await page.evaluate(([a, b]) => window.__sagr!.runTensorCheck(a, b), [A, B] as const);
+    expect(r.backend).toBe(backend);
+    expect(r.product.length).toBe(24);
+    expect(r.product[0].length).toBe(40);
+    for (let i = 0; i < 24; i++) for (let j = 0; j < 40; j++) expect(r.product[i][j]).toBeCloseTo(EXPECTED[i][j], 3);
+    expect(r.sum).toBeCloseTo(EXPECTED_SUM, 1);
+    // A malformed request comes back as an error naming the field, and the engine keeps working.
+    const bad = await page.evaluate(([a]) => window.__sagr!.runTensorCheck(a, [[1, 2]]).then(() => 'resolved', (e: Error) => e.message), [A] as const);
+    expect(bad).toMatch(/^tensorCheck\.b: has 1 rows, a has 48 columns/);
+    // Tensors made by the check are disposed.
+    const before = (await appState(page)).numTensors;
+    await page.evaluate(([a, b]) => window.__sagr!.runTensorCheck(a, b), [A, B] as const);
+    await page.waitForFunction((n) => window.__sagr!.state().tick > n, (await appState(page)).tick);
+    expect((await appState(page)).numTensors).toBe(before);
+  });
+}
+
+test('?backend=bogus shows a message naming backend, then chooses automatically', async ({ page }) => {
+  await page.goto('/?backend=bogus');
+  await expect(page.getByTestId('notice').filter({ hasText: 'backend: "bogus" is not one of webgpu, webgl, wasm, cpu' })).toBeVisible();
+  const s = await engineReady(page);
+  expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(s.backend!.backend);
+  expect(s.backend!.reason).not.toContain('forced');
+});
+
+test('with no parameter the engine benchmarks the runnable backends on a software adapter and shows the figures', async ({ page }) => {
+  await page.goto('/');
+  const s = await engineReady(page);
+  const b = s.backend!;
+  expect(b.runnable.length).toBeGreaterThan(1);
+  expect(b.bench.map((r) => r.backend).sort()).toEqual([...b.runnable].sort());
+  for (const r of b.bench) expect(r.matMulMs).toBeGreaterThan(0);
+  const chosen = b.bench.find((r) => r.backend === b.backend)!;
+  expect(chosen.adamStepMs).not.toBeNull();
+  for (const r of b.bench) if (r.adamStepMs !== null) expect(chosen.matMulMs + chosen.adamStepMs!).toBeLessThanOrEqual(r.matMulMs + r.adamStepMs);
+  expect(b.reason).toMatch(/software .*fastest by micro-benchmark/);
+  await expect(page.getByTestId('notice').filter({ hasText: 'picked the fastest' })).toBeVisible();
+  await expect(page.getByTestId('bench-table').locator('tbody tr')).toHaveCount(b.bench.length);
+  await expect(page.getByTestId('engine-backend')).toHaveText(b.backend);
+  // The start-up benchmarks leave no tensor behind.
+  await page.waitForFunction(() => window.__sagr!.state().tick >= 1);
+  expect((await appState(page)).numTensors).toBe(0);
+});
+
+test('a lost WebGPU device moves the engine to another backend with a visible notice', async ({ page }) => {
+  await page.goto('/?backend=webgpu');
+  expect((await engineReady(page)).backend!.backend).toBe('webgpu');
+  expect(await page.evaluate(() => window.__sagr!.loseDevice())).toEqual({ lost: true });
+  await page.waitForFunction(() => window.__sagr!.state().backend?.backend !== 'webgpu');
+  const s = await appState(page);
+  expect(s.backend!.runnable).not.toContain('webgpu');
+  expect(s.backend!.reason).toContain('fallback after WebGPU device lost');
+  await expect(page.getByTestId('notice').filter({ hasText: `WebGPU device lost` })).toContainText(`switched to ${s.backend!.backend}`);
+  await expect(page.getByTestId('backend-badge')).toHaveText(new RegExp(`^${s.backend!.backend} · `));
+  const r = await page.evaluate(([a, b]) => window.__sagr!.runTensorCheck(a, b), [A, B] as const);
+  expect(r.backend).toBe(s.backend!.backend);
+  expect(r.sum).toBeCloseTo(EXPECTED_SUM, 1);
+});

@@ -1,0 +1,27 @@
+// Shared e2e helpers: a `test` that fails on uncaught page errors, and waits on the app's state through
+// window.__sagr instead of sleeping.
+import { test as base, expect, type Page } from '@playwright/test';
+import type { HookState } from '../src/ui/testHook';
+
+export const test = base.extend<{ pageErrors: string[] }>({
+  pageErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await use(errors);
+      expect(errors, 'uncaught page errors').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
+
+/** Waits until the engine has chosen a backend; returns the app state at that moment. */
+export async function engineReady(page: Page): Promise<HookState> {
+  await page.waitForFunction(() => window.__sagr?.state().backend != null, null, { timeout: 45_000 });
+  return appState(page);
+}
+
+export function appState(page: Page): Promise<HookState> {
+  return page.evaluate(() => window.__sagr!.state());
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { SCHEMA, defaultConfig } from '../core/config';
+import { createAppStore, defaultFor } from './store';
+
+describe('app store', () => {
+  it('starts from the URL hash, keeping valid fields and listing rejected ones', () => {
+    const s = createAppStore('#numEnvs=64&sigmaMax=abc&nope=1').getState();
+    expect(s.config).toEqual({ ...defaultConfig(), numEnvs: 64 });
+    expect(s.hashErrors.map((e) => e.field)).toEqual(['sigmaMax', 'nope']);
+    expect(defaultFor('sigmaMax')).toBe('0.1');
+    expect(defaultFor('nope')).toBeNull();
+  });
+
+  it('applies a valid value and refuses an invalid one with a message, keeping the config', () => {
+    const store = createAppStore('');
+    expect(store.getState().setParam('sigmaMax', 0.2)).toBe(true);
+    expect(store.getState().config.sigmaMax).toBe(0.2);
+    const before = store.getState().config;
+    expect(store.getState().setParam('sigmaMax', '2')).toBe(false);
+    expect(store.getState().config).toBe(before);
+    expect(store.getState().inputErrors.sigmaMax).toBe('2 is outside [0, 1]');
+    // A later good value clears the message.
+    store.getState().setParam('sigmaMax', '0.3');
+    expect(store.getState().inputErrors.sigmaMax).toBeUndefined();
+  });
+
+  it('refuses a value that breaks a relation between fields, naming the other field', () => {
+    const store = createAppStore('');
+    expect(store.getState().setParam('horizon', 4)).toBe(false);
+    expect(store.getState().config.horizon).toBe(SCHEMA.horizon.default);
+    expect(store.getState().inputErrors.horizon).toBe('executeSteps: 8 exceeds horizon 4');
+    expect(store.getState().setParam('sigmaMin', 0.5)).toBe(false);
+    expect(store.getState().inputErrors.sigmaMin).toMatch(/exceeds sigmaMax/);
+  });
+
+  it('resets one field or all, and re-reads a hash', () => {
+    const store = createAppStore('#seed=7&alpha=3');
+    store.getState().resetParam('seed');
+    expect(store.getState().config).toEqual({ ...defaultConfig(), alpha: 3 });
+    store.getState().resetAll();
+    expect(store.getState().config).toEqual(defaultConfig());
+    store.getState().loadHash('#seed=9&episodeLength=x');
+    expect(store.getState().config.seed).toBe(9);
+    expect(store.getState().hashErrors).toEqual([{ field: 'episodeLength', message: '"x" is not a number' }]);
+  });
+
+  it('keeps a bounded list of notices', () => {
+    const store = createAppStore('');
+    for (let i = 0; i < 50; i++) store.getState().addNotice({ level: 'info', source: 'engine', message: `n${i}` });
+    const { notices } = store.getState();
+    expect(notices.length).toBe(20);
+    expect(notices[19].message).toBe('n49');
+    store.getState().dismissNotice(19);
+    expect(store.getState().notices.at(-1)!.message).toBe('n48');
+  });
+});
