@@ -81,6 +81,26 @@ export const SUCCESS_COVERAGE = 0.95;
 export const RESET_AGENT_RANGE: readonly [number, number] = [50, 450];
 export const RESET_BLOCK_RANGE: readonly [number, number] = [100, 400];
 
+/** The walls' inner surfaces bound the arena: x, y ∈ [ARENA_MIN, ARENA_MAX]. */
+export const ARENA_MIN = WALL_CORNERS[0][0] + WALL_RADIUS;
+export const ARENA_MAX = WALL_CORNERS[2][0] - WALL_RADIUS;
+
+/** Whether every corner of the T at `pose` lies inside the walls (then all of the T does: it is a union of boxes). */
+export function blockInsideArena(pose: Pose): boolean {
+  const c = Math.cos(pose.angle);
+  const s = Math.sin(pose.angle);
+  for (const b of BLOCK_BOXES) {
+    for (const lx of [b.x0, b.x1]) {
+      for (const ly of [b.y0, b.y1]) {
+        const x = c * lx - s * ly + pose.x;
+        const y = s * lx + c * ly + pose.y;
+        if (x < ARENA_MIN || x > ARENA_MAX || y < ARENA_MIN || y > ARENA_MAX) return false;
+      }
+    }
+  }
+  return true;
+}
+
 /** Clamps a commanded coordinate to the action space [0, 512]. */
 export function clampToWorkspace(v: number): number {
   return v < 0 ? 0 : v > WORKSPACE_SIZE ? WORKSPACE_SIZE : v;

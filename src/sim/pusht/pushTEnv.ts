@@ -29,6 +29,7 @@ import {
   SUBSTEP_DT,
   WALL_CORNERS,
   WALL_RADIUS,
+  WORKSPACE_SIZE,
   type Pose,
 } from './geometry';
 
@@ -42,6 +43,10 @@ export function initRapier(): Promise<void> {
   });
   return rapierReady;
 }
+
+/** Thickness of the wall slabs, px (outwards from the original's inner wall surfaces). */
+const WALL_SLAB = 100;
+const WALL_CENTRE = [WORKSPACE_SIZE / 2, WORKSPACE_SIZE / 2] as const;
 
 /** Rapier's length unit: tolerances scale with it (allowed penetration 0.001·unit = Chipmunk's 0.1 px slop). */
 const LENGTH_UNIT_PX = 100;
@@ -104,16 +109,28 @@ export class PushTEnv {
     world.numInternalPgsIterations = SOLVER_ITERATIONS;
     this.world = world;
 
+    // Walls: the original's segments of radius 2, built as thick slabs whose inner faces are the segments'
+    // inner surfaces. From inside the arena the contact surface is the same; a block teleported or reset
+    // deep into a wall is pushed back in, where a 4 px wall could let the solver expel it outwards.
     const walls = world.createRigidBody(RAPIER.RigidBodyDesc.fixed());
+    const [cx, cy] = WALL_CENTRE;
     for (let i = 0; i < WALL_CORNERS.length; i++) {
       const [ax, ay] = WALL_CORNERS[i];
       const [bx, by] = WALL_CORNERS[(i + 1) % WALL_CORNERS.length];
-      // A Chipmunk segment of radius r is a capsule; Rapier's capsule axis is local y.
-      const half = Math.hypot(bx - ax, by - ay) / 2;
-      const angle = Math.atan2(by - ay, bx - ax) - Math.PI / 2;
-      const desc = RAPIER.ColliderDesc.capsule(half, WALL_RADIUS)
-        .setTranslation((ax + bx) / 2, (ay + by) / 2)
-        .setRotation(angle)
+      const len = Math.hypot(bx - ax, by - ay);
+      const mx = (ax + bx) / 2;
+      const my = (ay + by) / 2;
+      // Unit normal of the segment, pointing into the arena.
+      let nx = -(by - ay) / len;
+      let ny = (bx - ax) / len;
+      if (nx * (cx - mx) + ny * (cy - my) < 0) {
+        nx = -nx;
+        ny = -ny;
+      }
+      const offset = WALL_RADIUS - WALL_SLAB / 2; // slab centre sits outside, inner face at the segment + radius
+      const desc = RAPIER.ColliderDesc.cuboid(len / 2 + WALL_SLAB, WALL_SLAB / 2)
+        .setTranslation(mx + nx * offset, my + ny * offset)
+        .setRotation(Math.atan2(by - ay, bx - ax))
         .setFriction(0)
         .setRestitution(0);
       world.createCollider(desc, walls);
