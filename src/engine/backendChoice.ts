@@ -85,8 +85,9 @@ export function decideBackend(input: { forced: BrowserBackend | null; adapter: A
   if (kind === 'hardware' && candidates.includes('webgpu')) return { action: 'use', backend: 'webgpu', reason: `hardware WebGPU adapter: ${describeAdapter(adapter)}`, notices };
   const why = kind === 'hardware' ? 'the hardware WebGPU adapter did not start' : kind === 'software' ? `the WebGPU adapter is software (${describeAdapter(adapter)})` : 'no WebGPU adapter';
   if (candidates.length === 1) return { action: 'use', backend: candidates[0], reason: `${why}; ${candidates[0]} is the only backend that started`, notices };
-  notices.push(`${why}: benchmarked ${candidates.join(', ')} and picked the fastest`);
-  return { action: 'benchmark', candidates: BENCH_ORDER.filter((b) => candidates.includes(b)), reason: why, notices };
+  const order = BENCH_ORDER.filter((b) => candidates.includes(b));
+  notices.push(`${why}: benchmarked ${order.join(', ')} and picked the fastest`);
+  return { action: 'benchmark', candidates: order, reason: why, notices };
 }
 
 /** Cost used to rank backends: one matMul plus one Adam step, the two workloads the engine runs. */
