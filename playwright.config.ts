@@ -1,21 +1,7 @@
 // End-to-end tests drive the BUILT app (`npm test` builds first) in the system Chromium; Playwright never
-// downloads a browser. WebGPU runs headless through SwiftShader with the flags below.
+// downloads a browser. WebGPU runs headless through SwiftShader with the flags in e2e/chromium.ts.
 import { defineConfig } from '@playwright/test';
-import { existsSync } from 'node:fs';
-
-const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
-
-/** One clear line and a non-zero exit, rather than a stack trace from inside Playwright. */
-function die(line: string): never {
-  console.error(line);
-  process.exit(1);
-}
-
-function chromiumPath(): string {
-  const fromEnv = process.env.CHROME_PATH;
-  if (fromEnv) return existsSync(fromEnv) ? fromEnv : die(`CHROME_PATH=${fromEnv} does not exist: install Chromium (apt-get install -y chromium) or fix CHROME_PATH`);
-  return CHROMIUM_CANDIDATES.find((p) => existsSync(p)) ?? die('Chromium not found: install it (apt-get install -y chromium) or set CHROME_PATH');
-}
+import { BASE_ARGS, WEBGPU_ARGS, chromiumPath } from './e2e/chromium';
 
 const PORT = 4173;
 
@@ -35,15 +21,7 @@ export default defineConfig({
     trace: 'off',
     launchOptions: {
       executablePath: chromiumPath(),
-      args: [
-        '--enable-unsafe-webgpu',
-        '--enable-unsafe-swiftshader',
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
+      args: [...WEBGPU_ARGS, ...BASE_ARGS],
     },
   },
   webServer: {
