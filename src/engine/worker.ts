@@ -17,7 +17,6 @@ import { benchAdamStep, benchMatMul, microbench } from './microbench';
 import {
   SNAPSHOT_INTERVAL_MS,
   type BackendState,
-  type EngineEvent,
   type Notice,
   type Request,
   type RequestHandlers,
@@ -38,11 +37,8 @@ let tick = 0;
 function post(msg: WorkerMessage): void {
   scope.postMessage(msg);
 }
-function emit(event: EngineEvent): void {
-  post(event);
-}
 function notify(level: Notice['level'], source: Notice['source'], message: string): void {
-  emit({ type: 'notice', notice: { level, source, message } });
+  post({ type: 'notice', notice: { level, source, message } });
 }
 
 // Requests and internal jobs (a backend fallback) run strictly one after another, so a request never sees a
@@ -102,7 +98,7 @@ async function leaveWebgpu(why: string): Promise<void> {
   if (!wasActive) {
     state = { ...state, runnable };
     notify('info', 'backend', `WebGPU ${why}; it was not in use (engine stays on ${state.backend})`);
-    emit({ type: 'backend', state });
+    post({ type: 'backend', state });
     return;
   }
   const next = fallbackBackend('webgpu', state.runnable, state.bench);
@@ -114,7 +110,7 @@ async function leaveWebgpu(why: string): Promise<void> {
   await activate(next);
   state = { ...state, backend: next, runnable, reason: `fallback after WebGPU ${why}` };
   notify('warn', 'backend', `WebGPU ${why}: switched to ${next}`);
-  emit({ type: 'backend', state });
+  post({ type: 'backend', state });
 }
 
 function watchWebgpu(): void {
@@ -143,7 +139,7 @@ function startHeartbeat(): void {
   setInterval(() => {
     tick++;
     const mem = tf.memory();
-    emit({ type: 'snapshot', snapshot: { tick, backend: state?.backend ?? null, numTensors: mem.numTensors, numBytes: mem.numBytes } });
+    post({ type: 'snapshot', snapshot: { tick, backend: state?.backend ?? null, numTensors: mem.numTensors, numBytes: mem.numBytes } });
   }, SNAPSHOT_INTERVAL_MS);
 }
 
@@ -154,7 +150,7 @@ const handlers: RequestHandlers = {
     state = await chooseBackend(backendParam);
     watchWebgpu();
     startHeartbeat();
-    emit({ type: 'backend', state });
+    post({ type: 'backend', state });
     return state;
   },
 
