@@ -4,8 +4,10 @@ import { ConfigError, parseCliArgs, parseConfigJson, defaultConfig } from '../co
 import { readFileSync } from 'node:fs';
 import { UsageError, type Command } from './command';
 import { bench } from './commands/bench';
+import { demos } from './commands/demos';
+import { evalCommand } from './commands/eval';
 
-const COMMANDS: Command[] = [bench];
+const COMMANDS: Command[] = [bench, demos, evalCommand];
 
 function usage(): string {
   return ['usage: npm run sagr -- <command> [flags]', '', ...COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`)].join('\n');

@@ -25,7 +25,7 @@ function synthetic(lengths: number[], numTokens = 10) {
   };
   const arrays = {
     tokens: fill(new Float32Array(obs * numTokens * 3)),
-    states: fill(new Float64Array(obs * STATE_DIM)),
+    states: fill(new Float64Array(steps * STATE_DIM)),
     actions: fill(new Float32Array(steps * 2)),
     rewards: fill(new Float32Array(steps)),
     coverage: fill(new Float32Array(steps)),
@@ -63,6 +63,12 @@ describe('demonstration format', () => {
     const bigger = new Uint8Array(bytes.length + 3);
     bigger.set(bytes, 3);
     expect(decodeDemos(bigger.subarray(3)).actions).toEqual(arrays.actions);
+  });
+
+  it('reads a Node Buffer (a view into a shared pool) correctly', () => {
+    const { meta, arrays } = synthetic([3, 2]);
+    const pooled = Buffer.from(encodeDemos(meta, arrays)); // small Buffers live at an offset in a larger pool
+    expect(decodeDemos(pooled).states).toEqual(arrays.states);
   });
 
   it('refuses arrays that do not match the episode lengths', () => {

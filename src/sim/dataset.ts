@@ -9,19 +9,20 @@
 //   bytes 24..    manifest JSON (M bytes), then the payload (P bytes): one contiguous array per field,
 //                 each at its manifest byteOffset (from the payload start, 8-byte aligned).
 //
-// Rows. An episode of T control steps has T+1 observation rows (S_0 … S_T: the state before each action
-// and the one after the last) and T step rows (a_t, then the reward and coverage observed after it).
-// Episode e's observation rows start at stepOffsets[e] + e, its step rows at stepOffsets[e].
+// Rows. An episode of T control steps has T+1 observation rows (tokens S_0 … S_T: before each action and
+// after the last) and T step rows (the simulator state before a_t, a_t, then the reward and coverage
+// observed after it). Episode e's observation rows start at stepOffsets[e] + e, its step rows at stepOffsets[e].
 //
 // Fields:
 //   tokens    float32 [obs, N, 3]  normalised tokens (world = tokens·worldScale + worldOffset)
-//   states    float64 [obs, 7]     agent x, y, vx, vy, block x, y, angle (pixels, px/s, radians):
-//                                  the whole Push-T state, so setState(states[row]) restores it exactly
+//   states    float64 [steps, 7]   agent x, y, vx, vy, block x, y, angle (pixels, px/s, radians) before
+//                                  the action: the whole Push-T state, so setState(states[row]) restores it
 //   actions   float32 [steps, 2]   normalised target positions (pixel = action·256 + 256)
 //   rewards   float32 [steps]      clip(coverage / 0.95, 0, 1) after the action
 //   coverage  float32 [steps]      coverage after the action
 
 import { crc32 } from './crc32';
+import { encodeNpz } from './npz';
 
 export const DEMO_MAGIC = 'SAGRDEMO';
 export const DEMO_FORMAT = 'sagr-demos';
@@ -51,10 +52,13 @@ interface FieldSpec {
 /** What produced the demonstrations and how well it did, for the record. */
 export interface ExpertStats {
   name: string;
+  /** Episodes run to record the successful ones (failures are dropped). */
   attempts: number;
   successes: number;
   successRate: number;
+  /** Mean length of the recorded (successful) episodes, control steps. */
   meanLength: number;
+  /** Mean over all attempts of the episode's maximum coverage. */
   meanMaxCoverage: number;
 }
 
@@ -103,7 +107,7 @@ function rowWidth(spec: { rowShape: readonly number[] }): number {
 function fieldSpecs(numTokens: number, tokenDim: number, actionDim: number): Omit<FieldSpec, 'byteOffset' | 'byteLength'>[] {
   return [
     { name: 'tokens', dtype: 'float32', rows: 'observation', rowShape: [numTokens, tokenDim] },
-    { name: 'states', dtype: 'float64', rows: 'observation', rowShape: [STATE_DIM] },
+    { name: 'states', dtype: 'float64', rows: 'step', rowShape: [STATE_DIM] },
     { name: 'actions', dtype: 'float32', rows: 'step', rowShape: [actionDim] },
     { name: 'rewards', dtype: 'float32', rows: 'step', rowShape: [] },
     { name: 'coverage', dtype: 'float32', rows: 'step', rowShape: [] },
@@ -217,9 +221,10 @@ export function decodeDemos(input: ArrayBuffer | Uint8Array): DemoDataset {
   const payloadStart = HEADER_BYTES + manifestLength;
   const read = (name: FieldName): Float32Array | Float64Array => {
     const f = manifest.fields.find((x) => x.name === name)!;
-    // slice() copies into a fresh, aligned buffer.
-    const buf = bytes.slice(payloadStart + f.byteOffset, payloadStart + f.byteOffset + f.byteLength).buffer;
-    const data = f.dtype === 'float32' ? new Float32Array(buf) : new Float64Array(buf);
+    // Copy into a fresh, aligned buffer (Node's Buffer.slice would return a view of a shared pool).
+    const copy = new Uint8Array(f.byteLength);
+    copy.set(bytes.subarray(payloadStart + f.byteOffset, payloadStart + f.byteOffset + f.byteLength));
+    const data = f.dtype === 'float32' ? new Float32Array(copy.buffer) : new Float64Array(copy.buffer);
     for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) fail(`${name}[${i}] is not finite`);
     return data;
   };
@@ -273,4 +278,26 @@ export function episodeObservationRows(m: DemoManifest, e: number): [number, num
 /** Step rows [start, end) of episode e (T rows). */
 export function episodeStepRows(m: DemoManifest, e: number): [number, number] {
   return [m.stepOffsets[e], m.stepOffsets[e] + m.episodeLengths[e]];
+}
+
+/**
+ * The dataset as an .npz for NumPy: tokens (obs, N, 3) f4, states (steps, 7) f8, actions (steps, 2) f4,
+ * rewards and coverage (steps,) f4, episode_lengths / step_offsets (E,) i4, episode_seeds (E,) u4, and
+ * the manifest as UTF-8 bytes: json.loads(bytes(npz["manifest_json"])).
+ */
+export function encodeDemosNpz(ds: DemoDataset): Uint8Array {
+  const m = ds.manifest;
+  const { fields: _layout, ...manifest } = m; // byte offsets describe the .bin file, not the .npz
+  const json = new TextEncoder().encode(JSON.stringify(manifest));
+  return encodeNpz({
+    tokens: { data: ds.tokens, shape: [m.observations, m.numTokens, m.tokenDim] },
+    states: { data: ds.states, shape: [m.steps, STATE_DIM] },
+    actions: { data: ds.actions, shape: [m.steps, m.actionDim] },
+    rewards: { data: ds.rewards, shape: [m.steps] },
+    coverage: { data: ds.coverage, shape: [m.steps] },
+    episode_lengths: { data: Int32Array.from(m.episodeLengths), shape: [m.episodes] },
+    step_offsets: { data: Int32Array.from(m.stepOffsets), shape: [m.episodes] },
+    episode_seeds: { data: Uint32Array.from(m.episodeSeeds), shape: [m.episodes] },
+    manifest_json: { data: json, shape: [json.length] },
+  });
 }

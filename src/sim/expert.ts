@@ -8,14 +8,16 @@
 // control step of that rollout is a candidate push depth. The primitive and depth with the fastest
 // progress, log(cost before / cost after) per control step (travel to the contact included), wins.
 // Execution: travel round the block to the push line (route.ts), push to the chosen depth, replan.
-// Disturbances (the block moving while the pusher travels) trigger a replan.
+// Primitives whose first half pixel of push (the frictionless quasi-static twist: v = dir/m,
+// ω = (r × dir)/I) would raise the cost are skipped without simulating them. Disturbances (the block
+// moving while the pusher travels) trigger a replan.
 //
 // A target bias (a miscalibrated arm) is estimated from the pusher's own motion: the PD law is linear,
 // so the gap between where the pusher went and where the commanded target should have taken it is a
 // fixed multiple of the bias. The expert subtracts its estimate from every command.
 //
 // Deterministic: no randomness; its simulator copy is its own, so results do not depend on other envs.
-import { AGENT_RADIUS, K_P, K_V, SUBSTEPS_PER_ACTION, SUBSTEP_DT, WORKSPACE_SIZE, type Pose } from './pusht/geometry';
+import { AGENT_RADIUS, BLOCK_COG, BLOCK_INERTIA, BLOCK_MASS, K_P, K_V, SUBSTEPS_PER_ACTION, SUBSTEP_DT, WORKSPACE_SIZE, type Pose } from './pusht/geometry';
 import { PushTEnv, zeroState, type PushTState } from './pusht/pushTEnv';
 import { planRoute, pursue, routeLength } from './expertGeometry/route';
 import { PUSH_CONTACTS, dirToWorld, poseCost, tDistance, toLocal, toWorld, type PushContact } from './expertGeometry/tShape';
@@ -44,8 +46,6 @@ const MAX_PUSH_STEPS = 8;
 /** Replan while travelling if the block moves by more than this (px, rad). */
 const DRIFT_POSITION = 1.5;
 const DRIFT_ANGLE = 0.02;
-/** Smoothing of the target-bias estimate (weight of the newest measurement). */
-const BIAS_RATE = 0.5;
 
 interface Plan {
   contact: PushContact;
@@ -63,18 +63,10 @@ interface Plan {
   pushSteps: number;
 }
 
-export interface ExpertDecision {
-  /** Cost (mean squared corner distance to the goal, px²) before and predicted after the chosen push. */
-  costBefore: number;
-  costAfter: number;
-}
-
 export class PushTExpert {
   private readonly sim: PushTEnv;
   private readonly scratch: PushTState = zeroState();
   private plan: Plan | null = null;
-  /** The last decision's figures, for diagnostics. */
-  lastDecision: ExpertDecision | null = null;
   // Target-bias estimate and what it needs from the previous step.
   private biasX = 0;
   private biasY = 0;
@@ -88,7 +80,6 @@ export class PushTExpert {
   /** Forget the plan and the bias estimate: a new episode starts. */
   reset(): void {
     this.plan = null;
-    this.lastDecision = null;
     this.biasX = 0;
     this.biasY = 0;
     this.prev = null;
@@ -109,6 +100,11 @@ export class PushTExpert {
     const ty = clamp(y - this.biasY);
     this.prev = { x: s.agentX, y: s.agentY, vx: s.agentVx, vy: s.agentVy, tx, ty };
     return [tx, ty];
+  }
+
+  /** The current estimate of the target bias (pixels). */
+  get biasEstimate(): [number, number] {
+    return [this.biasX, this.biasY];
   }
 
   /** Frees the simulator copy. */
@@ -149,9 +145,12 @@ export class PushTExpert {
   private decide(s: PushTState, block: Pose): Plan | null {
     const cost0 = poseCost(block);
     const [alx, aly] = toLocal(block, s.agentX, s.agentY);
+    const reachable = (lx: number, ly: number) => {
+      const [wx, wy] = toWorld(block, lx, ly);
+      return wx >= 0 && wx <= WORKSPACE_SIZE && wy >= 0 && wy <= WORKSPACE_SIZE;
+    };
     let best: Plan | null = null;
     let bestRate = 0;
-    let bestCost = cost0;
     for (const c of PUSH_CONTACTS) {
       // The pusher starts PUSH_GAP short of contact; it lines up LINE_UP further back.
       const qx = c.px - c.dx * (AGENT_RADIUS + PUSH_GAP);
@@ -159,7 +158,9 @@ export class PushTExpert {
       const gx = qx - c.dx * LINE_UP;
       const gy = qy - c.dy * LINE_UP;
       if (tDistance(gx, gy) < AGENT_RADIUS + PUSH_GAP) continue;
-      const route = planRoute(alx, aly, gx, gy);
+      if (poseCost(nudge(block, c)) >= cost0) continue;
+      const route = planRoute(alx, aly, gx, gy, reachable);
+      if (route === null) continue;
       const travelSteps = routeLength(route) / TRAVEL_PX_PER_STEP + LINE_UP_STEPS;
       const [wqx, wqy] = toWorld(block, qx, qy);
       const [wdx, wdy] = dirToWorld(block, c.dx, c.dy);
@@ -181,7 +182,6 @@ export class PushTExpert {
           if (rate > bestRate) {
             const travelled = (this.sim.agentX - wqx) * wdx + (this.sim.agentY - wqy) * wdy;
             bestRate = rate;
-            bestCost = cost;
             best = {
               contact: c,
               pose: { ...block },
@@ -197,23 +197,40 @@ export class PushTExpert {
         }
       }
     }
-    this.lastDecision = { costBefore: cost0, costAfter: bestCost };
     return best;
   }
 
   // ── target bias ────────────────────────────────────────────────────────────────────────────────────
   /**
    * One control step of the PD law from (p, v) towards target τ ends at p' = f(p, v, τ) with f affine in
-   * τ, so a constant bias b moves p' by g·b, where g = ∂p'/∂τ. Measuring p' gives b.
+   * τ, so a constant bias b moves p' by g·b, where g = ∂p'/∂τ. Measuring p' gives b. The pusher is
+   * kinematic (contacts never deflect it), so one step's measurement is exact up to float rounding.
    */
   private updateBias(s: PushTState): void {
     const prev = this.prev;
     if (prev === null) return;
     // Commands clamped at the workspace edge do not show the bias linearly; skip them.
     const edge = (t: number) => t <= 0 || t >= WORKSPACE_SIZE;
-    if (!edge(prev.tx + this.biasX)) this.biasX += BIAS_RATE * (pdResidual(prev.x, prev.vx, prev.tx, s.agentX) - this.biasX);
-    if (!edge(prev.ty + this.biasY)) this.biasY += BIAS_RATE * (pdResidual(prev.y, prev.vy, prev.ty, s.agentY) - this.biasY);
+    if (!edge(prev.tx + this.biasX)) this.biasX = pdResidual(prev.x, prev.vx, prev.tx, s.agentX);
+    if (!edge(prev.ty + this.biasY)) this.biasY = pdResidual(prev.y, prev.vy, prev.ty, s.agentY);
   }
+}
+
+/** Pose after an infinitesimal frictionless push at contact c (a 0.5 px step of the contact's twist). */
+function nudge(block: Pose, c: PushContact): Pose {
+  const eps = 0.5;
+  // Impulse along the push direction at the contact: v = dir/m, ω = (r × dir)/I about the centre of gravity.
+  const rx = c.px - BLOCK_COG[0];
+  const ry = c.py - BLOCK_COG[1];
+  const omega = ((rx * c.dy - ry * c.dx) * BLOCK_MASS) / BLOCK_INERTIA;
+  const [wx, wy] = dirToWorld(block, c.dx, c.dy);
+  const [gx, gy] = toWorld(block, BLOCK_COG[0], BLOCK_COG[1]);
+  const da = eps * omega;
+  const cos = Math.cos(da);
+  const sin = Math.sin(da);
+  const ox = block.x - gx;
+  const oy = block.y - gy;
+  return { x: gx + cos * ox - sin * oy + eps * wx, y: gy + sin * ox + cos * oy + eps * wy, angle: block.angle + da };
 }
 
 /** Position after one control step of the PD law on one axis. */

@@ -23,8 +23,14 @@ function segmentClear(ax: number, ay: number, bx: number, by: number): boolean {
   return true;
 }
 
-/** Local polyline from the pusher at (ax, ay) to (gx, gy), as flat [x0, y0, x1, y1, …], start included. */
-export function planRoute(ax: number, ay: number, gx: number, gy: number): number[] {
+/**
+ * Local polyline from the pusher at (ax, ay) to (gx, gy), as flat [x0, y0, x1, y1, …], start included.
+ * `reachable(x, y)` says whether a local point lies in the workspace (targets outside are clamped, so a
+ * route through them would stall): the orbit goes the other way round when the short way leaves it, and
+ * the result is null when neither way, or the goal itself, is reachable.
+ */
+export function planRoute(ax: number, ay: number, gx: number, gy: number, reachable: (x: number, y: number) => boolean): number[] | null {
+  if (!reachable(gx, gy)) return null;
   const pts: number[] = [ax, ay];
   // In contact (or inside after a reset overlap): first step straight out of the block.
   const d = tDistance(ax, ay);
@@ -39,16 +45,30 @@ export function planRoute(ax: number, ay: number, gx: number, gy: number): numbe
     const [cx, cy] = BLOCK_COG;
     const a0 = Math.atan2(ay - cy, ax - cx);
     const a1 = Math.atan2(gy - cy, gx - cx);
-    let sweep = a1 - a0;
-    sweep -= 2 * Math.PI * Math.round(sweep / (2 * Math.PI)); // the shorter way round
-    const n = Math.max(1, Math.ceil(Math.abs(sweep) / ORBIT_STEP));
-    for (let i = 0; i <= n; i++) {
-      const a = a0 + (sweep * i) / n;
-      pts.push(cx + ORBIT_RADIUS * Math.cos(a), cy + ORBIT_RADIUS * Math.sin(a));
-    }
+    let short = a1 - a0;
+    short -= 2 * Math.PI * Math.round(short / (2 * Math.PI));
+    const long = short - 2 * Math.PI * Math.sign(short || 1);
+    const arc = orbitArc(a0, short, reachable) ?? orbitArc(a0, long, reachable);
+    if (arc === null) return null;
+    pts.push(...arc);
   }
   pts.push(gx, gy);
   return shortcut(pts);
+}
+
+/** Orbit waypoints from angle a0 sweeping by `sweep`, or null if one leaves the workspace. */
+function orbitArc(a0: number, sweep: number, reachable: (x: number, y: number) => boolean): number[] | null {
+  const [cx, cy] = BLOCK_COG;
+  const n = Math.max(1, Math.ceil(Math.abs(sweep) / ORBIT_STEP));
+  const out: number[] = [];
+  for (let i = 0; i <= n; i++) {
+    const a = a0 + (sweep * i) / n;
+    const x = cx + ORBIT_RADIUS * Math.cos(a);
+    const y = cy + ORBIT_RADIUS * Math.sin(a);
+    if (!reachable(x, y)) return null;
+    out.push(x, y);
+  }
+  return out;
 }
 
 /** Greedy shortcutting: from each kept point, jump to the farthest later point reachable in a clear line. */

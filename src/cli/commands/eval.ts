@@ -1,0 +1,89 @@
+// `sagr eval --task push-t --policy NAME --suite SUITE|all --episodes N --seed S [--perturb SPEC] [--json]`:
+// runs a policy on perturbation suites and reports, per policy and suite, the success rate with its
+// Wilson 95% interval, mean final and max coverage, mean ‖Δz‖ and ‖b‖ (null for policies without them)
+// and steps to success. Parallel envs: --num-envs (config). Episode cut: --episode-length (config).
+import { summarizeEpisodes, type SuiteSummary } from '../../eval/metrics';
+import { POLICY_NAMES, PolicyUnavailableError, createPolicy, type PolicyName } from '../../eval/policies';
+import { runEpisodes } from '../../eval/runEpisodes';
+import { SUITE_NAMES, formatPerturbation, parsePerturbation, suitePerturbation, type Perturbation } from '../../sim/perturbations';
+import { UsageError, enumFlag, intFlag, type Command } from '../command';
+
+const SUITE_CHOICES = [...SUITE_NAMES, 'all'] as const;
+const MAX_EPISODES = 100_000;
+
+export interface EvalReport {
+  task: string;
+  seed: number;
+  episodes: number;
+  numEnvs: number;
+  maxSteps: number;
+  /** policy → suite → summary. */
+  results: Record<string, Record<string, SuiteSummary & { perturbation: string; seconds: number }>>;
+}
+
+/** The perturbations to run: the suite's (or every suite's) defaults, with --perturb replacing its kind's. */
+export function evalPerturbations(suite: string, perturbSpec: string | undefined): Perturbation[] {
+  let override: Perturbation | null = null;
+  if (perturbSpec !== undefined) {
+    try {
+      override = parsePerturbation(perturbSpec);
+    } catch (e) {
+      throw new UsageError(`--perturb: ${(e as Error).message}`);
+    }
+    if (suite !== 'all' && suite !== override.kind) throw new UsageError(`--perturb: a ${override.kind} spec does not fit --suite ${suite} (use --suite ${override.kind} or all)`);
+  }
+  const names = suite === 'all' ? SUITE_NAMES : [suite];
+  return names.map((name) => (override && override.kind === name ? override : suitePerturbation(name)));
+}
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'evaluate a policy on perturbation suites (success rate with 95% interval, coverage, steps); --json for one JSON object',
+  values: ['policy', 'suite', 'episodes', 'perturb', 'checkpoint'],
+  switches: ['json'],
+  acceptsConfig: true,
+  async run({ config, flags, log }): Promise<EvalReport> {
+    const policyName = enumFlag<PolicyName>(flags, 'policy', POLICY_NAMES);
+    const suite = enumFlag(flags, 'suite', SUITE_CHOICES, 'nominal');
+    const episodes = intFlag(flags, 'episodes', 100, 1, MAX_EPISODES);
+    const perturbations = evalPerturbations(suite, flags.perturb);
+    if (policyName === 'expert' && flags.checkpoint !== undefined) throw new UsageError('--checkpoint: the expert has no checkpoint (it plans with the simulator)');
+    const numEnvs = Math.min(config.numEnvs, episodes);
+    let policy;
+    try {
+      policy = await createPolicy(policyName, numEnvs);
+    } catch (e) {
+      if (e instanceof PolicyUnavailableError) throw new UsageError(`--policy: ${e.message}`);
+      throw e;
+    }
+    const report: EvalReport = { task: config.task, seed: config.seed, episodes, numEnvs, maxSteps: config.episodeLength, results: { [policyName]: {} } };
+    try {
+      for (const perturbation of perturbations) {
+        const spec = formatPerturbation(perturbation);
+        const t0 = performance.now();
+        const results = await runEpisodes(policy, {
+          perturbation,
+          episodes,
+          seed: config.seed,
+          numEnvs,
+          maxSteps: config.episodeLength,
+          onEpisode: (_r, done) => {
+            if (done % 25 === 0 && done < episodes) log(`${policyName}/${perturbation.kind}: ${done}/${episodes} episodes`);
+          },
+        });
+        const summary = summarizeEpisodes(results);
+        const seconds = (performance.now() - t0) / 1000;
+        report.results[policyName][perturbation.kind] = { ...summary, perturbation: spec, seconds };
+        const ci = summary.successCI;
+        log(
+          `${policyName} on ${spec}: success ${(100 * summary.successRate).toFixed(1)}% [${(100 * ci.lo).toFixed(1)}, ${(100 * ci.hi).toFixed(1)}] of ${episodes}, ` +
+            `coverage final ${summary.meanFinalCoverage.mean.toFixed(3)} max ${summary.meanMaxCoverage.mean.toFixed(3)}, ` +
+            `steps to success ${summary.meanStepsToSuccess ? summary.meanStepsToSuccess.mean.toFixed(1) : '-'} (${seconds.toFixed(1)} s)`,
+        );
+      }
+    } finally {
+      policy.dispose();
+    }
+    return report;
+  },
+};

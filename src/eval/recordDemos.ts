@@ -1,0 +1,149 @@
+// Records successful episodes of a policy (the expert) as a demonstration dataset (src/sim/dataset.ts).
+// Attempt k uses the seed deriveSeed(root, 'demos/episode', k); failed attempts are dropped and counted.
+// Actions are stored exactly as the env consumed them (float32, normalised), and the state before every
+// action is stored in float64. Each attempt runs in a freshly built world, as a replay does, so nothing
+// carried over from an earlier episode (contact pairs, solver warm starts) can make them differ:
+// setState(first state) + the stored actions in a new env replay an episode bit for bit.
+import { deriveSeed } from '../core/rng';
+import { encodeDemos, type DemoMeta } from '../sim/dataset';
+import { SUITES } from '../sim/perturbations';
+import { zeroState, type PushTState } from '../sim/pusht/pushTEnv';
+import { TOKEN_DIM } from '../sim/taskSpec';
+import { PushTVecEnv } from '../sim/vecEnv';
+import { pushTSpec } from '../sim/pusht/pushTSpec';
+import type { RolloutPolicy } from './rolloutPolicy';
+
+export interface RecordDemosOptions {
+  episodes: number;
+  seed: number;
+  /** Give up after this many attempts (default 4 × episodes). */
+  maxAttempts?: number;
+  /** Progress: after each attempt. */
+  onAttempt?: (attempt: number, recorded: number, success: boolean, steps: number) => void;
+}
+
+export function demoAttemptSeed(rootSeed: number, attempt: number): number {
+  return deriveSeed(rootSeed, 'demos/episode', attempt);
+}
+
+/** Growable float buffer (episodes have unknown lengths until they end). */
+class Floats<T extends Float32Array | Float64Array> {
+  length = 0;
+  constructor(private data: T) {}
+  push(values: ArrayLike<number>): void {
+    if (this.length + values.length > this.data.length) {
+      const bigger = new (this.data.constructor as new (n: number) => T)(Math.max(2 * this.data.length, this.length + values.length));
+      bigger.set(this.data.subarray(0, this.length));
+      this.data = bigger;
+    }
+    this.data.set(values, this.length);
+    this.length += values.length;
+  }
+  truncate(length: number): void {
+    this.length = length;
+  }
+  view(): T {
+    return this.data.subarray(0, this.length) as T;
+  }
+}
+
+/** Rounds of set-then-read before giving up on a fixed point (one or two suffice in practice). */
+const MAX_SETTLE_ROUNDS = 8;
+
+/**
+ * Rapier stores the block's rotation as an f32 unit complex number, so an angle read back and set again
+ * can land one ulp away. Moving the start state to a fixed point of setState∘getState makes the stored
+ * first state reproduce the episode's start exactly (the change is below 1e-6 px and rad).
+ */
+function settleStartState(env: PushTVecEnv): void {
+  const a = zeroState();
+  const b = zeroState();
+  for (let round = 0; round < MAX_SETTLE_ROUNDS; round++) {
+    env.getState(0, a);
+    env.setState(0, a);
+    env.getState(0, b);
+    if (stateRow(a).every((v, k) => v === stateRow(b)[k])) return;
+  }
+}
+
+function stateRow(s: PushTState): number[] {
+  return [s.agentX, s.agentY, s.agentVx, s.agentVy, s.blockX, s.blockY, s.blockAngle];
+}
+
+/** Runs the policy on nominal Push-T until `episodes` successes; returns the encoded dataset file. */
+export async function recordDemos(policy: RolloutPolicy, opts: RecordDemosOptions): Promise<{ bytes: Uint8Array; attempts: number }> {
+  const { episodes, seed } = opts;
+  if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`episodes: ${episodes} is not a positive integer`);
+  const maxAttempts = opts.maxAttempts ?? 4 * episodes;
+  const spec = pushTSpec;
+  const obsWidth = spec.numTokens * TOKEN_DIM;
+  const tokens = new Floats(new Float32Array(1 << 16));
+  const states = new Floats(new Float64Array(1 << 14));
+  const actions = new Floats(new Float32Array(1 << 12));
+  const rewards = new Floats(new Float32Array(1 << 12));
+  const coverage = new Floats(new Float32Array(1 << 12));
+  const episodeSeeds: number[] = [];
+  const episodeLengths: number[] = [];
+  let maxCoverageSum = 0;
+  let attempts = 0;
+  const state = zeroState();
+  while (episodeLengths.length < episodes) {
+    if (attempts >= maxAttempts) throw new Error(`demos: only ${episodeLengths.length} of ${episodes} episodes succeeded in ${attempts} attempts`);
+    const s = demoAttemptSeed(seed, attempts++);
+    const env = await PushTVecEnv.create({ numEnvs: 1, seed, perturbation: SUITES.nominal });
+    const obs = { numEnvs: 1, tokens: env.tokens, episodeStep: env.episodeStep, states: [state] };
+    try {
+      env.reseed(0, s);
+      settleStartState(env);
+      policy.resetEnv(0, s);
+      const marks = [tokens.length, states.length, actions.length, rewards.length, coverage.length];
+      let steps = 0;
+      let maxCoverage = 0;
+      for (;;) {
+        tokens.push(env.tokens);
+        states.push(stateRow(env.getState(0, state)));
+        const { actions: a } = await policy.act(obs);
+        actions.push(a);
+        env.step(a);
+        steps++;
+        rewards.push(env.rewards);
+        coverage.push(env.coverage);
+        maxCoverage = Math.max(maxCoverage, env.coverage[0]);
+        if (env.dones[0]) break;
+      }
+      tokens.push(env.finalTokens.subarray(0, obsWidth));
+      maxCoverageSum += maxCoverage;
+      const success = env.terminated[0] === 1;
+      if (success) {
+        episodeSeeds.push(s);
+        episodeLengths.push(steps);
+      } else {
+        [tokens, states, actions, rewards, coverage].forEach((b, k) => b.truncate(marks[k]));
+      }
+      opts.onAttempt?.(attempts, episodeLengths.length, success, steps);
+    } finally {
+      env.free();
+    }
+  }
+  const meta: DemoMeta = {
+    task: spec.name,
+    seed,
+    episodes,
+    numTokens: spec.numTokens,
+    tokenDim: TOKEN_DIM,
+    actionDim: spec.actionDim,
+    episodeSeeds,
+    episodeLengths,
+    normalisation: { worldScale: spec.worldScale, worldOffset: spec.worldOffset, rule: 'world = normalised · worldScale + worldOffset (tokens x, y, z; actions x, y)' },
+    expert: {
+      name: policy.name,
+      attempts,
+      successes: episodes,
+      successRate: episodes / attempts,
+      meanLength: episodeLengths.reduce((x, y) => x + y, 0) / episodes,
+      meanMaxCoverage: maxCoverageSum / attempts,
+    },
+  };
+  const bytes = encodeDemos(meta, { tokens: tokens.view(), states: states.view(), actions: actions.view(), rewards: rewards.view(), coverage: coverage.view() });
+  return { bytes, attempts };
+}
