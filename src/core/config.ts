@@ -84,6 +84,8 @@ export const SCHEMA = {
   priorWidth: int({ group: 'prior', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Token width of the prior’s observation encoder and action expert.' }),
   priorDepth: int({ group: 'prior', default: 2, min: 1, max: 8, step: 1, live: false, help: 'Transformer blocks in the prior’s observation encoder.' }),
   priorHeads: int({ group: 'prior', default: 4, min: 1, max: 16, step: 1, live: false, help: 'Attention heads in the prior.' }),
+  priorExpertDepth: int({ group: 'prior', default: 2, min: 1, max: 8, step: 1, live: false, help: 'Transformer blocks in the action expert (self-attention over the chunk, cross-attention to the encoded observation).' }),
+  priorActionTokens: int({ group: 'prior', default: 4, min: 1, max: 32, step: 1, live: false, help: 'Tokens the action expert splits the H-step chunk into (each carries H / tokens consecutive actions; H gives one token per step as in π0). Must divide H; fewer is faster.' }),
   priorLr: float({ group: 'prior', default: 1e-3, min: 1e-6, max: 1e-1, step: 1e-6, log: true, live: false, help: 'Adam learning rate for flow matching.' }),
   priorBatch: int({ group: 'prior', default: 256, min: 1, max: 4096, step: 1, live: false, help: 'Minibatch size for flow matching.' }),
   priorIters: int({ group: 'prior', default: 4000, min: 1, max: 1_000_000, step: 1, live: false, help: 'Optimiser steps for stage 0 (prior).' }),
@@ -100,6 +102,7 @@ export const SCHEMA = {
   // ── reflex b_ψ, stage 1 hindsight warm-up ──────────────────────────────────────────────────────────
   reflexWidth: int({ group: 'reflex', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Width of the reflex cross-attention.' }),
   reflexHeads: int({ group: 'reflex', default: 4, min: 1, max: 16, step: 1, live: false, help: 'Attention heads of the reflex.' }),
+  reflexDeltaScale: float({ group: 'reflex', default: 10, min: 0.1, max: 1000, step: 0.1, live: false, help: 'Δz is multiplied by this before the reflex embeds it: residuals (~0.01–0.1 normalised units) then reach the scale of token positions (~1).' }),
   reflexQueries: int({ group: 'reflex', default: 1, min: 1, max: 8, step: 1, live: false, help: 'Learnable action queries attending over the residual tokens.' }),
   reflexNu: float({ group: 'reflex', default: 0.05, min: 0, max: 1, step: 0.005, live: false, help: 'ν, std of the hindsight action perturbation ε ~ N(0, ν²) (normalised units).' }),
   reflexLr: float({ group: 'reflex', default: 1e-3, min: 1e-6, max: 1e-1, step: 1e-6, log: true, live: false, help: 'Adam learning rate for stage 1.' }),
@@ -198,17 +201,27 @@ export function parseValue(key: ConfigKey, raw: unknown): { ok: true; value: Con
   return { ok: true, value: x as Config[ConfigKey] };
 }
 
+/** A violated relation between fields: `fields` are all the fields involved (the first one is named). */
+export interface RelationError extends FieldError {
+  fields: ConfigKey[];
+}
+
 /** Checks relations between fields that no single range can express. */
-export function crossFieldErrors(c: Config): FieldError[] {
-  const errs: FieldError[] = [];
-  if (c.executeSteps > c.horizon) errs.push({ field: 'executeSteps', message: `${c.executeSteps} exceeds horizon ${c.horizon}` });
-  if (c.sigmaMin > c.sigmaMax) errs.push({ field: 'sigmaMin', message: `${c.sigmaMin} exceeds sigmaMax ${c.sigmaMax}` });
+export function crossFieldErrors(c: Config): RelationError[] {
+  const errs: RelationError[] = [];
+  const rule = (fields: ConfigKey[], message: string) => errs.push({ field: fields[0], fields, message });
+  if (c.executeSteps > c.horizon) rule(['executeSteps', 'horizon'], `${c.executeSteps} exceeds horizon ${c.horizon}`);
+  if (c.horizon % c.priorActionTokens !== 0) rule(['priorActionTokens', 'horizon'], `${c.priorActionTokens} does not divide horizon ${c.horizon}`);
+  for (const [heads, width] of [['priorHeads', 'priorWidth'], ['worldHeads', 'worldWidth'], ['reflexHeads', 'reflexWidth']] as const) {
+    if (c[width] % c[heads] !== 0) rule([heads, width], `${c[heads]} does not divide ${width} ${c[width]}`);
+  }
+  if (c.sigmaMin > c.sigmaMax) rule(['sigmaMin', 'sigmaMax'], `${c.sigmaMin} exceeds sigmaMax ${c.sigmaMax}`);
   return errs;
 }
 
 /**
  * Applies raw values over a base config. Each bad field is reported and keeps its base value; the rest apply.
- * Cross-field violations reset the offending field to its base value too.
+ * A violated relation between fields is reported and undone (see below).
  */
 export function applyRaw(base: Config, raw: Record<string, unknown>): { config: Config; errors: FieldError[] } {
   const config = { ...base } as Record<ConfigKey, unknown>; // only schema keys are ever written to it
@@ -223,9 +236,21 @@ export function applyRaw(base: Config, raw: Record<string, unknown>): { config: 
     if (r.ok) config[field] = r.value;
     else errors.push({ field, message: r.message });
   }
-  for (const e of crossFieldErrors(config as Config)) {
-    config[e.field as ConfigKey] = base[e.field as ConfigKey];
-    errors.push(e);
+  // A violated relation undoes the fields of it that this input changed (those are what broke it); if the
+  // input changed none of them, the base itself was inconsistent and those fields go back to the defaults.
+  // Undoing can expose another relation, so repeat; the defaults satisfy every relation, so this ends.
+  const changed = new Set(Object.keys(raw));
+  for (let pass = 0; pass < CONFIG_KEYS.length; pass++) {
+    const violations = crossFieldErrors(config as Config);
+    if (!violations.length) break;
+    for (const v of violations) {
+      const undo = v.fields.filter((f) => changed.has(f));
+      for (const f of undo.length ? undo : v.fields) {
+        config[f] = undo.length ? base[f] : SCHEMA[f].default;
+        changed.delete(f);
+      }
+      errors.push({ field: undo[0] ?? v.field, message: v.message });
+    }
   }
   return { config: config as Config, errors };
 }

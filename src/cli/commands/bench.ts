@@ -1,6 +1,7 @@
 // `sagr bench [--json]`: speed figures for every part that has a target. Sections are added as parts land.
 import { microbench, type MicrobenchResult } from '../../engine/microbench';
 import { NODE_BACKENDS, useNodeBackend } from '../../engine/nodeBackend';
+import { benchPolicy, type PolicyBenchResult } from '../../policy/bench';
 import { benchSim } from '../../sim/bench';
 import type { Command } from '../command';
 
@@ -17,12 +18,22 @@ export const bench: Command = {
       log(`tensor/${backend}: matMul ${r.matMulSize}² ${r.matMulMs.toFixed(2)} ms, Adam step (MLP, batch ${r.adamBatch}) ${r.adamStepMs.toFixed(2)} ms (median of ${r.runs})`);
       tensors.push(r);
     }
+    const nn: PolicyBenchResult[] = [];
+    for (const backend of NODE_BACKENDS) {
+      await useNodeBackend(backend);
+      const r = await benchPolicy();
+      log(
+        `nn/${backend}: prior encode + K=${r.steps} sample B=1 ${r.priorSampleB1Ms.toFixed(1)} ms, B=64 ${r.priorSampleB64Ms.toFixed(1)} ms (encode ${r.priorEncodeB64Ms.toFixed(1)} ms); ` +
+          `full SDE step B=64 ${r.sdeSampleB64Ms.toFixed(1)} ms; Φ B=64 ${r.worldB64Ms.toFixed(1)} ms; reflex B=64 ${r.reflexB64Ms.toFixed(1)} ms (median of ≥ ${r.minRuns})`,
+      );
+      nn.push(r);
+    }
     const sim = await benchSim();
     log(
       `sim: one env ${sim.singleEnvStepsPerSec.toFixed(0)} steps/s, B=${sim.numEnvs} ${sim.vecEnvStepsPerSec.toFixed(0)} steps/s, ` +
         `raw Rapier ${sim.rawStepsPerSec.toFixed(0)} steps/s, wrapper overhead ${(100 * sim.wrapperOverhead).toFixed(1)}% ` +
         `(targets: ≥ 5000 steps/s, ≤ 25%)`,
     );
-    return { tensors, sim };
+    return { tensors, nn, sim };
   },
 };

@@ -1,0 +1,196 @@
+// v_θ: the imitation prior, a conditional flow-matching velocity field over action chunks (π0-style).
+//
+// Convention (π0 / rectified flow): a_τ = τ·a + (1 − τ)·ε, τ = 0 is noise, τ = 1 is data, and the target
+// velocity is u = a − ε. Training τ follows π0: τ = s·(1 − u), u ~ Beta(1.5, 1), s = 0.999 (favours noisy τ).
+//
+// Architecture. An observation encoder (token embedding with type + slot embeddings over the N observation
+// tokens and G goal tokens, then pre-LN transformer blocks) runs ONCE per control step (`encode`). The action
+// expert cuts the noisy chunk a_τ [B, H, A] into T tokens of H/T consecutive actions, adds a learned slot
+// embedding and the embedded flow time, and runs blocks of self-attention over the chunk tokens followed by
+// CROSS-attention to the encoded observation, then maps back to a velocity [B, H, A].
+// Cross-attention rather than joint attention: the observation never attends to the actions, so its keys and
+// values for every expert block are computed in `encode` and reused by all K `velocity` calls (π0's cached
+// prefix, where the blockwise-causal mask has the same effect); each velocity call touches only T tokens.
+import * as tf from '@tensorflow/tfjs';
+import type { Config } from '../core/config';
+import type { Rng } from '../core/rng';
+import { NUM_TOKEN_TYPES, TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
+import type { KeyValues } from '../nn/attention';
+import type { Checkpointable } from '../nn/checkpoint';
+import { Dense } from '../nn/dense';
+import { normal, orthogonal } from '../nn/init';
+import { LayerNorm } from '../nn/layerNorm';
+import { Mlp } from '../nn/mlp';
+import { gaussianTensor } from '../nn/noise';
+import { Scope } from '../nn/scope';
+import { sinusoidalEmbedding } from '../nn/timeEmbedding';
+import { TokenEmbedding } from '../nn/tokenEmbedding';
+import { TransformerBlock } from '../nn/transformerBlock';
+import { stateTypeIds } from './stateTokens';
+
+/** π0's flow-time schedule: τ = s·(1 − u), u ~ Beta(1.5, 1). */
+export const FLOW_TIME_CUTOFF = 0.999;
+const FLOW_TIME_BETA_ALPHA = 1.5;
+const FLOW_TIME_BETA_BETA = 1;
+/** MLP width / token width inside transformer blocks (2, not the usual 4: CPU backends pay for every FLOP). */
+const MLP_RATIO = 2;
+/** Velocity output gain: ≈ 0 at initialisation, like every output head here. */
+const OUTPUT_GAIN = 0.01;
+const SLOT_STD = 0.02;
+
+export type FlowPriorConfig = {
+  numTokens: number;
+  numGoalTokens: number;
+  /** Type ids of the N observation tokens (goal tokens are TOKEN_TYPE.goalKeypoint). */
+  tokenTypes: number[];
+  actionDim: number;
+  horizon: number;
+  width: number;
+  depth: number;
+  expertDepth: number;
+  heads: number;
+  actionTokens: number;
+};
+
+export function flowPriorConfig(c: Config, spec: TaskSpec): FlowPriorConfig {
+  return {
+    numTokens: spec.numTokens,
+    numGoalTokens: spec.numGoalTokens,
+    tokenTypes: Array.from(spec.tokenTypes),
+    actionDim: spec.actionDim,
+    horizon: c.horizon,
+    width: c.priorWidth,
+    depth: c.priorDepth,
+    expertDepth: c.priorExpertDepth,
+    heads: c.priorHeads,
+    actionTokens: c.priorActionTokens,
+  };
+}
+
+/** The observation as the expert sees it: encoder output and, per expert block, its cached keys/values. */
+export type EncodedObs = {
+  context: tf.Tensor3D;
+  crossKeysValues: KeyValues[];
+};
+
+/** A velocity field over one batch's encoded observation: (a_τ [B, H, A], τ) → v [B, H, A]. */
+export type VelocityFn = (aTau: tf.Tensor3D, tau: number) => tf.Tensor3D;
+
+export class FlowPrior implements Checkpointable {
+  readonly name = 'prior';
+  private readonly scope: Scope;
+  private readonly obsEmbed: TokenEmbedding;
+  private readonly encoderBlocks: TransformerBlock[];
+  private readonly encoderNorm: LayerNorm;
+  private readonly chunkIn: Dense;
+  private readonly chunkSlots: tf.Variable;
+  private readonly timeMlp: Mlp;
+  private readonly expertBlocks: TransformerBlock[];
+  private readonly expertNorm: LayerNorm;
+  private readonly velocityOut: Dense;
+  /** Actions per expert token, H / T. */
+  private readonly stepsPerToken: number;
+
+  constructor(
+    readonly config: FlowPriorConfig,
+    seed: number,
+  ) {
+    const c = config;
+    if (c.tokenTypes.length !== c.numTokens) throw new Error(`prior: tokenTypes has ${c.tokenTypes.length} entries, numTokens is ${c.numTokens}`);
+    if (c.horizon % c.actionTokens !== 0) throw new Error(`prior: actionTokens ${c.actionTokens} does not divide horizon ${c.horizon}`);
+    this.stepsPerToken = c.horizon / c.actionTokens;
+    this.scope = Scope.root(this.name, seed);
+    const enc = this.scope.child('enc');
+    this.obsEmbed = new TokenEmbedding(enc.child('embed'), TOKEN_DIM, c.width, stateTypeIds(c.tokenTypes, c.numGoalTokens), NUM_TOKEN_TYPES);
+    const block = { width: c.width, heads: c.heads, mlpRatio: MLP_RATIO };
+    this.encoderBlocks = Array.from({ length: c.depth }, (_, i) => new TransformerBlock(enc.child(`block${i}`), block));
+    this.encoderNorm = new LayerNorm(enc.child('norm'), c.width);
+    const exp = this.scope.child('expert');
+    this.chunkIn = new Dense(exp.child('chunkIn'), this.stepsPerToken * c.actionDim, c.width, orthogonal(1));
+    this.chunkSlots = exp.variable('chunkSlots', [c.actionTokens, c.width], normal(SLOT_STD));
+    this.timeMlp = new Mlp(exp.child('time'), [c.width, c.width, c.width], 'silu', orthogonal(1), orthogonal(1));
+    this.expertBlocks = Array.from({ length: c.expertDepth }, (_, i) => new TransformerBlock(exp.child(`block${i}`), { ...block, crossWidth: c.width }));
+    this.expertNorm = new LayerNorm(exp.child('norm'), c.width);
+    this.velocityOut = new Dense(exp.child('out'), c.width, this.stepsPerToken * c.actionDim, orthogonal(OUTPUT_GAIN));
+  }
+
+  get variables() {
+    return this.scope.variables;
+  }
+
+  /** tokens [B, N, 3], goal [B, G, 3] → the encoded observation (free it with tf.dispose). */
+  encode(tokens: tf.Tensor3D, goal: tf.Tensor3D): EncodedObs {
+    return tf.tidy(() => {
+      let x = this.obsEmbed.apply(tf.concat([tokens, goal], 1));
+      for (const block of this.encoderBlocks) x = block.apply(x);
+      const context = this.encoderNorm.apply(x);
+      return { context, crossKeysValues: this.expertBlocks.map((b) => b.contextKeysValues(context)) };
+    });
+  }
+
+  /** v_θ(a_τ, s, τ): aTau [B, H, A]; tau a number shared by the batch or [B] → velocity [B, H, A]. */
+  velocity(encoded: EncodedObs, aTau: tf.Tensor3D, tau: number | tf.Tensor1D): tf.Tensor3D {
+    const { horizon, actionDim, actionTokens, width } = this.config;
+    const [b, h, a] = aTau.shape;
+    if (h !== horizon || a !== actionDim) throw new Error(`prior: expected a chunk [B, ${horizon}, ${actionDim}], got [${aTau.shape.join(', ')}]`);
+    return tf.tidy(() => {
+      const time = tf.reshape(this.timeMlp.apply(sinusoidalEmbedding(tau, width)), [-1, 1, width]);
+      const chunk = this.chunkIn.apply(tf.reshape(aTau, [b, actionTokens, this.stepsPerToken * actionDim]) as tf.Tensor3D);
+      let x = tf.add(tf.add(chunk, this.chunkSlots), time) as tf.Tensor3D;
+      this.expertBlocks.forEach((block, i) => (x = block.apply(x, encoded.crossKeysValues[i])));
+      return tf.reshape(this.velocityOut.apply(this.expertNorm.apply(x)), [b, horizon, actionDim]) as tf.Tensor3D;
+    });
+  }
+
+  /** The velocity field for one encoded observation, as the samplers take it. */
+  velocityFn(encoded: EncodedObs): VelocityFn {
+    return (aTau, tau) => this.velocity(encoded, aTau, tau);
+  }
+
+  dispose(): void {
+    this.scope.dispose();
+  }
+}
+
+/** Draws a training flow time from π0's schedule. */
+export function sampleFlowTime(rng: Rng): number {
+  return FLOW_TIME_CUTOFF * (1 - rng.beta(FLOW_TIME_BETA_ALPHA, FLOW_TIME_BETA_BETA));
+}
+
+export interface FlowBatch {
+  /** Observation tokens [B, N, 3]. */
+  tokens: tf.Tensor3D;
+  /** Goal tokens [B, G, 3]. */
+  goal: tf.Tensor3D;
+  /** Demonstrated action chunks [B, H, A], normalised. */
+  actions: tf.Tensor3D;
+}
+
+/**
+ * Conditional flow-matching loss E‖v_θ(a_τ, s, τ) − (a − ε)‖², mean over batch, steps and action dims.
+ * τ and ε are drawn from `rng` (B flow times, then B·H·A normals). Use inside optimizer.minimize.
+ */
+export function flowMatchingLoss(prior: FlowPrior, batch: FlowBatch, rng: Rng): tf.Scalar {
+  const [b, h, a] = batch.actions.shape;
+  const tau = Float32Array.from({ length: b }, () => sampleFlowTime(rng));
+  return tf.tidy(() => {
+    const noise = gaussianTensor<tf.Rank.R3>(rng, [b, h, a]);
+    const tauB = tf.tensor1d(tau);
+    const t = tf.reshape(tauB, [b, 1, 1]);
+    const aTau = tf.add(tf.mul(t, batch.actions), tf.mul(tf.sub(1, t), noise)) as tf.Tensor3D;
+    const target = tf.sub(batch.actions, noise);
+    const v = prior.velocity(prior.encode(batch.tokens, batch.goal), aTau, tauB);
+    return tf.mean(tf.square(tf.sub(v, target))) as tf.Scalar;
+  });
+}
+
+/** Deterministic Euler integration of da/dτ = v(a, τ) from a_0 (noise) at τ = 0 to τ = 1 in `steps` steps. */
+export function sampleOde(velocity: VelocityFn, a0: tf.Tensor3D, steps: number): tf.Tensor3D {
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`sampleOde: steps must be a positive integer, got ${steps}`);
+  const dt = 1 / steps;
+  return tf.tidy(() => {
+    let a = a0;
+    for (let k = 0; k < steps; k++) a = tf.add(a, tf.mul(velocity(a, k * dt), dt));
+    return a;
+  });
+}

@@ -1,0 +1,165 @@
+// The SA-GR action sampler: Euler–Maruyama over flow time τ ∈ [0, 1] for
+//
+//     da = [ v_θ(a, s, τ) + g_b·b_ψ(Δz, s) + g_η·η_φ(s) ] dτ + σ(τ) dW.
+//
+// b and η are per-control-step corrections [B, A], broadcast over the H chunk steps and constant in τ, so over
+// K steps of Δτ = 1/K they contribute exactly g_b·b + g_η·η to every element of the final chunk.
+// Step k (τ_k = k/K):  a_{k+1} = a_k + [v(a_k, τ_k) + m]·Δτ + σ(τ_k)·√Δτ·ε_k,  m = g_b·b + g_η·η.
+// The noise is added plainly (ReinFlow/DPPO), not with Flow-GRPO's marginal-preserving drift correction: for
+// σ > 0 the chain's final distribution is a widened version of the prior's, not the prior's own marginal.
+// Every step is Gaussian given a_k, so the chain has an exact log-probability: Σ_k Σ_{H,A} log N(a_{k+1};
+// a_k + [v + m]·Δτ, s_k²) with s_k = max(σ(τ_k), σ_floor)·√Δτ (the floor keeps PPO's ratios finite at σ = 0).
+//
+// The prior is frozen during PPO, so each chain is stored as its residuals r_k = a_{k+1} − a_k − v(a_k, τ_k)·Δτ
+// [B, K, H, A]; the log-probability under NEW reflex/strategy outputs is then Σ log N(r_k; m·Δτ, s_k²)
+// (`chainLogProb`), differentiable and with no prior forward pass.
+//
+// Terminal mode (the simplified method and an ablation): a = ODE prior sample (σ = 0, same K) + m + σ_max·ε,
+// one Gaussian with std max(σ_max, σ_floor); residual r = a − prior sample [B, 1, H, A].
+//
+// Random draws, in order, from the caller's Rng: a_0 (B·H·A normals, row-major), then ε_0 … ε_{K−1} (chain) or
+// the single ε (terminal), each B·H·A normals. Same Rng state → same a_0 as the ODE sample in flowPrior.ts.
+import * as tf from '@tensorflow/tfjs';
+import type { Config } from '../core/config';
+import type { Rng } from '../core/rng';
+import { gaussianTensor } from '../nn/noise';
+import { sampleOde, type VelocityFn } from './flowPrior';
+
+export type SdeParams = Pick<Config, 'sdeSteps' | 'sdeMode' | 'sigmaSchedule' | 'sigmaMax' | 'sigmaMin' | 'sigmaFloor' | 'reflexGain' | 'strategyGain'>;
+
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
+
+/** σ(τ): constant σ_max; linear σ_max → σ_min; cosine σ_min + (σ_max − σ_min)·(1 + cos πτ)/2. */
+export function sigmaAt(tau: number, p: SdeParams): number {
+  switch (p.sigmaSchedule) {
+    case 'constant':
+      return p.sigmaMax;
+    case 'linear':
+      return p.sigmaMax + (p.sigmaMin - p.sigmaMax) * tau;
+    case 'cosine':
+      return p.sigmaMin + (p.sigmaMax - p.sigmaMin) * 0.5 * (1 + Math.cos(Math.PI * tau));
+    default:
+      throw new Error(`sigmaSchedule: "${p.sigmaSchedule}" is not one of constant, linear, cosine`);
+  }
+}
+
+/**
+ * The Gaussians of the stored steps: residual r_k ~ N(meanScale·m, std_k²). Chain: one per Euler step,
+ * meanScale = Δτ, std_k = max(σ(τ_k), σ_floor)·√Δτ. Terminal: one step, meanScale = 1, std = max(σ_max, σ_floor).
+ */
+export function stepGaussians(p: SdeParams): { meanScale: number; stds: number[] } {
+  const k = p.sdeSteps;
+  if (!Number.isInteger(k) || k < 1) throw new Error(`sdeSteps: must be a positive integer, got ${k}`);
+  if (p.sdeMode !== 'chain' && p.sdeMode !== 'terminal') throw new Error(`sdeMode: "${p.sdeMode}" is not one of chain, terminal`);
+  if (p.sdeMode === 'terminal') return { meanScale: 1, stds: [Math.max(p.sigmaMax, p.sigmaFloor)] };
+  const dt = 1 / k;
+  return { meanScale: dt, stds: Array.from({ length: k }, (_, i) => Math.max(sigmaAt(i * dt, p), p.sigmaFloor) * Math.sqrt(dt)) };
+}
+
+export type SdeSample = {
+  /** The final action chunk a_K [B, H, A]. */
+  action: tf.Tensor3D;
+  /**
+   * How the final chunk was built: action = initial + prior + reflex + strategy + noise, each [B, H, A]
+   * (initial = a_0; the others are each term's increments summed over the K steps).
+   */
+  contributions: { initial: tf.Tensor3D; prior: tf.Tensor3D; reflex: tf.Tensor3D; strategy: tf.Tensor3D; noise: tf.Tensor3D };
+  /** Stored for PPO: [B, K, H, A] (chain) or [B, 1, H, A] (terminal). */
+  residuals: tf.Tensor4D;
+  /** log π(chain) [B], summed over steps, H and A. */
+  logProb: tf.Tensor1D;
+};
+
+/** Σ over H and A of log N(x; mean, std²) for chunks [B, H, A]. */
+function gaussianLogDensity(x: tf.Tensor3D, mean: tf.Tensor3D, std: number): tf.Tensor1D {
+  const z = tf.div(tf.sub(x, mean), std);
+  const perElement = tf.sub(tf.mul(tf.square(z), -0.5), Math.log(std) + HALF_LOG_2PI);
+  return tf.sum(perElement, [1, 2]) as tf.Tensor1D;
+}
+
+export interface SdeInputs {
+  /** The frozen prior's velocity field for this control step's encoded observation (FlowPrior.velocityFn). */
+  prior: VelocityFn;
+  /** H, the chunk length. */
+  horizon: number;
+  /** b_ψ(Δz, s) [B, A]. */
+  reflex: tf.Tensor2D;
+  /** η_φ(s) [B, A]. */
+  strategy: tf.Tensor2D;
+}
+
+/** Samples an action chunk (chain or terminal mode per `p.sdeMode`). Free the result with tf.dispose. */
+export function sampleSde({ prior, horizon, reflex, strategy }: SdeInputs, p: SdeParams, rng: Rng): SdeSample {
+  const { meanScale, stds } = stepGaussians(p);
+  const [b, a] = reflex.shape;
+  if (strategy.shape[0] !== b || strategy.shape[1] !== a) throw new Error(`sde: strategy shape [${strategy.shape.join(', ')}] differs from reflex [${b}, ${a}]`);
+  return tf.tidy(() => {
+    const reflexDrift = tf.reshape(tf.mul(reflex, p.reflexGain), [b, 1, a]);
+    const strategyDrift = tf.reshape(tf.mul(strategy, p.strategyGain), [b, 1, a]);
+    const correction = tf.add(reflexDrift, strategyDrift);
+    const shape: [number, number, number] = [b, horizon, a];
+    const initial = gaussianTensor<tf.Rank.R3>(rng, shape);
+
+    if (p.sdeMode === 'terminal') {
+      const std = stds[0];
+      const priorSample = sampleOde(prior, initial, p.sdeSteps);
+      const noise = tf.mul(gaussianTensor<tf.Rank.R3>(rng, shape), p.sigmaMax);
+      const mean = tf.add(priorSample, correction) as tf.Tensor3D;
+      const action = tf.add(mean, noise) as tf.Tensor3D;
+      const contributions = {
+        initial,
+        prior: tf.sub(priorSample, initial) as tf.Tensor3D,
+        reflex: tf.broadcastTo(reflexDrift, shape) as tf.Tensor3D,
+        strategy: tf.broadcastTo(strategyDrift, shape) as tf.Tensor3D,
+        noise: noise as tf.Tensor3D,
+      };
+      const residuals = tf.reshape(tf.sub(action, priorSample), [b, 1, horizon, a]) as tf.Tensor4D;
+      return { action, contributions, residuals, logProb: gaussianLogDensity(action, mean, std) };
+    }
+
+    const dt = meanScale;
+    let action: tf.Tensor3D = initial;
+    let priorSum: tf.Tensor = tf.zeros(shape);
+    let noiseSum: tf.Tensor = tf.zeros(shape);
+    let logProb: tf.Tensor = tf.zeros([b]);
+    const residuals: tf.Tensor[] = [];
+    for (let k = 0; k < p.sdeSteps; k++) {
+      const priorStep = tf.mul(prior(action, k * dt), dt);
+      const mean = tf.add(tf.add(action, priorStep), tf.mul(correction, dt)) as tf.Tensor3D;
+      const noiseStep = tf.mul(gaussianTensor(rng, shape), sigmaAt(k * dt, p) * Math.sqrt(dt));
+      const next = tf.add(mean, noiseStep) as tf.Tensor3D;
+      logProb = tf.add(logProb, gaussianLogDensity(next, mean, stds[k]));
+      residuals.push(tf.sub(tf.sub(next, action), priorStep));
+      priorSum = tf.add(priorSum, priorStep);
+      noiseSum = tf.add(noiseSum, noiseStep);
+      action = next;
+    }
+    const contributions = {
+      initial,
+      prior: priorSum as tf.Tensor3D,
+      // Σ_k c·Δτ = c, since K·Δτ = 1.
+      reflex: tf.broadcastTo(reflexDrift, shape) as tf.Tensor3D,
+      strategy: tf.broadcastTo(strategyDrift, shape) as tf.Tensor3D,
+      noise: noiseSum as tf.Tensor3D,
+    };
+    return { action, contributions, residuals: tf.stack(residuals, 1) as tf.Tensor4D, logProb: logProb as tf.Tensor1D };
+  });
+}
+
+/**
+ * log π of stored chains under (possibly new) reflex b and strategy η [B, A]: Σ_k Σ_{H,A} log N(r_k; m·meanScale,
+ * std_k²) with m = g_b·b + g_η·η (see stepGaussians). residuals: SdeSample.residuals. Differentiable in b and η;
+ * `p` must be the sampling-time parameters. Returns [B].
+ */
+export function chainLogProb(residuals: tf.Tensor4D, reflex: tf.Tensor2D, strategy: tf.Tensor2D, p: SdeParams): tf.Tensor1D {
+  const { meanScale, stds } = stepGaussians(p);
+  const [b, k, , a] = residuals.shape;
+  if (k !== stds.length) throw new Error(`chainLogProb: residuals have ${k} steps, ${p.sdeMode} mode with sdeSteps=${p.sdeSteps} expects ${stds.length}`);
+  return tf.tidy(() => {
+    const mean = tf.reshape(tf.mul(tf.add(tf.mul(reflex, p.reflexGain), tf.mul(strategy, p.strategyGain)), meanScale), [b, 1, 1, a]);
+    const std = tf.tensor4d(stds, [1, k, 1, 1]);
+    const z = tf.div(tf.sub(residuals, mean), std);
+    const perElement = tf.sub(tf.mul(tf.square(z), -0.5), tf.add(tf.log(std), HALF_LOG_2PI));
+    return tf.sum(perElement, [1, 2, 3]) as tf.Tensor1D;
+  });
+}
