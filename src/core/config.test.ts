@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, ConfigError, SCHEMA, defaultConfig, parseCliArgs, parseConfigJson, parseHash, toHash, type Config } from './config';
+import { CONFIG_KEYS, ConfigError, crossFieldErrors, SCHEMA, defaultConfig, parseCliArgs, parseConfigJson, parseHash, toHash, type Config } from './config';
 
 describe('config schema', () => {
   it('every default lies in its range and every param has help and a group', () => {
@@ -66,11 +66,22 @@ describe('config schema', () => {
     expect(Object.getPrototypeOf(r.config)).toBe(Object.prototype);
   });
 
-  it('checks relations between fields', () => {
-    const r = parseHash('#horizon=4&executeSteps=8');
-    expect(r.config.horizon).toBe(4);
-    expect(r.config.executeSteps).toBe(defaultConfig().executeSteps > 4 ? defaultConfig().executeSteps : 4);
-    expect(r.errors.map((e) => e.field)).toContain('executeSteps');
+  it('checks relations between fields, undoing the field the input changed', () => {
+    const d = defaultConfig();
+    const onlyHorizon = parseHash('#horizon=4');
+    expect(onlyHorizon.config.horizon).toBe(d.horizon); // executeSteps 8 > 4: the changed field is undone
+    expect(onlyHorizon.config.executeSteps).toBe(d.executeSteps);
+    expect(onlyHorizon.errors).toEqual([{ field: 'horizon', message: `${d.executeSteps} exceeds horizon 4` }]);
+
+    const both = parseHash('#horizon=4&executeSteps=6');
+    expect([both.config.horizon, both.config.executeSteps]).toEqual([d.horizon, d.executeSteps]);
+    expect(both.errors.map((e) => e.field)).toEqual(['executeSteps']);
+
+    const fine = parseHash('#horizon=4&executeSteps=4');
+    expect([fine.config.horizon, fine.config.executeSteps]).toEqual([4, 4]);
+    expect(fine.errors).toEqual([]);
+
+    for (const r of [onlyHorizon, both, fine]) expect(crossFieldErrors(r.config)).toEqual([]);
   });
 
   it('parses CLI flags in both spellings, booleans and command flags', () => {
