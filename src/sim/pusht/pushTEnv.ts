@@ -10,8 +10,11 @@
 //     linear and angular velocity before each substep (damping would not reproduce this);
 //   - all contacts frictionless and inelastic; 10 solver iterations per step; no CCD; slop 0.1 px
 //     (Rapier's allowed linear error = 0.001 · lengthUnit, with lengthUnit = 100 px).
-// Because the block keeps no velocity, setState with poses is a full restore (no snapshots: Rapier's
-// restoreSnapshot leaks WASM memory and returns a new World).
+// Because the block keeps no velocity, the physical state is (agent position, agent velocity, block
+// pose) and setState restores it without snapshots (Rapier's restoreSnapshot leaks WASM memory and
+// returns a new World). Rapier's contact cache (warm-start impulses) is not part of it: two fresh worlds
+// set to one state replay bit for bit, while a restored copy of a world in contact follows the original
+// to ~1e-3 px over a few steps before contact chaos separates them (Chipmunk caches impulses alike).
 //
 // Hot path: no allocation per substep. Rapier's JS wrappers allocate a RawVector for setLinvel and for
 // World.step's gravity, so the substep calls the raw WASM bindings with vectors made once per env.
