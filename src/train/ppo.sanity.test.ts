@@ -10,7 +10,8 @@ import { orthogonal, zeros } from '../nn/init';
 import { Mlp } from '../nn/mlp';
 import { Scope } from '../nn/scope';
 import { computeGae } from './gae';
-import { lrFraction, paramGroup, ppoUpdate, type EvaluateFn, type PpoParams } from './ppo';
+import { paramGroup } from './paramGroup';
+import { lrFraction, ppoUpdate, type EvaluateFn, type PpoParams } from './ppo';
 
 beforeAll(async () => {
   await useNodeBackend('wasm');

@@ -6,7 +6,8 @@ import { useNodeBackend } from '../engine/nodeBackend';
 import { Scope } from '../nn/scope';
 import { normal } from '../nn/init';
 import { Adam } from './adam';
-import { clippedPolicyLoss, clippedValueLoss, explainedVariance, lrFraction, paramGroup, ppoUpdate, type EvaluateFn, type PpoParams } from './ppo';
+import { paramGroup } from './paramGroup';
+import { clippedPolicyLoss, clippedValueLoss, explainedVariance, lrFraction, ppoUpdate, type EvaluateFn, type PpoParams } from './ppo';
 
 beforeAll(async () => {
   await useNodeBackend('cpu');

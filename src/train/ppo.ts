@@ -12,29 +12,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../core/config';
 import type { Rng } from '../core/rng';
-import type { VariableMap } from '../nn/scope';
-import { Adam } from './adam';
+import { applyGroupGradients, clippedGradients, groupState, type ParamGroup } from './paramGroup';
 import { WeightSnapshot } from './weightSnapshot';
 
 export type PpoParams = Pick<Config, 'clipEps' | 'valueClip' | 'vfCoef' | 'entCoef' | 'epochs' | 'minibatches' | 'maxGradNorm' | 'targetKl'>;
 
 /** Added to the minibatch advantage std (CleanRL). */
 const ADV_NORM_EPS = 1e-8;
-/** Added to the gradient norm before dividing (torch's clip_grad_norm_). */
-const GRAD_NORM_EPS = 1e-6;
-
-/** Parameters trained together by one Adam at one learning rate. */
-export interface ParamGroup {
-  readonly name: string;
-  readonly params: VariableMap;
-  readonly optimizer: Adam;
-  readonly baseLr: number;
-}
-
-export function paramGroup(name: string, params: VariableMap, baseLr: number): ParamGroup {
-  if (!(baseLr > 0)) throw new Error(`${name}: learning rate must be positive, got ${baseLr}`);
-  return { name, params, optimizer: new Adam(`adam-${name}`, params), baseLr };
-}
 
 /** CleanRL's annealing: iteration i (0-based) of N runs at lr·(1 − i/N). */
 export function lrFraction(iteration: number, numIterations: number, anneal: boolean): number {
@@ -145,8 +129,7 @@ export async function ppoUpdate(evaluate: EvaluateFn, batch: PpoBatch, p: PpoPar
   for (const [name, arr] of Object.entries(batch)) if (arr.length !== n) throw new Error(`ppo: batch.${name} has ${arr.length} samples, advantages has ${n}`);
   if (n < p.minibatches) throw new Error(`ppo: ${n} samples cannot fill ${p.minibatches} minibatches`);
   const groups = o.trainPolicy ? [...o.policyGroups, o.criticGroup] : [o.criticGroup];
-  const varList = groups.flatMap((g) => [...g.params.values()]);
-  const lastGood = new WeightSnapshot([...varList, ...groups.flatMap((g) => [...g.optimizer.variables.values()])]);
+  const lastGood = new WeightSnapshot(groupState(groups));
   const sums = { pgLoss: 0, vLoss: 0, entropy: 0, approxKl: 0, clipFrac: 0, gradNorm: 0 };
   let hasEntropy = false;
   let firstRatioError = 0;
@@ -163,7 +146,7 @@ export async function ppoUpdate(evaluate: EvaluateFn, batch: PpoBatch, p: PpoPar
       for (let mb = 0; mb < p.minibatches; mb++) {
         const mbInds = order.slice(Math.floor((mb * n) / p.minibatches), Math.floor(((mb + 1) * n) / p.minibatches));
 
-        // Loss and gradients; the diagnostics are kept out of the tape's tidy and read back in one transfer.
+        // Loss and clipped gradients; the diagnostics are kept out of the tape's tidy and read back in one transfer.
         let diagnostics: tf.Tensor | null = null;
         const { grads, stats } = tf.tidy(() => {
           const oldLogProb = pick(batch.oldLogProbs, mbInds);
@@ -173,29 +156,27 @@ export async function ppoUpdate(evaluate: EvaluateFn, batch: PpoBatch, p: PpoPar
           const { mean, variance } = tf.moments(rawAdvantages);
           const advantages = tf.div(tf.sub(rawAdvantages, mean), tf.add(tf.sqrt(variance), ADV_NORM_EPS)) as tf.Tensor1D;
 
-          const { value: loss, grads } = tf.variableGrads(() => {
-            const { newLogProb, newValue, entropy } = evaluate(mbInds);
-            const logRatio = tf.sub(newLogProb, oldLogProb);
-            const ratio = tf.exp(logRatio);
-            const pgLoss = clippedPolicyLoss(newLogProb, oldLogProb, advantages, p.clipEps);
-            const vLoss = clippedValueLoss(newValue, oldValue, returns, p.valueClip);
-            const entropyLoss = entropy ? tf.mean(entropy) : tf.scalar(0);
-            hasEntropy = entropy !== undefined;
-            const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
-            const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), p.clipEps), 'float32'));
-            const ratioError = tf.max(tf.abs(tf.sub(ratio, 1)));
-            const policyTerms = o.trainPolicy ? tf.sub(pgLoss, tf.mul(p.entCoef, entropyLoss)) : tf.scalar(0);
-            const loss = tf.add(policyTerms, tf.mul(p.vfCoef, vLoss)) as tf.Scalar;
-            diagnostics = tf.keep(tf.stack([pgLoss, vLoss, entropyLoss, approxKl, clipFrac, ratioError]));
-            return loss;
-          }, varList);
-
-          // A variable the loss does not reach (e.g. a group whose gain is 0) gets no gradient from tfjs.
-          const gradList = varList.map((v) => grads[v.name] ?? tf.zerosLike(v));
-          const gradNorm = tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g)))));
-          const clipCoef = tf.minimum(1, tf.div(p.maxGradNorm, tf.add(gradNorm, GRAD_NORM_EPS)));
+          const { loss, gradNorm, grads } = clippedGradients(
+            () => {
+              const { newLogProb, newValue, entropy } = evaluate(mbInds);
+              const logRatio = tf.sub(newLogProb, oldLogProb);
+              const ratio = tf.exp(logRatio);
+              const pgLoss = clippedPolicyLoss(newLogProb, oldLogProb, advantages, p.clipEps);
+              const vLoss = clippedValueLoss(newValue, oldValue, returns, p.valueClip);
+              const entropyLoss = entropy ? tf.mean(entropy) : tf.scalar(0);
+              hasEntropy = entropy !== undefined;
+              const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
+              const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), p.clipEps), 'float32'));
+              const ratioError = tf.max(tf.abs(tf.sub(ratio, 1)));
+              const policyTerms = o.trainPolicy ? tf.sub(pgLoss, tf.mul(p.entCoef, entropyLoss)) : tf.scalar(0);
+              diagnostics = tf.keep(tf.stack([pgLoss, vLoss, entropyLoss, approxKl, clipFrac, ratioError]));
+              return tf.add(policyTerms, tf.mul(p.vfCoef, vLoss)) as tf.Scalar;
+            },
+            groups,
+            p.maxGradNorm,
+          );
           const stats = tf.concat([tf.reshape(loss, [1]), diagnostics as unknown as tf.Tensor1D, tf.reshape(gradNorm, [1])]);
-          return { grads: gradList.map((g) => tf.mul(g, clipCoef)), stats };
+          return { grads, stats };
         });
         const values = await stats.data();
         tf.dispose([stats, diagnostics as tf.Tensor | null].filter((t): t is tf.Tensor => t !== null));
@@ -209,14 +190,7 @@ export async function ppoUpdate(evaluate: EvaluateFn, batch: PpoBatch, p: PpoPar
           break epochs;
         }
 
-        // Apply each group's slice of the clipped gradient with its own Adam and annealed learning rate.
-        let offset = 0;
-        for (const g of groups) {
-          const count = g.params.size;
-          g.optimizer.apply(grads.slice(offset, offset + count), g.baseLr * o.lrFraction);
-          offset += count;
-        }
-        tf.dispose(grads);
+        applyGroupGradients(groups, grads, o.lrFraction);
 
         if (minibatchesRun === 0) firstRatioError = s.ratioError;
         minibatchesRun++;
