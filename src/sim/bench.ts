@@ -5,7 +5,8 @@
 // Workload: a pusher that circles 40 px around the block's centre of gravity (in contact almost all the
 // time, so the contact solver works every substep). The raw figure replays the agent paths recorded
 // from the very same episodes: per substep it only moves the kinematic agent, zeroes the block's
-// velocity and steps the world (PushTEnv.advancePhysics), with no PD, tokens or coverage.
+// velocity and steps the world (PushTEnv.advancePhysics), with no PD, tokens or coverage. (The wrapper
+// figures also include the benchmark pusher's own few trigonometric calls per step.)
 import { BLOCK_COG, SUBSTEPS_PER_ACTION, clampToWorkspace } from './pusht/geometry';
 import { initRapier, type PushTEnv, type PushTState } from './pusht/pushTEnv';
 import { actionsToNormalised, actionsToWorld } from './tokens';

@@ -85,9 +85,9 @@ function tQuads(pose: Pose, out: Float64Array): void {
   for (let i = 0; i < BLOCK_BOXES.length; i++) boxCorners(BLOCK_BOXES[i], pose, out, 8 * i);
 }
 
-const quadA = new Float64Array(8);
 /** Radius of the smallest origin-centred circle holding the T (the stem's far corners (±15, 120)). */
 const T_RADIUS = Math.hypot(15, 120);
+const quadA = new Float64Array(8);
 const quadB = new Float64Array(8);
 
 /** Area of the intersection of two T blocks at poses a and b, pixels². */
