@@ -15,7 +15,7 @@ import { dynamicsLoss, WorldPredictor, worldPredictorConfig } from './worldPredi
 
 const maxAbs = (xs: ArrayLike<number>) => Array.from(xs).reduce((m, x) => Math.max(m, Math.abs(x)), 0);
 
-/** Every module's outputs at the Push-T default sizes, plus flow-matching gradients at tiny sizes. */
+/** Every module's outputs at the Push-T default sizes, plus the prior's, Φ's and the reflex's loss gradients at tiny sizes. */
 async function outputsOn(backend: NodeBackend): Promise<Record<string, Float32Array>> {
   await useNodeBackend(backend);
   const config = defaultConfig();
@@ -51,12 +51,23 @@ async function outputsOn(backend: NodeBackend): Promise<Record<string, Float32Ar
     goal: gaussianTensor<tf.Rank.R3>(rng, [8, TINY.numGoalTokens, 3]),
     actions: gaussianTensor<tf.Rank.R3>(rng, [8, TINY.horizon, TINY.actionDim]),
   };
-  const { grads } = tf.variableGrads(() => flowMatchingLoss(tinyModel, batch, new Rng(7)), [...tinyModel.variables.values()]);
-  for (const [name, v] of tinyModel.variables) out[`grad ${name}`] = grads[v.name];
+  const tinyWorldModel = new WorldPredictor(tinyWorld, 7);
+  const tinyReflexModel = new Reflex(tinyReflex, 8);
+  const tinyAction = gaussianTensor<tf.Rank.R2>(rng, [8, TINY.actionDim]);
+  const tinyDeltaZ = tf.mul(gaussianTensor(rng, [8, TINY.numTokens, 3]), 0.05) as tf.Tensor3D;
+  const losses: [Map<string, tf.Variable>, () => tf.Scalar][] = [
+    [tinyModel.variables, () => flowMatchingLoss(tinyModel, batch, new Rng(7))],
+    [tinyWorldModel.variables, () => dynamicsLoss(tinyWorldModel, batch.tokens, tinyAction, tf.add(batch.tokens, 0.1) as tf.Tensor3D)],
+    [tinyReflexModel.variables, () => hindsightLoss(tinyReflexModel, tinyDeltaZ, batch.tokens, tinyAction)],
+  ];
+  for (const [variables, loss] of losses) {
+    const { grads } = tf.variableGrads(loss, [...variables.values()]);
+    for (const [name, v] of variables) out[`grad ${name}`] = grads[v.name];
+  }
   const result: Record<string, Float32Array> = {};
   for (const [k, t] of Object.entries(out)) result[k] = (await t.data()) as Float32Array;
-  tf.dispose([out, enc, batch, tokens, goal, deltaZ, action, aTau]);
-  for (const m of [prior, world, reflex, strategy, critic, tinyModel]) m.dispose();
+  tf.dispose([out, enc, batch, tokens, goal, deltaZ, action, aTau, tinyAction, tinyDeltaZ]);
+  for (const m of [prior, world, reflex, strategy, critic, tinyModel, tinyWorldModel, tinyReflexModel]) m.dispose();
   return result;
 }
 
@@ -65,11 +76,13 @@ describe('policy modules', () => {
     const cpu = await outputsOn('cpu');
     const wasm = await outputsOn('wasm');
     expect(Object.keys(wasm)).toEqual(Object.keys(cpu));
-    // Gradients are compared relative to the largest gradient entry: some are exactly zero in exact arithmetic
-    // (a key bias shifts all scores of a query equally, which softmax ignores) and only round-off remains.
-    const gradScale = Math.max(...Object.keys(cpu).filter((k) => k.startsWith('grad ')).map((k) => maxAbs(cpu[k])));
+    // Gradients are compared relative to the largest gradient entry of their module: some are exactly zero in
+    // exact arithmetic (a key bias shifts all scores of a query equally, which softmax ignores) and only
+    // round-off remains.
+    const module = (key: string) => key.split(' ')[1].split('/')[0];
+    const gradScale = (m: string) => Math.max(...Object.keys(cpu).filter((k) => k.startsWith('grad ') && module(k) === m).map((k) => maxAbs(cpu[k])));
     for (const key of Object.keys(cpu)) {
-      const scale = key.startsWith('grad ') ? gradScale : maxAbs(cpu[key]);
+      const scale = key.startsWith('grad ') ? gradScale(module(key)) : maxAbs(cpu[key]);
       expect(scale, key).toBeGreaterThan(0);
       expect(maxAbs(cpu[key].map((x, i) => x - wasm[key][i])) / scale, key).toBeLessThan(1e-4);
     }
