@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../core/config';
+import { UsageError, type CommandContext } from '../command';
+import { demos } from './demos';
+import { evalCommand, evalPerturbations, type EvalReport } from './eval';
+
+function ctx(flags: Record<string, string>, overrides: Partial<ReturnType<typeof defaultConfig>> = {}): CommandContext {
+  return { config: { ...defaultConfig(), ...overrides }, configFlags: new Set(), flags, switches: new Set(['json']), log: () => {} };
+}
+
+describe('eval command', () => {
+  it.each([
+    [{ policy: 'expert', suite: 'sideways' }, /^--suite: "sideways" is not one of nominal, .*, all$/],
+    [{ policy: 'expert', episodes: '0' }, /^--episodes: 0 is outside \[1, 100000\]$/],
+    [{ policy: 'expert', episodes: 'ten' }, /^--episodes: "ten" is not an integer$/],
+    [{ policy: 'expert', perturb: 'kick:impulse=lots' }, /^--perturb: perturbation kick: impulse="lots" is not a number$/],
+    [{ policy: 'expert', suite: 'bias', perturb: 'kick:impulse=3' }, /^--perturb: a kick spec does not fit --suite bias/],
+    [{ policy: 'expert', checkpoint: 'runs/x' }, /^--checkpoint: the expert has no checkpoint/],
+    [{ policy: 'robot' }, /^--policy: "robot" is not one of expert, prior, reflex, strategy, sagr$/],
+    [{}, /^--policy is required/],
+    [{ policy: 'sagr' }, /^--policy: policy "sagr" arrives with the policy stack/],
+  ])('refuses %o with a one-line reason naming the flag', async (flags, message) => {
+    const err = await evalCommand.run(ctx(flags)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  it('runs --suite all with --perturb replacing its kind', () => {
+    const ps = evalPerturbations('all', 'displace:dx=5');
+    expect(ps.map((p) => p.kind)).toEqual(['nominal', 'shifted-init', 'displace', 'kick', 'bias', 'friction', 'mass']);
+    expect(ps[2]).toEqual({ kind: 'displace', dx: 5, dy: -20, dtheta: 0.3, at: 60 });
+  });
+
+  it('reports per policy and suite: success with its interval, coverage, residual norms, steps to success', async () => {
+    const report = (await evalCommand.run(ctx({ policy: 'expert', suite: 'displace', episodes: '2', perturb: 'displace:at=3' }, { episodeLength: 10, numEnvs: 2 }))) as EvalReport;
+    const s = report.results.expert.displace;
+    expect(s.episodes).toBe(2);
+    expect(s.perturbation).toBe('displace:dx=30,dy=-20,dtheta=0.3,at=3');
+    expect(s.successCI.lo).toBeLessThanOrEqual(s.successRate);
+    expect(s.successCI.hi).toBeGreaterThanOrEqual(s.successRate);
+    expect(s.meanMaxCoverage.mean).toBeGreaterThanOrEqual(s.meanFinalCoverage.mean);
+    expect(s.meanDeltaZ).toBeNull();
+    expect(s.meanReflex).toBeNull();
+    expect(s.meanEpisodeLength).toBeLessThanOrEqual(10);
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report); // one plain JSON object
+  });
+});
+
+describe('demos command', () => {
+  it.each([
+    [{ out: '/tmp/x.bin' }, /^--episodes is required$/],
+    [{ episodes: '3' }, /^--out is required/],
+    [{ episodes: '3', out: '/tmp/x.bin', task: 'push-l' }, /^--task: "push-l" is not one of push-t$/],
+    [{ episodes: '-1', out: '/tmp/x.bin' }, /^--episodes: -1 is outside \[1, 10000\]$/],
+    [{ episodes: '3', out: '/tmp/x.bin', seed: '1.5' }, /^--seed: "1.5" is not an integer$/],
+  ])('refuses %o with a one-line reason naming the flag', async (flags, message) => {
+    const err = await demos.run(ctx(flags)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(message);
+  });
+});
