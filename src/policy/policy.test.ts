@@ -9,6 +9,7 @@ import { Critic, criticConfig } from './critic';
 import { FlowPrior, flowMatchingLoss, flowPriorConfig, sampleOde } from './flowPrior';
 import { hindsightLoss, Reflex, reflexConfig } from './reflex';
 import { sampleSde } from './sde';
+import { goalTokensBatch } from './stateTokens';
 import { Strategy, strategyConfig } from './strategy';
 import { TINY, tinyCritic, tinyPrior, tinyReflex, tinyStrategy, tinyWorld } from './testFixtures';
 import { dynamicsLoss, WorldPredictor, worldPredictorConfig } from './worldPredictor';
@@ -23,7 +24,7 @@ async function outputsOn(backend: NodeBackend): Promise<Record<string, Float32Ar
   const b = 4;
   const rng = new Rng(1);
   const tokens = gaussianTensor<tf.Rank.R3>(rng, [b, spec.numTokens, 3]);
-  const goal = gaussianTensor<tf.Rank.R3>(rng, [b, spec.numGoalTokens, 3]);
+  const goal = goalTokensBatch(spec, b);
   const deltaZ = tf.mul(gaussianTensor<tf.Rank.R3>(rng, [b, spec.numTokens, 3]), 0.05) as tf.Tensor3D;
   const action = gaussianTensor<tf.Rank.R2>(rng, [b, spec.actionDim]);
   const aTau = gaussianTensor<tf.Rank.R3>(rng, [b, config.horizon, spec.actionDim]);
