@@ -22,7 +22,9 @@ export class Dense {
     const shape = x.shape;
     if (shape[shape.length - 1] !== this.inDim) throw new Error(`Dense: expected last dimension ${this.inDim}, got [${shape.join(', ')}]`);
     const flat = shape.length === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, this.inDim]);
-    const y = tf.fused.matMul({ a: flat as tf.Tensor2D, b: this.w as tf.Tensor2D, bias: this.b });
+    // matMul + add, not tf.fused.matMul: the fused op's extra reshapes and custom gradient cost more in
+    // dispatch than the separate add saves at these sizes (wasm, 64–1216 rows).
+    const y = tf.add(tf.matMul(flat as tf.Tensor2D, this.w as tf.Tensor2D), this.b);
     return (shape.length === 2 ? y : tf.reshape(y, [...shape.slice(0, -1), this.outDim])) as T;
   }
 }
