@@ -119,7 +119,8 @@ export class PushTExpert {
     if (plan === null) return null;
     const c = plan.contact;
     if (plan.phase === 'travel') {
-      const moved = Math.hypot(block.x - plan.pose.x, block.y - plan.pose.y) > DRIFT_POSITION || Math.abs(block.angle - plan.pose.angle) > DRIFT_ANGLE;
+      const turn = block.angle - plan.pose.angle;
+      const moved = Math.hypot(block.x - plan.pose.x, block.y - plan.pose.y) > DRIFT_POSITION || Math.abs(Math.atan2(Math.sin(turn), Math.cos(turn))) > DRIFT_ANGLE;
       if (moved) return null;
       const [lx, ly] = toLocal(block, s.agentX, s.agentY);
       // Lined up: close to the push line, behind the contact, not too far back.
