@@ -71,7 +71,7 @@ describe('config schema', () => {
     const onlyHorizon = parseHash('#horizon=4');
     expect(onlyHorizon.config.horizon).toBe(d.horizon); // executeSteps 8 > 4: the changed field is undone
     expect(onlyHorizon.config.executeSteps).toBe(d.executeSteps);
-    expect(onlyHorizon.errors).toEqual([{ field: 'horizon', message: `${d.executeSteps} exceeds horizon 4` }]);
+    expect(onlyHorizon.errors).toEqual([{ field: 'horizon', message: `executeSteps ${d.executeSteps} exceeds horizon 4` }]);
 
     const both = parseHash('#horizon=4&executeSteps=6');
     expect([both.config.horizon, both.config.executeSteps]).toEqual([d.horizon, d.executeSteps]);

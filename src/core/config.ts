@@ -201,7 +201,7 @@ export function parseValue(key: ConfigKey, raw: unknown): { ok: true; value: Con
   return { ok: true, value: x as Config[ConfigKey] };
 }
 
-/** A violated relation between fields: `fields` are all the fields involved (the first one is named). */
+/** A violated relation between fields: `fields` are all the fields involved; the message names them all. */
 export interface RelationError extends FieldError {
   fields: ConfigKey[];
 }
@@ -210,12 +210,12 @@ export interface RelationError extends FieldError {
 export function crossFieldErrors(c: Config): RelationError[] {
   const errs: RelationError[] = [];
   const rule = (fields: ConfigKey[], message: string) => errs.push({ field: fields[0], fields, message });
-  if (c.executeSteps > c.horizon) rule(['executeSteps', 'horizon'], `${c.executeSteps} exceeds horizon ${c.horizon}`);
-  if (c.horizon % c.priorActionTokens !== 0) rule(['priorActionTokens', 'horizon'], `${c.priorActionTokens} does not divide horizon ${c.horizon}`);
+  if (c.executeSteps > c.horizon) rule(['executeSteps', 'horizon'], `executeSteps ${c.executeSteps} exceeds horizon ${c.horizon}`);
+  if (c.horizon % c.priorActionTokens !== 0) rule(['priorActionTokens', 'horizon'], `priorActionTokens ${c.priorActionTokens} does not divide horizon ${c.horizon}`);
   for (const [heads, width] of [['priorHeads', 'priorWidth'], ['worldHeads', 'worldWidth'], ['reflexHeads', 'reflexWidth']] as const) {
-    if (c[width] % c[heads] !== 0) rule([heads, width], `${c[heads]} does not divide ${width} ${c[width]}`);
+    if (c[width] % c[heads] !== 0) rule([heads, width], `${heads} ${c[heads]} does not divide ${width} ${c[width]}`);
   }
-  if (c.sigmaMin > c.sigmaMax) rule(['sigmaMin', 'sigmaMax'], `${c.sigmaMin} exceeds sigmaMax ${c.sigmaMax}`);
+  if (c.sigmaMin > c.sigmaMax) rule(['sigmaMin', 'sigmaMax'], `sigmaMin ${c.sigmaMin} exceeds sigmaMax ${c.sigmaMax}`);
   return errs;
 }
 

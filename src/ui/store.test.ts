@@ -28,7 +28,7 @@ describe('app store', () => {
     const store = createAppStore('');
     expect(store.getState().setParam('horizon', 4)).toBe(false);
     expect(store.getState().config.horizon).toBe(SCHEMA.horizon.default);
-    expect(store.getState().inputErrors.horizon).toBe('executeSteps: 8 exceeds horizon 4');
+    expect(store.getState().inputErrors.horizon).toBe('executeSteps 8 exceeds horizon 4');
     expect(store.getState().setParam('sigmaMin', 0.5)).toBe(false);
     expect(store.getState().inputErrors.sigmaMin).toMatch(/exceeds sigmaMax/);
   });
