@@ -6,8 +6,9 @@ import { UsageError, type Command } from './command';
 import { bench } from './commands/bench';
 import { demos } from './commands/demos';
 import { evalCommand } from './commands/eval';
+import { train } from './commands/train';
 
-const COMMANDS: Command[] = [bench, demos, evalCommand];
+const COMMANDS: Command[] = [bench, demos, evalCommand, train];
 
 function usage(): string {
   return ['usage: npm run sagr -- <command> [flags]', '', ...COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`)].join('\n');

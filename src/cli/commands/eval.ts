@@ -7,6 +7,8 @@ import { POLICY_NAMES, PolicyUnavailableError, createPolicy, type PolicyName } f
 import { runEpisodes } from '../../eval/runEpisodes';
 import { SUITE_NAMES, formatPerturbation, parsePerturbation, suitePerturbation, type Perturbation } from '../../sim/perturbations';
 import { UsageError, enumFlag, intFlag, type Command } from '../command';
+import { loadLearnedPolicy, shippedCheckpoints } from '../learnedPolicy';
+import { taskSpec } from '../../sim/tasks';
 
 const SUITE_CHOICES = [...SUITE_NAMES, 'all'] as const;
 const MAX_EPISODES = 100_000;
@@ -51,7 +53,10 @@ export const evalCommand: Command = {
     const numEnvs = Math.min(config.numEnvs, episodes);
     let policy;
     try {
-      policy = await createPolicy(policyName, numEnvs);
+      policy =
+        policyName === 'prior' || policyName === 'reflex'
+          ? await loadLearnedPolicy(policyName, flags.checkpoint ?? shippedCheckpoints(config.task), config, taskSpec(config.task), numEnvs)
+          : await createPolicy(policyName, numEnvs);
     } catch (e) {
       if (e instanceof PolicyUnavailableError) throw new UsageError(`--policy: ${e.message}`);
       throw e;

@@ -1,0 +1,174 @@
+// `sagr train --task push-t --stage prior|world|reflex|all [--config FILE] [--iters N] --out DIR
+//             [--demos FILE] [--checkpoint DIR] [--json]`
+//
+// Trains the stage-0/1 modules on the demonstrations (default: the shipped public/data/push-t-demos.bin) on the
+// wasm backend. Writes into DIR:
+//   prior/, world/, reflex/   one checkpoint per module: model.json (tfjs weights manifest; its metadata holds
+//                             the module config, the full hyperparameter config, the stage report and the
+//                             command) + weights.bin
+//   metrics.jsonl             one JSON object per evaluation, appended: {stage, iter, lr, trainLoss, held-out
+//                             metrics…, seconds}
+//   config.json               the full config used (pass it back with --config to reproduce)
+// Progress goes to stderr; --json prints one summary object. --iters overrides each stage's iteration count.
+// The reflex stage needs a trained Φ: it reads <--checkpoint DIR, default --out DIR>/world.
+// `all` runs prior, world, reflex in order.
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../../core/config';
+import { useNodeBackend } from '../../engine/nodeBackend';
+import { nodeFileHandler } from '../../engine/nodeCheckpoint';
+import { patchWasmMatMul } from '../../engine/wasmMatMul';
+import { loadWorld } from '../../eval/learnedCheckpoints';
+import { saveCheckpoint, type Checkpointable } from '../../nn/checkpoint';
+import { FlowPrior, flowPriorConfig } from '../../policy/flowPrior';
+import { Reflex, reflexConfig } from '../../policy/reflex';
+import { WorldPredictor, worldPredictorConfig } from '../../policy/worldPredictor';
+import { decodeDemos, type DemoDataset } from '../../sim/dataset';
+import type { TaskSpec } from '../../sim/taskSpec';
+import { TASK_NAMES, taskSpec } from '../../sim/tasks';
+import { splitEpisodes, type EpisodeSplit } from '../../train/demoData';
+import { reflexWarmup } from '../../train/reflexWarmup';
+import { EVAL_EVERY, type MetricsRecord, type StageOptions } from '../../train/stage';
+import { trainPrior } from '../../train/trainPrior';
+import { trainWorld } from '../../train/trainWorld';
+import { UsageError, enumFlag, intFlag, type Command } from '../command';
+
+const STAGES = ['prior', 'world', 'reflex'] as const;
+type Stage = (typeof STAGES)[number];
+const STAGE_CHOICES = [...STAGES, 'all'] as const;
+const MAX_ITERS = 1_000_000;
+/** The shipped demonstrations, relative to the repository root. */
+export const DEFAULT_DEMOS = fileURLToPath(new URL('../../../public/data/push-t-demos.bin', import.meta.url));
+
+function readDemos(file: string): DemoDataset {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`--demos: cannot read "${file.slice(0, 80)}" (${(e as Error).message.split('\n')[0]})`);
+  }
+  try {
+    return decodeDemos(bytes);
+  } catch (e) {
+    throw new UsageError(`--demos: ${(e as Error).message}`);
+  }
+}
+
+interface StageContext {
+  config: Config;
+  spec: TaskSpec;
+  demos: DemoDataset;
+  split: EpisodeSplit;
+  out: string;
+  checkpointDir: string;
+  itersOverride: number | undefined;
+  command: string;
+  log: (msg: string) => void;
+}
+
+function stageOptions(ctx: StageContext, iters: number): StageOptions {
+  const metricsFile = path.join(ctx.out, 'metrics.jsonl');
+  return {
+    iters: ctx.itersOverride ?? iters,
+    seed: ctx.config.seed,
+    log: ctx.log,
+    onMetrics: (record: MetricsRecord) => appendFileSync(metricsFile, JSON.stringify(record) + '\n'),
+    evalEvery: EVAL_EVERY,
+  };
+}
+
+async function save(ctx: StageContext, module: Checkpointable, stage: Stage, report: object): Promise<string> {
+  const dir = path.join(ctx.out, stage);
+  await saveCheckpoint([module], nodeFileHandler(dir), { task: ctx.spec.name, stage, config: ctx.config, report, command: ctx.command });
+  ctx.log(`${stage}: checkpoint written to ${dir}`);
+  return dir;
+}
+
+async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
+  const { config, spec, demos, split } = ctx;
+  switch (stage) {
+    case 'prior': {
+      const prior = new FlowPrior(flowPriorConfig(config, spec), config.seed);
+      try {
+        const report = await trainPrior(prior, demos, split, spec, config, stageOptions(ctx, config.priorIters));
+        return { ...report, checkpoint: await save(ctx, prior, stage, report) };
+      } finally {
+        prior.dispose();
+      }
+    }
+    case 'world': {
+      const world = new WorldPredictor(worldPredictorConfig(config, spec), config.seed);
+      try {
+        const report = await trainWorld(world, demos, split, spec, config, stageOptions(ctx, config.worldIters));
+        return { ...report, checkpoint: await save(ctx, world, stage, report) };
+      } finally {
+        world.dispose();
+      }
+    }
+    case 'reflex': {
+      const worldDir = path.join(ctx.checkpointDir, 'world');
+      let world: WorldPredictor;
+      try {
+        world = await loadWorld(nodeFileHandler(worldDir), spec);
+      } catch (e) {
+        throw new UsageError(`--checkpoint: the reflex stage needs a trained world predictor in ${worldDir} (${(e as Error).message})`);
+      }
+      const reflex = new Reflex(reflexConfig(config, spec), config.seed);
+      try {
+        const report = await reflexWarmup(reflex, world, demos, split, config, stageOptions(ctx, config.reflexIters));
+        return { ...report, world: worldDir, checkpoint: await save(ctx, reflex, stage, report) };
+      } finally {
+        reflex.dispose();
+        world.dispose();
+      }
+    }
+  }
+}
+
+export const train: Command = {
+  name: 'train',
+  summary: 'train the prior, world predictor and reflex on demonstrations (--stage prior|world|reflex|all, --out DIR)',
+  values: ['task', 'stage', 'iters', 'out', 'demos', 'checkpoint'],
+  switches: ['json'],
+  acceptsConfig: true,
+  async run({ config, flags, log }) {
+    const task = enumFlag(flags, 'task', TASK_NAMES, 'push-t');
+    if (task !== config.task) throw new UsageError(`--task ${task} disagrees with the config's task ${config.task}`);
+    const stage = enumFlag(flags, 'stage', STAGE_CHOICES);
+    const itersOverride = flags.iters === undefined ? undefined : intFlag(flags, 'iters', undefined, 1, MAX_ITERS);
+    const out = flags.out;
+    if (!out) throw new UsageError('--out is required (the folder the checkpoints and metrics go to)');
+    const demosFile = flags.demos ?? DEFAULT_DEMOS;
+    const demos = readDemos(demosFile);
+    if (demos.manifest.task !== task) throw new UsageError(`--demos: the file holds ${demos.manifest.task} demonstrations, not ${task}`);
+    if (demos.manifest.episodes < 2) throw new UsageError(`--demos: ${demos.manifest.episodes} episode(s); training needs at least 2 (one is held out)`);
+    try {
+      mkdirSync(out, { recursive: true });
+      writeFileSync(path.join(out, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+    } catch (e) {
+      throw new UsageError(`--out: cannot write to "${out.slice(0, 80)}" (${(e as Error).message.split('\n')[0]})`);
+    }
+
+    await useNodeBackend('wasm');
+    patchWasmMatMul();
+    const spec = taskSpec(task);
+    const split = splitEpisodes(demos.manifest.episodes, config.seed);
+    log(`train ${stage}: ${demos.manifest.episodes} episodes (${split.train.length} train, ${split.heldOut.length} held out), ${demos.manifest.steps} steps from ${demosFile}`);
+    const ctx: StageContext = {
+      config,
+      spec,
+      demos,
+      split,
+      out,
+      checkpointDir: flags.checkpoint ?? out,
+      itersOverride,
+      command: `npm run sagr -- ${process.argv.slice(2).join(' ')}`,
+      log,
+    };
+    const stages: Stage[] = stage === 'all' ? [...STAGES] : [stage];
+    const reports: Record<string, object> = {};
+    for (const s of stages) reports[s] = await runStage(s, ctx);
+    return { task, out, demos: demosFile, episodes: { train: split.train.length, heldOut: split.heldOut.length }, stages: reports };
+  },
+};

@@ -1,0 +1,62 @@
+// Rebuilding the learned modules from checkpoints. A checkpoint's metadata records each module's construction
+// config, so a module is built the way it was trained (not from today's hyperparameters), checked against
+// the task it is asked to run on, and only then given its weights. IO handlers make this work with files
+// (Node), URLs (the shipped defaults in the browser) and uploads alike.
+import type * as tf from '@tensorflow/tfjs';
+import { assignCheckpoint, readCheckpoint, type Checkpoint, type Checkpointable } from '../nn/checkpoint';
+import { FlowPrior, type FlowPriorConfig } from '../policy/flowPrior';
+import { Reflex, type ReflexConfig } from '../policy/reflex';
+import { WorldPredictor, type WorldPredictorConfig } from '../policy/worldPredictor';
+import type { TaskSpec } from '../sim/taskSpec';
+
+/** The module files of a checkpoint folder, as the trainer writes them: DIR/<name>/model.json + weights.bin. */
+export const MODULE_NAMES = ['prior', 'world', 'reflex'] as const;
+export type ModuleName = (typeof MODULE_NAMES)[number];
+
+/** Any seed: every weight is overwritten by the checkpoint. */
+const LOAD_SEED = 0;
+
+type TaskFields = { numTokens: number; tokenTypes: readonly number[]; actionDim: number };
+
+function checkTask(name: string, c: TaskFields, spec: TaskSpec): void {
+  const want = Array.from(spec.tokenTypes);
+  if (c.numTokens !== spec.numTokens || c.actionDim !== spec.actionDim || JSON.stringify(c.tokenTypes) !== JSON.stringify(want)) {
+    throw new Error(`checkpoint: the ${name} was trained for ${c.numTokens} tokens and ${c.actionDim}-D actions, task ${spec.name} has ${spec.numTokens} and ${spec.actionDim}`);
+  }
+}
+
+async function load<M extends Checkpointable & { dispose(): void }>(name: ModuleName, handler: tf.io.IOHandler, build: (config: never) => M, spec: TaskSpec): Promise<{ module: M; checkpoint: Checkpoint }> {
+  const checkpoint = await readCheckpoint(handler);
+  let module: M | null = null;
+  try {
+    const config = checkpoint.metadata.modules[name];
+    if (!config) throw new Error(`checkpoint: no "${name}" module in it (modules: ${Object.keys(checkpoint.metadata.modules).join(', ') || 'none'})`);
+    checkTask(name, config as unknown as TaskFields, spec);
+    module = build(config as never);
+    assignCheckpoint([module], checkpoint);
+    return { module, checkpoint };
+  } catch (e) {
+    module?.dispose();
+    throw e;
+  } finally {
+    for (const t of Object.values(checkpoint.weights)) t.dispose();
+  }
+}
+
+export async function loadPrior(handler: tf.io.IOHandler, spec: TaskSpec): Promise<FlowPrior> {
+  const { module, checkpoint } = await load('prior', handler, (c: FlowPriorConfig) => new FlowPrior(c, LOAD_SEED), spec);
+  const c = checkpoint.metadata.modules.prior as unknown as FlowPriorConfig;
+  if (c.numGoalTokens * 3 !== spec.goalTokens.length) {
+    module.dispose();
+    throw new Error(`checkpoint: the prior was trained with ${c.numGoalTokens} goal tokens, task ${spec.name} has ${spec.goalTokens.length / 3}`);
+  }
+  return module;
+}
+
+export async function loadWorld(handler: tf.io.IOHandler, spec: TaskSpec): Promise<WorldPredictor> {
+  return (await load('world', handler, (c: WorldPredictorConfig) => new WorldPredictor(c, LOAD_SEED), spec)).module;
+}
+
+export async function loadReflex(handler: tf.io.IOHandler, spec: TaskSpec): Promise<Reflex> {
+  return (await load('reflex', handler, (c: ReflexConfig) => new Reflex(c, LOAD_SEED), spec)).module;
+}

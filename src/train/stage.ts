@@ -1,0 +1,61 @@
+// What every supervised stage (prior, world, reflex) takes and reports.
+import * as tf from '@tensorflow/tfjs';
+import { TOKEN_DIM } from '../sim/taskSpec';
+import type { Transitions } from './demoData';
+
+export interface StageOptions {
+  /** Optimiser steps. */
+  iters: number;
+  /** Root seed of the stage's batch sampling and noise. */
+  seed: number;
+  /** Progress lines (stderr in the CLI). */
+  log: (msg: string) => void;
+  /** One record per evaluation (JSON lines in the CLI). */
+  onMetrics: (record: MetricsRecord) => void;
+  /** Evaluate on held-out data every this many iterations (and after the last). */
+  evalEvery: number;
+}
+
+export type MetricsRecord = { stage: string; iter: number } & Record<string, number | string | null>;
+
+/** Default evaluation period. */
+export const EVAL_EVERY = 250;
+/** Linear warm-up of the learning rate (iterations, capped at a tenth of the run). */
+export const WARMUP_ITERS = 200;
+
+export function warmupFor(iters: number): number {
+  return Math.max(1, Math.min(WARMUP_ITERS, Math.floor(iters / 10)));
+}
+
+/** Validates a stage's options, naming the field. */
+export function checkStageOptions(o: StageOptions): void {
+  if (!Number.isInteger(o.iters) || o.iters < 1) throw new Error(`iters: ${o.iters} is not a positive integer`);
+  if (!Number.isInteger(o.evalEvery) || o.evalEvery < 1) throw new Error(`evalEvery: ${o.evalEvery} is not a positive integer`);
+}
+
+/** A transition set as tensors: tokens and next [M, N, 3], actions [M, A] (the caller disposes them). */
+export function transitionTensors(t: Transitions) {
+  return {
+    tokens: tf.tensor3d(t.tokens, [t.count, t.numTokens, TOKEN_DIM]),
+    actions: tf.tensor2d(t.actions, [t.count, t.actionDim]),
+    next: tf.tensor3d(t.next, [t.count, t.numTokens, TOKEN_DIM]),
+  };
+}
+
+/** Running mean of the training loss between evaluations. */
+export class LossMeter {
+  private sum = 0;
+  private n = 0;
+  add(x: number): void {
+    if (!Number.isFinite(x)) return;
+    this.sum += x;
+    this.n++;
+  }
+  /** The mean since the last take (null if nothing was added), and a reset. */
+  take(): number | null {
+    const mean = this.n ? this.sum / this.n : null;
+    this.sum = 0;
+    this.n = 0;
+    return mean;
+  }
+}

@@ -1,0 +1,121 @@
+// Stage 0, the world predictor Φ: Ŝ_{t+1} = S_t + Φ(S_t, a_t), trained with MSE(Ŝ_{t+1}, S_{t+1}) on
+//   - the demonstrated transitions (S_t, a*_t, S_{t+1}), and
+//   - transitions with perturbed actions (S_t, a*_t + ε, S'_{t+1}), ε ~ N(0, worldActionNoise²), collected by
+//     replaying the demonstration states in the simulator (replayTransitions.ts), so that Φ learns how the
+//     action changes the outcome, not only what the expert's action usually does.
+// Metric: on held-out episodes' perturbed transitions, the mean per-token displacement error ‖Ŝ − S'‖ as a
+// fraction of the "no motion" baseline ‖S_t − S'‖ (target ≤ 0.25), overall and for the object and agent tokens.
+import * as tf from '@tensorflow/tfjs';
+import type { Config } from '../core/config';
+import { deriveSeed, Rng } from '../core/rng';
+import type { DemoDataset } from '../sim/dataset';
+import { TOKEN_DIM, TOKEN_TYPE, type TaskSpec } from '../sim/taskSpec';
+import { dynamicsLoss, type WorldPredictor } from '../policy/worldPredictor';
+import { concatTransitions, demoTransitions, indexSteps, pickTransitions, sampleIndices, type EpisodeSplit, type Transitions } from './demoData';
+import { GuardedStep, warmupCosineLr } from './guardedStep';
+import { replayPerturbedTransitions } from './replayTransitions';
+import { checkStageOptions, LossMeter, transitionTensors, warmupFor, type StageOptions } from './stage';
+
+/** Perturbed replays per demonstrated training step (fresh ε each). */
+export const WORLD_REPLAY_COPIES = 2;
+const HELD_OUT_TRANSITIONS = 2048;
+const EVAL_CHUNK = 512;
+
+export interface WorldMetrics {
+  heldOutLoss: number;
+  /** Σ‖Ŝ − S'‖ / Σ‖S − S'‖ over all held-out tokens. */
+  errorRatio: number;
+  objectErrorRatio: number;
+  agentErrorRatio: number;
+}
+
+export interface WorldReport extends WorldMetrics {
+  iters: number;
+  trainTransitions: number;
+  finalTrainLoss: number | null;
+  skippedSteps: number;
+  seconds: number;
+}
+
+/** Loss and displacement-error ratios of Φ on a transition set. */
+export async function evaluateWorld(world: WorldPredictor, spec: TaskSpec, t: Transitions): Promise<WorldMetrics> {
+  const n = spec.numTokens;
+  const err = { all: 0, object: 0, agent: 0 };
+  const base = { all: 0, object: 0, agent: 0 };
+  let lossSum = 0;
+  for (let start = 0; start < t.count; start += EVAL_CHUNK) {
+    const part = pickTransitions(t, Int32Array.from({ length: Math.min(EVAL_CHUNK, t.count - start) }, (_, i) => start + i));
+    const x = transitionTensors(part);
+    const predicted = world.predict(x.tokens, x.actions);
+    const p = (await predicted.data()) as Float32Array;
+    tf.dispose([x, predicted]);
+    for (let b = 0; b < part.count; b++) {
+      for (let k = 0; k < n; k++) {
+        const o = (b * n + k) * TOKEN_DIM;
+        let e2 = 0;
+        let m2 = 0;
+        for (let d = 0; d < TOKEN_DIM; d++) {
+          const target = part.next[o + d];
+          e2 += (p[o + d] - target) ** 2;
+          m2 += (part.tokens[o + d] - target) ** 2;
+        }
+        lossSum += e2;
+        const kind = spec.tokenTypes[k] === TOKEN_TYPE.agent ? 'agent' : 'object';
+        err.all += Math.sqrt(e2);
+        base.all += Math.sqrt(m2);
+        err[kind] += Math.sqrt(e2);
+        base[kind] += Math.sqrt(m2);
+      }
+    }
+  }
+  return {
+    heldOutLoss: lossSum / (t.count * n * TOKEN_DIM),
+    errorRatio: err.all / base.all,
+    objectErrorRatio: err.object / base.object,
+    agentErrorRatio: err.agent / base.agent,
+  };
+}
+
+export async function trainWorld(world: WorldPredictor, demos: DemoDataset, split: EpisodeSplit, spec: TaskSpec, c: Config, o: StageOptions): Promise<WorldReport> {
+  checkStageOptions(o);
+  if (split.heldOut.length === 0) throw new Error('world: the held-out split is empty (need at least two episodes)');
+  const t0 = performance.now();
+  const trainIndex = indexSteps(demos, split.train);
+  const heldOutIndex = indexSteps(demos, split.heldOut);
+  const replayRng = new Rng(deriveSeed(o.seed, 'world/replay'));
+  o.log(`world: replaying ${trainIndex.count} × ${WORLD_REPLAY_COPIES} perturbed training transitions (σ = ${c.worldActionNoise})…`);
+  const train = concatTransitions([demoTransitions(demos, trainIndex), await replayPerturbedTransitions(demos, trainIndex, c.worldActionNoise, WORLD_REPLAY_COPIES, replayRng)]);
+  const heldOutAll = await replayPerturbedTransitions(demos, heldOutIndex, c.worldActionNoise, 1, new Rng(deriveSeed(o.seed, 'world/held-out')));
+  const heldOut = pickTransitions(heldOutAll, sampleIndices(new Rng(deriveSeed(o.seed, 'world/held-out-pick')), heldOutAll.count, Math.min(HELD_OUT_TRANSITIONS, heldOutAll.count)));
+  o.log(`world: ${train.count} training transitions, ${heldOut.count} held-out (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+
+  const rng = new Rng(deriveSeed(o.seed, 'world/train'));
+  const guard = new GuardedStep('world', world.variables, o.log);
+  const warmup = warmupFor(o.iters);
+  const meter = new LossMeter();
+  let lastTrainLoss: number | null = null;
+  let metrics: WorldMetrics = { heldOutLoss: NaN, errorRatio: NaN, objectErrorRatio: NaN, agentErrorRatio: NaN };
+  try {
+    for (let iter = 0; iter < o.iters; iter++) {
+      const batch = transitionTensors(pickTransitions(train, sampleIndices(rng, train.count, c.worldBatch)));
+      const lr = warmupCosineLr(c.worldLr, iter, o.iters, warmup);
+      const step = await guard.step(() => dynamicsLoss(world, batch.tokens, batch.actions, batch.next), lr);
+      tf.dispose(batch);
+      meter.add(step.loss);
+
+      if ((iter + 1) % o.evalEvery === 0 || iter === o.iters - 1) {
+        metrics = await evaluateWorld(world, spec, heldOut);
+        lastTrainLoss = meter.take();
+        const seconds = (performance.now() - t0) / 1000;
+        o.onMetrics({ stage: 'world', iter: iter + 1, lr, trainLoss: lastTrainLoss, gradNorm: step.gradNorm, ...metrics, skippedSteps: guard.skipped, seconds });
+        o.log(
+          `world ${iter + 1}/${o.iters}: train ${lastTrainLoss?.toExponential(3)} held-out ${metrics.heldOutLoss.toExponential(3)} ` +
+            `error/no-motion ${metrics.errorRatio.toFixed(3)} (object ${metrics.objectErrorRatio.toFixed(3)}, agent ${metrics.agentErrorRatio.toFixed(3)}) (${seconds.toFixed(0)} s)`,
+        );
+      }
+    }
+  } finally {
+    guard.dispose();
+  }
+  return { iters: o.iters, trainTransitions: train.count, finalTrainLoss: lastTrainLoss, ...metrics, skippedSteps: guard.skipped, seconds: (performance.now() - t0) / 1000 };
+}
