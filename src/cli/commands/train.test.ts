@@ -1,0 +1,105 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultConfig, type Config } from '../../core/config';
+import { decodeDemos, encodeDemos, STATE_DIM } from '../../sim/dataset';
+import { UsageError, type CommandContext } from '../command';
+import { evalCommand, type EvalReport } from './eval';
+import { DEFAULT_DEMOS, train } from './train';
+
+const tiny: Partial<Config> = {
+  horizon: 4,
+  executeSteps: 2,
+  priorActionTokens: 2,
+  priorWidth: 16,
+  priorDepth: 1,
+  priorExpertDepth: 1,
+  priorHeads: 2,
+  priorBatch: 16,
+  sdeSteps: 2,
+  worldWidth: 16,
+  worldDepth: 1,
+  worldHeads: 2,
+  worldBatch: 16,
+  reflexWidth: 16,
+  reflexHeads: 2,
+  reflexBatch: 16,
+  numEnvs: 2,
+  episodeLength: 10,
+};
+
+function ctx(flags: Record<string, string>, overrides: Partial<Config> = {}): CommandContext {
+  return { config: { ...defaultConfig(), ...overrides }, configFlags: new Set(), flags, switches: new Set(['json']), log: () => {} };
+}
+
+/** The first `episodes` episodes of the shipped demonstrations, as a file of their own. */
+function smallDemos(dir: string, episodes: number): string {
+  const ds = decodeDemos(readFileSync(DEFAULT_DEMOS));
+  const m = ds.manifest;
+  const steps = m.episodeLengths.slice(0, episodes).reduce((a, b) => a + b, 0);
+  const obsWidth = m.numTokens * m.tokenDim;
+  const bytes = encodeDemos(
+    { ...m, episodes, episodeSeeds: m.episodeSeeds.slice(0, episodes), episodeLengths: m.episodeLengths.slice(0, episodes) },
+    {
+      tokens: ds.tokens.slice(0, (steps + episodes) * obsWidth),
+      states: ds.states.slice(0, steps * STATE_DIM),
+      actions: ds.actions.slice(0, steps * m.actionDim),
+      rewards: ds.rewards.slice(0, steps),
+      coverage: ds.coverage.slice(0, steps),
+    },
+  );
+  const file = path.join(dir, 'demos.bin');
+  writeFileSync(file, bytes);
+  return file;
+}
+
+describe('train command', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'sagr-train-'));
+
+  it.each([
+    [{ out: dir }, /^--stage is required \(one of prior, world, reflex, all\)$/],
+    [{ stage: 'prior' }, /^--out is required/],
+    [{ stage: 'ppo2', out: dir }, /^--stage: "ppo2" is not one of prior, world, reflex, all$/],
+    [{ stage: 'prior', out: dir, iters: '0' }, /^--iters: 0 is outside \[1, 1000000\]$/],
+    [{ stage: 'prior', out: dir, demos: path.join(dir, 'missing.bin') }, /^--demos: cannot read ".*missing\.bin"/],
+    [{ stage: 'reflex', out: path.join(dir, 'empty'), iters: '1' }, /^--checkpoint: the reflex stage needs a trained world predictor in .*empty\/world/],
+  ])('refuses %o with a one-line reason naming the flag', async (flags, message) => {
+    const err = await train.run(ctx(flags, tiny)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  it('refuses a file that is not a demonstration file', async () => {
+    const bad = path.join(dir, 'bad.bin');
+    writeFileSync(bad, 'not demos');
+    await expect(train.run(ctx({ stage: 'prior', out: dir, demos: bad }, tiny))).rejects.toThrow(/^--demos: demos: file is 9 bytes, shorter than the 24-byte header/);
+  });
+
+  it('--stage all writes three checkpoints, metrics and the config; eval runs the prior and the reflex from them', async () => {
+    const out = path.join(dir, 'run');
+    const demos = smallDemos(dir, 4);
+    const summary = (await train.run(ctx({ stage: 'all', out, demos, iters: '3' }, tiny))) as { stages: Record<string, { iters: number; checkpoint: string }> };
+    expect(Object.keys(summary.stages)).toEqual(['prior', 'world', 'reflex']);
+    for (const stage of ['prior', 'world', 'reflex']) {
+      expect(summary.stages[stage].iters).toBe(3);
+      expect(existsSync(path.join(out, stage, 'model.json')) && existsSync(path.join(out, stage, 'weights.bin'))).toBe(true);
+    }
+    const metrics = readFileSync(path.join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(metrics.map((r) => r.stage)).toEqual(['prior', 'world', 'reflex']);
+    expect(metrics[2]).toHaveProperty('r2');
+    expect(JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')).priorWidth).toBe(16);
+    const meta = JSON.parse(readFileSync(path.join(out, 'prior', 'model.json'), 'utf8')).userDefinedMetadata;
+    expect(meta.stage).toBe('prior');
+    expect(meta.config.horizon).toBe(4);
+
+    for (const policy of ['prior', 'reflex'] as const) {
+      const report = (await evalCommand.run(ctx({ policy, checkpoint: out, episodes: '2' }, tiny))) as EvalReport;
+      expect(report.results[policy].nominal.episodes).toBe(2);
+      if (policy === 'reflex') expect(report.results.reflex.nominal.meanDeltaZ).not.toBeNull();
+    }
+    const err = await evalCommand.run(ctx({ policy: 'prior', checkpoint: path.join(dir, 'nowhere'), episodes: '1' }, tiny)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(/^--checkpoint: cannot load the prior from .*nowhere\/prior/);
+  });
+});
