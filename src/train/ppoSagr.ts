@@ -1,0 +1,226 @@
+// Stage 2 of SA-GR: joint PPO fine-tuning. One iteration =
+//   rollout (B envs, the closed loop of closedLoop.ts: chunks from the SDE sampler with η in the drift, the
+//            reflex b_t added per control step, Δz from Φ; rollout.ts)
+//   → GAE over the SMDP transitions (discount γ^n for an n-step chunk)
+//   → epochs × minibatches of the clipped PPO loss for η_φ and b_ψ, the ratio from the stored chain residuals
+//     (executedLogProb: chainLogProb with each executed action's per-step b; the frozen prior needs no
+//     forward pass), and the value loss for the critic
+//   → one pass of Φ's dynamics loss over the same fresh control steps (worldUpdate.ts).
+// v_θ stays frozen. The first criticWarmupIters iterations train only the critic (and Φ).
+// Which corrections learn follows the gains: reflexGain = 0 trains the "strategy" ablation (prior + η, reflex
+// off, b not trained); otherwise the full method trains both η and b.
+import * as tf from '@tensorflow/tfjs';
+import type { Config } from '../core/config';
+import { deriveSeed, Rng } from '../core/rng';
+import type { Critic } from '../policy/critic';
+import type { SdeParams } from '../policy/sde';
+import { TOKEN_DIM } from '../sim/taskSpec';
+import { PushTVecEnv } from '../sim/vecEnv';
+import { goalTokensBatch } from '../policy/stateTokens';
+import { executedLogProb, gatherRows, residualSteps, type SagrModules } from './closedLoop';
+import { computeGae } from './gae';
+import { paramGroup, groupState, type ParamGroup } from './paramGroup';
+import { lrFraction, ppoUpdate, type EvaluateFn, type PpoUpdateStats } from './ppo';
+import type { RunningMoments } from './rewardScaler';
+import { RolloutBuffer, SagrRollout, decisionsPerRollout, type RolloutStats } from './rollout';
+import { updateWorld, type WorldUpdateStats } from './worldUpdate';
+import { WeightSnapshot } from './weightSnapshot';
+
+export interface SagrTrainerModules extends SagrModules {
+  critic: Critic;
+}
+
+export interface SagrTrainerOptions {
+  config: Config;
+  modules: SagrTrainerModules;
+  /** Iterations of the whole run (linear LR annealing reaches 0 there). */
+  numIterations: number;
+  /** Resume: the iteration to continue from (default 0) and the reward scaler's saved statistics. */
+  startIteration?: number;
+  rewardMoments?: RunningMoments;
+  log: (msg: string) => void;
+}
+
+export interface IterationLog {
+  iteration: number;
+  /** False during critic warm-up. */
+  trainPolicy: boolean;
+  rollout: RolloutStats;
+  ppo: PpoUpdateStats;
+  world: WorldUpdateStats;
+  /** σ_max of the sampler (fixed, not learned). */
+  sigma: number;
+  learningRateFraction: number;
+  updateMs: number;
+  wallMs: number;
+  envStepsPerSec: number;
+}
+
+/** The sampler's parameters from the config. */
+export function sdeParams(c: Config): SdeParams {
+  const { sdeSteps, sdeMode, sigmaSchedule, sigmaMax, sigmaMin, sigmaFloor, reflexGain, strategyGain } = c;
+  return { sdeSteps, sdeMode, sigmaSchedule, sigmaMax, sigmaMin, sigmaFloor, reflexGain, strategyGain };
+}
+
+/** A state the trainer refuses to continue from (NaN/Inf in the rollout); the weights were rolled back. */
+export class NonFiniteStateError extends Error {
+  override name = 'NonFiniteStateError';
+}
+
+export class SagrTrainer {
+  iteration: number;
+  readonly trainReflex: boolean;
+  readonly strategyGroup: ParamGroup;
+  readonly reflexGroup: ParamGroup | null;
+  readonly criticGroup: ParamGroup;
+  readonly worldGroup: ParamGroup;
+  private readonly buffer: RolloutBuffer;
+  private lastGood: WeightSnapshot | null = null;
+
+  private constructor(
+    readonly options: SagrTrainerOptions,
+    readonly rollout: SagrRollout,
+  ) {
+    const { config: c, modules: m } = options;
+    if (!m.strategy) throw new Error('ppo: the strategy η_φ is required');
+    this.iteration = options.startIteration ?? 0;
+    this.trainReflex = c.reflexGain !== 0;
+    if (this.trainReflex && !m.reflex) throw new Error('ppo: reflexGain is not 0 but there is no reflex b_ψ (set --reflex-gain 0 for the strategy ablation)');
+    this.strategyGroup = paramGroup('strategy', m.strategy.variables, c.lrStrategy);
+    this.reflexGroup = this.trainReflex && m.reflex ? paramGroup('reflex', m.reflex.variables, c.lrReflex) : null;
+    this.criticGroup = paramGroup('critic', m.critic.variables, c.lrCritic);
+    this.worldGroup = paramGroup('world', m.world.variables, c.lrWorld);
+    const env = rollout.env;
+    this.buffer = new RolloutBuffer(
+      decisionsPerRollout(c),
+      env.numEnvs,
+      env.spec.numTokens * TOKEN_DIM,
+      residualSteps(sdeParams(c)) * c.horizon * env.spec.actionDim,
+      env.spec.actionDim,
+      c.executeSteps,
+    );
+    if (options.rewardMoments) rollout.scaler.moments = { ...options.rewardMoments };
+  }
+
+  /** Builds the envs (seeded from the config seed and the start iteration, so a resumed run gets fresh episodes). */
+  static async create(options: SagrTrainerOptions): Promise<SagrTrainer> {
+    const c = options.config;
+    if (options.modules.prior.config.horizon !== c.horizon) throw new Error(`ppo: the prior was built with horizon ${options.modules.prior.config.horizon}, the config says ${c.horizon}`);
+    const env = await PushTVecEnv.create({ numEnvs: c.numEnvs, seed: deriveSeed(c.seed, 'ppo/env', options.startIteration ?? 0), maxSteps: c.episodeLength });
+    const m = options.modules;
+    const modules: SagrModules = { prior: m.prior, world: m.world, reflex: c.reflexGain !== 0 ? m.reflex : null, strategy: m.strategy };
+    return new SagrTrainer(options, new SagrRollout(env, modules, m.critic, c.executeSteps, c.discount));
+  }
+
+  /** Every group's parameters and optimizer state (what a checkpoint holds besides the frozen prior). */
+  get groups(): ParamGroup[] {
+    return [this.strategyGroup, ...(this.reflexGroup ? [this.reflexGroup] : []), this.criticGroup, this.worldGroup];
+  }
+
+  get rewardMoments(): RunningMoments {
+    return this.rollout.scaler.moments;
+  }
+
+  async iterate(): Promise<IterationLog> {
+    const { config: c, modules: m, numIterations, log } = this.options;
+    const i = this.iteration;
+    const sde = sdeParams(c);
+    const buf = this.buffer;
+    const t0 = performance.now();
+    // Each iteration's randomness derives from (seed, iteration), so a resumed run replays the same draws.
+    const sampleRng = new Rng(deriveSeed(c.seed, 'ppo/sample', i));
+    const shuffleRng = new Rng(deriveSeed(c.seed, 'ppo/shuffle', i));
+
+    let rollout: RolloutStats;
+    try {
+      rollout = await this.rollout.collect(buf, { ...c, sde }, sampleRng);
+    } catch (e) {
+      if (!/not finite/.test((e as Error).message)) throw e;
+      this.lastGood?.restore();
+      throw new NonFiniteStateError(
+        `iteration ${i}: the rollout produced non-finite values (${(e as Error).message.slice(0, 120)}); ` +
+          (this.lastGood ? 'weights rolled back to those of the last finite rollout' : 'the starting weights are bad'),
+      );
+    }
+    // These weights produced a finite rollout: the state to return to if the coming update spoils them.
+    this.lastGood?.dispose();
+    this.lastGood = new WeightSnapshot(groupState(this.groups));
+
+    const tUpdate = performance.now();
+    const { advantages, returns } = computeGae({
+      numSteps: buf.numDecisions,
+      numEnvs: buf.numEnvs,
+      rewards: buf.rewards,
+      values: buf.values,
+      dones: buf.dones,
+      lastValues: buf.lastValues,
+      discount: c.discount ** c.executeSteps,
+      gaeLambda: c.gaeLambda,
+    });
+
+    // log π of the stored decisions under the current η and per-step b (see executedLogProb).
+    const spec = this.rollout.env.spec;
+    const [N, A, H, n] = [spec.numTokens, spec.actionDim, c.horizon, c.executeSteps];
+    const residualRows = residualSteps(sde);
+    const evaluate: EvaluateFn = (rows) => {
+      const M = rows.length;
+      const tokens = tf.tensor3d(gatherRows(buf.tokens, buf.obsSize, rows), [M, N, TOKEN_DIM]);
+      const goal = goalTokensBatch(spec, M);
+      const strategy = (sde.strategyGain !== 0 ? m.strategy!.apply(tokens, goal) : tf.zeros([M, A])) as tf.Tensor2D;
+      const residuals = tf.tensor4d(gatherRows(buf.residuals, buf.residualSize, rows), [M, residualRows, H, A]);
+      const steps = buf.stepRows(rows);
+      const bOld = tf.tensor2d(gatherRows(buf.stepReflex, A, steps), [M * n, A]);
+      const bNew =
+        this.trainReflex && m.reflex
+          ? m.reflex.apply(tf.tensor3d(gatherRows(buf.stepDeltaZ, buf.obsSize, steps), [M * n, N, TOKEN_DIM]), tf.tensor3d(gatherRows(buf.stepTokens, buf.obsSize, steps), [M * n, N, TOKEN_DIM])).correction
+          : bOld;
+      const executed = tf.tensor2d(gatherRows(buf.stepExecuted, 1, steps), [M * n, 1]);
+      return { newLogProb: executedLogProb(residuals, strategy, bOld, bNew, executed, sde), newValue: m.critic.apply(tokens, goal) };
+    };
+    const trainPolicy = i >= c.criticWarmupIters;
+    const fraction = lrFraction(i, numIterations, c.annealLr);
+    const policyGroups = this.reflexGroup ? [this.strategyGroup, this.reflexGroup] : [this.strategyGroup];
+    const ppo = await ppoUpdate(evaluate, { oldLogProbs: buf.logProbs, oldValues: buf.values, advantages, returns }, c, {
+      policyGroups,
+      criticGroup: this.criticGroup,
+      trainPolicy,
+      lrFraction: fraction,
+      rng: shuffleRng,
+      log,
+    });
+    const world = await updateWorld(m.world, this.worldGroup, buf, c, fraction, shuffleRng, log);
+    const end = performance.now();
+    this.iteration++;
+    return {
+      iteration: i,
+      trainPolicy,
+      rollout,
+      ppo,
+      world,
+      sigma: c.sigmaMax,
+      learningRateFraction: fraction,
+      updateMs: end - tUpdate,
+      wallMs: end - t0,
+      envStepsPerSec: rollout.controlSteps / ((end - t0) / 1000),
+    };
+  }
+
+  dispose(): void {
+    this.rollout.env.free();
+    for (const g of this.groups) g.optimizer.dispose();
+    this.lastGood?.dispose();
+  }
+}
+
+/** One line per iteration for progress logs. */
+export function formatIteration(l: IterationLog): string {
+  const r = l.rollout;
+  const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : '-');
+  return (
+    `ppo ${l.iteration}${l.trainPolicy ? '' : ' (critic warm-up)'}: return ${f(r.meanReturn, 2)} success ${f(100 * r.successRate, 0)}% (${r.episodes} ep), ` +
+    `R/step task ${f(r.rewardTerms.task)} −surprise ${f(r.rewardTerms.surprise, 4)} −effort ${f(r.rewardTerms.effort, 4)}, ` +
+    `pg ${f(l.ppo.pgLoss, 4)} v ${f(l.ppo.vLoss)} dyn ${f(l.world.dynamicsLoss, 6)} kl ${f(l.ppo.approxKl, 4)} clip ${f(l.ppo.clipFrac)} ev ${f(l.ppo.explainedVariance, 2)}, ` +
+    `‖Δz‖ ${f(r.meanDeltaZ, 4)} ‖b‖ ${f(r.meanReflex, 4)} ‖η‖ ${f(r.meanStrategy, 4)} σ ${l.sigma}, ` +
+    `${(l.wallMs / 1000).toFixed(1)} s, ${l.envStepsPerSec.toFixed(0)} env steps/s`
+  );
+}

@@ -1,0 +1,268 @@
+// Stage-2 rollouts: B parallel Push-T envs driven by the closed loop (closedLoop.ts), recorded for PPO and Φ.
+//
+// Decision granularity: an SMDP. At a decision step every env samples an H-step chunk and executes its first
+// n = executeSteps actions (each plus the reflex's per-step correction); one PPO transition spans those n
+// control steps. Its reward is the per-step reward (reward.ts) summed with per-step discounting,
+// Σ_j γ^j R_{t+j}, and the next transition is discounted by γ^n (GAE gets γ^n as its discount).
+// All envs decide together (one batched prior pass per decision, which is what makes rollouts fast). An env
+// whose episode ends inside a chunk ends its transition there (done; a time-limit cut adds
+// γ^{j+1}·V(final observation) as bootstrap), is reset at once by the vectorised env, and holds its agent still
+// (action = its own position, no reflex) until the next decision step: those idle steps belong to no
+// transition, cost the new episode at most n − 1 of its step budget, and still train Φ (they are real physics).
+// This is DPPO's multi-step env wrapper with synchronous decisions.
+//
+// Recorded per transition: the decision's state tokens, chain residuals, log-prob, value, scaled reward, done.
+// Per control step (row (t·n + j)·B + i): S, Δz, the reflex output b and whether the step belonged to the
+// transition (what PPO needs to recompute b), and (S_t, a_t, S_{t+1}) for Φ's dynamics loss.
+import * as tf from '@tensorflow/tfjs';
+import type { Config } from '../core/config';
+import type { Rng } from '../core/rng';
+import type { Critic } from '../policy/critic';
+import type { SdeParams } from '../policy/sde';
+import { TOKEN_DIM, TOKEN_TYPE } from '../sim/taskSpec';
+import type { PushTVecEnv } from '../sim/vecEnv';
+import { goalTokensBatch } from '../policy/stateTokens';
+import { ClosedLoop, gatherRows, type SagrModules } from './closedLoop';
+import { emptyRewardTerms, sagrReward, type RewardTerms, type RewardWeights } from './reward';
+import { RewardScaler } from './rewardScaler';
+
+export type RolloutSettings = Pick<Config, 'rolloutSteps' | 'executeSteps' | 'discount'> & RewardWeights & { sde: SdeParams };
+
+/** Decision steps per rollout: enough to cover rolloutSteps control steps. */
+export const decisionsPerRollout = (s: Pick<Config, 'rolloutSteps' | 'executeSteps'>): number => Math.ceil(s.rolloutSteps / s.executeSteps);
+
+/** One rollout, flat: transition i = decision t of env b is row t·B + b; control step j of it is step row (t·n + j)·B + b. */
+export class RolloutBuffer {
+  readonly size: number;
+  readonly tokens: Float32Array;
+  readonly residuals: Float32Array;
+  readonly logProbs: Float32Array;
+  readonly values: Float32Array;
+  /** Scaled for the learner (see rewardScaler.ts), bootstraps of time-limit cuts included. */
+  readonly rewards: Float32Array;
+  readonly dones: Float32Array;
+  /** V(S) after the last decision [B]. */
+  readonly lastValues: Float32Array;
+  readonly steps: number;
+  /** Per control step: S_t, Δz_t, a_t, S_{t+1} (Φ's transitions), b_t, and 1 if the step was part of its env's transition. */
+  readonly stepTokens: Float32Array;
+  readonly stepDeltaZ: Float32Array;
+  readonly stepActions: Float32Array;
+  readonly stepNext: Float32Array;
+  readonly stepReflex: Float32Array;
+  readonly stepExecuted: Float32Array;
+
+  constructor(
+    readonly numDecisions: number,
+    readonly numEnvs: number,
+    readonly obsSize: number,
+    readonly residualSize: number,
+    readonly actionDim: number,
+    readonly executeSteps: number,
+  ) {
+    const n = (this.size = numDecisions * numEnvs);
+    this.tokens = new Float32Array(n * obsSize);
+    this.residuals = new Float32Array(n * residualSize);
+    this.logProbs = new Float32Array(n);
+    this.values = new Float32Array(n);
+    this.rewards = new Float32Array(n);
+    this.dones = new Float32Array(n);
+    this.lastValues = new Float32Array(numEnvs);
+    const w = (this.steps = n * executeSteps);
+    this.stepTokens = new Float32Array(w * obsSize);
+    this.stepDeltaZ = new Float32Array(w * obsSize);
+    this.stepActions = new Float32Array(w * actionDim);
+    this.stepNext = new Float32Array(w * obsSize);
+    this.stepReflex = new Float32Array(w * actionDim);
+    this.stepExecuted = new Float32Array(w);
+  }
+
+  /** Step rows of transition rows `rows`, [rows.length × n] in (transition, j) order. */
+  stepRows(rows: ArrayLike<number>): Int32Array {
+    const B = this.numEnvs;
+    const n = this.executeSteps;
+    const out = new Int32Array(rows.length * n);
+    for (let r = 0; r < rows.length; r++) {
+      const t = Math.floor(rows[r] / B);
+      const env = rows[r] % B;
+      for (let j = 0; j < n; j++) out[r * n + j] = (t * n + j) * B + env;
+    }
+    return out;
+  }
+}
+
+export interface RolloutStats {
+  /** Episodes that ended during this rollout, with their undiscounted raw return and success. */
+  episodes: number;
+  meanReturn: number;
+  successRate: number;
+  meanLength: number;
+  /** Per control step means of the weighted reward terms (task − surprise − effort = reward). */
+  rewardTerms: { task: number; surprise: number; effort: number; reward: number };
+  /** Means over the transitions' control steps of ‖Δz‖ and ‖b‖, and over decisions of ‖η‖ (before gains). */
+  meanDeltaZ: number;
+  meanReflex: number;
+  meanStrategy: number;
+  /** The reward scale the learner saw. */
+  rewardStd: number;
+  controlSteps: number;
+  physicsMs: number;
+  inferenceMs: number;
+}
+
+const meanOrNaN = (sum: number, count: number) => (count ? sum / count : NaN);
+const rowNorm = (x: Float32Array, row: number, size: number) => {
+  let s = 0;
+  for (let j = row * size; j < (row + 1) * size; j++) s += x[j] * x[j];
+  return Math.sqrt(s);
+};
+
+export class SagrRollout {
+  readonly loop: ClosedLoop;
+  readonly scaler: RewardScaler;
+  readonly obsSize: number;
+  private readonly episodeReturn: Float64Array;
+  private readonly episodeLength: Int32Array;
+  private readonly agentToken: number;
+
+  constructor(
+    readonly env: PushTVecEnv,
+    readonly modules: SagrModules,
+    readonly critic: Critic,
+    readonly executeSteps: number,
+    discount: number,
+  ) {
+    const spec = env.spec;
+    this.loop = new ClosedLoop(modules, spec, env.numEnvs, executeSteps);
+    this.scaler = new RewardScaler(env.numEnvs, discount ** executeSteps);
+    this.obsSize = spec.numTokens * TOKEN_DIM;
+    this.episodeReturn = new Float64Array(env.numEnvs);
+    this.episodeLength = new Int32Array(env.numEnvs);
+    this.agentToken = Array.from(spec.tokenTypes).indexOf(TOKEN_TYPE.agent);
+    if (this.agentToken < 0) throw new Error(`rollout: task ${spec.name} has no agent token to hold still`);
+  }
+
+  /** V(S) for the rows `rows` of a B×N×3 token array. */
+  async values(tokens: Float32Array, rows: ArrayLike<number>): Promise<Float32Array> {
+    const m = rows.length;
+    const v = tf.tidy(() => this.critic.apply(tf.tensor3d(gatherRows(tokens, this.obsSize, rows), [m, this.env.spec.numTokens, TOKEN_DIM]), goalTokensBatch(this.env.spec, m)));
+    const out = (await v.data()) as Float32Array;
+    v.dispose();
+    return out;
+  }
+
+  /** Fills `buf` with decisionsPerRollout(s) decisions of every env; the envs carry on from where they were. */
+  async collect(buf: RolloutBuffer, s: RolloutSettings, rng: Rng): Promise<RolloutStats> {
+    const { env, loop, obsSize } = this;
+    const B = env.numEnvs;
+    const a = env.spec.actionDim;
+    const n = this.executeSteps;
+    if (buf.numEnvs !== B || buf.executeSteps !== n || buf.obsSize !== obsSize) throw new Error('rollout: buffer shape does not match the envs');
+    const all = Int32Array.from({ length: B }, (_, i) => i);
+    const terms: RewardTerms = emptyRewardTerms();
+    const inTransition = new Uint8Array(B);
+    const transitionReward = new Float32Array(B);
+    const stepDiscount = new Float64Array(B);
+    const bootstrapFactor = new Float64Array(B);
+    const finalObs = new Float32Array(B * obsSize);
+    const idleActions = new Float32Array(B * a);
+    let episodes = 0;
+    let returnSum = 0;
+    let successes = 0;
+    let lengthSum = 0;
+    let deltaZSum = 0;
+    let reflexSum = 0;
+    let strategySum = 0;
+    let physicsMs = 0;
+    let inferenceMs = 0;
+
+    for (let t = 0; t < buf.numDecisions; t++) {
+      const row0 = t * B;
+      let t0 = performance.now();
+      // Every env decides at once (those that idled after a reset start their transition here).
+      buf.dones.fill(0, row0, row0 + B);
+      buf.tokens.set(env.tokens, row0 * obsSize);
+      const decision = await loop.decide(env.tokens, all, s.sde, rng);
+      buf.residuals.set(decision.residuals, row0 * buf.residualSize);
+      buf.logProbs.set(decision.logProbs, row0);
+      buf.values.set(await this.values(env.tokens, all), row0);
+      inferenceMs += performance.now() - t0;
+      for (let i = 0; i < B; i++) strategySum += rowNorm(decision.strategy, i, a);
+      inTransition.fill(1);
+      transitionReward.fill(0);
+      stepDiscount.fill(1);
+      bootstrapFactor.fill(0);
+
+      for (let j = 0; j < n; j++) {
+        t0 = performance.now();
+        const w = (t * n + j) * B;
+        for (let i = 0; i < B; i++) for (let d = 0; d < a; d++) idleActions[i * a + d] = env.tokens[i * obsSize + this.agentToken * TOKEN_DIM + d]; // hold still
+        buf.stepTokens.set(env.tokens, w * obsSize);
+        buf.stepDeltaZ.set(loop.deltaZ, w * obsSize);
+        const step = await loop.act(env.tokens, s.sde.reflexGain, idleActions);
+        buf.stepActions.set(step.actions, w * a);
+        buf.stepReflex.set(step.reflex, w * a);
+        inferenceMs += performance.now() - t0;
+        t0 = performance.now();
+        env.step(step.actions);
+        physicsMs += performance.now() - t0;
+        const deltaZSq = loop.observe(env.tokens, env.dones, env.finalTokens);
+        buf.stepNext.set(env.tokens, w * obsSize);
+        for (let i = 0; i < B; i++) {
+          if (env.dones[i]) buf.stepNext.set(env.finalTokens.subarray(i * obsSize, (i + 1) * obsSize), (w + i) * obsSize);
+          buf.stepExecuted[w + i] = inTransition[i];
+          if (!inTransition[i]) continue;
+          const b = rowNorm(step.reflex, i, a);
+          reflexSum += b;
+          const reward = sagrReward(s, env.rewards[i], deltaZSq[i], b * b, terms);
+          deltaZSum += Math.sqrt(deltaZSq[i]);
+          transitionReward[i] += stepDiscount[i] * reward;
+          stepDiscount[i] *= s.discount;
+          this.episodeReturn[i] += reward;
+          this.episodeLength[i]++;
+          if (!env.dones[i]) continue;
+          inTransition[i] = 0;
+          buf.dones[row0 + i] = 1;
+          if (env.truncated[i]) {
+            bootstrapFactor[i] = stepDiscount[i];
+            finalObs.set(env.finalTokens.subarray(i * obsSize, (i + 1) * obsSize), i * obsSize);
+          }
+          episodes++;
+          returnSum += this.episodeReturn[i];
+          lengthSum += this.episodeLength[i];
+          successes += env.terminated[i];
+          this.episodeReturn[i] = 0;
+          this.episodeLength[i] = 0;
+        }
+      }
+
+      // Scale the transition rewards, then add the bootstraps of time-limit cuts (the critic speaks scaled units).
+      this.scaler.scale(transitionReward, buf.dones.subarray(row0, row0 + B));
+      const truncated = all.filter((i) => bootstrapFactor[i] > 0);
+      const finalValues = truncated.length ? await this.values(finalObs, truncated) : new Float32Array(0);
+      truncated.forEach((i, r) => (transitionReward[i] += bootstrapFactor[i] * finalValues[r]));
+      buf.rewards.set(transitionReward, row0);
+    }
+    buf.lastValues.set(await this.values(env.tokens, all));
+
+    return {
+      episodes,
+      meanReturn: meanOrNaN(returnSum, episodes),
+      successRate: meanOrNaN(successes, episodes),
+      meanLength: meanOrNaN(lengthSum, episodes),
+      rewardTerms: {
+        task: meanOrNaN(terms.task, terms.steps),
+        surprise: meanOrNaN(terms.surprise, terms.steps),
+        effort: meanOrNaN(terms.effort, terms.steps),
+        reward: meanOrNaN(terms.task - terms.surprise - terms.effort, terms.steps),
+      },
+      meanDeltaZ: meanOrNaN(deltaZSum, terms.steps),
+      meanReflex: meanOrNaN(reflexSum, terms.steps),
+      meanStrategy: meanOrNaN(strategySum, buf.size),
+      rewardStd: this.scaler.std,
+      controlSteps: buf.numDecisions * n * B,
+      physicsMs,
+      inferenceMs,
+    };
+  }
+}
