@@ -1,23 +1,33 @@
-// The learned eval policies (prior, reflex) built from a checkpoint folder on disk: DIR/prior, DIR/world and
-// DIR/reflex as `train` writes them; by default the shipped public/checkpoints/<task>/. Runs on the wasm backend.
+// The learned eval policies built from a checkpoint folder on disk: DIR/prior, DIR/world, DIR/reflex and
+// DIR/strategy as `train` writes them. Defaults: the shipped stage-0/1 modules public/checkpoints/<task>/ for
+// prior and reflex; the stage-2 runs public/checkpoints/<task>/ppo/ (sagr) and .../ppo-strategy/ (the strategy
+// ablation, trained with the reflex off). Runs on the wasm backend.
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Config } from '../core/config';
 import { useNodeBackend } from '../engine/nodeBackend';
 import { nodeFileHandler } from '../engine/nodeCheckpoint';
 import { patchWasmMatMul } from '../engine/wasmMatMul';
-import { loadPrior, loadReflex, loadWorld } from '../eval/learnedCheckpoints';
+import { loadPrior, loadReflex, loadStrategy, loadWorld } from '../eval/learnedCheckpoints';
 import { ChunkedFlowPolicy } from '../eval/learnedPolicies';
 import type { RolloutPolicy } from '../eval/rolloutPolicy';
 import type { TaskSpec } from '../sim/taskSpec';
 import { UsageError } from './command';
 
-export const LEARNED_POLICIES = ['prior', 'reflex'] as const;
+export const LEARNED_POLICIES = ['prior', 'reflex', 'strategy', 'sagr'] as const;
 export type LearnedPolicyName = (typeof LEARNED_POLICIES)[number];
 
 /** The shipped checkpoints of a task (the embedded defaults). */
 export function shippedCheckpoints(task: string): string {
   return fileURLToPath(new URL(`../../public/checkpoints/${task}`, import.meta.url));
+}
+
+/** Subfolders of the shipped checkpoints holding the stage-2 runs. */
+export const PPO_RUNS = { sagr: 'ppo', strategy: 'ppo-strategy' } as const;
+
+/** Where a policy's checkpoint is when --checkpoint is not given. */
+export function defaultCheckpoint(name: LearnedPolicyName, task: string): string {
+  return name === 'sagr' || name === 'strategy' ? path.join(shippedCheckpoints(task), PPO_RUNS[name]) : shippedCheckpoints(task);
 }
 
 async function loadFrom<T>(dir: string, module: string, load: (dir: string) => Promise<T>): Promise<T> {
@@ -36,16 +46,20 @@ export async function loadLearnedPolicy(name: LearnedPolicyName, dir: string, co
     prior.dispose();
     throw new UsageError(`--execute-steps: ${config.executeSteps} exceeds the checkpoint's horizon ${prior.config.horizon}`);
   }
-  if (name === 'prior') return new ChunkedFlowPolicy(prior, spec, numEnvs, config);
+  const loaded: { dispose(): void }[] = [prior];
   try {
-    const world = await loadFrom(dir, 'world', (d) => loadWorld(nodeFileHandler(d), spec));
-    const reflex = await loadFrom(dir, 'reflex', (d) => loadReflex(nodeFileHandler(d), spec)).catch((e) => {
-      world.dispose();
-      throw e;
-    });
-    return new ChunkedFlowPolicy(prior, spec, numEnvs, config, { world, reflex });
+    let reflexParts = null;
+    if (name === 'reflex' || name === 'sagr') {
+      const world = await loadFrom(dir, 'world', (d) => loadWorld(nodeFileHandler(d), spec));
+      loaded.push(world);
+      const reflex = await loadFrom(dir, 'reflex', (d) => loadReflex(nodeFileHandler(d), spec));
+      loaded.push(reflex);
+      reflexParts = { world, reflex };
+    }
+    const strategy = name === 'strategy' || name === 'sagr' ? await loadFrom(dir, 'strategy', (d) => loadStrategy(nodeFileHandler(d), spec)) : null;
+    return new ChunkedFlowPolicy(prior, spec, numEnvs, config, reflexParts, strategy);
   } catch (e) {
-    prior.dispose();
+    for (const m of loaded) m.dispose();
     throw e;
   }
 }

@@ -6,11 +6,12 @@ import type * as tf from '@tensorflow/tfjs';
 import { assignCheckpoint, readCheckpoint, type Checkpoint, type Checkpointable } from '../nn/checkpoint';
 import { FlowPrior, type FlowPriorConfig } from '../policy/flowPrior';
 import { Reflex, type ReflexConfig } from '../policy/reflex';
+import { Strategy, type StrategyConfig } from '../policy/strategy';
 import { WorldPredictor, type WorldPredictorConfig } from '../policy/worldPredictor';
 import type { TaskSpec } from '../sim/taskSpec';
 
 /** The module files of a checkpoint folder, as the trainer writes them: DIR/<name>/model.json + weights.bin. */
-export const MODULE_NAMES = ['prior', 'world', 'reflex'] as const;
+export const MODULE_NAMES = ['prior', 'world', 'reflex', 'strategy'] as const;
 export type ModuleName = (typeof MODULE_NAMES)[number];
 
 /** Any seed: every weight is overwritten by the checkpoint. */
@@ -59,4 +60,14 @@ export async function loadWorld(handler: tf.io.IOHandler, spec: TaskSpec): Promi
 
 export async function loadReflex(handler: tf.io.IOHandler, spec: TaskSpec): Promise<Reflex> {
   return (await load('reflex', handler, (c: ReflexConfig) => new Reflex(c, LOAD_SEED), spec)).module;
+}
+
+export async function loadStrategy(handler: tf.io.IOHandler, spec: TaskSpec): Promise<Strategy> {
+  const { module, checkpoint } = await load('strategy', handler, (c: StrategyConfig) => new Strategy(c, LOAD_SEED), spec);
+  const c = checkpoint.metadata.modules.strategy as unknown as StrategyConfig;
+  if (c.numGoalTokens * 3 !== spec.goalTokens.length) {
+    module.dispose();
+    throw new Error(`checkpoint: the strategy was trained with ${c.numGoalTokens} goal tokens, task ${spec.name} has ${spec.goalTokens.length / 3}`);
+  }
+  return module;
 }

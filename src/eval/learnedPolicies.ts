@@ -11,11 +11,15 @@
 //           at reset). b is constant in flow time, so adding g_b·b to the sampled chunk is what the SDE's drift
 //           term does (sde.ts: the constant terms add exactly g_b·b to the final action); adding it per executed
 //           step lets the reflex react at the control rate while the chunk is replanned every n steps.
+//   strategy the prior with the PPO-trained strategy in the sampler's drift: the chunk is sampled with
+//           g_η·η_φ(S) added to the velocity at every Euler step (σ = 0: the ODE of v + g_η·η), reflex off.
+//   sagr    strategy and reflex together: the full method, exactly as stage 2 trains it (src/train/closedLoop.ts).
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../core/config';
 import { deriveSeed, Rng } from '../core/rng';
 import { sampleOde, type FlowPrior } from '../policy/flowPrior';
 import type { Reflex } from '../policy/reflex';
+import type { Strategy } from '../policy/strategy';
 import { goalTokensBatch } from '../policy/stateTokens';
 import { sampleSde, sigmaAt, type SdeParams } from '../policy/sde';
 import type { WorldPredictor } from '../policy/worldPredictor';
@@ -58,9 +62,10 @@ export class ChunkedFlowPolicy implements RolloutPolicy {
     readonly numEnvs: number,
     private readonly params: LearnedPolicyParams,
     private readonly reflexParts: ReflexParts | null = null,
+    private readonly strategy: Strategy | null = null,
   ) {
     if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new Error(`numEnvs: ${numEnvs} is not a positive integer`);
-    this.name = reflexParts ? 'reflex' : 'prior';
+    this.name = strategy ? (reflexParts ? 'sagr' : 'strategy') : reflexParts ? 'reflex' : 'prior';
     this.horizon = prior.config.horizon;
     this.actionDim = spec.actionDim;
     this.obsSize = spec.numTokens * TOKEN_DIM;
@@ -111,9 +116,13 @@ export class ChunkedFlowPolicy implements RolloutPolicy {
       const s = tf.tensor3d(tokens, [R, this.spec.numTokens, TOKEN_DIM]);
       const goal = goalTokensBatch(this.spec, R);
       const velocity = this.prior.velocityFn(this.prior.encode(s, goal));
-      if (deterministic) return sampleOde(velocity, tf.tensor3d(a0, [R, H, A]), this.params.sdeSteps);
       const zeros = tf.zeros([R, A]) as tf.Tensor2D;
-      return sampleSde({ prior: velocity, horizon: H, reflex: zeros, strategy: zeros }, this.params, this.sdeRng).action;
+      const eta = this.strategy && this.params.strategyGain !== 0 ? this.strategy.apply(s, goal) : zeros;
+      if (deterministic) {
+        const drift = tf.reshape(tf.mul(eta, this.params.strategyGain), [R, 1, A]);
+        return sampleOde((aTau, tau) => tf.add(velocity(aTau, tau), drift) as tf.Tensor3D, tf.tensor3d(a0, [R, H, A]), this.params.sdeSteps);
+      }
+      return sampleSde({ prior: velocity, horizon: H, reflex: zeros, strategy: eta }, this.params, this.sdeRng).action;
     });
     const values = (await chunk.data()) as Float32Array;
     chunk.dispose();
@@ -160,5 +169,6 @@ export class ChunkedFlowPolicy implements RolloutPolicy {
     this.prior.dispose();
     this.reflexParts?.world.dispose();
     this.reflexParts?.reflex.dispose();
+    this.strategy?.dispose();
   }
 }

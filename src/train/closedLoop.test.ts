@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../core/config';
-import { Rng } from '../core/rng';
+import { deriveSeed, Rng } from '../core/rng';
+import { ChunkedFlowPolicy } from '../eval/learnedPolicies';
 import { useNodeBackend } from '../engine/nodeBackend';
 import { FlowPrior } from '../policy/flowPrior';
 import { Reflex } from '../policy/reflex';
@@ -134,5 +135,26 @@ describe('ClosedLoop', () => {
     expect(loop.needsDecision(1)).toBe(true);
     expect(loop.needsDecision(0)).toBe(false);
     dispose();
+  });
+
+  it('acts exactly as the evaluation sagr policy given the same noise (training and evaluation agree)', async () => {
+    const { modules, tokens } = setup();
+    const seed = 17;
+    const params = { ...sde, executeSteps: n, seed };
+    const evalPolicy = new ChunkedFlowPolicy(modules.prior, spec, B, params, { world: modules.world, reflex: modules.reflex }, modules.strategy);
+    expect(evalPolicy.name).toBe('sagr');
+    const loop = new ClosedLoop(modules, spec, B, n);
+    const rng = new Rng(deriveSeed(seed, 'policy/sde')); // the evaluation policy's sampler stream
+    const all = Int32Array.from([0, 1, 2]);
+    for (let t = 0; t < 2 * n; t++) {
+      const obs = tokens.map((x, k) => x + 0.01 * t * Math.sin(k)); // the world moves, so Δz ≠ 0 after the first step
+      const expected = await evalPolicy.act({ numEnvs: B, tokens: obs, episodeStep: new Int32Array(B).fill(t), states: [] });
+      loop.observe(obs);
+      if (loop.needsDecision(0)) await loop.decide(obs, all, sde, rng);
+      const got = await loop.act(obs, sde.reflexGain);
+      expect(Array.from(got.actions)).toEqual(Array.from(expected.actions));
+      if (t > 0) expect(got.reflex.some((x) => x !== 0)).toBe(true);
+    }
+    evalPolicy.dispose(); // frees the modules
   });
 });

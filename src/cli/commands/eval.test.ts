@@ -18,7 +18,8 @@ describe('eval command', () => {
     [{ policy: 'expert', checkpoint: 'runs/x' }, /^--checkpoint: the expert has no checkpoint/],
     [{ policy: 'robot' }, /^--policy: "robot" is not one of expert, prior, reflex, strategy, sagr$/],
     [{}, /^--policy is required/],
-    [{ policy: 'sagr' }, /^--policy: policy "sagr" arrives with the policy stack/],
+    [{ policy: 'sagr', checkpoint: '/nonexistent/run' }, /^--checkpoint: cannot load the prior from \/nonexistent\/run\/prior/],
+    [{ policy: 'strategy', checkpoint: '/nonexistent/run' }, /^--checkpoint: cannot load the prior from \/nonexistent\/run\/prior/],
   ])('refuses %o with a one-line reason naming the flag', async (flags, message) => {
     const err = await evalCommand.run(ctx(flags)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);

@@ -7,7 +7,7 @@ import { POLICY_NAMES, PolicyUnavailableError, createPolicy, type PolicyName } f
 import { runEpisodes } from '../../eval/runEpisodes';
 import { SUITE_NAMES, formatPerturbation, parsePerturbation, suitePerturbation, type Perturbation } from '../../sim/perturbations';
 import { UsageError, enumFlag, intFlag, type Command } from '../command';
-import { loadLearnedPolicy, shippedCheckpoints } from '../learnedPolicy';
+import { defaultCheckpoint, loadLearnedPolicy } from '../learnedPolicy';
 import { taskSpec } from '../../sim/tasks';
 
 const SUITE_CHOICES = [...SUITE_NAMES, 'all'] as const;
@@ -54,8 +54,8 @@ export const evalCommand: Command = {
     let policy;
     try {
       policy =
-        policyName === 'prior' || policyName === 'reflex'
-          ? await loadLearnedPolicy(policyName, flags.checkpoint ?? shippedCheckpoints(config.task), config, taskSpec(config.task), numEnvs)
+        policyName !== 'expert'
+          ? await loadLearnedPolicy(policyName, flags.checkpoint ?? defaultCheckpoint(policyName, config.task), config, taskSpec(config.task), numEnvs)
           : await createPolicy(policyName, numEnvs);
     } catch (e) {
       if (e instanceof PolicyUnavailableError) throw new UsageError(`--policy: ${e.message}`);
