@@ -2,7 +2,7 @@
 // Every parameter has a default, a range, a step, a group and help text; the sliders, the URL hash, the
 // CLI flags and the config files are all generated from and validated against this table.
 
-export type Group = 'task' | 'sde' | 'reward' | 'prior' | 'world' | 'reflex' | 'strategy' | 'ppo' | 'eval';
+export type Group = 'task' | 'sde' | 'reward' | 'prior' | 'world' | 'reflex' | 'strategy' | 'ppo' | 'eval' | 'perturb';
 
 export const GROUPS: readonly { id: Group; label: string }[] = [
   { id: 'task', label: 'Task' },
@@ -14,6 +14,7 @@ export const GROUPS: readonly { id: Group; label: string }[] = [
   { id: 'strategy', label: 'Strategy η_φ and critic' },
   { id: 'ppo', label: 'PPO (stage 2)' },
   { id: 'eval', label: 'Evaluation' },
+  { id: 'perturb', label: 'Live perturbations' },
 ];
 
 interface Common {
@@ -132,6 +133,16 @@ export const SCHEMA = {
   lrWorld: float({ group: 'ppo', default: 3e-4, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of Φ on fresh rollouts.' }),
   lrCritic: float({ group: 'ppo', default: 1e-3, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of the critic.' }),
   annealLr: bool({ group: 'ppo', default: true, live: false, help: 'Anneal learning rates linearly to zero over the run.' }),
+
+  // ── live perturbations: the playground's buttons apply these now (defaults: the eval suites') ────────
+  displaceDx: float({ group: 'perturb', default: 30, min: -200, max: 200, step: 1, unit: 'px', live: true, help: 'Displace button: block moved by dx (suite displace default 30).' }),
+  displaceDy: float({ group: 'perturb', default: -20, min: -200, max: 200, step: 1, unit: 'px', live: true, help: 'Displace button: block moved by dy, image axes, y down (suite default −20).' }),
+  displaceDtheta: float({ group: 'perturb', default: 0.3, min: -3.14, max: 3.14, step: 0.01, unit: 'rad', live: true, help: 'Displace button: block turned by dθ about its origin (suite default 0.3).' }),
+  kickImpulse: float({ group: 'perturb', default: 40, min: 0, max: 200, step: 1, unit: 'px', live: true, help: 'Kick button: impulse in mass·px, how far a free unit-mass block would travel (suite default 40); direction drawn from the seed.' }),
+  biasDx: float({ group: 'perturb', default: 8, min: -64, max: 64, step: 0.5, unit: 'px', live: true, help: 'Bias button: offset added to every commanded target, x (suite default 8).' }),
+  biasDy: float({ group: 'perturb', default: 0, min: -64, max: 64, step: 0.5, unit: 'px', live: true, help: 'Bias button: offset added to every commanded target, y (suite default 0).' }),
+  frictionMu: float({ group: 'perturb', default: 0.6, min: 0, max: 2, step: 0.05, live: true, help: 'Friction button: Coulomb μ at the pusher–block contact (the task: 0; suite default 0.6).' }),
+  massComDx: float({ group: 'perturb', default: 10, min: -60, max: 60, step: 1, unit: 'px', live: true, help: 'Mass button: the block’s centre of mass moved by this along its local x (suite default 10).' }),
 } as const satisfies Record<string, Param>;
 
 export type Schema = typeof SCHEMA;

@@ -8,6 +8,9 @@
 // must show; `backend` announces the backend in use). Later issues add entries to `Requests` and `Events`.
 import type { Config, FieldError } from '../core/config';
 import type { AdapterInfo, BenchFigures, BrowserBackend } from './backendChoice';
+import type { InferenceBenchRow } from './inferenceBench';
+import type { LivePolicyName, ModuleName, ModuleStatus } from './livePolicies';
+import type { ShippedModule } from './policyModules';
 
 export interface BackendState {
   backend: BrowserBackend;
@@ -40,6 +43,14 @@ export interface Requests {
   tensorCheck: { payload: { a: number[][]; b: number[][] }; result: TensorCheckResult };
   /** Destroys the WebGPU device, as a driver reset would, to exercise the fallback path. */
   loseDevice: { payload: Record<string, never>; result: { lost: boolean } };
+  /** Loads the shipped checkpoints under `checkpointBase` (a URL ending in '/') and starts the live playground. */
+  playgroundStart: { payload: { checkpointBase: string }; result: PlaygroundStatus };
+  /** One of the person's intents for the live playground. */
+  playgroundIntent: { payload: { intent: PlaygroundIntent }; result: { ok: true } };
+  /** The current episode of lane `lane` so far, as .npz bytes. */
+  exportRollout: { payload: { lane: number }; result: { npz: Uint8Array } };
+  /** Times the policy's inference per control step at each batch size on every backend that started. */
+  benchInference: { payload: { batches: number[] }; result: { rows: InferenceBenchRow[] } };
 }
 export type RequestType = keyof Requests;
 export type Payload<K extends RequestType> = Requests[K]['payload'];
@@ -66,11 +77,73 @@ export interface EngineSnapshot {
   numBytes: number;
 }
 
+/** The person's intents for the live playground (validated by the worker). */
+export type PlaygroundIntent =
+  | { kind: 'play' }
+  | { kind: 'pause' }
+  /** One control step, then paused. */
+  | { kind: 'step' }
+  /** Applies the whole config (the parameters that apply on restart too) and starts again from episode 0. */
+  | { kind: 'reset' }
+  | { kind: 'nextEpisode' }
+  /** Control steps per second (the task's real time is 10); null runs as fast as possible. */
+  | { kind: 'speed'; stepsPerSecond: number | null }
+  /** Moves the block by (dx, dy) px and dθ rad about its origin at the next control step, in every lane. */
+  | { kind: 'shove'; dx: number; dy: number; dtheta: number }
+  /** A perturbation spec as `--perturb` takes it, applied now: displace and kick once, bias/friction/mass from now on, nominal clears. */
+  | { kind: 'perturb'; spec: string }
+  /** The policy of each lane: one (single view) or two (side by side); the current episode restarts. */
+  | { kind: 'policies'; policies: LivePolicyName[] };
+
+export interface LaneStatus {
+  policy: LivePolicyName;
+  label: string;
+  modules: Partial<Record<ModuleName, ModuleStatus>>;
+}
+
+export interface PlaygroundStatus {
+  checkpointBase: string;
+  /** Checkpoints found and loaded. */
+  found: ShippedModule[];
+  /** Checkpoints that exist but were refused, one line each. */
+  problems: string[];
+  trained: ModuleName[];
+  lanes: LaneStatus[];
+  /** The config the running episodes started with (the parameters that are not live apply at the next reset). */
+  runConfig: Config;
+}
+
+/** One lane in a live frame: its buffer (liveFrame.ts layout) and trail (TRAIL_STRIDE floats per step). */
+export interface LaneFrame {
+  policy: LivePolicyName;
+  label: string;
+  /** The lasting perturbation in force, as a spec (null: nominal). */
+  condition: string | null;
+  data: Float32Array;
+  trail: Float32Array;
+}
+
+export interface LiveFrame {
+  /** Frames posted so far. */
+  seq: number;
+  running: boolean;
+  /** The pace asked for (null: as fast as possible) and the pace achieved over the last second. */
+  stepsPerSecond: number | null;
+  measuredStepsPerSecond: number;
+  episode: number;
+  numTokens: number;
+  actionDim: number;
+  lanes: LaneFrame[];
+}
+
 /** Events the worker pushes without being asked. */
 export interface Events {
   snapshot: { snapshot: EngineSnapshot };
   notice: { notice: Notice };
   backend: { state: BackendState };
+  /** The live playground's state, at most once per display frame (its buffers are transferred). */
+  frame: { frame: LiveFrame };
+  playground: { status: PlaygroundStatus };
 }
 export type EventType = keyof Events;
 export type EngineEvent = { [K in EventType]: { type: K } & Events[K] }[EventType];

@@ -13,7 +13,10 @@ import {
   type BrowserBackend,
 } from './backendChoice';
 import { activate, probeAdapter, startableBackends, webgpuDevice } from './browserBackends';
+import { benchPolicyInference, type InferenceBenchRow } from './inferenceBench';
 import { benchAdamStep, benchMatMul, microbench } from './microbench';
+import { Playground } from './playground';
+import { freshModules, loadShippedModules } from './policyModules';
 import {
   SNAPSHOT_INTERVAL_MS,
   type BackendState,
@@ -22,6 +25,7 @@ import {
   type RequestHandlers,
   type WorkerMessage,
 } from './protocol';
+import { pushTSpec } from '../sim/pusht/pushTSpec';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -29,13 +33,20 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 const STARTUP_BENCH = { matMulSize: 64, batch: 64, hidden: 32, runs: 3, warmup: 1 } as const;
 /** Largest matrix side accepted by tensorCheck (it is a correctness probe, not a workload). */
 const MAX_CHECK_SIDE = 256;
+/** Timed runs per batch size in the inference benchmark (after warm-up). */
+const INFERENCE_BENCH_RUNS = 5;
+const MAX_BENCH_BATCHES = 4;
+/** Seed of the benchmark's random weights (timings do not depend on the values). */
+const BENCH_WEIGHTS_SEED = 1;
 
 let config: Config = defaultConfig();
 let state: BackendState | null = null;
 let tick = 0;
+let playground: Playground | null = null;
+let checkpointBase: string | null = null;
 
-function post(msg: WorkerMessage): void {
-  scope.postMessage(msg);
+function post(msg: WorkerMessage, transfer: Transferable[] = []): void {
+  scope.postMessage(msg, transfer);
 }
 function notify(level: Notice['level'], source: Notice['source'], message: string): void {
   post({ type: 'notice', notice: { level, source, message } });
@@ -111,6 +122,37 @@ async function leaveWebgpu(why: string): Promise<void> {
   state = { ...state, backend: next, runnable, reason: `fallback after WebGPU ${why}` };
   notify('warn', 'backend', `WebGPU ${why}: switched to ${next}`);
   post({ type: 'backend', state });
+  // The weights lived on the lost device: the playground reloads its checkpoints on the new backend.
+  if (playground && checkpointBase) {
+    playground.dispose();
+    playground = null;
+    await startPlayground(checkpointBase);
+    notify('info', 'engine', `playground restarted on ${next} with its checkpoints reloaded`);
+  }
+}
+
+async function startPlayground(base: string): Promise<Playground> {
+  const shipped = await loadShippedModules(base, pushTSpec);
+  for (const p of shipped.problems) notify('error', 'engine', p);
+  const pg = new Playground(
+    {
+      config: () => config,
+      enqueue,
+      postFrame: (frame, transfer) => post({ type: 'frame', frame }, transfer),
+      postStatus: (status) => post({ type: 'playground', status }),
+    },
+    shipped,
+    pushTSpec,
+    base,
+  );
+  playground = pg;
+  await pg.start();
+  return pg;
+}
+
+function requirePlayground(): Playground {
+  if (!playground) throw new Error('playground: not started yet');
+  return playground;
 }
 
 function watchWebgpu(): void {
@@ -173,6 +215,57 @@ const handlers: RequestHandlers = {
     product.dispose();
     sum.dispose();
     return { backend: tf.getBackend(), product: rows as number[][], sum: total[0] };
+  },
+
+  async playgroundStart({ checkpointBase: base }) {
+    if (typeof base !== 'string' || base.length > 2048) throw new Error('playgroundStart.checkpointBase: expected a URL');
+    let url: URL;
+    try {
+      url = new URL(base);
+    } catch {
+      throw new Error(`playgroundStart.checkpointBase: "${base.slice(0, 60)}" is not a URL`);
+    }
+    if (!state) throw new Error('playgroundStart: the engine has not chosen a backend yet (init first)');
+    if (playground) return playground.status();
+    checkpointBase = url.href;
+    const pg = await startPlayground(checkpointBase);
+    if (pg.trained.size === 0) notify('warn', 'engine', `no shipped checkpoints under ${checkpointBase}: running the expert; learned policies run randomly initialised and say so`);
+    return pg.status();
+  },
+
+  async playgroundIntent({ intent }) {
+    if (typeof intent !== 'object' || intent === null) throw new Error('playgroundIntent.intent: expected an object with a kind');
+    await requirePlayground().apply(intent);
+    return { ok: true };
+  },
+
+  async exportRollout({ lane }) {
+    if (!Number.isInteger(lane)) throw new Error(`exportRollout.lane: ${String(lane)} is not an integer`);
+    return { npz: requirePlayground().exportRollout(lane) };
+  },
+
+  async benchInference({ batches }) {
+    if (!Array.isArray(batches) || batches.length < 1 || batches.length > MAX_BENCH_BATCHES) throw new Error(`benchInference.batches: expected 1–${MAX_BENCH_BATCHES} batch sizes`);
+    if (!state) throw new Error('benchInference: the engine has not chosen a backend yet');
+    const pg = requirePlayground();
+    const home = state.backend;
+    const rows: InferenceBenchRow[] = [];
+    pg.suspend();
+    try {
+      for (const backend of state.runnable) {
+        await activate(backend);
+        const modules = freshModules(pg.shippedModules, config, pushTSpec, BENCH_WEIGHTS_SEED);
+        try {
+          for (const b of batches) rows.push({ backend, ...(await benchPolicyInference(modules, pushTSpec, config, b, INFERENCE_BENCH_RUNS)) });
+        } finally {
+          for (const m of Object.values(modules)) m.dispose();
+        }
+      }
+    } finally {
+      await activate(home);
+      pg.resume();
+    }
+    return { rows };
   },
 
   async loseDevice() {

@@ -1,9 +1,11 @@
-// The app shell: header, messages, the table view with the side panel, and the status bar.
+// The app shell: header, messages, the table stage with the side panel, the status bar and the help overlay.
 import { ConfigPanel } from './ConfigPanel';
 import { EnginePanel } from './EnginePanel';
 import { Header } from './Header';
+import { HelpOverlay } from './HelpOverlay';
 import { Messages } from './Messages';
-import { TableView } from './scene/TableView';
+import { PlaygroundPanel } from './PlaygroundPanel';
+import { Stage } from './Stage';
 import { StatusBar } from './StatusBar';
 
 export function App() {
@@ -12,15 +14,15 @@ export function App() {
       <Header />
       <Messages />
       <main className="workspace">
-        <section className="stage" aria-label="Table">
-          <TableView />
-        </section>
+        <Stage />
         <aside className="side-panel">
-          <EnginePanel />
+          <PlaygroundPanel />
           <ConfigPanel />
+          <EnginePanel />
         </aside>
       </main>
       <StatusBar />
+      <HelpOverlay />
     </div>
   );
 }

@@ -73,7 +73,9 @@ export function ParamControl({ name }: { name: ConfigKey }) {
   const value = useApp((s) => s.config[name]);
   const error = useApp((s) => s.inputErrors[name]);
   const resetParam = useApp((s) => s.resetParam);
-  const help = `${p.help}${p.live ? '' : ' (applies at the next start)'}`;
+  // A parameter that is not live and differs from what the running episodes started with waits for a reset.
+  const waiting = useApp((s) => !p.live && s.playground !== null && s.playground.runConfig[name] !== s.config[name]);
+  const help = `${p.help}${p.live ? ' (applies live)' : ' (applies on restart)'}`;
   return (
     <div className={`param param-${p.kind}`} data-param={name} title={help}>
       <label htmlFor={`param-${name}`} className="param-name">
@@ -83,6 +85,11 @@ export function ParamControl({ name }: { name: ConfigKey }) {
       <button type="button" className="param-reset" title={`Reset to the default (${String(p.default)})`} aria-label={`reset ${name}`} disabled={value === p.default} onClick={() => resetParam(name)}>
         ↺
       </button>
+      {waiting && (
+        <div className="param-pending" data-testid={`pending-${name}`}>
+          applies on restart (r)
+        </div>
+      )}
       {error && (
         <div className="param-error" role="alert">
           {name}: {error}

@@ -1,13 +1,43 @@
 // Wires the engine worker to the store: engine events land in the store, config changes go to the engine.
+// Once the engine has a backend, the playground starts with the shipped checkpoints (no action needed).
+// Live frames go to liveFeed for the render loops; the store gets a summary a few times per second.
 import type { Config } from '../core/config';
 import type { EngineClient } from '../engine/client';
+import { controls } from './controls';
+import { liveFeed } from './live';
+import { summarise } from './liveSummary';
 import type { AppStore } from './store';
 
-export function connectEngine(store: AppStore, client: EngineClient, backendParam: string | null): void {
+/** How often the panels see the live state, ms (the views redraw every display frame regardless). */
+const SUMMARY_INTERVAL_MS = 250;
+const FPS_REFRESH_MS = 1000;
+
+/** Where the shipped checkpoints are served: public/checkpoints/push-t/ under the app's base URL. */
+export function checkpointBase(): string {
+  return new URL(`${import.meta.env.BASE_URL}checkpoints/push-t/`, location.href).href;
+}
+
+export function connectEngine(store: AppStore, client: EngineClient, backendParam: string | null, benchAtStart = false): void {
   const { addNotice, setBackend, setSnapshot, setEngineConfig } = store.getState();
   client.on('notice', (e) => addNotice(e.notice));
   client.on('backend', (e) => setBackend(e.state));
   client.on('snapshot', (e) => setSnapshot(e.snapshot));
+  client.on('playground', (e) => store.getState().setPlayground(e.status));
+  let lastSummary = 0;
+  let trailing: ReturnType<typeof setTimeout> | null = null;
+  const publish = () => {
+    lastSummary = performance.now();
+    store.getState().setLive(liveFeed.latest ? summarise(liveFeed.latest) : null, liveFeed.fps());
+  };
+  client.on('frame', (e) => {
+    liveFeed.push(e.frame);
+    if (performance.now() - lastSummary >= SUMMARY_INTERVAL_MS) publish();
+    else
+      trailing ??= setTimeout(() => {
+        trailing = null;
+        publish();
+      }, SUMMARY_INTERVAL_MS);
+  });
   const failed = (what: string) => (err: unknown) =>
     addNotice({ level: 'error', source: 'engine', message: `${what}: ${err instanceof Error ? err.message : String(err)}` });
 
@@ -18,7 +48,18 @@ export function connectEngine(store: AppStore, client: EngineClient, backendPara
       for (const e of r.errors) addNotice({ level: 'error', source: 'config', message: `engine refused ${e.field}: ${e.message}` });
     }, failed('setConfig'));
 
-  client.request('init', { backendParam, config: store.getState().config }).then(setBackend, failed('engine start'));
+  client
+    .request('init', { backendParam, config: store.getState().config })
+    .then((b) => {
+      setBackend(b);
+      return client.request('playgroundStart', { checkpointBase: checkpointBase() });
+    })
+    .then((status) => {
+      store.getState().setPlayground(status);
+      if (benchAtStart) void controls().runBench();
+    }, failed('engine start'));
+  // The frame rate keeps updating while the playground is paused (no frames arrive then).
+  setInterval(publish, FPS_REFRESH_MS);
   void sendConfig(store.getState().config);
   store.subscribe((s, prev) => {
     if (s.config !== prev.config) void sendConfig(s.config);

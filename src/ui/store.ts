@@ -3,10 +3,26 @@
 import { useStore } from 'zustand';
 import { createStore } from 'zustand/vanilla';
 import { applyRaw, defaultConfig, parseHash, SCHEMA, type Config, type ConfigKey, type FieldError } from '../core/config';
-import type { BackendState, EngineSnapshot, Notice } from '../engine/protocol';
+import type { InferenceBenchRow } from '../engine/inferenceBench';
+import type { LivePolicyName } from '../engine/livePolicies';
+import type { BackendState, EngineSnapshot, Notice, PlaygroundStatus } from '../engine/protocol';
+import type { LiveSummary } from './liveSummary';
 
 /** Oldest notices are dropped past this many, so a flapping error cannot grow the page without bound. */
 const MAX_NOTICES = 20;
+
+/** The table views: top-down (orthographic), orbitable 3D (perspective), and two policies side by side. */
+export const VIEW_MODES = ['2d', '3d', 'side'] as const;
+export type ViewMode = (typeof VIEW_MODES)[number];
+
+/** Display gain of the Δz arrows (a 1 px residual is drawn this many px long). */
+export const DELTA_Z_GAINS = [1, 3, 10, 30] as const;
+
+export interface BenchState {
+  running: boolean;
+  rows: InferenceBenchRow[] | null;
+  error: string | null;
+}
 
 export interface AppState {
   config: Config;
@@ -19,6 +35,18 @@ export interface AppState {
   /** The config the engine acknowledged last (null until the first reply). */
   engineConfig: Config | null;
   notices: Notice[];
+  view: ViewMode;
+  helpOpen: boolean;
+  /** What the playground loaded and runs (null until it has started). */
+  playground: PlaygroundStatus | null;
+  /** The live state a few times per second (the render loops read every frame from liveFeed instead). */
+  live: LiveSummary | null;
+  fps: number;
+  /** The policies the person chose for the single view and for the side-by-side pair (null: the engine's choice). */
+  singlePolicy: LivePolicyName | null;
+  pair: [LivePolicyName, LivePolicyName] | null;
+  deltaZGain: number;
+  bench: BenchState;
 
   /** Validates and applies one parameter; a rejected value leaves the config unchanged and is reported. */
   setParam(key: ConfigKey, raw: unknown): boolean;
@@ -32,6 +60,14 @@ export interface AppState {
   setBackend(b: BackendState): void;
   setSnapshot(s: EngineSnapshot): void;
   setEngineConfig(c: Config): void;
+  setView(v: ViewMode): void;
+  setHelpOpen(open: boolean): void;
+  setPlayground(p: PlaygroundStatus): void;
+  setLive(l: LiveSummary | null, fps: number): void;
+  setSinglePolicy(p: LivePolicyName): void;
+  setPair(p: [LivePolicyName, LivePolicyName]): void;
+  setDeltaZGain(g: number): void;
+  setBench(b: BenchState): void;
 }
 
 export function createAppStore(initialHash: string) {
@@ -44,6 +80,15 @@ export function createAppStore(initialHash: string) {
     snapshot: null,
     engineConfig: null,
     notices: [],
+    view: '2d',
+    helpOpen: false,
+    playground: null,
+    live: null,
+    fps: 0,
+    singlePolicy: null,
+    pair: null,
+    deltaZGain: DELTA_Z_GAINS[1],
+    bench: { running: false, rows: null, error: null },
 
     setParam(key, raw) {
       const { config, errors } = applyRaw(get().config, { [key]: raw });
@@ -85,6 +130,30 @@ export function createAppStore(initialHash: string) {
     },
     setEngineConfig(engineConfig) {
       set({ engineConfig });
+    },
+    setView(view) {
+      set({ view });
+    },
+    setHelpOpen(helpOpen) {
+      set({ helpOpen });
+    },
+    setPlayground(playground) {
+      set({ playground });
+    },
+    setLive(live, fps) {
+      set({ live, fps });
+    },
+    setSinglePolicy(singlePolicy) {
+      set({ singlePolicy });
+    },
+    setPair(pair) {
+      set({ pair });
+    },
+    setDeltaZGain(deltaZGain) {
+      set({ deltaZGain });
+    },
+    setBench(bench) {
+      set({ bench });
     },
   }));
 }

@@ -1,9 +1,17 @@
-// `window.__sagr`: a read-only view of the app's state and a few intents, so end-to-end tests (and curious
-// people in the console) wait on state instead of sleeping or scraping the DOM.
+// `window.__sagr`: a read-only view of the app's state and the person's intents, so end-to-end tests (and
+// curious people in the console) wait on state instead of sleeping or scraping the DOM.
 import type { Config, ConfigKey, FieldError } from '../core/config';
+import { blockCentroid } from '../engine/blockPose';
 import type { EngineClient } from '../engine/client';
-import type { BackendState, Notice, Requests } from '../engine/protocol';
-import type { AppStore } from './store';
+import type { LivePolicyName } from '../engine/livePolicies';
+import type { BackendState, Notice, PlaygroundStatus, Requests } from '../engine/protocol';
+import { laneViews } from '../engine/liveFrame';
+import { controls } from './controls';
+import { liveFeed } from './live';
+import { layoutOf, type LiveSummary } from './liveSummary';
+import { views } from './scene/viewRegistry';
+import type { PerturbButton } from './perturbSpec';
+import type { AppStore, BenchState, ViewMode } from './store';
 
 export interface HookState {
   backend: BackendState | null;
@@ -15,6 +23,17 @@ export interface HookState {
   /** Engine heartbeat count (0 until the engine streams). */
   tick: number;
   numTensors: number;
+  numBytes: number;
+  /** What the playground loaded and runs; null until it has started. */
+  playground: PlaygroundStatus | null;
+  /** The live state per lane (step, coverage, tokens, Δz, reflex, attention, action terms, timings); null before the first frame. */
+  live: LiveSummary | null;
+  view: ViewMode;
+  /** Display frames per second of the render loop. */
+  fps: number;
+  bench: BenchState;
+  /** Training progress: none yet (the training panel is not part of the page). */
+  training: null;
 }
 
 export interface SagrHook {
@@ -22,6 +41,24 @@ export interface SagrHook {
   runTensorCheck(a: number[][], b: number[][]): Promise<Requests['tensorCheck']['result']>;
   loseDevice(): Promise<Requests['loseDevice']['result']>;
   setParam(key: ConfigKey, value: unknown): boolean;
+  play(): Promise<void>;
+  pause(): Promise<void>;
+  step(): Promise<void>;
+  reset(): Promise<void>;
+  nextEpisode(): Promise<void>;
+  /** Control steps per second (10 is real time); null: as fast as possible. */
+  setSpeed(stepsPerSecond: number | null): Promise<void>;
+  /** Moves the block by (dx, dy) px and dθ rad about its origin at the next control step, in every lane. */
+  shove(dx: number, dy: number, dtheta: number): Promise<void>;
+  perturb(kind: PerturbButton | 'nominal'): Promise<void>;
+  setView(view: ViewMode): Promise<void>;
+  setPolicy(lane: number, policy: LivePolicyName): Promise<void>;
+  /** Bytes of the current episode's .npz (what the export button saves). */
+  rolloutNpz(lane: number): Promise<Uint8Array>;
+  /** Where a table point (Push-T px, y down) is on the page in lane `lane`'s view, client px; null when not shown. */
+  tableToClient(lane: number, x: number, y: number): { x: number; y: number } | null;
+  /** Where the block's centroid is on the page in lane `lane`'s view (from the latest frame). */
+  blockOnScreen(lane: number): { x: number; y: number } | null;
 }
 
 declare global {
@@ -31,6 +68,8 @@ declare global {
 }
 
 export function installTestHook(store: AppStore, client: EngineClient): void {
+  const c = controls();
+  const tableToClient = (lane: number, x: number, y: number) => views.get(lane)?.tableToClient(x, y) ?? null;
   const hook: SagrHook = {
     state() {
       const s = store.getState();
@@ -44,11 +83,38 @@ export function installTestHook(store: AppStore, client: EngineClient): void {
         notices: s.notices,
         tick: s.snapshot?.tick ?? 0,
         numTensors: s.snapshot?.numTensors ?? 0,
+        numBytes: s.snapshot?.numBytes ?? 0,
+        playground: s.playground,
+        live: s.live,
+        view: s.view,
+        fps: s.fps,
+        bench: s.bench,
+        training: null,
       });
     },
     runTensorCheck: (a, b) => client.request('tensorCheck', { a, b }),
     loseDevice: () => client.request('loseDevice', {}),
     setParam: (key, value) => store.getState().setParam(key, value),
+    play: c.play,
+    pause: c.pause,
+    step: c.step,
+    reset: c.reset,
+    nextEpisode: c.nextEpisode,
+    setSpeed: c.setSpeed,
+    shove: c.shove,
+    perturb: c.perturb,
+    setView: c.setView,
+    setPolicy: c.setPolicy,
+    rolloutNpz: async (lane) => (await client.request('exportRollout', { lane })).npz,
+    tableToClient,
+    blockOnScreen(lane) {
+      const f = liveFeed.latest;
+      const l = f?.lanes[lane];
+      if (!f || !l) return null;
+      const v = laneViews(l.data, layoutOf(f));
+      const c = blockCentroid({ x: v.scalar('blockX'), y: v.scalar('blockY'), angle: v.scalar('blockAngle') });
+      return tableToClient(lane, c.x, c.y);
+    },
   };
   Object.defineProperty(window, '__sagr', { value: Object.freeze(hook), writable: false, configurable: false });
 }

@@ -1,12 +1,11 @@
-// The Push-T table in three.js, top-down: the 512×512 workspace, its walls and the goal T silhouette.
+// The Push-T table in three.js: the 512×512 workspace, its walls and the goal T silhouette, built in 3D (z up)
+// so the same scene serves the top-down orthographic view and the orbitable perspective one.
 // World coordinates are Push-T pixels with y down; three.js has y up, so a pose (x, y, θ) is drawn at
 // (x, −y) rotated by −θ, and shapes are built from local (lx, −ly). Then world = R(θ)·local + origin holds
 // on screen exactly as in the simulator.
 import * as THREE from 'three';
 import { BLOCK_BOXES, GOAL_POSE, WALL_CORNERS, WALL_RADIUS, WORKSPACE_SIZE, type Pose } from '../../sim/pusht/geometry';
 
-/** Room around the workspace in the view, pixels. */
-const VIEW_MARGIN = 16;
 const GRID_SPACING = 64;
 
 export const COLORS = {
@@ -15,11 +14,15 @@ export const COLORS = {
   grid: 0x262a30,
   wall: 0x8b949e,
   goal: 0x3fb950,
+  /** The original's LightSlateGray block and RoyalBlue agent. */
+  block: 0x778899,
+  pusher: 0x4169e1,
 } as const;
 const GOAL_FILL_OPACITY = 0.22;
 
-/** Draw order (z) for the flat layers; the camera looks down −z. */
-const Z = { table: 0, grid: 0.1, goal: 0.2, walls: 0.3 } as const;
+/** Heights (z, pixels) of the solid things in the 3D view; flat layers sit just above the table. */
+export const HEIGHT = { wall: 24, block: 20, pusher: 28 } as const;
+export const Z = { table: 0, grid: 0.1, goal: 0.2, trail: 0.4 } as const;
 
 /** The T's outline in its local frame, in order around the boundary (from BLOCK_BOXES: crossbar, then stem). */
 export function tOutline(): [number, number][] {
@@ -42,20 +45,22 @@ export function placeAtPose(obj: THREE.Object3D, pose: Pose, z: number): void {
   obj.rotation.set(0, 0, -pose.angle);
 }
 
-function tShape(): THREE.Shape {
-  const pts = tOutline().map(([x, y]) => new THREE.Vector2(x, -y));
-  return new THREE.Shape(pts);
+export function tShape(): THREE.Shape {
+  return new THREE.Shape(tOutline().map(([x, y]) => new THREE.Vector2(x, -y)));
+}
+
+/** The T outline as a closed line in the local frame (z = 0). */
+export function tOutlineGeometry(): THREE.BufferGeometry {
+  return new THREE.BufferGeometry().setFromPoints(tOutline().map(([x, y]) => new THREE.Vector3(x, -y, 0)));
 }
 
 function goalSilhouette(): THREE.Group {
   const group = new THREE.Group();
   group.name = 'goal';
-  const fill = new THREE.Mesh(
-    new THREE.ShapeGeometry(tShape()),
-    new THREE.MeshBasicMaterial({ color: COLORS.goal, transparent: true, opacity: GOAL_FILL_OPACITY, side: THREE.DoubleSide }),
-  );
-  const outlinePts = tOutline().map(([x, y]) => new THREE.Vector3(x, -y, 0));
-  const outline = new THREE.LineLoop(new THREE.BufferGeometry().setFromPoints(outlinePts), new THREE.LineBasicMaterial({ color: COLORS.goal }));
+  const fill = new THREE.Mesh(new THREE.ShapeGeometry(tShape()), new THREE.MeshBasicMaterial({ color: COLORS.goal, transparent: true, opacity: GOAL_FILL_OPACITY, side: THREE.DoubleSide }));
+  // The outline stays visible through the block (drawn last, no depth test): the target is always readable.
+  const outline = new THREE.LineLoop(tOutlineGeometry(), new THREE.LineBasicMaterial({ color: COLORS.goal, depthTest: false }));
+  outline.renderOrder = 10;
   group.add(fill, outline);
   placeAtPose(group, GOAL_POSE, Z.goal);
   return group;
@@ -70,8 +75,8 @@ function walls(): THREE.Group {
     const [bx, by] = WALL_CORNERS[(i + 1) % WALL_CORNERS.length];
     // A segment of radius r is a box 2r wide, extended by r at both ends so the corners close.
     const length = Math.hypot(bx - ax, by - ay) + 2 * WALL_RADIUS;
-    const bar = new THREE.Mesh(new THREE.PlaneGeometry(length, 2 * WALL_RADIUS), material);
-    placeAtPose(bar, { x: (ax + bx) / 2, y: (ay + by) / 2, angle: Math.atan2(by - ay, bx - ax) }, Z.walls);
+    const bar = new THREE.Mesh(new THREE.BoxGeometry(length, 2 * WALL_RADIUS, HEIGHT.wall), material);
+    placeAtPose(bar, { x: (ax + bx) / 2, y: (ay + by) / 2, angle: Math.atan2(by - ay, bx - ax) }, HEIGHT.wall / 2);
     group.add(bar);
   }
   return group;
@@ -91,39 +96,39 @@ function tableAndGrid(): THREE.Group {
   return group;
 }
 
+/** Light that leaves a surface facing straight up at exactly its own colour (ambient + overhead = 1). */
+const AMBIENT = 0.55;
+const KEY = 0.45;
+
+function lights(): THREE.Group {
+  const group = new THREE.Group();
+  group.add(new THREE.AmbientLight(0xffffff, AMBIENT));
+  // From above and a little to the front, so the block's sides shade differently in the 3D view.
+  const key = new THREE.DirectionalLight(0xffffff, KEY);
+  key.position.set(WORKSPACE_SIZE / 2 - 120, -WORKSPACE_SIZE / 2 - 160, 800);
+  key.target.position.set(WORKSPACE_SIZE / 2, -WORKSPACE_SIZE / 2, 0);
+  group.add(key, key.target);
+  return group;
+}
+
 export interface TableScene {
   scene: THREE.Scene;
-  camera: THREE.OrthographicCamera;
-  /** Fits the whole workspace into a viewport of this aspect (width / height). */
-  fit(aspect: number): void;
   dispose(): void;
 }
 
 export function createTableScene(): TableScene {
   const scene = new THREE.Scene();
   scene.background = new THREE.Color(COLORS.background);
-  scene.add(tableAndGrid(), goalSilhouette(), walls());
-  const camera = new THREE.OrthographicCamera(-1, 1, 1, -1, -10, 10);
-  camera.position.set(WORKSPACE_SIZE / 2, -WORKSPACE_SIZE / 2, 5);
-  return {
-    scene,
-    camera,
-    fit(aspect) {
-      const half = WORKSPACE_SIZE / 2 + VIEW_MARGIN;
-      const [hw, hh] = aspect >= 1 ? [half * aspect, half] : [half, half / aspect];
-      camera.left = -hw;
-      camera.right = hw;
-      camera.top = hh;
-      camera.bottom = -hh;
-      camera.updateProjectionMatrix();
-    },
-    dispose() {
-      scene.traverse((o) => {
-        if (o instanceof THREE.Mesh || o instanceof THREE.Line) {
-          o.geometry.dispose();
-          (o.material as THREE.Material).dispose();
-        }
-      });
-    },
-  };
+  scene.add(tableAndGrid(), goalSilhouette(), walls(), lights());
+  return { scene, dispose: () => disposeTree(scene) };
+}
+
+/** Frees every geometry and material under `root`. */
+export function disposeTree(root: THREE.Object3D): void {
+  root.traverse((o) => {
+    if (o instanceof THREE.Mesh || o instanceof THREE.Line || o instanceof THREE.Points) {
+      o.geometry.dispose();
+      for (const m of Array.isArray(o.material) ? o.material : [o.material]) (m as THREE.Material).dispose();
+    }
+  });
 }

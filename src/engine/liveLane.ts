@@ -1,0 +1,308 @@
+// One lane of the playground: a Push-T env (B = 1), the policy driving it, the perturbations the person asks
+// for, and the record of the episode (trail for the view, arrays for the .npz export).
+//
+// Control step t of a lane:
+//   policy.act(S_t) → a_t (and Ŝ_{t+1})  →  pending shove / kick applied to the block  →  physics  →  S_{t+1}
+//   →  policy.observe(S_{t+1}) → Δz_{t+1}, reflex reaction.
+// A shove lands after Φ made its prediction, like the displace suite's (which acts "before the step's action
+// runs", after the policy saw S_t): the world moved while the policy was not looking, so Δz shows it.
+// An episode ends at success or the step limit; the lane then holds its last state (recovered from the final
+// observation, since the vectorised env has already reset) until the playground starts the next episode.
+import type { Config } from '../core/config';
+import type { NpyArray } from '../sim/npz';
+import { beforeControlStep, type Perturbation } from '../sim/perturbations';
+import type { Pose } from '../sim/pusht/geometry';
+import { zeroState, type PushTState } from '../sim/pusht/pushTEnv';
+import { TOKEN_DIM } from '../sim/taskSpec';
+import { denormaliseCoord } from '../sim/tokens';
+import { PushTVecEnv } from '../sim/vecEnv';
+import { blockCentroid, clampDisplacement, poseFromKeypoints, type Displacement } from './blockPose';
+import { DECOMPOSITION_TERMS, TRAIL_STRIDE, laneLayout, laneViews, type LaneLayout } from './liveFrame';
+import type { LivePolicy } from './livePolicy';
+
+/** Conditions that hold over time (the one-shot displace and kick are pending actions instead). */
+export type Condition = Extract<Perturbation, { kind: 'nominal' | 'bias' | 'friction' | 'mass' }>;
+
+export interface Kick {
+  impulse: number;
+  angle: number;
+}
+
+/** What the lane records per control step for the export. */
+interface EpisodeRecord {
+  obs: number[];
+  action: number[];
+  predicted: number[];
+  deltaZ: number[];
+  terms: number[];
+  coverage: number[];
+  reward: number[];
+  blockPose: number[];
+  agent: number[];
+  /** step, dx, dy, dθ of every shove applied (displace one-shots included). */
+  shoves: number[];
+  /** step, impulse, angle of every kick. */
+  kicks: number[];
+}
+
+const emptyRecord = (): EpisodeRecord => ({ obs: [], action: [], predicted: [], deltaZ: [], terms: [], coverage: [], reward: [], blockPose: [], agent: [], shoves: [], kicks: [] });
+
+export class LiveLane {
+  readonly layout: LaneLayout;
+  episode = 0;
+  episodeSeed = 0;
+  done = false;
+  success = false;
+  coverage = 0;
+  maxCoverage = 0;
+  reward = 0;
+  episodeReturn = 0;
+  inferenceMs = 0;
+  physicsMs = 0;
+  /** The displayed state: S_t, block pose and agent (held at the final state once the episode is done). */
+  readonly tokens: Float32Array;
+  readonly block: Pose = { x: 0, y: 0, angle: 0 };
+  agentX = 0;
+  agentY = 0;
+  /** Shoves asked for since the last step, summed; applied at the next step. */
+  readonly pending: Displacement = { dx: 0, dy: 0, dtheta: 0 };
+  private pendingKick: Kick | null = null;
+  private condition: Condition = { kind: 'nominal' };
+  private readonly state: PushTState = zeroState();
+  private readonly action: Float32Array;
+  private trail: Float32Array;
+  private trailLength = 0;
+  private record: EpisodeRecord = emptyRecord();
+
+  private constructor(
+    readonly env: PushTVecEnv,
+    public policy: LivePolicy,
+  ) {
+    this.layout = laneLayout(env.spec.numTokens, env.spec.actionDim);
+    this.tokens = new Float32Array(env.spec.numTokens * TOKEN_DIM);
+    this.action = new Float32Array(env.spec.actionDim);
+    this.trail = new Float32Array((env.maxSteps + 1) * TRAIL_STRIDE);
+  }
+
+  static async create(policy: LivePolicy, config: Config): Promise<LiveLane> {
+    const env = await PushTVecEnv.create({ numEnvs: 1, seed: config.seed, maxSteps: config.episodeLength });
+    return new LiveLane(env, policy);
+  }
+
+  get step(): number {
+    return this.record.action.length / this.env.spec.actionDim;
+  }
+
+  get activeCondition(): Condition {
+    return this.condition;
+  }
+
+  /** Starts episode `episode` (seed `seed`): the env is reseeded, the policy forgets, the record restarts. */
+  async startEpisode(episode: number, seed: number): Promise<void> {
+    this.episode = episode;
+    this.episodeSeed = seed;
+    this.env.setPerturbation(this.condition);
+    this.env.reseed(0, seed);
+    this.done = false;
+    this.success = false;
+    this.coverage = this.env.coverage[0];
+    this.maxCoverage = this.coverage;
+    this.reward = 0;
+    this.episodeReturn = 0;
+    this.pending.dx = this.pending.dy = this.pending.dtheta = 0;
+    this.pendingKick = null;
+    this.record = emptyRecord();
+    this.trailLength = 0;
+    this.showEnv();
+    await this.policy.reset(seed, this.tokens);
+  }
+
+  /** Replaces the policy (the caller restarts the episode); returns the old one. */
+  swapPolicy(policy: LivePolicy): LivePolicy {
+    const old = this.policy;
+    this.policy = policy;
+    return old;
+  }
+
+  shove(d: Displacement): void {
+    this.pending.dx += d.dx;
+    this.pending.dy += d.dy;
+    this.pending.dtheta += d.dtheta;
+  }
+
+  kick(k: Kick): void {
+    this.pendingKick = k;
+  }
+
+  /** Sets a lasting condition now (bias, friction, mass, or nominal to clear); it carries over to later episodes. */
+  setCondition(c: Condition): void {
+    this.condition = c;
+    this.env.setPerturbation(c);
+    const env = this.env.envs[0];
+    env.setAgentFriction(c.kind === 'friction' ? c.mu : 0);
+    if (c.kind === 'mass') env.setComOffset(c.comDx, c.comDy);
+    else env.setComOffset(0, 0);
+  }
+
+  /** One control step (see the header). Does nothing once the episode is done. */
+  async stepOnce(config: Config): Promise<void> {
+    if (this.done) return;
+    const t0 = performance.now();
+    this.env.getState(0, this.state);
+    await this.policy.act(this.env.tokens, this.state, config, this.action);
+    const t1 = performance.now();
+
+    const env = this.env.envs[0];
+    const t = this.env.episodeStep[0];
+    if (this.pending.dx !== 0 || this.pending.dy !== 0 || this.pending.dtheta !== 0) {
+      const d = clampDisplacement(env.block, this.pending);
+      beforeControlStep(env, { kind: 'displace', ...d, at: t }, t, { kickAngle: 0 });
+      this.record.shoves.push(t, d.dx, d.dy, d.dtheta);
+      this.pending.dx = this.pending.dy = this.pending.dtheta = 0;
+    }
+    if (this.pendingKick) {
+      const { impulse, angle } = this.pendingKick;
+      beforeControlStep(env, { kind: 'kick', impulse, angle, at: t }, t, { kickAngle: angle });
+      this.record.kicks.push(t, impulse, angle);
+      this.pendingKick = null;
+    }
+    this.recordBefore(this.action);
+    this.env.step(this.action);
+    const t2 = performance.now();
+
+    const finished = this.env.dones[0] === 1;
+    this.coverage = this.env.coverage[0];
+    this.maxCoverage = Math.max(this.maxCoverage, this.coverage);
+    this.reward = this.env.rewards[0];
+    this.episodeReturn += this.reward;
+    if (finished) {
+      this.done = true;
+      this.success = this.env.terminated[0] === 1;
+      this.showFinal();
+    } else this.showEnv();
+    await this.policy.observe(this.tokens);
+    this.recordAfter();
+    this.inferenceMs = t1 - t0 + (performance.now() - t2);
+    this.physicsMs = t2 - t1;
+  }
+
+  private showEnv(): void {
+    const env = this.env.envs[0];
+    this.tokens.set(this.env.tokens);
+    this.block.x = env.block.x;
+    this.block.y = env.block.y;
+    this.block.angle = env.block.angle;
+    this.agentX = env.agentX;
+    this.agentY = env.agentY;
+    this.pushTrail();
+  }
+
+  /** The finished episode's last observation; the env itself already shows the next episode's start. */
+  private showFinal(): void {
+    const spec = this.env.spec;
+    this.tokens.set(this.env.finalTokens);
+    poseFromKeypoints(this.tokens, spec, this.block);
+    const agent = (spec.numTokens - 1) * TOKEN_DIM;
+    this.agentX = denormaliseCoord(spec, 0, this.tokens[agent]);
+    this.agentY = denormaliseCoord(spec, 1, this.tokens[agent + 1]);
+    this.pushTrail();
+  }
+
+  private pushTrail(): void {
+    if ((this.trailLength + 1) * TRAIL_STRIDE > this.trail.length) return;
+    const c = blockCentroid(this.block);
+    this.trail.set([this.agentX, this.agentY, c.x, c.y], this.trailLength * TRAIL_STRIDE);
+    this.trailLength++;
+  }
+
+  private recordBefore(action: Float32Array): void {
+    const r = this.record;
+    if (r.obs.length === 0) this.recordState();
+    for (const v of action) r.action.push(v);
+  }
+
+  private recordAfter(): void {
+    const r = this.record;
+    const p = this.policy;
+    this.recordState();
+    for (const v of p.predicted) r.predicted.push(v);
+    for (const v of p.deltaZ) r.deltaZ.push(v);
+    for (const term of DECOMPOSITION_TERMS) for (const v of p.terms[term]) r.terms.push(v);
+    r.coverage.push(this.coverage);
+    r.reward.push(this.reward);
+  }
+
+  private recordState(): void {
+    const r = this.record;
+    for (const v of this.tokens) r.obs.push(v);
+    r.blockPose.push(this.block.x, this.block.y, this.block.angle);
+    r.agent.push(this.agentX, this.agentY);
+  }
+
+  /** The lane's live state as a fresh buffer (transferable), and the trail so far. */
+  frame(): { data: Float32Array; trail: Float32Array } {
+    const data = new Float32Array(this.layout.size);
+    const v = laneViews(data, this.layout);
+    const p = this.policy;
+    const set = v.setScalar;
+    set('step', this.step);
+    set('episode', this.episode);
+    set('episodeSeed', this.episodeSeed);
+    set('coverage', this.coverage);
+    set('maxCoverage', this.maxCoverage);
+    set('reward', this.reward);
+    set('episodeReturn', this.episodeReturn);
+    set('done', this.done ? 1 : 0);
+    set('success', this.success ? 1 : 0);
+    set('inferenceMs', this.inferenceMs);
+    set('physicsMs', this.physicsMs);
+    set('deltaZNorm', Math.hypot(...p.deltaZ));
+    set('reflexNorm', Math.hypot(...p.reflexOut));
+    set('decided', p.decided ? 1 : 0);
+    set('hasPrediction', p.hasPrediction ? 1 : 0);
+    set('hasReflex', p.hasReflex ? 1 : 0);
+    set('hasDecomposition', p.hasDecomposition ? 1 : 0);
+    set('blockX', this.block.x);
+    set('blockY', this.block.y);
+    set('blockAngle', this.block.angle);
+    set('agentX', this.agentX);
+    set('agentY', this.agentY);
+    set('pendingDx', this.pending.dx);
+    set('pendingDy', this.pending.dy);
+    set('pendingDtheta', this.pending.dtheta);
+    v.tokens.set(this.tokens);
+    v.predicted.set(p.predicted);
+    v.deltaZ.set(p.deltaZ);
+    v.attention.set(p.attention);
+    v.reflex.set(p.reflexOut);
+    DECOMPOSITION_TERMS.forEach((term, i) => v.decomposition.set(p.terms[term], i * this.layout.actionDim));
+    return { data, trail: this.trail.slice(0, this.trailLength * TRAIL_STRIDE) };
+  }
+
+  /** The episode so far as named arrays for an .npz. */
+  exportArrays(): Record<string, NpyArray> {
+    const r = this.record;
+    const { numTokens: N, actionDim: A } = this.env.spec;
+    const T = r.action.length / A;
+    const f32 = (xs: number[]) => Float32Array.from(xs);
+    return {
+      obs: { data: f32(r.obs), shape: [r.obs.length / (N * TOKEN_DIM), N, TOKEN_DIM] },
+      action: { data: f32(r.action), shape: [T, A] },
+      predicted: { data: f32(r.predicted), shape: [T, N, TOKEN_DIM] },
+      delta_z: { data: f32(r.deltaZ), shape: [T, N, TOKEN_DIM] },
+      action_terms: { data: f32(r.terms), shape: [T, DECOMPOSITION_TERMS.length, A] },
+      coverage: { data: f32(r.coverage), shape: [T] },
+      reward: { data: f32(r.reward), shape: [T] },
+      block_pose: { data: Float64Array.from(r.blockPose), shape: [r.blockPose.length / 3, 3] },
+      agent_pos: { data: Float64Array.from(r.agent), shape: [r.agent.length / 2, 2] },
+      shoves: { data: Float64Array.from(r.shoves), shape: [r.shoves.length / 4, 4] },
+      kicks: { data: Float64Array.from(r.kicks), shape: [r.kicks.length / 3, 3] },
+      episode_seed: { data: Uint32Array.from([this.episodeSeed]), shape: [1] },
+    };
+  }
+
+  free(): void {
+    this.policy.dispose();
+    this.env.free();
+  }
+}

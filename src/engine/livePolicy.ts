@@ -1,0 +1,212 @@
+// One policy driving one live environment, with everything the playground draws: the data path of DESIGN §3
+// for B = 1, keeping each term of the action apart.
+//
+//   decision (every n = executeSteps control steps, or when there is no chunk):
+//       η = η_φ(S_t) (strategy policies), then the SDE sampler draws an H-step chunk from the frozen prior v_θ
+//       with η in its drift and the reflex left out (it is added per step, below);
+//   every control step t:
+//       a_t = chunk[j] + g_b·b_t          b_t = b_ψ(Δz_t, S_t), computed when S_t was observed
+//       Ŝ_{t+1} = S_t + Φ(S_t, a_t)       (before the physics step)
+//   after the physics step (observe):
+//       Δz_{t+1} = S_{t+1} − Ŝ_{t+1}      (zero after a reset: nothing was predicted)
+//       b_{t+1}, attention = b_ψ(Δz_{t+1}, S_{t+1})   the reflex's reaction, applied to the next action
+//
+// The reflex acts at the control rate on top of a chunk replanned every n steps, as the evaluation's reflex
+// policy does (src/eval/learnedPolicies.ts): b is constant in flow time, so adding g_b·b to the sampled action
+// is the SDE drift's exact contribution. The executed action splits into the prior's point (a_0 plus the
+// prior's Euler increments), the reflex, strategy and noise increments, which add up to the total.
+// The expert (a privileged planner with its own simulator copy) has no decomposition; Φ, when trained, still
+// predicts next to it so its residuals can be watched.
+import * as tf from '@tensorflow/tfjs';
+import type { Config } from '../core/config';
+import { deriveSeed, Rng } from '../core/rng';
+import { sampleSde, type SdeParams } from '../policy/sde';
+import { goalTokensBatch } from '../policy/stateTokens';
+import { PushTExpert } from '../sim/expert';
+import type { PushTState } from '../sim/pusht/pushTEnv';
+import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
+import { denormaliseCoord, normaliseCoord } from '../sim/tokens';
+import type { LivePolicyName } from './livePolicies';
+import type { ModuleSet } from './policyModules';
+
+/** The executed action's terms, pixels: the prior's point, then increments; prior + reflex + strategy + noise = total. */
+export interface ActionTerms {
+  prior: Float32Array;
+  reflex: Float32Array;
+  strategy: Float32Array;
+  noise: Float32Array;
+  total: Float32Array;
+}
+
+export function sdeParams(c: Config): SdeParams {
+  const { sdeSteps, sdeMode, sigmaSchedule, sigmaMax, sigmaMin, sigmaFloor, reflexGain, strategyGain } = c;
+  return { sdeSteps, sdeMode, sigmaSchedule, sigmaMax, sigmaMin, sigmaFloor, reflexGain, strategyGain };
+}
+
+/** Chunk terms stored per decision, each [H, A] normalised: the prior's point, strategy, noise, and the sampled action. */
+const CHUNK_PARTS = 4;
+
+export class LivePolicy {
+  readonly numTokens: number;
+  readonly actionDim: number;
+  /** Ŝ_t, what Φ predicted for the current observation (valid when hasPrediction). */
+  readonly predicted: Float32Array;
+  /** Δz_t = S_t − Ŝ_t (zero when nothing was predicted). */
+  readonly deltaZ: Float32Array;
+  hasPrediction = false;
+  /** b_ψ(Δz_t, S_t) before its gain, and the reflex's attention over the tokens (mean over heads and queries). */
+  readonly reflexOut: Float32Array;
+  readonly attention: Float32Array;
+  /** The terms of the action executed last (pixels). */
+  readonly terms: ActionTerms;
+  /** True when the last act() sampled a new chunk. */
+  decided = false;
+
+  private readonly obsSize: number;
+  private readonly expert: PushTExpert | null;
+  private horizon = 0;
+  /** [CHUNK_PARTS, H, A] of the current chunk, normalised. */
+  private chunk = new Float32Array(0);
+  private chunkStep = 0;
+  private chunkLeft = 0;
+  private rng = new Rng(0);
+  private nextPrediction: Float32Array;
+
+  constructor(
+    readonly name: LivePolicyName,
+    /** The modules this policy runs (see livePolicies.ts); shared with other lanes, never disposed here. */
+    private readonly modules: ModuleSet,
+    private readonly spec: TaskSpec,
+  ) {
+    this.numTokens = spec.numTokens;
+    this.actionDim = spec.actionDim;
+    this.obsSize = spec.numTokens * TOKEN_DIM;
+    this.predicted = new Float32Array(this.obsSize);
+    this.nextPrediction = new Float32Array(this.obsSize);
+    this.deltaZ = new Float32Array(this.obsSize);
+    this.reflexOut = new Float32Array(this.actionDim);
+    this.attention = new Float32Array(this.numTokens);
+    const a = () => new Float32Array(this.actionDim);
+    this.terms = { prior: a(), reflex: a(), strategy: a(), noise: a(), total: a() };
+    if (name === 'expert') this.expert = new PushTExpert();
+    else {
+      if (!modules.prior) throw new Error(`policy ${name}: needs a prior`);
+      this.expert = null;
+      this.horizon = modules.prior.config.horizon;
+      this.chunk = new Float32Array(CHUNK_PARTS * this.horizon * this.actionDim);
+    }
+  }
+
+  get hasReflex(): boolean {
+    return this.modules.reflex !== undefined;
+  }
+  get hasWorld(): boolean {
+    return this.modules.world !== undefined;
+  }
+  get hasDecomposition(): boolean {
+    return this.expert === null;
+  }
+
+  /** A new episode with seed `episodeSeed`: the chunk, prediction and residual are forgotten, the noise reseeded. */
+  async reset(episodeSeed: number, tokens: Float32Array): Promise<void> {
+    this.expert?.reset();
+    this.rng = new Rng(deriveSeed(episodeSeed, 'policy/noise'));
+    this.chunkLeft = 0;
+    this.hasPrediction = false;
+    this.predicted.fill(0);
+    this.deltaZ.fill(0);
+    for (const t of Object.values(this.terms)) t.fill(0);
+    this.decided = false;
+    await this.readReflex(tokens);
+  }
+
+  /**
+   * The action for observation `tokens` (S_t, normalised; `state` is the privileged state, read by the expert
+   * only), written to `action` (normalised). Also predicts Ŝ_{t+1} when the policy has Φ.
+   */
+  async act(tokens: Float32Array, state: PushTState, config: Config, action: Float32Array): Promise<void> {
+    const A = this.actionDim;
+    const N = this.numTokens;
+    const { prior, strategy, world } = this.modules;
+    const sde = sdeParams(config);
+    this.decided = false;
+    let fresh: tf.Tensor | null = null;
+    if (this.expert) {
+      const [x, y] = this.expert.act(state);
+      action[0] = normaliseCoord(this.spec, 0, x);
+      action[1] = normaliseCoord(this.spec, 1, y);
+      this.terms.total[0] = x;
+      this.terms.total[1] = y;
+    } else if (this.chunkLeft === 0) {
+      // One decision: the prior's chain with η in its drift, read back with the per-term split.
+      fresh = tf.tidy(() => {
+        const s = tf.tensor3d(tokens, [1, N, TOKEN_DIM]);
+        const goal = goalTokensBatch(this.spec, 1);
+        const eta = strategy ? strategy.apply(s, goal) : (tf.zeros([1, A]) as tf.Tensor2D);
+        const sample = sampleSde({ prior: prior!.velocityFn(prior!.encode(s, goal)), horizon: this.horizon, reflex: tf.zeros([1, A]) as tf.Tensor2D, strategy: eta }, sde, this.rng);
+        const c = sample.contributions;
+        return tf.concat([tf.add(c.initial, c.prior), c.strategy, c.noise, sample.action].map((t) => tf.reshape(t, [-1])));
+      });
+      this.chunk.set((await fresh.data()) as Float32Array);
+      fresh.dispose();
+      this.chunkStep = 0;
+      this.chunkLeft = Math.min(config.executeSteps, this.horizon);
+      this.decided = true;
+    }
+
+    if (!this.expert) {
+      const HA = this.horizon * A;
+      const at = this.chunkStep * A;
+      const gain = this.hasReflex ? config.reflexGain : 0;
+      for (let d = 0; d < A; d++) {
+        const priorPoint = this.chunk[at + d];
+        const strategyStep = this.chunk[HA + at + d];
+        const noiseStep = this.chunk[2 * HA + at + d];
+        const reflexStep = gain * this.reflexOut[d];
+        action[d] = this.chunk[3 * HA + at + d] + reflexStep;
+        this.terms.prior[d] = denormaliseCoord(this.spec, d, priorPoint);
+        this.terms.strategy[d] = strategyStep * this.spec.worldScale[d];
+        this.terms.noise[d] = noiseStep * this.spec.worldScale[d];
+        this.terms.reflex[d] = reflexStep * this.spec.worldScale[d];
+        this.terms.total[d] = denormaliseCoord(this.spec, d, action[d]);
+      }
+      this.chunkStep++;
+      this.chunkLeft--;
+    }
+
+    if (world) {
+      const next = tf.tidy(() => world.predict(tf.tensor3d(tokens, [1, N, TOKEN_DIM]), tf.tensor2d(action, [1, A])));
+      this.nextPrediction.set((await next.data()) as Float32Array);
+      next.dispose();
+    }
+  }
+
+  /** After the physics step: Δz = S_{t+1} − Ŝ_{t+1}, then the reflex's reaction to it. */
+  async observe(tokens: Float32Array): Promise<void> {
+    if (this.modules.world) {
+      this.predicted.set(this.nextPrediction);
+      for (let j = 0; j < this.obsSize; j++) this.deltaZ[j] = tokens[j] - this.predicted[j];
+      this.hasPrediction = true;
+    }
+    await this.readReflex(tokens);
+  }
+
+  private async readReflex(tokens: Float32Array): Promise<void> {
+    const reflex = this.modules.reflex;
+    if (!reflex) return;
+    const N = this.numTokens;
+    const out = tf.tidy(() => {
+      const r = reflex.apply(tf.tensor3d(this.deltaZ, [1, N, TOKEN_DIM]), tf.tensor3d(tokens, [1, N, TOKEN_DIM]));
+      // Mean attention over heads and queries: [1, heads, Q, N] → [N].
+      return tf.concat([tf.reshape(r.correction, [-1]), tf.reshape(tf.mean(r.attention, [0, 1, 2]), [-1])]);
+    });
+    const values = (await out.data()) as Float32Array;
+    out.dispose();
+    this.reflexOut.set(values.subarray(0, this.actionDim));
+    this.attention.set(values.subarray(this.actionDim, this.actionDim + N));
+  }
+
+  dispose(): void {
+    this.expert?.free();
+  }
+}

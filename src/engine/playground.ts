@@ -1,0 +1,323 @@
+// The live playground in the engine worker: one lane (single view) or two lanes (side by side) stepped on the
+// worker's own clock, and the person's intents (play, pause, step, reset, shove, perturb, choose policies).
+//
+// Episodes: episode k of every lane starts from seed episodeSeed(config.seed, k), the evaluation's episode
+// seeds, so a seed reproduces what the playground shows and two lanes always face the same start. A lane whose
+// episode ends holds its last state; when every lane has ended, the playground pauses briefly on the result
+// and all lanes start episode k + 1 together. Shoves and perturbations go to every lane at the same step.
+//
+// Pacing: real time is the task's 10 control steps per second, times the speed; `null` runs as fast as the
+// engine can. Every step runs through the worker's job queue, so a request never sees a step half done. The
+// UI gets a snapshot (transferable typed arrays) at most once per display frame, whatever the step rate.
+import type { Config } from '../core/config';
+import { deriveSeed, Rng } from '../core/rng';
+import { episodeSeed } from '../eval/runEpisodes';
+import { encodeNpz } from '../sim/npz';
+import { formatPerturbation, parsePerturbation } from '../sim/perturbations';
+import { CONTROL_HZ } from '../sim/pusht/geometry';
+import { initRapier } from '../sim/pusht/pushTEnv';
+import type { TaskSpec } from '../sim/taskSpec';
+import { LiveLane, type Condition } from './liveLane';
+import { LivePolicy } from './livePolicy';
+import { bestPolicy, LIVE_POLICIES, MODULE_NAMES, policyLabel, policyModules, type LivePolicyName, type ModuleName } from './livePolicies';
+import { standIn, type ModuleSet, type ShippedLoad } from './policyModules';
+import type { LiveFrame, PlaygroundIntent, PlaygroundStatus } from './protocol';
+
+/** At most one snapshot per display frame (60 Hz). */
+const FRAME_MS = 1000 / 60;
+/** How long the finished episode stays on screen before the next starts, in control steps of the current speed. */
+const END_HOLD_STEPS = 10;
+/** Bounds of what an intent may ask for. */
+const MAX_STEPS_PER_SECOND = 1000;
+const MIN_STEPS_PER_SECOND = 0.5;
+const MAX_SHOVE_PX = 512;
+const MAX_SHOVE_RAD = 2 * Math.PI;
+const MAX_LANES = 2;
+
+export interface PlaygroundHost {
+  config(): Config;
+  /** Runs a job on the worker's queue (after every request and job before it). */
+  enqueue<T>(job: () => Promise<T>): Promise<T>;
+  postFrame(frame: LiveFrame, transfer: Transferable[]): void;
+  postStatus(status: PlaygroundStatus): void;
+}
+
+export class Playground {
+  private lanes: LiveLane[] = [];
+  private policies: LivePolicyName[];
+  private standIns: ModuleSet = {};
+  private runConfig: Config;
+  private episode = 0;
+  private running = true;
+  private stepsPerSecond: number | null = CONTROL_HZ;
+  private holdUntil = 0;
+  private perturbRng: Rng;
+  private seq = 0;
+  private stepTimer: ReturnType<typeof setTimeout> | null = null;
+  private postTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastPost = 0;
+  private lastTickStart = 0;
+  /** Control steps completed (lane steps count once per tick) and when, for the measured rate. */
+  private stepTimes: number[] = [];
+
+  constructor(
+    private readonly host: PlaygroundHost,
+    private readonly shipped: ShippedLoad,
+    private readonly spec: TaskSpec,
+    private readonly checkpointBase: string,
+  ) {
+    this.runConfig = host.config();
+    this.perturbRng = new Rng(deriveSeed(this.runConfig.seed, 'playground/perturb'));
+    this.policies = [bestPolicy(this.trained)];
+  }
+
+  get shippedModules(): ModuleSet {
+    return this.shipped.modules;
+  }
+
+  get trained(): Set<ModuleName> {
+    return new Set(MODULE_NAMES.filter((m) => this.shipped.modules[m] !== undefined));
+  }
+
+  /** Builds the lanes and starts running (call inside the host's queue). */
+  async start(): Promise<PlaygroundStatus> {
+    await this.reset();
+    this.schedule();
+    return this.status();
+  }
+
+  status(): PlaygroundStatus {
+    const trained = this.trained;
+    return {
+      checkpointBase: this.checkpointBase,
+      found: this.shipped.found,
+      problems: this.shipped.problems,
+      trained: [...trained],
+      lanes: this.lanes.map((l) => {
+        const modules = policyModules(l.policy.name, trained);
+        return { policy: l.policy.name, label: policyLabel(l.policy.name, modules), modules };
+      }),
+      runConfig: this.runConfig,
+    };
+  }
+
+  /** Applies one intent (inside the host's queue). Bad input throws a message naming the field. */
+  async apply(intent: PlaygroundIntent): Promise<void> {
+    switch (intent.kind) {
+      case 'play':
+        this.running = true;
+        this.schedule();
+        break;
+      case 'pause':
+        this.running = false;
+        break;
+      case 'step':
+        this.running = false;
+        await this.tick(true);
+        break;
+      case 'reset':
+        await this.reset();
+        break;
+      case 'nextEpisode':
+        await this.startEpisode(this.episode + 1);
+        break;
+      case 'speed': {
+        const s = intent.stepsPerSecond;
+        if (s !== null && !(typeof s === 'number' && s >= MIN_STEPS_PER_SECOND && s <= MAX_STEPS_PER_SECOND)) {
+          throw new Error(`speed: ${String(s)} is not null (as fast as possible) or a number of steps/s in [${MIN_STEPS_PER_SECOND}, ${MAX_STEPS_PER_SECOND}]`);
+        }
+        this.stepsPerSecond = s;
+        break;
+      }
+      case 'shove': {
+        const { dx, dy, dtheta } = intent;
+        for (const [name, v, max] of [['dx', dx, MAX_SHOVE_PX], ['dy', dy, MAX_SHOVE_PX], ['dtheta', dtheta, MAX_SHOVE_RAD]] as const) {
+          if (typeof v !== 'number' || !Number.isFinite(v) || Math.abs(v) > max) throw new Error(`shove.${name}: ${String(v)} is not a number in [−${max}, ${max}]`);
+        }
+        for (const lane of this.lanes) lane.shove({ dx, dy, dtheta });
+        break;
+      }
+      case 'perturb':
+        this.perturb(intent.spec);
+        break;
+      case 'policies':
+        await this.setPolicies(intent.policies);
+        break;
+      default:
+        throw new Error(`intent: unknown kind "${String((intent as { kind: unknown }).kind).slice(0, 40)}"`);
+    }
+    this.post();
+    this.schedule();
+  }
+
+  /** The episode so far of lane `index` as an .npz (np.load reads it). */
+  exportRollout(index: number): Uint8Array {
+    const lane = this.lanes[index];
+    if (!lane) throw new Error(`exportRollout.lane: ${index} is not a lane (there are ${this.lanes.length})`);
+    return encodeNpz(lane.exportArrays());
+  }
+
+  /** Stops the clock (a backend switch or benchmark runs meanwhile); resume() restarts it. */
+  suspend(): void {
+    if (this.stepTimer !== null) clearTimeout(this.stepTimer);
+    this.stepTimer = null;
+  }
+  resume(): void {
+    this.schedule();
+  }
+
+  // ── perturbations ───────────────────────────────────────────────────────────────────────────────
+  private perturb(spec: unknown): void {
+    if (typeof spec !== 'string') throw new Error('perturb.spec: expected a string such as "kick:impulse=40"');
+    const p = parsePerturbation(spec);
+    switch (p.kind) {
+      case 'displace':
+        for (const lane of this.lanes) lane.shove({ dx: p.dx, dy: p.dy, dtheta: p.dtheta });
+        return;
+      case 'kick': {
+        // One direction for every lane, drawn from the playground's own stream when the spec leaves it open.
+        const angle = p.angle ?? this.perturbRng.range(-Math.PI, Math.PI);
+        for (const lane of this.lanes) lane.kick({ impulse: p.impulse, angle });
+        return;
+      }
+      case 'shifted-init':
+        throw new Error('perturb: shifted-init changes where episodes start; it is not a live perturbation (use eval --suite shifted-init)');
+      default:
+        for (const lane of this.lanes) lane.setCondition(p as Condition);
+    }
+  }
+
+  // ── lanes and episodes ──────────────────────────────────────────────────────────────────────────
+  private modulesFor(policy: LivePolicyName): ModuleSet {
+    const status = policyModules(policy, this.trained);
+    const set: Record<string, unknown> = {};
+    for (const name of MODULE_NAMES) {
+      if (status[name] === 'trained') set[name] = this.shipped.modules[name];
+      else if (status[name] === 'random') set[name] = (this.standIns as Record<string, unknown>)[name] ??= standIn(name, this.runConfig, this.spec);
+    }
+    return set as ModuleSet;
+  }
+
+  private async setPolicies(policies: unknown): Promise<void> {
+    if (!Array.isArray(policies) || policies.length < 1 || policies.length > MAX_LANES) throw new Error(`policies: expected 1 or ${MAX_LANES} policy names`);
+    for (const p of policies) if (!LIVE_POLICIES.includes(p as LivePolicyName)) throw new Error(`policies: "${String(p).slice(0, 40)}" is not one of ${LIVE_POLICIES.join(', ')}`);
+    this.policies = policies as LivePolicyName[];
+    await this.buildLanes();
+    await this.startEpisode(this.episode);
+    this.host.postStatus(this.status());
+  }
+
+  /** Applies the config (the parameters that apply on restart included) and starts again at episode 0. */
+  private async reset(): Promise<void> {
+    this.runConfig = this.host.config();
+    this.perturbRng = new Rng(deriveSeed(this.runConfig.seed, 'playground/perturb'));
+    for (const m of Object.values(this.standIns)) m.dispose();
+    this.standIns = {};
+    await this.buildLanes();
+    await this.startEpisode(0);
+    this.host.postStatus(this.status());
+  }
+
+  private async buildLanes(): Promise<void> {
+    const conditions = this.lanes.map((l) => l.activeCondition);
+    for (const lane of this.lanes) lane.free();
+    this.lanes = [];
+    await initRapier(); // the expert's planner builds its own simulator copy
+    for (const name of this.policies) {
+      const lane = await LiveLane.create(new LivePolicy(name, this.modulesFor(name), this.spec), this.runConfig);
+      // A lasting condition (bias, friction, mass) survives a change of policies or a reset.
+      lane.setCondition(conditions[0] ?? { kind: 'nominal' });
+      this.lanes.push(lane);
+    }
+  }
+
+  private async startEpisode(k: number): Promise<void> {
+    this.episode = k;
+    this.holdUntil = 0;
+    const seed = episodeSeed(this.runConfig.seed, k);
+    for (const lane of this.lanes) await lane.startEpisode(k, seed);
+    this.post();
+  }
+
+  /** One control step of every lane still running; after all have ended and the result was shown, the next episode. */
+  private async tick(manual = false): Promise<void> {
+    if (this.lanes.every((l) => l.done)) {
+      if (!manual && performance.now() < this.holdUntil) return;
+      await this.startEpisode(this.episode + 1);
+      return;
+    }
+    const config = this.host.config();
+    for (const lane of this.lanes) await lane.stepOnce(config);
+    const now = performance.now();
+    this.stepTimes.push(now);
+    while (this.stepTimes.length > 0 && this.stepTimes[0] < now - 1000) this.stepTimes.shift();
+    if (this.lanes.every((l) => l.done)) this.holdUntil = now + (this.stepsPerSecond ? (END_HOLD_STEPS * 1000) / this.stepsPerSecond : 0);
+    this.requestPost();
+  }
+
+  // ── clock and snapshots ─────────────────────────────────────────────────────────────────────────
+  private schedule(): void {
+    if (!this.running || this.stepTimer !== null) return;
+    const interval = this.stepsPerSecond ? 1000 / this.stepsPerSecond : 0;
+    const wait = Math.max(0, this.lastTickStart + interval - performance.now());
+    this.stepTimer = setTimeout(() => {
+      this.lastTickStart = performance.now();
+      void this.host
+        .enqueue(() => (this.running ? this.tick() : Promise.resolve()))
+        .finally(() => {
+          this.stepTimer = null;
+          this.schedule();
+        });
+    }, wait);
+  }
+
+  private requestPost(): void {
+    const since = performance.now() - this.lastPost;
+    if (since >= FRAME_MS) {
+      this.post();
+      return;
+    }
+    if (this.postTimer !== null) return;
+    this.postTimer = setTimeout(() => {
+      this.postTimer = null;
+      void this.host.enqueue(async () => this.post());
+    }, FRAME_MS - since);
+  }
+
+  private post(): void {
+    this.lastPost = performance.now();
+    const trained = this.trained;
+    const transfer: Transferable[] = [];
+    const lanes = this.lanes.map((lane) => {
+      const { data, trail } = lane.frame();
+      transfer.push(data.buffer, trail.buffer);
+      const modules = policyModules(lane.policy.name, trained);
+      const c = lane.activeCondition;
+      return { policy: lane.policy.name, label: policyLabel(lane.policy.name, modules), condition: c.kind === 'nominal' ? null : formatPerturbation(c), data, trail };
+    });
+    const frame: LiveFrame = {
+      seq: ++this.seq,
+      running: this.running,
+      stepsPerSecond: this.stepsPerSecond,
+      measuredStepsPerSecond: this.measuredRate(),
+      episode: this.episode,
+      numTokens: this.spec.numTokens,
+      actionDim: this.spec.actionDim,
+      lanes,
+    };
+    this.host.postFrame(frame, transfer);
+  }
+
+  /** Control steps per second over the last second (ticks between the first and the last in the window). */
+  private measuredRate(): number {
+    const t = this.stepTimes;
+    const span = t.length > 1 ? t[t.length - 1] - t[0] : 0;
+    return span > 0 ? Math.round((((t.length - 1) * 1000) / span) * 10) / 10 : 0;
+  }
+
+  dispose(): void {
+    this.suspend();
+    for (const lane of this.lanes) lane.free();
+    for (const m of Object.values(this.standIns)) m.dispose();
+  }
+}

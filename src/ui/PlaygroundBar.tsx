@@ -1,0 +1,88 @@
+// The toolbar over the table: play/pause, step, reset, next episode, speed, the view, the policies, the arrow
+// gain and the help. Each button names its shortcut.
+import { useShallow } from 'zustand/react/shallow';
+import { CONTROL_HZ } from '../sim/pusht/geometry';
+import { isFullyTrained, LIVE_POLICIES, type LivePolicyName, type ModuleName } from '../engine/livePolicies';
+import { controls } from './controls';
+import { DELTA_Z_GAINS, useApp, type ViewMode } from './store';
+
+/** Speed choices as multiples of real time (the task's 10 control steps per second); null is as fast as possible. */
+export const SPEEDS: readonly (number | null)[] = [0.25, 0.5, 1, 2, 4, 8, null];
+const VIEWS: readonly { id: ViewMode; label: string; key: string }[] = [
+  { id: '2d', label: '2D', key: '1' },
+  { id: '3d', label: '3D', key: '2' },
+  { id: 'side', label: 'Side by side', key: '3' },
+];
+
+function PolicySelect({ lane, value, trained }: { lane: number; value: LivePolicyName; trained: Set<ModuleName> }) {
+  return (
+    <select aria-label={`policy of lane ${lane}`} data-testid={`policy-${lane}`} value={value} onChange={(e) => void controls().setPolicy(lane, e.target.value as LivePolicyName)}>
+      {LIVE_POLICIES.map((p) => (
+        <option key={p} value={p}>
+          {p}
+          {isFullyTrained(p, trained) ? '' : ' (untrained parts: random init)'}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+export function PlaygroundBar() {
+  const { running, stepsPerSecond, started } = useApp(useShallow((s) => ({ running: s.live?.running ?? false, stepsPerSecond: s.live?.stepsPerSecond ?? CONTROL_HZ, started: s.playground !== null })));
+  const view = useApp((s) => s.view);
+  const lanes = useApp((s) => s.playground?.lanes);
+  const trainedList = useApp((s) => s.playground?.trained);
+  const gain = useApp((s) => s.deltaZGain);
+  const setGain = useApp((s) => s.setDeltaZGain);
+  const setHelp = useApp((s) => s.setHelpOpen);
+  const trained = new Set(trainedList ?? []);
+  const speedValue = stepsPerSecond === null ? 'max' : String(stepsPerSecond / CONTROL_HZ);
+  const c = () => controls();
+  return (
+    <div className="playground-bar" role="toolbar" aria-label="Playground">
+      <button type="button" disabled={!started} onClick={() => void c().togglePlay()} title="Space" data-testid="play-pause">
+        {running ? '❚❚ Pause' : '▶ Play'}
+      </button>
+      <button type="button" disabled={!started} onClick={() => void c().step()} title="s: one control step">
+        Step
+      </button>
+      <button type="button" disabled={!started} onClick={() => void c().reset()} title="r: apply the config and start again at episode 0">
+        Reset
+      </button>
+      <button type="button" disabled={!started} onClick={() => void c().nextEpisode()} title="n">
+        Next episode
+      </button>
+      <label>
+        speed{' '}
+        <select aria-label="speed" value={speedValue} onChange={(e) => void c().setSpeed(e.target.value === 'max' ? null : Number(e.target.value) * CONTROL_HZ)}>
+          {SPEEDS.map((s) => (
+            <option key={String(s)} value={s === null ? 'max' : String(s)}>
+              {s === null ? 'max' : `${s}×`}
+            </option>
+          ))}
+        </select>
+      </label>
+      <span className="segmented" role="group" aria-label="view">
+        {VIEWS.map((v) => (
+          <button key={v.id} type="button" className={view === v.id ? 'active' : ''} aria-pressed={view === v.id} title={`key ${v.key}`} onClick={() => void c().setView(v.id)}>
+            {v.label}
+          </button>
+        ))}
+      </span>
+      {lanes?.map((l, i) => <PolicySelect key={i} lane={i} value={l.policy} trained={trained} />)}
+      <label title="Δz and the reflex / strategy / noise arrows are drawn this many times their length">
+        arrows ×{' '}
+        <select aria-label="arrow gain" value={gain} onChange={(e) => setGain(Number(e.target.value))}>
+          {DELTA_Z_GAINS.map((g) => (
+            <option key={g} value={g}>
+              {g}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="button" className="help-button" onClick={() => setHelp(true)} title="?: shortcuts" aria-label="help">
+        ?
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,126 @@
+// The side panel's live part: which checkpoints the playground runs, the perturbation buttons, the exports,
+// and the inference benchmark.
+import { MODULE_NAMES, MODULE_SYMBOLS } from '../engine/livePolicies';
+import { controls } from './controls';
+import { ONE_SHOT, PERTURB_BUTTONS, perturbationSpec } from './perturbSpec';
+import { useApp } from './store';
+
+function Checkpoints() {
+  const pg = useApp((s) => s.playground);
+  if (!pg) return <p className="muted">Loading the shipped checkpoints…</p>;
+  return (
+    <div data-testid="checkpoints">
+      <ul className="modules">
+        {MODULE_NAMES.map((m) => {
+          const found = pg.found.find((f) => f.module === m);
+          return (
+            <li key={m} className={found ? 'ok' : 'missing'}>
+              {MODULE_SYMBOLS[m]} {m}: {found ? <a href={found.url}>shipped checkpoint</a> : 'no checkpoint (runs randomly initialised where a policy needs it)'}
+            </li>
+          );
+        })}
+      </ul>
+      {pg.lanes.map((l, i) => (
+        <p key={i} className="lane-label" data-testid={`lane-label-${i}`}>
+          {pg.lanes.length > 1 ? (i === 0 ? 'left: ' : 'right: ') : 'running: '}
+          {l.label}
+        </p>
+      ))}
+    </div>
+  );
+}
+
+function Perturbations() {
+  const config = useApp((s) => s.config);
+  const condition = useApp((s) => s.live?.lanes[0]?.condition ?? null);
+  return (
+    <div className="perturb">
+      <div className="button-row">
+        {PERTURB_BUTTONS.map((k) => (
+          <button key={k} type="button" data-testid={`perturb-${k}`} title={`${perturbationSpec(k, config)} — ${ONE_SHOT.has(k) ? 'at the next control step' : 'from now on, until cleared'}`} onClick={() => void controls().perturb(k)}>
+            {k}
+          </button>
+        ))}
+        <button type="button" disabled={condition === null} onClick={() => void controls().perturb('nominal')} title="clear bias / friction / mass">
+          clear
+        </button>
+      </div>
+      <p className="muted">
+        in force: <code data-testid="condition">{condition ?? 'nominal'}</code>. Sizes: the “Live perturbations” parameters below. Or drag the block (Shift turns it).
+      </p>
+    </div>
+  );
+}
+
+function Exports() {
+  const lanes = useApp((s) => s.playground?.lanes) ?? [];
+  return (
+    <div className="button-row">
+      <button type="button" onClick={() => controls().exportConfig()}>
+        config .json
+      </button>
+      {lanes.map((l, i) => (
+        <button key={i} type="button" onClick={() => void controls().exportRollout(i)} title="the current episode so far: obs, actions, Ŝ, Δz, action terms, coverage, poses, shoves">
+          rollout .npz{lanes.length > 1 ? ` (${l.policy})` : ''}
+        </button>
+      ))}
+      <button type="button" onClick={() => void controls().exportPng()}>
+        view .png
+      </button>
+    </div>
+  );
+}
+
+function Bench() {
+  const bench = useApp((s) => s.bench);
+  return (
+    <div data-testid="inference-bench">
+      <button type="button" disabled={bench.running} onClick={() => void controls().runBench()} title="the full policy (prior chunk, reflex, Φ, strategy) on every backend that started; the playground pauses meanwhile">
+        {bench.running ? 'measuring…' : 'measure inference (B = 1, 64)'}
+      </button>
+      {bench.error && <p className="param-error">{bench.error}</p>}
+      {bench.rows && (
+        <table className="bench">
+          <caption>Inference per control step (median ms)</caption>
+          <thead>
+            <tr>
+              <th>backend</th>
+              <th>B</th>
+              <th>chunk</th>
+              <th>step</th>
+              <th>per step</th>
+            </tr>
+          </thead>
+          <tbody>
+            {bench.rows.map((r) => (
+              <tr key={`${r.backend}-${r.batch}`}>
+                <td>{r.backend}</td>
+                <td>{r.batch}</td>
+                <td title={`K = ${r.sdeSteps} SDE steps`}>{r.decisionMs.toFixed(1)}</td>
+                <td title="reflex + Φ">{r.stepMs.toFixed(1)}</td>
+                <td title={`step + chunk / ${r.executeSteps}`}>{r.perControlStepMs.toFixed(1)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+export function PlaygroundPanel() {
+  return (
+    <section className="panel playground-panel" aria-label="Playground">
+      <header className="panel-header">
+        <h2>Policy</h2>
+      </header>
+      <Checkpoints />
+      <h2>Perturb</h2>
+      <Perturbations />
+      <h2>Export</h2>
+      <Exports />
+      <h2>Speed</h2>
+      <Bench />
+    </section>
+  );
+}

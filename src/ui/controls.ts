@@ -1,0 +1,141 @@
+// Everything a person (or the test hook) can ask of the playground, in one place: intents to the engine,
+// the view and policy choice, and the exports. Buttons, keyboard shortcuts and window.__sagr all call these.
+import type { EngineClient } from '../engine/client';
+import { defaultPair, type LivePolicyName, type ModuleName } from '../engine/livePolicies';
+import type { PlaygroundIntent } from '../engine/protocol';
+import { perturbationSpec, type PerturbButton } from './perturbSpec';
+import { views } from './scene/viewRegistry';
+import type { AppStore, ViewMode } from './store';
+
+/** Batch sizes of the inference benchmark (one env as in the playground, and a rollout-sized batch). */
+export const BENCH_BATCHES = [1, 64];
+
+export interface Controls {
+  intent(intent: PlaygroundIntent): Promise<void>;
+  play(): Promise<void>;
+  pause(): Promise<void>;
+  togglePlay(): Promise<void>;
+  step(): Promise<void>;
+  reset(): Promise<void>;
+  nextEpisode(): Promise<void>;
+  setSpeed(stepsPerSecond: number | null): Promise<void>;
+  shove(dx: number, dy: number, dtheta: number): Promise<void>;
+  perturb(kind: PerturbButton | 'nominal'): Promise<void>;
+  setView(view: ViewMode): Promise<void>;
+  /** The policy of the single view (lane 0) or of one side of the pair. */
+  setPolicy(lane: number, policy: LivePolicyName): Promise<void>;
+  exportConfig(): void;
+  exportRollout(lane: number): Promise<void>;
+  exportPng(): Promise<void>;
+  runBench(): Promise<void>;
+}
+
+function download(blob: Blob, name: string): void {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 0);
+}
+
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+let installed: Controls | null = null;
+
+/** The controls (installed once at start by main.tsx). */
+export function controls(): Controls {
+  if (!installed) throw new Error('controls: not installed');
+  return installed;
+}
+
+export function installControls(store: AppStore, client: EngineClient): Controls {
+  const fail = (what: string) => (e: unknown) => {
+    store.getState().addNotice({ level: 'error', source: 'engine', message: `${what}: ${message(e)}` });
+  };
+  const intent = (i: PlaygroundIntent) => client.request('playgroundIntent', { intent: i }).then(() => undefined, fail(i.kind));
+  const trained = () => new Set<ModuleName>(store.getState().playground?.trained ?? []);
+  const lanePolicies = () => store.getState().playground?.lanes.map((l) => l.policy) ?? [];
+  const stamp = () => `seed${store.getState().config.seed}-ep${store.getState().live?.episode ?? 0}`;
+
+  /** The policies the current view needs: one for 2D/3D, the pair side by side. */
+  const wanted = (view: ViewMode): LivePolicyName[] => {
+    const s = store.getState();
+    if (view === 'side') return s.pair ?? defaultPair(trained());
+    return [s.singlePolicy ?? lanePolicies()[0] ?? 'expert'];
+  };
+  const syncPolicies = async (view: ViewMode) => {
+    const want = wanted(view);
+    if (want.join() !== lanePolicies().join()) await intent({ kind: 'policies', policies: want });
+  };
+
+  const c: Controls = {
+    intent,
+    play: () => intent({ kind: 'play' }),
+    pause: () => intent({ kind: 'pause' }),
+    togglePlay: () => intent({ kind: store.getState().live?.running === false ? 'play' : 'pause' }),
+    step: () => intent({ kind: 'step' }),
+    reset: () => intent({ kind: 'reset' }),
+    nextEpisode: () => intent({ kind: 'nextEpisode' }),
+    setSpeed: (stepsPerSecond) => intent({ kind: 'speed', stepsPerSecond }),
+    shove: (dx, dy, dtheta) => intent({ kind: 'shove', dx, dy, dtheta }),
+    perturb: (kind) => intent({ kind: 'perturb', spec: kind === 'nominal' ? 'nominal' : perturbationSpec(kind, store.getState().config) }),
+    async setView(view) {
+      const s = store.getState();
+      // Entering the pair keeps what ran alone as the single view's policy for the way back.
+      if (view === 'side' && s.view !== 'side' && s.singlePolicy === null && lanePolicies()[0]) s.setSinglePolicy(lanePolicies()[0]);
+      s.setView(view);
+      await syncPolicies(view);
+    },
+    async setPolicy(lane, policy) {
+      const s = store.getState();
+      if (s.view === 'side') {
+        const pair = [...wanted('side')] as [LivePolicyName, LivePolicyName];
+        pair[lane] = policy;
+        s.setPair(pair);
+      } else s.setSinglePolicy(policy);
+      await syncPolicies(s.view);
+    },
+    exportConfig() {
+      const config = store.getState().config;
+      download(new Blob([JSON.stringify(config, null, 2) + '\n'], { type: 'application/json' }), `sagr-config-seed${config.seed}.json`);
+    },
+    async exportRollout(lane) {
+      try {
+        const { npz } = await client.request('exportRollout', { lane });
+        const policy = lanePolicies()[lane] ?? 'policy';
+        download(new Blob([npz as BlobPart], { type: 'application/zip' }), `sagr-rollout-${policy}-${stamp()}.npz`);
+      } catch (e) {
+        fail('export rollout')(e);
+      }
+    },
+    async exportPng() {
+      const shown = [...views.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+      if (!shown.length) return;
+      // Render each view and copy it at once, in the same task, while its drawing buffer still holds the frame.
+      const width = shown.reduce((w, v) => w + v.canvas.width, 0);
+      const height = Math.max(...shown.map((v) => v.canvas.height));
+      const out = new OffscreenCanvas(width, height);
+      const ctx = out.getContext('2d')!;
+      let x = 0;
+      for (const v of shown) {
+        v.renderNow();
+        ctx.drawImage(v.canvas, x, 0);
+        x += v.canvas.width;
+      }
+      download(await out.convertToBlob({ type: 'image/png' }), `sagr-view-${store.getState().view}-${stamp()}.png`);
+    },
+    async runBench() {
+      const s = store.getState();
+      if (s.bench.running) return;
+      s.setBench({ running: true, rows: s.bench.rows, error: null });
+      try {
+        const { rows } = await client.request('benchInference', { batches: BENCH_BATCHES });
+        store.getState().setBench({ running: false, rows, error: null });
+      } catch (e) {
+        store.getState().setBench({ running: false, rows: null, error: message(e) });
+      }
+    },
+  };
+  installed = c;
+  return c;
+}

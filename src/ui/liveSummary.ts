@@ -1,0 +1,109 @@
+// What the panels, the status bar and the test hook read from a live frame: plain numbers and arrays copied
+// out of the frame's buffers (the buffers themselves stay with the render loop).
+import { DECOMPOSITION_TERMS, decompositionTerm, laneLayout, laneViews, tokenNorms, type DecompositionTerm, type LaneLayout } from '../engine/liveFrame';
+import type { LaneFrame, LiveFrame } from '../engine/protocol';
+import type { LivePolicyName } from '../engine/livePolicies';
+import { pushTSpec } from '../sim/pusht/pushTSpec';
+import { denormaliseCoord } from '../sim/tokens';
+
+export interface LaneSummary {
+  policy: LivePolicyName;
+  label: string;
+  condition: string | null;
+  episode: number;
+  episodeSeed: number;
+  step: number;
+  coverage: number;
+  maxCoverage: number;
+  done: boolean;
+  success: boolean;
+  inferenceMs: number;
+  physicsMs: number;
+  block: { x: number; y: number; angle: number };
+  agent: { x: number; y: number };
+  /** Token positions in pixels [N][x, y]. */
+  tokens: [number, number][];
+  /** Δz per token, pixels [N][x, y, z], and its norm per token (pixels); null when the policy has no Φ. */
+  deltaZ: [number, number, number][] | null;
+  deltaZNormPx: number[] | null;
+  /** b_ψ in pixels [A] and the attention over tokens [N]; null when the policy has no reflex. */
+  reflex: number[] | null;
+  reflexNormPx: number | null;
+  attention: number[] | null;
+  /** The executed action's terms, pixels; null for the expert (only the total exists). */
+  terms: Record<DecompositionTerm, number[]> | null;
+  target: [number, number];
+  pending: { dx: number; dy: number; dtheta: number };
+}
+
+export interface LiveSummary {
+  seq: number;
+  running: boolean;
+  stepsPerSecond: number | null;
+  measuredStepsPerSecond: number;
+  episode: number;
+  lanes: LaneSummary[];
+}
+
+const layouts = new Map<string, LaneLayout>();
+export function layoutOf(frame: Pick<LiveFrame, 'numTokens' | 'actionDim'>): LaneLayout {
+  const key = `${frame.numTokens}/${frame.actionDim}`;
+  let l = layouts.get(key);
+  if (!l) layouts.set(key, (l = laneLayout(frame.numTokens, frame.actionDim)));
+  return l;
+}
+
+const round = (x: number, digits = 4) => Number(x.toFixed(digits));
+/** Normalised → pixels for a length (Push-T: one normalised unit is 256 px on every axis). */
+const PX = pushTSpec.worldScale[0];
+
+export function summariseLane(lane: LaneFrame, layout: LaneLayout): LaneSummary {
+  const v = laneViews(lane.data, layout);
+  const s = v.scalar;
+  const N = layout.numTokens;
+  const A = layout.actionDim;
+  const tokens: [number, number][] = [];
+  for (let k = 0; k < N; k++) tokens.push([round(denormaliseCoord(pushTSpec, 0, v.tokens[3 * k]), 3), round(denormaliseCoord(pushTSpec, 1, v.tokens[3 * k + 1]), 3)]);
+  const hasPrediction = s('hasPrediction') === 1;
+  const hasReflex = s('hasReflex') === 1;
+  const deltaZ: [number, number, number][] = [];
+  for (let k = 0; k < N; k++) deltaZ.push([round(v.deltaZ[3 * k] * PX), round(v.deltaZ[3 * k + 1] * PX), round(v.deltaZ[3 * k + 2] * PX)]);
+  const total = decompositionTerm(v, 'total', A);
+  return {
+    policy: lane.policy,
+    label: lane.label,
+    condition: lane.condition,
+    episode: s('episode'),
+    episodeSeed: s('episodeSeed'),
+    step: s('step'),
+    coverage: round(s('coverage')),
+    maxCoverage: round(s('maxCoverage')),
+    done: s('done') === 1,
+    success: s('success') === 1,
+    inferenceMs: round(s('inferenceMs'), 2),
+    physicsMs: round(s('physicsMs'), 2),
+    block: { x: round(s('blockX'), 3), y: round(s('blockY'), 3), angle: round(s('blockAngle')) },
+    agent: { x: round(s('agentX'), 3), y: round(s('agentY'), 3) },
+    tokens,
+    deltaZ: hasPrediction ? deltaZ : null,
+    deltaZNormPx: hasPrediction ? Array.from(tokenNorms(v.deltaZ), (x) => round(x * PX)) : null,
+    reflex: hasReflex ? Array.from(v.reflex, (x) => round(x * PX)) : null,
+    reflexNormPx: hasReflex ? round(s('reflexNorm') * PX) : null,
+    attention: hasReflex ? Array.from(v.attention, (x) => round(x)) : null,
+    terms: s('hasDecomposition') === 1 ? (Object.fromEntries(DECOMPOSITION_TERMS.map((t) => [t, Array.from(decompositionTerm(v, t, A), (x) => round(x, 3))])) as Record<DecompositionTerm, number[]>) : null,
+    target: [round(total[0], 3), round(total[1], 3)],
+    pending: { dx: s('pendingDx'), dy: s('pendingDy'), dtheta: s('pendingDtheta') },
+  };
+}
+
+export function summarise(frame: LiveFrame): LiveSummary {
+  const layout = layoutOf(frame);
+  return {
+    seq: frame.seq,
+    running: frame.running,
+    stepsPerSecond: frame.stepsPerSecond,
+    measuredStepsPerSecond: frame.measuredStepsPerSecond,
+    episode: frame.episode,
+    lanes: frame.lanes.map((l) => summariseLane(l, layout)),
+  };
+}

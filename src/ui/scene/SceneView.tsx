@@ -1,0 +1,216 @@
+// One table view of one lane: a WebGL canvas with the table, the live layer and either camera, plus the
+// counters on top. The render loop runs on requestAnimationFrame and never waits on the engine: each display
+// frame it takes the latest frame from liveFeed and redraws only when that frame, the camera or a drag changed.
+// Dragging the block (pointer events on the canvas, raycast to the table) sends shoves to the engine; they land
+// at the next control step, and until then a dashed outline shows where the block is going.
+import { useEffect, useRef } from 'react';
+import * as THREE from 'three';
+import { pointInBlock, type Displacement } from '../../engine/blockPose';
+import { laneViews } from '../../engine/liveFrame';
+import { controls } from '../controls';
+import { liveFeed } from '../live';
+import { layoutOf } from '../liveSummary';
+import { appStore } from '../store';
+import { orbitCamera, topDownCamera, type ViewCamera } from './cameras';
+import { addDisplacement, dragDisplacement, displaced, type Point } from './dragShove';
+import { LiveLayer, tableToWorld } from './liveLayer';
+import { HEIGHT, createTableScene } from './pushtTable';
+import { views } from './viewRegistry';
+import { SCHEMA } from '../../core/config';
+
+/** How often a drag sends its accumulated shove to the engine, ms. */
+const SHOVE_SEND_MS = 50;
+/** A press this close to the block (px) still grabs it. */
+const GRAB_MARGIN = 6;
+const NO_SHOVE: Displacement = { dx: 0, dy: 0, dtheta: 0 };
+const MAX_TRAIL = SCHEMA.episodeLength.max + 1;
+
+export function SceneView({ lane, mode }: { lane: number; mode: '2d' | '3d' }) {
+  const hostRef = useRef<HTMLDivElement>(null);
+  const titleRef = useRef<HTMLDivElement>(null);
+  const countersRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const host = hostRef.current!;
+    const renderer = new THREE.WebGLRenderer({ antialias: true });
+    renderer.setPixelRatio(window.devicePixelRatio);
+    const canvas = renderer.domElement;
+    canvas.setAttribute('aria-label', mode === '2d' ? `Push-T table, top-down, lane ${lane}` : `Push-T table, 3D, lane ${lane}`);
+    canvas.dataset.testid = `table-canvas-${lane}`;
+    if (lane === 0) canvas.dataset.testid = 'table-canvas';
+    canvas.dataset.view = mode;
+    host.prepend(canvas);
+    const table = createTableScene();
+    let dirty = true;
+    const cam: ViewCamera = mode === '2d' ? topDownCamera() : orbitCamera(canvas, () => (dirty = true));
+    let layer: LiveLayer | null = null;
+
+    const resize = () => {
+      const { width, height } = host.getBoundingClientRect();
+      if (width < 1 || height < 1) return;
+      renderer.setSize(width, height);
+      cam.fit(width / height);
+      dirty = true;
+    };
+    const observer = new ResizeObserver(resize);
+    observer.observe(host);
+    resize();
+
+    // ── drag state: shoves not yet sent, and sent but not yet in a frame ─────────────────────────────
+    let dragging: { pointer: number; last: Point } | null = null;
+    let unsent: Displacement = NO_SHOVE;
+    let inFlight: Displacement = NO_SHOVE;
+    let sendTimer: ReturnType<typeof setTimeout> | null = null;
+    const raycaster = new THREE.Raycaster();
+    const plane = new THREE.Plane(new THREE.Vector3(0, 0, 1), -HEIGHT.block);
+    const hit = new THREE.Vector3();
+
+    const tablePoint = (e: PointerEvent): Point | null => {
+      const r = canvas.getBoundingClientRect();
+      const ndc = new THREE.Vector2(((e.clientX - r.left) / r.width) * 2 - 1, -((e.clientY - r.top) / r.height) * 2 + 1);
+      raycaster.setFromCamera(ndc, cam.camera);
+      return raycaster.ray.intersectPlane(plane, hit) ? { x: hit.x, y: -hit.y } : null;
+    };
+    const laneState = () => {
+      const f = liveFeed.latest;
+      const l = f?.lanes[lane];
+      return f && l ? laneViews(l.data, layoutOf(f)) : null;
+    };
+    /** Where the block will be once every shove so far has landed. */
+    const previewShove = (): Displacement => {
+      const v = laneState();
+      const fromFrame = v ? { dx: v.scalar('pendingDx'), dy: v.scalar('pendingDy'), dtheta: v.scalar('pendingDtheta') } : NO_SHOVE;
+      return addDisplacement(addDisplacement(fromFrame, inFlight), unsent);
+    };
+    const previewPose = () => {
+      const v = laneState();
+      return v ? displaced({ x: v.scalar('blockX'), y: v.scalar('blockY'), angle: v.scalar('blockAngle') }, previewShove()) : null;
+    };
+    const send = () => {
+      sendTimer = null;
+      const d = unsent;
+      if (d.dx === 0 && d.dy === 0 && d.dtheta === 0) return;
+      unsent = NO_SHOVE;
+      inFlight = addDisplacement(inFlight, d);
+      void controls()
+        .shove(d.dx, d.dy, d.dtheta)
+        .finally(() => {
+          inFlight = addDisplacement(inFlight, { dx: -d.dx, dy: -d.dy, dtheta: -d.dtheta });
+          dirty = true;
+        });
+    };
+
+    // Capture phase on the host: decided before OrbitControls (on the canvas) sees the press.
+    const onDown = (e: PointerEvent) => {
+      if (e.button !== 0 || e.target !== canvas) return;
+      const p = tablePoint(e);
+      const pose = previewPose();
+      if (!p || !pose || !pointInBlock(pose, p.x, p.y, GRAB_MARGIN)) return;
+      cam.setInteractive(false);
+      dragging = { pointer: e.pointerId, last: p };
+      canvas.setPointerCapture(e.pointerId);
+      canvas.style.cursor = 'grabbing';
+      e.preventDefault();
+    };
+    const onMove = (e: PointerEvent) => {
+      const p = tablePoint(e);
+      if (!dragging) {
+        const pose = previewPose();
+        canvas.style.cursor = p && pose && pointInBlock(pose, p.x, p.y, GRAB_MARGIN) ? 'grab' : '';
+        return;
+      }
+      if (e.pointerId !== dragging.pointer || !p) return;
+      const pose = previewPose()!;
+      unsent = addDisplacement(unsent, dragDisplacement(pose, dragging.last, p, e.shiftKey));
+      dragging.last = p;
+      dirty = true;
+      sendTimer ??= setTimeout(send, SHOVE_SEND_MS);
+    };
+    const onUp = (e: PointerEvent) => {
+      if (!dragging || e.pointerId !== dragging.pointer) return;
+      dragging = null;
+      canvas.style.cursor = '';
+      cam.setInteractive(true);
+      if (sendTimer !== null) clearTimeout(sendTimer);
+      send();
+    };
+    host.addEventListener('pointerdown', onDown, { capture: true });
+    canvas.addEventListener('pointermove', onMove);
+    canvas.addEventListener('pointerup', onUp);
+    canvas.addEventListener('pointercancel', onUp);
+
+    // ── drawing ───────────────────────────────────────────────────────────────────────────────────────
+    let drawnSeq = -1;
+    const drawFrame = () => {
+      const f = liveFeed.latest;
+      const l = f?.lanes[lane];
+      if (!f || !l) return;
+      const layout = layoutOf(f);
+      const v = laneViews(l.data, layout);
+      if (!layer) {
+        layer = new LiveLayer(layout.numTokens, MAX_TRAIL);
+        table.scene.add(layer.group);
+      }
+      layer.update(v, layout, l.trail, previewShove(), { gain: appStore.getState().deltaZGain });
+      if (f.seq !== drawnSeq) {
+        drawnSeq = f.seq;
+        titleRef.current!.textContent = l.label + (l.condition ? ` · ${l.condition}` : '');
+        const s = v.scalar;
+        const end = s('done') ? (s('success') ? ' · success' : ' · time limit') : '';
+        countersRef.current!.textContent = `episode ${s('episode')} · step ${s('step')} · coverage ${s('coverage').toFixed(3)} (max ${s('maxCoverage').toFixed(3)})${end}`;
+        countersRef.current!.dataset.done = s('done') ? (s('success') ? 'success' : 'timeout') : '';
+      }
+    };
+    const render = () => {
+      drawFrame();
+      renderer.render(table.scene, cam.camera);
+      dirty = false;
+    };
+
+    let frame = 0;
+    let gain = appStore.getState().deltaZGain;
+    const loop = (now: number) => {
+      if (lane === 0) liveFeed.countDisplayFrame(now);
+      if (cam.update()) dirty = true;
+      const f = liveFeed.latest;
+      if ((f && f.seq !== drawnSeq) || dragging || appStore.getState().deltaZGain !== gain) dirty = true;
+      gain = appStore.getState().deltaZGain;
+      if (dirty) render();
+      frame = requestAnimationFrame(loop);
+    };
+    frame = requestAnimationFrame(loop);
+
+    views.set(lane, {
+      canvas,
+      renderNow: render,
+      tableToClient(x, y) {
+        const p = tableToWorld(x, y, HEIGHT.block).project(cam.camera);
+        if (Math.abs(p.x) > 1 || Math.abs(p.y) > 1) return null;
+        const r = canvas.getBoundingClientRect();
+        return { x: r.left + ((p.x + 1) / 2) * r.width, y: r.top + ((1 - p.y) / 2) * r.height };
+      },
+    });
+
+    return () => {
+      views.delete(lane);
+      cancelAnimationFrame(frame);
+      if (sendTimer !== null) clearTimeout(sendTimer);
+      observer.disconnect();
+      host.removeEventListener('pointerdown', onDown, { capture: true });
+      cam.dispose();
+      layer?.dispose();
+      table.dispose();
+      renderer.dispose();
+      canvas.remove();
+    };
+  }, [lane, mode]);
+
+  return (
+    <div className="table-view" ref={hostRef} data-lane={lane}>
+      <div className="view-overlay">
+        <div className="view-title" ref={titleRef} data-testid={`view-title-${lane}`} />
+        <div className="view-counters" ref={countersRef} data-testid={`view-counters-${lane}`} />
+      </div>
+    </div>
+  );
+}
