@@ -58,9 +58,9 @@ describe('train command', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'sagr-train-'));
 
   it.each([
-    [{ out: dir }, /^--stage is required \(one of prior, world, reflex, all\)$/],
+    [{ out: dir }, /^--stage is required \(one of prior, world, reflex, ppo, all\)$/],
     [{ stage: 'prior' }, /^--out is required/],
-    [{ stage: 'ppo2', out: dir }, /^--stage: "ppo2" is not one of prior, world, reflex, all$/],
+    [{ stage: 'ppo2', out: dir }, /^--stage: "ppo2" is not one of prior, world, reflex, ppo, all$/],
     [{ stage: 'prior', out: dir, iters: '0' }, /^--iters: 0 is outside \[1, 1000000\]$/],
     [{ stage: 'prior', out: dir, demos: path.join(dir, 'missing.bin') }, /^--demos: cannot read ".*missing\.bin"/],
     [{ stage: 'reflex', out: path.join(dir, 'empty'), iters: '1' }, /^--checkpoint: the reflex stage needs a trained world predictor in .*empty\/world/],
@@ -76,11 +76,12 @@ describe('train command', () => {
     await expect(train.run(ctx({ stage: 'prior', out: dir, demos: bad }, tiny))).rejects.toThrow(/^--demos: demos: file is 9 bytes, shorter than the 24-byte header/);
   });
 
-  it('--stage all writes three checkpoints, metrics and the config; eval runs the prior and the reflex from them', async () => {
+  it('--stage all writes three checkpoints, metrics and the config, then a ppo run; eval runs the prior and the reflex from them', async () => {
     const out = path.join(dir, 'run');
     const demos = smallDemos(dir, 4);
     const summary = (await train.run(ctx({ stage: 'all', out, demos, iters: '3' }, tiny))) as { stages: Record<string, { iters: number; checkpoint: string }> };
-    expect(Object.keys(summary.stages)).toEqual(['prior', 'world', 'reflex']);
+    expect(Object.keys(summary.stages)).toEqual(['prior', 'world', 'reflex', 'ppo']);
+    expect(existsSync(path.join(out, 'ppo', 'strategy', 'model.json'))).toBe(true);
     for (const stage of ['prior', 'world', 'reflex']) {
       expect(summary.stages[stage].iters).toBe(3);
       expect(existsSync(path.join(out, stage, 'model.json')) && existsSync(path.join(out, stage, 'weights.bin'))).toBe(true);

@@ -1,5 +1,5 @@
-// `sagr train --task push-t --stage prior|world|reflex|all [--config FILE] [--iters N] --out DIR
-//             [--demos FILE] [--checkpoint DIR] [--json]`
+// `sagr train --task push-t --stage prior|world|reflex|ppo|all [--config FILE] [--iters N] --out DIR
+//             [--demos FILE] [--checkpoint DIR] [--resume] [--json]`
 //
 // Trains the stage-0/1 modules on the demonstrations (default: the shipped public/data/push-t-demos.bin) on the
 // wasm backend. Writes into DIR:
@@ -11,11 +11,14 @@
 //   config.json               the full config used (pass it back with --config to reproduce)
 // Progress goes to stderr; --json prints one summary object. --iters overrides each stage's iteration count.
 // The reflex stage needs a trained Φ: it reads <--checkpoint DIR, default --out DIR>/world.
-// `all` runs prior, world, reflex in order.
+// `ppo` (stage 2, src/cli/trainPpo.ts) starts from the prior, world and reflex in --checkpoint DIR (default: the
+// shipped public/checkpoints/<task>) and writes its run to DIR/ppo (DIR/ppo-strategy with --reflex-gain 0, the
+// strategy ablation); --iters is its total iteration count; --resume continues the run in --out.
+// `all` runs prior, world, reflex, then ppo from the modules just trained.
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../../core/config';
+import { kebab, type Config } from '../../core/config';
 import { useNodeBackend } from '../../engine/nodeBackend';
 import { nodeFileHandler } from '../../engine/nodeCheckpoint';
 import { patchWasmMatMul } from '../../engine/wasmMatMul';
@@ -33,10 +36,12 @@ import { EVAL_EVERY, type MetricsRecord, type StageOptions } from '../../train/s
 import { trainPrior } from '../../train/trainPrior';
 import { trainWorld } from '../../train/trainWorld';
 import { UsageError, enumFlag, intFlag, type Command } from '../command';
+import { shippedCheckpoints } from '../learnedPolicy';
+import { trainPpo } from '../trainPpo';
 
 const STAGES = ['prior', 'world', 'reflex'] as const;
 type Stage = (typeof STAGES)[number];
-const STAGE_CHOICES = [...STAGES, 'all'] as const;
+const STAGE_CHOICES = [...STAGES, 'ppo', 'all'] as const;
 const MAX_ITERS = 1_000_000;
 /** The shipped demonstrations, relative to the repository root. */
 export const DEFAULT_DEMOS = fileURLToPath(new URL('../../../public/data/push-t-demos.bin', import.meta.url));
@@ -128,17 +133,27 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
 
 export const train: Command = {
   name: 'train',
-  summary: 'train the prior, world predictor and reflex on demonstrations (--stage prior|world|reflex|all, --out DIR)',
+  summary: 'train the prior, world predictor and reflex on demonstrations, then PPO (--stage prior|world|reflex|ppo|all, --out DIR)',
   values: ['task', 'stage', 'iters', 'out', 'demos', 'checkpoint'],
-  switches: ['json'],
+  switches: ['json', 'resume'],
   acceptsConfig: true,
-  async run({ config, flags, log }) {
+  async run({ config, configFlags, flags, switches, log }) {
     const task = enumFlag(flags, 'task', TASK_NAMES, 'push-t');
     if (task !== config.task) throw new UsageError(`--task ${task} disagrees with the config's task ${config.task}`);
     const stage = enumFlag(flags, 'stage', STAGE_CHOICES);
     const itersOverride = flags.iters === undefined ? undefined : intFlag(flags, 'iters', undefined, 1, MAX_ITERS);
     const out = flags.out;
     if (!out) throw new UsageError('--out is required (the folder the checkpoints and metrics go to)');
+    const command = `npm run sagr -- ${process.argv.slice(2).join(' ')}`;
+    const resume = switches.has('resume');
+    if (resume && stage !== 'ppo') throw new UsageError('--resume: only --stage ppo can be resumed');
+    if (resume && (configFlags.size || flags.config !== undefined)) throw new UsageError(`--resume continues with the run's saved config; drop ${flags.config !== undefined ? '--config' : `--${kebab([...configFlags][0])}`}`);
+    if (stage === 'ppo') {
+      if (flags.demos !== undefined) throw new UsageError('--demos: the ppo stage learns from its own rollouts, not from demonstrations');
+      const from = flags.checkpoint ?? shippedCheckpoints(task);
+      const ppo = await trainPpo({ config, spec: taskSpec(task), from, out, iters: itersOverride, resume, command, log });
+      return { task, out, stages: { ppo } };
+    }
     const demosFile = flags.demos ?? DEFAULT_DEMOS;
     const demos = readDemos(demosFile);
     if (demos.manifest.task !== task) throw new UsageError(`--demos: the file holds ${demos.manifest.task} demonstrations, not ${task}`);
@@ -163,12 +178,13 @@ export const train: Command = {
       out,
       checkpointDir: flags.checkpoint ?? out,
       itersOverride,
-      command: `npm run sagr -- ${process.argv.slice(2).join(' ')}`,
+      command,
       log,
     };
     const stages: Stage[] = stage === 'all' ? [...STAGES] : [stage];
     const reports: Record<string, object> = {};
     for (const s of stages) reports[s] = await runStage(s, ctx);
+    if (stage === 'all') reports.ppo = await trainPpo({ config, spec, from: ctx.checkpointDir, out, iters: itersOverride, resume: false, command, log });
     return { task, out, demos: demosFile, episodes: { train: split.train.length, heldOut: split.heldOut.length }, stages: reports };
   },
 };
