@@ -3,6 +3,8 @@ import { microbench, type MicrobenchResult } from '../../engine/microbench';
 import { NODE_BACKENDS, useNodeBackend } from '../../engine/nodeBackend';
 import { benchPolicy, type PolicyBenchResult } from '../../policy/bench';
 import { benchSim } from '../../sim/bench';
+import { patchWasmMatMul } from '../../engine/wasmMatMul';
+import { benchTrainSteps } from '../../train/bench';
 import type { Command } from '../command';
 
 export const bench: Command = {
@@ -34,6 +36,15 @@ export const bench: Command = {
         `raw Rapier ${sim.rawStepsPerSec.toFixed(0)} steps/s, wrapper overhead ${(100 * sim.wrapperOverhead).toFixed(1)}% ` +
         `(targets: ≥ 5000 steps/s, ≤ 25%)`,
     );
-    return { tensors, nn, sim };
+    // Training runs on wasm with the transposed-matMul fix, as `sagr train` does.
+    await useNodeBackend('wasm');
+    patchWasmMatMul();
+    const train = await benchTrainSteps();
+    log(
+      `train/wasm: ms per Adam step prior ${train.priorStepMs.toFixed(0)} (B=${train.priorBatch}), Φ ${train.worldStepMs.toFixed(0)} (B=${train.worldBatch}), ` +
+        `reflex ${train.reflexStepMs.toFixed(0)} (B=${train.reflexBatch}); default iterations ≈ ${train.priorMinutes.toFixed(1)} + ${train.worldMinutes.toFixed(1)} + ${train.reflexMinutes.toFixed(1)} min ` +
+        `(target: prior ≤ 30 min)`,
+    );
+    return { tensors, nn, sim, train };
   },
 };

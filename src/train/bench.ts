@@ -1,0 +1,94 @@
+// Training speed at the default config and Push-T sizes on the active backend: ms per guarded Adam step of
+// each supervised stage (prior flow matching, Φ dynamics, reflex hindsight incl. the frozen Φ forward), on
+// synthetic batches of the real shapes. These figures size a run: iters × ms/step is the stage's wall time.
+import * as tf from '@tensorflow/tfjs';
+import { defaultConfig, type Config } from '../core/config';
+import { Rng } from '../core/rng';
+import { gaussianTensor } from '../nn/noise';
+import { flowMatchingLoss, FlowPrior, flowPriorConfig } from '../policy/flowPrior';
+import { hindsightLoss, Reflex, reflexConfig } from '../policy/reflex';
+import { goalTokensBatch } from '../policy/stateTokens';
+import { dynamicsLoss, WorldPredictor, worldPredictorConfig } from '../policy/worldPredictor';
+import { TOKEN_DIM } from '../sim/taskSpec';
+import { taskSpec } from '../sim/tasks';
+import { GuardedStep } from './guardedStep';
+
+const WARMUP_STEPS = 2;
+const TIMED_STEPS = 5;
+const LR = 1e-4;
+
+export interface TrainBenchResult {
+  backend: string;
+  priorBatch: number;
+  worldBatch: number;
+  reflexBatch: number;
+  /** Median ms per optimiser step. */
+  priorStepMs: number;
+  worldStepMs: number;
+  reflexStepMs: number;
+  /** Wall time of the default iteration counts at these speeds, minutes (evaluation not included). */
+  priorMinutes: number;
+  worldMinutes: number;
+  reflexMinutes: number;
+}
+
+async function medianStepMs(step: () => Promise<void>): Promise<number> {
+  for (let i = 0; i < WARMUP_STEPS; i++) await step();
+  const times: number[] = [];
+  for (let i = 0; i < TIMED_STEPS; i++) {
+    const t0 = performance.now();
+    await step();
+    times.push(performance.now() - t0);
+  }
+  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+}
+
+export async function benchTrainSteps(c: Config = defaultConfig()): Promise<TrainBenchResult> {
+  const spec = taskSpec(c.task);
+  const rng = new Rng(c.seed);
+  const log = () => {};
+  const tokens = (b: number) => gaussianTensor<tf.Rank.R3>(rng, [b, spec.numTokens, TOKEN_DIM]);
+
+  const prior = new FlowPrior(flowPriorConfig(c, spec), c.seed);
+  const priorGuard = new GuardedStep('prior', prior.variables, log);
+  const priorBatch = { tokens: tokens(c.priorBatch), goal: goalTokensBatch(spec, c.priorBatch), actions: gaussianTensor<tf.Rank.R3>(rng, [c.priorBatch, c.horizon, spec.actionDim]) };
+  const priorStepMs = await medianStepMs(async () => void (await priorGuard.step(() => flowMatchingLoss(prior, priorBatch, rng), LR)));
+  tf.dispose(priorBatch);
+  priorGuard.dispose();
+  prior.dispose();
+
+  const world = new WorldPredictor(worldPredictorConfig(c, spec), c.seed);
+  const worldGuard = new GuardedStep('world', world.variables, log);
+  const w = { tokens: tokens(c.worldBatch), actions: gaussianTensor<tf.Rank.R2>(rng, [c.worldBatch, spec.actionDim]), next: tokens(c.worldBatch) };
+  const worldStepMs = await medianStepMs(async () => void (await worldGuard.step(() => dynamicsLoss(world, w.tokens, w.actions, w.next), LR)));
+  tf.dispose(w);
+  worldGuard.dispose();
+
+  const reflex = new Reflex(reflexConfig(c, spec), c.seed);
+  const reflexGuard = new GuardedStep('reflex', reflex.variables, log);
+  const r = { tokens: tokens(c.reflexBatch), actions: gaussianTensor<tf.Rank.R2>(rng, [c.reflexBatch, spec.actionDim]), next: tokens(c.reflexBatch) };
+  const reflexStepMs = await medianStepMs(async () => {
+    const eps = tf.mul(gaussianTensor<tf.Rank.R2>(rng, r.actions.shape), c.reflexNu) as tf.Tensor2D;
+    const deltaZ = tf.tidy(() => tf.sub(r.next, world.predict(r.tokens, tf.add(r.actions, eps) as tf.Tensor2D)) as tf.Tensor3D);
+    await reflexGuard.step(() => hindsightLoss(reflex, deltaZ, r.tokens, eps), LR);
+    tf.dispose([eps, deltaZ]);
+  });
+  tf.dispose(r);
+  reflexGuard.dispose();
+  reflex.dispose();
+  world.dispose();
+
+  const minutes = (ms: number, iters: number) => (ms * iters) / 60_000;
+  return {
+    backend: tf.getBackend(),
+    priorBatch: c.priorBatch,
+    worldBatch: c.worldBatch,
+    reflexBatch: c.reflexBatch,
+    priorStepMs,
+    worldStepMs,
+    reflexStepMs,
+    priorMinutes: minutes(priorStepMs, c.priorIters),
+    worldMinutes: minutes(worldStepMs, c.worldIters),
+    reflexMinutes: minutes(reflexStepMs, c.reflexIters),
+  };
+}
