@@ -1,6 +1,6 @@
 // Entry point: starts the engine worker, keeps the URL hash and the engine in step with the config, installs
 // the controls and keyboard shortcuts, exposes the test hook, and renders the app. `?bench` measures the
-// policy's inference on every backend once the playground runs.
+// policy's inference on every backend once the playground runs; `?checkpoints=URL` runs another checkpoint folder.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { EngineClient } from './engine/client';
@@ -16,7 +16,7 @@ import './ui/styles.css';
 const client = EngineClient.start();
 const params = new URLSearchParams(location.search);
 installControls(appStore, client);
-connectEngine(appStore, client, params.get('backend'), params.has('bench'));
+connectEngine(appStore, client, params);
 syncHash(appStore);
 installShortcuts(appStore);
 installTestHook(appStore, client);

@@ -1,7 +1,7 @@
 // Block-pose geometry the playground needs around the simulator: recovering a pose from its keypoint tokens
 // (a finished episode's last observation, after the env has already reset), and keeping a shove inside the
 // walls. Pure functions over Push-T's geometry; no tfjs, no DOM.
-import { BLOCK_BOXES, BLOCK_KEYPOINTS, blockInsideArena, type Pose } from '../sim/pusht/geometry';
+import { ARENA_MAX, ARENA_MIN, BLOCK_BOXES, BLOCK_KEYPOINTS, type Pose } from '../sim/pusht/geometry';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import { denormaliseCoord } from '../sim/tokens';
 
@@ -43,20 +43,38 @@ export interface Displacement {
 /** Bisection steps for the largest legal fraction of a shove (2^-20 of it: far below a pixel). */
 const CLAMP_ITERATIONS = 20;
 
+/** How far (px) the T at `pose` reaches past the walls' inner faces: 0 when it is inside. */
+export function wallPenetration(pose: Pose): number {
+  const c = Math.cos(pose.angle);
+  const s = Math.sin(pose.angle);
+  let depth = 0;
+  for (const b of BLOCK_BOXES) {
+    for (const lx of [b.x0, b.x1]) {
+      for (const ly of [b.y0, b.y1]) {
+        const x = c * lx - s * ly + pose.x;
+        const y = s * lx + c * ly + pose.y;
+        depth = Math.max(depth, ARENA_MIN - x, x - ARENA_MAX, ARENA_MIN - y, y - ARENA_MAX);
+      }
+    }
+  }
+  return depth;
+}
+
 /**
  * The largest fraction s ∈ [0, 1] of displacement `d` (translation and rotation about the body origin, as the
- * displace perturbation applies it) that keeps the whole T inside the walls, applied: a shove towards a wall
- * stops at the wall instead of putting the block into it. A block already outside stays where it is.
+ * displace perturbation applies it) that does not put the T further into the walls than it already is (a block
+ * resting on a wall sits a contact slop inside it), applied: a shove towards a wall stops at the wall.
  */
 export function clampDisplacement(pose: Pose, d: Displacement): Displacement {
-  const at = (s: number): Pose => ({ x: pose.x + s * d.dx, y: pose.y + s * d.dy, angle: pose.angle + s * d.dtheta });
-  if (blockInsideArena(at(1))) return { ...d };
-  if (!blockInsideArena(pose)) return { dx: 0, dy: 0, dtheta: 0 };
+  const at = (f: number): Pose => ({ x: pose.x + f * d.dx, y: pose.y + f * d.dy, angle: pose.angle + f * d.dtheta });
+  const limit = wallPenetration(pose);
+  const allowed = (f: number) => wallPenetration(at(f)) <= limit;
+  if (allowed(1)) return { ...d };
   let lo = 0;
   let hi = 1;
   for (let i = 0; i < CLAMP_ITERATIONS; i++) {
     const mid = (lo + hi) / 2;
-    if (blockInsideArena(at(mid))) lo = mid;
+    if (allowed(mid)) lo = mid;
     else hi = mid;
   }
   return { dx: lo * d.dx, dy: lo * d.dy, dtheta: lo * d.dtheta };

@@ -2,8 +2,8 @@
 // for, and the record of the episode (trail for the view, arrays for the .npz export).
 //
 // Control step t of a lane:
-//   policy.act(S_t) → a_t (and Ŝ_{t+1})  →  pending shove / kick applied to the block  →  physics  →  S_{t+1}
-//   →  policy.observe(S_{t+1}) → Δz_{t+1}, reflex reaction.
+//   policy.act(S_t, Δz_t) → a_t (and Ŝ_{t+1})  →  pending shove / kick applied to the block  →  physics  →  S_{t+1}
+//   →  policy.observe(S_{t+1}) → Δz_{t+1} (the reflex reacts to it in the next act).
 // A shove lands after Φ made its prediction, like the displace suite's (which acts "before the step's action
 // runs", after the policy saw S_t): the world moved while the policy was not looking, so Δz shows it.
 // An episode ends at success or the step limit; the lane then holds its last state (recovered from the final
@@ -98,7 +98,7 @@ export class LiveLane {
   }
 
   /** Starts episode `episode` (seed `seed`): the env is reseeded, the policy forgets, the record restarts. */
-  async startEpisode(episode: number, seed: number): Promise<void> {
+  startEpisode(episode: number, seed: number): void {
     this.episode = episode;
     this.episodeSeed = seed;
     this.env.setPerturbation(this.condition);
@@ -114,7 +114,7 @@ export class LiveLane {
     this.record = emptyRecord();
     this.trailLength = 0;
     this.showEnv();
-    await this.policy.reset(seed, this.tokens);
+    this.policy.reset(seed);
   }
 
   /** Replaces the policy (the caller restarts the episode); returns the old one. */
@@ -180,7 +180,7 @@ export class LiveLane {
       this.success = this.env.terminated[0] === 1;
       this.showFinal();
     } else this.showEnv();
-    await this.policy.observe(this.tokens);
+    this.policy.observe(this.tokens);
     this.recordAfter();
     this.inferenceMs = t1 - t0 + (performance.now() - t2);
     this.physicsMs = t2 - t1;

@@ -23,24 +23,45 @@ export const POLICY_MODULES: Record<LivePolicyName, { required: readonly ModuleN
 
 export type ModuleStatus = 'trained' | 'random';
 
-/** The modules a policy runs with, and whether each is trained or randomly initialised. */
-export function policyModules(policy: LivePolicyName, trained: ReadonlySet<ModuleName>): Partial<Record<ModuleName, ModuleStatus>> {
+/**
+ * Where each policy's checkpoints live under the shipped folder (public/checkpoints/<task>/): the stage-0/1
+ * modules at its top, each stage-2 run in its own subfolder holding every module it ran with (the CLI's
+ * defaults, src/cli/learnedPolicy.ts PPO_RUNS). The expert's observing Φ is the top-level one.
+ */
+export const POLICY_FOLDERS: Record<LivePolicyName, string> = { expert: '', prior: '', reflex: '', strategy: 'ppo-strategy/', sagr: 'ppo/' };
+
+/** A checkpoint's key: its folder and module, e.g. "ppo/strategy" or "prior". */
+export const checkpointKey = (folder: string, module: ModuleName): string => `${folder}${module}`;
+
+/** Every checkpoint some policy may use, as [folder, module]. */
+export function checkpointSlots(): [string, ModuleName][] {
+  const slots = new Map<string, [string, ModuleName]>();
+  for (const p of LIVE_POLICIES) {
+    const { required, optional } = POLICY_MODULES[p];
+    for (const m of [...required, ...optional]) slots.set(checkpointKey(POLICY_FOLDERS[p], m), [POLICY_FOLDERS[p], m]);
+  }
+  return [...slots.values()];
+}
+
+/** The modules a policy runs with, given the checkpoints found (keys), and whether each is trained or a stand-in. */
+export function policyModules(policy: LivePolicyName, found: ReadonlySet<string>): Partial<Record<ModuleName, ModuleStatus>> {
   const out: Partial<Record<ModuleName, ModuleStatus>> = {};
-  const p = POLICY_MODULES[policy];
-  for (const m of p.required) out[m] = trained.has(m) ? 'trained' : 'random';
-  for (const m of p.optional) if (trained.has(m)) out[m] = 'trained';
+  const { required, optional } = POLICY_MODULES[policy];
+  const has = (m: ModuleName) => found.has(checkpointKey(POLICY_FOLDERS[policy], m));
+  for (const m of required) out[m] = has(m) ? 'trained' : 'random';
+  for (const m of optional) if (has(m)) out[m] = 'trained';
   return out;
 }
 
-export function isFullyTrained(policy: LivePolicyName, trained: ReadonlySet<ModuleName>): boolean {
-  return POLICY_MODULES[policy].required.every((m) => trained.has(m));
+export function isFullyTrained(policy: LivePolicyName, found: ReadonlySet<string>): boolean {
+  return POLICY_MODULES[policy].required.every((m) => found.has(checkpointKey(POLICY_FOLDERS[policy], m)));
 }
 
 /** Most complete first: what runs at open is the first of these whose modules are all trained. */
 const PREFERENCE: readonly LivePolicyName[] = ['sagr', 'reflex', 'strategy', 'prior', 'expert'];
 
-export function bestPolicy(trained: ReadonlySet<ModuleName>): LivePolicyName {
-  return PREFERENCE.find((p) => isFullyTrained(p, trained)) ?? 'expert';
+export function bestPolicy(found: ReadonlySet<string>): LivePolicyName {
+  return PREFERENCE.find((p) => isFullyTrained(p, found)) ?? 'expert';
 }
 
 /**
@@ -48,9 +69,9 @@ export function bestPolicy(trained: ReadonlySet<ModuleName>): LivePolicyName {
  * without a trained full method the right lane is the most complete trained policy other than the left one;
  * with nothing trained, a randomly initialised prior (labelled) stands opposite the expert.
  */
-export function defaultPair(trained: ReadonlySet<ModuleName>): [LivePolicyName, LivePolicyName] {
-  const left: LivePolicyName = isFullyTrained('prior', trained) ? 'prior' : 'expert';
-  const right = PREFERENCE.find((p) => p !== left && p !== 'expert' && isFullyTrained(p, trained)) ?? (left === 'expert' ? 'prior' : 'expert');
+export function defaultPair(found: ReadonlySet<string>): [LivePolicyName, LivePolicyName] {
+  const left: LivePolicyName = isFullyTrained('prior', found) ? 'prior' : 'expert';
+  const right = PREFERENCE.find((p) => p !== left && p !== 'expert' && isFullyTrained(p, found)) ?? (left === 'expert' ? 'prior' : 'expert');
   return [left, right];
 }
 

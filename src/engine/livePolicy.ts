@@ -5,18 +5,18 @@
 //       η = η_φ(S_t) (strategy policies), then the SDE sampler draws an H-step chunk from the frozen prior v_θ
 //       with η in its drift and the reflex left out (it is added per step, below);
 //   every control step t:
-//       a_t = chunk[j] + g_b·b_t          b_t = b_ψ(Δz_t, S_t), computed when S_t was observed
+//       b_t = b_ψ(Δz_t, S_t)             the reflex's reaction to the latest residual (and its attention)
+//       a_t = chunk[j] + g_b·b_t
 //       Ŝ_{t+1} = S_t + Φ(S_t, a_t)       (before the physics step)
 //   after the physics step (observe):
 //       Δz_{t+1} = S_{t+1} − Ŝ_{t+1}      (zero after a reset: nothing was predicted)
-//       b_{t+1}, attention = b_ψ(Δz_{t+1}, S_{t+1})   the reflex's reaction, applied to the next action
 //
-// The reflex acts at the control rate on top of a chunk replanned every n steps, as the evaluation's reflex
-// policy does (src/eval/learnedPolicies.ts): b is constant in flow time, so adding g_b·b to the sampled action
-// is the SDE drift's exact contribution. The executed action splits into the prior's point (a_0 plus the
-// prior's Euler increments), the reflex, strategy and noise increments, which add up to the total.
-// The expert (a privileged planner with its own simulator copy) has no decomposition; Φ, when trained, still
-// predicts next to it so its residuals can be watched.
+// This is the evaluation's policy (src/eval/learnedPolicies.ts: reflex per control step on a chunk replanned
+// every n steps; b is constant in flow time, so adding g_b·b to the sampled action is the SDE drift's exact
+// contribution), computed as one graph per step with one read-back. The executed action splits into the
+// prior's point (a_0 plus the prior's Euler increments), the reflex, strategy and noise increments, which add up
+// to the total. The expert (a privileged planner with its own simulator copy) has no decomposition; Φ, when
+// trained, still predicts next to it so its residuals can be watched.
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../core/config';
 import { deriveSeed, Rng } from '../core/rng';
@@ -54,7 +54,7 @@ export class LivePolicy {
   /** Δz_t = S_t − Ŝ_t (zero when nothing was predicted). */
   readonly deltaZ: Float32Array;
   hasPrediction = false;
-  /** b_ψ(Δz_t, S_t) before its gain, and the reflex's attention over the tokens (mean over heads and queries). */
+  /** b_ψ(Δz_t, S_t) of the last action, before its gain, and its attention over the tokens (mean over heads and queries). */
   readonly reflexOut: Float32Array;
   readonly attention: Float32Array;
   /** The terms of the action executed last (pixels). */
@@ -107,17 +107,18 @@ export class LivePolicy {
     return this.expert === null;
   }
 
-  /** A new episode with seed `episodeSeed`: the chunk, prediction and residual are forgotten, the noise reseeded. */
-  async reset(episodeSeed: number, tokens: Float32Array): Promise<void> {
+  /** A new episode with seed `episodeSeed`: the chunk, prediction, residual and reflex are forgotten, the noise reseeded. */
+  reset(episodeSeed: number): void {
     this.expert?.reset();
     this.rng = new Rng(deriveSeed(episodeSeed, 'policy/noise'));
     this.chunkLeft = 0;
     this.hasPrediction = false;
     this.predicted.fill(0);
     this.deltaZ.fill(0);
+    this.reflexOut.fill(0);
+    this.attention.fill(0);
     for (const t of Object.values(this.terms)) t.fill(0);
     this.decided = false;
-    await this.readReflex(tokens);
   }
 
   /**
@@ -125,85 +126,87 @@ export class LivePolicy {
    * only), written to `action` (normalised). Also predicts Ŝ_{t+1} when the policy has Φ.
    */
   async act(tokens: Float32Array, state: PushTState, config: Config, action: Float32Array): Promise<void> {
+    if (this.expert) return this.actExpert(tokens, state, action);
     const A = this.actionDim;
     const N = this.numTokens;
-    const { prior, strategy, world } = this.modules;
-    const sde = sdeParams(config);
-    this.decided = false;
-    let fresh: tf.Tensor | null = null;
-    if (this.expert) {
-      const [x, y] = this.expert.act(state);
-      action[0] = normaliseCoord(this.spec, 0, x);
-      action[1] = normaliseCoord(this.spec, 1, y);
-      this.terms.total[0] = x;
-      this.terms.total[1] = y;
-    } else if (this.chunkLeft === 0) {
-      // One decision: the prior's chain with η in its drift, read back with the per-term split.
-      fresh = tf.tidy(() => {
-        const s = tf.tensor3d(tokens, [1, N, TOKEN_DIM]);
+    const H = this.horizon;
+    const { prior, strategy, reflex, world } = this.modules;
+    const decide = this.chunkLeft === 0;
+    const gain = reflex ? config.reflexGain : 0;
+    // One graph, one read-back: [new chunk parts], [b, attention], [Ŝ], a.
+    const out = tf.tidy(() => {
+      const s = tf.tensor3d(tokens, [1, N, TOKEN_DIM]);
+      const parts: tf.Tensor[] = [];
+      let chunkAction: tf.Tensor;
+      if (decide) {
         const goal = goalTokensBatch(this.spec, 1);
         const eta = strategy ? strategy.apply(s, goal) : (tf.zeros([1, A]) as tf.Tensor2D);
-        const sample = sampleSde({ prior: prior!.velocityFn(prior!.encode(s, goal)), horizon: this.horizon, reflex: tf.zeros([1, A]) as tf.Tensor2D, strategy: eta }, sde, this.rng);
+        const sample = sampleSde({ prior: prior!.velocityFn(prior!.encode(s, goal)), horizon: H, reflex: tf.zeros([1, A]) as tf.Tensor2D, strategy: eta }, sdeParams(config), this.rng);
         const c = sample.contributions;
-        return tf.concat([tf.add(c.initial, c.prior), c.strategy, c.noise, sample.action].map((t) => tf.reshape(t, [-1])));
-      });
-      this.chunk.set((await fresh.data()) as Float32Array);
-      fresh.dispose();
-      this.chunkStep = 0;
-      this.chunkLeft = Math.min(config.executeSteps, this.horizon);
-      this.decided = true;
-    }
-
-    if (!this.expert) {
-      const HA = this.horizon * A;
-      const at = this.chunkStep * A;
-      const gain = this.hasReflex ? config.reflexGain : 0;
-      for (let d = 0; d < A; d++) {
-        const priorPoint = this.chunk[at + d];
-        const strategyStep = this.chunk[HA + at + d];
-        const noiseStep = this.chunk[2 * HA + at + d];
-        const reflexStep = gain * this.reflexOut[d];
-        action[d] = this.chunk[3 * HA + at + d] + reflexStep;
-        this.terms.prior[d] = denormaliseCoord(this.spec, d, priorPoint);
-        this.terms.strategy[d] = strategyStep * this.spec.worldScale[d];
-        this.terms.noise[d] = noiseStep * this.spec.worldScale[d];
-        this.terms.reflex[d] = reflexStep * this.spec.worldScale[d];
-        this.terms.total[d] = denormaliseCoord(this.spec, d, action[d]);
+        parts.push(...[tf.add(c.initial, c.prior), c.strategy, c.noise, sample.action].map((t) => tf.reshape(t, [-1])));
+        chunkAction = tf.slice(tf.reshape(sample.action, [H, A]), [0, 0], [1, A]);
+      } else chunkAction = tf.tensor2d(this.chunk.subarray(3 * H * A + this.chunkStep * A, 3 * H * A + (this.chunkStep + 1) * A), [1, A]);
+      let a = chunkAction;
+      if (reflex) {
+        const r = reflex.apply(tf.tensor3d(this.deltaZ, [1, N, TOKEN_DIM]), s);
+        a = tf.add(a, tf.mul(r.correction, gain));
+        parts.push(tf.reshape(r.correction, [-1]), tf.reshape(tf.mean(r.attention, [0, 1, 2]), [-1]));
       }
-      this.chunkStep++;
-      this.chunkLeft--;
-    }
-
-    if (world) {
-      const next = tf.tidy(() => world.predict(tf.tensor3d(tokens, [1, N, TOKEN_DIM]), tf.tensor2d(action, [1, A])));
-      this.nextPrediction.set((await next.data()) as Float32Array);
-      next.dispose();
-    }
-  }
-
-  /** After the physics step: Δz = S_{t+1} − Ŝ_{t+1}, then the reflex's reaction to it. */
-  async observe(tokens: Float32Array): Promise<void> {
-    if (this.modules.world) {
-      this.predicted.set(this.nextPrediction);
-      for (let j = 0; j < this.obsSize; j++) this.deltaZ[j] = tokens[j] - this.predicted[j];
-      this.hasPrediction = true;
-    }
-    await this.readReflex(tokens);
-  }
-
-  private async readReflex(tokens: Float32Array): Promise<void> {
-    const reflex = this.modules.reflex;
-    if (!reflex) return;
-    const N = this.numTokens;
-    const out = tf.tidy(() => {
-      const r = reflex.apply(tf.tensor3d(this.deltaZ, [1, N, TOKEN_DIM]), tf.tensor3d(tokens, [1, N, TOKEN_DIM]));
-      // Mean attention over heads and queries: [1, heads, Q, N] → [N].
-      return tf.concat([tf.reshape(r.correction, [-1]), tf.reshape(tf.mean(r.attention, [0, 1, 2]), [-1])]);
+      if (world) parts.push(tf.reshape(world.predict(s, a as tf.Tensor2D), [-1]));
+      parts.push(tf.reshape(a, [-1]));
+      return tf.concat(parts);
     });
     const values = (await out.data()) as Float32Array;
     out.dispose();
-    this.reflexOut.set(values.subarray(0, this.actionDim));
-    this.attention.set(values.subarray(this.actionDim, this.actionDim + N));
+
+    let at = 0;
+    const take = (n: number) => values.subarray(at, (at += n));
+    if (decide) {
+      this.chunk.set(take(CHUNK_PARTS * H * A));
+      this.chunkStep = 0;
+      this.chunkLeft = Math.min(config.executeSteps, H);
+    }
+    this.decided = decide;
+    if (reflex) {
+      this.reflexOut.set(take(A));
+      this.attention.set(take(N));
+    }
+    if (world) this.nextPrediction.set(take(this.obsSize));
+    action.set(take(A));
+
+    const HA = H * A;
+    const j = this.chunkStep * A;
+    for (let d = 0; d < A; d++) {
+      const scale = this.spec.worldScale[d];
+      this.terms.prior[d] = denormaliseCoord(this.spec, d, this.chunk[j + d]);
+      this.terms.strategy[d] = this.chunk[HA + j + d] * scale;
+      this.terms.noise[d] = this.chunk[2 * HA + j + d] * scale;
+      this.terms.reflex[d] = gain * this.reflexOut[d] * scale;
+      this.terms.total[d] = denormaliseCoord(this.spec, d, action[d]);
+    }
+    this.chunkStep++;
+    this.chunkLeft--;
+  }
+
+  private async actExpert(tokens: Float32Array, state: PushTState, action: Float32Array): Promise<void> {
+    const [x, y] = this.expert!.act(state);
+    action[0] = normaliseCoord(this.spec, 0, x);
+    action[1] = normaliseCoord(this.spec, 1, y);
+    this.terms.total[0] = x;
+    this.terms.total[1] = y;
+    const world = this.modules.world;
+    if (!world) return;
+    const next = tf.tidy(() => world.predict(tf.tensor3d(tokens, [1, this.numTokens, TOKEN_DIM]), tf.tensor2d(action, [1, this.actionDim])));
+    this.nextPrediction.set((await next.data()) as Float32Array);
+    next.dispose();
+  }
+
+  /** After the physics step: Δz = S_{t+1} − Ŝ_{t+1}. */
+  observe(tokens: Float32Array): void {
+    if (!this.modules.world) return;
+    this.predicted.set(this.nextPrediction);
+    for (let j = 0; j < this.obsSize; j++) this.deltaZ[j] = tokens[j] - this.predicted[j];
+    this.hasPrediction = true;
   }
 
   dispose(): void {

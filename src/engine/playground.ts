@@ -19,7 +19,7 @@ import { initRapier } from '../sim/pusht/pushTEnv';
 import type { TaskSpec } from '../sim/taskSpec';
 import { LiveLane, type Condition } from './liveLane';
 import { LivePolicy } from './livePolicy';
-import { bestPolicy, LIVE_POLICIES, MODULE_NAMES, policyLabel, policyModules, type LivePolicyName, type ModuleName } from './livePolicies';
+import { bestPolicy, checkpointKey, LIVE_POLICIES, MODULE_NAMES, POLICY_FOLDERS, policyLabel, policyModules, type LivePolicyName } from './livePolicies';
 import { standIn, type ModuleSet, type ShippedLoad } from './policyModules';
 import type { LiveFrame, PlaygroundIntent, PlaygroundStatus } from './protocol';
 
@@ -71,12 +71,13 @@ export class Playground {
     this.policies = [bestPolicy(this.trained)];
   }
 
-  get shippedModules(): ModuleSet {
-    return this.shipped.modules;
+  get shippedLoad(): ShippedLoad {
+    return this.shipped;
   }
 
-  get trained(): Set<ModuleName> {
-    return new Set(MODULE_NAMES.filter((m) => this.shipped.modules[m] !== undefined));
+  /** Keys of the checkpoints found (checkpointKey). */
+  get trained(): Set<string> {
+    return new Set(this.shipped.modules.keys());
   }
 
   /** Builds the lanes and starts running (call inside the host's queue). */
@@ -119,7 +120,7 @@ export class Playground {
         await this.reset();
         break;
       case 'nextEpisode':
-        await this.startEpisode(this.episode + 1);
+        this.startEpisode(this.episode + 1);
         break;
       case 'speed': {
         const s = intent.stepsPerSecond;
@@ -192,7 +193,7 @@ export class Playground {
     const status = policyModules(policy, this.trained);
     const set: Record<string, unknown> = {};
     for (const name of MODULE_NAMES) {
-      if (status[name] === 'trained') set[name] = this.shipped.modules[name];
+      if (status[name] === 'trained') set[name] = this.shipped.modules.get(checkpointKey(POLICY_FOLDERS[policy], name));
       else if (status[name] === 'random') set[name] = (this.standIns as Record<string, unknown>)[name] ??= standIn(name, this.runConfig, this.spec);
     }
     return set as ModuleSet;
@@ -203,7 +204,7 @@ export class Playground {
     for (const p of policies) if (!LIVE_POLICIES.includes(p as LivePolicyName)) throw new Error(`policies: "${String(p).slice(0, 40)}" is not one of ${LIVE_POLICIES.join(', ')}`);
     this.policies = policies as LivePolicyName[];
     await this.buildLanes();
-    await this.startEpisode(this.episode);
+    this.startEpisode(this.episode);
     this.host.postStatus(this.status());
   }
 
@@ -214,7 +215,7 @@ export class Playground {
     for (const m of Object.values(this.standIns)) m.dispose();
     this.standIns = {};
     await this.buildLanes();
-    await this.startEpisode(0);
+    this.startEpisode(0);
     this.host.postStatus(this.status());
   }
 
@@ -231,11 +232,11 @@ export class Playground {
     }
   }
 
-  private async startEpisode(k: number): Promise<void> {
+  private startEpisode(k: number): void {
     this.episode = k;
     this.holdUntil = 0;
     const seed = episodeSeed(this.runConfig.seed, k);
-    for (const lane of this.lanes) await lane.startEpisode(k, seed);
+    for (const lane of this.lanes) lane.startEpisode(k, seed);
     this.post();
   }
 
@@ -243,7 +244,7 @@ export class Playground {
   private async tick(manual = false): Promise<void> {
     if (this.lanes.every((l) => l.done)) {
       if (!manual && performance.now() < this.holdUntil) return;
-      await this.startEpisode(this.episode + 1);
+      this.startEpisode(this.episode + 1);
       return;
     }
     const config = this.host.config();

@@ -1,17 +1,18 @@
-// The learned modules the playground runs: the shipped checkpoints fetched by URL (BASE/<module>/model.json +
-// weights.bin, the layout `sagr train --out` writes), and randomly initialised stand-ins, clearly marked, for
-// the modules no checkpoint provides. A checkpoint's metadata records each module's construction config, so a
-// shipped module is rebuilt the way it was trained; a stand-in is built from the current config and seed.
+// The learned modules the playground runs: the shipped checkpoints fetched by URL (BASE/[run/]<module>/model.json
+// + weights.bin, the layout `sagr train --out` writes; see POLICY_FOLDERS), rebuilt by the evaluation's loaders
+// the way they were trained, and randomly initialised stand-ins, clearly marked, for the modules no checkpoint
+// provides, built from the current config and seed.
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../core/config';
 import { deriveSeed } from '../core/rng';
-import { assignCheckpoint, readCheckpoint, type ModuleConfig } from '../nn/checkpoint';
+import { loadPrior, loadReflex, loadStrategy, loadWorld } from '../eval/learnedCheckpoints';
+import type { ModuleConfig } from '../nn/checkpoint';
 import { FlowPrior, flowPriorConfig, type FlowPriorConfig } from '../policy/flowPrior';
 import { Reflex, reflexConfig, type ReflexConfig } from '../policy/reflex';
 import { Strategy, strategyConfig, type StrategyConfig } from '../policy/strategy';
 import { WorldPredictor, worldPredictorConfig, type WorldPredictorConfig } from '../policy/worldPredictor';
 import type { TaskSpec } from '../sim/taskSpec';
-import { MODULE_NAMES, type ModuleName } from './livePolicies';
+import { checkpointKey, checkpointSlots, type ModuleName } from './livePolicies';
 
 export interface ModuleTypes {
   prior: FlowPrior;
@@ -20,9 +21,6 @@ export interface ModuleTypes {
   strategy: Strategy;
 }
 export type ModuleSet = { [K in ModuleName]?: ModuleTypes[K] };
-
-/** Any seed: a loaded module's every weight is overwritten by its checkpoint. */
-const LOAD_SEED = 0;
 
 function build<K extends ModuleName>(name: K, config: ModuleConfig, seed: number): ModuleTypes[K] {
   const c = config as never;
@@ -44,23 +42,18 @@ function configFor(name: ModuleName, config: Config, spec: TaskSpec): ModuleConf
   }
 }
 
-/** Refuses a module trained for another task (token count, types, action size) with a message naming it. */
-function checkTask(name: ModuleName, c: ModuleConfig, spec: TaskSpec): void {
-  const types = JSON.stringify(Array.from(spec.tokenTypes));
-  if (c.numTokens !== spec.numTokens || JSON.stringify(c.tokenTypes) !== types) throw new Error(`the ${name} was trained for other tokens (${String(c.numTokens)}) than task ${spec.name} has (${spec.numTokens})`);
-  if ('actionDim' in c && c.actionDim !== spec.actionDim) throw new Error(`the ${name} was trained for ${String(c.actionDim)}-D actions, task ${spec.name} has ${spec.actionDim}`);
-  if ('numGoalTokens' in c && c.numGoalTokens !== spec.numGoalTokens) throw new Error(`the ${name} was trained with ${String(c.numGoalTokens)} goal tokens, task ${spec.name} has ${spec.numGoalTokens}`);
-}
-
 export interface ShippedModule {
+  /** checkpointKey(folder, module), e.g. "ppo/strategy". */
+  key: string;
   module: ModuleName;
   url: string;
 }
 
 export interface ShippedLoad {
-  modules: ModuleSet;
+  /** Loaded modules by checkpoint key. */
+  modules: Map<string, ModuleTypes[ModuleName]>;
   found: ShippedModule[];
-  /** One line per checkpoint that exists but could not be used (the module then runs as a stand-in). */
+  /** One line per checkpoint that exists but could not be used (the policies needing it run a stand-in). */
   problems: string[];
 }
 
@@ -76,30 +69,23 @@ async function servesJson(url: string): Promise<boolean> {
   return type.includes('json');
 }
 
-/** Loads every module found under `baseUrl` (ending in '/'); a module without a checkpoint is simply absent. */
+const LOADERS: { [K in ModuleName]: (handler: tf.io.IOHandler, spec: TaskSpec) => Promise<ModuleTypes[K]> } = {
+  prior: loadPrior,
+  world: loadWorld,
+  reflex: loadReflex,
+  strategy: loadStrategy,
+};
+
+/** Loads every checkpoint some policy may use (checkpointSlots) found under `baseUrl` (ending in '/'). */
 export async function loadShippedModules(baseUrl: string, spec: TaskSpec): Promise<ShippedLoad> {
-  const out: ShippedLoad = { modules: {}, found: [], problems: [] };
-  for (const name of MODULE_NAMES) {
-    const url = new URL(`${name}/model.json`, baseUrl).href;
+  const out: ShippedLoad = { modules: new Map(), found: [], problems: [] };
+  for (const [folder, module] of checkpointSlots()) {
+    const url = new URL(`${folder}${module}/model.json`, baseUrl).href;
     if (!(await servesJson(url))) continue;
     try {
-      const checkpoint = await readCheckpoint(tf.io.http(url));
-      try {
-        const config = checkpoint.metadata.modules[name];
-        if (!config) throw new Error(`it holds no "${name}" module (modules: ${Object.keys(checkpoint.metadata.modules).join(', ') || 'none'})`);
-        checkTask(name, config, spec);
-        const module = build(name, config, LOAD_SEED);
-        try {
-          assignCheckpoint([module], checkpoint);
-        } catch (e) {
-          module.dispose();
-          throw e;
-        }
-        (out.modules as Record<ModuleName, unknown>)[name] = module;
-        out.found.push({ module: name, url });
-      } finally {
-        tf.dispose(checkpoint.weights);
-      }
+      const key = checkpointKey(folder, module);
+      out.modules.set(key, await LOADERS[module](tf.io.http(url), spec));
+      out.found.push({ key, module, url });
     } catch (e) {
       out.problems.push(`checkpoint ${url}: ${(e as Error).message.split('\n')[0]}`);
     }
@@ -116,7 +102,11 @@ export function standIn<K extends ModuleName>(name: K, config: Config, spec: Tas
  * Randomly initialised copies of every module, each with its shipped checkpoint's construction config when there
  * is one (else the current config's): the sizes the playground runs, for timing on another backend.
  */
-export function freshModules(shipped: ModuleSet, config: Config, spec: TaskSpec, seed: number): ModuleTypes {
-  const one = <K extends ModuleName>(name: K): ModuleTypes[K] => build(name, shipped[name]?.config ?? configFor(name, config, spec), deriveSeed(seed, name));
+export function freshModules(shipped: ShippedLoad, config: Config, spec: TaskSpec, seed: number): ModuleTypes {
+  const one = <K extends ModuleName>(name: K): ModuleTypes[K] => {
+    const found = shipped.found.find((f) => f.module === name);
+    const like = found ? (shipped.modules.get(found.key)!.config as ModuleConfig) : configFor(name, config, spec);
+    return build(name, like, deriveSeed(seed, name));
+  };
   return { prior: one('prior'), world: one('world'), reflex: one('reflex'), strategy: one('strategy') };
 }

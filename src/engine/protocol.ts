@@ -107,7 +107,8 @@ export interface PlaygroundStatus {
   found: ShippedModule[];
   /** Checkpoints that exist but were refused, one line each. */
   problems: string[];
-  trained: ModuleName[];
+  /** Keys (checkpointKey) of the checkpoints loaded. */
+  trained: string[];
   lanes: LaneStatus[];
   /** The config the running episodes started with (the parameters that are not live apply at the next reset). */
   runConfig: Config;

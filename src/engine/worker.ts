@@ -254,7 +254,7 @@ const handlers: RequestHandlers = {
     try {
       for (const backend of state.runnable) {
         await activate(backend);
-        const modules = freshModules(pg.shippedModules, config, pushTSpec, BENCH_WEIGHTS_SEED);
+        const modules = freshModules(pg.shippedLoad, config, pushTSpec, BENCH_WEIGHTS_SEED);
         try {
           for (const b of batches) rows.push({ backend, ...(await benchPolicyInference(modules, pushTSpec, config, b, INFERENCE_BENCH_RUNS)) });
         } finally {

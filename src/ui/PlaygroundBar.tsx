@@ -2,7 +2,7 @@
 // gain and the help. Each button names its shortcut.
 import { useShallow } from 'zustand/react/shallow';
 import { CONTROL_HZ } from '../sim/pusht/geometry';
-import { isFullyTrained, LIVE_POLICIES, type LivePolicyName, type ModuleName } from '../engine/livePolicies';
+import { isFullyTrained, LIVE_POLICIES, type LivePolicyName } from '../engine/livePolicies';
 import { controls } from './controls';
 import { DELTA_Z_GAINS, useApp, type ViewMode } from './store';
 
@@ -14,7 +14,7 @@ const VIEWS: readonly { id: ViewMode; label: string; key: string }[] = [
   { id: 'side', label: 'Side by side', key: '3' },
 ];
 
-function PolicySelect({ lane, value, trained }: { lane: number; value: LivePolicyName; trained: Set<ModuleName> }) {
+function PolicySelect({ lane, value, trained }: { lane: number; value: LivePolicyName; trained: ReadonlySet<string> }) {
   return (
     <select aria-label={`policy of lane ${lane}`} data-testid={`policy-${lane}`} value={value} onChange={(e) => void controls().setPolicy(lane, e.target.value as LivePolicyName)}>
       {LIVE_POLICIES.map((p) => (

@@ -1,6 +1,6 @@
 // The side panel's live part: which checkpoints the playground runs, the perturbation buttons, the exports,
 // and the inference benchmark.
-import { MODULE_NAMES, MODULE_SYMBOLS } from '../engine/livePolicies';
+import { checkpointKey, isFullyTrained, LIVE_POLICIES, MODULE_SYMBOLS, POLICY_FOLDERS, POLICY_MODULES } from '../engine/livePolicies';
 import { controls } from './controls';
 import { ONE_SHOT, PERTURB_BUTTONS, perturbationSpec } from './perturbSpec';
 import { useApp } from './store';
@@ -8,18 +8,23 @@ import { useApp } from './store';
 function Checkpoints() {
   const pg = useApp((s) => s.playground);
   if (!pg) return <p className="muted">Loading the shipped checkpoints…</p>;
+  const found = new Set(pg.trained);
   return (
     <div data-testid="checkpoints">
       <ul className="modules">
-        {MODULE_NAMES.map((m) => {
-          const found = pg.found.find((f) => f.module === m);
+        {LIVE_POLICIES.filter((p) => p !== 'expert').map((p) => {
+          const folder = POLICY_FOLDERS[p];
+          const parts = POLICY_MODULES[p].required.map((m) => `${MODULE_SYMBOLS[m]} ${found.has(checkpointKey(folder, m)) ? '✓' : 'random init'}`);
           return (
-            <li key={m} className={found ? 'ok' : 'missing'}>
-              {MODULE_SYMBOLS[m]} {m}: {found ? <a href={found.url}>shipped checkpoint</a> : 'no checkpoint (runs randomly initialised where a policy needs it)'}
+            <li key={p} className={isFullyTrained(p, found) ? 'ok' : 'missing'} data-testid={`checkpoint-${p}`} title={`${pg.checkpointBase}${folder}`}>
+              {p}: {parts.join(', ')}
             </li>
           );
         })}
       </ul>
+      <p className="muted">
+        from <code>{pg.checkpointBase}</code>
+      </p>
       {pg.lanes.map((l, i) => (
         <p key={i} className="lane-label" data-testid={`lane-label-${i}`}>
           {pg.lanes.length > 1 ? (i === 0 ? 'left: ' : 'right: ') : 'running: '}

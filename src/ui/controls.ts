@@ -1,7 +1,7 @@
 // Everything a person (or the test hook) can ask of the playground, in one place: intents to the engine,
 // the view and policy choice, and the exports. Buttons, keyboard shortcuts and window.__sagr all call these.
 import type { EngineClient } from '../engine/client';
-import { defaultPair, type LivePolicyName, type ModuleName } from '../engine/livePolicies';
+import { defaultPair, type LivePolicyName } from '../engine/livePolicies';
 import type { PlaygroundIntent } from '../engine/protocol';
 import { perturbationSpec, type PerturbButton } from './perturbSpec';
 import { views } from './scene/viewRegistry';
@@ -53,7 +53,7 @@ export function installControls(store: AppStore, client: EngineClient): Controls
     store.getState().addNotice({ level: 'error', source: 'engine', message: `${what}: ${message(e)}` });
   };
   const intent = (i: PlaygroundIntent) => client.request('playgroundIntent', { intent: i }).then(() => undefined, fail(i.kind));
-  const trained = () => new Set<ModuleName>(store.getState().playground?.trained ?? []);
+  const trained = () => new Set(store.getState().playground?.trained ?? []);
   const lanePolicies = () => store.getState().playground?.lanes.map((l) => l.policy) ?? [];
   const stamp = () => `seed${store.getState().config.seed}-ep${store.getState().live?.episode ?? 0}`;
 

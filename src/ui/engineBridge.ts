@@ -12,12 +12,17 @@ import type { AppStore } from './store';
 const SUMMARY_INTERVAL_MS = 250;
 const FPS_REFRESH_MS = 1000;
 
-/** Where the shipped checkpoints are served: public/checkpoints/push-t/ under the app's base URL. */
-export function checkpointBase(): string {
-  return new URL(`${import.meta.env.BASE_URL}checkpoints/push-t/`, location.href).href;
+/**
+ * Where the playground's checkpoints are: public/checkpoints/push-t/ under the app's base URL, or the folder a
+ * `?checkpoints=URL` parameter names (relative to the page; e.g. a training run served next to the app).
+ */
+export function checkpointBase(param: string | null): string {
+  const folder = param ?? `${import.meta.env.BASE_URL}checkpoints/push-t/`;
+  return new URL(folder.endsWith('/') ? folder : `${folder}/`, location.href).href;
 }
 
-export function connectEngine(store: AppStore, client: EngineClient, backendParam: string | null, benchAtStart = false): void {
+export function connectEngine(store: AppStore, client: EngineClient, params: URLSearchParams): void {
+  const backendParam = params.get('backend');
   const { addNotice, setBackend, setSnapshot, setEngineConfig } = store.getState();
   client.on('notice', (e) => addNotice(e.notice));
   client.on('backend', (e) => setBackend(e.state));
@@ -52,11 +57,11 @@ export function connectEngine(store: AppStore, client: EngineClient, backendPara
     .request('init', { backendParam, config: store.getState().config })
     .then((b) => {
       setBackend(b);
-      return client.request('playgroundStart', { checkpointBase: checkpointBase() });
+      return client.request('playgroundStart', { checkpointBase: checkpointBase(params.get('checkpoints')) });
     })
     .then((status) => {
       store.getState().setPlayground(status);
-      if (benchAtStart) void controls().runBench();
+      if (params.has('bench')) void controls().runBench();
     }, failed('engine start'));
   // The frame rate keeps updating while the playground is paused (no frames arrive then).
   setInterval(publish, FPS_REFRESH_MS);

@@ -8,7 +8,7 @@ export const RESIDUAL_SCALE_PX = 20;
 export const RESIDUAL_STOPS: readonly (readonly [number, number])[] = [
   [0, 0x4dabf7],
   [0.5, 0xfcc419],
-  [1, 0xff4d4f],
+  [1, 0xff3d14],
 ];
 
 const channel = (hex: number, shift: number) => ((hex >> shift) & 0xff) / 255;

@@ -96,9 +96,12 @@ function tableAndGrid(): THREE.Group {
   return group;
 }
 
-/** Light that leaves a surface facing straight up at exactly its own colour (ambient + overhead = 1). */
-const AMBIENT = 0.55;
-const KEY = 0.45;
+/**
+ * Light that leaves a surface facing straight up at (nearly) its own colour: three.js's lights are physical, a
+ * Lambert surface reflects irradiance/π, so ambient + overhead intensities summing to π give the material colour.
+ */
+const AMBIENT = 0.55 * Math.PI;
+const KEY = 0.45 * Math.PI;
 
 function lights(): THREE.Group {
   const group = new THREE.Group();

@@ -1,0 +1,144 @@
+// The playground's lane on the cpu backend with tiny randomly initialised modules: the action terms add up,
+// a shove lands after Φ's prediction (so Δz shows it on the block's tokens and the reflex reacts), a seed
+// replays exactly, and a finished episode holds its last state.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig, type Config } from '../core/config';
+import { pushTSpec } from '../sim/pusht/pushTSpec';
+import { initRapier } from '../sim/pusht/pushTEnv';
+import { decompositionTerm, laneViews, tokenNorms } from './liveFrame';
+import { LiveLane } from './liveLane';
+import { LivePolicy } from './livePolicy';
+import { useNodeBackend } from './nodeBackend';
+import { standIn, type ModuleSet } from './policyModules';
+
+const config: Config = {
+  ...defaultConfig(),
+  horizon: 4,
+  executeSteps: 2,
+  priorWidth: 16,
+  priorDepth: 1,
+  priorExpertDepth: 1,
+  priorHeads: 2,
+  priorActionTokens: 2,
+  worldWidth: 16,
+  worldDepth: 1,
+  worldHeads: 2,
+  reflexWidth: 16,
+  reflexHeads: 2,
+  strategyWidth: 16,
+  sdeSteps: 2,
+  episodeLength: 10,
+};
+const SEED = 12345;
+const PX = 256;
+
+let modules: Required<ModuleSet>;
+beforeAll(async () => {
+  await useNodeBackend('cpu');
+  await initRapier();
+  modules = { prior: standIn('prior', config, pushTSpec), world: standIn('world', config, pushTSpec), reflex: standIn('reflex', config, pushTSpec), strategy: standIn('strategy', config, pushTSpec) };
+});
+
+async function lane(): Promise<LiveLane> {
+  const l = await LiveLane.create(new LivePolicy('sagr', modules, pushTSpec), config);
+  l.startEpisode(0, SEED);
+  return l;
+}
+
+function views(l: LiveLane) {
+  return laneViews(l.frame().data, l.layout);
+}
+
+/** A frame without its timings (the only part that differs between identical runs). */
+function untimed(l: LiveLane): Float32Array {
+  const data = l.frame().data;
+  const v = laneViews(data, l.layout);
+  v.setScalar('inferenceMs', 0);
+  v.setScalar('physicsMs', 0);
+  return data;
+}
+
+describe('live lane', () => {
+  it('splits the executed action into terms that add up to it', async () => {
+    const l = await lane();
+    for (let t = 0; t < 3; t++) {
+      await l.stepOnce(config);
+      const v = views(l);
+      const term = (name: Parameters<typeof decompositionTerm>[1]) => decompositionTerm(v, name, 2);
+      for (let d = 0; d < 2; d++) {
+        expect(term('prior')[d] + term('reflex')[d] + term('strategy')[d] + term('noise')[d]).toBeCloseTo(term('total')[d], 2);
+      }
+      // The reflex term is g_b·b in pixels; b itself is the reflex's reading from before the step (re-read after it).
+      expect(v.scalar('hasDecomposition')).toBe(1);
+    }
+    l.free();
+  });
+
+  it('shows a shove as Δz on the block tokens (not the agent) and the reflex reacts', async () => {
+    const shoved = await lane();
+    const plain = await lane();
+    for (let t = 0; t < 3; t++) {
+      await shoved.stepOnce(config);
+      await plain.stepOnce(config);
+    }
+    expect(views(shoved).tokens).toEqual(views(plain).tokens);
+    shoved.shove({ dx: 30, dy: -20, dtheta: 0 });
+    expect(views(shoved).scalar('pendingDx')).toBe(30);
+    await shoved.stepOnce(config);
+    await plain.stepOnce(config);
+    const a = views(shoved);
+    const b = views(plain);
+    expect(a.scalar('pendingDx')).toBe(0);
+    // Φ predicted the same Ŝ in both (same state and action before the shove): the residuals differ by the
+    // shove, up to what the step's contacts did to the moved block (a few px at most).
+    expect(a.predicted).toEqual(b.predicted);
+    for (let k = 0; k < 9; k++) {
+      const dx = (a.deltaZ[3 * k] - b.deltaZ[3 * k]) * PX;
+      const dy = (a.deltaZ[3 * k + 1] - b.deltaZ[3 * k + 1]) * PX;
+      expect(Math.hypot(dx - 30, dy + 20)).toBeLessThan(3);
+    }
+    expect(a.deltaZ[27]).toBeCloseTo(b.deltaZ[27], 6);
+    const keypointPx = (v: ReturnType<typeof views>) => Array.from(tokenNorms(v.deltaZ).subarray(0, 9), (n) => n * PX);
+    expect(Math.min(...keypointPx(a))).toBeGreaterThan(25);
+    expect(Math.max(...keypointPx(b))).toBeLessThan(5);
+    // At the next step the reflex reads the new residual: its output and attention move.
+    expect([...a.reflex]).toEqual([...b.reflex]);
+    await shoved.stepOnce(config);
+    await plain.stepOnce(config);
+    const a2 = views(shoved);
+    const b2 = views(plain);
+    expect(Math.hypot(a2.reflex[0] - b2.reflex[0], a2.reflex[1] - b2.reflex[1])).toBeGreaterThan(1e-4);
+    expect([...a2.attention]).not.toEqual([...b2.attention]);
+    expect(a2.attention.reduce((s, w) => s + w, 0)).toBeCloseTo(1, 5);
+    shoved.free();
+    plain.free();
+  });
+
+  it('replays an episode exactly from its seed, and holds the last state when it ends', async () => {
+    const first = await lane();
+    const second = await lane();
+    for (let t = 0; t < config.episodeLength; t++) {
+      await first.stepOnce(config);
+      await second.stepOnce(config);
+    }
+    expect(untimed(first)).toEqual(untimed(second));
+    expect(first.done).toBe(true);
+    const held = first.frame();
+    await first.stepOnce(config);
+    expect(first.frame().data).toEqual(held.data); // a done lane does not step
+    const v = laneViews(held.data, first.layout);
+    expect(v.scalar('step')).toBe(config.episodeLength);
+    expect(v.scalar('done')).toBe(1);
+    // The held block pose is the final observation's, not the next episode's start the env has moved on to.
+    const env = first.env.envs[0].block;
+    expect(Math.hypot(v.scalar('blockX') - env.x, v.scalar('blockY') - env.y)).toBeGreaterThan(1);
+    expect(held.trail.length).toBe(4 * (config.episodeLength + 1));
+    const npzArrays = first.exportArrays();
+    expect(npzArrays.obs.shape).toEqual([config.episodeLength + 1, 10, 3]);
+    expect(npzArrays.action_terms.shape).toEqual([config.episodeLength, 5, 2]);
+    first.free();
+    second.free();
+    expect(tf.memory().numTensors).toBeGreaterThan(0); // the shared modules are still alive
+  });
+});

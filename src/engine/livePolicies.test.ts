@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { PPO_RUNS } from '../cli/learnedPolicy';
+import { bestPolicy, checkpointSlots, defaultPair, isFullyTrained, policyLabel, policyModules, POLICY_FOLDERS } from './livePolicies';
+
+const STAGE01 = ['prior', 'world', 'reflex'];
+const PPO = ['ppo/prior', 'ppo/world', 'ppo/reflex', 'ppo/strategy'];
+
+describe('live policies', () => {
+  it('look for checkpoints where the CLI writes and reads them', () => {
+    expect(POLICY_FOLDERS.sagr).toBe(`${PPO_RUNS.sagr}/`);
+    expect(POLICY_FOLDERS.strategy).toBe(`${PPO_RUNS.strategy}/`);
+    const keys = checkpointSlots().map(([f, m]) => `${f}${m}`);
+    expect(new Set(keys)).toEqual(new Set([...STAGE01, ...PPO, 'ppo-strategy/prior', 'ppo-strategy/strategy', 'ppo-strategy/world']));
+  });
+
+  it('run what is trained, most complete first, and fall back to the expert', () => {
+    expect(bestPolicy(new Set())).toBe('expert');
+    expect(bestPolicy(new Set(['prior']))).toBe('prior');
+    expect(bestPolicy(new Set(STAGE01))).toBe('reflex');
+    expect(bestPolicy(new Set([...STAGE01, ...PPO]))).toBe('sagr');
+    // A stage-2 run missing a module is not the full method.
+    expect(isFullyTrained('sagr', new Set([...STAGE01, 'ppo/prior', 'ppo/world', 'ppo/reflex']))).toBe(false);
+  });
+
+  it('pair the prior with the most complete other policy, honestly when little is trained', () => {
+    expect(defaultPair(new Set([...STAGE01, ...PPO]))).toEqual(['prior', 'sagr']);
+    expect(defaultPair(new Set(STAGE01))).toEqual(['prior', 'reflex']);
+    expect(defaultPair(new Set(['prior']))).toEqual(['prior', 'expert']);
+    expect(defaultPair(new Set())).toEqual(['expert', 'prior']);
+  });
+
+  it('label every module as trained or randomly initialised', () => {
+    const modules = policyModules('reflex', new Set(['prior', 'world']));
+    expect(modules).toEqual({ prior: 'trained', world: 'trained', reflex: 'random' });
+    expect(policyLabel('reflex', modules)).toBe('reflex (v_θ, Φ trained; b_ψ random init)');
+    // The expert and the prior use Φ only when it is trained (an untrained Φ would draw meaningless residuals).
+    expect(policyModules('prior', new Set(['prior']))).toEqual({ prior: 'trained' });
+    expect(policyModules('expert', new Set(['world']))).toEqual({ world: 'trained' });
+    expect(policyLabel('expert', {})).toBe('expert (privileged planner)');
+  });
+});
