@@ -25,3 +25,9 @@ export async function engineReady(page: Page): Promise<HookState> {
 export function appState(page: Page): Promise<HookState> {
   return page.evaluate(() => window.__sagr!.state());
 }
+
+/** Waits until the playground's first lane has taken at least `step` control steps in the current episode. */
+export async function playgroundStep(page: Page, step: number, timeout = 60_000): Promise<HookState> {
+  await page.waitForFunction((n) => (window.__sagr?.state().live?.lanes[0]?.step ?? -1) >= n, step, { timeout });
+  return appState(page);
+}

@@ -1,0 +1,146 @@
+// The live playground on the WebGPU backend (SwiftShader here: slow, so the budgets are small): it runs at
+// once with the best policy available, a mouse drag on the block shows up as Δz on the moved tokens and the
+// reflex answers, sliders reach the engine and the URL, and the side-by-side view runs two policies on one seed.
+import { parseHash, SCHEMA } from '../src/core/config';
+import { appState, engineReady, expect, playgroundStep, test } from './helpers';
+
+const PAGE = '/?backend=webgpu';
+/** Keypoint tokens are 0…8, the agent is token 9. */
+const KEYPOINTS = 9;
+
+test('the page opens with the best available policy running: the step advances and coverage changes', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto(PAGE);
+  await engineReady(page);
+  const start = await playgroundStep(page, 0);
+  const pg = start.playground!;
+  expect(pg.lanes).toHaveLength(1);
+  // What runs is labelled: trained parts, or a visible fallback when nothing is shipped.
+  await expect(page.getByTestId('lane-label-0')).toContainText(pg.lanes[0].label);
+  if (pg.trained.length === 0) await expect(page.getByTestId('notice').filter({ hasText: 'no shipped checkpoints' })).toBeVisible();
+  else expect(pg.lanes[0].label).not.toContain('random init');
+  await page.evaluate(() => window.__sagr!.setSpeed(null));
+  const first = start.live!.lanes[0];
+  await playgroundStep(page, first.step + 3);
+  // Coverage changes once the pusher reaches the block (or the episode restarts from another start).
+  await page.waitForFunction(
+    ([c, ep]) => {
+      const l = window.__sagr!.state().live!.lanes[0];
+      return l.coverage !== c || l.episode !== ep;
+    },
+    [first.coverage, first.episode] as const,
+    { timeout: 90_000 },
+  );
+  await expect(page.getByTestId('view-counters-0')).toContainText(/episode \d+ · step \d+ · coverage/);
+  const s = await appState(page);
+  expect(s.live!.measuredStepsPerSecond).toBeGreaterThan(0);
+  expect(s.fps).toBeGreaterThan(0);
+  await expect(page.getByTestId('status-inference')).toContainText(/inference \d+\.\d ms/);
+});
+
+test('dragging the block with the mouse spikes Δz on the moved tokens, and the reflex answers', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto(PAGE);
+  await engineReady(page);
+  await playgroundStep(page, 0);
+  // A policy with Φ and the reflex (trained when shipped, else randomly initialised and labelled).
+  await page.evaluate(() => window.__sagr!.setPolicy(0, 'reflex'));
+  await page.evaluate(() => window.__sagr!.pause());
+  await page.evaluate(() => window.__sagr!.step());
+  await page.evaluate(() => window.__sagr!.step());
+  const before = (await playgroundStep(page, 2)).live!.lanes[0];
+  expect(before.policy).toBe('reflex');
+  const calm = Math.max(...before.deltaZNormPx!.slice(0, KEYPOINTS));
+
+  // Real pointer events on the canvas: press on the block, drag it 40 screen px towards the table's centre
+  // (so no wall stops it), release.
+  const at = (await page.evaluate(() => window.__sagr!.blockOnScreen(0)))!;
+  const centre = (await page.evaluate(() => window.__sagr!.tableToClient(0, 256, 256)))!;
+  const len = Math.hypot(centre.x - at.x, centre.y - at.y);
+  const [ux, uy] = [(centre.x - at.x) / len, (centre.y - at.y) / len];
+  await page.mouse.move(at.x, at.y);
+  await page.mouse.down();
+  await page.mouse.move(at.x + 20 * ux, at.y + 20 * uy, { steps: 4 });
+  await page.mouse.move(at.x + 40 * ux, at.y + 40 * uy, { steps: 4 });
+  await page.mouse.up();
+  await page.waitForFunction(() => {
+    const p = window.__sagr!.state().live?.lanes[0].pending;
+    return p !== undefined && Math.hypot(p.dx, p.dy) > 20;
+  });
+  const pending = (await appState(page)).live!.lanes[0].pending;
+
+  await page.evaluate(() => window.__sagr!.step());
+  const hit = (await playgroundStep(page, before.step + 1)).live!.lanes[0];
+  const keypoints = hit.deltaZNormPx!.slice(0, KEYPOINTS);
+  // Every keypoint moved by about the shove (Φ expected it to stay), far above the calm residual.
+  expect(Math.min(...keypoints)).toBeGreaterThan(0.6 * Math.hypot(pending.dx, pending.dy));
+  expect(Math.min(...keypoints)).toBeGreaterThan(3 * calm);
+  // …in the direction of the drag.
+  expect(hit.deltaZ![0][0] * pending.dx + hit.deltaZ![0][1] * pending.dy).toBeGreaterThan(0);
+  await page.evaluate(() => window.__sagr!.step());
+  const answer = (await playgroundStep(page, before.step + 2)).live!.lanes[0];
+  expect(answer.reflexNormPx!).toBeGreaterThan(0);
+  expect(answer.reflex).not.toEqual(before.reflex);
+  expect(answer.attention!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
+  // The reflex term of the executed action is g_b·b.
+  const gain = (await appState(page)).config.reflexGain;
+  expect(answer.terms!.reflex[0]).toBeCloseTo(gain * answer.reflex![0], 1);
+  expect(answer.terms!.reflex[1]).toBeCloseTo(gain * answer.reflex![1], 1);
+});
+
+test('a live slider reaches the engine and the URL; that URL restores it; a restart parameter waits for reset', async ({ page, context }) => {
+  await page.goto('/?backend=cpu');
+  await engineReady(page);
+  await playgroundStep(page, 0);
+  await page.locator('[data-group="perturb"] > summary').click();
+  const slider = page.getByRole('slider', { name: 'kickImpulse', exact: true });
+  await slider.focus();
+  await page.keyboard.press('ArrowRight');
+  const expected = SCHEMA.kickImpulse.default + SCHEMA.kickImpulse.step;
+  await expect.poll(() => parseHash(new URL(page.url()).hash).config.kickImpulse).toBe(expected);
+  await page.waitForFunction((v) => window.__sagr!.state().engineConfig?.kickImpulse === v, expected);
+  // The kick button uses it at once (live).
+  await expect(page.getByTestId('perturb-kick')).toHaveAttribute('title', new RegExp(`kick:impulse=${expected}`));
+
+  // The seed applies on restart: marked as waiting until reset.
+  const seed = page.getByLabel('seed value');
+  await seed.fill('7');
+  await seed.press('Enter');
+  await expect(page.getByTestId('pending-seed')).toHaveText(/applies on restart/);
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
+  await expect(page.getByTestId('pending-seed')).toHaveCount(0);
+  await page.waitForFunction(() => window.__sagr!.state().playground?.runConfig.seed === 7);
+
+  const restored = await context.newPage();
+  await restored.goto(page.url());
+  const s = await engineReady(restored);
+  expect(s.config.kickImpulse).toBe(expected);
+  expect(s.config.seed).toBe(7);
+  await restored.waitForFunction((v) => window.__sagr!.state().engineConfig?.kickImpulse === v, expected);
+  await restored.waitForFunction(() => window.__sagr!.state().playground?.runConfig.seed === 7);
+});
+
+test('side by side: two policies on the same episode seed, the same shove, and one summary line', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.goto('/?backend=cpu');
+  await engineReady(page);
+  await playgroundStep(page, 0);
+  await page.keyboard.press('3');
+  await page.waitForFunction(() => window.__sagr!.state().live?.lanes.length === 2);
+  await expect(page.getByTestId('table-canvas-1')).toBeVisible();
+  await page.evaluate(() => window.__sagr!.pause());
+  const s = await appState(page);
+  const [left, right] = s.live!.lanes;
+  expect(left.policy).not.toBe(right.policy);
+  expect(left.episodeSeed).toBe(right.episodeSeed);
+  expect(left.block).toEqual(right.block);
+  await page.evaluate(() => window.__sagr!.shove(25, 10, 0));
+  await page.waitForFunction(() => window.__sagr!.state().live!.lanes.every((l) => l.pending.dx === 25));
+  await expect(page.getByTestId('pair-summary')).toContainText(`${left.policy}: coverage`);
+  await expect(page.getByTestId('pair-summary')).toContainText(`${right.policy}: coverage`);
+  // Help overlay lists the shortcuts.
+  await page.keyboard.press('?');
+  await expect(page.getByTestId('help')).toContainText('two policies side by side');
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('help')).toHaveCount(0);
+});
