@@ -5,11 +5,12 @@ import { benchPolicy, type PolicyBenchResult } from '../../policy/bench';
 import { benchSim } from '../../sim/bench';
 import { patchWasmMatMul } from '../../engine/wasmMatMul';
 import { benchTrainSteps } from '../../train/bench';
+import { benchPpo } from '../../train/ppoBench';
 import type { Command } from '../command';
 
 export const bench: Command = {
   name: 'bench',
-  summary: 'benchmark tensor backends (and later the simulator and PPO); --json for one JSON object',
+  summary: 'benchmark tensor backends, networks, the simulator, training steps and PPO iterations; --json for one JSON object',
   switches: ['json'],
   acceptsConfig: false,
   async run({ log }) {
@@ -45,6 +46,12 @@ export const bench: Command = {
         `reflex ${train.reflexStepMs.toFixed(0)} (B=${train.reflexBatch}); default iterations ≈ ${train.priorMinutes.toFixed(1)} + ${train.worldMinutes.toFixed(1)} + ${train.reflexMinutes.toFixed(1)} min ` +
         `(target: prior ≤ 30 min)`,
     );
-    return { tensors, nn, sim, train };
+    const ppo = await benchPpo();
+    const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
+    log(
+      `ppo/wasm: ${ppo.envStepsPerSec.toFixed(0)} env steps/s over full iterations (B=${ppo.numEnvs}, ${ppo.controlStepsPerIteration} control steps, ${ppo.secondsPerIteration.toFixed(1)} s each); ` +
+        `physics ${pct(ppo.fractions.physics)}, inference ${pct(ppo.fractions.inference)}, updates ${pct(ppo.fractions.updates)}, other ${pct(ppo.fractions.other)}`,
+    );
+    return { tensors, nn, sim, train, ppo };
   },
 };
