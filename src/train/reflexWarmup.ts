@@ -100,6 +100,7 @@ export async function reflexWarmup(reflex: Reflex, world: WorldPredictor, demos:
         lastTrainLoss = meter.take();
         const seconds = (performance.now() - t0) / 1000;
         o.onMetrics({ stage: 'reflex', iter: iter + 1, lr, trainLoss: lastTrainLoss, gradNorm: step.gradNorm, ...metrics, skippedSteps: guard.skipped, seconds });
+        await o.onEvaluated?.(iter + 1);
         o.log(`reflex ${iter + 1}/${o.iters}: train ${lastTrainLoss?.toExponential(3)} held-out ${metrics.heldOutLoss.toExponential(3)} R² ${metrics.r2.toFixed(3)} (${seconds.toFixed(0)} s)`);
       }
     }

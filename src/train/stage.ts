@@ -14,6 +14,11 @@ export interface StageOptions {
   onMetrics: (record: MetricsRecord) => void;
   /** Evaluate on held-out data every this many iterations (and after the last). */
   evalEvery: number;
+  /**
+   * Called after each evaluation while the module holds the weights just evaluated (the prior's EMA), e.g. to
+   * save a checkpoint that can be tried while training goes on.
+   */
+  onEvaluated?: (iter: number) => Promise<void>;
 }
 
 export type MetricsRecord = { stage: string; iter: number } & Record<string, number | string | null>;

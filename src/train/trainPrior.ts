@@ -107,7 +107,11 @@ export async function trainPrior(prior: FlowPrior, demos: DemoDataset, split: Ep
       meter.add(step.loss);
 
       if ((iter + 1) % o.evalEvery === 0 || iter === o.iters - 1) {
-        held = await ema.withAverage(() => evaluatePrior(prior, spec, heldOut, horizon, c.sdeSteps, evalSeed));
+        held = await ema.withAverage(async () => {
+          const metrics = await evaluatePrior(prior, spec, heldOut, horizon, c.sdeSteps, evalSeed);
+          await o.onEvaluated?.(iter + 1);
+          return metrics;
+        });
         lastTrainLoss = meter.take();
         const seconds = (performance.now() - t0) / 1000;
         o.onMetrics({ stage: 'prior', iter: iter + 1, lr, trainLoss: lastTrainLoss, gradNorm: step.gradNorm, ...held, skippedSteps: guard.skipped, seconds });

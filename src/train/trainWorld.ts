@@ -108,6 +108,7 @@ export async function trainWorld(world: WorldPredictor, demos: DemoDataset, spli
         lastTrainLoss = meter.take();
         const seconds = (performance.now() - t0) / 1000;
         o.onMetrics({ stage: 'world', iter: iter + 1, lr, trainLoss: lastTrainLoss, gradNorm: step.gradNorm, ...metrics, skippedSteps: guard.skipped, seconds });
+        await o.onEvaluated?.(iter + 1);
         o.log(
           `world ${iter + 1}/${o.iters}: train ${lastTrainLoss?.toExponential(3)} held-out ${metrics.heldOutLoss.toExponential(3)} ` +
             `error/no-motion ${metrics.errorRatio.toFixed(3)} (object ${metrics.objectErrorRatio.toFixed(3)}, agent ${metrics.agentErrorRatio.toFixed(3)}) (${seconds.toFixed(0)} s)`,

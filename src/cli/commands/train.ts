@@ -72,7 +72,8 @@ interface StageContext {
   log: (msg: string) => void;
 }
 
-function stageOptions(ctx: StageContext, iters: number): StageOptions {
+/** Metrics appended to DIR/metrics.jsonl; after each evaluation the module is saved, so a run can be tried while it trains. */
+function stageOptions(ctx: StageContext, module: Checkpointable, stage: Stage, iters: number): StageOptions {
   const metricsFile = path.join(ctx.out, 'metrics.jsonl');
   return {
     iters: ctx.itersOverride ?? iters,
@@ -80,12 +81,19 @@ function stageOptions(ctx: StageContext, iters: number): StageOptions {
     log: ctx.log,
     onMetrics: (record: MetricsRecord) => appendFileSync(metricsFile, JSON.stringify(record) + '\n'),
     evalEvery: EVAL_EVERY,
+    onEvaluated: async (iter) => void (await writeCheckpoint(ctx, module, stage, { iter, partial: true })),
   };
 }
 
-async function save(ctx: StageContext, module: Checkpointable, stage: Stage, report: object): Promise<string> {
+/** DIR/<stage>/model.json + weights.bin; the metadata records the task, the config, the report and the command. */
+async function writeCheckpoint(ctx: StageContext, module: Checkpointable, stage: Stage, report: object): Promise<string> {
   const dir = path.join(ctx.out, stage);
   await saveCheckpoint([module], nodeFileHandler(dir), { task: ctx.spec.name, stage, config: ctx.config, report, command: ctx.command });
+  return dir;
+}
+
+async function save(ctx: StageContext, module: Checkpointable, stage: Stage, report: object): Promise<string> {
+  const dir = await writeCheckpoint(ctx, module, stage, report);
   ctx.log(`${stage}: checkpoint written to ${dir}`);
   return dir;
 }
@@ -96,7 +104,7 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
     case 'prior': {
       const prior = new FlowPrior(flowPriorConfig(config, spec), config.seed);
       try {
-        const report = await trainPrior(prior, demos, split, spec, config, stageOptions(ctx, config.priorIters));
+        const report = await trainPrior(prior, demos, split, spec, config, stageOptions(ctx, prior, stage, config.priorIters));
         return { ...report, checkpoint: await save(ctx, prior, stage, report) };
       } finally {
         prior.dispose();
@@ -105,7 +113,7 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
     case 'world': {
       const world = new WorldPredictor(worldPredictorConfig(config, spec), config.seed);
       try {
-        const report = await trainWorld(world, demos, split, spec, config, stageOptions(ctx, config.worldIters));
+        const report = await trainWorld(world, demos, split, spec, config, stageOptions(ctx, world, stage, config.worldIters));
         return { ...report, checkpoint: await save(ctx, world, stage, report) };
       } finally {
         world.dispose();
@@ -121,7 +129,7 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
       }
       const reflex = new Reflex(reflexConfig(config, spec), config.seed);
       try {
-        const report = await reflexWarmup(reflex, world, demos, split, config, stageOptions(ctx, config.reflexIters));
+        const report = await reflexWarmup(reflex, world, demos, split, config, stageOptions(ctx, reflex, stage, config.reflexIters));
         return { ...report, world: worldDir, checkpoint: await save(ctx, reflex, stage, report) };
       } finally {
         reflex.dispose();
