@@ -1,6 +1,7 @@
 // The live playground on the WebGPU backend (SwiftShader here: slow, so the budgets are small): it runs at
 // once with the best policy available, a mouse drag on the block shows up as Δz on the moved tokens and the
 // reflex answers, sliders reach the engine and the URL, and the side-by-side view runs two policies on one seed.
+import { readFile } from 'node:fs/promises';
 import { parseHash, SCHEMA } from '../src/core/config';
 import { appState, engineReady, expect, playgroundStep, test } from './helpers';
 
@@ -143,4 +144,34 @@ test('side by side: two policies on the same episode seed, the same shove, and o
   await expect(page.getByTestId('help')).toContainText('two policies side by side');
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('help')).toHaveCount(0);
+});
+
+test('exports: the config as JSON, the episode so far as .npz, the view as PNG', async ({ page }) => {
+  await page.goto('/?backend=cpu#seed=3');
+  await engineReady(page);
+  await playgroundStep(page, 3);
+  await page.evaluate(() => window.__sagr!.pause());
+  const { step } = (await appState(page)).live!.lanes[0];
+  const save = async (button: string) => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
+    return { name: download.suggestedFilename(), bytes: await readFile((await download.path())!) };
+  };
+  const config = await save('config .json');
+  expect(config.name).toBe('sagr-config-seed3.json');
+  expect(JSON.parse(config.bytes.toString('utf8'))).toEqual((await appState(page)).config);
+
+  const npz = await save('rollout .npz');
+  expect(npz.name).toMatch(/^sagr-rollout-\w+-seed3-ep0\.npz$/);
+  expect(npz.bytes.subarray(0, 2).toString('latin1')).toBe('PK');
+  const text = npz.bytes.toString('latin1');
+  for (const name of ['obs', 'action', 'predicted', 'delta_z', 'action_terms', 'coverage', 'block_pose', 'shoves']) expect(text).toContain(`${name}.npy`);
+  // The observation array holds S_0 … S_T for the T steps taken.
+  expect(text).toContain(`'shape': (${step + 1}, 10, 3)`);
+
+  const png = await save('view .png');
+  expect(png.bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+  const width = png.bytes.readUInt32BE(16);
+  expect(width).toBe(await page.getByTestId('table-canvas').evaluate((c: HTMLCanvasElement) => c.width));
+  // A drawn table, not an empty buffer (a blank frame of this size compresses to a few kB).
+  expect(png.bytes.length).toBeGreaterThan(20_000);
 });

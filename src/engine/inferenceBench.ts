@@ -13,8 +13,7 @@ import { median } from './microbench';
 import { sdeParams } from './livePolicy';
 import type { ModuleTypes } from './policyModules';
 
-export interface InferenceBenchRow {
-  backend: string;
+export interface InferenceBenchTiming {
   batch: number;
   /** Median ms of one chunk decision and of one per-step pass (reflex + Φ). */
   decisionMs: number;
@@ -26,8 +25,13 @@ export interface InferenceBenchRow {
   runs: number;
 }
 
+/** A measured batch size, or one left out because a smaller batch was already too slow on this backend. */
+export type InferenceBenchRow = { backend: string } & (({ skipped: null } & InferenceBenchTiming) | { skipped: string; batch: number });
+
 const BENCH_SEED = 1;
-const WARMUP_RUNS = 2;
+const WARMUP_RUNS = 1;
+/** Past this per control step (ms) a backend is not interactive; larger batches on it are not timed. */
+export const SLOW_STEP_MS = 1000;
 
 async function time(run: () => tf.Tensor): Promise<number> {
   const t0 = performance.now();
@@ -38,8 +42,7 @@ async function time(run: () => tf.Tensor): Promise<number> {
   return ms;
 }
 
-export async function benchPolicyInference(modules: ModuleTypes, spec: TaskSpec, config: Config, batch: number, runs: number): Promise<Omit<InferenceBenchRow, 'backend'>> {
-  if (!Number.isInteger(batch) || batch < 1 || batch > 4096) throw new Error(`batches: ${batch} is not an integer in [1, 4096]`);
+export async function benchPolicyInference(modules: ModuleTypes, spec: TaskSpec, config: Config, batch: number, runs: number): Promise<InferenceBenchTiming> {
   const { prior, world, reflex, strategy } = modules;
   const N = spec.numTokens;
   const A = spec.actionDim;
@@ -79,4 +82,20 @@ export async function benchPolicyInference(modules: ModuleTypes, spec: TaskSpec,
   } finally {
     tf.dispose([tokens, deltaZ, actions, goal]);
   }
+}
+
+/** Times each batch size (ascending) on the active backend; once one is slower than SLOW_STEP_MS the rest are skipped. */
+export async function benchBackend(backend: string, modules: ModuleTypes, spec: TaskSpec, config: Config, batches: readonly number[], runs: number): Promise<InferenceBenchRow[]> {
+  const rows: InferenceBenchRow[] = [];
+  let slow: InferenceBenchTiming | null = null;
+  for (const batch of [...batches].sort((a, b) => a - b)) {
+    if (slow) {
+      rows.push({ backend, batch, skipped: `B = ${slow.batch} already took ${slow.perControlStepMs.toFixed(0)} ms per control step` });
+      continue;
+    }
+    const t = await benchPolicyInference(modules, spec, config, batch, runs);
+    rows.push({ backend, skipped: null, ...t });
+    if (t.perControlStepMs > SLOW_STEP_MS) slow = t;
+  }
+  return rows;
 }

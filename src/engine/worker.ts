@@ -13,7 +13,7 @@ import {
   type BrowserBackend,
 } from './backendChoice';
 import { activate, probeAdapter, startableBackends, webgpuDevice } from './browserBackends';
-import { benchPolicyInference, type InferenceBenchRow } from './inferenceBench';
+import { benchBackend, type InferenceBenchRow } from './inferenceBench';
 import { benchAdamStep, benchMatMul, microbench } from './microbench';
 import { Playground } from './playground';
 import { freshModules, loadShippedModules } from './policyModules';
@@ -34,8 +34,9 @@ const STARTUP_BENCH = { matMulSize: 64, batch: 64, hidden: 32, runs: 3, warmup: 
 /** Largest matrix side accepted by tensorCheck (it is a correctness probe, not a workload). */
 const MAX_CHECK_SIDE = 256;
 /** Timed runs per batch size in the inference benchmark (after warm-up). */
-const INFERENCE_BENCH_RUNS = 5;
+const INFERENCE_BENCH_RUNS = 3;
 const MAX_BENCH_BATCHES = 4;
+const MAX_BENCH_BATCH = 1024;
 /** Seed of the benchmark's random weights (timings do not depend on the values). */
 const BENCH_WEIGHTS_SEED = 1;
 
@@ -246,6 +247,7 @@ const handlers: RequestHandlers = {
 
   async benchInference({ batches }) {
     if (!Array.isArray(batches) || batches.length < 1 || batches.length > MAX_BENCH_BATCHES) throw new Error(`benchInference.batches: expected 1–${MAX_BENCH_BATCHES} batch sizes`);
+    for (const b of batches) if (!Number.isInteger(b) || b < 1 || b > MAX_BENCH_BATCH) throw new Error(`benchInference.batches: ${String(b)} is not an integer in [1, ${MAX_BENCH_BATCH}]`);
     if (!state) throw new Error('benchInference: the engine has not chosen a backend yet');
     const pg = requirePlayground();
     const home = state.backend;
@@ -256,7 +258,7 @@ const handlers: RequestHandlers = {
         await activate(backend);
         const modules = freshModules(pg.shippedLoad, config, pushTSpec, BENCH_WEIGHTS_SEED);
         try {
-          for (const b of batches) rows.push({ backend, ...(await benchPolicyInference(modules, pushTSpec, config, b, INFERENCE_BENCH_RUNS)) });
+          rows.push(...(await benchBackend(backend, modules, pushTSpec, config, batches, INFERENCE_BENCH_RUNS)));
         } finally {
           for (const m of Object.values(modules)) m.dispose();
         }

@@ -15,6 +15,8 @@ const TERM_HELP: Record<(typeof DECOMPOSITION_TERMS)[number], string> = {
 
 export function Legend() {
   const gain = useApp((s) => s.deltaZGain);
+  const open = useApp((s) => s.legendOpen);
+  if (!open) return null;
   return (
     <div className="legend" data-testid="legend">
       <div className="legend-row">

@@ -35,6 +35,8 @@ export function PlaygroundBar() {
   const gain = useApp((s) => s.deltaZGain);
   const setGain = useApp((s) => s.setDeltaZGain);
   const setHelp = useApp((s) => s.setHelpOpen);
+  const legendOpen = useApp((s) => s.legendOpen);
+  const setLegend = useApp((s) => s.setLegendOpen);
   const trained = new Set(trainedList ?? []);
   const speedValue = stepsPerSecond === null ? 'max' : String(stepsPerSecond / CONTROL_HZ);
   const c = () => controls();
@@ -80,7 +82,10 @@ export function PlaygroundBar() {
           ))}
         </select>
       </label>
-      <button type="button" className="help-button" onClick={() => setHelp(true)} title="?: shortcuts" aria-label="help">
+      <button type="button" className={`help-button ${legendOpen ? 'active' : ''}`} onClick={() => setLegend(!legendOpen)} title="l: show / hide the legend" aria-pressed={legendOpen}>
+        legend
+      </button>
+      <button type="button" onClick={() => setHelp(true)} title="?: shortcuts" aria-label="help">
         ?
       </button>
     </div>

@@ -101,9 +101,17 @@ function Bench() {
               <tr key={`${r.backend}-${r.batch}`}>
                 <td>{r.backend}</td>
                 <td>{r.batch}</td>
-                <td title={`K = ${r.sdeSteps} SDE steps`}>{r.decisionMs.toFixed(1)}</td>
-                <td title="reflex + Φ">{r.stepMs.toFixed(1)}</td>
-                <td title={`step + chunk / ${r.executeSteps}`}>{r.perControlStepMs.toFixed(1)}</td>
+                {r.skipped === null ? (
+                  <>
+                    <td title={`K = ${r.sdeSteps} SDE steps, median of ${r.runs}`}>{r.decisionMs.toFixed(1)}</td>
+                    <td title="reflex + Φ">{r.stepMs.toFixed(1)}</td>
+                    <td title={`step + chunk / ${r.executeSteps}`}>{r.perControlStepMs.toFixed(1)}</td>
+                  </>
+                ) : (
+                  <td colSpan={3} title={r.skipped}>
+                    skipped
+                  </td>
+                )}
               </tr>
             ))}
           </tbody>

@@ -16,6 +16,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: ['1'], label: 'top-down 2D view', run: () => void controls().setView('2d') },
   { keys: ['2'], label: '3D view (drag empty table to orbit, wheel to zoom)', run: () => void controls().setView('3d') },
   { keys: ['3'], label: 'two policies side by side', run: () => void controls().setView('side') },
+  { keys: ['l'], label: 'show / hide the legend', run: (store) => store.getState().setLegendOpen(!store.getState().legendOpen) },
   { keys: ['?'], label: 'this help', run: (store) => store.getState().setHelpOpen(!store.getState().helpOpen) },
   { keys: ['Escape'], label: 'close the help', run: (store) => store.getState().setHelpOpen(false) },
 ];

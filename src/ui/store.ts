@@ -37,6 +37,7 @@ export interface AppState {
   notices: Notice[];
   view: ViewMode;
   helpOpen: boolean;
+  legendOpen: boolean;
   /** What the playground loaded and runs (null until it has started). */
   playground: PlaygroundStatus | null;
   /** The live state a few times per second (the render loops read every frame from liveFeed instead). */
@@ -62,6 +63,7 @@ export interface AppState {
   setEngineConfig(c: Config): void;
   setView(v: ViewMode): void;
   setHelpOpen(open: boolean): void;
+  setLegendOpen(open: boolean): void;
   setPlayground(p: PlaygroundStatus): void;
   setLive(l: LiveSummary | null, fps: number): void;
   setSinglePolicy(p: LivePolicyName): void;
@@ -82,6 +84,7 @@ export function createAppStore(initialHash: string) {
     notices: [],
     view: '2d',
     helpOpen: false,
+    legendOpen: true,
     playground: null,
     live: null,
     fps: 0,
@@ -136,6 +139,9 @@ export function createAppStore(initialHash: string) {
     },
     setHelpOpen(helpOpen) {
       set({ helpOpen });
+    },
+    setLegendOpen(legendOpen) {
+      set({ legendOpen });
     },
     setPlayground(playground) {
       set({ playground });
