@@ -19,8 +19,12 @@ export const SCALARS = [
   'episodeSeed',
   'coverage',
   'maxCoverage',
+  /** The task reward r_task of the latest step, and its sum over the episode. */
   'reward',
   'episodeReturn',
+  /** The SA-GR reward R = α·r_task − β‖Δz‖² − γ‖b‖² of the latest step (live α, β, γ), and its sum. */
+  'sagrReward',
+  'sagrReturn',
   /** 1 once the lane's episode has ended (it then holds its last state until every lane has ended). */
   'done',
   'success',

@@ -69,8 +69,12 @@ describe('live lane', () => {
       for (let d = 0; d < 2; d++) {
         expect(term('prior')[d] + term('reflex')[d] + term('strategy')[d] + term('noise')[d]).toBeCloseTo(term('total')[d], 2);
       }
-      // The reflex term is g_b·b in pixels; b itself is the reflex's reading from before the step (re-read after it).
+      // The reflex term is g_b·b (pixels), b the reflex output that acted in this step.
+      expect(term('reflex')[0]).toBeCloseTo(config.reflexGain * v.reflex[0] * PX, 3);
       expect(v.scalar('hasDecomposition')).toBe(1);
+      // The stage-2 reward of the step with the live α, β, γ: α·r_task − β‖Δz‖² − γ‖b‖².
+      const sq = (xs: Float32Array) => xs.reduce((a, x) => a + x * x, 0);
+      expect(v.scalar('sagrReward')).toBeCloseTo(config.alpha * v.scalar('reward') - config.beta * sq(v.deltaZ) - config.gamma * sq(v.reflex), 5);
     }
     l.free();
   });

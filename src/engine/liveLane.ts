@@ -17,6 +17,7 @@ import { TOKEN_DIM } from '../sim/taskSpec';
 import { denormaliseCoord } from '../sim/tokens';
 import { PushTVecEnv } from '../sim/vecEnv';
 import { blockCentroid, clampDisplacement, poseFromKeypoints, type Displacement } from './blockPose';
+import { emptyRewardTerms, sagrReward, type RewardTerms } from '../train/reward';
 import { DECOMPOSITION_TERMS, TRAIL_STRIDE, laneLayout, laneViews, type LaneLayout } from './liveFrame';
 import type { LivePolicy } from './livePolicy';
 
@@ -37,6 +38,7 @@ interface EpisodeRecord {
   terms: number[];
   coverage: number[];
   reward: number[];
+  sagrReward: number[];
   blockPose: number[];
   agent: number[];
   /** step, dx, dy, dθ of every shove applied (displace one-shots included). */
@@ -45,7 +47,7 @@ interface EpisodeRecord {
   kicks: number[];
 }
 
-const emptyRecord = (): EpisodeRecord => ({ obs: [], action: [], predicted: [], deltaZ: [], terms: [], coverage: [], reward: [], blockPose: [], agent: [], shoves: [], kicks: [] });
+const emptyRecord = (): EpisodeRecord => ({ obs: [], action: [], predicted: [], deltaZ: [], terms: [], coverage: [], reward: [], sagrReward: [], blockPose: [], agent: [], shoves: [], kicks: [] });
 
 export class LiveLane {
   readonly layout: LaneLayout;
@@ -57,6 +59,8 @@ export class LiveLane {
   maxCoverage = 0;
   reward = 0;
   episodeReturn = 0;
+  sagrReward = 0;
+  private rewardTerms: RewardTerms = emptyRewardTerms();
   inferenceMs = 0;
   physicsMs = 0;
   /** The displayed state: S_t, block pose and agent (held at the final state once the episode is done). */
@@ -109,6 +113,8 @@ export class LiveLane {
     this.maxCoverage = this.coverage;
     this.reward = 0;
     this.episodeReturn = 0;
+    this.sagrReward = 0;
+    this.rewardTerms = emptyRewardTerms();
     this.pending.dx = this.pending.dy = this.pending.dtheta = 0;
     this.pendingKick = null;
     this.record = emptyRecord();
@@ -181,6 +187,10 @@ export class LiveLane {
       this.showFinal();
     } else this.showEnv();
     this.policy.observe(this.tokens);
+    // The stage-2 reward of this step: Δz it produced, b in force during it (zero for a policy without Φ / reflex).
+    const p = this.policy;
+    const squared = (xs: Float32Array) => xs.reduce((sum, x) => sum + x * x, 0);
+    this.sagrReward = sagrReward(config, this.reward, p.hasPrediction ? squared(p.deltaZ) : 0, p.hasReflex ? squared(p.reflexOut) : 0, this.rewardTerms);
     this.recordAfter();
     this.inferenceMs = t1 - t0 + (performance.now() - t2);
     this.physicsMs = t2 - t1;
@@ -230,6 +240,7 @@ export class LiveLane {
     for (const term of DECOMPOSITION_TERMS) for (const v of p.terms[term]) r.terms.push(v);
     r.coverage.push(this.coverage);
     r.reward.push(this.reward);
+    r.sagrReward.push(this.sagrReward);
   }
 
   private recordState(): void {
@@ -252,6 +263,8 @@ export class LiveLane {
     set('maxCoverage', this.maxCoverage);
     set('reward', this.reward);
     set('episodeReturn', this.episodeReturn);
+    set('sagrReward', this.sagrReward);
+    set('sagrReturn', this.rewardTerms.task - this.rewardTerms.surprise - this.rewardTerms.effort);
     set('done', this.done ? 1 : 0);
     set('success', this.success ? 1 : 0);
     set('inferenceMs', this.inferenceMs);
@@ -293,6 +306,7 @@ export class LiveLane {
       action_terms: { data: f32(r.terms), shape: [T, DECOMPOSITION_TERMS.length, A] },
       coverage: { data: f32(r.coverage), shape: [T] },
       reward: { data: f32(r.reward), shape: [T] },
+      sagr_reward: { data: f32(r.sagrReward), shape: [T] },
       block_pose: { data: Float64Array.from(r.blockPose), shape: [r.blockPose.length / 3, 3] },
       agent_pos: { data: Float64Array.from(r.agent), shape: [r.agent.length / 2, 2] },
       shoves: { data: Float64Array.from(r.shoves), shape: [r.shoves.length / 4, 4] },

@@ -15,6 +15,9 @@ export interface LaneSummary {
   step: number;
   coverage: number;
   maxCoverage: number;
+  /** R = α·r_task − β‖Δz‖² − γ‖b‖² of the latest step and its sum over the episode. */
+  sagrReward: number;
+  sagrReturn: number;
   done: boolean;
   success: boolean;
   inferenceMs: number;
@@ -78,6 +81,8 @@ export function summariseLane(lane: LaneFrame, layout: LaneLayout): LaneSummary 
     step: s('step'),
     coverage: round(s('coverage')),
     maxCoverage: round(s('maxCoverage')),
+    sagrReward: round(s('sagrReward')),
+    sagrReturn: round(s('sagrReturn')),
     done: s('done') === 1,
     success: s('success') === 1,
     inferenceMs: round(s('inferenceMs'), 2),

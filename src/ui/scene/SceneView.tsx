@@ -157,7 +157,7 @@ export function SceneView({ lane, mode }: { lane: number; mode: '2d' | '3d' }) {
         titleRef.current!.textContent = l.label + (l.condition ? ` · ${l.condition}` : '');
         const s = v.scalar;
         const end = s('done') ? (s('success') ? ' · success' : ' · time limit') : '';
-        countersRef.current!.textContent = `episode ${s('episode')} · step ${s('step')} · coverage ${s('coverage').toFixed(3)} (max ${s('maxCoverage').toFixed(3)})${end}`;
+        countersRef.current!.textContent = `episode ${s('episode')} · step ${s('step')} · coverage ${s('coverage').toFixed(3)} (max ${s('maxCoverage').toFixed(3)}) · R ${s('sagrReward').toFixed(3)} (Σ ${s('sagrReturn').toFixed(1)})${end}`;
         countersRef.current!.dataset.done = s('done') ? (s('success') ? 'success' : 'timeout') : '';
       }
     };
