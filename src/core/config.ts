@@ -49,7 +49,7 @@ const int = (p: Omit<NumberParam, 'kind'>): NumberParam => ({ kind: 'int', ...p 
 const choice = <T extends string>(p: Omit<EnumParam<T>, 'kind'>): EnumParam<T> => ({ kind: 'enum', ...p });
 const bool = (p: Omit<BoolParam, 'kind'>): BoolParam => ({ kind: 'bool', ...p });
 
-export const TASKS = ['push-t'] as const;
+export const TASKS = ['push-t', 'push-3d'] as const;
 export const SIGMA_SCHEDULES = ['constant', 'linear', 'cosine'] as const;
 export const SDE_MODES = ['chain', 'terminal'] as const;
 

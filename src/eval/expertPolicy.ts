@@ -1,15 +1,16 @@
-// The Push-T expert behind the RolloutPolicy interface: one PushTExpert (with its own simulator copy)
-// per environment, so an env's actions never depend on the others'.
-import { PushTExpert } from '../sim/expert';
-import { initRapier } from '../sim/pusht/pushTEnv';
+// A task's expert behind the RolloutPolicy interface: one expert (with its own simulator copy) per
+// environment, so an env's actions never depend on the others'.
+import { simTask, type TaskName } from '../sim/tasks';
 import { normaliseCoord } from '../sim/tokens';
-import { pushTSpec } from '../sim/pusht/pushTSpec';
 import type { PolicyObservation, PolicyOutput, RolloutPolicy } from './rolloutPolicy';
 
-export async function createExpertPolicy(numEnvs: number): Promise<RolloutPolicy> {
-  await initRapier();
-  const experts = Array.from({ length: numEnvs }, () => new PushTExpert());
-  const actions = new Float32Array(numEnvs * pushTSpec.actionDim);
+export async function createExpertPolicy(numEnvs: number, task: TaskName = 'push-t'): Promise<RolloutPolicy> {
+  const sim = simTask(task);
+  await sim.init();
+  const experts = Array.from({ length: numEnvs }, () => sim.createExpert());
+  const D = sim.spec.actionDim;
+  const actions = new Float32Array(numEnvs * D);
+  const target = new Float64Array(D);
   return {
     name: 'expert',
     resetEnv(env: number) {
@@ -17,9 +18,8 @@ export async function createExpertPolicy(numEnvs: number): Promise<RolloutPolicy
     },
     act(obs: PolicyObservation): PolicyOutput {
       for (let i = 0; i < numEnvs; i++) {
-        const [x, y] = experts[i].act(obs.states[i]);
-        actions[2 * i] = normaliseCoord(pushTSpec, 0, x);
-        actions[2 * i + 1] = normaliseCoord(pushTSpec, 1, y);
+        experts[i].act(obs.states[i], target);
+        for (let d = 0; d < D; d++) actions[i * D + d] = normaliseCoord(sim.spec, d, target[d]);
       }
       return { actions };
     },

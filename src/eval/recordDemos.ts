@@ -6,14 +6,16 @@
 // setState(first state) + the stored actions in a new env replay an episode bit for bit.
 import { deriveSeed } from '../core/rng';
 import { encodeDemos, type DemoMeta } from '../sim/dataset';
-import { SUITES } from '../sim/perturbations';
-import { zeroState, type PushTState } from '../sim/pusht/pushTEnv';
+import { suiteDefault, type TaskPerturbation } from '../sim/perturbationSpec';
+import { stateRow, type AnySimTask, type TaskState } from '../sim/simTask';
 import { TOKEN_DIM } from '../sim/taskSpec';
-import { PushTVecEnv } from '../sim/vecEnv';
-import { pushTSpec } from '../sim/pusht/pushTSpec';
+import { simTask, type TaskName } from '../sim/tasks';
+import { createVecEnv, type VecEnv } from '../sim/vecEnv';
 import type { RolloutPolicy } from './rolloutPolicy';
 
 export interface RecordDemosOptions {
+  /** Default push-t. */
+  task?: TaskName;
   episodes: number;
   seed: number;
   /** Give up after this many attempts (default 4 × episodes). */
@@ -47,35 +49,35 @@ class Floats<T extends Float32Array | Float64Array> {
   }
 }
 
+const AXES = ['x', 'y', 'z'];
+
 /** Rounds of set-then-read before giving up on a fixed point (one or two suffice in practice). */
 const MAX_SETTLE_ROUNDS = 8;
 
 /**
- * Rapier stores the block's rotation as an f32 unit complex number, so an angle read back and set again
- * can land one ulp away. Moving the start state to a fixed point of setState∘getState makes the stored
- * first state reproduce the episode's start exactly (the change is below 1e-6 px and rad).
+ * Rapier stores rotations as f32 unit complex numbers or quaternions (renormalised when set), so a pose
+ * read back and set again can land one ulp away. Moving the start state to a fixed point of
+ * setState∘getState makes the stored first state reproduce the episode's start exactly (the change is
+ * below 1e-6 in every unit).
  */
-function settleStartState(env: PushTVecEnv): void {
-  const a = zeroState();
-  const b = zeroState();
+function settleStartState(task: AnySimTask, env: VecEnv<unknown, TaskState, TaskPerturbation>): void {
+  const a = task.zeroState();
+  const b = task.zeroState();
   for (let round = 0; round < MAX_SETTLE_ROUNDS; round++) {
     env.getState(0, a);
     env.setState(0, a);
     env.getState(0, b);
-    if (stateRow(a).every((v, k) => v === stateRow(b)[k])) return;
+    if (task.stateLayout.every((k) => a[k] === b[k])) return;
   }
 }
 
-function stateRow(s: PushTState): number[] {
-  return [s.agentX, s.agentY, s.agentVx, s.agentVy, s.blockX, s.blockY, s.blockAngle];
-}
-
-/** Runs the policy on nominal Push-T until `episodes` successes; returns the encoded dataset file. */
+/** Runs the policy on the nominal task until `episodes` successes; returns the encoded dataset file. */
 export async function recordDemos(policy: RolloutPolicy, opts: RecordDemosOptions): Promise<{ bytes: Uint8Array; attempts: number }> {
   const { episodes, seed } = opts;
   if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`episodes: ${episodes} is not a positive integer`);
   const maxAttempts = opts.maxAttempts ?? 4 * episodes;
-  const spec = pushTSpec;
+  const task = simTask(opts.task ?? 'push-t');
+  const spec = task.spec;
   const obsWidth = spec.numTokens * TOKEN_DIM;
   const tokens = new Floats(new Float32Array(1 << 16));
   const states = new Floats(new Float64Array(1 << 14));
@@ -86,22 +88,23 @@ export async function recordDemos(policy: RolloutPolicy, opts: RecordDemosOption
   const episodeLengths: number[] = [];
   let maxCoverageSum = 0;
   let attempts = 0;
-  const state = zeroState();
+  const state = task.zeroState();
+  const row = new Float64Array(task.stateLayout.length);
   while (episodeLengths.length < episodes) {
     if (attempts >= maxAttempts) throw new Error(`demos: only ${episodeLengths.length} of ${episodes} episodes succeeded in ${attempts} attempts`);
     const s = demoAttemptSeed(seed, attempts++);
-    const env = await PushTVecEnv.create({ numEnvs: 1, seed, perturbation: SUITES.nominal });
+    const env = await createVecEnv(task, { numEnvs: 1, seed, perturbation: suiteDefault(task.suites, 'nominal') });
     const obs = { numEnvs: 1, tokens: env.tokens, episodeStep: env.episodeStep, states: [state] };
     try {
       env.reseed(0, s);
-      settleStartState(env);
+      settleStartState(task, env);
       policy.resetEnv(0, s);
       const marks = [tokens.length, states.length, actions.length, rewards.length, coverage.length];
       let steps = 0;
       let maxCoverage = 0;
       for (;;) {
         tokens.push(env.tokens);
-        states.push(stateRow(env.getState(0, state)));
+        states.push(stateRow(task, env.getState(0, state), row));
         const { actions: a } = await policy.act(obs);
         actions.push(a);
         env.step(a);
@@ -113,7 +116,7 @@ export async function recordDemos(policy: RolloutPolicy, opts: RecordDemosOption
       }
       tokens.push(env.finalTokens.subarray(0, obsWidth));
       maxCoverageSum += maxCoverage;
-      const success = env.terminated[0] === 1;
+      const success = env.success[0] === 1;
       if (success) {
         episodeSeeds.push(s);
         episodeLengths.push(steps);
@@ -132,9 +135,10 @@ export async function recordDemos(policy: RolloutPolicy, opts: RecordDemosOption
     numTokens: spec.numTokens,
     tokenDim: TOKEN_DIM,
     actionDim: spec.actionDim,
+    stateLayout: task.stateLayout,
     episodeSeeds,
     episodeLengths,
-    normalisation: { worldScale: spec.worldScale, worldOffset: spec.worldOffset, rule: 'world = normalised · worldScale + worldOffset (tokens x, y, z; actions x, y)' },
+    normalisation: { worldScale: spec.worldScale, worldOffset: spec.worldOffset, rule: `world = normalised · worldScale + worldOffset (tokens x, y, z; actions ${AXES.slice(0, spec.actionDim).join(', ')})` },
     expert: {
       name: policy.name,
       attempts,

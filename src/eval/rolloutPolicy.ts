@@ -1,7 +1,7 @@
 // What a policy offers to the evaluation runner (and to the demonstration recorder): actions for B
 // environments at once. The expert implements it now; the learned policies (prior, reflex, strategy,
 // SA-GR) implement it in the policy stack, where act() is async because tfjs reads back asynchronously.
-import type { PushTState } from '../sim/pusht/pushTEnv';
+import type { TaskState } from '../sim/simTask';
 
 export interface PolicyObservation {
   numEnvs: number;
@@ -9,8 +9,8 @@ export interface PolicyObservation {
   tokens: Float32Array;
   /** Control steps taken so far in each env's episode. */
   episodeStep: Int32Array;
-  /** Privileged simulator state of each env (pixels): for experts only; learned policies must not read it. */
-  states: readonly PushTState[];
+  /** Privileged simulator state of each env (the task's state, its units): for experts only; learned policies must not read it. */
+  states: readonly TaskState[];
 }
 
 export interface PolicyOutput {

@@ -1,15 +1,18 @@
-// Runs a policy for N seeded episodes on one perturbation with a vectorised env and records each episode.
+// Runs a policy for N seeded episodes of a task on one perturbation with a vectorised env and records each episode.
 // Episode k always gets the seed deriveSeed(root, 'eval/episode', k) (the env is reseeded with it and the
 // policy told), so every policy, and every number of parallel envs, sees the same episodes.
 import { deriveSeed } from '../core/rng';
-import type { Perturbation } from '../sim/perturbations';
-import { zeroState } from '../sim/pusht/pushTEnv';
-import { PushTVecEnv } from '../sim/vecEnv';
+import type { TaskPerturbation } from '../sim/perturbationSpec';
+import { simTask, type TaskName } from '../sim/tasks';
+import { createVecEnv } from '../sim/vecEnv';
 import type { EpisodeResult } from './metrics';
 import type { PolicyObservation, RolloutPolicy } from './rolloutPolicy';
 
 export interface RunEpisodesOptions {
-  perturbation: Perturbation;
+  /** Default push-t. */
+  task?: TaskName;
+  /** One of the task's suites (its kinds and keys). */
+  perturbation: TaskPerturbation;
   episodes: number;
   /** Root seed: episode seeds derive from it. */
   seed: number;
@@ -41,7 +44,8 @@ export async function runEpisodes(policy: RolloutPolicy, opts: RunEpisodesOption
   if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`episodes: ${episodes} is not a positive integer`);
   if (!Number.isInteger(opts.numEnvs) || opts.numEnvs < 1) throw new Error(`numEnvs: ${opts.numEnvs} is not a positive integer`);
   const B = Math.min(opts.numEnvs, episodes);
-  const env = await PushTVecEnv.create({ numEnvs: B, seed, perturbation: opts.perturbation, maxSteps: opts.maxSteps });
+  const task = simTask(opts.task ?? 'push-t');
+  const env = await createVecEnv(task, { numEnvs: B, seed, perturbation: opts.perturbation, maxSteps: opts.maxSteps });
   try {
     const results: EpisodeResult[] = new Array(episodes);
     const slots: (Slot | null)[] = new Array(B).fill(null);
@@ -54,7 +58,7 @@ export async function runEpisodes(policy: RolloutPolicy, opts: RunEpisodesOption
       slots[i] = { episode: started++, steps: 0, maxCoverage: 0, deltaZSum: 0, reflexSum: 0, reported: 0 };
     };
     for (let i = 0; i < B; i++) start(i);
-    const states = Array.from({ length: B }, () => zeroState());
+    const states = Array.from({ length: B }, () => task.zeroState());
     const obs: PolicyObservation = { numEnvs: B, tokens: env.tokens, episodeStep: env.episodeStep, states };
 
     while (finished < episodes) {
@@ -71,7 +75,7 @@ export async function runEpisodes(policy: RolloutPolicy, opts: RunEpisodesOption
         if (out.deltaZNorm) slot.deltaZSum += out.deltaZNorm[i];
         if (out.reflexNorm) slot.reflexSum += out.reflexNorm[i];
         if (!env.dones[i]) continue;
-        const success = env.terminated[i] === 1;
+        const success = env.success[i] === 1;
         const result: EpisodeResult = {
           seed: episodeSeed(seed, slot.episode),
           success,

@@ -15,11 +15,13 @@
 //
 // Fields:
 //   tokens    float32 [obs, N, 3]  normalised tokens (world = tokens·worldScale + worldOffset)
-//   states    float64 [steps, 7]   agent x, y, vx, vy, block x, y, angle (pixels, px/s, radians) before
-//                                  the action: the whole Push-T state, so setState(states[row]) restores it
-//   actions   float32 [steps, 2]   normalised target positions (pixel = action·256 + 256)
-//   rewards   float32 [steps]      clip(coverage / 0.95, 0, 1) after the action
-//   coverage  float32 [steps]      coverage after the action
+//   states    float64 [steps, S]   the task's whole physical state before the action, in the manifest's
+//                                  stateLayout order, so setState(states[row]) restores it. Push-T: S = 7,
+//                                  agent x, y, vx, vy, block x, y, angle (pixels, px/s, radians); push-3d:
+//                                  S = 19 (src/sim/push3d/push3dEnv.ts)
+//   actions   float32 [steps, A]   normalised target positions (Push-T: A = 2, pixel = action·256 + 256)
+//   rewards   float32 [steps]      the task reward after the action (Push-T: clip(coverage / 0.95, 0, 1))
+//   coverage  float32 [steps]      the task's score after the action (Push-T: coverage; push-3d: pose score)
 
 import { crc32 } from './crc32';
 import { encodeNpz } from './npz';
@@ -32,8 +34,11 @@ const ALIGN = 8;
 /** A manifest beyond this is not one we wrote (200 episodes need ~10 KB). */
 const MAX_MANIFEST_BYTES = 16 << 20;
 
+/** Push-T's state layout (the default, and what files without a task-specific layout hold). */
 export const STATE_LAYOUT = ['agentX', 'agentY', 'agentVx', 'agentVy', 'blockX', 'blockY', 'blockAngle'] as const;
 export const STATE_DIM = STATE_LAYOUT.length;
+/** A state layout beyond this many values is not one we wrote. */
+const MAX_STATE_DIM = 256;
 
 export type FieldName = 'tokens' | 'states' | 'actions' | 'rewards' | 'coverage';
 type Dtype = 'float32' | 'float64';
@@ -96,7 +101,10 @@ export interface DemoDataset {
 }
 
 /** Everything encodeDemos needs besides the arrays (layout, offsets and counts are derived). */
-export type DemoMeta = Omit<DemoManifest, 'format' | 'version' | 'steps' | 'observations' | 'stepOffsets' | 'fields' | 'stateLayout'>;
+export type DemoMeta = Omit<DemoManifest, 'format' | 'version' | 'steps' | 'observations' | 'stepOffsets' | 'fields' | 'stateLayout'> & {
+  /** The task's state keys (default: Push-T's STATE_LAYOUT). */
+  stateLayout?: readonly string[];
+};
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -104,10 +112,10 @@ function rowWidth(spec: { rowShape: readonly number[] }): number {
   return spec.rowShape.reduce((a, b) => a * b, 1);
 }
 
-function fieldSpecs(numTokens: number, tokenDim: number, actionDim: number): Omit<FieldSpec, 'byteOffset' | 'byteLength'>[] {
+function fieldSpecs(numTokens: number, tokenDim: number, actionDim: number, stateDim: number): Omit<FieldSpec, 'byteOffset' | 'byteLength'>[] {
   return [
     { name: 'tokens', dtype: 'float32', rows: 'observation', rowShape: [numTokens, tokenDim] },
-    { name: 'states', dtype: 'float64', rows: 'step', rowShape: [STATE_DIM] },
+    { name: 'states', dtype: 'float64', rows: 'step', rowShape: [stateDim] },
     { name: 'actions', dtype: 'float32', rows: 'step', rowShape: [actionDim] },
     { name: 'rewards', dtype: 'float32', rows: 'step', rowShape: [] },
     { name: 'coverage', dtype: 'float32', rows: 'step', rowShape: [] },
@@ -135,7 +143,8 @@ export function encodeDemos(meta: DemoMeta, arrays: Omit<DemoDataset, 'manifest'
     throw new Error(`demos: ${meta.episodes} episodes but ${meta.episodeLengths.length} lengths and ${meta.episodeSeeds.length} seeds`);
   }
   let payloadLength = 0;
-  const fields: FieldSpec[] = fieldSpecs(meta.numTokens, meta.tokenDim, meta.actionDim).map((f) => {
+  const stateLayout = meta.stateLayout ?? STATE_LAYOUT;
+  const fields: FieldSpec[] = fieldSpecs(meta.numTokens, meta.tokenDim, meta.actionDim, stateLayout.length).map((f) => {
     const data = arrays[f.name];
     const rows = f.rows === 'observation' ? observations : steps;
     if (data.length !== rows * rowWidth(f)) throw new Error(`demos ${f.name}: expected ${rows * rowWidth(f)} values, got ${data.length}`);
@@ -154,7 +163,7 @@ export function encodeDemos(meta: DemoMeta, arrays: Omit<DemoDataset, 'manifest'
     numTokens: meta.numTokens,
     tokenDim: meta.tokenDim,
     actionDim: meta.actionDim,
-    stateLayout: STATE_LAYOUT,
+    stateLayout,
     episodeSeeds: meta.episodeSeeds,
     episodeLengths: meta.episodeLengths,
     stepOffsets: stepOffsetsOf(meta.episodeLengths),
@@ -254,9 +263,12 @@ function checkManifest(m: DemoManifest, payloadLength: number): void {
   const steps = m.episodeLengths.reduce((a, b) => a + b, 0);
   if (steps !== m.steps) fail(`manifest steps ${m.steps} disagrees with the episode lengths (sum ${steps})`);
   if (m.observations !== steps + m.episodes) fail(`manifest observations ${m.observations} should be steps + episodes = ${steps + m.episodes}`);
-  if (!Array.isArray(m.stateLayout) || m.stateLayout.join() !== STATE_LAYOUT.join()) fail(`manifest stateLayout must be ${STATE_LAYOUT.join(', ')}`);
+  const layout = m.stateLayout;
+  if (!Array.isArray(layout) || layout.length < 1 || layout.length > MAX_STATE_DIM || !layout.every((k) => typeof k === 'string') || new Set(layout).size !== layout.length) {
+    fail(`manifest stateLayout must list 1 to ${MAX_STATE_DIM} distinct state keys`);
+  }
   if (!Array.isArray(m.fields)) fail('manifest fields is not a list');
-  for (const want of fieldSpecs(m.numTokens, m.tokenDim, m.actionDim)) {
+  for (const want of fieldSpecs(m.numTokens, m.tokenDim, m.actionDim, layout.length)) {
     const f = m.fields.find((x) => x?.name === want.name);
     if (!f) fail(`manifest lacks the field "${want.name}"`);
     if (f.dtype !== want.dtype || f.rows !== want.rows || !Array.isArray(f.rowShape) || f.rowShape.join() !== want.rowShape.join()) {
@@ -281,7 +293,7 @@ export function episodeStepRows(m: DemoManifest, e: number): [number, number] {
 }
 
 /**
- * The dataset as an .npz for NumPy: tokens (obs, N, 3) f4, states (steps, 7) f8, actions (steps, 2) f4,
+ * The dataset as an .npz for NumPy: tokens (obs, N, 3) f4, states (steps, S) f8, actions (steps, A) f4,
  * rewards and coverage (steps,) f4, episode_lengths / step_offsets (E,) i4, episode_seeds (E,) u4, and
  * the manifest as UTF-8 bytes: json.loads(bytes(npz["manifest_json"])).
  */
@@ -291,7 +303,7 @@ export function encodeDemosNpz(ds: DemoDataset): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(manifest));
   return encodeNpz({
     tokens: { data: ds.tokens, shape: [m.observations, m.numTokens, m.tokenDim] },
-    states: { data: ds.states, shape: [m.steps, STATE_DIM] },
+    states: { data: ds.states, shape: [m.steps, m.stateLayout.length] },
     actions: { data: ds.actions, shape: [m.steps, m.actionDim] },
     rewards: { data: ds.rewards, shape: [m.steps] },
     coverage: { data: ds.coverage, shape: [m.steps] },

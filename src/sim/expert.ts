@@ -20,7 +20,10 @@
 import { AGENT_RADIUS, BLOCK_COG, BLOCK_INERTIA, BLOCK_MASS, K_P, K_V, SUBSTEPS_PER_ACTION, SUBSTEP_DT, WORKSPACE_SIZE, type Pose } from './pusht/geometry';
 import { PushTEnv, zeroState, type PushTState } from './pusht/pushTEnv';
 import { planRoute, pursue, routeLength } from './expertGeometry/route';
+import { estimateBias, type PdGains } from './pdBias';
 import { PUSH_CONTACTS, dirToWorld, poseCost, tDistance, toLocal, toWorld, type PushContact } from './expertGeometry/tShape';
+
+const PD_GAINS: PdGains = { kp: K_P, kv: K_V, dt: SUBSTEP_DT, substeps: SUBSTEPS_PER_ACTION };
 
 /** Gap between pusher and block at the start of a simulated push (px). */
 const PUSH_GAP = 2;
@@ -202,18 +205,14 @@ export class PushTExpert {
   }
 
   // ── target bias ────────────────────────────────────────────────────────────────────────────────────
-  /**
-   * One control step of the PD law from (p, v) towards target τ ends at p' = f(p, v, τ) with f affine in
-   * τ, so a constant bias b moves p' by g·b, where g = ∂p'/∂τ. Measuring p' gives b. The pusher is
-   * kinematic (contacts never deflect it), so one step's measurement is exact up to float rounding.
-   */
+  /** The bias that explains the pusher's last step (pdBias.ts: the PD law is affine in the target). */
   private updateBias(s: PushTState): void {
     const prev = this.prev;
     if (prev === null) return;
     // Commands clamped at the workspace edge do not show the bias linearly; skip them.
     const edge = (t: number) => t <= 0 || t >= WORKSPACE_SIZE;
-    if (!edge(prev.tx + this.biasX)) this.biasX = pdResidual(prev.x, prev.vx, prev.tx, s.agentX);
-    if (!edge(prev.ty + this.biasY)) this.biasY = pdResidual(prev.y, prev.vy, prev.ty, s.agentY);
+    if (!edge(prev.tx + this.biasX)) this.biasX = estimateBias(prev.x, prev.vx, prev.tx, s.agentX, PD_GAINS);
+    if (!edge(prev.ty + this.biasY)) this.biasY = estimateBias(prev.y, prev.vy, prev.ty, s.agentY, PD_GAINS);
   }
 }
 
@@ -232,22 +231,6 @@ function nudge(block: Pose, c: PushContact): Pose {
   const ox = block.x - gx;
   const oy = block.y - gy;
   return { x: gx + cos * ox - sin * oy + eps * wx, y: gy + sin * ox + cos * oy + eps * wy, angle: block.angle + da };
-}
-
-/** Position after one control step of the PD law on one axis. */
-function pdStep(p: number, v: number, target: number): number {
-  for (let i = 0; i < SUBSTEPS_PER_ACTION; i++) {
-    v += (K_P * (target - p) - K_V * v) * SUBSTEP_DT;
-    p += v * SUBSTEP_DT;
-  }
-  return p;
-}
-
-/** The bias b that explains observing `observed` after commanding `target` from (p, v). */
-function pdResidual(p: number, v: number, target: number, observed: number): number {
-  const base = pdStep(p, v, target);
-  const gain = pdStep(p, v, target + 1) - base;
-  return (observed - base) / gain;
 }
 
 function clamp(v: number): number {

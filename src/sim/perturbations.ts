@@ -1,5 +1,6 @@
 // Out-of-distribution perturbations for Push-T: what each one does, its parameters (with ranges and the
-// suite defaults), the `--perturb SPEC` parser, and how a perturbation acts on an env during an episode.
+// suite defaults) for the `--perturb SPEC` parser (perturbationSpec.ts), and how a perturbation acts on an
+// env during an episode.
 // Units: pixels, radians, control steps (10 Hz).
 //
 //   nominal       the original task.
@@ -17,6 +18,7 @@
 //                 inertia about the centre of mass unchanged), so pushes turn it differently.
 import type { Rng } from '../core/rng';
 import { BLOCK_MASS, SUBSTEP_DT, WORKSPACE_SIZE } from './pusht/geometry';
+import { formatPerturbationSpec, parsePerturbationSpec, suiteDefault, validateSuiteIn, type SuiteTable } from './perturbationSpec';
 import type { PushTEnv, PushTState } from './pusht/pushTEnv';
 import { sampleResetState, sampleShiftedResetState } from './pusht/reset';
 
@@ -35,20 +37,8 @@ export type Perturbation =
 /** Substeps over which a kick acts (0.05 s: sudden, yet resolved by the contact solver step by step). */
 export const KICK_SUBSTEPS = 5;
 
-interface ParamDef {
-  /** Name in the spec (`com_dx`). */
-  key: string;
-  /** Property of the Perturbation object (`comDx`). */
-  field: string;
-  min: number;
-  max: number;
-  integer: boolean;
-  /** Whether the key may be left out with no default (kick's random angle). */
-  optional?: boolean;
-}
-
 const MAX_STEP = 2000;
-const PARAMS: Record<SuiteName, readonly ParamDef[]> = {
+const PARAMS: SuiteTable<Perturbation>['params'] = {
   nominal: [],
   'shifted-init': [{ key: 'band', field: 'band', min: 1, max: 95, integer: true }],
   displace: [
@@ -84,74 +74,27 @@ export const SUITES: { readonly [K in SuiteName]: Readonly<Extract<Perturbation,
   mass: { kind: 'mass', comDx: 10, comDy: 0 },
 };
 
+/** Push-T's suites for the spec parser (perturbationSpec.ts). */
+export const PUSH_T_SUITES: SuiteTable<Perturbation> = { names: SUITE_NAMES, params: PARAMS, defaults: SUITES };
+
 /** Throws a clear error unless `name` is a suite. */
 export function validateSuite(name: string): SuiteName {
-  if (!(SUITE_NAMES as readonly string[]).includes(name)) {
-    throw new Error(`suite: "${name.slice(0, 40)}" is not one of ${SUITE_NAMES.join(', ')}`);
-  }
-  return name as SuiteName;
+  return validateSuiteIn(PUSH_T_SUITES, name);
 }
 
 /** The default perturbation of a suite (a fresh copy). */
 export function suitePerturbation(name: string): Perturbation {
-  return { ...SUITES[validateSuite(name)] };
+  return suiteDefault(PUSH_T_SUITES, name);
 }
 
-/**
- * Parses `kind[:key=value,…]`, e.g. `displace:dx=30,dy=-20,dtheta=0.3,at=60`. Keys left out keep the
- * suite's default. Errors name the bad part: unknown kind or key, non-numeric or out-of-range value,
- * duplicate key, malformed item.
- */
+/** Parses a Push-T spec, e.g. `displace:dx=30,dy=-20,dtheta=0.3,at=60` (perturbationSpec.ts). */
 export function parsePerturbation(spec: string): Perturbation {
-  const shown = (s: string) => `"${s.length > 40 ? s.slice(0, 40) + '…' : s}"`;
-  const colon = spec.indexOf(':');
-  const kindText = (colon < 0 ? spec : spec.slice(0, colon)).trim();
-  if (!(SUITE_NAMES as readonly string[]).includes(kindText)) {
-    throw new Error(`perturbation: unknown kind ${shown(kindText)} (kinds: ${SUITE_NAMES.join(', ')})`);
-  }
-  const kind = kindText as SuiteName;
-  const defs = PARAMS[kind];
-  const out: Record<string, unknown> = { ...SUITES[kind] };
-  if (colon < 0) return out as Perturbation;
-  const body = spec.slice(colon + 1);
-  if (body.trim() === '') throw new Error(`perturbation ${kind}: nothing after ":" (expected key=value,…)`);
-  const seen = new Set<string>();
-  for (const item of body.split(',')) {
-    const eq = item.indexOf('=');
-    if (eq < 0) throw new Error(`perturbation ${kind}: ${shown(item)} is not key=value`);
-    const key = item.slice(0, eq).trim();
-    const raw = item.slice(eq + 1).trim();
-    const def = defs.find((d) => d.key === key);
-    if (!def) {
-      const keys = defs.length ? `keys: ${defs.map((d) => d.key).join(', ')}` : 'it takes no parameters';
-      throw new Error(`perturbation ${kind}: unknown key ${shown(key)} (${keys})`);
-    }
-    if (seen.has(key)) throw new Error(`perturbation ${kind}: key "${key}" given twice`);
-    seen.add(key);
-    // Number("") is 0 and Number(" 1") is 1: insist on a plain decimal literal.
-    const value = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isFinite(value)) throw new Error(`perturbation ${kind}: ${key}=${shown(raw)} is not a number`);
-    if (def.integer && !Number.isInteger(value)) throw new Error(`perturbation ${kind}: ${key}=${raw} is not an integer`);
-    if (value < def.min || value > def.max) {
-      throw new Error(`perturbation ${kind}: ${key}=${raw} is outside [${fmt(def.min)}, ${fmt(def.max)}]`);
-    }
-    out[def.field] = value;
-  }
-  return out as Perturbation;
-}
-
-function fmt(x: number): string {
-  return Number.isInteger(x) ? String(x) : x.toFixed(4);
+  return parsePerturbationSpec(PUSH_T_SUITES, spec);
 }
 
 /** The spec string of a perturbation (parsePerturbation's inverse), for logs and reports. */
 export function formatPerturbation(p: Perturbation): string {
-  const parts: string[] = [];
-  for (const def of PARAMS[p.kind]) {
-    const v = (p as unknown as Record<string, number | null>)[def.field];
-    if (v !== null && v !== undefined) parts.push(`${def.key}=${v}`);
-  }
-  return parts.length ? `${p.kind}:${parts.join(',')}` : p.kind;
+  return formatPerturbationSpec(PUSH_T_SUITES, p);
 }
 
 // ── acting on an env ─────────────────────────────────────────────────────────────────────────────────

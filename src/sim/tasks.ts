@@ -1,9 +1,17 @@
-// The tasks the simulator knows, by name. Push-T only for now; the 3D task registers here when it lands.
+// The tasks the simulator knows, by name: each one's TaskSpec (the contract with the policy stack) and its
+// simulation (simTask.ts: envs, suites, expert). Generic code (vecEnv, eval, demos) looks tasks up here.
+import { push3dTask } from './push3d/push3dTask';
+import { pushTTask } from './pusht/pushTTask';
+import type { AnySimTask } from './simTask';
 import type { TaskSpec } from './taskSpec';
-import { pushTSpec } from './pusht/pushTSpec';
 
-export const TASK_NAMES = ['push-t'] as const;
+export const TASK_NAMES = ['push-t', 'push-3d'] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
+
+const TASKS: Record<TaskName, AnySimTask> = {
+  'push-t': pushTTask,
+  'push-3d': push3dTask,
+};
 
 /** Throws a clear error unless `name` is a known task. */
 export function validateTask(name: string): TaskName {
@@ -14,6 +22,10 @@ export function validateTask(name: string): TaskName {
 }
 
 export function taskSpec(name: string): TaskSpec {
-  validateTask(name);
-  return pushTSpec;
+  return TASKS[validateTask(name)].spec;
+}
+
+/** The simulation of a task: envs, state layout, suites, expert. */
+export function simTask(name: string): AnySimTask {
+  return TASKS[validateTask(name)];
 }

@@ -81,7 +81,7 @@ describe('pushTSpec', () => {
   it('is found by task name, and unknown task names get a clear error', () => {
     expect(taskSpec('push-t')).toBe(pushTSpec);
     expect(validateTask('push-t')).toBe('push-t');
-    expect(() => validateTask('push-3d')).toThrow(/task: "push-3d" is not one of push-t/);
+    expect(() => validateTask('push-4d')).toThrow(/task: "push-4d" is not one of push-t, push-3d/);
     expect(() => taskSpec('')).toThrow(/task: "" is not one of/);
   });
 });

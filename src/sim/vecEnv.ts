@@ -1,75 +1,86 @@
-// B Push-T environments stepped together over flat buffers: the rollout interface of the policy stack.
+// B environments of one task stepped together over flat buffers: the rollout interface of the policy stack.
+// The task (simTask.ts; Push-T, push-3d) supplies the simulators, tokens, outcome and perturbations.
 //
-//   step(actions)   actions: B×2 target positions in NORMALISED units (pixel = a·256 + 256), clamped to the
-//                   workspace [0, 512]² after the bias perturbation (the original's action space).
+//   step(actions)   actions: B×actionDim target positions in NORMALISED units (world = a·worldScale +
+//                   worldOffset), offset by the bias perturbation, then clamped by the task to its action
+//                   space (Push-T: the original's [0, 512]²).
 //   after step():   rewards, coverage, success, terminated, truncated, dones describe the transition just
 //                   taken; tokens holds the next observation, which for a finished env is already the first
 //                   observation of its next episode (auto-reset); finalTokens holds the finished episode's
 //                   last observation (for bootstrapping truncated episodes), as gym's final_observation.
+//                   terminated = success or failure (push-3d's object fallen or tipped over; Push-T never
+//                   fails), so success, not terminated, says whether an episode was solved.
 //
-// Determinism: env i draws its resets from its own stream deriveSeed(seed, 'push-t/reset', i) and its
-// perturbation randomness from deriveSeed(seed, 'push-t/perturb', i), so a (seed, B) pair replays
+// Determinism: env i draws its resets from its own stream deriveSeed(seed, '<task>/reset', i) and its
+// perturbation randomness from deriveSeed(seed, '<task>/perturb', i), so a (seed, B) pair replays
 // bit-for-bit. reseed(i, s) gives an env a fresh pair of streams (e.g. one per evaluation episode,
 // so results do not depend on B).
 import { deriveSeed, Rng } from '../core/rng';
-import { coverage } from './coverage';
-import { GOAL_POSE, MAX_STEPS, SUCCESS_COVERAGE, clampToWorkspace, pushTReward } from './pusht/geometry';
-import { PushTEnv, initRapier, zeroState, type PushTState } from './pusht/pushTEnv';
-import { pushTSpec } from './pusht/pushTSpec';
-import { SUITES, beforeControlStep, startEpisode, targetBiasX, targetBiasY, type Perturbation, type PerturbationEpisode } from './perturbations';
-import { TOKEN_DIM } from './taskSpec';
-import { denormaliseCoord, writePushTTokens } from './tokens';
+import type { Perturbation } from './perturbations';
+import { suiteDefault, type TaskPerturbation } from './perturbationSpec';
+import { initRapier, type PushTEnv, type PushTState } from './pusht/pushTEnv';
+import { pushTTask } from './pusht/pushTTask';
+import type { SimTask, StepOutcome, TaskEnv } from './simTask';
+import { TOKEN_DIM, type TaskSpec } from './taskSpec';
+import { denormaliseCoord } from './tokens';
 
-export interface VecEnvOptions {
+export interface VecEnvOptions<P extends TaskPerturbation = Perturbation> {
   numEnvs: number;
   seed: number;
   /** Applied to every env, from each env's next episode start (default: nominal). */
-  perturbation?: Perturbation;
-  /** Control steps before an episode is cut (default 300, the original's). */
+  perturbation?: P;
+  /** Control steps before an episode is cut (default: the task's, 300 for both tasks). */
   maxSteps?: number;
 }
 
 const MAX_ENVS = 4096;
 
-export class PushTVecEnv {
-  readonly spec = pushTSpec;
+export class VecEnv<Sim, State extends object, P extends TaskPerturbation> {
+  readonly task: SimTask<Sim, State, P>;
+  readonly spec: TaskSpec;
   readonly numEnvs: number;
   readonly maxSteps: number;
   /** The per-env simulators (for rendering and for experts that plan on a copy of the state). */
-  readonly envs: PushTEnv[];
+  readonly envs: Sim[];
 
   /** B×N×3 observation tokens, normalised. */
   readonly tokens: Float32Array;
   /** B×N×3: last observation of an episode that ended at the latest step (valid where dones[i] = 1). */
   readonly finalTokens: Float32Array;
   readonly rewards: Float32Array;
+  /** The task's progress score in [0, 1] after the latest step (Push-T: goal coverage; push-3d: pose score). */
   readonly coverage: Float32Array;
-  /** coverage > 0.95 after the latest step. */
+  /** Success after the latest step (Push-T: coverage > 0.95). */
   readonly success: Uint8Array;
-  /** Ended by success. */
+  /** Ended by success or failure. */
   readonly terminated: Uint8Array;
-  /** Ended by the step limit (and not by success). */
+  /** Ended by the step limit (and not terminated). */
   readonly truncated: Uint8Array;
   /** terminated or truncated. */
   readonly dones: Uint8Array;
   /** Control steps taken in each env's current episode. */
   readonly episodeStep: Int32Array;
 
-  private perturbation: Perturbation;
+  private perturbation: P;
+  private readonly taskEnvs: TaskEnv<Sim, State, P>[];
   private readonly resetRngs: Rng[];
   private readonly perturbRngs: Rng[];
-  private readonly episodes: PerturbationEpisode[];
-  private readonly scratchState: PushTState = zeroState();
+  private readonly scratchState: State;
+  private readonly target: Float64Array;
+  private readonly outcome: StepOutcome = { score: 0, reward: 0, success: false, failed: false };
 
-  private constructor(opts: VecEnvOptions) {
+  /** Requires task.init() first (the static create functions do it). */
+  constructor(task: SimTask<Sim, State, P>, opts: VecEnvOptions<P>) {
     const { numEnvs, seed } = opts;
     if (!Number.isInteger(numEnvs) || numEnvs < 1 || numEnvs > MAX_ENVS) throw new Error(`numEnvs: ${numEnvs} is not an integer in [1, ${MAX_ENVS}]`);
     if (!Number.isInteger(seed) || seed < 0) throw new Error(`seed: ${seed} is not a non-negative integer`);
-    const maxSteps = opts.maxSteps ?? MAX_STEPS;
+    const maxSteps = opts.maxSteps ?? task.spec.maxSteps;
     if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new Error(`maxSteps: ${maxSteps} is not a positive integer`);
+    this.task = task;
+    this.spec = task.spec;
     this.numEnvs = numEnvs;
     this.maxSteps = maxSteps;
-    this.perturbation = opts.perturbation ?? SUITES.nominal;
+    this.perturbation = opts.perturbation ?? suiteDefault(task.suites, 'nominal');
     const obsSize = numEnvs * this.spec.numTokens * TOKEN_DIM;
     this.tokens = new Float32Array(obsSize);
     this.finalTokens = new Float32Array(obsSize);
@@ -80,30 +91,28 @@ export class PushTVecEnv {
     this.truncated = new Uint8Array(numEnvs);
     this.dones = new Uint8Array(numEnvs);
     this.episodeStep = new Int32Array(numEnvs);
+    this.scratchState = task.zeroState();
+    this.target = new Float64Array(this.spec.actionDim);
+    this.taskEnvs = [];
     this.envs = [];
     this.resetRngs = [];
     this.perturbRngs = [];
-    this.episodes = [];
     for (let i = 0; i < numEnvs; i++) {
-      this.envs.push(new PushTEnv());
-      this.resetRngs.push(new Rng(deriveSeed(seed, 'push-t/reset', i)));
-      this.perturbRngs.push(new Rng(deriveSeed(seed, 'push-t/perturb', i)));
-      this.episodes.push({ kickAngle: 0 });
+      const env = task.createEnv();
+      this.taskEnvs.push(env);
+      this.envs.push(env.sim);
+      this.resetRngs.push(new Rng(deriveSeed(seed, `${this.spec.name}/reset`, i)));
+      this.perturbRngs.push(new Rng(deriveSeed(seed, `${this.spec.name}/perturb`, i)));
     }
     this.reset();
   }
 
-  static async create(opts: VecEnvOptions): Promise<PushTVecEnv> {
-    await initRapier();
-    return new PushTVecEnv(opts);
-  }
-
   /** Sets the perturbation; each env uses it from its next episode start (call reset() to apply now). */
-  setPerturbation(p: Perturbation): void {
+  setPerturbation(p: P): void {
     this.perturbation = p;
   }
 
-  getPerturbation(): Perturbation {
+  getPerturbation(): P {
     return this.perturbation;
   }
 
@@ -111,7 +120,7 @@ export class PushTVecEnv {
   reset(): void {
     for (let i = 0; i < this.numEnvs; i++) {
       this.startEpisode(i);
-      this.coverage[i] = coverage(this.envs[i].block, GOAL_POSE);
+      this.coverage[i] = this.taskEnvs[i].outcome(this.outcome).score;
     }
     this.rewards.fill(0);
     this.success.fill(0);
@@ -123,40 +132,38 @@ export class PushTVecEnv {
   /** Gives env i fresh streams derived from `seed` alone and starts a new episode there. */
   reseed(i: number, seed: number): void {
     this.checkIndex(i);
-    this.resetRngs[i] = new Rng(deriveSeed(seed, 'push-t/reset'));
-    this.perturbRngs[i] = new Rng(deriveSeed(seed, 'push-t/perturb'));
+    this.resetRngs[i] = new Rng(deriveSeed(seed, `${this.spec.name}/reset`));
+    this.perturbRngs[i] = new Rng(deriveSeed(seed, `${this.spec.name}/perturb`));
     this.startEpisode(i);
-    this.coverage[i] = coverage(this.envs[i].block, GOAL_POSE);
+    this.coverage[i] = this.taskEnvs[i].outcome(this.outcome).score;
   }
 
-  /** One control step of every env. `actions`: B×2, normalised. */
+  /** One control step of every env. `actions`: B×actionDim, normalised. */
   step(actions: Float32Array): void {
     const B = this.numEnvs;
-    if (actions.length !== B * this.spec.actionDim) throw new Error(`actions: length ${actions.length}, expected ${B}×${this.spec.actionDim}`);
+    const D = this.spec.actionDim;
+    if (actions.length !== B * D) throw new Error(`actions: length ${actions.length}, expected ${B}×${D}`);
     const p = this.perturbation;
-    const biasX = targetBiasX(p);
-    const biasY = targetBiasY(p);
     const obsStride = this.spec.numTokens * TOKEN_DIM;
+    const target = this.target;
     for (let i = 0; i < B; i++) {
-      const ax = actions[2 * i];
-      const ay = actions[2 * i + 1];
-      if (!Number.isFinite(ax) || !Number.isFinite(ay)) throw new Error(`actions[${i}]: (${ax}, ${ay}) is not finite`);
-      const env = this.envs[i];
-      beforeControlStep(env, p, this.episodeStep[i], this.episodes[i]);
-      const tx = clampToWorkspace(denormaliseCoord(this.spec, 0, ax) + biasX);
-      const ty = clampToWorkspace(denormaliseCoord(this.spec, 1, ay) + biasY);
-      env.step(tx, ty);
-      const cov = coverage(env.block, GOAL_POSE);
+      for (let d = 0; d < D; d++) {
+        if (!Number.isFinite(actions[i * D + d])) throw new Error(`actions[${i}]: (${Array.from(actions.subarray(i * D, (i + 1) * D)).join(', ')}) is not finite`);
+      }
+      const env = this.taskEnvs[i];
+      env.beforeControlStep(p, this.episodeStep[i]);
+      for (let d = 0; d < D; d++) target[d] = denormaliseCoord(this.spec, d, actions[i * D + d]) + this.task.targetBias(p, d);
+      env.act(target);
+      const out = env.outcome(this.outcome);
       const steps = ++this.episodeStep[i];
-      this.coverage[i] = cov;
-      this.rewards[i] = pushTReward(cov);
-      const succeeded = cov > SUCCESS_COVERAGE;
-      this.success[i] = succeeded ? 1 : 0;
-      this.terminated[i] = succeeded ? 1 : 0;
-      this.truncated[i] = !succeeded && steps >= this.maxSteps ? 1 : 0;
+      this.coverage[i] = out.score;
+      this.rewards[i] = out.reward;
+      this.success[i] = out.success ? 1 : 0;
+      this.terminated[i] = out.success || out.failed ? 1 : 0;
+      this.truncated[i] = !this.terminated[i] && steps >= this.maxSteps ? 1 : 0;
       const done = this.terminated[i] | this.truncated[i];
       this.dones[i] = done;
-      this.writeTokens(i);
+      env.writeTokens(this.tokens, i * obsStride);
       if (done) {
         this.finalTokens.set(this.tokens.subarray(i * obsStride, (i + 1) * obsStride), i * obsStride);
         this.startEpisode(i);
@@ -164,39 +171,53 @@ export class PushTVecEnv {
     }
   }
 
-  /** The physical state of env i (pixels). */
-  getState(i: number, out: PushTState = zeroState()): PushTState {
+  /** The physical state of env i (the task's units). */
+  getState(i: number, out: State = this.task.zeroState()): State {
     this.checkIndex(i);
-    return this.envs[i].getState(out);
+    return this.taskEnvs[i].getState(out);
   }
 
   /** Puts env i in state `s` (its episode step count is kept) and refreshes its tokens and coverage. */
-  setState(i: number, s: PushTState): void {
+  setState(i: number, s: State): void {
     this.checkIndex(i);
-    const env = this.envs[i];
+    const env = this.taskEnvs[i];
     env.setState(s);
-    this.writeTokens(i);
-    this.coverage[i] = coverage(env.block, GOAL_POSE);
+    env.writeTokens(this.tokens, i * this.spec.numTokens * TOKEN_DIM);
+    this.coverage[i] = env.outcome(this.outcome).score;
   }
 
   /** Frees every world's WASM memory. */
   free(): void {
-    for (const env of this.envs) env.free();
+    for (const env of this.taskEnvs) env.free();
   }
 
   /** Starts env i's next episode and writes its first observation (the step's coverage etc. stay). */
   private startEpisode(i: number): void {
-    startEpisode(this.envs[i], this.perturbation, this.resetRngs[i], this.perturbRngs[i], this.scratchState, this.episodes[i]);
+    const env = this.taskEnvs[i];
+    env.startEpisode(this.perturbation, this.resetRngs[i], this.perturbRngs[i], this.scratchState);
     this.episodeStep[i] = 0;
-    this.writeTokens(i);
-  }
-
-  private writeTokens(i: number): void {
-    const env = this.envs[i];
-    writePushTTokens(this.spec, env.block, env.agentX, env.agentY, this.tokens, i * this.spec.numTokens * TOKEN_DIM);
+    env.writeTokens(this.tokens, i * this.spec.numTokens * TOKEN_DIM);
   }
 
   private checkIndex(i: number): void {
     if (!Number.isInteger(i) || i < 0 || i >= this.numEnvs) throw new Error(`env index: ${i} is not in [0, ${this.numEnvs})`);
+  }
+}
+
+/** Builds a vectorised env of `task` (loading its physics engine first). */
+export async function createVecEnv<Sim, State extends object, P extends TaskPerturbation>(task: SimTask<Sim, State, P>, opts: VecEnvOptions<P>): Promise<VecEnv<Sim, State, P>> {
+  await task.init();
+  return new VecEnv(task, opts);
+}
+
+/** B Push-T environments. */
+export class PushTVecEnv extends VecEnv<PushTEnv, PushTState, Perturbation> {
+  constructor(opts: VecEnvOptions) {
+    super(pushTTask, opts);
+  }
+
+  static async create(opts: VecEnvOptions): Promise<PushTVecEnv> {
+    await initRapier();
+    return new PushTVecEnv(opts);
   }
 }

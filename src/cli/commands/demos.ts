@@ -1,5 +1,5 @@
-// `sagr demos --task push-t --episodes N --seed S --out FILE [--npz FILE] [--json]`: records N successful
-// expert episodes on nominal Push-T into the demonstration format of src/sim/dataset.ts (a header, a
+// `sagr demos --task push-t|push-3d --episodes N --seed S --out FILE [--npz FILE] [--json]`: records N
+// successful expert episodes on the nominal task into the demonstration format of src/sim/dataset.ts (a header, a
 // JSON manifest and float arrays, CRC-checked); --npz also writes them as a NumPy .npz (np.load(FILE)).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -34,11 +34,12 @@ export const demos: Command = {
     if (!out) throw new UsageError('--out is required (the dataset file to write)');
     if (flags.npz === '') throw new UsageError('--npz: needs a file name');
 
-    const policy = await createExpertPolicy(1);
+    const policy = await createExpertPolicy(1, task);
     const t0 = performance.now();
     let result;
     try {
       result = await recordDemos(policy, {
+        task,
         episodes,
         seed,
         onAttempt: (attempt, recorded, success, steps) => {

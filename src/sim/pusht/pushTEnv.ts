@@ -54,8 +54,8 @@ const WALL_CENTRE = [WORKSPACE_SIZE / 2, WORKSPACE_SIZE / 2] as const;
 /** Rapier's length unit: tolerances scale with it (allowed penetration 0.001·unit = Chipmunk's 0.1 px slop). */
 const LENGTH_UNIT_PX = 100;
 
-/** The full state of a Push-T world. Pixels, pixels/s, radians. */
-export interface PushTState {
+/** The full state of a Push-T world. Pixels, pixels/s, radians. (A type, not an interface: generic code reads states as records of numbers.) */
+export type PushTState = {
   agentX: number;
   agentY: number;
   agentVx: number;
@@ -63,7 +63,7 @@ export interface PushTState {
   blockX: number;
   blockY: number;
   blockAngle: number;
-}
+};
 
 export function zeroState(): PushTState {
   return { agentX: 0, agentY: 0, agentVx: 0, agentVy: 0, blockX: 0, blockY: 0, blockAngle: 0 };

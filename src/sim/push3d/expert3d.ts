@@ -1,0 +1,249 @@
+// The push-3d expert: a privileged push planner, Push-T's expert (src/sim/expert.ts) carried to the pillar.
+//
+// Pushes are made low (PUSH_HEIGHT = 3 cm, where the pillar slides rather than tips at any table friction
+// below 1.3), so the planar part is Push-T's: the same push primitives on the T's faces and corners, the
+// same routes round it (Push-T's geometry in millimetres, see geometry.ts). Each decision tries every
+// primitive in the expert's own copy of the simulator, started from the observed state (velocities
+// included): the pusher is put just off the contact point and driven through the object along the push
+// line; every control step of that rollout is a candidate push depth. The primitive and depth with the
+// fastest progress, log(cost before / cost after) per control step (travel included), wins, where the cost
+// is the mean squared distance of the 13 keypoints to the goal's (so heading and tilt count). Rollouts in
+// which the pillar tips or leaves the table are refused. Execution: travel round the object at push height,
+// push to the chosen depth, replan. While the object is still moving or tilted (after a shove or a tip) the
+// pusher holds still and waits for it to settle. A target bias is estimated from the pusher's own motion
+// as Push-T's expert does (pdBias.ts).
+//
+// Deterministic: no randomness; its simulator copy is its own.
+import { planRoute, pursue, routeLength } from '../expertGeometry/route';
+import { PUSH_CONTACTS, dirToWorld, tDistance, toLocal, toWorld, type PushContact } from '../expertGeometry/tShape';
+import { estimateBias, type PdGains } from '../pdBias';
+import type { Pose } from '../pusht/geometry';
+import { ACTION_HALF, K_P, K_V, PUSHER_RADIUS, PX_PER_M, SUBSTEPS_PER_ACTION, SUBSTEP_DT, clampTarget } from './geometry';
+import { tiltOf, yawOf } from './pose3';
+import { Push3DEnv, zeroState3d, type Push3DState } from './push3dEnv';
+import { keypointCost, poseErrors, zeroErrors } from './score';
+
+const PD_GAINS: PdGains = { kp: K_P, kv: K_V, dt: SUBSTEP_DT, substeps: SUBSTEPS_PER_ACTION };
+
+/** Height of the pusher's centre while travelling and pushing (m). */
+const PUSH_HEIGHT = 0.03;
+/** The rest is in Push-T pixels (= mm) in the object's plane, as the shared geometry is. */
+const R_PX = PUSHER_RADIUS * PX_PER_M;
+const PUSH_GAP = 2;
+const LINE_UP = 10;
+const ROLLOUT_DEPTHS = [12, 70] as const;
+const ROLLOUT_STEPS = 4;
+const LOOKAHEAD = 60;
+const TRAVEL_PX_PER_STEP = 30;
+const LINE_UP_STEPS = 2;
+const PUSH_SETTLE_STEPS = 2;
+const LINE_UP_TOLERANCE = 3;
+const PUSH_DONE_DISTANCE = 1;
+const PUSH_DONE_SPEED = 10;
+const MAX_PUSH_STEPS = 8;
+/** Replan while travelling if the object moves by more than this (px, rad). */
+const DRIFT_POSITION = 1.5;
+const DRIFT_ANGLE = 0.02;
+/** The object counts as settled below these speeds and this tilt (m/s, rad/s, rad). */
+const SETTLED_SPEED = 0.01;
+const SETTLED_SPIN = 0.1;
+const SETTLED_TILT = 0.03;
+/** A rollout whose pillar tilts past this is refused (rad). */
+const MAX_ROLLOUT_TILT = 0.2;
+
+interface Plan {
+  contact: PushContact;
+  /** Planar object pose when planned (px, rad). */
+  pose: Pose;
+  route: number[];
+  pushX: number;
+  pushY: number;
+  phase: 'travel' | 'push';
+  targetX: number;
+  targetY: number;
+  pushSteps: number;
+}
+
+export class Push3DExpert {
+  private readonly sim: Push3DEnv;
+  private readonly scratch: Push3DState = zeroState3d();
+  private readonly errors = zeroErrors();
+  private plan: Plan | null = null;
+  private readonly bias = new Float64Array(3);
+  private readonly prev = new Float64Array(9);
+  private hasPrev = false;
+  private readonly target = new Float64Array(3);
+
+  /** `sim` is the expert's private simulator copy (requires Rapier 3D initialised). */
+  constructor(sim: Push3DEnv = new Push3DEnv()) {
+    this.sim = sim;
+  }
+
+  /** Forget the plan and the bias estimate: a new episode starts. */
+  reset(): void {
+    this.plan = null;
+    this.bias.fill(0);
+    this.hasPrev = false;
+  }
+
+  /** The current estimate of the target bias (m). */
+  get biasEstimate(): [number, number, number] {
+    return [this.bias[0], this.bias[1], this.bias[2]];
+  }
+
+  /** The target (world metres, x, y, z) to command for the observed state; the returned array is reused. */
+  act(s: Push3DState): Float64Array {
+    this.updateBias(s);
+    const pose = planarPose(s);
+    let next: [number, number] | null = null;
+    if (settled(s) || this.plan?.phase === 'push') {
+      next = this.follow(s, pose);
+      if (next === null) {
+        this.plan = this.decide(s, pose);
+        next = this.follow(s, pose);
+      }
+    } else {
+      this.plan = null; // unsettled: hold still, then plan afresh
+    }
+    const t = this.target;
+    t[0] = next ? next[0] / PX_PER_M : s.pusherX;
+    t[1] = next ? next[1] / PX_PER_M : s.pusherY;
+    t[2] = next ? PUSH_HEIGHT : s.pusherZ;
+    // Command the point that, after the bias is added, lands on the intended target.
+    for (let d = 0; d < 3; d++) t[d] = clampTarget(d, t[d] - this.bias[d]);
+    const p = this.prev;
+    p[0] = s.pusherX;
+    p[1] = s.pusherY;
+    p[2] = s.pusherZ;
+    p[3] = s.pusherVx;
+    p[4] = s.pusherVy;
+    p[5] = s.pusherVz;
+    p[6] = t[0];
+    p[7] = t[1];
+    p[8] = t[2];
+    this.hasPrev = true;
+    return t;
+  }
+
+  free(): void {
+    this.sim.free();
+  }
+
+  // ── executing a plan ───────────────────────────────────────────────────────────────────────────────
+  /** The next planar target (world px) under the current plan, or null when a new decision is needed. */
+  private follow(s: Push3DState, pose: Pose): [number, number] | null {
+    const plan = this.plan;
+    if (plan === null) return null;
+    const c = plan.contact;
+    const ax = s.pusherX * PX_PER_M;
+    const ay = s.pusherY * PX_PER_M;
+    if (plan.phase === 'travel') {
+      const moved = Math.hypot(pose.x - plan.pose.x, pose.y - plan.pose.y) > DRIFT_POSITION || Math.abs(pose.angle - plan.pose.angle) > DRIFT_ANGLE;
+      if (moved) return null;
+      const [lx, ly] = toLocal(pose, ax, ay);
+      const along = (lx - c.px) * c.dx + (ly - c.py) * c.dy;
+      const across = Math.abs((lx - c.px) * c.dy - (ly - c.py) * c.dx);
+      const start = -(R_PX + PUSH_GAP + LINE_UP);
+      const lowEnough = Math.abs(s.pusherZ - PUSH_HEIGHT) < LINE_UP_TOLERANCE / PX_PER_M;
+      if (lowEnough && across < LINE_UP_TOLERANCE && along > start - LINE_UP_TOLERANCE && along < -R_PX) {
+        [plan.targetX, plan.targetY] = toWorld(pose, plan.pushX, plan.pushY);
+        plan.phase = 'push';
+      } else {
+        const p = pursue(plan.route, lx, ly, LOOKAHEAD);
+        return toWorld(pose, p.x, p.y);
+      }
+    }
+    plan.pushSteps++;
+    const dist = Math.hypot(ax - plan.targetX, ay - plan.targetY);
+    const speed = Math.hypot(s.pusherVx, s.pusherVy) * PX_PER_M;
+    if ((dist < PUSH_DONE_DISTANCE && speed < PUSH_DONE_SPEED) || plan.pushSteps > MAX_PUSH_STEPS) return null;
+    return [plan.targetX, plan.targetY];
+  }
+
+  // ── deciding ───────────────────────────────────────────────────────────────────────────────────────
+  private decide(s: Push3DState, pose: Pose): Plan | null {
+    const cost0 = keypointCost(objectPose(s));
+    const [alx, aly] = toLocal(pose, s.pusherX * PX_PER_M, s.pusherY * PX_PER_M);
+    const limit = ACTION_HALF * PX_PER_M;
+    const reachable = (lx: number, ly: number) => {
+      const [wx, wy] = toWorld(pose, lx, ly);
+      return Math.abs(wx) <= limit && Math.abs(wy) <= limit;
+    };
+    const sc = this.scratch;
+    let best: Plan | null = null;
+    let bestRate = 0;
+    for (const c of PUSH_CONTACTS) {
+      const qx = c.px - c.dx * (R_PX + PUSH_GAP);
+      const qy = c.py - c.dy * (R_PX + PUSH_GAP);
+      const gx = qx - c.dx * LINE_UP;
+      const gy = qy - c.dy * LINE_UP;
+      if (tDistance(gx, gy) < R_PX + PUSH_GAP) continue;
+      const route = planRoute(alx, aly, gx, gy, reachable);
+      if (route === null) continue;
+      const travelSteps = routeLength(route) / TRAVEL_PX_PER_STEP + LINE_UP_STEPS;
+      const [wqx, wqy] = toWorld(pose, qx, qy);
+      const [wdx, wdy] = dirToWorld(pose, c.dx, c.dy);
+      for (const depth of ROLLOUT_DEPTHS) {
+        Object.assign(sc, s);
+        sc.pusherX = wqx / PX_PER_M;
+        sc.pusherY = wqy / PX_PER_M;
+        sc.pusherZ = PUSH_HEIGHT;
+        sc.pusherVx = sc.pusherVy = sc.pusherVz = 0;
+        this.sim.setState(sc);
+        const tx = clampTarget(0, (wqx + wdx * depth) / PX_PER_M);
+        const ty = clampTarget(1, (wqy + wdy * depth) / PX_PER_M);
+        for (let k = 1; k <= ROLLOUT_STEPS; k++) {
+          this.sim.step(tx, ty, PUSH_HEIGHT);
+          const e = poseErrors(this.sim.object, this.errors);
+          if (e.tilt > MAX_ROLLOUT_TILT || e.comZ < 0) break;
+          const rate = Math.log(cost0 / keypointCost(this.sim.object)) / (travelSteps + k + PUSH_SETTLE_STEPS);
+          if (rate > bestRate) {
+            const travelled = (this.sim.pusherX * PX_PER_M - wqx) * wdx + (this.sim.pusherY * PX_PER_M - wqy) * wdy;
+            bestRate = rate;
+            best = {
+              contact: c,
+              pose: { ...pose },
+              route,
+              pushX: qx + c.dx * travelled,
+              pushY: qy + c.dy * travelled,
+              phase: 'travel',
+              targetX: 0,
+              targetY: 0,
+              pushSteps: 0,
+            };
+          }
+        }
+      }
+    }
+    return best;
+  }
+
+  // ── target bias ────────────────────────────────────────────────────────────────────────────────────
+  private updateBias(s: Push3DState): void {
+    if (!this.hasPrev) return;
+    const p = this.prev;
+    const observed = [s.pusherX, s.pusherY, s.pusherZ];
+    for (let d = 0; d < 3; d++) {
+      const lo = clampTarget(d, -Infinity);
+      const hi = clampTarget(d, Infinity);
+      const aimed = p[6 + d] + this.bias[d];
+      // Commands clamped at the action space's edge do not show the bias linearly; skip them.
+      if (aimed <= lo || aimed >= hi) continue;
+      this.bias[d] = estimateBias(p[d], p[3 + d], p[6 + d], observed[d], PD_GAINS);
+    }
+  }
+}
+
+/** The object's pose in the plane, in Push-T pixels (mm) and radians. */
+function planarPose(s: Push3DState): Pose {
+  return { x: s.objectX * PX_PER_M, y: s.objectY * PX_PER_M, angle: yawOf(objectPose(s)) };
+}
+
+function objectPose(s: Push3DState) {
+  return { x: s.objectX, y: s.objectY, z: s.objectZ, qx: s.objectQx, qy: s.objectQy, qz: s.objectQz, qw: s.objectQw };
+}
+
+function settled(s: Push3DState): boolean {
+  const tilt = tiltOf(objectPose(s));
+  return Math.hypot(s.objectVx, s.objectVy, s.objectVz) < SETTLED_SPEED && Math.hypot(s.objectWx, s.objectWy, s.objectWz) < SETTLED_SPIN && tilt < SETTLED_TILT;
+}
