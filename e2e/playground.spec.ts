@@ -175,3 +175,29 @@ test('exports: the config as JSON, the episode so far as .npz, the view as PNG',
   // A drawn table, not an empty buffer (a blank frame of this size compresses to a few kB).
   expect(png.bytes.length).toBeGreaterThan(20_000);
 });
+
+test('training the prior in the page: progress, a live loss chart, and the playground runs the module it trained', async ({ page }) => {
+  test.setTimeout(90_000);
+  // wasm: training on software WebGPU would take minutes; the choice of backend is not what this tests.
+  await page.goto('/?backend=wasm#priorIters=10&priorBatch=16');
+  await engineReady(page);
+  await playgroundStep(page, 0);
+  const panel = page.getByTestId('training-panel');
+  await panel.getByRole('button', { name: 'train 10 iterations' }).click();
+  await page.waitForFunction(() => window.__sagr!.state().training?.running === true);
+  await expect(panel.getByRole('button', { name: 'stop' })).toBeEnabled();
+  await page.waitForFunction(() => window.__sagr!.state().training?.outcome === 'done', null, { timeout: 80_000 });
+  const s = await appState(page);
+  const t = s.training!;
+  expect(t).toMatchObject({ stage: 'prior', iters: 10, iter: 10, running: false });
+  // One record per evaluation (every 5 iterations), with finite losses.
+  expect(t.records.map((r) => r.iter)).toEqual([5, 10]);
+  for (const r of t.records) expect(Number.isFinite(r.trainLoss as number) && Number.isFinite(r.heldOutLoss as number)).toBe(true);
+  await expect(page.getByTestId('loss-chart')).toHaveAttribute('data-points', '2');
+  await expect(page.getByTestId('training-status')).toContainText('prior: 10 / 10');
+  // The prior is now this session's trained module, and the policies that use it say so.
+  expect(s.playground!.found).toContainEqual({ key: 'prior', module: 'prior', source: 'this session (10 iterations of prior training)' });
+  await page.evaluate(() => window.__sagr!.setPolicy(0, 'prior'));
+  await page.waitForFunction(() => /^prior \(v_θ(, Φ)? trained\)$/.test(window.__sagr!.state().playground?.lanes[0].label ?? ''));
+  await expect(page.getByTestId('checkpoint-prior')).toContainText('this session');
+});

@@ -19,8 +19,8 @@ import { initRapier } from '../sim/pusht/pushTEnv';
 import type { TaskSpec } from '../sim/taskSpec';
 import { LiveLane, type Condition } from './liveLane';
 import { LivePolicy } from './livePolicy';
-import { bestPolicy, checkpointKey, LIVE_POLICIES, MODULE_NAMES, POLICY_FOLDERS, policyLabel, policyModules, type LivePolicyName } from './livePolicies';
-import { standIn, type ModuleSet, type ShippedLoad } from './policyModules';
+import { bestPolicy, checkpointKey, LIVE_POLICIES, MODULE_NAMES, POLICY_FOLDERS, policyLabel, policyModules, type LivePolicyName, type ModuleName } from './livePolicies';
+import { standIn, type ModuleSet, type ModuleTypes, type ShippedLoad } from './policyModules';
 import type { LiveFrame, PlaygroundIntent, PlaygroundStatus } from './protocol';
 
 /** At most one snapshot per display frame (60 Hz). */
@@ -73,6 +73,31 @@ export class Playground {
 
   get shippedLoad(): ShippedLoad {
     return this.shipped;
+  }
+
+  /**
+   * The module the top-level policies (prior, reflex, and the expert's Φ) run for `name`, for training in place:
+   * its checkpoint's, else the stand-in, which from now on counts as this session's own (a reset keeps it).
+   */
+  trainableModule<K extends ModuleName>(name: K): ModuleTypes[K] {
+    const key = checkpointKey('', name);
+    const loaded = this.shipped.modules.get(key);
+    if (loaded) return loaded as ModuleTypes[K];
+    const own = ((this.standIns as Record<string, ModuleTypes[ModuleName]>)[name] ??= standIn(name, this.runConfig, this.spec)) as ModuleTypes[K];
+    delete (this.standIns as Record<string, unknown>)[name];
+    this.shipped.modules.set(key, own);
+    this.shipped.found.push({ key, module: name, source: 'this session (training)' });
+    return own;
+  }
+
+  /** Says where the top-level `name` module's weights now come from, and rebuilds the lanes so every policy that can use it does. */
+  async adopted(name: ModuleName, source: string): Promise<void> {
+    const key = checkpointKey('', name);
+    const entry = this.shipped.found.find((f) => f.key === key);
+    if (entry) entry.source = source;
+    await this.buildLanes();
+    this.startEpisode(this.episode);
+    this.host.postStatus(this.status());
   }
 
   /** Keys of the checkpoints found (checkpointKey). */

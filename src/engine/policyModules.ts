@@ -46,7 +46,8 @@ export interface ShippedModule {
   /** checkpointKey(folder, module), e.g. "ppo/strategy". */
   key: string;
   module: ModuleName;
-  url: string;
+  /** Where the weights came from: the checkpoint's URL, or how they were made in this session. */
+  source: string;
 }
 
 export interface ShippedLoad {
@@ -85,7 +86,7 @@ export async function loadShippedModules(baseUrl: string, spec: TaskSpec): Promi
     try {
       const key = checkpointKey(folder, module);
       out.modules.set(key, await LOADERS[module](tf.io.http(url), spec));
-      out.found.push({ key, module, url });
+      out.found.push({ key, module, source: url });
     } catch (e) {
       out.problems.push(`checkpoint ${url}: ${(e as Error).message.split('\n')[0]}`);
     }

@@ -10,6 +10,7 @@ import type { Config, FieldError } from '../core/config';
 import type { AdapterInfo, BenchFigures, BrowserBackend } from './backendChoice';
 import type { InferenceBenchRow } from './inferenceBench';
 import type { LivePolicyName, ModuleName, ModuleStatus } from './livePolicies';
+import type { TrainingProgress, TrainStage } from './trainingProgress';
 import type { ShippedModule } from './policyModules';
 
 export interface BackendState {
@@ -49,6 +50,10 @@ export interface Requests {
   playgroundIntent: { payload: { intent: PlaygroundIntent }; result: { ok: true } };
   /** The current episode of lane `lane` so far, as .npz bytes. */
   exportRollout: { payload: { lane: number }; result: { npz: Uint8Array } };
+  /** Trains a stage-0/1 module of the playground in place on the demonstrations at `demosUrl` (progress: `training` events). */
+  trainStart: { payload: { stage: TrainStage; iters: number; demosUrl: string }; result: { ok: true } };
+  /** Stops the training run at its next evaluation. */
+  trainStop: { payload: Record<string, never>; result: { ok: true } };
   /** Times the policy's inference per control step at each batch size on every backend that started. */
   benchInference: { payload: { batches: number[] }; result: { rows: InferenceBenchRow[] } };
 }
@@ -145,6 +150,7 @@ export interface Events {
   /** The live playground's state, at most once per display frame (its buffers are transferred). */
   frame: { frame: LiveFrame };
   playground: { status: PlaygroundStatus };
+  training: { progress: TrainingProgress };
 }
 export type EventType = keyof Events;
 export type EngineEvent = { [K in EventType]: { type: K } & Events[K] }[EventType];

@@ -15,6 +15,7 @@ import {
 import { activate, probeAdapter, startableBackends, webgpuDevice } from './browserBackends';
 import { benchBackend, type InferenceBenchRow } from './inferenceBench';
 import { benchAdamStep, benchMatMul, microbench } from './microbench';
+import { LiveTraining } from './liveTraining';
 import { Playground } from './playground';
 import { freshModules, loadShippedModules } from './policyModules';
 import {
@@ -45,6 +46,7 @@ let state: BackendState | null = null;
 let tick = 0;
 let playground: Playground | null = null;
 let checkpointBase: string | null = null;
+const training = new LiveTraining((progress) => post({ type: 'training', progress }), enqueue, pushTSpec);
 
 function post(msg: WorkerMessage, transfer: Transferable[] = []): void {
   scope.postMessage(msg, transfer);
@@ -268,6 +270,16 @@ const handlers: RequestHandlers = {
       pg.resume();
     }
     return { rows };
+  },
+
+  async trainStart({ stage, iters, demosUrl }) {
+    await training.start(stage, iters, demosUrl, config, requirePlayground());
+    return { ok: true };
+  },
+
+  async trainStop() {
+    training.stop();
+    return { ok: true };
   },
 
   async loseDevice() {

@@ -7,6 +7,7 @@ import { Messages } from './Messages';
 import { PlaygroundPanel } from './PlaygroundPanel';
 import { Stage } from './Stage';
 import { StatusBar } from './StatusBar';
+import { TrainingPanel } from './TrainingPanel';
 
 export function App() {
   return (
@@ -17,6 +18,7 @@ export function App() {
         <Stage />
         <aside className="side-panel">
           <PlaygroundPanel />
+          <TrainingPanel />
           <ConfigPanel />
           <EnginePanel />
         </aside>

@@ -9,12 +9,16 @@ function Checkpoints() {
   const pg = useApp((s) => s.playground);
   if (!pg) return <p className="muted">Loading the shipped checkpoints…</p>;
   const found = new Set(pg.trained);
+  const sources = new Map(pg.found.map((f) => [f.key, f.source]));
   return (
     <div data-testid="checkpoints">
       <ul className="modules">
         {LIVE_POLICIES.filter((p) => p !== 'expert').map((p) => {
           const folder = POLICY_FOLDERS[p];
-          const parts = POLICY_MODULES[p].required.map((m) => `${MODULE_SYMBOLS[m]} ${found.has(checkpointKey(folder, m)) ? '✓' : 'random init'}`);
+          const parts = POLICY_MODULES[p].required.map((m) => {
+            const source = sources.get(checkpointKey(folder, m));
+            return `${MODULE_SYMBOLS[m]} ${source === undefined ? 'random init' : source.startsWith('http') ? '✓' : `✓ (${source})`}`;
+          });
           return (
             <li key={p} className={isFullyTrained(p, found) ? 'ok' : 'missing'} data-testid={`checkpoint-${p}`} title={`${pg.checkpointBase}${folder}`}>
               {p}: {parts.join(', ')}

@@ -2,10 +2,16 @@
 // the view and policy choice, and the exports. Buttons, keyboard shortcuts and window.__sagr all call these.
 import type { EngineClient } from '../engine/client';
 import { defaultPair, type LivePolicyName } from '../engine/livePolicies';
+import type { TrainStage } from '../engine/trainingProgress';
 import type { PlaygroundIntent } from '../engine/protocol';
 import { perturbationSpec, type PerturbButton } from './perturbSpec';
 import { views } from './scene/viewRegistry';
 import type { AppStore, ViewMode } from './store';
+
+/** The shipped demonstrations (training data), under the app's base URL. */
+export function demosUrl(): string {
+  return new URL(`${import.meta.env.BASE_URL}data/push-t-demos.bin`, location.href).href;
+}
 
 /** Batch sizes of the inference benchmark (one env as in the playground, and a rollout-sized batch). */
 export const BENCH_BATCHES = [1, 64];
@@ -28,6 +34,8 @@ export interface Controls {
   exportRollout(lane: number): Promise<void>;
   exportPng(): Promise<void>;
   runBench(): Promise<void>;
+  startTraining(stage: TrainStage, iters: number): Promise<void>;
+  stopTraining(): Promise<void>;
 }
 
 function download(blob: Blob, name: string): void {
@@ -124,6 +132,8 @@ export function installControls(store: AppStore, client: EngineClient): Controls
       }
       download(await out.convertToBlob({ type: 'image/png' }), `sagr-view-${store.getState().view}-${stamp()}.png`);
     },
+    startTraining: (stage, iters) => client.request('trainStart', { stage, iters, demosUrl: demosUrl() }).then(() => undefined, fail(`train ${stage}`)),
+    stopTraining: () => client.request('trainStop', {}).then(() => undefined, fail('stop training')),
     async runBench() {
       const s = store.getState();
       if (s.bench.running) return;

@@ -5,6 +5,7 @@ import { createStore } from 'zustand/vanilla';
 import { applyRaw, defaultConfig, parseHash, SCHEMA, type Config, type ConfigKey, type FieldError } from '../core/config';
 import type { InferenceBenchRow } from '../engine/inferenceBench';
 import type { LivePolicyName } from '../engine/livePolicies';
+import type { TrainingProgress } from '../engine/trainingProgress';
 import type { BackendState, EngineSnapshot, Notice, PlaygroundStatus } from '../engine/protocol';
 import type { LiveSummary } from './liveSummary';
 
@@ -48,6 +49,8 @@ export interface AppState {
   pair: [LivePolicyName, LivePolicyName] | null;
   deltaZGain: number;
   bench: BenchState;
+  /** The latest training run (null before the first). */
+  training: TrainingProgress | null;
 
   /** Validates and applies one parameter; a rejected value leaves the config unchanged and is reported. */
   setParam(key: ConfigKey, raw: unknown): boolean;
@@ -70,6 +73,7 @@ export interface AppState {
   setPair(p: [LivePolicyName, LivePolicyName]): void;
   setDeltaZGain(g: number): void;
   setBench(b: BenchState): void;
+  setTraining(t: TrainingProgress): void;
 }
 
 export function createAppStore(initialHash: string) {
@@ -92,6 +96,7 @@ export function createAppStore(initialHash: string) {
     pair: null,
     deltaZGain: DELTA_Z_GAINS[1],
     bench: { running: false, rows: null, error: null },
+    training: null,
 
     setParam(key, raw) {
       const { config, errors } = applyRaw(get().config, { [key]: raw });
@@ -160,6 +165,9 @@ export function createAppStore(initialHash: string) {
     },
     setBench(bench) {
       set({ bench });
+    },
+    setTraining(training) {
+      set({ training });
     },
   }));
 }

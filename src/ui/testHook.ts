@@ -4,6 +4,7 @@ import type { Config, ConfigKey, FieldError } from '../core/config';
 import { blockCentroid } from '../engine/blockPose';
 import type { EngineClient } from '../engine/client';
 import type { LivePolicyName } from '../engine/livePolicies';
+import type { TrainingProgress, TrainStage } from '../engine/trainingProgress';
 import type { BackendState, Notice, PlaygroundStatus, Requests } from '../engine/protocol';
 import { laneViews } from '../engine/liveFrame';
 import { controls } from './controls';
@@ -32,8 +33,8 @@ export interface HookState {
   /** Display frames per second of the render loop. */
   fps: number;
   bench: BenchState;
-  /** Training progress: none yet (the training panel is not part of the page). */
-  training: null;
+  /** The latest training run: stage, iterations done, one metrics record per evaluation, outcome; null before any. */
+  training: TrainingProgress | null;
 }
 
 export interface SagrHook {
@@ -53,6 +54,9 @@ export interface SagrHook {
   perturb(kind: PerturbButton | 'nominal'): Promise<void>;
   setView(view: ViewMode): Promise<void>;
   setPolicy(lane: number, policy: LivePolicyName): Promise<void>;
+  /** Trains a stage-0/1 module in place (see the training panel); resolves once the run has started. */
+  startTraining(stage: TrainStage, iters: number): Promise<void>;
+  stopTraining(): Promise<void>;
   /** Bytes of the current episode's .npz (what the export button saves). */
   rolloutNpz(lane: number): Promise<Uint8Array>;
   /** Where a table point (Push-T px, y down) is on the page in lane `lane`'s view, client px; null when not shown. */
@@ -89,7 +93,7 @@ export function installTestHook(store: AppStore, client: EngineClient): void {
         view: s.view,
         fps: s.fps,
         bench: s.bench,
-        training: null,
+        training: s.training,
       });
     },
     runTensorCheck: (a, b) => client.request('tensorCheck', { a, b }),
@@ -105,6 +109,8 @@ export function installTestHook(store: AppStore, client: EngineClient): void {
     perturb: c.perturb,
     setView: c.setView,
     setPolicy: c.setPolicy,
+    startTraining: c.startTraining,
+    stopTraining: c.stopTraining,
     rolloutNpz: async (lane) => (await client.request('exportRollout', { lane })).npz,
     tableToClient,
     blockOnScreen(lane) {

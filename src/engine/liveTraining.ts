@@ -1,0 +1,116 @@
+// Training a stage-0/1 module in the engine worker while the playground runs: the prior v_θ (flow matching), the
+// world predictor Φ (dynamics) or the reflex b_ψ (hindsight warm-up, Φ frozen), on the shipped demonstrations,
+// with the same code and metrics as `sagr train`. The module trained is the one the playground's top-level
+// policies run, in place: the live view shows it learn. Progress goes to the UI after every evaluation.
+//
+// The run is not a job of the worker's queue (it lasts minutes, and the live loop and requests go on between its
+// steps); its own steps never overlap, and a stop request ends it at the next evaluation.
+import type { Config } from '../core/config';
+import { decodeDemos, type DemoDataset } from '../sim/dataset';
+import type { TaskSpec } from '../sim/taskSpec';
+import { splitEpisodes } from '../train/demoData';
+import { reflexWarmup } from '../train/reflexWarmup';
+import type { StageOptions } from '../train/stage';
+import { trainPrior } from '../train/trainPrior';
+import { trainWorld } from '../train/trainWorld';
+import type { Playground } from './playground';
+import { MAX_TRAIN_ITERS, TRAIN_STAGES, type TrainingProgress, type TrainStage } from './trainingProgress';
+
+/** Evaluations per run: enough points for a curve, few enough that evaluating stays a small share of the time. */
+const EVALUATIONS_PER_RUN = 20;
+const MIN_EVAL_EVERY = 5;
+
+class TrainingStopped extends Error {}
+
+/** Evaluate every this many iterations. */
+export function evalEveryFor(iters: number): number {
+  return Math.max(MIN_EVAL_EVERY, Math.ceil(iters / EVALUATIONS_PER_RUN));
+}
+
+export class LiveTraining {
+  private demos: DemoDataset | null = null;
+  private stopAsked = false;
+  progress: TrainingProgress | null = null;
+
+  constructor(
+    private readonly post: (p: TrainingProgress) => void,
+    /** The worker's job queue: the lanes are rebuilt on it once a run ends. */
+    private readonly enqueue: <T>(job: () => Promise<T>) => Promise<T>,
+    private readonly spec: TaskSpec,
+  ) {}
+
+  get running(): boolean {
+    return this.progress?.running ?? false;
+  }
+
+  stop(): void {
+    if (this.running) this.stopAsked = true;
+  }
+
+  /** Starts a run (returns once it is under way; it ends by itself, posting progress). */
+  async start(stage: unknown, iters: unknown, demosUrl: unknown, config: Config, playground: Playground): Promise<void> {
+    if (this.running) throw new Error('trainStart: a run is already going (stop it first)');
+    if (!TRAIN_STAGES.includes(stage as TrainStage)) throw new Error(`trainStart.stage: "${String(stage).slice(0, 40)}" is not one of ${TRAIN_STAGES.join(', ')}`);
+    if (!Number.isInteger(iters) || (iters as number) < 1 || (iters as number) > MAX_TRAIN_ITERS) throw new Error(`trainStart.iters: ${String(iters)} is not an integer in [1, ${MAX_TRAIN_ITERS}]`);
+    if (typeof demosUrl !== 'string') throw new Error('trainStart.demosUrl: expected a URL');
+    const demos = await this.loadDemos(demosUrl);
+    const s = stage as TrainStage;
+    const n = iters as number;
+    // The modules are taken now, inside the request (so on the queue), and trained in place afterwards.
+    const train = (options: StageOptions) => {
+      const split = splitEpisodes(demos.manifest.episodes, config.seed);
+      if (s === 'prior') {
+        const prior = playground.trainableModule('prior');
+        return () => trainPrior(prior, demos, split, this.spec, config, options);
+      }
+      const world = playground.trainableModule('world');
+      if (s === 'world') return () => trainWorld(world, demos, split, this.spec, config, options);
+      const reflex = playground.trainableModule('reflex');
+      return () => reflexWarmup(reflex, world, demos, split, config, options);
+    };
+    this.stopAsked = false;
+    const progress: TrainingProgress = { stage: s, iters: n, iter: 0, running: true, records: [], message: `${s}: starting`, outcome: null };
+    this.progress = progress;
+    const run = train({
+      iters: n,
+      seed: config.seed,
+      evalEvery: evalEveryFor(n),
+      log: (message) => {
+        progress.message = message;
+        this.post(progress);
+      },
+      onMetrics: (record) => {
+        progress.records.push(record);
+        progress.iter = record.iter;
+        this.post(progress);
+        if (this.stopAsked) throw new TrainingStopped();
+      },
+    });
+    this.post(progress);
+    void this.finish(progress, run, playground);
+  }
+
+  private async loadDemos(url: string): Promise<DemoDataset> {
+    if (this.demos) return this.demos;
+    const r = await fetch(url).catch((e: Error) => {
+      throw new Error(`trainStart.demosUrl: cannot fetch ${url} (${e.message})`);
+    });
+    if (!r.ok) throw new Error(`trainStart.demosUrl: ${url} answered ${r.status}`);
+    this.demos = decodeDemos(new Uint8Array(await r.arrayBuffer()));
+    return this.demos;
+  }
+
+  private async finish(progress: TrainingProgress, run: () => Promise<unknown>, playground: Playground): Promise<void> {
+    try {
+      await run();
+      progress.outcome = 'done';
+    } catch (e) {
+      progress.outcome = e instanceof TrainingStopped ? 'stopped' : `error: ${(e as Error).message.split('\n')[0]}`;
+    }
+    const { stage, iter, iters } = progress;
+    progress.running = false;
+    progress.message = `${stage}: ${progress.outcome} after ${iter} of ${iters} iterations`;
+    if (iter > 0) await this.enqueue(() => playground.adopted(stage, `this session (${iter} iterations of ${stage} training)`));
+    this.post(progress);
+  }
+}
