@@ -201,3 +201,37 @@ test('training the prior in the page: progress, a live loss chart, and the playg
   await page.waitForFunction(() => /^prior \(v_θ(, Φ)? trained\)$/.test(window.__sagr!.state().playground?.lanes[0].label ?? ''));
   await expect(page.getByTestId('checkpoint-prior')).toContainText('this session');
 });
+
+test('checkpoints: save a module as two files, upload them back; a damaged upload is refused and changes nothing', async ({ page }) => {
+  await page.goto('/?backend=wasm');
+  await engineReady(page);
+  await playgroundStep(page, 0);
+  await page.getByLabel('checkpoint slot').selectOption('reflex');
+  const downloads: { name: string; path: string }[] = [];
+  page.on('download', async (d) => downloads.push({ name: d.suggestedFilename(), path: (await d.path())! }));
+  await page.getByRole('button', { name: 'save', exact: true }).click();
+  await expect.poll(() => downloads.length).toBe(2);
+  expect(downloads.map((d) => d.name).sort()).toEqual(['sagr-reflex.json', 'sagr-reflex.weights.bin']);
+  const manifest = JSON.parse(await readFile(downloads.find((d) => d.name.endsWith('.json'))!.path, 'utf8'));
+  expect(manifest.userDefinedMetadata.modules.reflex).toMatchObject({ numTokens: 10, actionDim: 2 });
+  expect(manifest.weightsManifest[0].paths).toEqual(['./sagr-reflex.weights.bin']);
+
+  // A truncated weights file: refused with the reason, the slot keeps what it had.
+  const before = (await appState(page)).playground!.found;
+  const weights = await readFile(downloads.find((d) => d.name.endsWith('.bin'))!.path);
+  const json = await readFile(downloads.find((d) => d.name.endsWith('.json'))!.path);
+  const input = page.getByLabel('upload checkpoint');
+  await input.setInputFiles([
+    { name: 'sagr-reflex.json', mimeType: 'application/json', buffer: json },
+    { name: 'sagr-reflex.weights.bin', mimeType: 'application/octet-stream', buffer: weights.subarray(0, weights.length - 8) },
+  ]);
+  await expect(page.getByTestId('notice').filter({ hasText: 'upload reflex' })).toContainText('bytes');
+  expect((await appState(page)).playground!.found).toEqual(before);
+
+  await input.setInputFiles([
+    { name: 'sagr-reflex.json', mimeType: 'application/json', buffer: json },
+    { name: 'sagr-reflex.weights.bin', mimeType: 'application/octet-stream', buffer: weights },
+  ]);
+  await expect(page.getByTestId('notice').filter({ hasText: 'now runs the uploaded sagr-reflex.weights.bin' })).toBeVisible();
+  expect((await appState(page)).playground!.found).toContainEqual({ key: 'reflex', module: 'reflex', source: 'uploaded sagr-reflex.weights.bin' });
+});

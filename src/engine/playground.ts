@@ -19,7 +19,7 @@ import { initRapier } from '../sim/pusht/pushTEnv';
 import type { TaskSpec } from '../sim/taskSpec';
 import { LiveLane, type Condition } from './liveLane';
 import { LivePolicy } from './livePolicy';
-import { bestPolicy, checkpointKey, LIVE_POLICIES, MODULE_NAMES, POLICY_FOLDERS, policyLabel, policyModules, type LivePolicyName, type ModuleName } from './livePolicies';
+import { bestPolicy, checkpointKey, checkpointSlots, LIVE_POLICIES, MODULE_NAMES, POLICY_FOLDERS, policyLabel, policyModules, type LivePolicyName, type ModuleName } from './livePolicies';
 import { standIn, type ModuleSet, type ModuleTypes, type ShippedLoad } from './policyModules';
 import type { LiveFrame, PlaygroundIntent, PlaygroundStatus } from './protocol';
 
@@ -97,6 +97,27 @@ export class Playground {
     if (entry) entry.source = source;
     await this.buildLanes();
     this.startEpisode(this.episode);
+    this.host.postStatus(this.status());
+  }
+
+  /** The module a checkpoint slot (checkpointKey) runs now: its checkpoint's, else the stand-in built for it. */
+  moduleAt(key: string): ModuleTypes[ModuleName] {
+    const slot = checkpointSlots().find(([folder, m]) => checkpointKey(folder, m) === key);
+    if (!slot) throw new Error(`slot: "${key.slice(0, 40)}" is not one of ${checkpointSlots().map(([f, m]) => checkpointKey(f, m)).join(', ')}`);
+    const name = slot[1];
+    return this.shipped.modules.get(key) ?? ((this.standIns as Record<string, ModuleTypes[ModuleName]>)[name] ??= standIn(name, this.runConfig, this.spec));
+  }
+
+  /** Puts `module` in slot `key` (weights from `source`), rebuilds the lanes on it, and frees the module it replaces. */
+  async replaceModule(key: string, module: ModuleTypes[ModuleName], source: string): Promise<void> {
+    const old = this.shipped.modules.get(key);
+    this.shipped.modules.set(key, module);
+    const entry = this.shipped.found.find((f) => f.key === key);
+    if (entry) entry.source = source;
+    else this.shipped.found.push({ key, module: module.name as ModuleName, source });
+    await this.buildLanes();
+    this.startEpisode(this.episode);
+    old?.dispose();
     this.host.postStatus(this.status());
   }
 

@@ -70,7 +70,8 @@ async function servesJson(url: string): Promise<boolean> {
   return type.includes('json');
 }
 
-const LOADERS: { [K in ModuleName]: (handler: tf.io.IOHandler, spec: TaskSpec) => Promise<ModuleTypes[K]> } = {
+/** The evaluation's loaders, by module: each validates a checkpoint before building its module. */
+export const LOADERS: { [K in ModuleName]: (handler: tf.io.IOHandler, spec: TaskSpec) => Promise<ModuleTypes[K]> } = {
   prior: loadPrior,
   world: loadWorld,
   reflex: loadReflex,

@@ -8,6 +8,7 @@
 // must show; `backend` announces the backend in use). Later issues add entries to `Requests` and `Events`.
 import type { Config, FieldError } from '../core/config';
 import type { AdapterInfo, BenchFigures, BrowserBackend } from './backendChoice';
+import type { CheckpointFiles } from './checkpointFiles';
 import type { InferenceBenchRow } from './inferenceBench';
 import type { LivePolicyName, ModuleName, ModuleStatus } from './livePolicies';
 import type { TrainingProgress, TrainStage } from './trainingProgress';
@@ -50,6 +51,10 @@ export interface Requests {
   playgroundIntent: { payload: { intent: PlaygroundIntent }; result: { ok: true } };
   /** The current episode of lane `lane` so far, as .npz bytes. */
   exportRollout: { payload: { lane: number }; result: { npz: Uint8Array } };
+  /** The module in checkpoint slot `slot` (checkpointKey, e.g. "prior" or "ppo/strategy") as two files. */
+  saveModule: { payload: { slot: string }; result: CheckpointFiles };
+  /** Replaces the module in slot `slot` by an uploaded checkpoint (manifest text + weights file), after validating it. */
+  uploadModule: { payload: { slot: string; json: string; weightsName: string; weights: ArrayBuffer }; result: { ok: true } };
   /** Trains a stage-0/1 module of the playground in place on the demonstrations at `demosUrl` (progress: `training` events). */
   trainStart: { payload: { stage: TrainStage; iters: number; demosUrl: string }; result: { ok: true } };
   /** Stops the training run at its next evaluation. */

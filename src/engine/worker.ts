@@ -15,6 +15,8 @@ import {
 import { activate, probeAdapter, startableBackends, webgpuDevice } from './browserBackends';
 import { benchBackend, type InferenceBenchRow } from './inferenceBench';
 import { benchAdamStep, benchMatMul, microbench } from './microbench';
+import { checkpointFiles, loadUploaded } from './checkpointFiles';
+import type { ModuleName } from './livePolicies';
 import { LiveTraining } from './liveTraining';
 import { Playground } from './playground';
 import { freshModules, loadShippedModules } from './policyModules';
@@ -270,6 +272,23 @@ const handlers: RequestHandlers = {
       pg.resume();
     }
     return { rows };
+  },
+
+  async saveModule({ slot }) {
+    if (typeof slot !== 'string') throw new Error('saveModule.slot: expected a slot name such as "prior"');
+    const module = requirePlayground().moduleAt(slot);
+    return checkpointFiles(module, `sagr-${slot.replace('/', '-')}`, config, pushTSpec.name);
+  },
+
+  async uploadModule({ slot, json, weightsName, weights }) {
+    if (typeof slot !== 'string') throw new Error('uploadModule.slot: expected a slot name such as "prior"');
+    if (typeof json !== 'string' || typeof weightsName !== 'string' || !(weights instanceof ArrayBuffer)) throw new Error('uploadModule: expected the manifest text, the weights file name and its bytes');
+    if (training.running) throw new Error('uploadModule: a training run is going; stop it first');
+    const pg = requirePlayground();
+    const name = pg.moduleAt(slot).name as ModuleName;
+    const module = await loadUploaded(name, json, weightsName, weights, pushTSpec);
+    await pg.replaceModule(slot, module, `uploaded ${weightsName.slice(0, 80)}`);
+    return { ok: true };
   },
 
   async trainStart({ stage, iters, demosUrl }) {

@@ -34,6 +34,10 @@ export interface Controls {
   exportRollout(lane: number): Promise<void>;
   exportPng(): Promise<void>;
   runBench(): Promise<void>;
+  /** Downloads the module in checkpoint slot `slot` (e.g. "prior", "ppo/strategy") as <name>.json + <name>.weights.bin. */
+  saveModule(slot: string): Promise<void>;
+  /** Replaces the module in `slot` by an uploaded checkpoint: the .json manifest and its .weights.bin. */
+  uploadModule(slot: string, files: readonly File[]): Promise<void>;
   startTraining(stage: TrainStage, iters: number): Promise<void>;
   stopTraining(): Promise<void>;
 }
@@ -131,6 +135,29 @@ export function installControls(store: AppStore, client: EngineClient): Controls
         x += v.canvas.width;
       }
       download(await out.convertToBlob({ type: 'image/png' }), `sagr-view-${store.getState().view}-${stamp()}.png`);
+    },
+    async saveModule(slot) {
+      try {
+        const f = await client.request('saveModule', { slot });
+        download(new Blob([f.json], { type: 'application/json' }), f.jsonName);
+        download(new Blob([f.weights as BlobPart], { type: 'application/octet-stream' }), f.weightsName);
+      } catch (e) {
+        fail(`save ${slot}`)(e);
+      }
+    },
+    async uploadModule(slot, files) {
+      const json = files.find((f) => f.name.endsWith('.json'));
+      const weights = files.find((f) => !f.name.endsWith('.json'));
+      if (files.length !== 2 || !json || !weights) {
+        fail(`upload ${slot}`)(new Error(`choose two files, the checkpoint's .json manifest and its weights file (got ${files.length}: ${files.map((f) => f.name).join(', ') || 'none'})`));
+        return;
+      }
+      try {
+        await client.request('uploadModule', { slot, json: await json.text(), weightsName: weights.name, weights: await weights.arrayBuffer() });
+        store.getState().addNotice({ level: 'info', source: 'engine', message: `${slot}: now runs the uploaded ${weights.name}` });
+      } catch (e) {
+        fail(`upload ${slot}`)(e);
+      }
     },
     startTraining: (stage, iters) => client.request('trainStart', { stage, iters, demosUrl: demosUrl() }).then(() => undefined, fail(`train ${stage}`)),
     stopTraining: () => client.request('trainStop', {}).then(() => undefined, fail('stop training')),
