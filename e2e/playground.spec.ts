@@ -235,3 +235,29 @@ test('checkpoints: save a module as two files, upload them back; a damaged uploa
   await expect(page.getByTestId('notice').filter({ hasText: 'now runs the uploaded sagr-reflex.weights.bin' })).toBeVisible();
   expect((await appState(page)).playground!.found).toContainEqual({ key: 'reflex', module: 'reflex', source: 'uploaded sagr-reflex.weights.bin' });
 });
+
+test('evaluation in the page: seeded episodes per policy and suite with success intervals, ‖Δz‖ where the policy has Φ', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.goto('/?backend=wasm#episodeLength=20');
+  await engineReady(page);
+  await playgroundStep(page, 0);
+  await page.evaluate(() => window.__sagr!.startEval(['expert', 'reflex'], ['nominal', 'kick'], 2));
+  await page.waitForFunction(() => window.__sagr!.state().evaluation?.outcome != null, null, { timeout: 80_000 });
+  const e = (await appState(page)).evaluation!;
+  expect(e.outcome).toBe('done');
+  expect(e.rows.map((r) => `${r.policy}/${r.suite}`)).toEqual(['expert/nominal', 'expert/kick', 'reflex/nominal', 'reflex/kick']);
+  for (const r of e.rows) {
+    expect(r.summary.episodes).toBe(2);
+    expect(r.summary.successCI.lo).toBeLessThanOrEqual(r.summary.successRate);
+    expect(r.summary.successCI.hi).toBeGreaterThanOrEqual(r.summary.successRate);
+    expect(r.summary.meanEpisodeLength).toBeLessThanOrEqual(20);
+  }
+  expect(e.rows[0].summary.meanDeltaZ).toBeNull();
+  expect(e.rows[2].summary.meanDeltaZ).toBeGreaterThan(0);
+  expect(e.rows[2].summary.meanReflex).toBeGreaterThan(0);
+  expect(e.rows[2].label).toMatch(/^reflex \(/);
+  await expect(page.getByTestId('eval-table').locator('tbody tr')).toHaveCount(4);
+  // Bad input is refused with a message naming the field.
+  await page.evaluate(() => window.__sagr!.startEval(['expert'], ['nominal'], 0));
+  await expect(page.getByTestId('notice').filter({ hasText: 'evalStart.episodes: 0 is not an integer' })).toBeVisible();
+});

@@ -121,6 +121,16 @@ export class Playground {
     this.host.postStatus(this.status());
   }
 
+  /** The modules policy `name` runs (trained or stand-in), for running it elsewhere (the evaluation). */
+  modulesOf(name: LivePolicyName): ModuleSet {
+    return this.modulesFor(name);
+  }
+
+  /** What policy `name` runs, as the labels say it. */
+  label(name: LivePolicyName): string {
+    return policyLabel(name, policyModules(name, this.trained));
+  }
+
   /** Keys of the checkpoints found (checkpointKey). */
   get trained(): Set<string> {
     return new Set(this.shipped.modules.keys());

@@ -9,6 +9,7 @@
 import type { Config, FieldError } from '../core/config';
 import type { AdapterInfo, BenchFigures, BrowserBackend } from './backendChoice';
 import type { CheckpointFiles } from './checkpointFiles';
+import type { EvaluationProgress } from './evaluationProgress';
 import type { InferenceBenchRow } from './inferenceBench';
 import type { LivePolicyName, ModuleName, ModuleStatus } from './livePolicies';
 import type { TrainingProgress, TrainStage } from './trainingProgress';
@@ -55,6 +56,10 @@ export interface Requests {
   saveModule: { payload: { slot: string }; result: CheckpointFiles };
   /** Replaces the module in slot `slot` by an uploaded checkpoint (manifest text + weights file), after validating it. */
   uploadModule: { payload: { slot: string; json: string; weightsName: string; weights: ArrayBuffer }; result: { ok: true } };
+  /** Runs the evaluation suites on the playground's policies (progress: `evaluation` events). */
+  evalStart: { payload: { policies: LivePolicyName[]; suites: string[]; episodes: number }; result: { ok: true } };
+  /** Stops the evaluation after the episode in progress. */
+  evalStop: { payload: Record<string, never>; result: { ok: true } };
   /** Trains a stage-0/1 module of the playground in place on the demonstrations at `demosUrl` (progress: `training` events). */
   trainStart: { payload: { stage: TrainStage; iters: number; demosUrl: string }; result: { ok: true } };
   /** Stops the training run at its next evaluation. */
@@ -156,6 +161,7 @@ export interface Events {
   frame: { frame: LiveFrame };
   playground: { status: PlaygroundStatus };
   training: { progress: TrainingProgress };
+  evaluation: { progress: EvaluationProgress };
 }
 export type EventType = keyof Events;
 export type EngineEvent = { [K in EventType]: { type: K } & Events[K] }[EventType];

@@ -17,6 +17,7 @@ import { benchBackend, type InferenceBenchRow } from './inferenceBench';
 import { benchAdamStep, benchMatMul, microbench } from './microbench';
 import { checkpointFiles, loadUploaded } from './checkpointFiles';
 import type { ModuleName } from './livePolicies';
+import { LiveEvaluation } from './liveEvaluation';
 import { LiveTraining } from './liveTraining';
 import { Playground } from './playground';
 import { freshModules, loadShippedModules } from './policyModules';
@@ -49,6 +50,7 @@ let tick = 0;
 let playground: Playground | null = null;
 let checkpointBase: string | null = null;
 const training = new LiveTraining((progress) => post({ type: 'training', progress }), enqueue, pushTSpec);
+const evaluation = new LiveEvaluation((progress) => post({ type: 'evaluation', progress }), pushTSpec);
 
 function post(msg: WorkerMessage, transfer: Transferable[] = []): void {
   scope.postMessage(msg, transfer);
@@ -288,6 +290,16 @@ const handlers: RequestHandlers = {
     const name = pg.moduleAt(slot).name as ModuleName;
     const module = await loadUploaded(name, json, weightsName, weights, pushTSpec);
     await pg.replaceModule(slot, module, `uploaded ${weightsName.slice(0, 80)}`);
+    return { ok: true };
+  },
+
+  async evalStart({ policies, suites, episodes }) {
+    evaluation.start(policies, suites, episodes, config, requirePlayground());
+    return { ok: true };
+  },
+
+  async evalStop() {
+    evaluation.stop();
     return { ok: true };
   },
 

@@ -1,6 +1,7 @@
 // The app shell: header, messages, the table stage with the side panel, the status bar and the help overlay.
 import { ConfigPanel } from './ConfigPanel';
 import { EnginePanel } from './EnginePanel';
+import { EvalPanel } from './EvalPanel';
 import { Header } from './Header';
 import { HelpOverlay } from './HelpOverlay';
 import { Messages } from './Messages';
@@ -19,6 +20,7 @@ export function App() {
         <aside className="side-panel">
           <PlaygroundPanel />
           <TrainingPanel />
+          <EvalPanel />
           <ConfigPanel />
           <EnginePanel />
         </aside>

@@ -39,6 +39,8 @@ export interface Controls {
   /** Replaces the module in `slot` by an uploaded checkpoint: the .json manifest and its .weights.bin. */
   uploadModule(slot: string, files: readonly File[]): Promise<void>;
   startTraining(stage: TrainStage, iters: number): Promise<void>;
+  startEval(policies: LivePolicyName[], suites: string[], episodes: number): Promise<void>;
+  stopEval(): Promise<void>;
   stopTraining(): Promise<void>;
 }
 
@@ -161,6 +163,8 @@ export function installControls(store: AppStore, client: EngineClient): Controls
     },
     startTraining: (stage, iters) => client.request('trainStart', { stage, iters, demosUrl: demosUrl() }).then(() => undefined, fail(`train ${stage}`)),
     stopTraining: () => client.request('trainStop', {}).then(() => undefined, fail('stop training')),
+    startEval: (policies, suites, episodes) => client.request('evalStart', { policies, suites, episodes }).then(() => undefined, fail('evaluate')),
+    stopEval: () => client.request('evalStop', {}).then(() => undefined, fail('stop evaluation')),
     async runBench() {
       const s = store.getState();
       if (s.bench.running) return;

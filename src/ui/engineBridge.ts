@@ -29,6 +29,7 @@ export function connectEngine(store: AppStore, client: EngineClient, params: URL
   client.on('snapshot', (e) => setSnapshot(e.snapshot));
   client.on('playground', (e) => store.getState().setPlayground(e.status));
   client.on('training', (e) => store.getState().setTraining(e.progress));
+  client.on('evaluation', (e) => store.getState().setEvaluation(e.progress));
   let lastSummary = 0;
   let trailing: ReturnType<typeof setTimeout> | null = null;
   const publish = () => {

@@ -5,6 +5,7 @@ import { createStore } from 'zustand/vanilla';
 import { applyRaw, defaultConfig, parseHash, SCHEMA, type Config, type ConfigKey, type FieldError } from '../core/config';
 import type { InferenceBenchRow } from '../engine/inferenceBench';
 import type { LivePolicyName } from '../engine/livePolicies';
+import type { EvaluationProgress } from '../engine/evaluationProgress';
 import type { TrainingProgress } from '../engine/trainingProgress';
 import type { BackendState, EngineSnapshot, Notice, PlaygroundStatus } from '../engine/protocol';
 import type { LiveSummary } from './liveSummary';
@@ -51,6 +52,8 @@ export interface AppState {
   bench: BenchState;
   /** The latest training run (null before the first). */
   training: TrainingProgress | null;
+  /** The latest evaluation run (null before the first). */
+  evaluation: EvaluationProgress | null;
 
   /** Validates and applies one parameter; a rejected value leaves the config unchanged and is reported. */
   setParam(key: ConfigKey, raw: unknown): boolean;
@@ -74,6 +77,7 @@ export interface AppState {
   setDeltaZGain(g: number): void;
   setBench(b: BenchState): void;
   setTraining(t: TrainingProgress): void;
+  setEvaluation(e: EvaluationProgress): void;
 }
 
 export function createAppStore(initialHash: string) {
@@ -97,6 +101,7 @@ export function createAppStore(initialHash: string) {
     deltaZGain: DELTA_Z_GAINS[1],
     bench: { running: false, rows: null, error: null },
     training: null,
+    evaluation: null,
 
     setParam(key, raw) {
       const { config, errors } = applyRaw(get().config, { [key]: raw });
@@ -168,6 +173,9 @@ export function createAppStore(initialHash: string) {
     },
     setTraining(training) {
       set({ training });
+    },
+    setEvaluation(evaluation) {
+      set({ evaluation });
     },
   }));
 }

@@ -4,6 +4,7 @@ import type { Config, ConfigKey, FieldError } from '../core/config';
 import { blockCentroid } from '../engine/blockPose';
 import type { EngineClient } from '../engine/client';
 import type { LivePolicyName } from '../engine/livePolicies';
+import type { EvaluationProgress } from '../engine/evaluationProgress';
 import type { TrainingProgress, TrainStage } from '../engine/trainingProgress';
 import type { BackendState, Notice, PlaygroundStatus, Requests } from '../engine/protocol';
 import { laneViews } from '../engine/liveFrame';
@@ -35,6 +36,8 @@ export interface HookState {
   bench: BenchState;
   /** The latest training run: stage, iterations done, one metrics record per evaluation, outcome; null before any. */
   training: TrainingProgress | null;
+  /** The latest evaluation: per policy and suite the summary `eval --json` prints; null before any. */
+  evaluation: EvaluationProgress | null;
 }
 
 export interface SagrHook {
@@ -57,6 +60,8 @@ export interface SagrHook {
   /** Trains a stage-0/1 module in place (see the training panel); resolves once the run has started. */
   startTraining(stage: TrainStage, iters: number): Promise<void>;
   stopTraining(): Promise<void>;
+  startEval(policies: LivePolicyName[], suites: string[], episodes: number): Promise<void>;
+  stopEval(): Promise<void>;
   /** Bytes of the current episode's .npz (what the export button saves). */
   rolloutNpz(lane: number): Promise<Uint8Array>;
   /** Where a table point (Push-T px, y down) is on the page in lane `lane`'s view, client px; null when not shown. */
@@ -94,6 +99,7 @@ export function installTestHook(store: AppStore, client: EngineClient): void {
         fps: s.fps,
         bench: s.bench,
         training: s.training,
+        evaluation: s.evaluation,
       });
     },
     runTensorCheck: (a, b) => client.request('tensorCheck', { a, b }),
@@ -111,6 +117,8 @@ export function installTestHook(store: AppStore, client: EngineClient): void {
     setPolicy: c.setPolicy,
     startTraining: c.startTraining,
     stopTraining: c.stopTraining,
+    startEval: c.startEval,
+    stopEval: c.stopEval,
     rolloutNpz: async (lane) => (await client.request('exportRollout', { lane })).npz,
     tableToClient,
     blockOnScreen(lane) {
