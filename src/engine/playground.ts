@@ -40,6 +40,8 @@ export interface PlaygroundHost {
   enqueue<T>(job: () => Promise<T>): Promise<T>;
   postFrame(frame: LiveFrame, transfer: Transferable[]): void;
   postStatus(status: PlaygroundStatus): void;
+  /** A message the person must see. */
+  notify(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
 export class Playground {
@@ -267,6 +269,7 @@ export class Playground {
   /** Applies the config (the parameters that apply on restart included) and starts again at episode 0. */
   private async reset(): Promise<void> {
     this.runConfig = this.host.config();
+    if (this.runConfig.task !== this.spec.name) this.host.notify('warn', `task ${this.runConfig.task}: the playground shows ${this.spec.name} only; run ${this.runConfig.task} with the CLI (sagr eval --task ${this.runConfig.task})`);
     this.perturbRng = new Rng(deriveSeed(this.runConfig.seed, 'playground/perturb'));
     for (const m of Object.values(this.standIns)) m.dispose();
     this.standIns = {};

@@ -147,6 +147,7 @@ async function startPlayground(base: string): Promise<Playground> {
       enqueue,
       postFrame: (frame, transfer) => post({ type: 'frame', frame }, transfer),
       postStatus: (status) => post({ type: 'playground', status }),
+      notify: (level, message) => notify(level, 'engine', message),
     },
     shipped,
     pushTSpec,
