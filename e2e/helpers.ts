@@ -31,3 +31,10 @@ export async function playgroundStep(page: Page, step: number, timeout = 60_000)
   await page.waitForFunction((n) => (window.__sagr?.state().live?.lanes[0]?.step ?? -1) >= n, step, { timeout });
   return appState(page);
 }
+
+/** Pauses the playground and waits until the page's state says so (the summary then holds the paused step). */
+export async function pausePlayground(page: Page): Promise<HookState> {
+  await page.evaluate(() => window.__sagr!.pause());
+  await page.waitForFunction(() => window.__sagr!.state().live?.running === false);
+  return appState(page);
+}

@@ -3,7 +3,7 @@
 // reflex answers, sliders reach the engine and the URL, and the side-by-side view runs two policies on one seed.
 import { readFile } from 'node:fs/promises';
 import { parseHash, SCHEMA } from '../src/core/config';
-import { appState, engineReady, expect, playgroundStep, test } from './helpers';
+import { appState, engineReady, expect, pausePlayground, playgroundStep, test } from './helpers';
 
 const PAGE = '/?backend=webgpu';
 /** Keypoint tokens are 0…8, the agent is token 9. */
@@ -46,11 +46,14 @@ test('dragging the block with the mouse spikes Δz on the moved tokens, and the 
   await playgroundStep(page, 0);
   // A policy with Φ and the reflex (trained when shipped, else randomly initialised and labelled).
   await page.evaluate(() => window.__sagr!.setPolicy(0, 'reflex'));
-  await page.evaluate(() => window.__sagr!.pause());
+  await page.waitForFunction(() => window.__sagr!.state().live?.lanes[0].policy === 'reflex');
+  // Paused, the summary holds the exact step; each step intent then moves it by one.
+  const paused = (await pausePlayground(page)).live!.lanes[0].step;
   await page.evaluate(() => window.__sagr!.step());
   await page.evaluate(() => window.__sagr!.step());
-  const before = (await playgroundStep(page, 2)).live!.lanes[0];
+  const before = (await playgroundStep(page, paused + 2)).live!.lanes[0];
   expect(before.policy).toBe('reflex');
+  expect(before.step).toBe(paused + 2);
   const calm = Math.max(...before.deltaZNormPx!.slice(0, KEYPOINTS));
 
   // Real pointer events on the canvas: press on the block, drag it 40 screen px towards the table's centre
@@ -72,6 +75,7 @@ test('dragging the block with the mouse spikes Δz on the moved tokens, and the 
 
   await page.evaluate(() => window.__sagr!.step());
   const hit = (await playgroundStep(page, before.step + 1)).live!.lanes[0];
+  expect(hit.step).toBe(before.step + 1);
   const keypoints = hit.deltaZNormPx!.slice(0, KEYPOINTS);
   // Every keypoint moved by about the shove (Φ expected it to stay), far above the calm residual.
   expect(Math.min(...keypoints)).toBeGreaterThan(0.6 * Math.hypot(pending.dx, pending.dy));
@@ -129,12 +133,17 @@ test('side by side: two policies on the same episode seed, the same shove, and o
   await page.keyboard.press('3');
   await page.waitForFunction(() => window.__sagr!.state().live?.lanes.length === 2);
   await expect(page.getByTestId('table-canvas-1')).toBeVisible();
-  await page.evaluate(() => window.__sagr!.pause());
+  const episode = (await pausePlayground(page)).live!.episode;
+  // A fresh episode: both lanes start from the same state.
+  await page.evaluate(() => window.__sagr!.nextEpisode());
+  await page.waitForFunction((e) => window.__sagr!.state().live?.episode === e + 1, episode);
   const s = await appState(page);
   const [left, right] = s.live!.lanes;
   expect(left.policy).not.toBe(right.policy);
+  expect(left.step).toBe(0);
   expect(left.episodeSeed).toBe(right.episodeSeed);
   expect(left.block).toEqual(right.block);
+  expect(left.agent).toEqual(right.agent);
   await page.evaluate(() => window.__sagr!.shove(25, 10, 0));
   await page.waitForFunction(() => window.__sagr!.state().live!.lanes.every((l) => l.pending.dx === 25));
   await expect(page.getByTestId('pair-summary')).toContainText(`${left.policy}: coverage`);
@@ -150,8 +159,7 @@ test('exports: the config as JSON, the episode so far as .npz, the view as PNG',
   await page.goto('/?backend=cpu#seed=3');
   await engineReady(page);
   await playgroundStep(page, 3);
-  await page.evaluate(() => window.__sagr!.pause());
-  const { step } = (await appState(page)).live!.lanes[0];
+  const { step } = (await pausePlayground(page)).live!.lanes[0];
   const save = async (button: string) => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
     return { name: download.suggestedFilename(), bytes: await readFile((await download.path())!) };

@@ -1,7 +1,7 @@
 // The three.js table: the goal T is drawn where the task puts it (256, 256, π/4 with y down), inside the walls;
 // the 2D and 3D views show the table, the block and the pusher (pixel statistics of the WebGL canvas).
 import { COLORS } from '../src/ui/scene/pushtTable';
-import { appState, engineReady, expect, playgroundStep, test } from './helpers';
+import { appState, engineReady, expect, pausePlayground, playgroundStep, test } from './helpers';
 import { hexRgb, pixelStats } from './pixels';
 
 const GOAL = { x: 256, y: 256, angle: Math.PI / 4 };
@@ -15,7 +15,7 @@ test('the table canvas shows the goal T silhouette at the goal pose, inside the 
   await page.goto('/?backend=cpu');
   await engineReady(page);
   await playgroundStep(page, 1);
-  await page.evaluate(() => window.__sagr!.pause());
+  await pausePlayground(page);
   // Seed 0's first episode starts with the block off the goal, so the whole silhouette is in view.
   expect((await appState(page)).live!.lanes[0].coverage).toBe(0);
   const canvas = page.getByTestId('table-canvas');
@@ -43,7 +43,7 @@ test('the 2D and 3D views are not blank: table, block and pusher are drawn, and 
   await page.goto('/?backend=cpu');
   await engineReady(page);
   await playgroundStep(page, 1);
-  await page.evaluate(() => window.__sagr!.pause());
+  await pausePlayground(page);
   const classes = {
     table: { rgb: hexRgb(COLORS.table), tolerance: 6 },
     // Lit surfaces: the block's top is within a few levels of its colour, the pusher's top likewise.
