@@ -2,7 +2,7 @@
 import { microbench, type MicrobenchResult } from '../../engine/microbench';
 import { NODE_BACKENDS, useNodeBackend } from '../../engine/nodeBackend';
 import { benchPolicy, type PolicyBenchResult } from '../../policy/bench';
-import { benchSim } from '../../sim/bench';
+import { benchSim, benchSim3d } from '../../sim/bench';
 import { patchWasmMatMul } from '../../engine/wasmMatMul';
 import { benchTrainSteps } from '../../train/bench';
 import { benchPpo } from '../../train/ppoBench';
@@ -37,6 +37,11 @@ export const bench: Command = {
         `raw Rapier ${sim.rawStepsPerSec.toFixed(0)} steps/s, wrapper overhead ${(100 * sim.wrapperOverhead).toFixed(1)}% ` +
         `(targets: ≥ 5000 steps/s, ≤ 25%)`,
     );
+    const sim3d = await benchSim3d();
+    log(
+      `sim/push-3d: one env ${sim3d.singleEnvStepsPerSec.toFixed(0)} steps/s, B=${sim3d.numEnvs} ${sim3d.vecEnvStepsPerSec.toFixed(0)} steps/s, ` +
+        `raw Rapier 3D ${sim3d.rawStepsPerSec.toFixed(0)} steps/s, wrapper overhead ${(100 * sim3d.wrapperOverhead).toFixed(1)}%`,
+    );
     // Training runs on wasm with the transposed-matMul fix, as `sagr train` does.
     await useNodeBackend('wasm');
     patchWasmMatMul();
@@ -52,6 +57,6 @@ export const bench: Command = {
       `ppo/wasm: ${ppo.envStepsPerSec.toFixed(0)} env steps/s over full iterations (B=${ppo.numEnvs}, ${ppo.controlStepsPerIteration} control steps, ${ppo.secondsPerIteration.toFixed(1)} s each); ` +
         `physics ${pct(ppo.fractions.physics)}, inference ${pct(ppo.fractions.inference)}, updates ${pct(ppo.fractions.updates)}, other ${pct(ppo.fractions.other)}`,
     );
-    return { tensors, nn, sim, train, ppo };
+    return { tensors, nn, sim, sim3d, train, ppo };
   },
 };
