@@ -18,7 +18,7 @@ import { planRoute, pursue, routeLength } from '../expertGeometry/route';
 import { PUSH_CONTACTS, dirToWorld, tDistance, toLocal, toWorld, type PushContact } from '../expertGeometry/tShape';
 import { estimateBias, type PdGains } from '../pdBias';
 import type { Pose } from '../pusht/geometry';
-import { ACTION_HALF, K_P, K_V, PUSHER_RADIUS, PX_PER_M, SUBSTEPS_PER_ACTION, SUBSTEP_DT, clampTarget } from './geometry';
+import { ACTION_HALF, ACTION_HIGH, ACTION_LOW, K_P, K_V, PUSHER_RADIUS, PX_PER_M, SUBSTEPS_PER_ACTION, SUBSTEP_DT, clampTarget } from './geometry';
 import { tiltOf, yawOf } from './pose3';
 import { Push3DEnv, zeroState3d, type Push3DState } from './push3dEnv';
 import { keypointCost, poseErrors, zeroErrors } from './score';
@@ -27,7 +27,8 @@ const PD_GAINS: PdGains = { kp: K_P, kv: K_V, dt: SUBSTEP_DT, substeps: SUBSTEPS
 
 /** Height of the pusher's centre while travelling and pushing (m). */
 const PUSH_HEIGHT = 0.03;
-/** The rest is in Push-T pixels (= mm) in the object's plane, as the shared geometry is. */
+/** The rest is in Push-T pixels (= mm) in the object's plane, as the shared geometry is, with the values
+ * and meanings of Push-T's expert (src/sim/expert.ts). */
 const R_PX = PUSHER_RADIUS * PX_PER_M;
 const PUSH_GAP = 2;
 const LINE_UP = 10;
@@ -224,11 +225,9 @@ export class Push3DExpert {
     const p = this.prev;
     const observed = [s.pusherX, s.pusherY, s.pusherZ];
     for (let d = 0; d < 3; d++) {
-      const lo = clampTarget(d, -Infinity);
-      const hi = clampTarget(d, Infinity);
       const aimed = p[6 + d] + this.bias[d];
       // Commands clamped at the action space's edge do not show the bias linearly; skip them.
-      if (aimed <= lo || aimed >= hi) continue;
+      if (aimed <= ACTION_LOW[d] || aimed >= ACTION_HIGH[d]) continue;
       this.bias[d] = estimateBias(p[d], p[3 + d], p[6 + d], observed[d], PD_GAINS);
     }
   }

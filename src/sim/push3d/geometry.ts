@@ -50,11 +50,11 @@ export interface Box {
 /** The T footprint, local metres: crossbar x ∈ [−0.06, 0.06], y ∈ [0, 0.03], then stem x ∈ [−0.015, 0.015],
  * y ∈ [0.03, 0.12] (Push-T's boxes). They share an edge, so areas add. */
 export const OBJECT_BOXES: readonly Box[] = BLOCK_BOXES.map((b) => ({ x0: b.x0 / PX_PER_M, x1: b.x1 / PX_PER_M, y0: b.y0 / PX_PER_M, y1: b.y1 / PX_PER_M }));
-/** Height of the pillar. Pushed at height h against friction μ it slides while h < d/μ (d: the horizontal
- * distance from the centroid to the edge it would tip over, 4.1 cm at the stem end's far side), so at
- * μ = 0.5 pushes above ~8 cm can tip it. */
+/** Height of the pillar. Pushed at height h against table friction μ it slides while h < d/μ, d being the
+ * horizontal distance from the centre of mass to the edge it would tip over (4.1 cm to the crossbar's outer
+ * face, the edge a push on the stem's end tips it over), so at μ = 0.5 such pushes above ~8 cm tip it. */
 export const OBJECT_HEIGHT = 0.12;
-/** Mass (uniform density, about that of wood: 0.76 l). */
+/** Mass (uniform density 660 kg/m³, about that of wood: the pillar holds 0.76 l). */
 export const OBJECT_MASS = 0.5;
 /** Coulomb friction, object–table and object–pusher (static = kinetic in Rapier). */
 export const TABLE_FRICTION = 0.5;
@@ -145,9 +145,13 @@ export const RESET_PUSHER_HALF = 0.2;
 export const RESET_PUSHER_TOP = 0.1;
 export const RESET_CLEARANCE = 0.01;
 
-/** Clamps a commanded target to the action space, per axis (0, 1: x, y; 2: z). */
+/** The action space's bounds per axis (x, y, z), metres. */
+export const ACTION_LOW: readonly number[] = [-ACTION_HALF, -ACTION_HALF, PUSHER_RADIUS];
+export const ACTION_HIGH: readonly number[] = [ACTION_HALF, ACTION_HALF, ACTION_TOP];
+
+/** Clamps a commanded target to the action space on `axis` (0, 1, 2: x, y, z). */
 export function clampTarget(axis: number, v: number): number {
-  const lo = axis === 2 ? PUSHER_RADIUS : -ACTION_HALF;
-  const hi = axis === 2 ? ACTION_TOP : ACTION_HALF;
+  const lo = ACTION_LOW[axis];
+  const hi = ACTION_HIGH[axis];
   return v < lo ? lo : v > hi ? hi : v;
 }
