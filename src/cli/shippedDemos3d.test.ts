@@ -8,6 +8,7 @@ import { push3dSpec } from '../sim/push3d/push3dSpec';
 import { push3dTask } from '../sim/push3d/push3dTask';
 import { isSuccess, poseErrors, poseScore, zeroErrors } from '../sim/push3d/score';
 import { writePush3DTokens } from '../sim/push3d/tokens3d';
+import { rowState } from '../sim/simTask';
 import { createVecEnv } from '../sim/vecEnv';
 
 const FILE = new URL('../../public/data/push-3d-demos.bin', import.meta.url);
@@ -17,9 +18,7 @@ const W = push3dSpec.numTokens * 3;
 const S = PUSH3D_STATE_LAYOUT.length;
 
 function stateAt(row: number): Push3DState {
-  const s = zeroState3d();
-  PUSH3D_STATE_LAYOUT.forEach((k, i) => (s[k] = ds.states[row * S + i]));
-  return s;
+  return rowState(push3dTask, ds.states, row * S, zeroState3d()) as Push3DState;
 }
 
 const poseOf = (s: Push3DState) => ({ x: s.objectX, y: s.objectY, z: s.objectZ, qx: s.objectQx, qy: s.objectQy, qz: s.objectQz, qw: s.objectQw });
