@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deriveSeed } from '../../core/rng';
+import { createExpertPolicy } from '../../eval/expertPolicy';
+import { runEpisodes } from '../../eval/runEpisodes';
 import { normaliseCoord } from '../tokens';
 import { createVecEnv } from '../vecEnv';
 import { Push3DExpert } from './expert3d';
-import { parsePerturbation3d } from './perturbations3d';
+import { PUSH_3D_SUITES, parsePerturbation3d } from './perturbations3d';
 import { initRapier3d } from './push3dEnv';
 import { push3dSpec } from './push3dSpec';
 import { push3dTask } from './push3dTask';
@@ -49,5 +51,21 @@ describe('push-3d expert', () => {
   it('estimates no bias on the nominal task', async () => {
     const r = await runExpert(deriveSeed(7, 'expert-test', 0), 'nominal', 12);
     for (const b of r.expert.biasEstimate) expect(Math.abs(b)).toBeLessThan(1e-6);
+  });
+});
+
+describe('push-3d evaluation', () => {
+  it('gives identical results for the same seed whatever the number of parallel envs (episodes clear the worlds\' history)', async () => {
+    const run = async (numEnvs: number) => {
+      const policy = await createExpertPolicy(numEnvs, 'push-3d');
+      try {
+        return await runEpisodes(policy, { task: 'push-3d', perturbation: PUSH_3D_SUITES.defaults.kick, episodes: 2, seed: 5, numEnvs, maxSteps: 12 });
+      } finally {
+        policy.dispose();
+      }
+    };
+    const one = await run(1);
+    expect(await run(2)).toEqual(one);
+    expect(one[0]).not.toEqual(one[1]);
   });
 });

@@ -80,8 +80,9 @@ export class Push3DExpert {
     this.sim = sim;
   }
 
-  /** Forget the plan and the bias estimate: a new episode starts. */
+  /** Forget the plan, the bias estimate and the simulator copy's history: a new episode starts. */
   reset(): void {
+    this.sim.clearHistory();
     this.plan = null;
     this.bias.fill(0);
     this.hasPrev = false;

@@ -82,9 +82,10 @@ export interface Push3DEpisodeDraws {
 }
 
 /**
- * Starts an episode under `p`: draws the start from `resetRng`, sets the physical constants, draws the
- * perturbation's own randomness from `perturbRng` (so every suite but shifted-init starts from the nominal
- * suite's states for a seed: paired comparisons).
+ * Starts an episode under `p`: draws the start from `resetRng`, sets the physical constants, clears the
+ * world's history (so the episode does not depend on what the env ran before), draws the perturbation's
+ * own randomness from `perturbRng` (so every suite but shifted-init starts from the nominal suite's states
+ * for a seed: paired comparisons).
  */
 export function startEpisode3d(env: Push3DEnv, p: Push3DPerturbation, resetRng: Rng, perturbRng: Rng, state: Push3DState, draws: Push3DEpisodeDraws): void {
   if (p.kind === 'shifted-init') sampleShiftedResetState3d(resetRng, p.band, state);
@@ -92,6 +93,7 @@ export function startEpisode3d(env: Push3DEnv, p: Push3DPerturbation, resetRng: 
   env.setTableFriction(p.kind === 'friction' ? p.mu : TABLE_FRICTION);
   if (p.kind === 'mass') env.setComOffset(p.comDx, p.comDy, p.comDz);
   else env.setComOffset(0, 0, 0);
+  env.clearHistory();
   env.setState(state);
   draws.kickAngle = p.kind === 'kick' ? (p.angle ?? perturbRng.range(-Math.PI, Math.PI)) : 0;
   draws.tiltAzimuth = p.kind === 'tilt' ? (p.azimuth ?? perturbRng.range(-Math.PI, Math.PI)) : 0;

@@ -102,15 +102,16 @@ type RawBodies = RAPIER.World['bodies']['raw'];
 type RawVector = ReturnType<typeof RAPIER.VectorOps.intoRaw>;
 
 export class Push3DEnv {
-  readonly world: RAPIER.World;
-  private readonly rawBodies: RawBodies;
-  private readonly pusherHandle: number;
-  private readonly objectHandle: number;
-  private readonly objectBody: RAPIER.RigidBody;
-  private readonly tableCollider: RAPIER.Collider;
+  // The Rapier world and what the hot path needs of it; rebuilt by clearHistory().
+  private world!: RAPIER.World;
+  private rawBodies!: RawBodies;
+  private pusherHandle!: number;
+  private objectHandle!: number;
+  private objectBody!: RAPIER.RigidBody;
+  private tableCollider!: RAPIER.Collider;
+  private stepArgs!: Parameters<RAPIER.PhysicsPipeline['raw']['step']>;
   private readonly rawGravity: RawVector;
   private readonly rawVec: RawVector;
-  private readonly stepArgs: Parameters<RAPIER.PhysicsPipeline['raw']['step']>;
   private readonly f32 = new Float32Array(4);
 
   // The pusher's state is ours (kinematic, integrated in JS doubles); the object's is read back from Rapier.
@@ -133,6 +134,25 @@ export class Push3DEnv {
   /** Requires `await initRapier3d()` first. */
   constructor() {
     if (!rapierInitialised) throw new Error('Push3DEnv: Rapier 3D is not initialised; await initRapier3d() first');
+    this.rawGravity = RAPIER.VectorOps.intoRaw({ x: 0, y: 0, z: -GRAVITY });
+    this.rawVec = RAPIER.VectorOps.intoRaw({ x: 0, y: 0, z: 0 });
+    this.build();
+  }
+
+  /**
+   * Rebuilds the Rapier world in the current state and settings, dropping what Rapier carries from step to
+   * step beyond the state (contact pairs with their warm-start impulses, the broad phase's tree), so that
+   * what follows depends on the state alone. Episode starts call it: an episode then plays out the same
+   * whatever this env (or an expert's simulator copy) ran before (≈ 0.3 ms).
+   */
+  clearHistory(): void {
+    const s = this.getState();
+    this.world.free();
+    this.build();
+    this.setState(s);
+  }
+
+  private build(): void {
     const world = new RAPIER.World({ x: 0, y: 0, z: -GRAVITY });
     world.timestep = SUBSTEP_DT;
     world.lengthUnit = LENGTH_UNIT_M;
@@ -142,7 +162,7 @@ export class Push3DEnv {
     const table = world.createRigidBody(RAPIER.RigidBodyDesc.fixed());
     // The object's colliders have friction 0 under the Max rule, so each contact takes the other side's coefficient.
     this.tableCollider = world.createCollider(
-      RAPIER.ColliderDesc.cuboid(TABLE_HALF, TABLE_HALF, TABLE_THICKNESS / 2).setTranslation(0, 0, -TABLE_THICKNESS / 2).setFriction(TABLE_FRICTION).setRestitution(RESTITUTION),
+      RAPIER.ColliderDesc.cuboid(TABLE_HALF, TABLE_HALF, TABLE_THICKNESS / 2).setTranslation(0, 0, -TABLE_THICKNESS / 2).setFriction(this.friction).setRestitution(RESTITUTION),
       table,
     );
 
@@ -164,8 +184,6 @@ export class Push3DEnv {
     this.pusherHandle = pusher.handle;
     this.objectHandle = object.handle;
     this.rawBodies = world.bodies.raw;
-    this.rawGravity = RAPIER.VectorOps.intoRaw({ x: 0, y: 0, z: -GRAVITY });
-    this.rawVec = RAPIER.VectorOps.intoRaw({ x: 0, y: 0, z: 0 });
     this.stepArgs = [
       this.rawGravity,
       world.integrationParameters.raw,
