@@ -23,8 +23,13 @@ export interface StageOptions {
 
 export type MetricsRecord = { stage: string; iter: number } & Record<string, number | string | null>;
 
-/** Default evaluation period. */
-export const EVAL_EVERY = 250;
+/** Held-out evaluations per run: enough for a learning curve, few enough to cost a few percent of the run. */
+export const EVALS_PER_RUN = 20;
+
+/** The evaluation period that gives EVALS_PER_RUN evaluations over `iters` iterations. */
+export function evalEveryFor(iters: number): number {
+  return Math.max(1, Math.ceil(iters / EVALS_PER_RUN));
+}
 /** Linear warm-up of the learning rate (iterations, capped at a tenth of the run). */
 export const WARMUP_ITERS = 200;
 

@@ -32,7 +32,7 @@ import type { TaskSpec } from '../../sim/taskSpec';
 import { TASK_NAMES, taskSpec } from '../../sim/tasks';
 import { splitEpisodes, type EpisodeSplit } from '../../train/demoData';
 import { reflexWarmup } from '../../train/reflexWarmup';
-import { EVAL_EVERY, type MetricsRecord, type StageOptions } from '../../train/stage';
+import { evalEveryFor, type MetricsRecord, type StageOptions } from '../../train/stage';
 import { trainPrior } from '../../train/trainPrior';
 import { trainWorld } from '../../train/trainWorld';
 import { UsageError, enumFlag, intFlag, type Command } from '../command';
@@ -75,12 +75,13 @@ interface StageContext {
 /** Metrics appended to DIR/metrics.jsonl; after each evaluation the module is saved, so a run can be tried while it trains. */
 function stageOptions(ctx: StageContext, module: Checkpointable, stage: Stage, iters: number): StageOptions {
   const metricsFile = path.join(ctx.out, 'metrics.jsonl');
+  const stageIters = ctx.itersOverride ?? iters;
   return {
-    iters: ctx.itersOverride ?? iters,
+    iters: stageIters,
     seed: ctx.config.seed,
     log: ctx.log,
     onMetrics: (record: MetricsRecord) => appendFileSync(metricsFile, JSON.stringify(record) + '\n'),
-    evalEvery: EVAL_EVERY,
+    evalEvery: evalEveryFor(stageIters),
     onEvaluated: async (iter) => void (await writeCheckpoint(ctx, module, stage, { iter, partial: true })),
   };
 }
