@@ -336,6 +336,9 @@ scope.onmessage = (e: MessageEvent<Request>) => {
   );
 };
 
+// A failure outside any request (e.g. an in-flight read-back when the WebGPU device is lost) is reported to the UI
+// as an error notice; preventDefault keeps it from also surfacing as an uncaught error of the page.
 scope.onunhandledrejection = (e: PromiseRejectionEvent) => {
+  e.preventDefault();
   notify('error', 'engine', `engine: ${e.reason instanceof Error ? e.reason.message : String(e.reason)}`);
 };
