@@ -130,8 +130,9 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
       }
       const reflex = new Reflex(reflexConfig(config, spec), config.seed);
       try {
-        const report = await reflexWarmup(reflex, world, demos, split, config, stageOptions(ctx, reflex, stage, config.reflexIters));
-        return { ...report, world: worldDir, checkpoint: await save(ctx, reflex, stage, report) };
+        // The report names the Φ the reflex was warmed up against: the two belong together.
+        const report = { ...(await reflexWarmup(reflex, world, demos, split, config, stageOptions(ctx, reflex, stage, config.reflexIters))), world: worldDir };
+        return { ...report, checkpoint: await save(ctx, reflex, stage, report) };
       } finally {
         reflex.dispose();
         world.dispose();
