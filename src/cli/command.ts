@@ -1,6 +1,7 @@
 // What a CLI command looks like. main.ts dispatches to these; each declares the flags it accepts so that
 // unknown flags are refused before any work starts.
-import type { Config, ConfigKey } from '../core/config';
+import { readFileSync } from 'node:fs';
+import { defaultConfig, kebab, parseCliArgs, parseConfigJson, type Config, type ConfigKey } from '../core/config';
 
 export interface CommandContext {
   config: Config;
@@ -21,6 +22,8 @@ export interface Command {
   switches?: readonly string[];
   /** Whether the schema's hyperparameters are accepted as flags (e.g. --sigma-max 0.2). */
   acceptsConfig: boolean;
+  /** Config keys accepted as flags by a command that takes no other hyperparameters (e.g. ['task']). */
+  configKeys?: readonly ConfigKey[];
   /** Returns the object printed with --json (or a human summary otherwise). */
   run(ctx: CommandContext): Promise<unknown>;
 }
@@ -28,6 +31,26 @@ export interface Command {
 /** A one-line user error: main prints "sagr <command>: <message>" and exits 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/**
+ * A command's flags into its context: config flags over the --config file (when the command takes one) over
+ * the defaults, its own flags and switches. `--task` is the config key `task` for every command, so a config
+ * file and the flag cannot disagree. Throws UsageError or ConfigError naming the flag.
+ */
+export function parseCommandLine(cmd: Command, args: readonly string[]): Omit<CommandContext, 'log'> {
+  const values = [...(cmd.values ?? []), ...(cmd.acceptsConfig ? ['config'] : [])];
+  const first = parseCliArgs(args, { values, switches: cmd.switches }, defaultConfig());
+  const refused = cmd.acceptsConfig ? undefined : [...first.configFlags].find((k) => !cmd.configKeys?.includes(k));
+  if (refused) throw new UsageError(`unknown flag --${kebab(refused)} (this command takes no hyperparameters)`);
+  if (first.flags.config === undefined) return first;
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(first.flags.config, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--config: cannot read "${first.flags.config}" as JSON (${(e as Error).message.split('\n')[0]})`);
+  }
+  return parseCliArgs(args, { values, switches: cmd.switches }, parseConfigJson(json));
 }
 
 /** Reads an integer flag with bounds, naming the flag on failure. */

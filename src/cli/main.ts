@@ -1,8 +1,7 @@
 // `npm run sagr -- <command> [flags]`. Progress goes to stderr; with --json exactly one JSON object goes
 // to stdout. Unknown commands or flags and bad values exit 2 with a one-line reason.
-import { ConfigError, parseCliArgs, parseConfigJson, defaultConfig } from '../core/config';
-import { readFileSync } from 'node:fs';
-import { UsageError, type Command } from './command';
+import { ConfigError } from '../core/config';
+import { UsageError, parseCommandLine, type Command } from './command';
 import { bench } from './commands/bench';
 import { demos } from './commands/demos';
 import { evalCommand } from './commands/eval';
@@ -26,20 +25,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    const values = [...(cmd.values ?? []), ...(cmd.acceptsConfig ? ['config'] : [])];
-    // A --config file is the base; explicit flags override it.
-    const first = parseCliArgs(rest, { values, switches: cmd.switches }, defaultConfig());
-    if (!cmd.acceptsConfig && first.configFlags.size) throw new UsageError(`unknown flag --${[...first.configFlags][0]} (this command takes no hyperparameters)`);
-    let parsed = first;
-    if (first.flags.config !== undefined) {
-      let json: unknown;
-      try {
-        json = JSON.parse(readFileSync(first.flags.config, 'utf8'));
-      } catch (e) {
-        throw new UsageError(`--config: cannot read "${first.flags.config}" as JSON (${(e as Error).message.split('\n')[0]})`);
-      }
-      parsed = parseCliArgs(rest, { values, switches: cmd.switches }, parseConfigJson(json));
-    }
+    const parsed = parseCommandLine(cmd, rest);
     const log = (msg: string) => process.stderr.write(msg + '\n');
     const result = await cmd.run({ config: parsed.config, configFlags: parsed.configFlags, flags: parsed.flags, switches: parsed.switches, log });
     if (parsed.switches.has('json')) process.stdout.write(JSON.stringify(result) + '\n');

@@ -9,7 +9,8 @@
 //   RUN/config.json      the config used
 // Checkpoints are written every CHECKPOINT_EVERY iterations and at the end; the state is written to a
 // temporary folder and swapped in, so an interruption leaves the previous state whole. `--resume` continues
-// from RUN/state with its saved config (new episodes: the envs restart from a seed derived from the iteration).
+// from RUN/state with its saved config (new episodes: the envs restart from a seed derived from the iteration);
+// the run's task is its config's (--task), and a resumed run must be of the task asked for.
 // A NaN/Inf never reaches a checkpoint: updates that produce one are rolled back (ppo.ts, worldUpdate.ts), a
 // rollout that produces one rolls the weights back and stops the run, and so do ROLLBACK_LIMIT rolled-back
 // iterations in a row; a state on disk with a NaN is refused on --resume (readCheckpoint checks every weight).
@@ -27,7 +28,7 @@ import { FlowPrior, type FlowPriorConfig } from '../policy/flowPrior';
 import { Reflex, type ReflexConfig } from '../policy/reflex';
 import { Strategy, strategyConfig, type StrategyConfig } from '../policy/strategy';
 import { WorldPredictor, type WorldPredictorConfig } from '../policy/worldPredictor';
-import type { TaskSpec } from '../sim/taskSpec';
+import { taskSpec } from '../sim/tasks';
 import { formatIteration, NonFiniteStateError, SagrTrainer, type IterationLog, type SagrTrainerModules } from '../train/ppoSagr';
 import type { RunningMoments } from '../train/rewardScaler';
 import { UsageError } from './command';
@@ -40,8 +41,8 @@ export const ROLLBACK_LIMIT = 3;
 const STATE = 'state';
 
 export interface PpoRunOptions {
+  /** The run's hyperparameters; config.task picks the task. */
   config: Config;
-  spec: TaskSpec;
   /** Folder holding the stage-0/1 checkpoints (prior/, world/, reflex/). */
   from: string;
   /** Folder the run folder (ppo/ or ppo-strategy/) goes into. */
@@ -74,7 +75,8 @@ async function loadFrom<T>(dir: string, name: string, load: (dir: string) => Pro
 
 /** Stage-0/1 modules from `from`, fresh strategy and critic. */
 async function startModules(o: PpoRunOptions): Promise<SagrTrainerModules> {
-  const { config: c, spec, from } = o;
+  const { config: c, from } = o;
+  const spec = taskSpec(c.task);
   const made: { dispose(): void }[] = [];
   try {
     const prior = await loadFrom(from, 'prior', (d) => loadPrior(nodeFileHandler(d), spec));
@@ -143,7 +145,7 @@ interface Start {
   state: Checkpoint | null;
 }
 
-async function resumeStart(run: string): Promise<Start> {
+async function resumeStart(run: string, task: Config['task']): Promise<Start> {
   let state: Checkpoint;
   try {
     state = await readCheckpoint(nodeFileHandler(path.join(run, STATE)));
@@ -153,6 +155,7 @@ async function resumeStart(run: string): Promise<Start> {
   try {
     const meta = state.metadata;
     const config = parseConfigJson(meta.config, defaultConfig());
+    if (config.task !== task) throw new UsageError(`--task: the run in ${run} trains ${config.task}, not ${task} (pass --task ${config.task} to resume it)`);
     const startIteration = Number(meta.iteration);
     if (!Number.isInteger(startIteration) || startIteration < 0) throw new Error(`the saved iteration ${String(meta.iteration)} is not a non-negative integer`);
     const m = meta.rewardMoments as RunningMoments | undefined;
@@ -169,7 +172,7 @@ export async function trainPpo(o: PpoRunOptions): Promise<PpoRunSummary> {
   await useNodeBackend('wasm');
   patchWasmMatMul();
   const run = runFolder(o.out, o.config);
-  const start: Start = o.resume ? await resumeStart(run) : { config: o.config, modules: await startModules(o), startIteration: 0, state: null };
+  const start: Start = o.resume ? await resumeStart(run, o.config.task) : { config: o.config, modules: await startModules(o), startIteration: 0, state: null };
   const { config, modules, startIteration } = start;
   const numIterations = o.iters ?? config.ppoIters;
   let trainer: SagrTrainer;
@@ -184,7 +187,7 @@ export async function trainPpo(o: PpoRunOptions): Promise<PpoRunSummary> {
     if (start.state) for (const t of Object.values(start.state.weights)) t.dispose();
   }
   o.log(o.resume ? `ppo: resuming ${run} at iteration ${startIteration} of ${numIterations}` : `ppo: from ${o.from} (prior, world${modules.reflex ? ', reflex' : ''}), run in ${run}`);
-  const extra = { task: o.spec.name, config, numIterations, command: o.command, from: o.resume ? null : o.from };
+  const extra = { task: config.task, config, numIterations, command: o.command, from: o.resume ? null : o.from };
   let last: IterationLog | null = null;
   let rolledBackInARow = 0;
   try {

@@ -1,7 +1,7 @@
 // Speed of stage 2: full PPO iterations (rollout of B envs × T control steps with the closed loop, GAE, the
 // PPO epochs on η, b and the critic, Φ's pass) at the default sizes, on the current tfjs backend, with
 // randomly initialised modules (speed does not depend on the weights). Reports env steps per second of a whole
-// iteration and where the time goes: physics (Rapier + the env wrapper), inference (prior chains, strategy,
+// iteration of config.task (default Push-T) and where the time goes: physics (Rapier + the env wrapper), inference (prior chains, strategy,
 // reflex, Φ predictions, critic values during the rollout), updates (PPO + Φ), and the rest (JS bookkeeping).
 import { defaultConfig, type Config } from '../core/config';
 import { deriveSeed } from '../core/rng';
@@ -10,7 +10,7 @@ import { FlowPrior, flowPriorConfig } from '../policy/flowPrior';
 import { Reflex, reflexConfig } from '../policy/reflex';
 import { Strategy, strategyConfig } from '../policy/strategy';
 import { WorldPredictor, worldPredictorConfig } from '../policy/worldPredictor';
-import { pushTSpec } from '../sim/pusht/pushTSpec';
+import { taskSpec } from '../sim/tasks';
 import { SagrTrainer } from './ppoSagr';
 
 export interface PpoBenchResult {
@@ -30,7 +30,7 @@ const TIMED_ITERATIONS = 2;
 export async function benchPpo(overrides: Partial<Config> = {}): Promise<PpoBenchResult> {
   // The policy update runs from the first iteration, so every part of an iteration is timed.
   const config: Config = { ...defaultConfig(), criticWarmupIters: 0, ...overrides };
-  const spec = pushTSpec;
+  const spec = taskSpec(config.task);
   const seed = (name: string) => deriveSeed(config.seed, 'bench/ppo', name);
   const modules = {
     prior: new FlowPrior(flowPriorConfig(config, spec), seed('prior')),

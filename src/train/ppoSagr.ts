@@ -15,7 +15,8 @@ import { deriveSeed, Rng } from '../core/rng';
 import type { Critic } from '../policy/critic';
 import type { SdeParams } from '../policy/sde';
 import { TOKEN_DIM } from '../sim/taskSpec';
-import { PushTVecEnv } from '../sim/vecEnv';
+import { simTask } from '../sim/tasks';
+import { createVecEnv } from '../sim/vecEnv';
 import { goalTokensBatch } from '../policy/stateTokens';
 import { executedLogProb, gatherRows, residualSteps, type SagrModules } from './closedLoop';
 import { computeGae } from './gae';
@@ -102,11 +103,11 @@ export class SagrTrainer {
     if (options.rewardMoments) rollout.scaler.moments = { ...options.rewardMoments };
   }
 
-  /** Builds the envs (seeded from the config seed and the start iteration, so a resumed run gets fresh episodes). */
+  /** Builds the envs of config.task (seeded from the config seed and the start iteration, so a resumed run gets fresh episodes). */
   static async create(options: SagrTrainerOptions): Promise<SagrTrainer> {
     const c = options.config;
     if (options.modules.prior.config.horizon !== c.horizon) throw new Error(`ppo: the prior was built with horizon ${options.modules.prior.config.horizon}, the config says ${c.horizon}`);
-    const env = await PushTVecEnv.create({ numEnvs: c.numEnvs, seed: deriveSeed(c.seed, 'ppo/env', options.startIteration ?? 0), maxSteps: c.episodeLength });
+    const env = await createVecEnv(simTask(c.task), { numEnvs: c.numEnvs, seed: deriveSeed(c.seed, 'ppo/env', options.startIteration ?? 0), maxSteps: c.episodeLength });
     const m = options.modules;
     const modules: SagrModules = { prior: m.prior, world: m.world, reflex: c.reflexGain !== 0 ? m.reflex : null, strategy: m.strategy };
     return new SagrTrainer(options, new SagrRollout(env, modules, m.critic, c.executeSteps, c.discount));

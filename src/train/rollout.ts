@@ -1,4 +1,4 @@
-// Stage-2 rollouts: B parallel Push-T envs driven by the closed loop (closedLoop.ts), recorded for PPO and Φ.
+// Stage-2 rollouts: B parallel envs of the task driven by the closed loop (closedLoop.ts), recorded for PPO and Φ.
 //
 // Decision granularity: an SMDP. At a decision step every env samples an H-step chunk and executes its first
 // n = executeSteps actions (each plus the reflex's per-step correction); one PPO transition spans those n
@@ -20,7 +20,9 @@ import type { Rng } from '../core/rng';
 import type { Critic } from '../policy/critic';
 import type { SdeParams } from '../policy/sde';
 import { TOKEN_DIM, TOKEN_TYPE } from '../sim/taskSpec';
-import type { PushTVecEnv } from '../sim/vecEnv';
+import type { TaskPerturbation } from '../sim/perturbationSpec';
+import type { TaskState } from '../sim/simTask';
+import type { VecEnv } from '../sim/vecEnv';
 import { goalTokensBatch } from '../policy/stateTokens';
 import { ClosedLoop, gatherRows, type SagrModules } from './closedLoop';
 import { emptyRewardTerms, sagrReward, type RewardTerms, type RewardWeights } from './reward';
@@ -126,7 +128,7 @@ export class SagrRollout {
   private readonly agentToken: number;
 
   constructor(
-    readonly env: PushTVecEnv,
+    readonly env: VecEnv<unknown, TaskState, TaskPerturbation>,
     readonly modules: SagrModules,
     readonly critic: Critic,
     readonly executeSteps: number,
@@ -230,7 +232,7 @@ export class SagrRollout {
           episodes++;
           returnSum += this.episodeReturn[i];
           lengthSum += this.episodeLength[i];
-          successes += env.terminated[i];
+          successes += env.success[i]; // not terminated: push-3d episodes also end by failure (tipped, fallen)
           this.episodeReturn[i] = 0;
           this.episodeLength[i] = 0;
         }

@@ -1,4 +1,6 @@
-// `sagr bench [--json]`: speed figures for every part that has a target. Sections are added as parts land.
+// `sagr bench [--task push-t|push-3d] [--json]`: speed figures for every part that has a target. Sections are
+// added as parts land. --task (the config key) picks the task of the training-step and PPO sections; the
+// simulator section runs both tasks.
 import { microbench, type MicrobenchResult } from '../../engine/microbench';
 import { NODE_BACKENDS, useNodeBackend } from '../../engine/nodeBackend';
 import { benchPolicy, type PolicyBenchResult } from '../../policy/bench';
@@ -6,6 +8,7 @@ import { benchSim, benchSim3d } from '../../sim/bench';
 import { patchWasmMatMul } from '../../engine/wasmMatMul';
 import { benchTrainSteps } from '../../train/bench';
 import { benchPpo } from '../../train/ppoBench';
+import { defaultConfig } from '../../core/config';
 import type { Command } from '../command';
 
 export const bench: Command = {
@@ -13,7 +16,9 @@ export const bench: Command = {
   summary: 'benchmark tensor backends, networks, the simulator, training steps and PPO iterations; --json for one JSON object',
   switches: ['json'],
   acceptsConfig: false,
-  async run({ log }) {
+  configKeys: ['task'],
+  async run({ config, log }) {
+    const { task } = config;
     const tensors: MicrobenchResult[] = [];
     for (const backend of NODE_BACKENDS) {
       await useNodeBackend(backend);
@@ -45,18 +50,18 @@ export const bench: Command = {
     // Training runs on wasm with the transposed-matMul fix, as `sagr train` does.
     await useNodeBackend('wasm');
     patchWasmMatMul();
-    const train = await benchTrainSteps();
+    const train = await benchTrainSteps({ ...defaultConfig(), task });
     log(
-      `train/wasm: ms per Adam step prior ${train.priorStepMs.toFixed(0)} (B=${train.priorBatch}), Φ ${train.worldStepMs.toFixed(0)} (B=${train.worldBatch}), ` +
+      `train/wasm (${task}): ms per Adam step prior ${train.priorStepMs.toFixed(0)} (B=${train.priorBatch}), Φ ${train.worldStepMs.toFixed(0)} (B=${train.worldBatch}), ` +
         `reflex ${train.reflexStepMs.toFixed(0)} (B=${train.reflexBatch}); default iterations ≈ ${train.priorMinutes.toFixed(1)} + ${train.worldMinutes.toFixed(1)} + ${train.reflexMinutes.toFixed(1)} min ` +
         `(target: prior ≤ 30 min)`,
     );
-    const ppo = await benchPpo();
+    const ppo = await benchPpo({ task });
     const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
     log(
-      `ppo/wasm: ${ppo.envStepsPerSec.toFixed(0)} env steps/s over full iterations (B=${ppo.numEnvs}, ${ppo.controlStepsPerIteration} control steps, ${ppo.secondsPerIteration.toFixed(1)} s each); ` +
+      `ppo/wasm (${task}): ${ppo.envStepsPerSec.toFixed(0)} env steps/s over full iterations (B=${ppo.numEnvs}, ${ppo.controlStepsPerIteration} control steps, ${ppo.secondsPerIteration.toFixed(1)} s each); ` +
         `physics ${pct(ppo.fractions.physics)}, inference ${pct(ppo.fractions.inference)}, updates ${pct(ppo.fractions.updates)}, other ${pct(ppo.fractions.other)}`,
     );
-    return { tensors, nn, sim, sim3d, train, ppo };
+    return { task, tensors, nn, sim, sim3d, train, ppo };
   },
 };

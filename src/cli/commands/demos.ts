@@ -1,13 +1,14 @@
 // `sagr demos --task push-t|push-3d --episodes N --seed S --out FILE [--npz FILE] [--json]`: records N
 // successful expert episodes on the nominal task into the demonstration format of src/sim/dataset.ts (a header, a
 // JSON manifest and float arrays, CRC-checked); --npz also writes them as a NumPy .npz (np.load(FILE)).
+// --task is the config key (default push-t), the one hyperparameter this command takes.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createExpertPolicy } from '../../eval/expertPolicy';
 import { recordDemos } from '../../eval/recordDemos';
 import { decodeDemos, encodeDemosNpz } from '../../sim/dataset';
-import { TASK_NAMES } from '../../sim/tasks';
-import { UsageError, enumFlag, intFlag, type Command } from '../command';
+import { validateTask } from '../../sim/tasks';
+import { UsageError, intFlag, type Command } from '../command';
 
 const MAX_EPISODES = 10_000;
 
@@ -23,11 +24,12 @@ function writeOut(flag: string, path: string, bytes: Uint8Array): void {
 export const demos: Command = {
   name: 'demos',
   summary: 'record successful expert demonstrations (--out FILE: binary + manifest; --npz FILE: NumPy archive)',
-  values: ['task', 'episodes', 'seed', 'out', 'npz'],
+  values: ['episodes', 'seed', 'out', 'npz'],
   switches: ['json'],
   acceptsConfig: false,
-  async run({ flags, log }) {
-    const task = enumFlag(flags, 'task', TASK_NAMES, 'push-t');
+  configKeys: ['task'],
+  async run({ config, flags, log }) {
+    const task = validateTask(config.task);
     const episodes = intFlag(flags, 'episodes', undefined, 1, MAX_EPISODES);
     const seed = intFlag(flags, 'seed', 0, 0, 2 ** 31 - 1);
     const out = flags.out;

@@ -68,7 +68,6 @@ describe('demos command', () => {
   it.each([
     [{ out: '/tmp/x.bin' }, /^--episodes is required$/],
     [{ episodes: '3' }, /^--out is required/],
-    [{ episodes: '3', out: '/tmp/x.bin', task: 'push-l' }, /^--task: "push-l" is not one of push-t, push-3d$/],
     [{ episodes: '-1', out: '/tmp/x.bin' }, /^--episodes: -1 is outside \[1, 10000\]$/],
     [{ episodes: '3', out: '/tmp/x.bin', seed: '1.5' }, /^--seed: "1.5" is not an integer$/],
   ])('refuses %o with a one-line reason naming the flag', async (flags, message) => {

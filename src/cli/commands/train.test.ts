@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../../core/config';
-import { decodeDemos, encodeDemos, STATE_DIM } from '../../sim/dataset';
 import { UsageError, type CommandContext } from '../command';
+import { writeDemoSubset } from '../demoSubset';
 import { evalCommand, type EvalReport } from './eval';
-import { DEFAULT_DEMOS, train } from './train';
+import { defaultDemos, train } from './train';
 
 const tiny: Partial<Config> = {
   horizon: 4,
@@ -33,27 +33,6 @@ function ctx(flags: Record<string, string>, overrides: Partial<Config> = {}): Co
   return { config: { ...defaultConfig(), ...overrides }, configFlags: new Set(), flags, switches: new Set(['json']), log: () => {} };
 }
 
-/** The first `episodes` episodes of the shipped demonstrations, as a file of their own. */
-function smallDemos(dir: string, episodes: number): string {
-  const ds = decodeDemos(readFileSync(DEFAULT_DEMOS));
-  const m = ds.manifest;
-  const steps = m.episodeLengths.slice(0, episodes).reduce((a, b) => a + b, 0);
-  const obsWidth = m.numTokens * m.tokenDim;
-  const bytes = encodeDemos(
-    { ...m, episodes, episodeSeeds: m.episodeSeeds.slice(0, episodes), episodeLengths: m.episodeLengths.slice(0, episodes) },
-    {
-      tokens: ds.tokens.slice(0, (steps + episodes) * obsWidth),
-      states: ds.states.slice(0, steps * STATE_DIM),
-      actions: ds.actions.slice(0, steps * m.actionDim),
-      rewards: ds.rewards.slice(0, steps),
-      coverage: ds.coverage.slice(0, steps),
-    },
-  );
-  const file = path.join(dir, 'demos.bin');
-  writeFileSync(file, bytes);
-  return file;
-}
-
 describe('train command', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'sagr-train-'));
 
@@ -78,7 +57,7 @@ describe('train command', () => {
 
   it('--stage all writes three checkpoints, metrics and the config, then a ppo run; eval runs the prior and the reflex from them', async () => {
     const out = path.join(dir, 'run');
-    const demos = smallDemos(dir, 4);
+    const demos = writeDemoSubset(defaultDemos('push-t'), path.join(dir, 'demos.bin'), 4);
     const summary = (await train.run(ctx({ stage: 'all', out, demos, iters: '3' }, tiny))) as { stages: Record<string, { iters: number; checkpoint: string }> };
     expect(Object.keys(summary.stages)).toEqual(['prior', 'world', 'reflex', 'ppo']);
     expect(existsSync(path.join(out, 'ppo', 'strategy', 'model.json'))).toBe(true);

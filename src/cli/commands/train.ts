@@ -1,8 +1,9 @@
-// `sagr train --task push-t --stage prior|world|reflex|ppo|all [--config FILE] [--iters N] --out DIR
+// `sagr train --task push-t|push-3d --stage prior|world|reflex|ppo|all [--config FILE] [--iters N] --out DIR
 //             [--demos FILE] [--checkpoint DIR] [--resume] [--json]`
 //
-// Trains the stage-0/1 modules on the demonstrations (default: the shipped public/data/push-t-demos.bin) on the
-// wasm backend. Writes into DIR:
+// --task is the config key (a --config file may set it; the flag overrides). Trains the stage-0/1 modules on
+// the task's demonstrations (default: the shipped public/data/<task>-demos.bin) on the wasm backend. Writes
+// into DIR:
 //   prior/, world/, reflex/   one checkpoint per module: model.json (tfjs weights manifest; its metadata holds
 //                             the module config, the full hyperparameter config, the stage report and the
 //                             command) + weights.bin
@@ -29,7 +30,7 @@ import { Reflex, reflexConfig } from '../../policy/reflex';
 import { WorldPredictor, worldPredictorConfig } from '../../policy/worldPredictor';
 import { decodeDemos, type DemoDataset } from '../../sim/dataset';
 import type { TaskSpec } from '../../sim/taskSpec';
-import { TASK_NAMES, taskSpec } from '../../sim/tasks';
+import { simTask, taskSpec, validateTask, type TaskName } from '../../sim/tasks';
 import { splitEpisodes, type EpisodeSplit } from '../../train/demoData';
 import { reflexWarmup } from '../../train/reflexWarmup';
 import { evalEveryFor, type MetricsRecord, type StageOptions } from '../../train/stage';
@@ -43,8 +44,21 @@ const STAGES = ['prior', 'world', 'reflex'] as const;
 type Stage = (typeof STAGES)[number];
 const STAGE_CHOICES = [...STAGES, 'ppo', 'all'] as const;
 const MAX_ITERS = 1_000_000;
-/** The shipped demonstrations, relative to the repository root. */
-export const DEFAULT_DEMOS = fileURLToPath(new URL('../../../public/data/push-t-demos.bin', import.meta.url));
+/** A task's shipped demonstrations (public/data/<task>-demos.bin). */
+export function defaultDemos(task: TaskName): string {
+  return fileURLToPath(new URL(`../../../public/data/${task}-demos.bin`, import.meta.url));
+}
+
+/** Refuses demonstrations of another task, or recorded with another token count, action size or state layout. */
+function checkDemosTask(demos: DemoDataset, task: TaskName): void {
+  const m = demos.manifest;
+  const { spec, stateLayout } = simTask(task);
+  if (m.task !== task) throw new UsageError(`--demos: the file holds ${m.task} demonstrations, not ${task} (set --task ${m.task} or pass ${task} demonstrations)`);
+  if (m.numTokens !== spec.numTokens || m.actionDim !== spec.actionDim) {
+    throw new UsageError(`--demos: the file has ${m.numTokens} tokens and ${m.actionDim}-D actions, task ${task} has ${spec.numTokens} and ${spec.actionDim}`);
+  }
+  if (m.stateLayout.join(',') !== stateLayout.join(',')) throw new UsageError(`--demos: the file's stateLayout (${m.stateLayout.join(', ')}) is not ${task}'s (${stateLayout.join(', ')})`);
+}
 
 function readDemos(file: string): DemoDataset {
   let bytes: Uint8Array;
@@ -144,12 +158,11 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
 export const train: Command = {
   name: 'train',
   summary: 'train the prior, world predictor and reflex on demonstrations, then PPO (--stage prior|world|reflex|ppo|all, --out DIR)',
-  values: ['task', 'stage', 'iters', 'out', 'demos', 'checkpoint'],
+  values: ['stage', 'iters', 'out', 'demos', 'checkpoint'],
   switches: ['json', 'resume'],
   acceptsConfig: true,
   async run({ config, configFlags, flags, switches, log }) {
-    const task = enumFlag(flags, 'task', TASK_NAMES, 'push-t');
-    if (task !== config.task) throw new UsageError(`--task ${task} disagrees with the config's task ${config.task}`);
+    const task = validateTask(config.task);
     const stage = enumFlag(flags, 'stage', STAGE_CHOICES);
     const itersOverride = flags.iters === undefined ? undefined : intFlag(flags, 'iters', undefined, 1, MAX_ITERS);
     const out = flags.out;
@@ -157,16 +170,18 @@ export const train: Command = {
     const command = `npm run sagr -- ${process.argv.slice(2).join(' ')}`;
     const resume = switches.has('resume');
     if (resume && stage !== 'ppo') throw new UsageError('--resume: only --stage ppo can be resumed');
-    if (resume && (configFlags.size || flags.config !== undefined)) throw new UsageError(`--resume continues with the run's saved config; drop ${flags.config !== undefined ? '--config' : `--${kebab([...configFlags][0])}`}`);
+    // --task stays allowed: the resumed run checks it against its saved config's task.
+    const changed = [...configFlags].filter((k) => k !== 'task');
+    if (resume && (changed.length || flags.config !== undefined)) throw new UsageError(`--resume continues with the run's saved config; drop ${flags.config !== undefined ? '--config' : `--${kebab(changed[0])}`}`);
     if (stage === 'ppo') {
       if (flags.demos !== undefined) throw new UsageError('--demos: the ppo stage learns from its own rollouts, not from demonstrations');
       const from = flags.checkpoint ?? shippedCheckpoints(task);
-      const ppo = await trainPpo({ config, spec: taskSpec(task), from, out, iters: itersOverride, resume, command, log });
+      const ppo = await trainPpo({ config, from, out, iters: itersOverride, resume, command, log });
       return { task, out, stages: { ppo } };
     }
-    const demosFile = flags.demos ?? DEFAULT_DEMOS;
+    const demosFile = flags.demos ?? defaultDemos(task);
     const demos = readDemos(demosFile);
-    if (demos.manifest.task !== task) throw new UsageError(`--demos: the file holds ${demos.manifest.task} demonstrations, not ${task}`);
+    checkDemosTask(demos, task);
     if (demos.manifest.episodes < 2) throw new UsageError(`--demos: ${demos.manifest.episodes} episode(s); training needs at least 2 (one is held out)`);
     try {
       mkdirSync(out, { recursive: true });
@@ -194,7 +209,7 @@ export const train: Command = {
     const stages: Stage[] = stage === 'all' ? [...STAGES] : [stage];
     const reports: Record<string, object> = {};
     for (const s of stages) reports[s] = await runStage(s, ctx);
-    if (stage === 'all') reports.ppo = await trainPpo({ config, spec, from: ctx.checkpointDir, out, iters: itersOverride, resume: false, command, log });
+    if (stage === 'all') reports.ppo = await trainPpo({ config, from: ctx.checkpointDir, out, iters: itersOverride, resume: false, command, log });
     return { task, out, demos: demosFile, episodes: { train: split.train.length, heldOut: split.heldOut.length }, stages: reports };
   },
 };
