@@ -69,7 +69,7 @@ export class LiveTraining {
       return () => reflexWarmup(reflex, world, demos, split, config, options);
     };
     this.stopAsked = false;
-    const progress: TrainingProgress = { stage: s, iters: n, iter: 0, running: true, records: [], message: `${s}: starting`, outcome: null };
+    const progress: TrainingProgress = { stage: s, iters: n, iter: 0, running: true, paused: false, records: [], message: `${s}: starting`, outcome: null };
     this.progress = progress;
     const run = train({
       iters: n,
@@ -87,7 +87,7 @@ export class LiveTraining {
       },
     });
     this.post(progress);
-    void this.finish(progress, run, playground);
+    void this.finish(progress, s, run, playground);
   }
 
   private async loadDemos(url: string): Promise<DemoDataset> {
@@ -100,14 +100,14 @@ export class LiveTraining {
     return this.demos;
   }
 
-  private async finish(progress: TrainingProgress, run: () => Promise<unknown>, playground: Playground): Promise<void> {
+  private async finish(progress: TrainingProgress, stage: TrainStage, run: () => Promise<unknown>, playground: Playground): Promise<void> {
     try {
       await run();
       progress.outcome = 'done';
     } catch (e) {
       progress.outcome = e instanceof TrainingStopped ? 'stopped' : `error: ${(e as Error).message.split('\n')[0]}`;
     }
-    const { stage, iter, iters } = progress;
+    const { iter, iters } = progress;
     progress.running = false;
     progress.message = `${stage}: ${progress.outcome} after ${iter} of ${iters} iterations`;
     if (iter > 0) await this.enqueue(() => playground.adopted(stage, `this session (${iter} iterations of ${stage} training)`));

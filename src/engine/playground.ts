@@ -112,14 +112,27 @@ export class Playground {
 
   /** Puts `module` in slot `key` (weights from `source`), rebuilds the lanes on it, and frees the module it replaces. */
   async replaceModule(key: string, module: ModuleTypes[ModuleName], source: string): Promise<void> {
-    const old = this.shipped.modules.get(key);
-    this.shipped.modules.set(key, module);
-    const entry = this.shipped.found.find((f) => f.key === key);
-    if (entry) entry.source = source;
-    else this.shipped.found.push({ key, module: module.name as ModuleName, source });
+    await this.replaceModules([[key, module]], source);
+  }
+
+  /** Several slots at once (a stage-2 run's modules), with one rebuild of the lanes. */
+  async replaceModules(entries: readonly (readonly [string, ModuleTypes[ModuleName]])[], source: string): Promise<void> {
+    const old = entries.map(([key]) => this.shipped.modules.get(key)).filter((m, i) => m !== entries[i][1]);
+    for (const [key, module] of entries) {
+      this.shipped.modules.set(key, module);
+      const entry = this.shipped.found.find((f) => f.key === key);
+      if (entry) entry.source = source;
+      else this.shipped.found.push({ key, module: module.name as ModuleName, source });
+    }
     await this.buildLanes();
     this.startEpisode(this.episode);
-    old?.dispose();
+    for (const m of old) m?.dispose();
+    this.host.postStatus(this.status());
+  }
+
+  /** Says where the modules in slots `keys` now come from (their weights changed in place). */
+  relabel(keys: readonly string[], source: string): void {
+    for (const f of this.shipped.found) if (keys.includes(f.key)) f.source = source;
     this.host.postStatus(this.status());
   }
 

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../core/config';
 import { deriveSeed } from '../core/rng';
 import { loadPrior, loadReflex, loadStrategy, loadWorld } from '../eval/learnedCheckpoints';
-import type { ModuleConfig } from '../nn/checkpoint';
+import { saveCheckpoint, type ModuleConfig } from '../nn/checkpoint';
 import { FlowPrior, flowPriorConfig, type FlowPriorConfig } from '../policy/flowPrior';
 import { Reflex, reflexConfig, type ReflexConfig } from '../policy/reflex';
 import { Strategy, strategyConfig, type StrategyConfig } from '../policy/strategy';
@@ -111,4 +111,17 @@ export function freshModules(shipped: ShippedLoad, config: Config, spec: TaskSpe
     return build(name, like, deriveSeed(seed, name));
   };
   return { prior: one('prior'), world: one('world'), reflex: one('reflex'), strategy: one('strategy') };
+}
+
+/** An independent copy of `module` (same construction config and weights), through the checkpoint loaders. */
+export async function copyModule<M extends ModuleTypes[ModuleName]>(module: M, spec: TaskSpec): Promise<M> {
+  let artifacts: tf.io.ModelArtifacts | null = null;
+  await saveCheckpoint(
+    [module],
+    tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+    }),
+  );
+  return (await LOADERS[module.name as ModuleName](tf.io.fromMemory(artifacts!), spec)) as M;
 }

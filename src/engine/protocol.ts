@@ -12,7 +12,7 @@ import type { CheckpointFiles } from './checkpointFiles';
 import type { EvaluationProgress } from './evaluationProgress';
 import type { InferenceBenchRow } from './inferenceBench';
 import type { LivePolicyName, ModuleName, ModuleStatus } from './livePolicies';
-import type { TrainingProgress, TrainStage } from './trainingProgress';
+import type { PpoStage, TrainingProgress, TrainStage } from './trainingProgress';
 import type { ShippedModule } from './policyModules';
 
 export interface BackendState {
@@ -62,7 +62,11 @@ export interface Requests {
   evalStop: { payload: Record<string, never>; result: { ok: true } };
   /** Trains a stage-0/1 module of the playground in place on the demonstrations at `demosUrl` (progress: `training` events). */
   trainStart: { payload: { stage: TrainStage; iters: number; demosUrl: string }; result: { ok: true } };
-  /** Stops the training run at its next evaluation. */
+  /** Stage 2: PPO on the playground's modules for `iters` iterations (progress: `training` events). */
+  ppoStart: { payload: { stage: PpoStage; iters: number }; result: { ok: true } };
+  /** Pauses the PPO run after the iteration in progress, or resumes it. */
+  trainPause: { payload: { paused: boolean }; result: { ok: true } };
+  /** Stops the training run at its next evaluation (a PPO run: after the iteration in progress). */
   trainStop: { payload: Record<string, never>; result: { ok: true } };
   /** Times the policy's inference per control step at each batch size on every backend that started. */
   benchInference: { payload: { batches: number[] }; result: { rows: InferenceBenchRow[] } };

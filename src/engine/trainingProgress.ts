@@ -4,18 +4,34 @@ import type { MetricsRecord } from '../train/stage';
 export const TRAIN_STAGES = ['prior', 'world', 'reflex'] as const;
 export type TrainStage = (typeof TRAIN_STAGES)[number];
 
+/** Stage 2: the full method (η and b learn) and the strategy ablation (reflex off, only η learns). */
+export const PPO_STAGES = ['ppo-sagr', 'ppo-strategy'] as const;
+export type PpoStage = (typeof PPO_STAGES)[number];
+
 export const MAX_TRAIN_ITERS = 100_000;
 
 export interface TrainingProgress {
-  stage: TrainStage;
+  stage: TrainStage | PpoStage;
   iters: number;
-  /** Iterations done at the latest evaluation. */
+  /** Iterations done at the latest record. */
   iter: number;
   running: boolean;
-  /** One record per evaluation (trainLoss, held-out metrics, lr, seconds, …), as metrics.jsonl holds them. */
+  /** True while a pausable run (PPO) waits between iterations. */
+  paused: boolean;
+  /**
+   * One record per evaluation (stage 0/1: trainLoss, held-out metrics, lr, seconds, …, as metrics.jsonl holds
+   * them) or per PPO iteration (ppoRecord); `seconds` is the run's working time so far.
+   */
   records: MetricsRecord[];
   /** The latest progress line. */
   message: string;
   /** How it ended: null while running, else 'done', 'stopped' or the error. */
   outcome: string | null;
+}
+
+/** Seconds the rest of the run should take at the pace so far (null before the first record). */
+export function etaSeconds(p: Pick<TrainingProgress, 'iter' | 'iters' | 'records'>): number | null {
+  const seconds = p.records.at(-1)?.seconds;
+  if (typeof seconds !== 'number' || p.iter <= 0) return null;
+  return (seconds / p.iter) * (p.iters - p.iter);
 }

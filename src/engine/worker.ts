@@ -18,6 +18,7 @@ import { benchAdamStep, benchMatMul, microbench } from './microbench';
 import { checkpointFiles, loadUploaded } from './checkpointFiles';
 import type { ModuleName } from './livePolicies';
 import { LiveEvaluation } from './liveEvaluation';
+import { LivePpo } from './livePpo';
 import { LiveTraining } from './liveTraining';
 import { Playground } from './playground';
 import { freshModules, loadShippedModules } from './policyModules';
@@ -50,6 +51,7 @@ let tick = 0;
 let playground: Playground | null = null;
 let checkpointBase: string | null = null;
 const training = new LiveTraining((progress) => post({ type: 'training', progress }), enqueue, pushTSpec);
+const ppo = new LivePpo((progress) => post({ type: 'training', progress }), enqueue, pushTSpec);
 const evaluation = new LiveEvaluation((progress) => post({ type: 'evaluation', progress }), pushTSpec);
 
 function post(msg: WorkerMessage, transfer: Transferable[] = []): void {
@@ -286,7 +288,7 @@ const handlers: RequestHandlers = {
   async uploadModule({ slot, json, weightsName, weights }) {
     if (typeof slot !== 'string') throw new Error('uploadModule.slot: expected a slot name such as "prior"');
     if (typeof json !== 'string' || typeof weightsName !== 'string' || !(weights instanceof ArrayBuffer)) throw new Error('uploadModule: expected the manifest text, the weights file name and its bytes');
-    if (training.running) throw new Error('uploadModule: a training run is going; stop it first');
+    if (training.running || ppo.running) throw new Error('uploadModule: a training run is going; stop it first');
     const pg = requirePlayground();
     const name = pg.moduleAt(slot).name as ModuleName;
     const module = await loadUploaded(name, json, weightsName, weights, pushTSpec);
@@ -295,6 +297,7 @@ const handlers: RequestHandlers = {
   },
 
   async evalStart({ policies, suites, episodes }) {
+    if (ppo.running) throw new Error('evalStart: a PPO run is going (it replaces the modules the policies run); stop it first');
     evaluation.start(policies, suites, episodes, config, requirePlayground());
     return { ok: true };
   },
@@ -305,12 +308,26 @@ const handlers: RequestHandlers = {
   },
 
   async trainStart({ stage, iters, demosUrl }) {
+    if (ppo.running) throw new Error('trainStart: a PPO run is going; stop it first');
     await training.start(stage, iters, demosUrl, config, requirePlayground());
+    return { ok: true };
+  },
+
+  async ppoStart({ stage, iters }) {
+    if (training.running) throw new Error('ppoStart: a training run is going; stop it first');
+    if (evaluation.running) throw new Error('ppoStart: an evaluation is going (it runs the modules a PPO run replaces); stop it first');
+    await ppo.start(stage, iters, config, requirePlayground());
+    return { ok: true };
+  },
+
+  async trainPause({ paused }) {
+    ppo.setPaused(paused);
     return { ok: true };
   },
 
   async trainStop() {
     training.stop();
+    ppo.stop();
     return { ok: true };
   },
 

@@ -27,14 +27,15 @@ export class Adam implements Checkpointable {
   ) {
     this.config = { eps, beta1: BETA1, beta2: BETA2 };
     for (const [paramName, p] of params) {
-      const m = tf.variable(tf.zerosLike(p), false);
-      const v = tf.variable(tf.zerosLike(p), false);
+      // tidy frees the initial zeros (a variable shares their data but does not own them).
+      const m = tf.tidy(() => tf.variable(tf.zerosLike(p), false));
+      const v = tf.tidy(() => tf.variable(tf.zerosLike(p), false));
       this.m.push(m);
       this.v.push(v);
       this.variables.set(`${name}/m/${paramName}`, m);
       this.variables.set(`${name}/v/${paramName}`, v);
     }
-    this.step = tf.variable(tf.scalar(0), false);
+    this.step = tf.tidy(() => tf.variable(tf.scalar(0), false));
     this.variables.set(`${name}/step`, this.step);
   }
 

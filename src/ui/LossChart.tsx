@@ -10,7 +10,7 @@ export interface ChartSeries {
   color: string;
 }
 
-const HEIGHT = 160;
+const DEFAULT_HEIGHT = 160;
 
 /** The chart's columns: iterations, then each series (null where a record lacks it, so uPlot leaves a gap). */
 export function chartData(records: readonly MetricsRecord[], series: readonly ChartSeries[]): uPlot.AlignedData {
@@ -21,7 +21,7 @@ export function chartData(records: readonly MetricsRecord[], series: readonly Ch
   return [records.map((r) => r.iter), ...series.map((s) => records.map((r) => value(r, s.key)))];
 }
 
-export function LossChart({ records, series, log }: { records: readonly MetricsRecord[]; series: readonly ChartSeries[]; log: boolean }) {
+export function LossChart({ records, series, log, height = DEFAULT_HEIGHT }: { records: readonly MetricsRecord[]; series: readonly ChartSeries[]; log: boolean; height?: number }) {
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
   const seriesKey = series.map((s) => s.key).join();
@@ -31,7 +31,7 @@ export function LossChart({ records, series, log }: { records: readonly MetricsR
     const plot = new uPlot(
       {
         width: Math.max(200, host.clientWidth),
-        height: HEIGHT,
+        height,
         scales: { x: { time: false }, y: { distr: log ? 3 : 1 } },
         axes: [
           { stroke: '#8b949e', grid: { stroke: '#262a30' }, ticks: { stroke: '#2a2f35' } },
@@ -44,7 +44,7 @@ export function LossChart({ records, series, log }: { records: readonly MetricsR
       host,
     );
     plotRef.current = plot;
-    const observer = new ResizeObserver(() => plot.setSize({ width: Math.max(200, host.clientWidth), height: HEIGHT }));
+    const observer = new ResizeObserver(() => plot.setSize({ width: Math.max(200, host.clientWidth), height }));
     observer.observe(host);
     return () => {
       observer.disconnect();
@@ -53,7 +53,7 @@ export function LossChart({ records, series, log }: { records: readonly MetricsR
     };
     // The chart is rebuilt only when its series or scale change; new records go through setData below.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [seriesKey, log]);
+  }, [seriesKey, log, height]);
 
   useEffect(() => {
     plotRef.current?.setData(chartData(records, series));

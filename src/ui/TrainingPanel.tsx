@@ -1,11 +1,13 @@
-// Train a stage-0/1 module while the playground runs: the prior (flow matching), Φ (dynamics) or the reflex
-// (hindsight warm-up), on the shipped demonstrations with the config's hyperparameters. The module trained is
-// the one the playground's top-level policies run, so the view shows it learn; the chart plots the run's
-// evaluations as `sagr train` logs them.
+// Train while the playground runs. Stage 0/1: the prior (flow matching), Φ (dynamics) or the reflex (hindsight
+// warm-up), on the shipped demonstrations; the module trained is the one the top-level policies run, so the view
+// shows it learn. Stage 2: PPO for the full method ('sagr': η and b learn) or the strategy ablation (reflex
+// off), from the playground's stage-0/1 modules; its modules become what the 'sagr' or 'strategy' policy runs.
+// The config's parameters set the budgets (ppoIters, numEnvs, rolloutSteps, episodeLength, epochs, …).
 import { useState } from 'react';
-import { TRAIN_STAGES, type TrainStage } from '../engine/trainingProgress';
+import { etaSeconds, PPO_STAGES, TRAIN_STAGES, type PpoStage, type TrainStage } from '../engine/trainingProgress';
 import { controls } from './controls';
 import { LossChart, type ChartSeries } from './LossChart';
+import { PpoCharts } from './PpoCharts';
 import { useApp } from './store';
 
 const ITERS_PARAM: Record<TrainStage, 'priorIters' | 'worldIters' | 'reflexIters'> = { prior: 'priorIters', world: 'worldIters', reflex: 'reflexIters' };
@@ -13,11 +15,25 @@ const SERIES: readonly ChartSeries[] = [
   { key: 'trainLoss', label: 'train loss', color: '#58a6ff' },
   { key: 'heldOutLoss', label: 'held-out loss', color: '#f0883e' },
 ];
-const HEADLINE: Record<TrainStage, { key: string; label: string }> = {
+const HEADLINE: Record<TrainStage | PpoStage, { key: string; label: string }> = {
   prior: { key: 'heldOutSampleMse', label: 'sampled-chunk MSE' },
   world: { key: 'errorRatio', label: 'error ratio' },
   reflex: { key: 'r2', label: 'R² of b vs −ε' },
+  'ppo-sagr': { key: 'return', label: 'return' },
+  'ppo-strategy': { key: 'return', label: 'return' },
 };
+const PPO_LABEL: Record<PpoStage, string> = { 'ppo-sagr': 'PPO (sagr)', 'ppo-strategy': 'PPO (strategy)' };
+const PPO_HELP: Record<PpoStage, string> = {
+  'ppo-sagr': 'η_φ and b_ψ learn (with the critic and Φ); the result is what the sagr policy runs',
+  'ppo-strategy': 'the ablation with the reflex off: only η_φ learns; the result is what the strategy policy runs',
+};
+
+const isPpo = (stage: string): stage is PpoStage => (PPO_STAGES as readonly string[]).includes(stage);
+
+function duration(seconds: number): string {
+  const s = Math.round(seconds);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
+}
 
 export function TrainingPanel() {
   const progress = useApp((s) => s.training);
@@ -26,6 +42,9 @@ export function TrainingPanel() {
   const running = progress?.running ?? false;
   const last = progress?.records.at(-1);
   const headline = progress && last ? last[HEADLINE[progress.stage].key] : null;
+  const eta = progress?.running ? etaSeconds(progress) : null;
+  const ppoRun = progress !== null && isPpo(progress.stage);
+  const budget = `${config.ppoIters} iterations (ppoIters) of B = ${config.numEnvs} envs × T = ${config.rolloutSteps} steps, ${config.epochs} epochs × ${config.minibatches} minibatches`;
   return (
     <section className="panel training-panel" aria-label="Training" data-testid="training-panel">
       <header className="panel-header">
@@ -42,7 +61,20 @@ export function TrainingPanel() {
         <button type="button" disabled={running} onClick={() => void controls().startTraining(stage, config[ITERS_PARAM[stage]])} title={`${config[ITERS_PARAM[stage]]} iterations (${ITERS_PARAM[stage]}), the config's learning rate and batch`}>
           train {config[ITERS_PARAM[stage]]} iterations
         </button>
-        <button type="button" disabled={!running} onClick={() => void controls().stopTraining()}>
+      </div>
+      <div className="button-row">
+        {PPO_STAGES.map((s) => (
+          <button key={s} type="button" disabled={running} onClick={() => void controls().startPpo(s, config.ppoIters)} title={`${PPO_HELP[s]}; ${budget}`}>
+            {PPO_LABEL[s]}
+          </button>
+        ))}
+        <span className="muted">{config.ppoIters} it. × {config.numEnvs}×{config.rolloutSteps} steps</span>
+      </div>
+      <div className="button-row">
+        <button type="button" disabled={!running || !ppoRun} onClick={() => void controls().pauseTraining(!progress?.paused)} title="PPO runs pause after the iteration in progress">
+          {progress?.paused ? 'resume' : 'pause'}
+        </button>
+        <button type="button" disabled={!running} onClick={() => void controls().stopTraining()} title="cancel the run (a PPO run keeps the iterations it finished)">
           stop
         </button>
       </div>
@@ -51,11 +83,13 @@ export function TrainingPanel() {
           <p className="training-status" data-testid="training-status">
             {progress.stage}: {progress.iter} / {progress.iters}
             {last && typeof last.trainLoss === 'number' ? ` · train ${last.trainLoss.toExponential(3)}` : ''}
-            {typeof headline === 'number' ? ` · ${HEADLINE[progress.stage].label} ${headline.toPrecision(3)}` : ''}
+            {typeof headline === 'number' && Number.isFinite(headline) ? ` · ${HEADLINE[progress.stage].label} ${headline.toPrecision(3)}` : ''}
+            {progress.paused ? ' · paused' : ''}
+            {eta !== null ? ` · ETA ${duration(eta)}` : ''}
             {progress.outcome ? ` · ${progress.outcome}` : ''}
           </p>
           <progress max={progress.iters} value={progress.iter} />
-          <LossChart records={progress.records} series={SERIES} log />
+          {ppoRun ? <PpoCharts records={progress.records} /> : <LossChart records={progress.records} series={SERIES} log />}
           <p className="muted">{progress.message}</p>
         </>
       )}

@@ -2,7 +2,7 @@
 // the view and policy choice, and the exports. Buttons, keyboard shortcuts and window.__sagr all call these.
 import type { EngineClient } from '../engine/client';
 import { defaultPair, type LivePolicyName } from '../engine/livePolicies';
-import type { TrainStage } from '../engine/trainingProgress';
+import type { PpoStage, TrainStage } from '../engine/trainingProgress';
 import type { PlaygroundIntent } from '../engine/protocol';
 import { perturbationSpec, type PerturbButton } from './perturbSpec';
 import { views } from './scene/viewRegistry';
@@ -39,6 +39,10 @@ export interface Controls {
   /** Replaces the module in `slot` by an uploaded checkpoint: the .json manifest and its .weights.bin. */
   uploadModule(slot: string, files: readonly File[]): Promise<void>;
   startTraining(stage: TrainStage, iters: number): Promise<void>;
+  /** Stage 2 (PPO) for `iters` iterations on the playground's modules. */
+  startPpo(stage: PpoStage, iters: number): Promise<void>;
+  /** Pauses a PPO run after the iteration in progress, or resumes it. */
+  pauseTraining(paused: boolean): Promise<void>;
   startEval(policies: LivePolicyName[], suites: string[], episodes: number): Promise<void>;
   stopEval(): Promise<void>;
   stopTraining(): Promise<void>;
@@ -162,6 +166,8 @@ export function installControls(store: AppStore, client: EngineClient): Controls
       }
     },
     startTraining: (stage, iters) => client.request('trainStart', { stage, iters, demosUrl: demosUrl() }).then(() => undefined, fail(`train ${stage}`)),
+    startPpo: (stage, iters) => client.request('ppoStart', { stage, iters }).then(() => undefined, fail(`train ${stage}`)),
+    pauseTraining: (paused) => client.request('trainPause', { paused }).then(() => undefined, fail(paused ? 'pause training' : 'resume training')),
     stopTraining: () => client.request('trainStop', {}).then(() => undefined, fail('stop training')),
     startEval: (policies, suites, episodes) => client.request('evalStart', { policies, suites, episodes }).then(() => undefined, fail('evaluate')),
     stopEval: () => client.request('evalStop', {}).then(() => undefined, fail('stop evaluation')),

@@ -5,7 +5,7 @@ import { blockCentroid } from '../engine/blockPose';
 import type { EngineClient } from '../engine/client';
 import type { LivePolicyName } from '../engine/livePolicies';
 import type { EvaluationProgress } from '../engine/evaluationProgress';
-import type { TrainingProgress, TrainStage } from '../engine/trainingProgress';
+import type { PpoStage, TrainingProgress, TrainStage } from '../engine/trainingProgress';
 import type { BackendState, Notice, PlaygroundStatus, Requests } from '../engine/protocol';
 import { laneViews } from '../engine/liveFrame';
 import { controls } from './controls';
@@ -59,6 +59,10 @@ export interface SagrHook {
   setPolicy(lane: number, policy: LivePolicyName): Promise<void>;
   /** Trains a stage-0/1 module in place (see the training panel); resolves once the run has started. */
   startTraining(stage: TrainStage, iters: number): Promise<void>;
+  /** Stage 2 (PPO, sagr or the strategy ablation) for `iters` iterations; resolves once the run has started. */
+  startPpo(stage: PpoStage, iters: number): Promise<void>;
+  /** Pauses a PPO run after the iteration in progress, or resumes it. */
+  pauseTraining(paused: boolean): Promise<void>;
   stopTraining(): Promise<void>;
   startEval(policies: LivePolicyName[], suites: string[], episodes: number): Promise<void>;
   stopEval(): Promise<void>;
@@ -116,6 +120,8 @@ export function installTestHook(store: AppStore, client: EngineClient): void {
     setView: c.setView,
     setPolicy: c.setPolicy,
     startTraining: c.startTraining,
+    startPpo: c.startPpo,
+    pauseTraining: c.pauseTraining,
     stopTraining: c.stopTraining,
     startEval: c.startEval,
     stopEval: c.stopEval,

@@ -1,0 +1,166 @@
+// Stage 2 in the worker, run in Node on tiny modules: the same SagrTrainer as the CLI, one chart record per
+// iteration, the run's modules in the policy's slots after its first iteration, pause/stop between iterations.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig, type Config } from '../core/config';
+import { FlowPrior, flowPriorConfig } from '../policy/flowPrior';
+import { Reflex, reflexConfig } from '../policy/reflex';
+import { WorldPredictor, worldPredictorConfig } from '../policy/worldPredictor';
+import { pushTSpec } from '../sim/pusht/pushTSpec';
+import type { ModuleName } from './livePolicies';
+import { LivePpo, type PpoHost } from './livePpo';
+import { useNodeBackend } from './nodeBackend';
+import type { ModuleTypes } from './policyModules';
+import type { TrainingProgress } from './trainingProgress';
+
+beforeAll(async () => {
+  await useNodeBackend('wasm');
+});
+
+const TINY: Partial<Config> = {
+  numEnvs: 2,
+  episodeLength: 10,
+  horizon: 4,
+  executeSteps: 3,
+  rolloutSteps: 12,
+  sdeSteps: 2,
+  priorWidth: 8,
+  priorDepth: 1,
+  priorExpertDepth: 1,
+  priorHeads: 1,
+  priorActionTokens: 2,
+  worldWidth: 8,
+  worldDepth: 1,
+  worldHeads: 1,
+  reflexWidth: 8,
+  reflexHeads: 1,
+  strategyWidth: 8,
+  criticWidth: 8,
+  epochs: 1,
+  minibatches: 2,
+  criticWarmupIters: 0,
+  targetKl: 0,
+};
+const config: Config = { ...defaultConfig(), ...TINY };
+
+type Module = ModuleTypes[ModuleName];
+
+/** The playground as the run sees it: top-level modules, and the slots and labels the run writes. */
+function fakeHost() {
+  const top: Record<string, Module> = {
+    prior: new FlowPrior(flowPriorConfig(config, pushTSpec), 1),
+    world: new WorldPredictor(worldPredictorConfig(config, pushTSpec), 2),
+    reflex: new Reflex(reflexConfig(config, pushTSpec), 3),
+  };
+  const slots = new Map<string, Module>();
+  const labels = new Map<string, string>();
+  const host: PpoHost = {
+    moduleAt: (key) => top[key],
+    async replaceModules(entries, source) {
+      for (const [key, m] of entries) {
+        slots.get(key)?.dispose();
+        slots.set(key, m);
+        labels.set(key, source);
+      }
+    },
+    relabel(keys, source) {
+      for (const k of keys) labels.set(k, source);
+    },
+  };
+  const dispose = () => [...Object.values(top), ...slots.values()].forEach((m) => m.dispose());
+  return { host, top, slots, labels, dispose };
+}
+
+const weights = (m: Module) => [...m.variables.values()].map((v) => Array.from(v.dataSync()));
+
+/** A LivePpo whose posts are recorded; `ended` resolves with the last progress once the run has ended. */
+function livePpo(onPost: (p: TrainingProgress, ppo: LivePpo) => void = () => {}) {
+  const posts: TrainingProgress[] = [];
+  let end: (p: TrainingProgress) => void = () => {};
+  const ended = new Promise<TrainingProgress>((r) => (end = r));
+  const ppo: LivePpo = new LivePpo(
+    (p) => {
+      posts.push(structuredClone(p));
+      onPost(p, ppo);
+      if (!p.running) end(structuredClone(p));
+    },
+    (job) => job(),
+    pushTSpec,
+  );
+  return { ppo, posts, ended };
+}
+
+describe('PPO in the engine worker', () => {
+  it('trains copies of the stage-0/1 modules, one record per iteration with every charted figure, and hands them to the sagr slots', async () => {
+    const h = fakeHost();
+    const topWorld = weights(h.top.world);
+    const { ppo, posts, ended } = livePpo();
+    await ppo.start('ppo-sagr', 2, config, h.host);
+    const last = await ended;
+    expect(last.outcome).toBe('done');
+    expect(last.iter).toBe(2);
+    expect(last.records.map((r) => r.iter)).toEqual([1, 2]);
+    for (const key of ['success', 'rewardTask', 'rewardSurprise', 'rewardEffort', 'deltaZ', 'reflex', 'approxKl', 'clipFrac', 'explainedVariance', 'dynamicsLoss', 'seconds'])
+      for (const r of last.records) expect(Number.isFinite(r[key]), key).toBe(true);
+    // Progress went up one iteration at a time, and the ETA's clock (working seconds) only grows.
+    expect(posts.filter((p) => p.records.length > 0).map((p) => p.iter)).toEqual([1, 2, 2]);
+    expect(last.records[1].seconds as number).toBeGreaterThan(last.records[0].seconds as number);
+    expect([...h.slots.keys()].sort()).toEqual(['ppo/prior', 'ppo/reflex', 'ppo/strategy', 'ppo/world']);
+    expect(h.labels.get('ppo/strategy')).toBe('this session (2 iterations of ppo-sagr)');
+    // Φ learned on the fresh rollouts in the run's copy; the top-level Φ the other policies run is untouched.
+    expect(weights(h.top.world)).toEqual(topWorld);
+    expect(weights(h.slots.get('ppo/world')!)).not.toEqual(topWorld);
+    h.dispose();
+  }, 60_000);
+
+  it('pauses after the iteration in progress, and a stop then ends the run keeping what it finished (strategy ablation: no reflex)', async () => {
+    const h = fakeHost();
+    let paused: TrainingProgress | null = null;
+    let asked = false;
+    const { ppo, ended } = livePpo((p, live) => {
+      if (p.iter === 1 && !asked) {
+        asked = true;
+        live.setPaused(true);
+      }
+      if (p.paused && paused === null) {
+        paused = structuredClone(p);
+        live.stop();
+      }
+    });
+    await ppo.start('ppo-strategy', 5, config, h.host);
+    const last = await ended;
+    expect(paused!.iter).toBe(1);
+    expect(last.outcome).toBe('stopped');
+    expect(last.iter).toBe(1);
+    expect([...h.slots.keys()].sort()).toEqual(['ppo-strategy/prior', 'ppo-strategy/strategy', 'ppo-strategy/world']);
+    expect(h.labels.get('ppo-strategy/world')).toBe('this session (1 iterations of ppo-strategy)');
+    h.dispose();
+  }, 60_000);
+
+  it('a run stopped before its first iteration changes nothing and frees what it made', async () => {
+    const h = fakeHost();
+    const before = tf.memory().numTensors;
+    const { ppo, ended } = livePpo();
+    await ppo.start('ppo-sagr', 3, config, h.host);
+    ppo.stop();
+    const last = await ended;
+    expect(last.outcome).toBe('stopped');
+    expect(last.records).toEqual([]);
+    expect(h.slots.size).toBe(0);
+    expect(tf.memory().numTensors).toBe(before);
+    h.dispose();
+  }, 60_000);
+
+  it('refuses bad requests with a message naming the field, before touching anything', async () => {
+    const h = fakeHost();
+    const { ppo, posts } = livePpo();
+    await expect(ppo.start('ppo', 3, config, h.host)).rejects.toThrow('ppoStart.stage: "ppo" is not one of ppo-sagr, ppo-strategy');
+    await expect(ppo.start('ppo-sagr', 0, config, h.host)).rejects.toThrow(/^ppoStart.iters: 0 is not an integer/);
+    await expect(ppo.start('ppo-sagr', 3, { ...config, reflexGain: 0 }, h.host)).rejects.toThrow(/reflexGain is 0/);
+    await expect(ppo.start('ppo-sagr', 3, { ...config, horizon: 8 }, h.host)).rejects.toThrow('ppoStart: horizon: 8, but the prior was trained with horizon 4');
+    expect(() => ppo.setPaused(true)).toThrow('trainPause: no PPO run is going');
+    expect(posts).toEqual([]);
+    expect(h.slots.size).toBe(0);
+    h.dispose();
+  });
+});
