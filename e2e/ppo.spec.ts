@@ -1,0 +1,57 @@
+// Stage 2 (PPO) in the page: a tiny run (budget from the URL's config) trains in the engine worker, advances the
+// progress bar and adds points to the live charts, pauses and resumes between iterations, and stops on request;
+// the iterations it finished are what the sagr policy then runs.
+import { appState, engineReady, expect, test } from './helpers';
+
+/** A budget small enough for software backends: 2 envs × 24 control steps per iteration (every rollout ends an episode: success is defined), one minibatch. */
+const TINY_PPO = 'numEnvs=2&rolloutSteps=24&episodeLength=20&epochs=1&minibatches=1&criticWarmupIters=0&ppoIters=40';
+
+test('a tiny PPO run in the page: progress, live charts, pause/resume, stop; the sagr policy runs what it trained', async ({ page }) => {
+  test.setTimeout(150_000);
+  // wasm: PPO on software WebGPU takes minutes per iteration; the backend is not what this tests.
+  await page.goto(`/?backend=wasm#${TINY_PPO}`);
+  await engineReady(page);
+  await page.waitForFunction(() => window.__sagr!.state().playground !== null);
+  const panel = page.getByTestId('training-panel');
+  await panel.getByRole('button', { name: 'PPO (sagr)' }).click();
+  await page.waitForFunction(() => window.__sagr!.state().training?.stage === 'ppo-sagr' && window.__sagr!.state().training?.running === true);
+
+  // Progress and chart points arrive one iteration at a time.
+  await page.waitForFunction(() => (window.__sagr!.state().training?.iter ?? 0) >= 2, null, { timeout: 60_000 });
+  let s = await appState(page);
+  const records = s.training!.records;
+  expect(records.length).toBeGreaterThanOrEqual(2);
+  for (const r of records) for (const key of ['success', 'rewardTask', 'rewardSurprise', 'rewardEffort', 'deltaZ', 'reflex', 'approxKl', 'clipFrac', 'explainedVariance']) expect(Number.isFinite(r[key]), key).toBe(true);
+  const charts = page.getByTestId('ppo-charts').getByTestId('loss-chart');
+  await expect(charts).toHaveCount(6);
+  expect(Number(await charts.first().getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
+  expect(Number(await panel.locator('progress').getAttribute('value'))).toBeGreaterThanOrEqual(2);
+  await expect(page.getByTestId('training-status')).toContainText('ETA');
+  // After its first iteration the run's modules are what the sagr policy runs.
+  expect(s.playground!.found).toContainEqual({ key: 'ppo/strategy', module: 'strategy', source: 'this session (PPO ppo-sagr, training)' });
+
+  // Pause holds the run between iterations; resume goes on.
+  await panel.getByRole('button', { name: 'pause' }).click();
+  await page.waitForFunction(() => window.__sagr!.state().training?.paused === true, null, { timeout: 60_000 });
+  const pausedAt = (await appState(page)).training!.iter;
+  await expect(page.getByTestId('training-status')).toContainText('paused');
+  // The engine keeps answering while paused (a round trip through the worker's queue), and the run stays put.
+  await page.evaluate(() => window.__sagr!.step());
+  expect((await appState(page)).training!.iter).toBe(pausedAt);
+  await panel.getByRole('button', { name: 'resume' }).click();
+  await page.waitForFunction((n) => (window.__sagr!.state().training?.iter ?? 0) > n, pausedAt, { timeout: 60_000 });
+
+  // Stop ends the run after the iteration in progress, keeping what it finished.
+  await panel.getByRole('button', { name: 'stop' }).click();
+  await page.waitForFunction(() => window.__sagr!.state().training?.running === false, null, { timeout: 60_000 });
+  s = await appState(page);
+  const t = s.training!;
+  expect(t.outcome).toBe('stopped');
+  expect(t.iter).toBeLessThan(t.iters);
+  expect(t.records.length).toBe(t.iter);
+  await expect(page.getByTestId('training-status')).toContainText(`ppo-sagr: ${t.iter} / 40`);
+  await page.waitForFunction((n) => window.__sagr!.state().playground?.found.some((f) => f.key === 'ppo/reflex' && f.source === `this session (${n} iterations of ppo-sagr)`), t.iter);
+  await page.evaluate(() => window.__sagr!.setPolicy(0, 'sagr'));
+  await page.waitForFunction(() => /^sagr \(v_θ, Φ, b_ψ, η_φ trained\)$/.test(window.__sagr!.state().playground?.lanes[0].label ?? ''));
+  await expect(page.getByTestId('checkpoint-sagr')).toContainText('ppo-sagr');
+});
