@@ -110,10 +110,16 @@ describe('the pipeline on push-3d', () => {
     }
   });
 
-  it('trains the same prior again for the same seed', async () => {
+  it('gives the same weights and PPO figures when run again with the same seed', async () => {
     const again = path.join(dir, 'again');
-    await run(train, ['--task', 'push-3d', '--stage', 'prior', '--iters', '2', '--demos', demoFile, '--out', again, ...TINY_ARGS]);
-    expect(readFileSync(path.join(again, 'prior', 'weights.bin')).equals(readFileSync(path.join(out, 'prior', 'weights.bin')))).toBe(true);
+    for (const stage of ['prior', 'world', 'reflex']) await run(train, ['--task', 'push-3d', '--stage', stage, '--iters', '2', '--demos', demoFile, '--out', again, ...TINY_ARGS]);
+    await run(train, ['--task', 'push-3d', '--stage', 'ppo', '--iters', '1', '--checkpoint', again, '--out', again, ...TINY_ARGS]);
+    for (const module of ['prior', 'world', 'reflex', 'ppo/strategy', 'ppo/critic', 'ppo/world', 'ppo/reflex']) {
+      expect(readFileSync(path.join(again, module, 'weights.bin')).equals(readFileSync(path.join(out, module, 'weights.bin'))), module).toBe(true);
+    }
+    const timing = new Set(['wallMs', 'updateMs', 'envStepsPerSec', 'physicsMs', 'inferenceMs']);
+    const figures = (d: string) => JSON.parse(readFileSync(path.join(d, 'ppo', 'metrics.jsonl'), 'utf8'), (k, v) => (timing.has(k) ? undefined : v));
+    expect(figures(again)).toEqual(figures(out));
   });
 });
 
@@ -146,7 +152,7 @@ describe('inputs of another task are refused, naming the field', () => {
     [train, ['--task', 'push-3d', '--stage', 'reflex', '--iters', '1', '--out', path.join(dir, 'x'), '--demos', demoFile, '--checkpoint', shippedCheckpoints('push-t')], /^--checkpoint: the reflex stage needs a trained world predictor in .*push-t\/world \(checkpoint: the world was trained for 10 tokens and 2-D actions, task push-3d has 14 and 3\)$/],
     [train, ['--task', 'push-3d', '--stage', 'ppo', '--out', path.join(dir, 'x'), '--checkpoint', shippedCheckpoints('push-t'), ...TINY_ARGS], /^--checkpoint: cannot load the prior from .*push-t\/prior \(checkpoint: the prior was trained for 10 tokens/],
     [train, ['--stage', 'ppo', '--out', out, '--iters', '2', '--resume'], /^--task: the run in .*run\/ppo trains push-3d, not push-t \(pass --task push-3d to resume it\)$/],
-  ] as const)('%#: %s %j', async (cmd, args, message) => {
+  ] as const)('%#: refuses it with a one-line reason', async (cmd, args, message) => {
     const err = await failure(cmd, [...args]);
     expect(err).toBeInstanceOf(UsageError);
     expect(err!.message).toMatch(message);
