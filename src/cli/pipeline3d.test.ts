@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, kebab, type Config } from '../core/config';
+import { decodeDemos, encodeDemos } from '../sim/dataset';
 import { taskSpec } from '../sim/tasks';
 import { UsageError, parseCommandLine, type Command } from './command';
 import { bench } from './commands/bench';
@@ -52,6 +53,13 @@ const failure = (cmd: Command, args: string[]) => run(cmd, args).then(() => null
 const dir = mkdtempSync(path.join(tmpdir(), 'sagr-pipeline3d-'));
 const demoFile = writeDemoSubset(defaultDemos('push-3d'), path.join(dir, 'push-3d-demos.bin'), 3);
 const out = path.join(dir, 'run');
+/** The same demonstrations with the state columns labelled in another order. */
+const shuffledLayoutFile = (() => {
+  const ds = decodeDemos(readFileSync(demoFile));
+  const file = path.join(dir, 'shuffled-layout.bin');
+  writeFileSync(file, encodeDemos({ ...ds.manifest, stateLayout: [...ds.manifest.stateLayout].reverse() }, ds));
+  return file;
+})();
 /** The summaries without their wall times, which are all that may differ between two runs of one seed. */
 const withoutSeconds = (x: unknown): unknown => JSON.parse(JSON.stringify(x, (k, v) => (k === 'seconds' ? undefined : v)));
 
@@ -149,6 +157,7 @@ describe('inputs of another task are refused, naming the field', () => {
     [evalCommand, ['--task', 'push-3d', '--policy', 'reflex', '--checkpoint', shippedCheckpoints('push-t'), '--episodes', '1'], /^--checkpoint: cannot load the prior from .*push-t\/prior \(checkpoint: the prior was trained for 10 tokens and 2-D actions, task push-3d has 14 and 3\)$/],
     [train, ['--task', 'push-3d', '--stage', 'prior', '--out', path.join(dir, 'x'), '--demos', defaultDemos('push-t')], /^--demos: the file holds push-t demonstrations, not push-3d/],
     [train, ['--stage', 'prior', '--out', path.join(dir, 'x'), '--demos', demoFile], /^--demos: the file holds push-3d demonstrations, not push-t \(set --task push-3d/],
+    [train, ['--task', 'push-3d', '--stage', 'world', '--out', path.join(dir, 'x'), '--demos', shuffledLayoutFile], /^--demos: the file's stateLayout \(objectWz, .*\) is not push-3d's \(pusherX, /],
     [train, ['--task', 'push-3d', '--stage', 'reflex', '--iters', '1', '--out', path.join(dir, 'x'), '--demos', demoFile, '--checkpoint', shippedCheckpoints('push-t')], /^--checkpoint: the reflex stage needs a trained world predictor in .*push-t\/world \(checkpoint: the world was trained for 10 tokens and 2-D actions, task push-3d has 14 and 3\)$/],
     [train, ['--task', 'push-3d', '--stage', 'ppo', '--out', path.join(dir, 'x'), '--checkpoint', shippedCheckpoints('push-t'), ...TINY_ARGS], /^--checkpoint: cannot load the prior from .*push-t\/prior \(checkpoint: the prior was trained for 10 tokens/],
     [train, ['--stage', 'ppo', '--out', out, '--iters', '2', '--resume'], /^--task: the run in .*run\/ppo trains push-3d, not push-t \(pass --task push-3d to resume it\)$/],
