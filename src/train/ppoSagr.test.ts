@@ -98,6 +98,15 @@ describe('SA-GR stage 2 on Push-T (tiny sizes)', () => {
     for (const mod of Object.values(m)) mod?.dispose();
   });
 
+  it('refuses modules built for another task than the config\'s', async () => {
+    const config: Config = { ...defaultConfig(), ...TINY };
+    const m = modules(config);
+    await expect(SagrTrainer.create({ config: { ...config, task: 'push-3d' }, modules: m, numIterations: 1, log: () => {} })).rejects.toThrow(
+      /^task: the prior was built for 10 tokens and 2-D actions, task push-3d has 14 and 3-D actions$/,
+    );
+    for (const mod of Object.values(m)) mod?.dispose();
+  });
+
   it('trains only η with reflexGain 0 (the strategy ablation)', async () => {
     const config: Config = { ...defaultConfig(), ...TINY, reflexGain: 0, criticWarmupIters: 0, numEnvs: 2 };
     const m = modules(config);

@@ -14,7 +14,7 @@ import type { Config } from '../core/config';
 import { deriveSeed, Rng } from '../core/rng';
 import type { Critic } from '../policy/critic';
 import type { SdeParams } from '../policy/sde';
-import { TOKEN_DIM } from '../sim/taskSpec';
+import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import { simTask } from '../sim/tasks';
 import { createVecEnv } from '../sim/vecEnv';
 import { goalTokensBatch } from '../policy/stateTokens';
@@ -63,6 +63,17 @@ export function sdeParams(c: Config): SdeParams {
   return { sdeSteps, sdeMode, sigmaSchedule, sigmaMax, sigmaMin, sigmaFloor, reflexGain, strategyGain };
 }
 
+/** Refuses modules built for another task than the config's: they would fail deep inside the first rollout. */
+function checkModulesFit(m: SagrTrainerModules, spec: TaskSpec): void {
+  for (const module of [m.prior, m.world, m.reflex, m.strategy, m.critic]) {
+    if (!module) continue;
+    const c: { numTokens: number; actionDim?: number } = module.config;
+    if (c.numTokens !== spec.numTokens || (c.actionDim !== undefined && c.actionDim !== spec.actionDim)) {
+      throw new Error(`task: the ${module.name} was built for ${c.numTokens} tokens${c.actionDim === undefined ? '' : ` and ${c.actionDim}-D actions`}, task ${spec.name} has ${spec.numTokens} and ${spec.actionDim}-D actions`);
+    }
+  }
+}
+
 /** A state the trainer refuses to continue from (NaN/Inf in the rollout); the weights were rolled back. */
 export class NonFiniteStateError extends Error {
   override name = 'NonFiniteStateError';
@@ -107,7 +118,9 @@ export class SagrTrainer {
   static async create(options: SagrTrainerOptions): Promise<SagrTrainer> {
     const c = options.config;
     if (options.modules.prior.config.horizon !== c.horizon) throw new Error(`ppo: the prior was built with horizon ${options.modules.prior.config.horizon}, the config says ${c.horizon}`);
-    const env = await createVecEnv(simTask(c.task), { numEnvs: c.numEnvs, seed: deriveSeed(c.seed, 'ppo/env', options.startIteration ?? 0), maxSteps: c.episodeLength });
+    const task = simTask(c.task);
+    checkModulesFit(options.modules, task.spec);
+    const env = await createVecEnv(task, { numEnvs: c.numEnvs, seed: deriveSeed(c.seed, 'ppo/env', options.startIteration ?? 0), maxSteps: c.episodeLength });
     const m = options.modules;
     const modules: SagrModules = { prior: m.prior, world: m.world, reflex: c.reflexGain !== 0 ? m.reflex : null, strategy: m.strategy };
     return new SagrTrainer(options, new SagrRollout(env, modules, m.critic, c.executeSteps, c.discount));
