@@ -1,6 +1,7 @@
-// Training speed at the default config and Push-T sizes on the active backend: ms per guarded Adam step of
-// each supervised stage (prior flow matching, Φ dynamics, reflex hindsight incl. the frozen Φ forward), on
-// synthetic batches of the real shapes. These figures size a run: iters × ms/step is the stage's wall time.
+// Training speed at the default config, with the sizes of its task (config.task, default Push-T), on the active
+// backend: ms per guarded Adam step of each supervised stage (prior flow matching, Φ dynamics, reflex hindsight
+// incl. the frozen Φ forward), on synthetic batches of the real shapes. These figures size a run: iters × ms/step
+// is the stage's wall time.
 import * as tf from '@tensorflow/tfjs';
 import { defaultConfig, type Config } from '../core/config';
 import { Rng } from '../core/rng';
