@@ -1,13 +1,18 @@
-// `sagr eval --task push-t|push-3d --policy NAME --suite SUITE|all --episodes N --seed S [--perturb SPEC] [--json]`:
-// runs a policy on perturbation suites and reports, per policy and suite, the success rate with its
+// `sagr eval --task push-t|push-3d --policy NAME[,NAME…]|all --suite SUITE|all --episodes N --seed S [--perturb SPEC]
+//            [--checkpoint DIR] [--report FILE] [--json]`:
+// runs policies on perturbation suites and reports, per policy and suite, the success rate with its
 // Wilson 95% interval, mean final and max coverage, mean ‖Δz‖ and ‖b‖ (null for policies without them)
-// and steps to success. Parallel envs: --num-envs (config). Episode cut: --episode-length (config).
+// and steps to success. Parallel envs: --num-envs (config). Episode cut: --episode-length (config). `all` is the
+// learned policies; --checkpoint goes with a single policy. --report FILE also writes a markdown report with
+// learning curves (evalReport.ts).
+import * as tf from '@tensorflow/tfjs';
 import { summarizeEpisodes, type SuiteSummary } from '../../eval/metrics';
 import { POLICY_NAMES, PolicyUnavailableError, createPolicy, type PolicyName } from '../../eval/policies';
 import { runEpisodes } from '../../eval/runEpisodes';
 import { formatPerturbationSpec, parsePerturbationSpec, suiteDefault, type TaskPerturbation } from '../../sim/perturbationSpec';
 import { UsageError, enumFlag, intFlag, type Command } from '../command';
-import { defaultCheckpoint, loadLearnedPolicy } from '../learnedPolicy';
+import { checkReportPath, commandLine, writeReport } from '../evalReport';
+import { LEARNED_POLICIES, defaultCheckpoint, loadLearnedPolicy } from '../learnedPolicy';
 import { simTask, taskSpec, validateTask, type TaskName } from '../../sim/tasks';
 
 const MAX_EPISODES = 100_000;
@@ -18,6 +23,10 @@ export interface EvalReport {
   episodes: number;
   numEnvs: number;
   maxSteps: number;
+  /** The tfjs backend the learned policies ran on ("none" when only the expert ran). */
+  backend: string;
+  /** policy → the checkpoint folder it was loaded from (null for the expert). */
+  checkpoints: Record<string, string | null>;
   /** policy → suite → summary. */
   results: Record<string, Record<string, SuiteSummary & { perturbation: string; seconds: number }>>;
 }
@@ -38,60 +47,75 @@ export function evalPerturbations(suite: string, perturbSpec: string | undefined
   return names.map((name) => (override && override.kind === name ? override : suiteDefault(suites, name)));
 }
 
+/** --policy: one name, a comma-separated list, or all (the learned policies). */
+function policyList(flags: Record<string, string>): PolicyName[] {
+  if (flags.policy === 'all') return [...LEARNED_POLICIES];
+  if (flags.policy === undefined) return [enumFlag<PolicyName>(flags, 'policy', POLICY_NAMES)];
+  const names = flags.policy.split(',').map((name) => enumFlag<PolicyName>({ policy: name }, 'policy', POLICY_NAMES));
+  if (new Set(names).size !== names.length) throw new UsageError(`--policy: "${flags.policy.slice(0, 60)}" names a policy twice`);
+  return names;
+}
+
 export const evalCommand: Command = {
   name: 'eval',
-  summary: 'evaluate a policy on perturbation suites (success rate with 95% interval, coverage, steps); --json for one JSON object',
-  values: ['policy', 'suite', 'episodes', 'perturb', 'checkpoint'],
+  summary: 'evaluate policies on perturbation suites (success rate with 95% interval, coverage, steps); --json for one JSON object, --report FILE for markdown',
+  values: ['policy', 'suite', 'episodes', 'perturb', 'checkpoint', 'report'],
   switches: ['json'],
   acceptsConfig: true,
   async run({ config, flags, log }): Promise<EvalReport> {
-    const policyName = enumFlag<PolicyName>(flags, 'policy', POLICY_NAMES);
+    const policyNames = policyList(flags);
     const task = validateTask(config.task);
     const suites = simTask(task).suites;
     const suite = enumFlag(flags, 'suite', [...suites.names, 'all'], 'nominal');
     const episodes = intFlag(flags, 'episodes', 100, 1, MAX_EPISODES);
     const perturbations = evalPerturbations(suite, flags.perturb, task);
-    if (policyName === 'expert' && flags.checkpoint !== undefined) throw new UsageError('--checkpoint: the expert has no checkpoint (it plans with the simulator)');
+    if (flags.checkpoint !== undefined && policyNames.length > 1) throw new UsageError('--checkpoint: give it with a single --policy (a list uses each policy\'s default checkpoint)');
+    if (policyNames[0] === 'expert' && flags.checkpoint !== undefined) throw new UsageError('--checkpoint: the expert has no checkpoint (it plans with the simulator)');
+    const reportFile = flags.report === undefined ? undefined : checkReportPath(flags.report);
     const numEnvs = Math.min(config.numEnvs, episodes);
-    let policy;
-    try {
-      policy =
-        policyName !== 'expert'
-          ? await loadLearnedPolicy(policyName, flags.checkpoint ?? defaultCheckpoint(policyName, config.task), config, taskSpec(config.task), numEnvs)
-          : await createPolicy(policyName, numEnvs, task);
-    } catch (e) {
-      if (e instanceof PolicyUnavailableError) throw new UsageError(`--policy: ${e.message}`);
-      throw e;
-    }
-    const report: EvalReport = { task: config.task, seed: config.seed, episodes, numEnvs, maxSteps: config.episodeLength, results: { [policyName]: {} } };
-    try {
-      for (const perturbation of perturbations) {
-        const spec = formatPerturbationSpec(suites, perturbation);
-        const t0 = performance.now();
-        const results = await runEpisodes(policy, {
-          task,
-          perturbation,
-          episodes,
-          seed: config.seed,
-          numEnvs,
-          maxSteps: config.episodeLength,
-          onEpisode: (_r, done) => {
-            if (done % 25 === 0 && done < episodes) log(`${policyName}/${perturbation.kind}: ${done}/${episodes} episodes`);
-          },
-        });
-        const summary = summarizeEpisodes(results);
-        const seconds = (performance.now() - t0) / 1000;
-        report.results[policyName][perturbation.kind] = { ...summary, perturbation: spec, seconds };
-        const ci = summary.successCI;
-        log(
-          `${policyName} on ${spec}: success ${(100 * summary.successRate).toFixed(1)}% [${(100 * ci.lo).toFixed(1)}, ${(100 * ci.hi).toFixed(1)}] of ${episodes}, ` +
-            `coverage final ${summary.meanFinalCoverage.mean.toFixed(3)} max ${summary.meanMaxCoverage.mean.toFixed(3)}, ` +
-            `steps to success ${summary.meanStepsToSuccess ? summary.meanStepsToSuccess.mean.toFixed(1) : '-'} (${seconds.toFixed(1)} s)`,
-        );
+    const report: EvalReport = { task: config.task, seed: config.seed, episodes, numEnvs, maxSteps: config.episodeLength, backend: 'none', checkpoints: {}, results: {} };
+    for (const policyName of policyNames) {
+      const checkpoint = policyName === 'expert' ? null : (flags.checkpoint ?? defaultCheckpoint(policyName, config.task));
+      let policy;
+      try {
+        policy = checkpoint !== null && policyName !== 'expert' ? await loadLearnedPolicy(policyName, checkpoint, config, taskSpec(config.task), numEnvs) : await createPolicy(policyName, numEnvs, task);
+      } catch (e) {
+        if (e instanceof PolicyUnavailableError) throw new UsageError(`--policy: ${e.message}`);
+        throw e;
       }
-    } finally {
-      policy.dispose();
+      if (checkpoint !== null) report.backend = tf.getBackend();
+      report.checkpoints[policyName] = checkpoint;
+      report.results[policyName] = {};
+      try {
+        for (const perturbation of perturbations) {
+          const spec = formatPerturbationSpec(suites, perturbation);
+          const t0 = performance.now();
+          const results = await runEpisodes(policy, {
+            task,
+            perturbation,
+            episodes,
+            seed: config.seed,
+            numEnvs,
+            maxSteps: config.episodeLength,
+            onEpisode: (_r, done) => {
+              if (done % 25 === 0 && done < episodes) log(`${policyName}/${perturbation.kind}: ${done}/${episodes} episodes`);
+            },
+          });
+          const summary = summarizeEpisodes(results);
+          const seconds = (performance.now() - t0) / 1000;
+          report.results[policyName][perturbation.kind] = { ...summary, perturbation: spec, seconds };
+          const ci = summary.successCI;
+          log(
+            `${policyName} on ${spec}: success ${(100 * summary.successRate).toFixed(1)}% [${(100 * ci.lo).toFixed(1)}, ${(100 * ci.hi).toFixed(1)}] of ${episodes}, ` +
+              `coverage final ${summary.meanFinalCoverage.mean.toFixed(3)} max ${summary.meanMaxCoverage.mean.toFixed(3)}, ` +
+              `steps to success ${summary.meanStepsToSuccess ? summary.meanStepsToSuccess.mean.toFixed(1) : '-'} (${seconds.toFixed(1)} s)`,
+          );
+        }
+      } finally {
+        policy.dispose();
+      }
     }
+    if (reportFile !== undefined) log(`report: ${writeReport(report, { command: commandLine(process.argv.slice(2)), date: new Date().toISOString(), file: reportFile }).join(', ')}`);
     return report;
   },
 };

@@ -1,0 +1,227 @@
+// `eval --report FILE`: the evaluation as a markdown report, with learning curves as SVG files beside it.
+//
+//   FILE                          the command line, date, task, seed, episodes per cell, backend; success (Wilson
+//                                 95% interval) and mean max coverage per policy × suite; ‖Δz‖ / ‖b‖ / steps to
+//                                 success per policy × suite; the stage-2 claims computed from the table
+//                                 (src/eval/claims.ts); links to the curves
+//   <FILE base>-curves-<policy>.svg  one per learned policy whose checkpoint has training metrics
+//
+// A policy's curves come from the metrics.jsonl its checkpoint was trained with: the PPO run's RUN/metrics.jsonl
+// for strategy and sagr; for the stage-0/1 modules DIR/<module>/metrics.jsonl, else DIR/metrics.jsonl (a
+// `train --out DIR` folder). A checkpoint without metrics gets a sentence saying where they were looked for.
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { stage2Claims } from '../eval/claims';
+import type { SuiteSummary } from '../eval/metrics';
+import { svgFigure, type PanelSpec } from '../eval/svgPlot';
+import { ppoIterations, ppoPanels, stagePanel, type StageName } from '../eval/trainingCurves';
+import { UsageError } from './command';
+
+/** What the report is made from: the eval result (`eval --json`'s object) and how it was run. */
+export interface ReportedEval {
+  task: string;
+  seed: number;
+  episodes: number;
+  numEnvs: number;
+  maxSteps: number;
+  backend: string;
+  /** policy → the checkpoint folder it was loaded from (null for the expert). */
+  checkpoints: Record<string, string | null>;
+  /** policy → suite → summary. */
+  results: Record<string, Record<string, SuiteSummary & { perturbation: string }>>;
+}
+
+/** Which training metrics draw a policy's curves: the PPO run, or the supervised stages of its modules. */
+const CURVES: Record<string, 'ppo' | readonly StageName[]> = {
+  prior: ['prior'],
+  reflex: ['prior', 'world', 'reflex'],
+  strategy: 'ppo',
+  sagr: 'ppo',
+};
+const METRICS_FILE = 'metrics.jsonl';
+
+/** The report's path, checked before any episode runs: its folder must exist and it must not be a folder. */
+export function checkReportPath(file: string): string {
+  if (file.trim() === '') throw new UsageError('--report: give the markdown file to write, e.g. --report docs/results.md');
+  const dir = path.dirname(file);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--report: folder "${dir.slice(0, 80)}" does not exist (create it first)`);
+  if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`--report: "${file.slice(0, 80)}" is a folder; give a file path such as ${path.join(file, 'results.md').slice(0, 80)}`);
+  return file;
+}
+
+/** The command line as a person would type it again (arguments with shell-special characters single-quoted). */
+export function commandLine(args: readonly string[]): string {
+  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return ['npm run sagr --', ...args.map(quote)].join(' ');
+}
+
+/** A path relative to the working folder when it lies inside it (shorter, and the same on every machine). */
+function shown(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
+}
+
+/** The JSON lines of a metrics file, or the reason it cannot be used; null when the file does not exist. */
+function readMetrics(file: string): unknown[] | string | null {
+  if (!existsSync(file)) return null;
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const records: unknown[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i].trim() === '') continue;
+    try {
+      records.push(JSON.parse(lines[i]));
+    } catch {
+      return `${shown(file)} line ${i + 1} is not JSON`;
+    }
+  }
+  return records;
+}
+
+export interface PolicyCurves {
+  panels: PanelSpec[];
+  /** Where each drawn curve came from. */
+  sources: string[];
+  /** A sentence per curve that could not be drawn. */
+  missing: string[];
+}
+
+/** The learning-curve panels of a policy loaded from `checkpoint`, and what is missing. */
+export function policyCurves(policy: string, checkpoint: string): PolicyCurves {
+  const what = CURVES[policy];
+  const out: PolicyCurves = { panels: [], sources: [], missing: [] };
+  if (what === undefined) return out;
+  if (what === 'ppo') {
+    const file = path.join(checkpoint, METRICS_FILE);
+    const records = readMetrics(file);
+    if (Array.isArray(records) && ppoIterations(records).length) {
+      out.panels.push(...ppoPanels(records));
+      out.sources.push(shown(file));
+    } else out.missing.push(`no PPO training metrics: ${typeof records === 'string' ? records : `${shown(file)} ${records === null ? 'does not exist' : 'holds no PPO iterations'}`}`);
+    return out;
+  }
+  for (const stage of what) {
+    const candidates = [path.join(checkpoint, stage, METRICS_FILE), path.join(checkpoint, METRICS_FILE)];
+    const found = candidates.map((file) => {
+      const records = readMetrics(file);
+      return { file, records, panel: Array.isArray(records) ? stagePanel(stage, records) : null };
+    });
+    const usable = found.find((f) => f.panel && f.panel.series.some((s) => s.points.length));
+    if (usable?.panel) {
+      out.panels.push(usable.panel);
+      out.sources.push(shown(usable.file));
+    } else {
+      const unreadable = found.flatMap((f) => (typeof f.records === 'string' ? [f.records] : []));
+      out.missing.push(`no ${stage} training metrics: looked in ${candidates.map(shown).join(' and ')}${unreadable.length ? ` (${unreadable.join('; ')})` : ''}`);
+    }
+  }
+  return out;
+}
+
+const pct = (x: number) => (100 * x).toFixed(1);
+const dash = '–';
+const orDash = (x: number | null | undefined, f: (x: number) => string) => (x === null || x === undefined ? dash : f(x));
+
+/** "45.0% [35.6, 54.8], cov 0.812" */
+export function successCell(s: SuiteSummary): string {
+  return `${pct(s.successRate)}% [${pct(s.successCI.lo)}, ${pct(s.successCI.hi)}], cov ${s.meanMaxCoverage.mean.toFixed(3)}`;
+}
+
+/** "0.0123 / 0.0456 / 87.5": mean ‖Δz‖, mean ‖b‖, mean steps to success (– where there is none). */
+export function residualCell(s: SuiteSummary): string {
+  return [orDash(s.meanDeltaZ, (x) => x.toPrecision(3)), orDash(s.meanReflex, (x) => x.toPrecision(3)), orDash(s.meanStepsToSuccess?.mean, (x) => x.toFixed(1))].join(' / ');
+}
+
+function table(e: ReportedEval, suites: string[], cell: (s: SuiteSummary) => string): string[] {
+  return [
+    `| policy | ${suites.join(' | ')} |`,
+    `| --- | ${suites.map(() => '---').join(' | ')} |`,
+    ...Object.entries(e.results).map(([policy, bySuite]) => `| ${policy} | ${suites.map((s) => (bySuite[s] ? cell(bySuite[s]) : dash)).join(' | ')} |`),
+  ];
+}
+
+export interface RenderedReport {
+  markdown: string;
+  /** SVG files to write beside the report: name (no folder) → content. */
+  figures: Record<string, string>;
+}
+
+/** The report's markdown and figures; `file` names the figures (<base>-curves-<policy>.svg). */
+export function renderReport(e: ReportedEval, o: { command: string; date: string; file: string }): RenderedReport {
+  const suites = [...new Set(Object.values(e.results).flatMap((bySuite) => Object.keys(bySuite)))];
+  const perturbations = new Map(Object.values(e.results).flatMap((bySuite) => Object.entries(bySuite).map(([s, r]) => [s, r.perturbation] as const)));
+  const base = path.basename(o.file, path.extname(o.file));
+  const figures: Record<string, string> = {};
+  const md: string[] = [
+    `# Evaluation: ${Object.keys(e.results).join(', ')} on ${e.task}`,
+    '',
+    'Produced by',
+    '',
+    '```',
+    o.command,
+    '```',
+    '',
+    '| | |',
+    '| --- | --- |',
+    `| date | ${o.date} |`,
+    `| task | ${e.task} |`,
+    `| seed | ${e.seed} |`,
+    `| episodes per cell | ${e.episodes} |`,
+    `| control steps per episode (max) | ${e.maxSteps} |`,
+    `| parallel envs | ${e.numEnvs} |`,
+    `| backend | ${e.backend} |`,
+    ...Object.entries(e.checkpoints).map(([policy, dir]) => `| ${policy} checkpoint | ${dir === null ? 'none (plans with the simulator)' : `\`${shown(dir)}\``} |`),
+    '',
+    'Suites: ' + suites.map((s) => `${s} = \`${perturbations.get(s)}\``).join(', ') + '.',
+    '',
+    '## Success',
+    '',
+    'Success rate with its Wilson 95% interval, and the mean over episodes of the maximum coverage reached (cov).',
+    '',
+    ...table(e, suites, successCell),
+    '',
+    '## Residuals and steps to success',
+    '',
+    'Mean ‖Δz‖ / mean ‖b‖ (per control step, – for policies without them) / mean steps to success (over the successful episodes, – when none succeeded).',
+    '',
+    ...table(e, suites, residualCell),
+    '',
+    '## Claims',
+    '',
+    '"Beats" only when the Wilson 95% intervals do not overlap; the difference is in points of success.',
+    '',
+    ...stage2Claims(e.results).map((c) => `- **${c.met === null ? 'not evaluated' : c.met ? 'met' : 'not met'}**: ${c.target}. ${c.evidence}.`),
+    '',
+    '## Learning curves',
+    '',
+  ];
+  for (const [policy, dir] of Object.entries(e.checkpoints)) {
+    md.push(`### ${policy}`, '');
+    if (dir === null) {
+      md.push('No training: the expert plans with the simulator.', '');
+      continue;
+    }
+    const curves = policyCurves(policy, dir);
+    if (curves.panels.length) {
+      const name = `${base}-curves-${policy}.svg`;
+      figures[name] = svgFigure(curves.panels);
+      md.push(`![${policy} learning curves](${name})`, '', `From ${curves.sources.map((s) => `\`${s}\``).join(', ')}.`, '');
+    }
+    for (const m of curves.missing) md.push(`- ${m[0].toUpperCase()}${m.slice(1)}.`);
+    if (curves.missing.length) md.push('');
+  }
+  return { markdown: md.join('\n'), figures };
+}
+
+/** Writes the report and its figures; returns the paths written. */
+export function writeReport(e: ReportedEval, o: { command: string; date: string; file: string }): string[] {
+  const { markdown, figures } = renderReport(e, o);
+  const dir = path.dirname(o.file);
+  const written = [o.file, ...Object.keys(figures).map((name) => path.join(dir, name))];
+  try {
+    writeFileSync(o.file, markdown);
+    for (const [name, svg] of Object.entries(figures)) writeFileSync(path.join(dir, name), svg);
+  } catch (e) {
+    throw new UsageError(`--report: cannot write "${o.file.slice(0, 80)}" (${(e as Error).message.split('\n')[0]})`);
+  }
+  return written;
+}
