@@ -26,15 +26,16 @@ export interface FigureOptions {
 }
 
 /** Pixel margins of a panel's plot area inside its box: room for the title, tick labels and axis labels. */
-export const MARGIN = { left: 64, right: 16, top: 30, bottom: 44 } as const;
+export const MARGIN = { left: 64, right: 24, top: 48, bottom: 44 } as const;
 export const DEFAULT_PANEL = { width: 420, height: 260 } as const;
 /** Ticks per axis the tick chooser aims for. */
 export const TARGET_TICKS = 5;
 /** Tableau 10: distinguishable colours for up to ten series. */
 export const PALETTE = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'] as const;
 const FONT = 'font-family="sans-serif"';
-/** Pixels from the legend's left edge to the plot's right edge. */
-const LEGEND_WIDTH = 120;
+/** Baseline of the legend row below the title, and a rough width per character to space its entries. */
+const LEGEND_ROW = 38;
+const LEGEND_CHAR_WIDTH = 6.5;
 
 export interface Ticks {
   /** The axis range: the data range widened to whole steps. */
@@ -184,12 +185,14 @@ export function renderPanel(spec: PanelSpec, boxLeft: number, boxTop: number, bo
       else out.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${coords.map(([x, y]) => `${px(x)},${px(y)}`).join(' ')}"/>`);
     }
   });
+  // Legend: one row between the title and the plot, so it never hides data.
+  let legendX = l.left;
   spec.series.forEach((s, i) => {
-    const y = l.top + 12 + 14 * i;
-    const x = right - LEGEND_WIDTH;
-    const missing = finitePoints(s).length === 0 ? ' (no data)' : '';
-    out.push(`<line x1="${px(x)}" y1="${px(y - 4)}" x2="${px(x + 16)}" y2="${px(y - 4)}" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="2"/>`);
-    out.push(text(x + 20, y, s.name + missing, 'font-size="11"'));
+    const y = boxTop + LEGEND_ROW;
+    const label = s.name + (finitePoints(s).length === 0 ? ' (no data)' : '');
+    out.push(`<line x1="${px(legendX)}" y1="${px(y - 4)}" x2="${px(legendX + 16)}" y2="${px(y - 4)}" stroke="${PALETTE[i % PALETTE.length]}" stroke-width="2"/>`);
+    out.push(text(legendX + 20, y, label, 'font-size="11"'));
+    legendX += 20 + LEGEND_CHAR_WIDTH * label.length + 14;
   });
   return out.join('\n');
 }
