@@ -73,7 +73,7 @@ describe('eval --report', () => {
       });
     }
     // No sagr in this run: every claim says what it needs instead of a verdict.
-    expect(md).toContain('- **not evaluated**: sagr beats prior by ≥ 15 points on displace. not evaluated: needs sagr on displace.');
+    expect(md).toContain('- **not evaluated**: sagr beats prior by ≥ 15 points on displace — needs sagr on displace.');
     expect(md).toContain('No training: the expert plans with the simulator.');
     // The shipped prior carries its training metrics: the curve is drawn and linked.
     expect(md).toContain('![prior learning curves](results-curves-prior.svg)');
@@ -148,9 +148,9 @@ describe('renderReport', () => {
 
   it('states each claim with its verdict and says which checkpoints have no metrics', () => {
     const { markdown, figures } = renderReport(e, { command: "npm run sagr -- eval --policy all --perturb 'x y'", date: '2026-01-01T00:00:00.000Z', file: '/tmp/r.md' });
-    expect(markdown).toContain('- **met**: sagr beats prior by ≥ 15 points on displace. sagr 50.0% [40.4, 59.6] of 100 vs prior 20.0% [13.3, 28.9] of 100: +30.0 points, sagr beats prior.');
-    expect(markdown).toContain('- **not met**: sagr beats prior by ≥ 15 points on kick. sagr 0.0% [0.0, 3.7] of 100 vs prior 30.0% [21.9, 39.6] of 100: −30.0 points, sagr is beaten by prior.');
-    expect(markdown).toContain("- **met**: sagr's nominal success is at most 3 points below prior's.");
+    expect(markdown).toContain('- **met**: sagr beats prior by ≥ 15 points on displace — sagr 50.0% [40.4, 59.6] of 100 vs prior 20.0% [13.3, 28.9] of 100: +30.0 points, sagr beats prior.');
+    expect(markdown).toContain('- **not met**: sagr beats prior by ≥ 15 points on kick — sagr 0.0% [0.0, 3.7] of 100 vs prior 30.0% [21.9, 39.6] of 100: −30.0 points, sagr is beaten by prior.');
+    expect(markdown).toContain("- **met**: sagr's nominal success is at most 3 points below prior's — sagr 78.0%");
     expect(markdown).toContain('- No PPO training metrics: /nowhere/ckpt/ppo/metrics.jsonl does not exist.');
     expect(markdown).toContain('- No prior training metrics: looked in /nowhere/ckpt/prior/metrics.jsonl and /nowhere/ckpt/metrics.jsonl.');
     expect(markdown).toContain("npm run sagr -- eval --policy all --perturb 'x y'");

@@ -189,7 +189,7 @@ export function renderReport(e: ReportedEval, o: { command: string; date: string
     '',
     '"Beats" only when the Wilson 95% intervals do not overlap; the difference is in points of success.',
     '',
-    ...stage2Claims(e.results).map((c) => `- **${c.met === null ? 'not evaluated' : c.met ? 'met' : 'not met'}**: ${c.target}. ${c.evidence}.`),
+    ...stage2Claims(e.results).map((c) => `- **${c.met === null ? 'not evaluated' : c.met ? 'met' : 'not met'}**: ${c.target} — ${c.evidence}.`),
     '',
     '## Learning curves',
     '',

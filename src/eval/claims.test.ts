@@ -54,8 +54,8 @@ describe('stage2Claims', () => {
   it('says what is missing instead of judging', () => {
     const claims = stage2Claims({ prior: { nominal: s(80), displace: s(20) }, sagr: { displace: s(50) } });
     expect(claims.map((c) => c.met)).toEqual([true, null, null, null, null]);
-    expect(claims[1].evidence).toBe('not evaluated: needs sagr and prior on kick');
-    expect(claims[2].evidence).toBe('not evaluated: needs strategy on displace');
-    expect(claims[4].evidence).toBe('not evaluated: needs sagr on nominal');
+    expect(claims[1].evidence).toBe('needs sagr and prior on kick');
+    expect(claims[2].evidence).toBe('needs strategy on displace');
+    expect(claims[4].evidence).toBe('needs sagr on nominal');
   });
 });

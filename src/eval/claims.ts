@@ -52,7 +52,7 @@ const describe = (name: string, s: SuccessSummary) => `${name} ${pct(s.successRa
 
 function pair(table: SummaryTable, a: string, b: string, suite: string): [SuccessSummary, SuccessSummary] | string {
   const missing = [a, b].filter((p) => !table[p]?.[suite]);
-  return missing.length ? `not evaluated: needs ${missing.join(' and ')} on ${suite}` : [table[a][suite], table[b][suite]];
+  return missing.length ? `needs ${missing.join(' and ')} on ${suite}` : [table[a][suite], table[b][suite]];
 }
 
 /** "sagr beats B on suite" (by at least `minLead` points when given). */
