@@ -130,6 +130,23 @@ export class Playground {
     this.host.postStatus(this.status());
   }
 
+  /**
+   * Goes back to `load` (the shipped checkpoints, read again): every slot it lacks runs a stand-in again, and the
+   * modules replaced are freed.
+   */
+  async restoreShipped(load: ShippedLoad): Promise<void> {
+    const old = [...this.shipped.modules.values(), ...Object.values(this.standIns)];
+    this.shipped.modules.clear();
+    for (const [key, m] of load.modules) this.shipped.modules.set(key, m);
+    this.shipped.found.splice(0, this.shipped.found.length, ...load.found);
+    this.shipped.problems.splice(0, this.shipped.problems.length, ...load.problems);
+    this.standIns = {};
+    await this.buildLanes();
+    this.startEpisode(this.episode);
+    for (const m of old) m.dispose();
+    this.host.postStatus(this.status());
+  }
+
   /** Says where the modules in slots `keys` now come from (their weights changed in place). */
   relabel(keys: readonly string[], source: string): void {
     for (const f of this.shipped.found) if (keys.includes(f.key)) f.source = source;

@@ -15,6 +15,7 @@ import {
 import { activate, probeAdapter, startableBackends, webgpuDevice } from './browserBackends';
 import { benchBackend, type InferenceBenchRow } from './inferenceBench';
 import { benchAdamStep, benchMatMul, microbench } from './microbench';
+import { deleteSaved, listSaved, loadFromBrowser, saveToBrowser } from './browserCheckpoints';
 import { checkpointFiles, loadUploaded } from './checkpointFiles';
 import type { ModuleName } from './livePolicies';
 import { LiveEvaluation } from './liveEvaluation';
@@ -294,6 +295,46 @@ const handlers: RequestHandlers = {
     const module = await loadUploaded(name, json, weightsName, weights, pushTSpec);
     await pg.replaceModule(slot, module, `uploaded ${weightsName.slice(0, 80)}`);
     return { ok: true };
+  },
+
+  async browserList() {
+    return { saved: await listSaved(pushTSpec.name) };
+  },
+
+  async browserSave({ slot, name }) {
+    if (typeof slot !== 'string') throw new Error('browserSave.slot: expected a slot name such as "prior"');
+    try {
+      await saveToBrowser(requirePlayground().moduleAt(slot), name, slot, config, pushTSpec.name);
+    } catch (e) {
+      throw new Error(`browserSave.${(e as Error).message}`);
+    }
+    return { saved: await listSaved(pushTSpec.name) };
+  },
+
+  async browserLoad({ key, slot }) {
+    if (typeof slot !== 'string') throw new Error('browserLoad.slot: expected a slot name such as "prior"');
+    if (training.running || ppo.running) throw new Error('browserLoad: a training run is going; stop it first');
+    if (evaluation.running) throw new Error('browserLoad: an evaluation is going; stop it first');
+    const pg = requirePlayground();
+    const name = pg.moduleAt(slot).name as ModuleName;
+    const module = await loadFromBrowser(key, name, pushTSpec.name, pushTSpec);
+    await pg.replaceModule(slot, module, `saved in this browser: ${key.slice(key.lastIndexOf('/') + 1)}`);
+    return { ok: true };
+  },
+
+  async browserDelete({ key }) {
+    await deleteSaved(key);
+    return { saved: await listSaved(pushTSpec.name) };
+  },
+
+  async restoreShipped() {
+    if (training.running || ppo.running) throw new Error('restoreShipped: a training run is going; stop it first');
+    if (evaluation.running) throw new Error('restoreShipped: an evaluation is going; stop it first');
+    const pg = requirePlayground();
+    const shipped = await loadShippedModules(checkpointBase!, pushTSpec);
+    for (const p of shipped.problems) notify('error', 'engine', p);
+    await pg.restoreShipped(shipped);
+    return pg.status();
   },
 
   async evalStart({ policies, suites, episodes }) {

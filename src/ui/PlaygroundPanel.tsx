@@ -2,6 +2,7 @@
 // and the inference benchmark.
 import { useState } from 'react';
 import { checkpointKey, checkpointSlots, isFullyTrained, LIVE_POLICIES, MODULE_SYMBOLS, POLICY_FOLDERS, POLICY_MODULES } from '../engine/livePolicies';
+import { BrowserCheckpoints } from './BrowserCheckpoints';
 import { controls } from './controls';
 import { ONE_SHOT, PERTURB_BUTTONS, perturbationSpec } from './perturbSpec';
 import { useApp } from './store';
@@ -173,6 +174,7 @@ export function PlaygroundPanel() {
       <Perturbations />
       <h2>Checkpoints</h2>
       <CheckpointFiles />
+      <BrowserCheckpoints />
       <h2>Export</h2>
       <Exports />
       <h2>Speed</h2>

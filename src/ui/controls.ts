@@ -38,6 +38,15 @@ export interface Controls {
   saveModule(slot: string): Promise<void>;
   /** Replaces the module in `slot` by an uploaded checkpoint: the .json manifest and its .weights.bin. */
   uploadModule(slot: string, files: readonly File[]): Promise<void>;
+  /** Lists the checkpoints saved in this browser (into the store). */
+  refreshSaved(): Promise<void>;
+  /** Saves the module in `slot` to this browser's IndexedDB as `name`. */
+  saveToBrowser(slot: string, name: string): Promise<void>;
+  /** Replaces the module in `slot` by saved checkpoint `key` (validated; a bad one changes nothing). */
+  loadFromBrowser(key: string, slot: string): Promise<void>;
+  deleteSaved(key: string): Promise<void>;
+  /** Every slot back to the shipped checkpoints (stand-ins where none is shipped). */
+  restoreShipped(): Promise<void>;
   startTraining(stage: TrainStage, iters: number): Promise<void>;
   /** Stage 2 (PPO) for `iters` iterations on the playground's modules. */
   startPpo(stage: PpoStage, iters: number): Promise<void>;
@@ -165,6 +174,18 @@ export function installControls(store: AppStore, client: EngineClient): Controls
         fail(`upload ${slot}`)(e);
       }
     },
+    refreshSaved: () => client.request('browserList', {}).then((r) => store.getState().setSaved(r.saved), fail('list saved checkpoints')),
+    saveToBrowser: (slot, name) =>
+      client.request('browserSave', { slot, name }).then((r) => {
+        store.getState().setSaved(r.saved);
+        store.getState().addNotice({ level: 'info', source: 'engine', message: `${slot}: saved in this browser as "${name}"` });
+      }, fail(`save ${slot} in this browser`)),
+    loadFromBrowser: (key, slot) =>
+      client.request('browserLoad', { key, slot }).then(() => {
+        store.getState().addNotice({ level: 'info', source: 'engine', message: `${slot}: now runs "${key.slice(key.lastIndexOf('/') + 1)}" saved in this browser` });
+      }, fail(`load ${slot} from this browser`)),
+    deleteSaved: (key) => client.request('browserDelete', { key }).then((r) => store.getState().setSaved(r.saved), fail('delete saved checkpoint')),
+    restoreShipped: () => client.request('restoreShipped', {}).then((status) => store.getState().setPlayground(status), fail('restore shipped defaults')),
     startTraining: (stage, iters) => client.request('trainStart', { stage, iters, demosUrl: demosUrl() }).then(() => undefined, fail(`train ${stage}`)),
     startPpo: (stage, iters) => client.request('ppoStart', { stage, iters }).then(() => undefined, fail(`train ${stage}`)),
     pauseTraining: (paused) => client.request('trainPause', { paused }).then(() => undefined, fail(paused ? 'pause training' : 'resume training')),

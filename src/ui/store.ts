@@ -8,6 +8,7 @@ import type { LivePolicyName } from '../engine/livePolicies';
 import type { EvaluationProgress } from '../engine/evaluationProgress';
 import type { TrainingProgress } from '../engine/trainingProgress';
 import type { BackendState, EngineSnapshot, Notice, PlaygroundStatus } from '../engine/protocol';
+import type { SavedCheckpoint } from '../engine/savedCheckpoint';
 import type { LiveSummary } from './liveSummary';
 
 /** Oldest notices are dropped past this many, so a flapping error cannot grow the page without bound. */
@@ -54,6 +55,8 @@ export interface AppState {
   training: TrainingProgress | null;
   /** The latest evaluation run (null before the first). */
   evaluation: EvaluationProgress | null;
+  /** The checkpoints saved in this browser (null until first listed). */
+  saved: SavedCheckpoint[] | null;
 
   /** Validates and applies one parameter; a rejected value leaves the config unchanged and is reported. */
   setParam(key: ConfigKey, raw: unknown): boolean;
@@ -78,6 +81,7 @@ export interface AppState {
   setBench(b: BenchState): void;
   setTraining(t: TrainingProgress): void;
   setEvaluation(e: EvaluationProgress): void;
+  setSaved(saved: SavedCheckpoint[]): void;
 }
 
 export function createAppStore(initialHash: string) {
@@ -102,6 +106,7 @@ export function createAppStore(initialHash: string) {
     bench: { running: false, rows: null, error: null },
     training: null,
     evaluation: null,
+    saved: null,
 
     setParam(key, raw) {
       const { config, errors } = applyRaw(get().config, { [key]: raw });
@@ -176,6 +181,9 @@ export function createAppStore(initialHash: string) {
     },
     setEvaluation(evaluation) {
       set({ evaluation });
+    },
+    setSaved(saved) {
+      set({ saved });
     },
   }));
 }

@@ -7,6 +7,7 @@ import type { LivePolicyName } from '../engine/livePolicies';
 import type { EvaluationProgress } from '../engine/evaluationProgress';
 import type { PpoStage, TrainingProgress, TrainStage } from '../engine/trainingProgress';
 import type { BackendState, Notice, PlaygroundStatus, Requests } from '../engine/protocol';
+import type { SavedCheckpoint } from '../engine/savedCheckpoint';
 import { laneViews } from '../engine/liveFrame';
 import { controls } from './controls';
 import { liveFeed } from './live';
@@ -38,6 +39,8 @@ export interface HookState {
   training: TrainingProgress | null;
   /** The latest evaluation: per policy and suite the summary `eval --json` prints; null before any. */
   evaluation: EvaluationProgress | null;
+  /** The checkpoints saved in this browser's IndexedDB (null until listed). */
+  saved: SavedCheckpoint[] | null;
 }
 
 export interface SagrHook {
@@ -66,6 +69,11 @@ export interface SagrHook {
   stopTraining(): Promise<void>;
   startEval(policies: LivePolicyName[], suites: string[], episodes: number): Promise<void>;
   stopEval(): Promise<void>;
+  refreshSaved(): Promise<void>;
+  saveToBrowser(slot: string, name: string): Promise<void>;
+  loadFromBrowser(key: string, slot: string): Promise<void>;
+  deleteSaved(key: string): Promise<void>;
+  restoreShipped(): Promise<void>;
   /** Bytes of the current episode's .npz (what the export button saves). */
   rolloutNpz(lane: number): Promise<Uint8Array>;
   /** Where a table point (Push-T px, y down) is on the page in lane `lane`'s view, client px; null when not shown. */
@@ -104,6 +112,7 @@ export function installTestHook(store: AppStore, client: EngineClient): void {
         bench: s.bench,
         training: s.training,
         evaluation: s.evaluation,
+        saved: s.saved,
       });
     },
     runTensorCheck: (a, b) => client.request('tensorCheck', { a, b }),
@@ -125,6 +134,11 @@ export function installTestHook(store: AppStore, client: EngineClient): void {
     stopTraining: c.stopTraining,
     startEval: c.startEval,
     stopEval: c.stopEval,
+    refreshSaved: c.refreshSaved,
+    saveToBrowser: c.saveToBrowser,
+    loadFromBrowser: c.loadFromBrowser,
+    deleteSaved: c.deleteSaved,
+    restoreShipped: c.restoreShipped,
     rolloutNpz: async (lane) => (await client.request('exportRollout', { lane })).npz,
     tableToClient,
     blockOnScreen(lane) {

@@ -1,0 +1,100 @@
+// Checkpoints kept in the browser (IndexedDB): a module saved, the page reloaded, the saved one loaded into a
+// slot gives the policy exactly the outputs it had before the reload; a mismatched or damaged one is refused with
+// its reason and changes nothing; delete; restore the shipped defaults.
+import type { Page } from '@playwright/test';
+import { appState, engineReady, expect, pausePlayground, test } from './helpers';
+
+const STEPS = 4;
+const SAVED = 'indexeddb://sagr/push-t/reflex/e2e reflex';
+
+async function started(page: Page): Promise<void> {
+  await engineReady(page);
+  await page.waitForFunction(() => window.__sagr!.state().playground !== null && window.__sagr!.state().saved !== null);
+}
+
+/** The sagr policy from the start of episode 0, STEPS control steps: what it observed and did (lane 0). */
+async function sagrOutputs(page: Page) {
+  await page.evaluate(() => window.__sagr!.setPolicy(0, 'sagr'));
+  await pausePlayground(page);
+  await page.evaluate(() => window.__sagr!.reset());
+  for (let i = 0; i < STEPS; i++) await page.evaluate(() => window.__sagr!.step());
+  await page.waitForFunction((n) => window.__sagr!.state().live?.lanes[0]?.step === n && window.__sagr!.state().live?.lanes[0]?.policy === 'sagr', STEPS);
+  const lane = (await appState(page)).live!.lanes[0];
+  expect(lane.reflex).not.toBeNull();
+  return { tokens: lane.tokens, deltaZ: lane.deltaZ, reflex: lane.reflex, terms: lane.terms, agent: lane.agent, block: lane.block };
+}
+
+const sourceOf = async (page: Page, key: string) => (await appState(page)).playground!.found.find((f) => f.key === key)?.source;
+
+test('IndexedDB: save, reload, load restores identical outputs; mismatched or damaged ones change nothing; delete; restore defaults', async ({ page }) => {
+  test.setTimeout(120_000);
+  // One backend for both page loads, so the outputs can be compared exactly.
+  await page.goto('/?backend=wasm');
+  await started(page);
+  expect((await appState(page)).playground!.trained, 'the shipped reflex').toContain('reflex');
+
+  // The shipped reflex, saved and loaded into the sagr policy's slot (which ships nothing: a stand-in until now).
+  const panel = page.getByTestId('browser-checkpoints');
+  await panel.getByLabel('browser checkpoint slot').selectOption('reflex');
+  await panel.getByLabel('saved checkpoint name').fill('e2e reflex');
+  await panel.getByRole('button', { name: 'save in browser' }).click();
+  await expect(panel.getByTestId('saved-checkpoint')).toContainText('e2e reflex (reflex,');
+  expect((await appState(page)).saved!.map((s) => s.key)).toEqual([SAVED]);
+  await panel.getByLabel('browser checkpoint slot').selectOption('ppo/reflex');
+  await panel.getByRole('button', { name: 'load into ppo/reflex' }).click();
+  await page.waitForFunction(() => window.__sagr!.state().playground?.found.some((f) => f.key === 'ppo/reflex' && f.source === 'saved in this browser: e2e reflex'));
+  const before = await sagrOutputs(page);
+
+  // A fresh page: the slot runs its stand-in again, and acts differently; the save is still there.
+  await page.reload();
+  await started(page);
+  expect(await sourceOf(page, 'ppo/reflex')).toBeUndefined();
+  expect((await appState(page)).saved!.map((s) => s.key)).toEqual([SAVED]);
+  const standIn = await sagrOutputs(page);
+  expect(standIn.reflex).not.toEqual(before.reflex);
+
+  await page.evaluate((key) => window.__sagr!.loadFromBrowser(key, 'ppo/reflex'), SAVED);
+  await page.waitForFunction(() => window.__sagr!.state().playground?.found.some((f) => f.key === 'ppo/reflex' && f.source === 'saved in this browser: e2e reflex'));
+  expect(await sagrOutputs(page)).toEqual(before);
+
+  // A reflex does not go into the prior's slot.
+  await page.evaluate((key) => window.__sagr!.loadFromBrowser(key, 'prior'), SAVED);
+  await expect(page.getByTestId('notice').filter({ hasText: 'load prior from this browser' })).toContainText('holds a reflex; this slot runs a prior');
+  expect(await sourceOf(page, 'prior')).toMatch(/^http/);
+
+  // A damaged save (its weights cut short, written straight into tfjs's IndexedDB store) is refused whole.
+  await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = indexedDB.open('tensorflowjs');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    const get = (store: string) =>
+      new Promise<{ modelPath: string } & Record<string, unknown>>((resolve) => {
+        const r = db.transaction(store).objectStore(store).get('sagr/push-t/reflex/e2e reflex');
+        r.onsuccess = () => resolve(r.result);
+      });
+    const model = await get('models_store');
+    const info = await get('model_info_store');
+    const artifacts = model.modelArtifacts as { weightData: ArrayBuffer };
+    const bad = 'sagr/push-t/reflex/e2e damaged';
+    const tx = db.transaction(['models_store', 'model_info_store'], 'readwrite');
+    tx.objectStore('models_store').put({ modelPath: bad, modelArtifacts: { ...artifacts, weightData: artifacts.weightData.slice(0, 100) } });
+    tx.objectStore('model_info_store').put({ ...info, modelPath: bad });
+    await new Promise((resolve) => (tx.oncomplete = resolve));
+    db.close();
+  });
+  await page.evaluate(() => window.__sagr!.refreshSaved());
+  expect((await appState(page)).saved!.map((s) => s.name).sort()).toEqual(['e2e damaged', 'e2e reflex']);
+  await page.evaluate(() => window.__sagr!.loadFromBrowser('indexeddb://sagr/push-t/reflex/e2e damaged', 'ppo/reflex'));
+  await expect(page.getByTestId('notice').filter({ hasText: 'load ppo/reflex from this browser' })).toContainText('"e2e damaged" cannot be loaded: checkpoint: weight data has 100 bytes');
+  expect(await sourceOf(page, 'ppo/reflex')).toBe('saved in this browser: e2e reflex');
+  expect(await sagrOutputs(page)).toEqual(before);
+
+  // Delete, then the shipped defaults: the sagr slot runs its stand-in again.
+  await page.evaluate(() => window.__sagr!.deleteSaved('indexeddb://sagr/push-t/reflex/e2e damaged'));
+  expect((await appState(page)).saved!.map((s) => s.key)).toEqual([SAVED]);
+  await panel.getByRole('button', { name: 'restore shipped defaults' }).click();
+  await page.waitForFunction(() => !window.__sagr!.state().playground?.found.some((f) => f.key === 'ppo/reflex'));
+  expect(await sagrOutputs(page)).toEqual(standIn);
+});
