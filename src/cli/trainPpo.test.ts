@@ -1,6 +1,6 @@
 // `train --stage ppo` end to end with tiny modules: a run, its checkpoints and metrics, resume, the strategy
 // ablation, eval of both from the run folders, and the refusals (bad flags, a NaN state).
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -73,9 +73,12 @@ describe('train --stage ppo', () => {
     expect(logs.map((l) => [l.iteration, l.trainPolicy])).toEqual([[0, false], [1, true]]);
     expect(logs[1].ppo.firstRatioError).toBe(0);
 
+    // An iteration logged after the saved state, and a line cut short by the interruption: the resumed run drops both.
+    appendFileSync(path.join(run, 'metrics.jsonl'), JSON.stringify({ iteration: 2, stale: true }) + '\n{"iteration": 3, "rol');
     const resumed = (await train.run(ctx({ stage: 'ppo', out, iters: '3' }, {}, ['resume']))) as { stages: { ppo: PpoRunSummary } };
     expect(resumed.stages.ppo.iterations).toEqual({ start: 2, end: 3, total: 3 });
     expect(metricsLines(run).map((l) => l.iteration)).toEqual([0, 1, 2]);
+    expect(metricsLines(run)[2]).not.toHaveProperty('stale');
     const meta = JSON.parse(readFileSync(path.join(run, 'state', 'model.json'), 'utf8')).userDefinedMetadata;
     expect(meta.iteration).toBe(3);
     expect(Object.keys(meta.modules)).toEqual(['prior', 'world', 'reflex', 'strategy', 'critic', 'adam-strategy', 'adam-reflex', 'adam-critic', 'adam-world']);

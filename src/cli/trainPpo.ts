@@ -5,7 +5,8 @@
 //   RUN/state/           everything needed to resume: every module, every optimizer's moments, and in the
 //                        metadata the config, the next iteration and the reward scaler's statistics
 //   RUN/<module>/        prior, world, [reflex,] strategy, critic: one checkpoint each, what `eval` loads
-//   RUN/metrics.jsonl    one JSON object per iteration (IterationLog)
+//   RUN/metrics.jsonl    one JSON object per iteration (IterationLog): restarted by a new run; on --resume cut
+//                        to the iterations before the saved state's (the later ones are run again)
 //   RUN/config.json      the config used
 // Checkpoints are written every CHECKPOINT_EVERY iterations and at the end; the state is written to a
 // temporary folder and swapped in, so an interruption leaves the previous state whole. `--resume` continues
@@ -14,7 +15,7 @@
 // A NaN/Inf never reaches a checkpoint: updates that produce one are rolled back (ppo.ts, worldUpdate.ts), a
 // rollout that produces one rolls the weights back and stops the run, and so do ROLLBACK_LIMIT rolled-back
 // iterations in a row; a state on disk with a NaN is refused on --resume (readCheckpoint checks every weight).
-import { appendFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { defaultConfig, parseConfigJson, type Config } from '../core/config';
 import { deriveSeed } from '../core/rng';
@@ -136,6 +137,24 @@ async function saveRun(run: string, trainer: SagrTrainer, modules: SagrTrainerMo
   log(`ppo: checkpoint at iteration ${trainer.iteration} written to ${run}`);
 }
 
+/**
+ * RUN/metrics.jsonl holding only the iterations before `startIteration`: empty for a new run; a resumed run
+ * keeps what led to its state and drops what it will run again (and a line cut short by the interruption).
+ */
+function restartMetrics(file: string, startIteration: number): void {
+  const kept = startIteration > 0 && existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((line) => iterationOf(line) < startIteration) : [];
+  writeFileSync(file, kept.map((line) => line + '\n').join(''));
+}
+
+function iterationOf(line: string): number {
+  try {
+    const i = (JSON.parse(line) as { iteration?: unknown }).iteration;
+    return typeof i === 'number' ? i : Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
 /** What a run starts from: fresh stage-2 modules, or a saved state (whose weights the caller disposes). */
 interface Start {
   config: Config;
@@ -194,6 +213,7 @@ export async function trainPpo(o: PpoRunOptions): Promise<PpoRunSummary> {
     try {
       mkdirSync(run, { recursive: true });
       writeFileSync(path.join(run, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+      restartMetrics(path.join(run, 'metrics.jsonl'), startIteration);
     } catch (e) {
       throw new UsageError(`--out: cannot write to "${run.slice(0, 80)}" (${(e as Error).message.split('\n')[0]})`);
     }

@@ -69,6 +69,9 @@ describe('train command', () => {
     // --iters 3: an evaluation after every iteration of each stage.
     expect(metrics.map((r) => `${r.stage}@${r.iter}`)).toEqual(['prior@1', 'prior@2', 'prior@3', 'world@1', 'world@2', 'world@3', 'reflex@1', 'reflex@2', 'reflex@3']);
     expect(metrics[8]).toHaveProperty('r2');
+    // Each module's folder carries its own stage's evaluations.
+    const reflexMetrics = readFileSync(path.join(out, 'reflex', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(reflexMetrics).toEqual(metrics.slice(6));
     expect(JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')).priorWidth).toBe(16);
     const meta = JSON.parse(readFileSync(path.join(out, 'prior', 'model.json'), 'utf8')).userDefinedMetadata;
     expect(meta.stage).toBe('prior');

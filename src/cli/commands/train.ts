@@ -6,7 +6,8 @@
 // into DIR:
 //   prior/, world/, reflex/   one checkpoint per module: model.json (tfjs weights manifest; its metadata holds
 //                             the module config, the full hyperparameter config, the stage report and the
-//                             command) + weights.bin
+//                             command) + weights.bin + metrics.jsonl (the stage's evaluations in this run, so
+//                             the folder carries its learning curve wherever it is copied, e.g. public/)
 //   metrics.jsonl             one JSON object per evaluation, appended: {stage, iter, lr, trainLoss, held-out
 //                             metrics…, seconds}
 //   config.json               the full config used (pass it back with --config to reproduce)
@@ -86,15 +87,25 @@ interface StageContext {
   log: (msg: string) => void;
 }
 
-/** Metrics appended to DIR/metrics.jsonl; after each evaluation the module is saved, so a run can be tried while it trains. */
+/**
+ * Metrics appended to DIR/metrics.jsonl and to DIR/<stage>/metrics.jsonl (restarted with the stage, like the
+ * checkpoint beside it); after each evaluation the module is saved, so a run can be tried while it trains.
+ */
 function stageOptions(ctx: StageContext, module: Checkpointable, stage: Stage, iters: number): StageOptions {
   const metricsFile = path.join(ctx.out, 'metrics.jsonl');
+  const moduleMetricsFile = path.join(ctx.out, stage, 'metrics.jsonl');
+  mkdirSync(path.dirname(moduleMetricsFile), { recursive: true });
+  writeFileSync(moduleMetricsFile, '');
   const stageIters = ctx.itersOverride ?? iters;
   return {
     iters: stageIters,
     seed: ctx.config.seed,
     log: ctx.log,
-    onMetrics: (record: MetricsRecord) => appendFileSync(metricsFile, JSON.stringify(record) + '\n'),
+    onMetrics: (record: MetricsRecord) => {
+      const line = JSON.stringify(record) + '\n';
+      appendFileSync(metricsFile, line);
+      appendFileSync(moduleMetricsFile, line);
+    },
     evalEvery: evalEveryFor(stageIters),
     onEvaluated: async (iter) => void (await writeCheckpoint(ctx, module, stage, { iter, partial: true })),
   };
