@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { summarizeEpisodes, type SuiteSummary } from '../../eval/metrics';
 import { POLICY_NAMES, PolicyUnavailableError, createPolicy, type PolicyName } from '../../eval/policies';
 import { runEpisodes } from '../../eval/runEpisodes';
+import type { RolloutPolicy } from '../../eval/rolloutPolicy';
 import { formatPerturbationSpec, parsePerturbationSpec, suiteDefault, type TaskPerturbation } from '../../sim/perturbationSpec';
 import { UsageError, enumFlag, intFlag, type Command } from '../command';
 import { checkReportPath, commandLine, writeReport } from '../evalReport';
@@ -74,19 +75,23 @@ export const evalCommand: Command = {
     const reportFile = flags.report === undefined ? undefined : checkReportPath(flags.report);
     const numEnvs = Math.min(config.numEnvs, episodes);
     const report: EvalReport = { task: config.task, seed: config.seed, episodes, numEnvs, maxSteps: config.episodeLength, backend: 'none', checkpoints: {}, results: {} };
-    for (const policyName of policyNames) {
-      const checkpoint = policyName === 'expert' ? null : (flags.checkpoint ?? defaultCheckpoint(policyName, config.task));
-      let policy;
-      try {
-        policy = checkpoint !== null && policyName !== 'expert' ? await loadLearnedPolicy(policyName, checkpoint, config, taskSpec(config.task), numEnvs) : await createPolicy(policyName, numEnvs, task);
-      } catch (e) {
-        if (e instanceof PolicyUnavailableError) throw new UsageError(`--policy: ${e.message}`);
-        throw e;
+    // Every policy is built before the first episode, so a missing checkpoint stops the run at once, not hours in.
+    const policies: { name: PolicyName; checkpoint: string | null; policy: RolloutPolicy }[] = [];
+    try {
+      for (const name of policyNames) {
+        const checkpoint = name === 'expert' ? null : (flags.checkpoint ?? defaultCheckpoint(name, config.task));
+        try {
+          const policy = name === 'expert' || checkpoint === null ? await createPolicy(name, numEnvs, task) : await loadLearnedPolicy(name, checkpoint, config, taskSpec(config.task), numEnvs);
+          policies.push({ name, checkpoint, policy });
+        } catch (e) {
+          if (e instanceof PolicyUnavailableError) throw new UsageError(`--policy: ${e.message}`);
+          throw e;
+        }
       }
-      if (checkpoint !== null) report.backend = tf.getBackend();
-      report.checkpoints[policyName] = checkpoint;
-      report.results[policyName] = {};
-      try {
+      if (policies.some((p) => p.checkpoint !== null)) report.backend = tf.getBackend();
+      for (const { name: policyName, checkpoint, policy } of policies) {
+        report.checkpoints[policyName] = checkpoint;
+        report.results[policyName] = {};
         for (const perturbation of perturbations) {
           const spec = formatPerturbationSpec(suites, perturbation);
           const t0 = performance.now();
@@ -111,9 +116,9 @@ export const evalCommand: Command = {
               `steps to success ${summary.meanStepsToSuccess ? summary.meanStepsToSuccess.mean.toFixed(1) : '-'} (${seconds.toFixed(1)} s)`,
           );
         }
-      } finally {
-        policy.dispose();
       }
+    } finally {
+      for (const p of policies) p.policy.dispose();
     }
     if (reportFile !== undefined) log(`report: ${writeReport(report, { command: commandLine(process.argv.slice(2)), date: new Date().toISOString(), file: reportFile }).join(', ')}`);
     return report;
