@@ -96,6 +96,7 @@ describe('eval --report', () => {
     [{ policy: 'expert,robot' }, /^--policy: "robot" is not one of expert, prior, reflex, strategy, sagr$/],
     [{ policy: 'prior,prior' }, /^--policy: "prior,prior" names a policy twice$/],
     [{ policy: 'expert,prior', checkpoint: 'runs/x' }, /^--checkpoint: give it with a single --policy/],
+    [{ policy: 'all', checkpoint: 'runs/x' }, /^--checkpoint: give it with a single --policy/],
   ])('refuses %o before running an episode', async (flags, message) => {
     const err = await evalCommand.run(ctx(flags)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
