@@ -137,6 +137,23 @@ describe('PPO in the engine worker', () => {
     h.dispose();
   }, 60_000);
 
+  it('yields to the event loop during an iteration (the worker answers requests), and a stop there cuts it short, recording nothing', async () => {
+    const h = fakeHost();
+    const { ppo, ended } = livePpo();
+    let timerRuns = 0;
+    const timer = setInterval(() => {
+      timerRuns++;
+      if (timerRuns === 3) ppo.stop();
+    }, 1);
+    await ppo.start('ppo-sagr', 1, config, h.host);
+    const last = await ended;
+    clearInterval(timer);
+    expect(last.outcome).toBe('stopped');
+    expect(last.records).toEqual([]);
+    expect(h.slots.size).toBe(0);
+    h.dispose();
+  }, 60_000);
+
   it('a run stopped before its first iteration changes nothing and frees what it made', async () => {
     const h = fakeHost();
     const before = tf.memory().numTensors;

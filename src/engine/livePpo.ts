@@ -6,8 +6,10 @@
 // policy's checkpoint slots (ppo/… for sagr, ppo-strategy/… for strategy), so the 'sagr' or 'strategy' lane
 // shows them learn; a run stopped before that changes nothing.
 //
-// Like the stage-0/1 runs it is not a job of the worker's queue: between iterations it yields to the worker's
-// event loop (RunControl), where pause, resume and stop take effect.
+// Like the stage-0/1 runs it is not a job of the worker's queue. Before each rollout decision and PPO minibatch
+// (SagrTrainer's pace) it yields to the worker's event loop once PACE_MS have passed (RunControl), so the live
+// view and the person's requests go on; pause holds the run there, and stop ends it there (an iteration cut short
+// keeps the minibatch updates it applied, and is not recorded).
 import type { Config } from '../core/config';
 import { deriveSeed } from '../core/rng';
 import { Critic, criticConfig } from '../policy/critic';
@@ -20,6 +22,11 @@ import type { Playground } from './playground';
 import { copyModule, type ModuleTypes } from './policyModules';
 import { RunControl } from './runControl';
 import { MAX_TRAIN_ITERS, PPO_STAGES, type PpoStage, type TrainingProgress } from './trainingProgress';
+
+/** Longest stretch the run holds the worker's event loop before yielding, ms. */
+const PACE_MS = 100;
+
+class RunStopped extends Error {}
 
 /** Consecutive iterations whose update was rolled back for NaN/Inf before the run stops (as `sagr train --stage ppo`). */
 export const ROLLBACK_LIMIT = 3;
@@ -49,9 +56,12 @@ export function ppoRecord(stage: PpoStage, l: IterationLog, seconds: number): Me
     approxKl: l.ppo.approxKl,
     clipFrac: l.ppo.clipFrac,
     explainedVariance: l.ppo.explainedVariance,
+    minibatchesRun: l.ppo.minibatchesRun,
     dynamicsLoss: l.world.dynamicsLoss,
     rolledBack: l.ppo.rolledBack ?? l.world.rolledBack,
     envStepsPerSec: l.envStepsPerSec,
+    rolloutMs: l.wallMs - l.updateMs,
+    updateMs: l.updateMs,
     seconds,
   };
 }
@@ -118,7 +128,7 @@ export class LivePpo {
       const strategy = keep(new Strategy(strategyConfig(c, this.spec), deriveSeed(c.seed, 'ppo/strategy')));
       const critic = keep(new Critic(criticConfig(c, this.spec), deriveSeed(c.seed, 'ppo/critic')));
       const modules: SagrTrainerModules = { prior, world, reflex, strategy, critic };
-      const trainer = await SagrTrainer.create({ config: c, modules, numIterations: iters as number, log: (m) => this.say(m) });
+      const trainer = await SagrTrainer.create({ config: c, modules, numIterations: iters as number, log: (m) => this.say(m), pace: () => this.pace() });
       const slots: [string, ModuleTypes[ModuleName]][] = [
         [checkpointKey(folder, 'prior'), prior],
         [checkpointKey(folder, 'world'), world],
@@ -137,6 +147,26 @@ export class LivePpo {
     void this.run(run, host);
   }
 
+  private lastYield = 0;
+
+  /** Yields to the worker's event loop every PACE_MS (waiting there while paused); throws once a stop was asked. */
+  private async pace(): Promise<void> {
+    if (performance.now() - this.lastYield < PACE_MS && !this.control.paused && !this.control.stopped) return;
+    const progress = this.progress!;
+    const goOn = await this.control.between(() => {
+      progress.paused = true;
+      progress.message = `${progress.stage}: paused during iteration ${progress.iter + 1} of ${progress.iters}`;
+      this.post(progress);
+    });
+    if (progress.paused) {
+      progress.paused = false;
+      progress.message = `${progress.stage}: running iteration ${progress.iter + 1} of ${progress.iters}`;
+      this.post(progress);
+    }
+    this.lastYield = performance.now();
+    if (!goOn) throw new RunStopped();
+  }
+
   private say(message: string): void {
     if (!this.progress) return;
     this.progress.message = message;
@@ -146,23 +176,13 @@ export class LivePpo {
   private async run({ stage, trainer, modules, slots, progress }: Run, host: PpoHost): Promise<void> {
     const keys = slots.map(([key]) => key);
     let installed = false;
-    let working = 0;
     let rolledBackInARow = 0;
+    const start = performance.now();
     try {
       while (trainer.iteration < progress.iters) {
-        const goOn = await this.control.between(() => {
-          progress.paused = true;
-          progress.message = `${stage}: paused after ${progress.iter} of ${progress.iters} iterations`;
-          this.post(progress);
-        });
-        progress.paused = false;
-        if (!goOn) {
-          progress.outcome = 'stopped';
-          break;
-        }
-        const t0 = performance.now();
+        await this.pace();
         const log = await trainer.iterate();
-        working += (performance.now() - t0) / 1000;
+        const working = (performance.now() - start - this.control.pausedMs) / 1000;
         if (!installed) {
           await this.enqueue(() => host.replaceModules(slots, `this session (PPO ${stage}, training)`));
           installed = true;
@@ -176,7 +196,7 @@ export class LivePpo {
       }
       progress.outcome ??= 'done';
     } catch (e) {
-      progress.outcome = `error: ${(e as Error).message.split('\n')[0]}`;
+      progress.outcome = e instanceof RunStopped ? 'stopped' : `error: ${(e as Error).message.split('\n')[0]}`;
     } finally {
       trainer.dispose();
       modules.critic.dispose();

@@ -5,6 +5,8 @@ export class RunControl {
   private stopAsked = false;
   private pausedNow = false;
   private wake: (() => void) | null = null;
+  /** Time spent waiting while paused, ms (a run's ETA counts working time only). */
+  pausedMs = 0;
 
   get paused(): boolean {
     return this.pausedNow;
@@ -36,11 +38,13 @@ export class RunControl {
     await new Promise((r) => setTimeout(r, 0));
     if (this.pausedNow && !this.stopAsked) {
       onPause();
+      const t0 = performance.now();
       await new Promise<void>((r) => {
         this.wake = r;
         if (!this.pausedNow || this.stopAsked) r();
       });
       this.wake = null;
+      this.pausedMs += performance.now() - t0;
     }
     return !this.stopAsked;
   }

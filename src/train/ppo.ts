@@ -90,6 +90,8 @@ export interface PpoUpdateOptions {
   /** Shuffles the minibatches. */
   rng: Rng;
   log: (msg: string) => void;
+  /** Awaited before each minibatch (the browser's engine worker yields to its event loop there). */
+  pace?: () => Promise<void>;
 }
 
 export interface PpoUpdateStats {
@@ -144,6 +146,7 @@ export async function ppoUpdate(evaluate: EvaluateFn, batch: PpoBatch, p: PpoPar
       o.rng.shuffle(order);
       epochsRun++;
       for (let mb = 0; mb < p.minibatches; mb++) {
+        await o.pace?.();
         const mbInds = order.slice(Math.floor((mb * n) / p.minibatches), Math.floor(((mb + 1) * n) / p.minibatches));
 
         // Loss and clipped gradients; the diagnostics are kept out of the tape's tidy and read back in one transfer.

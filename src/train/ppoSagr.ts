@@ -40,6 +40,8 @@ export interface SagrTrainerOptions {
   startIteration?: number;
   rewardMoments?: RunningMoments;
   log: (msg: string) => void;
+  /** Awaited before each rollout decision and each PPO and Φ minibatch (the browser's engine worker yields there). */
+  pace?: () => Promise<void>;
 }
 
 export interface IterationLog {
@@ -147,7 +149,7 @@ export class SagrTrainer {
 
     let rollout: RolloutStats;
     try {
-      rollout = await this.rollout.collect(buf, { ...c, sde }, sampleRng);
+      rollout = await this.rollout.collect(buf, { ...c, sde }, sampleRng, this.options.pace);
     } catch (e) {
       if (!/not finite/.test((e as Error).message)) throw e;
       this.lastGood?.restore();
@@ -201,8 +203,9 @@ export class SagrTrainer {
       lrFraction: fraction,
       rng: shuffleRng,
       log,
+      pace: this.options.pace,
     });
-    const world = await updateWorld(m.world, this.worldGroup, buf, c, fraction, shuffleRng, log);
+    const world = await updateWorld(m.world, this.worldGroup, buf, c, fraction, shuffleRng, log, this.options.pace);
     const end = performance.now();
     this.iteration++;
     return {

@@ -153,8 +153,11 @@ export class SagrRollout {
     return out;
   }
 
-  /** Fills `buf` with decisionsPerRollout(s) decisions of every env; the envs carry on from where they were. */
-  async collect(buf: RolloutBuffer, s: RolloutSettings, rng: Rng): Promise<RolloutStats> {
+  /**
+   * Fills `buf` with decisionsPerRollout(s) decisions of every env; the envs carry on from where they were.
+   * `pace` is awaited before each decision (the browser's engine worker yields to its event loop there).
+   */
+  async collect(buf: RolloutBuffer, s: RolloutSettings, rng: Rng, pace?: () => Promise<void>): Promise<RolloutStats> {
     const { env, loop, obsSize } = this;
     const B = env.numEnvs;
     const a = env.spec.actionDim;
@@ -179,6 +182,7 @@ export class SagrRollout {
     let inferenceMs = 0;
 
     for (let t = 0; t < buf.numDecisions; t++) {
+      await pace?.();
       const row0 = t * B;
       let t0 = performance.now();
       // Every env decides at once (those that idled after a reset start their transition here).

@@ -26,6 +26,8 @@ export async function updateWorld(
   lrFraction: number,
   rng: Rng,
   log: (msg: string) => void,
+  /** Awaited before each minibatch (the browser's engine worker yields to its event loop there). */
+  pace?: () => Promise<void>,
 ): Promise<WorldUpdateStats> {
   const n = buf.steps;
   const numTokens = buf.obsSize / TOKEN_DIM;
@@ -38,6 +40,7 @@ export async function updateWorld(
   let rolledBack: string | null = null;
   try {
     for (let mb = 0; mb < minibatches; mb++) {
+      await pace?.();
       const rows = order.subarray(Math.floor((mb * n) / minibatches), Math.floor(((mb + 1) * n) / minibatches));
       const m = rows.length;
       const { loss, gradNorm, grads } = clippedGradients(
