@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { VariableMap } from '../nn/scope';
 import { Adam } from './adam';
+import { sumAll } from './paramGroup';
 import { WeightSnapshot } from './weightSnapshot';
 
 /** torch.optim.Adam's default eps: the supervised stages are not PPO (which uses 1e-5). */
@@ -43,7 +44,7 @@ export class GuardedStep {
   }
 
   private async weightsFinite(): Promise<boolean> {
-    const sum = tf.tidy(() => tf.addN(this.varList.map((v) => tf.sum(tf.abs(v)))));
+    const sum = tf.tidy(() => sumAll(this.varList.map((v) => tf.sum(tf.abs(v)))));
     const [x] = await sum.data();
     sum.dispose();
     return Number.isFinite(x);
@@ -55,7 +56,7 @@ export class GuardedStep {
       const { value, grads } = tf.variableGrads(lossFn, this.varList);
       // A variable the loss does not reach gets no gradient from tfjs.
       const gradList = this.varList.map((v) => grads[v.name] ?? tf.zerosLike(v));
-      const gradNorm = tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g)))));
+      const gradNorm = tf.sqrt(sumAll(gradList.map((g) => tf.sum(tf.square(g)))));
       return { grads: gradList, stats: tf.stack([value, gradNorm]) };
     });
     const [loss, gradNorm] = await stats.data();

@@ -8,6 +8,14 @@ import { Adam } from './adam';
 /** Added to the gradient norm before dividing (torch's clip_grad_norm_). */
 const GRAD_NORM_EPS = 1e-6;
 
+/**
+ * Σ xs as a left fold of adds. Not tf.addN: the WebGPU backend runs addN as one shader with a storage buffer per
+ * input and fails past the device's limit (8 on many adapters); on wasm and cpu this sums in addN's order.
+ */
+export function sumAll<T extends tf.Tensor>(xs: readonly T[]): T {
+  return xs.reduce((sum, x) => tf.add(sum, x) as T);
+}
+
 /** Parameters trained together by one Adam at one learning rate. */
 export interface ParamGroup {
   readonly name: string;
@@ -41,7 +49,7 @@ export function clippedGradients(lossFn: () => tf.Scalar, groups: readonly Param
     const { value: loss, grads } = tf.variableGrads(lossFn, variables);
     // A variable the loss does not reach (e.g. a group whose gain is 0) gets no gradient from tfjs.
     const gradList = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
-    const gradNorm = tf.sqrt(tf.addN(gradList.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+    const gradNorm = tf.sqrt(sumAll(gradList.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
     const clipCoef = tf.minimum(1, tf.div(maxGradNorm, tf.add(gradNorm, GRAD_NORM_EPS)));
     return { loss, gradNorm, grads: gradList.map((g) => tf.mul(g, clipCoef)) };
   });
