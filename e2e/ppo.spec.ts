@@ -1,7 +1,7 @@
 // Stage 2 (PPO) in the page: a tiny run (budget from the URL's config) trains in the engine worker, advances the
 // progress bar and adds points to the live charts, pauses and resumes between iterations, and stops on request;
 // the iterations it finished are what the sagr policy then runs.
-import { appState, engineReady, expect, test } from './helpers';
+import { appState, engineReady, expect, pausePlayground, test } from './helpers';
 
 /** A budget small enough for software backends: 2 envs × 24 control steps per iteration (every rollout ends an episode: success is defined), one minibatch. */
 const TINY_PPO = 'numEnvs=2&rolloutSteps=24&episodeLength=20&epochs=1&minibatches=1&criticWarmupIters=0&ppoIters=40';
@@ -54,4 +54,21 @@ test('a tiny PPO run in the page: progress, live charts, pause/resume, stop; the
   await page.evaluate(() => window.__sagr!.setPolicy(0, 'sagr'));
   await page.waitForFunction(() => /^sagr \(v_θ, Φ, b_ψ, η_φ trained\)$/.test(window.__sagr!.state().playground?.lanes[0].label ?? ''));
   await expect(page.getByTestId('checkpoint-sagr')).toContainText('ppo-sagr');
+});
+
+test('PPO trains on the WebGPU backend too (software adapter here): one tiny iteration, and the engine stays on WebGPU', async ({ page }) => {
+  test.setTimeout(180_000);
+  await page.goto('/?backend=webgpu#numEnvs=2&rolloutSteps=8&episodeLength=10&epochs=1&minibatches=1&criticWarmupIters=0&ppoIters=1');
+  const ready = await engineReady(page);
+  expect(ready.backend!.backend).toBe('webgpu');
+  await page.waitForFunction(() => window.__sagr!.state().playground !== null);
+  // The live policy would share the software adapter with the run.
+  await pausePlayground(page);
+  await page.evaluate(() => window.__sagr!.startPpo('ppo-strategy', 1));
+  await page.waitForFunction(() => window.__sagr!.state().training?.running === false, null, { timeout: 170_000 });
+  const s = await appState(page);
+  expect(s.training!.outcome).toBe('done');
+  expect(s.training!.records).toHaveLength(1);
+  expect(s.backend!.backend).toBe('webgpu');
+  expect(s.notices.filter((n) => n.level === 'error')).toEqual([]);
 });
