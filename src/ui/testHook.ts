@@ -35,7 +35,11 @@ export interface HookState {
   /** Display frames per second of the render loop. */
   fps: number;
   bench: BenchState;
-  /** The latest training run: stage, iterations done, one metrics record per evaluation, outcome; null before any. */
+  /**
+   * The latest training run: stage (prior/world/reflex, or ppo-sagr/ppo-strategy), iterations done, paused, one
+   * metrics record per evaluation (stage 0/1) or per iteration (PPO: return, success, reward terms, ‖Δz‖, ‖b‖,
+   * approx KL, clip fraction, explained variance, …), outcome; null before any.
+   */
   training: TrainingProgress | null;
   /** The latest evaluation: per policy and suite the summary `eval --json` prints; null before any. */
   evaluation: EvaluationProgress | null;
