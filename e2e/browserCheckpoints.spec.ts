@@ -5,7 +5,8 @@ import type { Page } from '@playwright/test';
 import { appState, engineReady, expect, pausePlayground, test } from './helpers';
 
 const STEPS = 4;
-const SAVED = 'indexeddb://sagr/push-t/reflex/e2e reflex';
+const SAVED = 'sagr/push-t/reflex/e2e reflex';
+const DAMAGED = 'sagr/push-t/reflex/e2e damaged';
 
 async function started(page: Page): Promise<void> {
   await engineReady(page);
@@ -35,12 +36,12 @@ test('IndexedDB: save, reload, load restores identical outputs; mismatched or da
 
   // The shipped reflex, saved and loaded into the sagr policy's slot (which ships nothing: a stand-in until now).
   const panel = page.getByTestId('browser-checkpoints');
-  await panel.getByLabel('browser checkpoint slot').selectOption('reflex');
+  await panel.getByLabel('slot for saved checkpoints').selectOption('reflex');
   await panel.getByLabel('saved checkpoint name').fill('e2e reflex');
   await panel.getByRole('button', { name: 'save in browser' }).click();
   await expect(panel.getByTestId('saved-checkpoint')).toContainText('e2e reflex (reflex,');
   expect((await appState(page)).saved!.map((s) => s.key)).toEqual([SAVED]);
-  await panel.getByLabel('browser checkpoint slot').selectOption('ppo/reflex');
+  await panel.getByLabel('slot for saved checkpoints').selectOption('ppo/reflex');
   await panel.getByRole('button', { name: 'load into ppo/reflex' }).click();
   await page.waitForFunction(() => window.__sagr!.state().playground?.found.some((f) => f.key === 'ppo/reflex' && f.source === 'saved in this browser: e2e reflex'));
   const before = await sagrOutputs(page);
@@ -62,37 +63,37 @@ test('IndexedDB: save, reload, load restores identical outputs; mismatched or da
   await expect(page.getByTestId('notice').filter({ hasText: 'load prior from this browser' })).toContainText('holds a reflex; this slot runs a prior');
   expect(await sourceOf(page, 'prior')).toMatch(/^http/);
 
-  // A damaged save (its weights cut short, written straight into tfjs's IndexedDB store) is refused whole.
-  await page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open('tensorflowjs');
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    });
-    const get = (store: string) =>
-      new Promise<{ modelPath: string } & Record<string, unknown>>((resolve) => {
-        const r = db.transaction(store).objectStore(store).get('sagr/push-t/reflex/e2e reflex');
+  // A damaged save (its weights cut short, written straight into the page's IndexedDB) is refused whole.
+  await page.evaluate(
+    async ([key, bad]) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const r = indexedDB.open('sagr-checkpoints');
         r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
       });
-    const model = await get('models_store');
-    const info = await get('model_info_store');
-    const artifacts = model.modelArtifacts as { weightData: ArrayBuffer };
-    const bad = 'sagr/push-t/reflex/e2e damaged';
-    const tx = db.transaction(['models_store', 'model_info_store'], 'readwrite');
-    tx.objectStore('models_store').put({ modelPath: bad, modelArtifacts: { ...artifacts, weightData: artifacts.weightData.slice(0, 100) } });
-    tx.objectStore('model_info_store').put({ ...info, modelPath: bad });
-    await new Promise((resolve) => (tx.oncomplete = resolve));
-    db.close();
-  });
+      const get = (store: string) =>
+        new Promise<Record<string, unknown>>((resolve) => {
+          const r = db.transaction(store).objectStore(store).get(key);
+          r.onsuccess = () => resolve(r.result);
+        });
+      const [info, files] = [await get('info'), await get('files')];
+      const tx = db.transaction(['info', 'files'], 'readwrite');
+      tx.objectStore('info').put({ ...info, key: bad, name: 'e2e damaged' });
+      tx.objectStore('files').put({ ...files, key: bad, weights: (files.weights as ArrayBuffer).slice(0, 100) });
+      await new Promise((resolve) => (tx.oncomplete = resolve));
+      db.close();
+    },
+    [SAVED, DAMAGED] as const,
+  );
   await page.evaluate(() => window.__sagr!.refreshSaved());
   expect((await appState(page)).saved!.map((s) => s.name).sort()).toEqual(['e2e damaged', 'e2e reflex']);
-  await page.evaluate(() => window.__sagr!.loadFromBrowser('indexeddb://sagr/push-t/reflex/e2e damaged', 'ppo/reflex'));
+  await page.evaluate((key) => window.__sagr!.loadFromBrowser(key, 'ppo/reflex'), DAMAGED);
   await expect(page.getByTestId('notice').filter({ hasText: 'load ppo/reflex from this browser' })).toContainText('"e2e damaged" cannot be loaded: checkpoint: weight data has 100 bytes');
   expect(await sourceOf(page, 'ppo/reflex')).toBe('saved in this browser: e2e reflex');
   expect(await sagrOutputs(page)).toEqual(before);
 
   // Delete, then the shipped defaults: the sagr slot runs its stand-in again.
-  await page.evaluate(() => window.__sagr!.deleteSaved('indexeddb://sagr/push-t/reflex/e2e damaged'));
+  await page.evaluate((key) => window.__sagr!.deleteSaved(key), DAMAGED);
   expect((await appState(page)).saved!.map((s) => s.key)).toEqual([SAVED]);
   await panel.getByRole('button', { name: 'restore shipped defaults' }).click();
   await page.waitForFunction(() => !window.__sagr!.state().playground?.found.some((f) => f.key === 'ppo/reflex'));

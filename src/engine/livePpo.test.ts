@@ -141,11 +141,13 @@ describe('PPO in the engine worker', () => {
     const h = fakeHost();
     const { ppo, ended } = livePpo();
     let timerRuns = 0;
+    // The first timer run comes at the run's first yield (before any work), the second only at a yield inside the iteration.
     const timer = setInterval(() => {
       timerRuns++;
-      if (timerRuns === 3) ppo.stop();
+      if (timerRuns === 2) ppo.stop();
     }, 1);
-    await ppo.start('ppo-sagr', 1, config, h.host);
+    // Long enough (many decisions and minibatches) to pass the yield period several times.
+    await ppo.start('ppo-sagr', 1, { ...config, rolloutSteps: 60, epochs: 4, minibatches: 4 }, h.host);
     const last = await ended;
     clearInterval(timer);
     expect(last.outcome).toBe('stopped');

@@ -14,7 +14,6 @@ import type { InferenceBenchRow } from './inferenceBench';
 import type { LivePolicyName, ModuleName, ModuleStatus } from './livePolicies';
 import type { PpoStage, TrainingProgress, TrainStage } from './trainingProgress';
 import type { ShippedModule } from './policyModules';
-import type { SavedCheckpoint } from './savedCheckpoint';
 
 export interface BackendState {
   backend: BrowserBackend;
@@ -55,16 +54,11 @@ export interface Requests {
   exportRollout: { payload: { lane: number }; result: { npz: Uint8Array } };
   /** The module in checkpoint slot `slot` (checkpointKey, e.g. "prior" or "ppo/strategy") as two files. */
   saveModule: { payload: { slot: string }; result: CheckpointFiles };
-  /** Replaces the module in slot `slot` by an uploaded checkpoint (manifest text + weights file), after validating it. */
-  uploadModule: { payload: { slot: string; json: string; weightsName: string; weights: ArrayBuffer }; result: { ok: true } };
-  /** The checkpoints saved in this browser (IndexedDB) for the playground's task. */
-  browserList: { payload: Record<string, never>; result: { saved: SavedCheckpoint[] } };
-  /** Saves the module in slot `slot` to IndexedDB as `name`; answers the new list. */
-  browserSave: { payload: { slot: string; name: string }; result: { saved: SavedCheckpoint[] } };
-  /** Replaces the module in slot `slot` by saved checkpoint `key`, after validating it. */
-  browserLoad: { payload: { key: string; slot: string }; result: { ok: true } };
-  /** Deletes saved checkpoint `key`; answers the new list. */
-  browserDelete: { payload: { key: string }; result: { saved: SavedCheckpoint[] } };
+  /**
+   * Replaces the module in slot `slot` by an uploaded checkpoint (manifest text + weights file), after validating
+   * it; `source` says where it came from (default: "uploaded <weights file>").
+   */
+  uploadModule: { payload: { slot: string; json: string; weightsName: string; weights: ArrayBuffer; source?: string }; result: { ok: true } };
   /** Every slot back to the shipped checkpoint (read again), or to its stand-in where none is shipped. */
   restoreShipped: { payload: Record<string, never>; result: PlaygroundStatus };
   /** Runs the evaluation suites on the playground's policies (progress: `evaluation` events). */

@@ -1,9 +1,9 @@
-// Names of the checkpoints saved in the browser's IndexedDB (pure: the UI imports it without tfjs). A saved
-// checkpoint's key says the task and the module it holds, so the list can say what each one is and which slots
-// it fits without reading the weights: indexeddb://sagr/<task>/<module>/<name>.
+// Names of the checkpoints saved in the browser's IndexedDB (pure). A saved checkpoint's key says the task and
+// the module it holds, so the list can say what each one is and which slots it fits without reading the
+// weights: sagr/<task>/<module>/<name>.
 import { MODULE_NAMES, type ModuleName } from './livePolicies';
 
-export const SAVED_PREFIX = 'indexeddb://sagr/';
+export const SAVED_PREFIX = 'sagr/';
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
 
 export interface SavedCheckpoint {

@@ -15,7 +15,6 @@ import {
 import { activate, probeAdapter, startableBackends, webgpuDevice } from './browserBackends';
 import { benchBackend, type InferenceBenchRow } from './inferenceBench';
 import { benchAdamStep, benchMatMul, microbench } from './microbench';
-import { deleteSaved, listSaved, loadFromBrowser, saveToBrowser } from './browserCheckpoints';
 import { checkpointFiles, loadUploaded } from './checkpointFiles';
 import type { ModuleName } from './livePolicies';
 import { LiveEvaluation } from './liveEvaluation';
@@ -43,6 +42,8 @@ const MAX_CHECK_SIDE = 256;
 const INFERENCE_BENCH_RUNS = 3;
 const MAX_BENCH_BATCHES = 4;
 const MAX_BENCH_BATCH = 1024;
+/** Longest label an upload may give for where its weights came from. */
+const MAX_SOURCE_CHARS = 120;
 /** Seed of the benchmark's random weights (timings do not depend on the values). */
 const BENCH_WEIGHTS_SEED = 1;
 
@@ -286,45 +287,16 @@ const handlers: RequestHandlers = {
     return checkpointFiles(module, `sagr-${slot.replace('/', '-')}`, config, pushTSpec.name);
   },
 
-  async uploadModule({ slot, json, weightsName, weights }) {
+  async uploadModule({ slot, json, weightsName, weights, source }) {
     if (typeof slot !== 'string') throw new Error('uploadModule.slot: expected a slot name such as "prior"');
+    if (source !== undefined && (typeof source !== 'string' || source.length > MAX_SOURCE_CHARS)) throw new Error(`uploadModule.source: expected a label of at most ${MAX_SOURCE_CHARS} characters`);
     if (typeof json !== 'string' || typeof weightsName !== 'string' || !(weights instanceof ArrayBuffer)) throw new Error('uploadModule: expected the manifest text, the weights file name and its bytes');
     if (training.running || ppo.running) throw new Error('uploadModule: a training run is going; stop it first');
     const pg = requirePlayground();
     const name = pg.moduleAt(slot).name as ModuleName;
     const module = await loadUploaded(name, json, weightsName, weights, pushTSpec);
-    await pg.replaceModule(slot, module, `uploaded ${weightsName.slice(0, 80)}`);
+    await pg.replaceModule(slot, module, source ?? `uploaded ${weightsName.slice(0, 80)}`);
     return { ok: true };
-  },
-
-  async browserList() {
-    return { saved: await listSaved(pushTSpec.name) };
-  },
-
-  async browserSave({ slot, name }) {
-    if (typeof slot !== 'string') throw new Error('browserSave.slot: expected a slot name such as "prior"');
-    try {
-      await saveToBrowser(requirePlayground().moduleAt(slot), name, slot, config, pushTSpec.name);
-    } catch (e) {
-      throw new Error(`browserSave.${(e as Error).message}`);
-    }
-    return { saved: await listSaved(pushTSpec.name) };
-  },
-
-  async browserLoad({ key, slot }) {
-    if (typeof slot !== 'string') throw new Error('browserLoad.slot: expected a slot name such as "prior"');
-    if (training.running || ppo.running) throw new Error('browserLoad: a training run is going; stop it first');
-    if (evaluation.running) throw new Error('browserLoad: an evaluation is going; stop it first');
-    const pg = requirePlayground();
-    const name = pg.moduleAt(slot).name as ModuleName;
-    const module = await loadFromBrowser(key, name, pushTSpec.name, pushTSpec);
-    await pg.replaceModule(slot, module, `saved in this browser: ${key.slice(key.lastIndexOf('/') + 1)}`);
-    return { ok: true };
-  },
-
-  async browserDelete({ key }) {
-    await deleteSaved(key);
-    return { saved: await listSaved(pushTSpec.name) };
   },
 
   async restoreShipped() {

@@ -21,7 +21,7 @@ export function BrowserCheckpoints() {
   return (
     <div data-testid="browser-checkpoints">
       <div className="button-row">
-        <select aria-label="browser checkpoint slot" value={slot} onChange={(e) => setSlot(e.target.value)} title="the slot to save from or load into">
+        <select aria-label="slot for saved checkpoints" value={slot} onChange={(e) => setSlot(e.target.value)} title="the slot to save from or load into">
           {slots.map((s) => (
             <option key={s.key} value={s.key}>
               {s.key}

@@ -1,9 +1,12 @@
 // Everything a person (or the test hook) can ask of the playground, in one place: intents to the engine,
 // the view and policy choice, and the exports. Buttons, keyboard shortcuts and window.__sagr all call these.
 import type { EngineClient } from '../engine/client';
-import { defaultPair, type LivePolicyName } from '../engine/livePolicies';
+import { checkpointKey, checkpointSlots, defaultPair, type LivePolicyName, type ModuleName } from '../engine/livePolicies';
+import { parseSavedKey, savedKey } from '../engine/savedCheckpoint';
 import type { PpoStage, TrainStage } from '../engine/trainingProgress';
 import type { PlaygroundIntent } from '../engine/protocol';
+import { pushTSpec } from '../sim/pusht/pushTSpec';
+import { deleteStored, getStored, listStored, putStored } from './browserStore';
 import { perturbationSpec, type PerturbButton } from './perturbSpec';
 import { views } from './scene/viewRegistry';
 import type { AppStore, ViewMode } from './store';
@@ -66,6 +69,13 @@ function download(blob: Blob, name: string): void {
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** The module a checkpoint slot runs (e.g. "ppo/reflex" → reflex). */
+function slotModule(slot: string): ModuleName {
+  const found = checkpointSlots().find(([folder, m]) => checkpointKey(folder, m) === slot);
+  if (!found) throw new Error(`slot: "${slot.slice(0, 40)}" is not one of ${checkpointSlots().map(([f, m]) => checkpointKey(f, m)).join(', ')}`);
+  return found[1];
+}
 
 let installed: Controls | null = null;
 
@@ -174,17 +184,51 @@ export function installControls(store: AppStore, client: EngineClient): Controls
         fail(`upload ${slot}`)(e);
       }
     },
-    refreshSaved: () => client.request('browserList', {}).then((r) => store.getState().setSaved(r.saved), fail('list saved checkpoints')),
-    saveToBrowser: (slot, name) =>
-      client.request('browserSave', { slot, name }).then((r) => {
-        store.getState().setSaved(r.saved);
+    async refreshSaved() {
+      try {
+        store.getState().setSaved(await listStored(pushTSpec.name));
+      } catch (e) {
+        fail('list saved checkpoints')(e);
+      }
+    },
+    async saveToBrowser(slot, name) {
+      try {
+        const module = slotModule(slot);
+        const key = savedKey(pushTSpec.name, module, name);
+        const f = await client.request('saveModule', { slot });
+        const weights = f.weights.slice().buffer as ArrayBuffer;
+        await putStored({ key, task: pushTSpec.name, module, name, savedAt: new Date().toISOString(), bytes: weights.byteLength }, { key, json: f.json, weightsName: f.weightsName, weights });
+        store.getState().setSaved(await listStored(pushTSpec.name));
         store.getState().addNotice({ level: 'info', source: 'engine', message: `${slot}: saved in this browser as "${name}"` });
-      }, fail(`save ${slot} in this browser`)),
-    loadFromBrowser: (key, slot) =>
-      client.request('browserLoad', { key, slot }).then(() => {
-        store.getState().addNotice({ level: 'info', source: 'engine', message: `${slot}: now runs "${key.slice(key.lastIndexOf('/') + 1)}" saved in this browser` });
-      }, fail(`load ${slot} from this browser`)),
-    deleteSaved: (key) => client.request('browserDelete', { key }).then((r) => store.getState().setSaved(r.saved), fail('delete saved checkpoint')),
+      } catch (e) {
+        fail(`save ${slot} in this browser`)(e);
+      }
+    },
+    async loadFromBrowser(key, slot) {
+      try {
+        const parts = parseSavedKey(key);
+        if (!parts) throw new Error(`key: "${key.slice(0, 60)}" is not a saved checkpoint`);
+        const module = slotModule(slot);
+        if (parts.module !== module) throw new Error(`"${parts.name}" holds a ${parts.module}; this slot runs a ${module}`);
+        const files = await getStored(key);
+        if (!files) throw new Error(`no saved checkpoint "${parts.name}" (${parts.module}) in this browser`);
+        const source = `saved in this browser: ${parts.name}`;
+        await client.request('uploadModule', { slot, json: files.json, weightsName: files.weightsName, weights: files.weights, source }).catch((e: unknown) => {
+          throw new Error(`"${parts.name}" cannot be loaded: ${message(e)}`);
+        });
+        store.getState().addNotice({ level: 'info', source: 'engine', message: `${slot}: now runs "${parts.name}" saved in this browser` });
+      } catch (e) {
+        fail(`load ${slot} from this browser`)(e);
+      }
+    },
+    async deleteSaved(key) {
+      try {
+        await deleteStored(key);
+        store.getState().setSaved(await listStored(pushTSpec.name));
+      } catch (e) {
+        fail('delete saved checkpoint')(e);
+      }
+    },
     restoreShipped: () => client.request('restoreShipped', {}).then((status) => store.getState().setPlayground(status), fail('restore shipped defaults')),
     startTraining: (stage, iters) => client.request('trainStart', { stage, iters, demosUrl: demosUrl() }).then(() => undefined, fail(`train ${stage}`)),
     startPpo: (stage, iters) => client.request('ppoStart', { stage, iters }).then(() => undefined, fail(`train ${stage}`)),
