@@ -30,7 +30,7 @@ test('a tiny PPO run in the page: progress, live charts, pause/resume, stop; the
   // After its first iteration the run's modules are what the sagr policy runs.
   expect(s.playground!.found).toContainEqual({ key: 'ppo/strategy', module: 'strategy', source: 'this session (PPO ppo-sagr, training)' });
 
-  // Pause holds the run between iterations; resume goes on.
+  // Pause holds the run (mid-iteration); resume goes on.
   await panel.getByRole('button', { name: 'pause' }).click();
   await page.waitForFunction(() => window.__sagr!.state().training?.paused === true, null, { timeout: 60_000 });
   const pausedAt = (await appState(page)).training!.iter;
@@ -41,7 +41,7 @@ test('a tiny PPO run in the page: progress, live charts, pause/resume, stop; the
   await panel.getByRole('button', { name: 'resume' }).click();
   await page.waitForFunction((n) => (window.__sagr!.state().training?.iter ?? 0) > n, pausedAt, { timeout: 60_000 });
 
-  // Stop ends the run after the iteration in progress, keeping what it finished.
+  // Stop ends the run at its next yield, keeping the iterations it finished (one cut short is not recorded).
   await panel.getByRole('button', { name: 'stop' }).click();
   await page.waitForFunction(() => window.__sagr!.state().training?.running === false, null, { timeout: 60_000 });
   s = await appState(page);

@@ -113,7 +113,7 @@ describe('PPO in the engine worker', () => {
     h.dispose();
   }, 60_000);
 
-  it('pauses after the iteration in progress, and a stop then ends the run keeping what it finished (strategy ablation: no reflex)', async () => {
+  it('pauses at its next yield, and a stop then ends the run keeping the iterations it finished (strategy ablation: no reflex)', async () => {
     const h = fakeHost();
     let paused: TrainingProgress | null = null;
     let asked = false;

@@ -77,6 +77,8 @@ interface Run {
 
 export class LivePpo {
   private control = new RunControl();
+  /** When the run last yielded to the worker's event loop (performance.now()). */
+  private lastYield = 0;
   progress: TrainingProgress | null = null;
 
   constructor(
@@ -94,14 +96,14 @@ export class LivePpo {
     if (this.running) this.control.stop();
   }
 
-  /** Pauses (after the iteration in progress) or resumes the run. */
+  /** Pauses the run at its next yield (within PACE_MS, mid-iteration) or resumes it. */
   setPaused(paused: boolean): void {
     if (!this.running) throw new Error('trainPause: no PPO run is going');
     if (typeof paused !== 'boolean') throw new Error('trainPause.paused: expected true or false');
     if (paused) this.control.pause();
     else this.control.resume();
     this.progress!.paused = paused && this.progress!.paused;
-    this.progress!.message = paused ? `${this.progress!.stage}: pausing after the iteration in progress` : `${this.progress!.stage}: resumed`;
+    this.progress!.message = paused ? `${this.progress!.stage}: pausing` : `${this.progress!.stage}: resumed`;
     this.post(this.progress!);
   }
 
@@ -146,8 +148,6 @@ export class LivePpo {
     this.post(run.progress);
     void this.run(run, host);
   }
-
-  private lastYield = 0;
 
   /** Yields to the worker's event loop every PACE_MS (waiting there while paused); throws once a stop was asked. */
   private async pace(): Promise<void> {
@@ -194,7 +194,7 @@ export class LivePpo {
         rolledBackInARow = log.ppo.rolledBack || log.world.rolledBack ? rolledBackInARow + 1 : 0;
         if (rolledBackInARow >= ROLLBACK_LIMIT) throw new Error(`${ROLLBACK_LIMIT} iterations in a row had their update rolled back for NaN/Inf; the weights are the last good ones`);
       }
-      progress.outcome ??= 'done';
+      progress.outcome = 'done';
     } catch (e) {
       progress.outcome = e instanceof RunStopped ? 'stopped' : `error: ${(e as Error).message.split('\n')[0]}`;
     } finally {

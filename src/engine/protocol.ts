@@ -69,9 +69,9 @@ export interface Requests {
   trainStart: { payload: { stage: TrainStage; iters: number; demosUrl: string }; result: { ok: true } };
   /** Stage 2: PPO on the playground's modules for `iters` iterations (progress: `training` events). */
   ppoStart: { payload: { stage: PpoStage; iters: number }; result: { ok: true } };
-  /** Pauses the PPO run after the iteration in progress, or resumes it. */
+  /** Pauses the PPO run (mid-iteration, at its next yield) or resumes it. */
   trainPause: { payload: { paused: boolean }; result: { ok: true } };
-  /** Stops the training run at its next evaluation (a PPO run: after the iteration in progress). */
+  /** Stops the training run at its next evaluation (a PPO run: at its next yield, mid-iteration). */
   trainStop: { payload: Record<string, never>; result: { ok: true } };
   /** Times the policy's inference per control step at each batch size on every backend that started. */
   benchInference: { payload: { batches: number[] }; result: { rows: InferenceBenchRow[] } };

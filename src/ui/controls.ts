@@ -53,7 +53,7 @@ export interface Controls {
   startTraining(stage: TrainStage, iters: number): Promise<void>;
   /** Stage 2 (PPO) for `iters` iterations on the playground's modules. */
   startPpo(stage: PpoStage, iters: number): Promise<void>;
-  /** Pauses a PPO run after the iteration in progress, or resumes it. */
+  /** Pauses a PPO run (mid-iteration, at its next yield) or resumes it. */
   pauseTraining(paused: boolean): Promise<void>;
   startEval(policies: LivePolicyName[], suites: string[], episodes: number): Promise<void>;
   stopEval(): Promise<void>;

@@ -68,7 +68,7 @@ export interface SagrHook {
   startTraining(stage: TrainStage, iters: number): Promise<void>;
   /** Stage 2 (PPO, sagr or the strategy ablation) for `iters` iterations; resolves once the run has started. */
   startPpo(stage: PpoStage, iters: number): Promise<void>;
-  /** Pauses a PPO run after the iteration in progress, or resumes it. */
+  /** Pauses a PPO run (mid-iteration, at its next yield) or resumes it. */
   pauseTraining(paused: boolean): Promise<void>;
   stopTraining(): Promise<void>;
   startEval(policies: LivePolicyName[], suites: string[], episodes: number): Promise<void>;
