@@ -12,6 +12,12 @@ export interface ChartSeries {
 
 const DEFAULT_HEIGHT = 160;
 
+/** A linear y range around the data; a flat series gets ±1 around its value (uPlot's default would be 0–100). */
+function linearRange(_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax {
+  if (min === null || max === null) return [0, 1];
+  return min === max ? [min - 1, max + 1] : uPlot.rangeNum(min, max, 0.1, true);
+}
+
 /** The chart's columns: iterations, then each series (null where a record lacks it, so uPlot leaves a gap). */
 export function chartData(records: readonly MetricsRecord[], series: readonly ChartSeries[]): uPlot.AlignedData {
   const value = (r: MetricsRecord, key: string) => {
@@ -32,7 +38,7 @@ export function LossChart({ records, series, log, height = DEFAULT_HEIGHT }: { r
       {
         width: Math.max(200, host.clientWidth),
         height,
-        scales: { x: { time: false }, y: { distr: log ? 3 : 1 } },
+        scales: { x: { time: false }, y: log ? { distr: 3 } : { distr: 1, range: linearRange } },
         axes: [
           { stroke: '#8b949e', grid: { stroke: '#262a30' }, ticks: { stroke: '#2a2f35' } },
           { stroke: '#8b949e', grid: { stroke: '#262a30' }, ticks: { stroke: '#2a2f35' }, size: 56 },

@@ -2,7 +2,7 @@
 import type { MetricsRecord } from '../train/stage';
 import { LossChart, type ChartSeries } from './LossChart';
 
-const CHART_HEIGHT = 110;
+const CHART_HEIGHT = 150;
 
 const CHARTS: readonly { title: string; series: readonly ChartSeries[] }[] = [
   { title: 'return (episodes ended in the rollout)', series: [{ key: 'return', label: 'return', color: '#58a6ff' }] },
