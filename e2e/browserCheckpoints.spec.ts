@@ -16,10 +16,17 @@ async function started(page: Page): Promise<void> {
 /** The sagr policy from the start of episode 0, STEPS control steps: what it observed and did (lane 0). */
 async function sagrOutputs(page: Page) {
   await page.evaluate(() => window.__sagr!.setPolicy(0, 'sagr'));
-  await pausePlayground(page);
+  // Frames after this one only: the panel summary is throttled, and an earlier call left one at the same step.
+  const seq = (await pausePlayground(page)).live!.seq;
   await page.evaluate(() => window.__sagr!.reset());
   for (let i = 0; i < STEPS; i++) await page.evaluate(() => window.__sagr!.step());
-  await page.waitForFunction((n) => window.__sagr!.state().live?.lanes[0]?.step === n && window.__sagr!.state().live?.lanes[0]?.policy === 'sagr', STEPS);
+  await page.waitForFunction(
+    ([n, after]) => {
+      const live = window.__sagr!.state().live;
+      return live !== null && live.seq > after && live.lanes[0]?.step === n && live.lanes[0]?.policy === 'sagr';
+    },
+    [STEPS, seq] as const,
+  );
   const lane = (await appState(page)).live!.lanes[0];
   expect(lane.reflex).not.toBeNull();
   return { tokens: lane.tokens, deltaZ: lane.deltaZ, reflex: lane.reflex, terms: lane.terms, agent: lane.agent, block: lane.block };
