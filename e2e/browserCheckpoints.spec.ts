@@ -41,7 +41,8 @@ test('IndexedDB: save, reload, load restores identical outputs; mismatched or da
   await started(page);
   expect((await appState(page)).playground!.trained, 'the shipped reflex').toContain('reflex');
 
-  // The shipped reflex, saved and loaded into the sagr policy's slot (which ships nothing: a stand-in until now).
+  // The shipped stage-1 reflex, saved and loaded into the sagr policy's slot (which holds the shipped PPO reflex, or
+  // a stand-in where none ships: either acts differently).
   const panel = page.getByTestId('browser-checkpoints');
   await panel.getByLabel('slot for saved checkpoints').selectOption('reflex');
   await panel.getByLabel('saved checkpoint name').fill('e2e reflex');
@@ -53,13 +54,13 @@ test('IndexedDB: save, reload, load restores identical outputs; mismatched or da
   await page.waitForFunction(() => window.__sagr!.state().playground?.found.some((f) => f.key === 'ppo/reflex' && f.source === 'saved in this browser: e2e reflex'));
   const before = await sagrOutputs(page);
 
-  // A fresh page: the slot runs its stand-in again, and acts differently; the save is still there.
+  // A fresh page: the slot runs its default again, and acts differently; the save is still there.
   await page.reload();
   await started(page);
-  expect(await sourceOf(page, 'ppo/reflex')).toBeUndefined();
+  expect(await sourceOf(page, 'ppo/reflex')).not.toBe('saved in this browser: e2e reflex');
   expect((await appState(page)).saved!.map((s) => s.key)).toEqual([SAVED]);
-  const standIn = await sagrOutputs(page);
-  expect(standIn.reflex).not.toEqual(before.reflex);
+  const fresh = await sagrOutputs(page);
+  expect(fresh.reflex).not.toEqual(before.reflex);
 
   await page.evaluate((key) => window.__sagr!.loadFromBrowser(key, 'ppo/reflex'), SAVED);
   await page.waitForFunction(() => window.__sagr!.state().playground?.found.some((f) => f.key === 'ppo/reflex' && f.source === 'saved in this browser: e2e reflex'));
@@ -99,10 +100,10 @@ test('IndexedDB: save, reload, load restores identical outputs; mismatched or da
   expect(await sourceOf(page, 'ppo/reflex')).toBe('saved in this browser: e2e reflex');
   expect(await sagrOutputs(page)).toEqual(before);
 
-  // Delete, then the shipped defaults: the sagr slot runs its stand-in again.
+  // Delete, then the shipped defaults: the sagr slot runs what a fresh page runs.
   await page.evaluate((key) => window.__sagr!.deleteSaved(key), DAMAGED);
   expect((await appState(page)).saved!.map((s) => s.key)).toEqual([SAVED]);
   await panel.getByRole('button', { name: 'restore shipped defaults' }).click();
-  await page.waitForFunction(() => !window.__sagr!.state().playground?.found.some((f) => f.key === 'ppo/reflex'));
-  expect(await sagrOutputs(page)).toEqual(standIn);
+  await page.waitForFunction(() => !window.__sagr!.state().playground?.found.some((f) => f.key === 'ppo/reflex' && f.source.startsWith('saved in this browser')));
+  expect(await sagrOutputs(page)).toEqual(fresh);
 });
