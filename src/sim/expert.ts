@@ -7,7 +7,8 @@
 // the block is quasi-static, its pose depends only on how far the pusher has travelled, so every recorded
 // control step of that rollout is a candidate push depth. The primitive and depth with the fastest
 // progress, log(cost before / cost after) per control step (travel to the contact included), wins.
-// Execution: travel round the block to the push line (route.ts), push to the chosen depth, replan.
+// Execution: travel round the block to the push line (route.ts), push to the chosen depth, replan
+// (the plan and its constants are shared with push-3d's expert: expertGeometry/pushPlan.ts).
 // Primitives whose first half pixel of push (the frictionless quasi-static twist: v = dir/m,
 // ω = (r × dir)/I) would raise the cost are skipped without simulating them. Disturbances (the block
 // moving while the pusher travels) trigger a replan.
@@ -19,57 +20,17 @@
 // Deterministic: no randomness; its simulator copy is its own, so results do not depend on other envs.
 import { AGENT_RADIUS, BLOCK_COG, BLOCK_INERTIA, BLOCK_MASS, K_P, K_V, SUBSTEPS_PER_ACTION, SUBSTEP_DT, WORKSPACE_SIZE, type Pose } from './pusht/geometry';
 import { PushTEnv, zeroState, type PushTState } from './pusht/pushTEnv';
-import { planRoute, pursue, routeLength } from './expertGeometry/route';
+import { ROLLOUT_DEPTHS, ROLLOUT_STEPS, drifted, followPlan, newPlan, progressRate, pushStart, travelSteps, type PushPlan } from './expertGeometry/pushPlan';
+import { planRoute } from './expertGeometry/route';
 import { estimateBias, type PdGains } from './pdBias';
-import { PUSH_CONTACTS, dirToWorld, poseCost, tDistance, toLocal, toWorld, type PushContact } from './expertGeometry/tShape';
+import { PUSH_CONTACTS, dirToWorld, poseCost, toLocal, toWorld, type PushContact } from './expertGeometry/tShape';
 
 const PD_GAINS: PdGains = { kp: K_P, kv: K_V, dt: SUBSTEP_DT, substeps: SUBSTEPS_PER_ACTION };
-
-/** Gap between pusher and block at the start of a simulated push (px). */
-const PUSH_GAP = 2;
-/** The pusher lines up this far behind the contact point before pushing (px). */
-const LINE_UP = 10;
-/** Push-line targets of the two simulated rollouts (px past the starting point): fine and coarse. */
-const ROLLOUT_DEPTHS = [12, 70] as const;
-/** Control steps per simulated rollout. */
-const ROLLOUT_STEPS = 4;
-/** Pure-pursuit lookahead while travelling (px). */
-const LOOKAHEAD = 60;
-/** Average travel speed used to price a route (px per control step). */
-const TRAVEL_PX_PER_STEP = 30;
-/** Control steps to settle at the line-up point and to finish a push (the PD's lag). */
-const LINE_UP_STEPS = 2;
-const PUSH_SETTLE_STEPS = 2;
-/** Line-up tolerance: the push starts once the pusher is this close to the push line and behind it (px). */
-const LINE_UP_TOLERANCE = 3;
-/** A push ends when the pusher is this close to its target and this slow (px, px/s), or after MAX_PUSH_STEPS. */
-const PUSH_DONE_DISTANCE = 1;
-const PUSH_DONE_SPEED = 10;
-const MAX_PUSH_STEPS = 8;
-/** Replan while travelling if the block moves by more than this (px, rad). */
-const DRIFT_POSITION = 1.5;
-const DRIFT_ANGLE = 0.02;
-
-interface Plan {
-  contact: PushContact;
-  /** Block pose when planned. */
-  pose: Pose;
-  /** Local route to the line-up point. */
-  route: number[];
-  /** Push target (local, at the planned pose): the contact line, at the chosen depth. */
-  pushX: number;
-  pushY: number;
-  phase: 'travel' | 'push';
-  /** World push target, fixed when the push starts. */
-  targetX: number;
-  targetY: number;
-  pushSteps: number;
-}
 
 export class PushTExpert {
   private readonly sim: PushTEnv;
   private readonly scratch: PushTState = zeroState();
-  private plan: Plan | null = null;
+  private plan: PushPlan | null = null;
   // Target-bias estimate and what it needs from the previous step.
   private biasX = 0;
   private biasY = 0;
@@ -120,53 +81,29 @@ export class PushTExpert {
   private follow(s: PushTState, block: Pose): [number, number] | null {
     const plan = this.plan;
     if (plan === null) return null;
-    const c = plan.contact;
-    if (plan.phase === 'travel') {
-      const turn = block.angle - plan.pose.angle;
-      const moved = Math.hypot(block.x - plan.pose.x, block.y - plan.pose.y) > DRIFT_POSITION || Math.abs(Math.atan2(Math.sin(turn), Math.cos(turn))) > DRIFT_ANGLE;
-      if (moved) return null;
-      const [lx, ly] = toLocal(block, s.agentX, s.agentY);
-      // Lined up: close to the push line, behind the contact, not too far back.
-      const along = (lx - c.px) * c.dx + (ly - c.py) * c.dy;
-      const across = Math.abs((lx - c.px) * c.dy - (ly - c.py) * c.dx);
-      const start = -(AGENT_RADIUS + PUSH_GAP + LINE_UP);
-      if (across < LINE_UP_TOLERANCE && along > start - LINE_UP_TOLERANCE && along < -AGENT_RADIUS) {
-        [plan.targetX, plan.targetY] = toWorld(block, plan.pushX, plan.pushY);
-        plan.phase = 'push';
-      } else {
-        const p = pursue(plan.route, lx, ly, LOOKAHEAD);
-        return toWorld(block, p.x, p.y);
-      }
-    }
-    plan.pushSteps++;
-    const dist = Math.hypot(s.agentX - plan.targetX, s.agentY - plan.targetY);
-    const done = (dist < PUSH_DONE_DISTANCE && Math.hypot(s.agentVx, s.agentVy) < PUSH_DONE_SPEED) || plan.pushSteps > MAX_PUSH_STEPS;
-    if (done) return null;
-    return [plan.targetX, plan.targetY];
+    const turn = block.angle - plan.pose.angle;
+    if (plan.phase === 'travel' && drifted(plan.pose, block, Math.atan2(Math.sin(turn), Math.cos(turn)))) return null;
+    return followPlan(plan, block, { x: s.agentX, y: s.agentY, speed: Math.hypot(s.agentVx, s.agentVy) }, AGENT_RADIUS, true);
   }
 
   // ── deciding ───────────────────────────────────────────────────────────────────────────────────────
-  private decide(s: PushTState, block: Pose): Plan | null {
+  private decide(s: PushTState, block: Pose): PushPlan | null {
     const cost0 = poseCost(block);
     const [alx, aly] = toLocal(block, s.agentX, s.agentY);
     const reachable = (lx: number, ly: number) => {
       const [wx, wy] = toWorld(block, lx, ly);
       return wx >= 0 && wx <= WORKSPACE_SIZE && wy >= 0 && wy <= WORKSPACE_SIZE;
     };
-    let best: Plan | null = null;
+    let best: PushPlan | null = null;
     let bestRate = 0;
     for (const c of PUSH_CONTACTS) {
-      // The pusher starts PUSH_GAP short of contact; it lines up LINE_UP further back.
-      const qx = c.px - c.dx * (AGENT_RADIUS + PUSH_GAP);
-      const qy = c.py - c.dy * (AGENT_RADIUS + PUSH_GAP);
-      const gx = qx - c.dx * LINE_UP;
-      const gy = qy - c.dy * LINE_UP;
-      if (tDistance(gx, gy) < AGENT_RADIUS + PUSH_GAP) continue;
+      const q = pushStart(c, AGENT_RADIUS);
+      if (q === null) continue;
       if (poseCost(nudge(block, c)) >= cost0) continue;
-      const route = planRoute(alx, aly, gx, gy, reachable);
+      const route = planRoute(alx, aly, q.gx, q.gy, reachable);
       if (route === null) continue;
-      const travelSteps = routeLength(route) / TRAVEL_PX_PER_STEP + LINE_UP_STEPS;
-      const [wqx, wqy] = toWorld(block, qx, qy);
+      const travel = travelSteps(route);
+      const [wqx, wqy] = toWorld(block, q.qx, q.qy);
       const [wdx, wdy] = dirToWorld(block, c.dx, c.dy);
       for (const depth of ROLLOUT_DEPTHS) {
         this.scratch.agentX = wqx;
@@ -181,22 +118,10 @@ export class PushTExpert {
         const ty = wqy + wdy * depth;
         for (let k = 1; k <= ROLLOUT_STEPS; k++) {
           this.sim.step(tx, ty);
-          const cost = poseCost(this.sim.block);
-          const rate = Math.log(cost0 / cost) / (travelSteps + k + PUSH_SETTLE_STEPS);
+          const rate = progressRate(cost0, poseCost(this.sim.block), travel, k);
           if (rate > bestRate) {
-            const travelled = (this.sim.agentX - wqx) * wdx + (this.sim.agentY - wqy) * wdy;
             bestRate = rate;
-            best = {
-              contact: c,
-              pose: { ...block },
-              route,
-              pushX: qx + c.dx * travelled,
-              pushY: qy + c.dy * travelled,
-              phase: 'travel',
-              targetX: 0,
-              targetY: 0,
-              pushSteps: 0,
-            };
+            best = newPlan(c, block, route, q.qx, q.qy, (this.sim.agentX - wqx) * wdx + (this.sim.agentY - wqy) * wdy);
           }
         }
       }

@@ -14,8 +14,9 @@
 // as Push-T's expert does (pdBias.ts).
 //
 // Deterministic: no randomness; its simulator copy is its own.
-import { planRoute, pursue, routeLength } from '../expertGeometry/route';
-import { PUSH_CONTACTS, dirToWorld, tDistance, toLocal, toWorld, type PushContact } from '../expertGeometry/tShape';
+import { LINE_UP_TOLERANCE, ROLLOUT_DEPTHS, ROLLOUT_STEPS, drifted, followPlan, newPlan, progressRate, pushStart, travelSteps, type PushPlan } from '../expertGeometry/pushPlan';
+import { planRoute } from '../expertGeometry/route';
+import { PUSH_CONTACTS, dirToWorld, toLocal, toWorld } from '../expertGeometry/tShape';
 import { estimateBias, type PdGains } from '../pdBias';
 import type { Pose } from '../pusht/geometry';
 import { ACTION_HALF, ACTION_HIGH, ACTION_LOW, K_P, K_V, PUSHER_RADIUS, PX_PER_M, SUBSTEPS_PER_ACTION, SUBSTEP_DT, clampTarget } from './geometry';
@@ -27,24 +28,9 @@ const PD_GAINS: PdGains = { kp: K_P, kv: K_V, dt: SUBSTEP_DT, substeps: SUBSTEPS
 
 /** Height of the pusher's centre while travelling and pushing (m). */
 const PUSH_HEIGHT = 0.03;
-/** The rest is in Push-T pixels (= mm) in the object's plane, as the shared geometry is, with the values
- * and meanings of Push-T's expert (src/sim/expert.ts). */
+/** The pusher's radius in Push-T pixels (= mm) in the object's plane, where the shared push plan
+ * (expertGeometry/pushPlan.ts) works. */
 const R_PX = PUSHER_RADIUS * PX_PER_M;
-const PUSH_GAP = 2;
-const LINE_UP = 10;
-const ROLLOUT_DEPTHS = [12, 70] as const;
-const ROLLOUT_STEPS = 4;
-const LOOKAHEAD = 60;
-const TRAVEL_PX_PER_STEP = 30;
-const LINE_UP_STEPS = 2;
-const PUSH_SETTLE_STEPS = 2;
-const LINE_UP_TOLERANCE = 3;
-const PUSH_DONE_DISTANCE = 1;
-const PUSH_DONE_SPEED = 10;
-const MAX_PUSH_STEPS = 8;
-/** Replan while travelling if the object moves by more than this (px, rad). */
-const DRIFT_POSITION = 1.5;
-const DRIFT_ANGLE = 0.02;
 /** The object counts as settled below these speeds and this tilt (m/s, rad/s, rad). */
 const SETTLED_SPEED = 0.01;
 const SETTLED_SPIN = 0.1;
@@ -52,24 +38,11 @@ const SETTLED_TILT = 0.03;
 /** A rollout whose pillar tilts past this is refused (rad). */
 const MAX_ROLLOUT_TILT = 0.2;
 
-interface Plan {
-  contact: PushContact;
-  /** Planar object pose when planned (px, rad). */
-  pose: Pose;
-  route: number[];
-  pushX: number;
-  pushY: number;
-  phase: 'travel' | 'push';
-  targetX: number;
-  targetY: number;
-  pushSteps: number;
-}
-
 export class Push3DExpert {
   private readonly sim: Push3DEnv;
   private readonly scratch: Push3DState = zeroState3d();
   private readonly errors = zeroErrors();
-  private plan: Plan | null = null;
+  private plan: PushPlan | null = null;
   private readonly bias = new Float64Array(3);
   private readonly prev = new Float64Array(9);
   private hasPrev = false;
@@ -136,34 +109,14 @@ export class Push3DExpert {
   private follow(s: Push3DState, pose: Pose): [number, number] | null {
     const plan = this.plan;
     if (plan === null) return null;
-    const c = plan.contact;
-    const ax = s.pusherX * PX_PER_M;
-    const ay = s.pusherY * PX_PER_M;
-    if (plan.phase === 'travel') {
-      const moved = Math.hypot(pose.x - plan.pose.x, pose.y - plan.pose.y) > DRIFT_POSITION || Math.abs(pose.angle - plan.pose.angle) > DRIFT_ANGLE;
-      if (moved) return null;
-      const [lx, ly] = toLocal(pose, ax, ay);
-      const along = (lx - c.px) * c.dx + (ly - c.py) * c.dy;
-      const across = Math.abs((lx - c.px) * c.dy - (ly - c.py) * c.dx);
-      const start = -(R_PX + PUSH_GAP + LINE_UP);
-      const lowEnough = Math.abs(s.pusherZ - PUSH_HEIGHT) < LINE_UP_TOLERANCE / PX_PER_M;
-      if (lowEnough && across < LINE_UP_TOLERANCE && along > start - LINE_UP_TOLERANCE && along < -R_PX) {
-        [plan.targetX, plan.targetY] = toWorld(pose, plan.pushX, plan.pushY);
-        plan.phase = 'push';
-      } else {
-        const p = pursue(plan.route, lx, ly, LOOKAHEAD);
-        return toWorld(pose, p.x, p.y);
-      }
-    }
-    plan.pushSteps++;
-    const dist = Math.hypot(ax - plan.targetX, ay - plan.targetY);
-    const speed = Math.hypot(s.pusherVx, s.pusherVy) * PX_PER_M;
-    if ((dist < PUSH_DONE_DISTANCE && speed < PUSH_DONE_SPEED) || plan.pushSteps > MAX_PUSH_STEPS) return null;
-    return [plan.targetX, plan.targetY];
+    if (plan.phase === 'travel' && drifted(plan.pose, pose, pose.angle - plan.pose.angle)) return null;
+    const pusher = { x: s.pusherX * PX_PER_M, y: s.pusherY * PX_PER_M, speed: Math.hypot(s.pusherVx, s.pusherVy) * PX_PER_M };
+    const lowEnough = Math.abs(s.pusherZ - PUSH_HEIGHT) < LINE_UP_TOLERANCE / PX_PER_M;
+    return followPlan(plan, pose, pusher, R_PX, lowEnough);
   }
 
   // ── deciding ───────────────────────────────────────────────────────────────────────────────────────
-  private decide(s: Push3DState, pose: Pose): Plan | null {
+  private decide(s: Push3DState, pose: Pose): PushPlan | null {
     const cost0 = keypointCost(objectPose(s));
     const [alx, aly] = toLocal(pose, s.pusherX * PX_PER_M, s.pusherY * PX_PER_M);
     const limit = ACTION_HALF * PX_PER_M;
@@ -172,18 +125,15 @@ export class Push3DExpert {
       return Math.abs(wx) <= limit && Math.abs(wy) <= limit;
     };
     const sc = this.scratch;
-    let best: Plan | null = null;
+    let best: PushPlan | null = null;
     let bestRate = 0;
     for (const c of PUSH_CONTACTS) {
-      const qx = c.px - c.dx * (R_PX + PUSH_GAP);
-      const qy = c.py - c.dy * (R_PX + PUSH_GAP);
-      const gx = qx - c.dx * LINE_UP;
-      const gy = qy - c.dy * LINE_UP;
-      if (tDistance(gx, gy) < R_PX + PUSH_GAP) continue;
-      const route = planRoute(alx, aly, gx, gy, reachable);
+      const q = pushStart(c, R_PX);
+      if (q === null) continue;
+      const route = planRoute(alx, aly, q.gx, q.gy, reachable);
       if (route === null) continue;
-      const travelSteps = routeLength(route) / TRAVEL_PX_PER_STEP + LINE_UP_STEPS;
-      const [wqx, wqy] = toWorld(pose, qx, qy);
+      const travel = travelSteps(route);
+      const [wqx, wqy] = toWorld(pose, q.qx, q.qy);
       const [wdx, wdy] = dirToWorld(pose, c.dx, c.dy);
       for (const depth of ROLLOUT_DEPTHS) {
         Object.assign(sc, s);
@@ -198,21 +148,10 @@ export class Push3DExpert {
           this.sim.step(tx, ty, PUSH_HEIGHT);
           const e = poseErrors(this.sim.object, this.errors);
           if (e.tilt > MAX_ROLLOUT_TILT || e.comZ < 0) break;
-          const rate = Math.log(cost0 / keypointCost(this.sim.object)) / (travelSteps + k + PUSH_SETTLE_STEPS);
+          const rate = progressRate(cost0, keypointCost(this.sim.object), travel, k);
           if (rate > bestRate) {
-            const travelled = (this.sim.pusherX * PX_PER_M - wqx) * wdx + (this.sim.pusherY * PX_PER_M - wqy) * wdy;
             bestRate = rate;
-            best = {
-              contact: c,
-              pose: { ...pose },
-              route,
-              pushX: qx + c.dx * travelled,
-              pushY: qy + c.dy * travelled,
-              phase: 'travel',
-              targetX: 0,
-              targetY: 0,
-              pushSteps: 0,
-            };
+            best = newPlan(c, pose, route, q.qx, q.qy, (this.sim.pusherX * PX_PER_M - wqx) * wdx + (this.sim.pusherY * PX_PER_M - wqy) * wdy);
           }
         }
       }
