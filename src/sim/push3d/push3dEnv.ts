@@ -31,17 +31,12 @@ import {
   TABLE_THICKNESS,
   type Pose3,
 } from './geometry';
+import { prepareRawStep, wasmLoader } from '../rapierWorld';
 
-let rapierReady: Promise<void> | null = null;
-let rapierInitialised = false;
+const wasm = wasmLoader(() => RAPIER.init());
 
 /** Loads Rapier 3D's WASM once (Node, Vite and Web Workers: the -compat build embeds it). */
-export function initRapier3d(): Promise<void> {
-  rapierReady ??= RAPIER.init().then(() => {
-    rapierInitialised = true;
-  });
-  return rapierReady;
-}
+export const initRapier3d = wasm.load;
 
 /** Rapier's length unit ≈ the objects' size: allowed penetration 0.005 · 0.1 m = 0.5 mm. */
 const LENGTH_UNIT_M = 0.1;
@@ -98,6 +93,18 @@ export function zeroState3d(): Push3DState {
   return s;
 }
 
+/** The pusher's part of the state; the env keeps it in fields of the same names. */
+type PusherState = Pick<Push3DState, 'pusherX' | 'pusherY' | 'pusherZ' | 'pusherVx' | 'pusherVy' | 'pusherVz'>;
+
+function copyPusher(from: PusherState, to: PusherState): void {
+  to.pusherX = from.pusherX;
+  to.pusherY = from.pusherY;
+  to.pusherZ = from.pusherZ;
+  to.pusherVx = from.pusherVx;
+  to.pusherVy = from.pusherVy;
+  to.pusherVz = from.pusherVz;
+}
+
 type RawBodies = RAPIER.World['bodies']['raw'];
 type RawVector = ReturnType<typeof RAPIER.VectorOps.intoRaw>;
 
@@ -133,7 +140,7 @@ export class Push3DEnv {
 
   /** Requires `await initRapier3d()` first. */
   constructor() {
-    if (!rapierInitialised) throw new Error('Push3DEnv: Rapier 3D is not initialised; await initRapier3d() first');
+    if (!wasm.loaded) throw new Error('Push3DEnv: Rapier 3D is not initialised; await initRapier3d() first');
     this.rawGravity = RAPIER.VectorOps.intoRaw({ x: 0, y: 0, z: -GRAVITY });
     this.rawVec = RAPIER.VectorOps.intoRaw({ x: 0, y: 0, z: 0 });
     this.build();
@@ -184,21 +191,7 @@ export class Push3DEnv {
     this.pusherHandle = pusher.handle;
     this.objectHandle = object.handle;
     this.rawBodies = world.bodies.raw;
-    this.stepArgs = [
-      this.rawGravity,
-      world.integrationParameters.raw,
-      world.islands.raw,
-      world.broadPhase.raw,
-      world.narrowPhase.raw,
-      world.bodies.raw,
-      world.colliders.raw,
-      world.softBodies.raw,
-      world.impulseJoints.raw,
-      world.multibodyJoints.raw,
-      world.ccdSolver.raw,
-    ];
-    // One ordinary step lets the JS wrapper register everything created above; the state is then set anew.
-    world.step();
+    this.stepArgs = prepareRawStep(world, this.rawGravity);
   }
 
   static async create(): Promise<Push3DEnv> {
@@ -208,12 +201,7 @@ export class Push3DEnv {
 
   // ── state ────────────────────────────────────────────────────────────────────────────────────────
   setState(s: Push3DState): void {
-    this.pusherX = s.pusherX;
-    this.pusherY = s.pusherY;
-    this.pusherZ = s.pusherZ;
-    this.pusherVx = s.pusherVx;
-    this.pusherVy = s.pusherVy;
-    this.pusherVz = s.pusherVz;
+    copyPusher(s, this);
     this.rawBodies.rbSetTranslation(this.pusherHandle, s.pusherX, s.pusherY, s.pusherZ, true);
     this.rawBodies.rbSetNextKinematicTranslation(this.pusherHandle, s.pusherX, s.pusherY, s.pusherZ);
     const b = this.rawBodies;
@@ -225,12 +213,7 @@ export class Push3DEnv {
   }
 
   getState(out: Push3DState = zeroState3d()): Push3DState {
-    out.pusherX = this.pusherX;
-    out.pusherY = this.pusherY;
-    out.pusherZ = this.pusherZ;
-    out.pusherVx = this.pusherVx;
-    out.pusherVy = this.pusherVy;
-    out.pusherVz = this.pusherVz;
+    copyPusher(this, out);
     const o = this.object;
     out.objectX = o.x;
     out.objectY = o.y;

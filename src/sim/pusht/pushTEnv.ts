@@ -35,17 +35,12 @@ import {
   WORKSPACE_SIZE,
   type Pose,
 } from './geometry';
+import { prepareRawStep, wasmLoader } from '../rapierWorld';
 
-let rapierReady: Promise<void> | null = null;
-let rapierInitialised = false;
+const wasm = wasmLoader(() => RAPIER.init());
 
 /** Loads Rapier's WASM once (works in Node, Vite and Web Workers: the -compat build embeds it). */
-export function initRapier(): Promise<void> {
-  rapierReady ??= RAPIER.init().then(() => {
-    rapierInitialised = true;
-  });
-  return rapierReady;
-}
+export const initRapier = wasm.load;
 
 /** Thickness of the wall slabs, px (outwards from the original's inner wall surfaces). */
 const WALL_SLAB = 100;
@@ -101,7 +96,7 @@ export class PushTEnv {
 
   /** Requires `await initRapier()` first. */
   constructor() {
-    if (!rapierInitialised) throw new Error('PushTEnv: Rapier is not initialised; await initRapier() first');
+    if (!wasm.loaded) throw new Error('PushTEnv: Rapier is not initialised; await initRapier() first');
     const world = new RAPIER.World({ x: 0, y: 0 });
     world.timestep = SUBSTEP_DT;
     world.lengthUnit = LENGTH_UNIT_PX;
@@ -168,21 +163,7 @@ export class PushTEnv {
     this.rawGravity = RAPIER.VectorOps.intoRaw({ x: 0, y: 0 });
     this.rawZero = RAPIER.VectorOps.intoRaw({ x: 0, y: 0 });
     this.rawKickVel = RAPIER.VectorOps.intoRaw({ x: 0, y: 0 });
-    this.stepArgs = [
-      this.rawGravity,
-      world.integrationParameters.raw,
-      world.islands.raw,
-      world.broadPhase.raw,
-      world.narrowPhase.raw,
-      world.bodies.raw,
-      world.colliders.raw,
-      world.softBodies.raw,
-      world.impulseJoints.raw,
-      world.multibodyJoints.raw,
-      world.ccdSolver.raw,
-    ];
-    // One ordinary step lets the JS wrapper register everything created above; the state is then set anew.
-    world.step();
+    this.stepArgs = prepareRawStep(world, this.rawGravity);
   }
 
   /** Convenience: initialise Rapier and build one env. */
