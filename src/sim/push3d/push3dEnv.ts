@@ -94,15 +94,11 @@ export function zeroState3d(): Push3DState {
 }
 
 /** The pusher's part of the state; the env keeps it in fields of the same names. */
-type PusherState = Pick<Push3DState, 'pusherX' | 'pusherY' | 'pusherZ' | 'pusherVx' | 'pusherVy' | 'pusherVz'>;
+const PUSHER_KEYS = ['pusherX', 'pusherY', 'pusherZ', 'pusherVx', 'pusherVy', 'pusherVz'] as const;
+type PusherState = Pick<Push3DState, (typeof PUSHER_KEYS)[number]>;
 
 function copyPusher(from: PusherState, to: PusherState): void {
-  to.pusherX = from.pusherX;
-  to.pusherY = from.pusherY;
-  to.pusherZ = from.pusherZ;
-  to.pusherVx = from.pusherVx;
-  to.pusherVy = from.pusherVy;
-  to.pusherVz = from.pusherVz;
+  for (const k of PUSHER_KEYS) to[k] = from[k];
 }
 
 type RawBodies = RAPIER.World['bodies']['raw'];
