@@ -88,8 +88,8 @@ export const SCHEMA = {
   priorExpertDepth: int({ group: 'prior', default: 2, min: 1, max: 8, step: 1, live: false, help: 'Transformer blocks in the action expert (self-attention over the chunk, cross-attention to the encoded observation).' }),
   priorActionTokens: int({ group: 'prior', default: 4, min: 1, max: 32, step: 1, live: false, help: 'Tokens the action expert splits the H-step chunk into (each carries H / tokens consecutive actions; H gives one token per step as in π0). Must divide H; fewer is faster.' }),
   priorLr: float({ group: 'prior', default: 1e-3, min: 1e-6, max: 1e-1, step: 1e-6, log: true, live: false, help: 'Adam learning rate for flow matching.' }),
-  priorBatch: int({ group: 'prior', default: 256, min: 1, max: 4096, step: 1, live: false, help: 'Minibatch size for flow matching.' }),
-  priorIters: int({ group: 'prior', default: 4000, min: 1, max: 1_000_000, step: 1, live: false, help: 'Optimiser steps for stage 0 (prior).' }),
+  priorBatch: int({ group: 'prior', default: 64, min: 1, max: 4096, step: 1, live: false, help: 'Minibatch size for flow matching.' }),
+  priorIters: int({ group: 'prior', default: 10_000, min: 1, max: 1_000_000, step: 1, live: false, help: 'Optimiser steps for stage 0 (prior).' }),
 
   // ── world predictor Φ ──────────────────────────────────────────────────────────────────────────────
   worldWidth: int({ group: 'world', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Token width of the world predictor.' }),
