@@ -17,23 +17,12 @@ import { defaultDemos, train } from './commands/train';
 import { writeDemoSubset } from './demoSubset';
 import { shippedCheckpoints } from './learnedPolicy';
 import type { PpoRunSummary } from './trainPpo';
+import { TINY_NETS } from '../testing/tinyConfig';
 
 const TINY: Partial<Config> = {
-  horizon: 4,
-  executeSteps: 2,
-  priorActionTokens: 2,
-  priorWidth: 16,
-  priorDepth: 1,
-  priorExpertDepth: 1,
-  priorHeads: 2,
+  ...TINY_NETS,
   priorBatch: 16,
-  sdeSteps: 2,
-  worldWidth: 16,
-  worldDepth: 1,
-  worldHeads: 2,
   worldBatch: 16,
-  reflexWidth: 16,
-  reflexHeads: 2,
   reflexBatch: 16,
   strategyWidth: 8,
   criticWidth: 8,

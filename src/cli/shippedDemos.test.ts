@@ -1,12 +1,12 @@
 // The embedded demonstration dataset (public/data/push-t-demos.bin) loads, is consistent, and replays.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { demoAttemptSeed } from '../eval/recordDemos';
 import { STATE_DIM, decodeDemos, encodeDemosNpz, episodeObservationRows, episodeStepRows } from '../sim/dataset';
 import { SUCCESS_COVERAGE, pushTReward } from '../sim/pusht/geometry';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
 import { writePushTTokens } from '../sim/tokens';
 import { PushTVecEnv } from '../sim/vecEnv';
+import { expectAttemptOrder, expectReplay } from '../testing/shippedDemos';
 
 const FILE = new URL('../../public/data/push-t-demos.bin', import.meta.url);
 const ds = decodeDemos(readFileSync(FILE));
@@ -27,13 +27,7 @@ describe('shipped Push-T demonstrations', () => {
     expect(m.expert.name).toBe('expert');
     expect(m.expert.successes).toBe(200);
     expect(m.expert.successRate).toBeGreaterThanOrEqual(0.85);
-    // Recorded episodes are the successful attempts, in attempt order.
-    const attemptSeeds = Array.from({ length: m.expert.attempts }, (_, k) => demoAttemptSeed(0, k));
-    let k = 0;
-    for (const s of m.episodeSeeds) {
-      while (attemptSeeds[k] !== s) k++;
-      expect(k).toBeLessThan(attemptSeeds.length);
-    }
+    expectAttemptOrder(m);
     expect(ds.tokens.length).toBe((m.steps + m.episodes) * W);
     expect(ds.actions.length).toBe(2 * m.steps);
   });
@@ -67,17 +61,7 @@ describe('shipped Push-T demonstrations', () => {
   it.each([0, 199])('replays episode %i bit for bit from its first state and actions', async (e) => {
     const env = await PushTVecEnv.create({ numEnvs: 1, seed: 0 });
     try {
-      const [s0, s1] = episodeStepRows(m, e);
-      const [o0] = episodeObservationRows(m, e);
-      env.setState(0, stateAt(s0));
-      expect(env.tokens).toEqual(ds.tokens.subarray(o0 * W, (o0 + 1) * W));
-      for (let t = s0; t < s1; t++) {
-        env.step(ds.actions.subarray(2 * t, 2 * t + 2));
-        const row = o0 + (t - s0) + 1;
-        expect(env.dones[0] ? env.finalTokens : env.tokens).toEqual(ds.tokens.subarray(row * W, (row + 1) * W));
-        expect(env.coverage[0]).toBe(ds.coverage[t]);
-      }
-      expect(env.terminated[0]).toBe(1);
+      expectReplay(env, ds, e, stateAt);
     } finally {
       env.free();
     }

@@ -1,7 +1,6 @@
 // The embedded push-3d demonstration dataset (public/data/push-3d-demos.bin) loads, is consistent, and replays.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { demoAttemptSeed } from '../eval/recordDemos';
 import { decodeDemos, episodeObservationRows, episodeStepRows } from '../sim/dataset';
 import { PUSH3D_STATE_LAYOUT, zeroState3d, type Push3DState } from '../sim/push3d/push3dEnv';
 import { push3dSpec } from '../sim/push3d/push3dSpec';
@@ -10,6 +9,7 @@ import { isSuccess, poseErrors, poseScore, zeroErrors } from '../sim/push3d/scor
 import { writePush3DTokens } from '../sim/push3d/tokens3d';
 import { rowState } from '../sim/simTask';
 import { createVecEnv } from '../sim/vecEnv';
+import { expectAttemptOrder, expectReplay } from '../testing/shippedDemos';
 
 const FILE = new URL('../../public/data/push-3d-demos.bin', import.meta.url);
 const ds = decodeDemos(readFileSync(FILE));
@@ -34,12 +34,7 @@ describe('shipped push-3d demonstrations', () => {
     expect(m.normalisation.worldScale).toEqual([0.3, 0.3, 0.3]);
     expect(m.expert.name).toBe('expert');
     expect(m.expert.successRate).toBeGreaterThanOrEqual(0.85);
-    const attemptSeeds = Array.from({ length: m.expert.attempts }, (_, k) => demoAttemptSeed(0, k));
-    let k = 0;
-    for (const s of m.episodeSeeds) {
-      while (attemptSeeds[k] !== s) k++;
-      expect(k).toBeLessThan(attemptSeeds.length);
-    }
+    expectAttemptOrder(m);
     expect(ds.tokens.length).toBe((m.steps + m.episodes) * W);
     expect(ds.states.length).toBe(m.steps * S);
     expect(ds.actions.length).toBe(3 * m.steps);
@@ -79,17 +74,7 @@ describe('shipped push-3d demonstrations', () => {
   it.each([0, 199])('replays episode %i bit for bit from its first state and actions', async (ep) => {
     const env = await createVecEnv(push3dTask, { numEnvs: 1, seed: 0 });
     try {
-      const [s0, s1] = episodeStepRows(m, ep);
-      const [o0] = episodeObservationRows(m, ep);
-      env.setState(0, stateAt(s0));
-      expect(env.tokens).toEqual(ds.tokens.subarray(o0 * W, (o0 + 1) * W));
-      for (let t = s0; t < s1; t++) {
-        env.step(ds.actions.subarray(3 * t, 3 * t + 3));
-        const row = o0 + (t - s0) + 1;
-        expect(env.dones[0] ? env.finalTokens : env.tokens).toEqual(ds.tokens.subarray(row * W, (row + 1) * W));
-        expect(env.coverage[0]).toBe(ds.coverage[t]);
-      }
-      expect(env.success[0]).toBe(1);
+      expectReplay(env, ds, ep, stateAt);
     } finally {
       env.free();
     }

@@ -12,27 +12,15 @@ import { FlowPrior, flowPriorConfig } from '../policy/flowPrior';
 import { Reflex, reflexConfig } from '../policy/reflex';
 import { WorldPredictor, worldPredictorConfig } from '../policy/worldPredictor';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
+import { TINY_SAGR_NETS } from '../testing/tinyConfig';
 import { UsageError, type CommandContext } from './command';
 import { evalCommand, type EvalReport } from './commands/eval';
 import { train } from './commands/train';
 import type { PpoRunSummary } from './trainPpo';
 
 const tiny: Partial<Config> = {
-  horizon: 4,
+  ...TINY_SAGR_NETS,
   executeSteps: 2,
-  priorActionTokens: 2,
-  priorWidth: 8,
-  priorDepth: 1,
-  priorExpertDepth: 1,
-  priorHeads: 1,
-  sdeSteps: 2,
-  worldWidth: 8,
-  worldDepth: 1,
-  worldHeads: 1,
-  reflexWidth: 8,
-  reflexHeads: 1,
-  strategyWidth: 8,
-  criticWidth: 8,
   numEnvs: 2,
   episodeLength: 10,
   rolloutSteps: 6,

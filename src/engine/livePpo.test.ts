@@ -7,6 +7,7 @@ import { FlowPrior, flowPriorConfig } from '../policy/flowPrior';
 import { Reflex, reflexConfig } from '../policy/reflex';
 import { WorldPredictor, worldPredictorConfig } from '../policy/worldPredictor';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
+import { TINY_SAGR_NETS } from '../testing/tinyConfig';
 import type { ModuleName } from './livePolicies';
 import { LivePpo, type PpoHost } from './livePpo';
 import { useNodeBackend } from './nodeBackend';
@@ -18,24 +19,11 @@ beforeAll(async () => {
 });
 
 const TINY: Partial<Config> = {
+  ...TINY_SAGR_NETS,
   numEnvs: 2,
   episodeLength: 10,
-  horizon: 4,
   executeSteps: 3,
   rolloutSteps: 12,
-  sdeSteps: 2,
-  priorWidth: 8,
-  priorDepth: 1,
-  priorExpertDepth: 1,
-  priorHeads: 1,
-  priorActionTokens: 2,
-  worldWidth: 8,
-  worldDepth: 1,
-  worldHeads: 1,
-  reflexWidth: 8,
-  reflexHeads: 1,
-  strategyWidth: 8,
-  criticWidth: 8,
   epochs: 1,
   minibatches: 2,
   criticWarmupIters: 0,

@@ -10,6 +10,7 @@ import { WorldPredictor, worldPredictorConfig } from '../policy/worldPredictor';
 import { SUITES } from '../sim/perturbations';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
 import { PushTVecEnv } from '../sim/vecEnv';
+import { TINY_NETS } from '../testing/tinyConfig';
 import { loadPrior, loadReflex, loadWorld } from './learnedCheckpoints';
 import { ChunkedFlowPolicy, isDeterministic } from './learnedPolicies';
 import { runEpisodes } from './runEpisodes';
@@ -17,21 +18,10 @@ import { runEpisodes } from './runEpisodes';
 const spec = pushTSpec;
 const tiny: Config = {
   ...defaultConfig(),
-  horizon: 4,
-  executeSteps: 2,
-  priorActionTokens: 2,
-  priorWidth: 16,
-  priorDepth: 1,
-  priorExpertDepth: 1,
-  priorHeads: 2,
+  ...TINY_NETS,
   sdeSteps: 3,
   sigmaMax: 0,
   sigmaMin: 0,
-  worldWidth: 16,
-  worldDepth: 1,
-  worldHeads: 2,
-  reflexWidth: 16,
-  reflexHeads: 2,
 };
 
 const makePrior = () => new FlowPrior(flowPriorConfig(tiny, spec), 1);

@@ -9,6 +9,7 @@ import { Reflex, reflexConfig } from '../policy/reflex';
 import { Strategy, strategyConfig } from '../policy/strategy';
 import { WorldPredictor, worldPredictorConfig } from '../policy/worldPredictor';
 import { taskSpec } from '../sim/tasks';
+import { TINY_SAGR_NETS } from '../testing/tinyConfig';
 import { SagrTrainer, type SagrTrainerModules } from './ppoSagr';
 
 beforeAll(async () => {
@@ -16,24 +17,11 @@ beforeAll(async () => {
 });
 
 const TINY: Partial<Config> = {
+  ...TINY_SAGR_NETS,
   numEnvs: 4,
   episodeLength: 10,
-  horizon: 4,
   executeSteps: 3,
   rolloutSteps: 12, // 4 decisions of 3 steps: the time limit at step 10 falls inside the 4th chunk
-  sdeSteps: 2,
-  priorWidth: 8,
-  priorDepth: 1,
-  priorExpertDepth: 1,
-  priorHeads: 1,
-  priorActionTokens: 2,
-  worldWidth: 8,
-  worldDepth: 1,
-  worldHeads: 1,
-  reflexWidth: 8,
-  reflexHeads: 1,
-  strategyWidth: 8,
-  criticWidth: 8,
   epochs: 2,
   minibatches: 2,
   criticWarmupIters: 1,

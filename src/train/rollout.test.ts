@@ -13,6 +13,7 @@ import { parsePerturbationSpec } from '../sim/perturbationSpec';
 import { TOKEN_DIM } from '../sim/taskSpec';
 import { simTask } from '../sim/tasks';
 import { createVecEnv } from '../sim/vecEnv';
+import { TINY_SAGR_NETS } from '../testing/tinyConfig';
 import { residualSteps } from './closedLoop';
 import { sdeParams } from './ppoSagr';
 import { RolloutBuffer, SagrRollout, decisionsPerRollout } from './rollout';
@@ -22,24 +23,11 @@ beforeAll(async () => {
 });
 
 const TINY: Partial<Config> = {
+  ...TINY_SAGR_NETS,
   task: 'push-3d',
   numEnvs: 2,
-  horizon: 4,
   executeSteps: 2,
   rolloutSteps: 8,
-  sdeSteps: 2,
-  priorWidth: 8,
-  priorDepth: 1,
-  priorExpertDepth: 1,
-  priorHeads: 1,
-  priorActionTokens: 2,
-  worldWidth: 8,
-  worldDepth: 1,
-  worldHeads: 1,
-  reflexWidth: 8,
-  reflexHeads: 1,
-  strategyWidth: 8,
-  criticWidth: 8,
 };
 
 describe('SagrRollout on push-3d', () => {

@@ -11,6 +11,7 @@ import { Reflex, reflexConfig } from '../policy/reflex';
 import { WorldPredictor, worldPredictorConfig } from '../policy/worldPredictor';
 import { decodeDemos } from '../sim/dataset';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
+import { TINY_NETS } from '../testing/tinyConfig';
 import type { EpisodeSplit } from './demoData';
 import { reflexWarmup } from './reflexWarmup';
 import type { MetricsRecord, StageOptions } from './stage';
@@ -23,23 +24,11 @@ const spec = pushTSpec;
 
 const tiny: Config = {
   ...defaultConfig(),
-  horizon: 4,
-  executeSteps: 2,
-  priorActionTokens: 2,
-  priorWidth: 16,
-  priorDepth: 1,
-  priorExpertDepth: 1,
-  priorHeads: 2,
+  ...TINY_NETS,
   priorBatch: 32,
   priorLr: 3e-3,
-  sdeSteps: 2,
-  worldWidth: 16,
-  worldDepth: 1,
-  worldHeads: 2,
   worldBatch: 64,
   worldLr: 3e-3,
-  reflexWidth: 16,
-  reflexHeads: 2,
   reflexBatch: 64,
   reflexLr: 3e-3,
 };

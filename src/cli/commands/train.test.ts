@@ -7,23 +7,12 @@ import { UsageError, type CommandContext } from '../command';
 import { writeDemoSubset } from '../demoSubset';
 import { evalCommand, type EvalReport } from './eval';
 import { defaultDemos, train } from './train';
+import { TINY_NETS } from '../../testing/tinyConfig';
 
 const tiny: Partial<Config> = {
-  horizon: 4,
-  executeSteps: 2,
-  priorActionTokens: 2,
-  priorWidth: 16,
-  priorDepth: 1,
-  priorExpertDepth: 1,
-  priorHeads: 2,
+  ...TINY_NETS,
   priorBatch: 16,
-  sdeSteps: 2,
-  worldWidth: 16,
-  worldDepth: 1,
-  worldHeads: 2,
   worldBatch: 16,
-  reflexWidth: 16,
-  reflexHeads: 2,
   reflexBatch: 16,
   numEnvs: 2,
   episodeLength: 10,
