@@ -14,16 +14,10 @@ export const PX_PER_M = 1000;
 
 // ── physics ──────────────────────────────────────────────────────────────────────────────────────────
 export const GRAVITY = 9.81;
-/** Physics step (100 Hz): at most 5 mm of pusher travel per substep against a 15 mm ball. */
-export const SUBSTEP_DT = 0.01;
-/** Physics substeps per control step (10 Hz control). */
-export const SUBSTEPS_PER_ACTION = 10;
-export const CONTROL_HZ = 10;
-/** PD law on the pusher velocity, per axis: v += (K_P·(a − p) − K_V·v)·dt (critically damped, as Push-T's). */
-export const K_P = 100;
-export const K_V = 20;
-/** Control steps per episode at most (30 s). */
-export const MAX_STEPS = 300;
+/** Push-T's timing (100 Hz physics: at most 5 mm of pusher travel per substep against a 15 mm ball; 10 Hz
+ * control; 300-step, 30 s episodes) and its critically damped PD law on the pusher velocity, here per axis:
+ * v += (K_P·(a − p) − K_V·v)·dt (gains in 1/s² and 1/s, so the same in metres as in pixels). */
+export { CONTROL_HZ, K_P, K_V, MAX_STEPS, SUBSTEPS_PER_ACTION, SUBSTEP_DT } from '../pusht/geometry';
 /** TGS solver iterations per step (Rapier's default; a resting pillar creeps < 0.1 mm a minute). */
 export const SOLVER_ITERATIONS = 4;
 
