@@ -24,6 +24,7 @@ export interface ReportedEval {
   episodes: number;
   numEnvs: number;
   maxSteps: number;
+  /** The tfjs backend the learned policies ran on ("none" when only the expert ran). */
   backend: string;
   /** policy → the checkpoint folder it was loaded from (null for the expert). */
   checkpoints: Record<string, string | null>;

@@ -12,23 +12,14 @@ import { runEpisodes } from '../../eval/runEpisodes';
 import type { RolloutPolicy } from '../../eval/rolloutPolicy';
 import { formatPerturbationSpec, parsePerturbationSpec, suiteDefault, type TaskPerturbation } from '../../sim/perturbationSpec';
 import { UsageError, enumFlag, intFlag, type Command } from '../command';
-import { checkReportPath, commandLine, writeReport } from '../evalReport';
+import { checkReportPath, commandLine, writeReport, type ReportedEval } from '../evalReport';
 import { LEARNED_POLICIES, defaultCheckpoint, loadLearnedPolicy } from '../learnedPolicy';
 import { simTask, taskSpec, validateTask, type TaskName } from '../../sim/tasks';
 
 const MAX_EPISODES = 100_000;
 
-export interface EvalReport {
-  task: string;
-  seed: number;
-  episodes: number;
-  numEnvs: number;
-  maxSteps: number;
-  /** The tfjs backend the learned policies ran on ("none" when only the expert ran). */
-  backend: string;
-  /** policy → the checkpoint folder it was loaded from (null for the expert). */
-  checkpoints: Record<string, string | null>;
-  /** policy → suite → summary. */
+/** `eval --json`'s object: what the report is made from, and each suite's wall-clock seconds. */
+export interface EvalReport extends ReportedEval {
   results: Record<string, Record<string, SuiteSummary & { perturbation: string; seconds: number }>>;
 }
 
