@@ -3,7 +3,7 @@
 // the task it is asked to run on, and only then given its weights. IO handlers make this work with files
 // (Node), URLs (the shipped defaults in the browser) and uploads alike.
 import type * as tf from '@tensorflow/tfjs';
-import { assignCheckpoint, readCheckpoint, type Checkpoint, type Checkpointable } from '../nn/checkpoint';
+import { assignCheckpoint, readCheckpoint, type Checkpointable } from '../nn/checkpoint';
 import { FlowPrior, type FlowPriorConfig } from '../policy/flowPrior';
 import { Reflex, type ReflexConfig } from '../policy/reflex';
 import { Strategy, type StrategyConfig } from '../policy/strategy';
@@ -17,16 +17,20 @@ export type ModuleName = (typeof MODULE_NAMES)[number];
 /** Any seed: every weight is overwritten by the checkpoint. */
 const LOAD_SEED = 0;
 
-type TaskFields = { numTokens: number; tokenTypes: readonly number[]; actionDim: number };
+/** The fields of a module's config that describe its task (numGoalTokens: modules that read the goal). */
+type TaskFields = { numTokens: number; tokenTypes: readonly number[]; actionDim: number; numGoalTokens?: number };
 
 function checkTask(name: string, c: TaskFields, spec: TaskSpec): void {
   const want = Array.from(spec.tokenTypes);
   if (c.numTokens !== spec.numTokens || c.actionDim !== spec.actionDim || JSON.stringify(c.tokenTypes) !== JSON.stringify(want)) {
     throw new Error(`checkpoint: the ${name} was trained for ${c.numTokens} tokens and ${c.actionDim}-D actions, task ${spec.name} has ${spec.numTokens} and ${spec.actionDim}`);
   }
+  if (c.numGoalTokens !== undefined && c.numGoalTokens * 3 !== spec.goalTokens.length) {
+    throw new Error(`checkpoint: the ${name} was trained with ${c.numGoalTokens} goal tokens, task ${spec.name} has ${spec.goalTokens.length / 3}`);
+  }
 }
 
-async function load<M extends Checkpointable & { dispose(): void }>(name: ModuleName, handler: tf.io.IOHandler, build: (config: never) => M, spec: TaskSpec): Promise<{ module: M; checkpoint: Checkpoint }> {
+async function load<M extends Checkpointable & { dispose(): void }>(name: ModuleName, handler: tf.io.IOHandler, build: (config: never) => M, spec: TaskSpec): Promise<M> {
   const checkpoint = await readCheckpoint(handler);
   let module: M | null = null;
   try {
@@ -35,7 +39,7 @@ async function load<M extends Checkpointable & { dispose(): void }>(name: Module
     checkTask(name, config as unknown as TaskFields, spec);
     module = build(config as never);
     assignCheckpoint([module], checkpoint);
-    return { module, checkpoint };
+    return module;
   } catch (e) {
     module?.dispose();
     throw e;
@@ -45,29 +49,17 @@ async function load<M extends Checkpointable & { dispose(): void }>(name: Module
 }
 
 export async function loadPrior(handler: tf.io.IOHandler, spec: TaskSpec): Promise<FlowPrior> {
-  const { module, checkpoint } = await load('prior', handler, (c: FlowPriorConfig) => new FlowPrior(c, LOAD_SEED), spec);
-  const c = checkpoint.metadata.modules.prior as unknown as FlowPriorConfig;
-  if (c.numGoalTokens * 3 !== spec.goalTokens.length) {
-    module.dispose();
-    throw new Error(`checkpoint: the prior was trained with ${c.numGoalTokens} goal tokens, task ${spec.name} has ${spec.goalTokens.length / 3}`);
-  }
-  return module;
+  return load('prior', handler, (c: FlowPriorConfig) => new FlowPrior(c, LOAD_SEED), spec);
 }
 
 export async function loadWorld(handler: tf.io.IOHandler, spec: TaskSpec): Promise<WorldPredictor> {
-  return (await load('world', handler, (c: WorldPredictorConfig) => new WorldPredictor(c, LOAD_SEED), spec)).module;
+  return load('world', handler, (c: WorldPredictorConfig) => new WorldPredictor(c, LOAD_SEED), spec);
 }
 
 export async function loadReflex(handler: tf.io.IOHandler, spec: TaskSpec): Promise<Reflex> {
-  return (await load('reflex', handler, (c: ReflexConfig) => new Reflex(c, LOAD_SEED), spec)).module;
+  return load('reflex', handler, (c: ReflexConfig) => new Reflex(c, LOAD_SEED), spec);
 }
 
 export async function loadStrategy(handler: tf.io.IOHandler, spec: TaskSpec): Promise<Strategy> {
-  const { module, checkpoint } = await load('strategy', handler, (c: StrategyConfig) => new Strategy(c, LOAD_SEED), spec);
-  const c = checkpoint.metadata.modules.strategy as unknown as StrategyConfig;
-  if (c.numGoalTokens * 3 !== spec.goalTokens.length) {
-    module.dispose();
-    throw new Error(`checkpoint: the strategy was trained with ${c.numGoalTokens} goal tokens, task ${spec.name} has ${spec.goalTokens.length / 3}`);
-  }
-  return module;
+  return load('strategy', handler, (c: StrategyConfig) => new Strategy(c, LOAD_SEED), spec);
 }

@@ -125,6 +125,10 @@ describe('learned eval policies', () => {
     await expect(loadWorld(tf.io.fromMemory(saved.get('prior')!), spec)).rejects.toThrow(/no "world" module in it \(modules: prior\)/);
     const otherTask = { ...spec, numTokens: 4, tokenTypes: new Int32Array([0, 0, 0, 1]) };
     await expect(loadReflex(tf.io.fromMemory(saved.get('reflex')!), otherTask)).rejects.toThrow(/trained for 10 tokens and 2-D actions, task push-t has 4/);
+    const otherGoal = { ...spec, goalTokens: spec.goalTokens.subarray(3) };
+    const tensors = tf.memory().numTensors;
+    await expect(loadPrior(tf.io.fromMemory(saved.get('prior')!), otherGoal)).rejects.toThrow(`the prior was trained with ${spec.numGoalTokens} goal tokens, task push-t has ${spec.numGoalTokens - 1}`);
+    expect(tf.memory().numTensors).toBe(tensors);
     for (const m of [prior, world, reflex, prior2, world2, reflex2]) m.dispose();
   });
 });
