@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../core/config';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
-import { initRapier } from '../sim/pusht/pushTEnv';
+import { initRapier, type PushTEnv } from '../sim/pusht/pushTEnv';
 import { decompositionTerm, laneViews, tokenNorms } from './liveFrame';
 import { LiveLane } from './liveLane';
 import { LivePolicy } from './livePolicy';
@@ -135,7 +135,7 @@ describe('live lane', () => {
     expect(v.scalar('step')).toBe(config.episodeLength);
     expect(v.scalar('done')).toBe(1);
     // The held block pose is the final observation's, not the next episode's start the env has moved on to.
-    const env = first.env.envs[0].block;
+    const env = (first.env.envs[0] as PushTEnv).block;
     expect(Math.hypot(v.scalar('blockX') - env.x, v.scalar('blockY') - env.y)).toBeGreaterThan(1);
     expect(held.trail.length).toBe(4 * (config.episodeLength + 1));
     const npzArrays = first.exportArrays();

@@ -1,4 +1,4 @@
-// One lane of the playground: a Push-T env (B = 1), the policy driving it, the perturbations the person asks
+// One lane of the playground: an env of the policy's task (B = 1; Push-T or push-3d), the policy driving it, the perturbations the person asks
 // for, and the record of the episode (trail for the view, arrays for the .npz export).
 //
 // Control step t of a lane:
@@ -8,15 +8,20 @@
 // runs", after the policy saw S_t): the world moved while the policy was not looking, so Δz shows it.
 // An episode ends at success or the step limit; the lane then holds its last state (recovered from the final
 // observation, since the vectorised env has already reset) until the playground starts the next episode.
+// Shoves, kicks and lasting conditions act on Push-T's simulator; a push-3d lane runs nominal only.
 import type { Config } from '../core/config';
 import type { NpyArray } from '../sim/npz';
 import { beforeControlStep, type Perturbation } from '../sim/perturbations';
+import type { TaskPerturbation } from '../sim/perturbationSpec';
 import type { Pose } from '../sim/pusht/geometry';
-import { zeroState, type PushTState } from '../sim/pusht/pushTEnv';
+import type { PushTEnv } from '../sim/pusht/pushTEnv';
+import type { TaskState } from '../sim/simTask';
+import { simTask } from '../sim/tasks';
 import { TOKEN_DIM } from '../sim/taskSpec';
 import { denormaliseCoord } from '../sim/tokens';
-import { PushTVecEnv } from '../sim/vecEnv';
+import { createVecEnv, type VecEnv } from '../sim/vecEnv';
 import { blockCentroid, clampDisplacement, poseFromKeypoints, type Displacement } from './blockPose';
+import { objectPlanarPose } from './objectPose3d';
 import { emptyRewardTerms, sagrReward, type RewardTerms } from '../train/reward';
 import { DECOMPOSITION_TERMS, TRAIL_STRIDE, laneLayout, laneViews, type LaneLayout } from './liveFrame';
 import type { LivePolicy } from './livePolicy';
@@ -72,24 +77,29 @@ export class LiveLane {
   readonly pending: Displacement = { dx: 0, dy: 0, dtheta: 0 };
   private pendingKick: Kick | null = null;
   private condition: Condition = { kind: 'nominal' };
-  private readonly state: PushTState = zeroState();
+  private readonly state: TaskState;
+  /** Push-T's simulator, which the shoves, kicks and conditions act on (null for push-3d). */
+  private readonly pushT: PushTEnv | null;
   private readonly action: Float32Array;
   private trail: Float32Array;
   private trailLength = 0;
   private record: EpisodeRecord = emptyRecord();
 
   private constructor(
-    readonly env: PushTVecEnv,
+    readonly env: VecEnv<unknown, TaskState, TaskPerturbation>,
     public policy: LivePolicy,
   ) {
+    this.state = env.task.zeroState();
+    this.pushT = env.spec.name === 'push-t' ? (env.envs[0] as PushTEnv) : null;
     this.layout = laneLayout(env.spec.numTokens, env.spec.actionDim);
     this.tokens = new Float32Array(env.spec.numTokens * TOKEN_DIM);
     this.action = new Float32Array(env.spec.actionDim);
     this.trail = new Float32Array((env.maxSteps + 1) * TRAIL_STRIDE);
   }
 
+  /** A lane on the policy's task. */
   static async create(policy: LivePolicy, config: Config): Promise<LiveLane> {
-    const env = await PushTVecEnv.create({ numEnvs: 1, seed: config.seed, maxSteps: config.episodeLength });
+    const env = await createVecEnv(simTask(policy.spec.name), { numEnvs: 1, seed: config.seed, maxSteps: config.episodeLength });
     return new LiveLane(env, policy);
   }
 
@@ -131,20 +141,28 @@ export class LiveLane {
   }
 
   shove(d: Displacement): void {
+    this.livePushTOnly('shove');
     this.pending.dx += d.dx;
     this.pending.dy += d.dy;
     this.pending.dtheta += d.dtheta;
   }
 
   kick(k: Kick): void {
+    this.livePushTOnly('kick');
     this.pendingKick = k;
+  }
+
+  private livePushTOnly(what: string): void {
+    if (!this.pushT) throw new Error(`${what}: live on push-t only; run push-3d's suites with sagr eval --task push-3d`);
   }
 
   /** Sets a lasting condition now (bias, friction, mass, or nominal to clear); it carries over to later episodes. */
   setCondition(c: Condition): void {
+    const env = this.pushT;
+    if (!env && c.kind !== 'nominal') throw new Error(`perturb: ${c.kind} is live on push-t only; run push-3d's suites with sagr eval --task push-3d --suite ${c.kind}`);
     this.condition = c;
     this.env.setPerturbation(c);
-    const env = this.env.envs[0];
+    if (!env) return;
     env.setAgentFriction(c.kind === 'friction' ? c.mu : 0);
     if (c.kind === 'mass') env.setComOffset(c.comDx, c.comDy);
     else env.setComOffset(0, 0);
@@ -158,15 +176,15 @@ export class LiveLane {
     await this.policy.act(this.env.tokens, this.state, config, this.action);
     const t1 = performance.now();
 
-    const env = this.env.envs[0];
+    const env = this.pushT;
     const t = this.env.episodeStep[0];
-    if (this.pending.dx !== 0 || this.pending.dy !== 0 || this.pending.dtheta !== 0) {
+    if (env && (this.pending.dx !== 0 || this.pending.dy !== 0 || this.pending.dtheta !== 0)) {
       const d = clampDisplacement(env.block, this.pending);
       beforeControlStep(env, { kind: 'displace', ...d, at: t }, t, { kickAngle: 0 });
       this.record.shoves.push(t, d.dx, d.dy, d.dtheta);
       this.pending.dx = this.pending.dy = this.pending.dtheta = 0;
     }
-    if (this.pendingKick) {
+    if (env && this.pendingKick) {
       const { impulse, angle } = this.pendingKick;
       beforeControlStep(env, { kind: 'kick', impulse, angle, at: t }, t, { kickAngle: angle });
       this.record.kicks.push(t, impulse, angle);
@@ -197,8 +215,9 @@ export class LiveLane {
   }
 
   private showEnv(): void {
-    const env = this.env.envs[0];
+    const env = this.pushT;
     this.tokens.set(this.env.tokens);
+    if (!env) return this.showTokens();
     this.block.x = env.block.x;
     this.block.y = env.block.y;
     this.block.angle = env.block.angle;
@@ -211,7 +230,18 @@ export class LiveLane {
   private showFinal(): void {
     const spec = this.env.spec;
     this.tokens.set(this.env.finalTokens);
+    if (!this.pushT) return this.showTokens();
     poseFromKeypoints(this.tokens, spec, this.block);
+    const agent = (spec.numTokens - 1) * TOKEN_DIM;
+    this.agentX = denormaliseCoord(spec, 0, this.tokens[agent]);
+    this.agentY = denormaliseCoord(spec, 1, this.tokens[agent + 1]);
+    this.pushTrail();
+  }
+
+  /** push-3d: the object's planar pose (centre of mass, heading) and the pusher, metres, read off the tokens. */
+  private showTokens(): void {
+    const spec = this.env.spec;
+    objectPlanarPose(this.tokens, spec, this.block);
     const agent = (spec.numTokens - 1) * TOKEN_DIM;
     this.agentX = denormaliseCoord(spec, 0, this.tokens[agent]);
     this.agentY = denormaliseCoord(spec, 1, this.tokens[agent + 1]);
@@ -220,7 +250,7 @@ export class LiveLane {
 
   private pushTrail(): void {
     if ((this.trailLength + 1) * TRAIL_STRIDE > this.trail.length) return;
-    const c = blockCentroid(this.block);
+    const c = this.pushT ? blockCentroid(this.block) : this.block;
     this.trail.set([this.agentX, this.agentY, c.x, c.y], this.trailLength * TRAIL_STRIDE);
     this.trailLength++;
   }

@@ -22,8 +22,8 @@ import type { Config } from '../core/config';
 import { deriveSeed, Rng } from '../core/rng';
 import { sampleSde, type SdeParams } from '../policy/sde';
 import { goalTokensBatch } from '../policy/stateTokens';
-import { PushTExpert } from '../sim/expert';
-import type { PushTState } from '../sim/pusht/pushTEnv';
+import type { TaskExpert, TaskState } from '../sim/simTask';
+import { simTask } from '../sim/tasks';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import { denormaliseCoord, normaliseCoord } from '../sim/tokens';
 import type { LivePolicyName } from './livePolicies';
@@ -63,7 +63,8 @@ export class LivePolicy {
   decided = false;
 
   private readonly obsSize: number;
-  private readonly expert: PushTExpert | null;
+  private readonly expert: TaskExpert<TaskState> | null;
+  private readonly expertTarget: Float64Array;
   private horizon = 0;
   /** [CHUNK_PARTS, H, A] of the current chunk, normalised. */
   private chunk = new Float32Array(0);
@@ -76,7 +77,7 @@ export class LivePolicy {
     readonly name: LivePolicyName,
     /** The modules this policy runs (see livePolicies.ts); shared with other lanes, never disposed here. */
     private readonly modules: ModuleSet,
-    private readonly spec: TaskSpec,
+    readonly spec: TaskSpec,
   ) {
     this.numTokens = spec.numTokens;
     this.actionDim = spec.actionDim;
@@ -88,7 +89,9 @@ export class LivePolicy {
     this.attention = new Float32Array(this.numTokens);
     const a = () => new Float32Array(this.actionDim);
     this.terms = { prior: a(), reflex: a(), strategy: a(), noise: a(), total: a() };
-    if (name === 'expert') this.expert = new PushTExpert();
+    this.expertTarget = new Float64Array(this.actionDim);
+    // The task's own expert (Push-T's or push-3d's planner); its physics engine is loaded before lanes are built.
+    if (name === 'expert') this.expert = simTask(spec.name).createExpert();
     else {
       if (!modules.prior) throw new Error(`policy ${name}: needs a prior`);
       this.expert = null;
@@ -125,7 +128,7 @@ export class LivePolicy {
    * The action for observation `tokens` (S_t, normalised; `state` is the privileged state, read by the expert
    * only), written to `action` (normalised). Also predicts Ŝ_{t+1} when the policy has Φ.
    */
-  async act(tokens: Float32Array, state: PushTState, config: Config, action: Float32Array): Promise<void> {
+  async act(tokens: Float32Array, state: TaskState, config: Config, action: Float32Array): Promise<void> {
     if (this.expert) return this.actExpert(tokens, state, action);
     const A = this.actionDim;
     const N = this.numTokens;
@@ -188,12 +191,13 @@ export class LivePolicy {
     this.chunkLeft--;
   }
 
-  private async actExpert(tokens: Float32Array, state: PushTState, action: Float32Array): Promise<void> {
-    const [x, y] = this.expert!.act(state);
-    action[0] = normaliseCoord(this.spec, 0, x);
-    action[1] = normaliseCoord(this.spec, 1, y);
-    this.terms.total[0] = x;
-    this.terms.total[1] = y;
+  private async actExpert(tokens: Float32Array, state: TaskState, action: Float32Array): Promise<void> {
+    const target = this.expertTarget;
+    this.expert!.act(state, target);
+    for (let d = 0; d < this.actionDim; d++) {
+      action[d] = normaliseCoord(this.spec, d, target[d]);
+      this.terms.total[d] = target[d];
+    }
     const world = this.modules.world;
     if (!world) return;
     const next = tf.tidy(() => world.predict(tf.tensor3d(tokens, [1, this.numTokens, TOKEN_DIM]), tf.tensor2d(action, [1, this.actionDim])));

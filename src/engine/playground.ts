@@ -15,7 +15,7 @@ import { episodeSeed } from '../eval/runEpisodes';
 import { encodeNpz } from '../sim/npz';
 import { formatPerturbation, parsePerturbation } from '../sim/perturbations';
 import { CONTROL_HZ } from '../sim/pusht/geometry';
-import { initRapier } from '../sim/pusht/pushTEnv';
+import { simTask } from '../sim/tasks';
 import type { TaskSpec } from '../sim/taskSpec';
 import { LiveLane, type Condition } from './liveLane';
 import { LivePolicy } from './livePolicy';
@@ -65,7 +65,7 @@ export class Playground {
   constructor(
     private readonly host: PlaygroundHost,
     private readonly shipped: ShippedLoad,
-    private readonly spec: TaskSpec,
+    readonly spec: TaskSpec,
     private readonly checkpointBase: string,
   ) {
     this.runConfig = host.config();
@@ -178,6 +178,7 @@ export class Playground {
   status(): PlaygroundStatus {
     const trained = this.trained;
     return {
+      task: this.spec.name,
       checkpointBase: this.checkpointBase,
       found: this.shipped.found,
       problems: this.shipped.problems,
@@ -299,7 +300,6 @@ export class Playground {
   /** Applies the config (the parameters that apply on restart included) and starts again at episode 0. */
   private async reset(): Promise<void> {
     this.runConfig = this.host.config();
-    if (this.runConfig.task !== this.spec.name) this.host.notify('warn', `task ${this.runConfig.task}: the playground shows ${this.spec.name} only; run ${this.runConfig.task} with the CLI (sagr eval --task ${this.runConfig.task})`);
     this.perturbRng = new Rng(deriveSeed(this.runConfig.seed, 'playground/perturb'));
     for (const m of Object.values(this.standIns)) m.dispose();
     this.standIns = {};
@@ -312,7 +312,7 @@ export class Playground {
     const conditions = this.lanes.map((l) => l.activeCondition);
     for (const lane of this.lanes) lane.free();
     this.lanes = [];
-    await initRapier(); // the expert's planner builds its own simulator copy
+    await simTask(this.spec.name).init(); // the expert's planner builds its own simulator copy
     for (const name of this.policies) {
       const lane = await LiveLane.create(new LivePolicy(name, this.modulesFor(name), this.spec), this.runConfig);
       // A lasting condition (bias, friction, mass) survives a change of policies or a reset.
@@ -391,6 +391,7 @@ export class Playground {
       stepsPerSecond: this.stepsPerSecond,
       measuredStepsPerSecond: this.measuredRate(),
       episode: this.episode,
+      task: this.spec.name,
       numTokens: this.spec.numTokens,
       actionDim: this.spec.actionDim,
       lanes,

@@ -46,7 +46,10 @@ export interface Requests {
   tensorCheck: { payload: { a: number[][]; b: number[][] }; result: TensorCheckResult };
   /** Destroys the WebGPU device, as a driver reset would, to exercise the fallback path. */
   loseDevice: { payload: Record<string, never>; result: { lost: boolean } };
-  /** Loads the shipped checkpoints under `checkpointBase` (a URL ending in '/') and starts the live playground. */
+  /**
+   * Loads the shipped checkpoints under `checkpointBase` (a URL ending in '/', the folder of config.task's) and starts
+   * the live playground on config.task; when one runs on another task, it is replaced.
+   */
   playgroundStart: { payload: { checkpointBase: string }; result: PlaygroundStatus };
   /** One of the person's intents for the live playground. */
   playgroundIntent: { payload: { intent: PlaygroundIntent }; result: { ok: true } };
@@ -126,6 +129,8 @@ export interface LaneStatus {
 }
 
 export interface PlaygroundStatus {
+  /** The task the lanes run (config.task when the playground started; a change of task starts a new one). */
+  task: string;
   checkpointBase: string;
   /** Checkpoints found and loaded. */
   found: ShippedModule[];
@@ -156,6 +161,8 @@ export interface LiveFrame {
   stepsPerSecond: number | null;
   measuredStepsPerSecond: number;
   episode: number;
+  /** The task the lanes run: push-t's frames are in pixels, push-3d's in metres. */
+  task: string;
   numTokens: number;
   actionDim: number;
   lanes: LaneFrame[];

@@ -31,6 +31,7 @@ import {
   type WorkerMessage,
 } from './protocol';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
+import { taskSpec } from '../sim/tasks';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -142,8 +143,10 @@ async function leaveWebgpu(why: string): Promise<void> {
   }
 }
 
+/** The playground on config.task with the checkpoints under `base`. */
 async function startPlayground(base: string): Promise<Playground> {
-  const shipped = await loadShippedModules(base, pushTSpec);
+  const spec = taskSpec(config.task);
+  const shipped = await loadShippedModules(base, spec);
   for (const p of shipped.problems) notify('error', 'engine', p);
   const pg = new Playground(
     {
@@ -154,7 +157,7 @@ async function startPlayground(base: string): Promise<Playground> {
       notify: (level, message) => notify(level, 'engine', message),
     },
     shipped,
-    pushTSpec,
+    spec,
     base,
   );
   playground = pg;
@@ -165,6 +168,13 @@ async function startPlayground(base: string): Promise<Playground> {
 function requirePlayground(): Playground {
   if (!playground) throw new Error('playground: not started yet');
   return playground;
+}
+
+/** The playground, for the runs in the page that are built on Push-T (training, PPO, evaluation). */
+function pushTPlayground(request: string): Playground {
+  const pg = requirePlayground();
+  if (pg.spec.name !== pushTSpec.name) throw new Error(`${request}: runs on push-t in the page; for ${pg.spec.name} use the CLI (sagr ${request === 'evalStart' ? 'eval' : 'train'} --task ${pg.spec.name})`);
+  return pg;
 }
 
 function watchWebgpu(): void {
@@ -238,10 +248,16 @@ const handlers: RequestHandlers = {
       throw new Error(`playgroundStart.checkpointBase: "${base.slice(0, 60)}" is not a URL`);
     }
     if (!state) throw new Error('playgroundStart: the engine has not chosen a backend yet (init first)');
-    if (playground) return playground.status();
+    if (playground && playground.spec.name === config.task) return playground.status();
+    if (playground) {
+      // A change of task: the training, PPO and evaluation in the page run Push-T's modules.
+      if (training.running || ppo.running || evaluation.running) throw new Error(`task: a training run or evaluation is going on ${playground.spec.name}; stop it before switching to ${config.task}`);
+      playground.dispose();
+      playground = null;
+    }
     checkpointBase = url.href;
     const pg = await startPlayground(checkpointBase);
-    if (pg.trained.size === 0) notify('warn', 'engine', `no shipped checkpoints under ${checkpointBase}: running the expert; learned policies run randomly initialised and say so`);
+    if (pg.trained.size === 0) notify('warn', 'engine', `no ${config.task} checkpoints under ${checkpointBase}: running the expert; learned policies run randomly initialised and say so`);
     return pg.status();
   },
 
@@ -267,9 +283,9 @@ const handlers: RequestHandlers = {
     try {
       for (const backend of state.runnable) {
         await activate(backend);
-        const modules = freshModules(pg.shippedLoad, config, pushTSpec, BENCH_WEIGHTS_SEED);
+        const modules = freshModules(pg.shippedLoad, config, pg.spec, BENCH_WEIGHTS_SEED);
         try {
-          rows.push(...(await benchBackend(backend, modules, pushTSpec, config, batches, INFERENCE_BENCH_RUNS)));
+          rows.push(...(await benchBackend(backend, modules, pg.spec, config, batches, INFERENCE_BENCH_RUNS)));
         } finally {
           for (const m of Object.values(modules)) m.dispose();
         }
@@ -283,8 +299,8 @@ const handlers: RequestHandlers = {
 
   async saveModule({ slot }) {
     if (typeof slot !== 'string') throw new Error('saveModule.slot: expected a slot name such as "prior"');
-    const module = requirePlayground().moduleAt(slot);
-    return checkpointFiles(module, `sagr-${slot.replace('/', '-')}`, config, pushTSpec.name);
+    const pg = requirePlayground();
+    return checkpointFiles(pg.moduleAt(slot), `sagr-${slot.replace('/', '-')}`, config, pg.spec.name);
   },
 
   async uploadModule({ slot, json, weightsName, weights, source }) {
@@ -294,7 +310,7 @@ const handlers: RequestHandlers = {
     if (training.running || ppo.running) throw new Error('uploadModule: a training run is going; stop it first');
     const pg = requirePlayground();
     const name = pg.moduleAt(slot).name as ModuleName;
-    const module = await loadUploaded(name, json, weightsName, weights, pushTSpec);
+    const module = await loadUploaded(name, json, weightsName, weights, pg.spec);
     await pg.replaceModule(slot, module, source ?? `uploaded ${weightsName.slice(0, 80)}`);
     return { ok: true };
   },
@@ -303,7 +319,7 @@ const handlers: RequestHandlers = {
     if (training.running || ppo.running) throw new Error('restoreShipped: a training run is going; stop it first');
     if (evaluation.running) throw new Error('restoreShipped: an evaluation is going; stop it first');
     const pg = requirePlayground();
-    const shipped = await loadShippedModules(checkpointBase!, pushTSpec);
+    const shipped = await loadShippedModules(checkpointBase!, pg.spec);
     for (const p of shipped.problems) notify('error', 'engine', p);
     await pg.restoreShipped(shipped);
     return pg.status();
@@ -311,7 +327,7 @@ const handlers: RequestHandlers = {
 
   async evalStart({ policies, suites, episodes }) {
     if (ppo.running) throw new Error('evalStart: a PPO run is going (it replaces the modules the policies run); stop it first');
-    evaluation.start(policies, suites, episodes, config, requirePlayground());
+    evaluation.start(policies, suites, episodes, config, pushTPlayground('evalStart'));
     return { ok: true };
   },
 
@@ -322,14 +338,14 @@ const handlers: RequestHandlers = {
 
   async trainStart({ stage, iters, demosUrl }) {
     if (ppo.running) throw new Error('trainStart: a PPO run is going; stop it first');
-    await training.start(stage, iters, demosUrl, config, requirePlayground());
+    await training.start(stage, iters, demosUrl, config, pushTPlayground('trainStart'));
     return { ok: true };
   },
 
   async ppoStart({ stage, iters }) {
     if (training.running) throw new Error('ppoStart: a training run is going; stop it first');
     if (evaluation.running) throw new Error('ppoStart: an evaluation is going (it runs the modules a PPO run replaces); stop it first');
-    await ppo.start(stage, iters, config, requirePlayground());
+    await ppo.start(stage, iters, config, pushTPlayground('ppoStart'));
     return { ok: true };
   },
 
