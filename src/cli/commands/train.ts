@@ -124,26 +124,26 @@ async function save(ctx: StageContext, module: Checkpointable, stage: Stage, rep
   return dir;
 }
 
+/** Trains `module` with `fit`, writes its checkpoint and frees it; the stage's report, with the checkpoint folder. */
+async function trainAndSave<M extends Checkpointable & { dispose(): void }>(ctx: StageContext, module: M, stage: Stage, fit: (m: M) => Promise<object>): Promise<object> {
+  try {
+    const report = await fit(module);
+    return { ...report, checkpoint: await save(ctx, module, stage, report) };
+  } finally {
+    module.dispose();
+  }
+}
+
 async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
   const { config, spec, demos, split } = ctx;
   switch (stage) {
     case 'prior': {
       const prior = new FlowPrior(flowPriorConfig(config, spec), config.seed);
-      try {
-        const report = await trainPrior(prior, demos, split, spec, config, stageOptions(ctx, prior, stage, config.priorIters));
-        return { ...report, checkpoint: await save(ctx, prior, stage, report) };
-      } finally {
-        prior.dispose();
-      }
+      return trainAndSave(ctx, prior, stage, (m) => trainPrior(m, demos, split, spec, config, stageOptions(ctx, m, stage, config.priorIters)));
     }
     case 'world': {
       const world = new WorldPredictor(worldPredictorConfig(config, spec), config.seed);
-      try {
-        const report = await trainWorld(world, demos, split, spec, config, stageOptions(ctx, world, stage, config.worldIters));
-        return { ...report, checkpoint: await save(ctx, world, stage, report) };
-      } finally {
-        world.dispose();
-      }
+      return trainAndSave(ctx, world, stage, (m) => trainWorld(m, demos, split, spec, config, stageOptions(ctx, m, stage, config.worldIters)));
     }
     case 'reflex': {
       const worldDir = path.join(ctx.checkpointDir, 'world');
@@ -156,10 +156,8 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
       const reflex = new Reflex(reflexConfig(config, spec), config.seed);
       try {
         // The report names the Φ the reflex was warmed up against: the two belong together.
-        const report = { ...(await reflexWarmup(reflex, world, demos, split, config, stageOptions(ctx, reflex, stage, config.reflexIters))), world: worldDir };
-        return { ...report, checkpoint: await save(ctx, reflex, stage, report) };
+        return await trainAndSave(ctx, reflex, stage, async (m) => ({ ...(await reflexWarmup(m, world, demos, split, config, stageOptions(ctx, m, stage, config.reflexIters))), world: worldDir }));
       } finally {
-        reflex.dispose();
         world.dispose();
       }
     }
