@@ -174,20 +174,30 @@ describe('short training runs on synthetic data (fixed seed)', () => {
   const WINDOW = 20;
   const BATCH = 16;
 
+  /** Runs STEPS Adam steps of `step` (it draws its inputs, minimises with the optimizer, frees the inputs and
+   * returns the loss); the loss over the last WINDOW steps must average under half that of the first WINDOW. */
+  async function expectLossHalves(step: (optimizer: tf.Optimizer) => tf.Scalar): Promise<void> {
+    const optimizer = tf.train.adam(3e-3);
+    const losses: number[] = [];
+    for (let i = 0; i < STEPS; i++) {
+      const loss = step(optimizer);
+      losses.push((await loss.data())[0]);
+      loss.dispose();
+    }
+    expect(mean(losses.slice(-WINDOW))).toBeLessThan(0.5 * mean(losses.slice(0, WINDOW)));
+    optimizer.dispose();
+  }
+
   it('reduce the flow-matching loss', async () => {
     await useNodeBackend('wasm');
     const rng = new Rng(4);
     const prior = new FlowPrior(tinyPrior, 1);
-    const optimizer = tf.train.adam(3e-3);
-    const losses: number[] = [];
-    for (let i = 0; i < STEPS; i++) {
+    await expectLossHalves((optimizer) => {
       const batch = syntheticBatch(rng, BATCH);
       const loss = optimizer.minimize(() => flowMatchingLoss(prior, batch, rng), true)!;
-      losses.push((await loss.data())[0]);
-      tf.dispose([loss, batch]);
-    }
-    expect(mean(losses.slice(-WINDOW))).toBeLessThan(0.5 * mean(losses.slice(0, WINDOW)));
-    optimizer.dispose();
+      tf.dispose(batch);
+      return loss;
+    });
     prior.dispose();
   });
 
@@ -195,9 +205,7 @@ describe('short training runs on synthetic data (fixed seed)', () => {
     await useNodeBackend('wasm');
     const rng = new Rng(5);
     const world = new WorldPredictor(tinyWorld, 1);
-    const optimizer = tf.train.adam(3e-3);
-    const losses: number[] = [];
-    for (let i = 0; i < STEPS; i++) {
+    await expectLossHalves((optimizer) => {
       const { tokens } = syntheticBatch(rng, BATCH);
       const action = gaussianTensor<tf.Rank.R2>(rng, [BATCH, TINY.actionDim]);
       // The agent (last token) moves by 0.1·a; keypoints move by 0.05·a when the agent is within 0.5 of them.
@@ -210,11 +218,9 @@ describe('short training runs on synthetic data (fixed seed)', () => {
         return tf.add(tokens, tf.concat([move, tf.zeros([BATCH, TINY.numTokens, 1])], 2)) as tf.Tensor3D;
       });
       const loss = optimizer.minimize(() => dynamicsLoss(world, tokens, action, next), true)!;
-      losses.push((await loss.data())[0]);
-      tf.dispose([loss, tokens, action, next]);
-    }
-    expect(mean(losses.slice(-WINDOW))).toBeLessThan(0.5 * mean(losses.slice(0, WINDOW)));
-    optimizer.dispose();
+      tf.dispose([tokens, action, next]);
+      return loss;
+    });
     world.dispose();
   });
 
@@ -222,19 +228,15 @@ describe('short training runs on synthetic data (fixed seed)', () => {
     await useNodeBackend('wasm');
     const rng = new Rng(6);
     const reflex = new Reflex(tinyReflex, 1);
-    const optimizer = tf.train.adam(3e-3);
-    const losses: number[] = [];
-    for (let i = 0; i < STEPS; i++) {
+    await expectLossHalves((optimizer) => {
       const { tokens } = syntheticBatch(rng, BATCH);
       const eps = tf.mul(gaussianTensor<tf.Rank.R2>(rng, [BATCH, TINY.actionDim]), 0.05) as tf.Tensor2D;
       // The surprise of a perturbed action shows on the agent token: Δz = 0.5·ε there, 0 elsewhere.
       const deltaZ = tf.tidy(() => tf.concat([tf.zeros([BATCH, TINY.numTokens - 1, 3]), tf.concat([tf.reshape(tf.mul(eps, 0.5), [BATCH, 1, 2]), tf.zeros([BATCH, 1, 1])], 2)], 1)) as tf.Tensor3D;
       const loss = optimizer.minimize(() => hindsightLoss(reflex, deltaZ, tokens, eps), true)!;
-      losses.push((await loss.data())[0]);
-      tf.dispose([loss, tokens, eps, deltaZ]);
-    }
-    expect(mean(losses.slice(-WINDOW))).toBeLessThan(0.5 * mean(losses.slice(0, WINDOW)));
-    optimizer.dispose();
+      tf.dispose([tokens, eps, deltaZ]);
+      return loss;
+    });
     reflex.dispose();
   });
 });
