@@ -20,10 +20,9 @@
 // Deterministic: no randomness; its simulator copy is its own, so results do not depend on other envs.
 import { AGENT_RADIUS, BLOCK_COG, BLOCK_INERTIA, BLOCK_MASS, K_P, K_V, SUBSTEPS_PER_ACTION, SUBSTEP_DT, WORKSPACE_SIZE, type Pose } from './pusht/geometry';
 import { PushTEnv, zeroState, type PushTState } from './pusht/pushTEnv';
-import { ROLLOUT_DEPTHS, ROLLOUT_STEPS, drifted, followPlan, newPlan, progressRate, pushStart, travelSteps, type PushPlan } from './expertGeometry/pushPlan';
-import { planRoute } from './expertGeometry/route';
+import { ROLLOUT_DEPTHS, ROLLOUT_STEPS, drifted, followPlan, newPlan, progressRate, pushCandidates, type PushPlan } from './expertGeometry/pushPlan';
 import { estimateBias, type PdGains } from './pdBias';
-import { PUSH_CONTACTS, dirToWorld, poseCost, toLocal, toWorld, type PushContact } from './expertGeometry/tShape';
+import { dirToWorld, poseCost, toWorld, type PushContact } from './expertGeometry/tShape';
 
 const PD_GAINS: PdGains = { kp: K_P, kv: K_V, dt: SUBSTEP_DT, substeps: SUBSTEPS_PER_ACTION };
 
@@ -89,39 +88,31 @@ export class PushTExpert {
   // ── deciding ───────────────────────────────────────────────────────────────────────────────────────
   private decide(s: PushTState, block: Pose): PushPlan | null {
     const cost0 = poseCost(block);
-    const [alx, aly] = toLocal(block, s.agentX, s.agentY);
     const reachable = (lx: number, ly: number) => {
       const [wx, wy] = toWorld(block, lx, ly);
       return wx >= 0 && wx <= WORKSPACE_SIZE && wy >= 0 && wy <= WORKSPACE_SIZE;
     };
+    const promising = (c: PushContact) => poseCost(nudge(block, c)) < cost0;
     let best: PushPlan | null = null;
     let bestRate = 0;
-    for (const c of PUSH_CONTACTS) {
-      const q = pushStart(c, AGENT_RADIUS);
-      if (q === null) continue;
-      if (poseCost(nudge(block, c)) >= cost0) continue;
-      const route = planRoute(alx, aly, q.gx, q.gy, reachable);
-      if (route === null) continue;
-      const travel = travelSteps(route);
-      const [wqx, wqy] = toWorld(block, q.qx, q.qy);
-      const [wdx, wdy] = dirToWorld(block, c.dx, c.dy);
+    for (const p of pushCandidates(block, s.agentX, s.agentY, AGENT_RADIUS, reachable, promising)) {
       for (const depth of ROLLOUT_DEPTHS) {
-        this.scratch.agentX = wqx;
-        this.scratch.agentY = wqy;
+        this.scratch.agentX = p.wqx;
+        this.scratch.agentY = p.wqy;
         this.scratch.agentVx = 0;
         this.scratch.agentVy = 0;
         this.scratch.blockX = block.x;
         this.scratch.blockY = block.y;
         this.scratch.blockAngle = block.angle;
         this.sim.setState(this.scratch);
-        const tx = wqx + wdx * depth;
-        const ty = wqy + wdy * depth;
+        const tx = p.wqx + p.wdx * depth;
+        const ty = p.wqy + p.wdy * depth;
         for (let k = 1; k <= ROLLOUT_STEPS; k++) {
           this.sim.step(tx, ty);
-          const rate = progressRate(cost0, poseCost(this.sim.block), travel, k);
+          const rate = progressRate(cost0, poseCost(this.sim.block), p.travel, k);
           if (rate > bestRate) {
             bestRate = rate;
-            best = newPlan(c, block, route, q.qx, q.qy, (this.sim.agentX - wqx) * wdx + (this.sim.agentY - wqy) * wdy);
+            best = newPlan(p, block, (this.sim.agentX - p.wqx) * p.wdx + (this.sim.agentY - p.wqy) * p.wdy);
           }
         }
       }

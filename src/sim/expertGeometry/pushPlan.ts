@@ -1,9 +1,10 @@
 // The push plan both experts (src/sim/expert.ts, src/sim/push3d/expert3d.ts) make and follow, in Push-T
-// pixels in the T's plane: where a push primitive starts, how its progress is priced, and how the plan is
-// executed (travel round the T to the push line, push to the chosen depth, then ask for a new decision).
+// pixels in the T's plane: which push primitives are worth simulating and where each starts, how a push's
+// progress is priced, and how the plan is executed (travel round the T to the push line, push to the chosen
+// depth, then ask for a new decision).
 import type { Pose } from '../pusht/geometry';
-import { pursue, routeLength } from './route';
-import { tDistance, toLocal, toWorld, type PushContact } from './tShape';
+import { planRoute, pursue, routeLength } from './route';
+import { PUSH_CONTACTS, dirToWorld, tDistance, toLocal, toWorld, type PushContact } from './tShape';
 
 /** Gap between pusher and block at the start of a simulated push (px). */
 const PUSH_GAP = 2;
@@ -53,19 +54,47 @@ export interface PlanPusher {
   speed: number;
 }
 
-/** Where a push at contact c starts (q, PUSH_GAP short of contact) and where the pusher lines up for it
- * (g, LINE_UP further back), in the T's frame; null when the line-up point is too close to the T. */
-export function pushStart(c: PushContact, radius: number): { qx: number; qy: number; gx: number; gy: number } | null {
-  const qx = c.px - c.dx * (radius + PUSH_GAP);
-  const qy = c.py - c.dy * (radius + PUSH_GAP);
-  const gx = qx - c.dx * LINE_UP;
-  const gy = qy - c.dy * LINE_UP;
-  return tDistance(gx, gy) < radius + PUSH_GAP ? null : { qx, qy, gx, gy };
+/** A push primitive the pusher can reach: where its push starts (local q and world wq), the push direction in
+ * the world (wd), and the route to its line-up point with what that costs in control steps. */
+export interface PushCandidate {
+  contact: PushContact;
+  qx: number;
+  qy: number;
+  wqx: number;
+  wqy: number;
+  wdx: number;
+  wdy: number;
+  route: number[];
+  travel: number;
 }
 
-/** Control steps a route to the line-up point costs, settling there included. */
-export function travelSteps(route: readonly number[]): number {
-  return routeLength(route) / TRAVEL_PX_PER_STEP + LINE_UP_STEPS;
+/** The push primitives worth simulating for the block at `pose` and the pusher at world (ax, ay), in
+ * PUSH_CONTACTS order: the push starts PUSH_GAP short of contact and the pusher lines up LINE_UP further
+ * back, clear of the T, at a point `reachable` by a route; `promising` may rule a contact out first. */
+export function pushCandidates(
+  pose: Pose,
+  ax: number,
+  ay: number,
+  radius: number,
+  reachable: (lx: number, ly: number) => boolean,
+  promising: (c: PushContact) => boolean = () => true,
+): PushCandidate[] {
+  const [alx, aly] = toLocal(pose, ax, ay);
+  const out: PushCandidate[] = [];
+  for (const c of PUSH_CONTACTS) {
+    const qx = c.px - c.dx * (radius + PUSH_GAP);
+    const qy = c.py - c.dy * (radius + PUSH_GAP);
+    const gx = qx - c.dx * LINE_UP;
+    const gy = qy - c.dy * LINE_UP;
+    if (tDistance(gx, gy) < radius + PUSH_GAP) continue;
+    if (!promising(c)) continue;
+    const route = planRoute(alx, aly, gx, gy, reachable);
+    if (route === null) continue;
+    const [wqx, wqy] = toWorld(pose, qx, qy);
+    const [wdx, wdy] = dirToWorld(pose, c.dx, c.dy);
+    out.push({ contact: c, qx, qy, wqx, wqy, wdx, wdy, route, travel: routeLength(route) / TRAVEL_PX_PER_STEP + LINE_UP_STEPS });
+  }
+  return out;
 }
 
 /** Progress per control step of a push that takes the cost from cost0 to cost in k steps after travelling. */
@@ -73,14 +102,15 @@ export function progressRate(cost0: number, cost: number, travel: number, k: num
   return Math.log(cost0 / cost) / (travel + k + PUSH_SETTLE_STEPS);
 }
 
-/** A plan to travel to contact c's push line and push `travelled` px past its start (qx, qy). */
-export function newPlan(c: PushContact, pose: Pose, route: number[], qx: number, qy: number, travelled: number): PushPlan {
+/** A plan to travel to candidate p's push line and push `travelled` px past its start. */
+export function newPlan(p: PushCandidate, pose: Pose, travelled: number): PushPlan {
+  const c = p.contact;
   return {
     contact: c,
     pose: { ...pose },
-    route,
-    pushX: qx + c.dx * travelled,
-    pushY: qy + c.dy * travelled,
+    route: p.route,
+    pushX: p.qx + c.dx * travelled,
+    pushY: p.qy + c.dy * travelled,
     phase: 'travel',
     targetX: 0,
     targetY: 0,

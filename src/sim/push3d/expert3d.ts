@@ -14,9 +14,8 @@
 // as Push-T's expert does (pdBias.ts).
 //
 // Deterministic: no randomness; its simulator copy is its own.
-import { LINE_UP_TOLERANCE, ROLLOUT_DEPTHS, ROLLOUT_STEPS, drifted, followPlan, newPlan, progressRate, pushStart, travelSteps, type PushPlan } from '../expertGeometry/pushPlan';
-import { planRoute } from '../expertGeometry/route';
-import { PUSH_CONTACTS, dirToWorld, toLocal, toWorld } from '../expertGeometry/tShape';
+import { LINE_UP_TOLERANCE, ROLLOUT_DEPTHS, ROLLOUT_STEPS, drifted, followPlan, newPlan, progressRate, pushCandidates, type PushPlan } from '../expertGeometry/pushPlan';
+import { toWorld } from '../expertGeometry/tShape';
 import { estimateBias, type PdGains } from '../pdBias';
 import type { Pose } from '../pusht/geometry';
 import { ACTION_HALF, ACTION_HIGH, ACTION_LOW, K_P, K_V, PUSHER_RADIUS, PX_PER_M, SUBSTEPS_PER_ACTION, SUBSTEP_DT, clampTarget } from './geometry';
@@ -118,7 +117,6 @@ export class Push3DExpert {
   // ── deciding ───────────────────────────────────────────────────────────────────────────────────────
   private decide(s: Push3DState, pose: Pose): PushPlan | null {
     const cost0 = keypointCost(objectPose(s));
-    const [alx, aly] = toLocal(pose, s.pusherX * PX_PER_M, s.pusherY * PX_PER_M);
     const limit = ACTION_HALF * PX_PER_M;
     const reachable = (lx: number, ly: number) => {
       const [wx, wy] = toWorld(pose, lx, ly);
@@ -127,31 +125,24 @@ export class Push3DExpert {
     const sc = this.scratch;
     let best: PushPlan | null = null;
     let bestRate = 0;
-    for (const c of PUSH_CONTACTS) {
-      const q = pushStart(c, R_PX);
-      if (q === null) continue;
-      const route = planRoute(alx, aly, q.gx, q.gy, reachable);
-      if (route === null) continue;
-      const travel = travelSteps(route);
-      const [wqx, wqy] = toWorld(pose, q.qx, q.qy);
-      const [wdx, wdy] = dirToWorld(pose, c.dx, c.dy);
+    for (const p of pushCandidates(pose, s.pusherX * PX_PER_M, s.pusherY * PX_PER_M, R_PX, reachable)) {
       for (const depth of ROLLOUT_DEPTHS) {
         Object.assign(sc, s);
-        sc.pusherX = wqx / PX_PER_M;
-        sc.pusherY = wqy / PX_PER_M;
+        sc.pusherX = p.wqx / PX_PER_M;
+        sc.pusherY = p.wqy / PX_PER_M;
         sc.pusherZ = PUSH_HEIGHT;
         sc.pusherVx = sc.pusherVy = sc.pusherVz = 0;
         this.sim.setState(sc);
-        const tx = clampTarget(0, (wqx + wdx * depth) / PX_PER_M);
-        const ty = clampTarget(1, (wqy + wdy * depth) / PX_PER_M);
+        const tx = clampTarget(0, (p.wqx + p.wdx * depth) / PX_PER_M);
+        const ty = clampTarget(1, (p.wqy + p.wdy * depth) / PX_PER_M);
         for (let k = 1; k <= ROLLOUT_STEPS; k++) {
           this.sim.step(tx, ty, PUSH_HEIGHT);
           const e = poseErrors(this.sim.object, this.errors);
           if (e.tilt > MAX_ROLLOUT_TILT || e.comZ < 0) break;
-          const rate = progressRate(cost0, keypointCost(this.sim.object), travel, k);
+          const rate = progressRate(cost0, keypointCost(this.sim.object), p.travel, k);
           if (rate > bestRate) {
             bestRate = rate;
-            best = newPlan(c, pose, route, q.qx, q.qy, (this.sim.pusherX * PX_PER_M - wqx) * wdx + (this.sim.pusherY * PX_PER_M - wqy) * wdy);
+            best = newPlan(p, pose, (this.sim.pusherX * PX_PER_M - p.wqx) * p.wdx + (this.sim.pusherY * PX_PER_M - p.wqy) * p.wdy);
           }
         }
       }
