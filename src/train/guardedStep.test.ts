@@ -10,22 +10,27 @@ beforeAll(async () => {
   await useNodeBackend('cpu');
 });
 
-/** A least-squares problem: w [3] fit to a fixed target. */
-function problem() {
+/** A least-squares problem (w [3] fit to a fixed target) under a GuardedStep that records its log lines. */
+function guardedProblem() {
   const scope = Scope.root('toy', 1);
   const w = scope.variable('w', [3], normal(1));
   const target = tf.tensor1d([1, -2, 0.5]);
   const loss = () => tf.sum(tf.square(tf.sub(w, target))) as tf.Scalar;
-  return { scope, w, target, loss };
+  const logs: string[] = [];
+  const guard = new GuardedStep('toy', scope.variables, (m) => logs.push(m));
+  const dispose = () => {
+    guard.dispose();
+    scope.dispose();
+    target.dispose();
+  };
+  return { w, loss, logs, guard, dispose };
 }
 
 const values = (v: tf.Tensor) => Array.from(v.dataSync());
 
 describe('guarded optimiser step', () => {
   it('applies finite steps and reduces the loss', async () => {
-    const { scope, target, loss } = problem();
-    const logs: string[] = [];
-    const guard = new GuardedStep('toy', scope.variables, (m) => logs.push(m));
+    const { loss, logs, guard, dispose } = guardedProblem();
     const first = await guard.step(loss, 0.1);
     let last = first;
     for (let i = 0; i < 50; i++) last = await guard.step(loss, 0.1);
@@ -33,15 +38,11 @@ describe('guarded optimiser step', () => {
     expect(last.loss).toBeLessThan(0.1 * first.loss);
     expect(first.gradNorm).toBeGreaterThan(0);
     expect(logs).toEqual([]);
-    guard.dispose();
-    scope.dispose();
-    target.dispose();
+    dispose();
   });
 
   it('skips a NaN loss and keeps the weights', async () => {
-    const { scope, w, target, loss } = problem();
-    const logs: string[] = [];
-    const guard = new GuardedStep('toy', scope.variables, (m) => logs.push(m));
+    const { w, loss, logs, guard, dispose } = guardedProblem();
     await guard.step(loss, 0.1);
     const before = values(w);
     const r = await guard.step(() => tf.mul(loss(), NaN) as tf.Scalar, 0.1);
@@ -49,15 +50,11 @@ describe('guarded optimiser step', () => {
     expect(values(w)).toEqual(before);
     expect(guard.skipped).toBe(1);
     expect(logs).toEqual(['toy: non-finite loss at step 2; update skipped']);
-    guard.dispose();
-    scope.dispose();
-    target.dispose();
+    dispose();
   });
 
   it('restores the last good weights when a weight has become NaN, and training continues', async () => {
-    const { scope, w, target, loss } = problem();
-    const logs: string[] = [];
-    const guard = new GuardedStep('toy', scope.variables, (m) => logs.push(m));
+    const { w, loss, logs, guard, dispose } = guardedProblem();
     await guard.step(loss, 0.1);
     const lastGood = values(w); // the weights the next (finite) step starts from
     await guard.step(loss, 0.1);
@@ -68,15 +65,11 @@ describe('guarded optimiser step', () => {
     expect(logs).toEqual(['toy: non-finite loss at step 3; update skipped, last good weights restored']);
     expect((await guard.step(loss, 0.1)).applied).toBe(true);
     expect(values(w).every(Number.isFinite)).toBe(true);
-    guard.dispose();
-    scope.dispose();
-    target.dispose();
+    dispose();
   });
 
   it('skips an infinite gradient with a finite loss', async () => {
-    const { scope, w, target } = problem();
-    const logs: string[] = [];
-    const guard = new GuardedStep('toy', scope.variables, (m) => logs.push(m));
+    const { w, logs, guard, dispose } = guardedProblem();
     const before = values(w);
     // sqrt'(0) = ∞ while sqrt(0) = 0.
     const r = await guard.step(() => tf.sum(tf.sqrt(tf.mul(w, 0))) as tf.Scalar, 0.1);
@@ -84,9 +77,7 @@ describe('guarded optimiser step', () => {
     expect(r.applied).toBe(false);
     expect(values(w)).toEqual(before);
     expect(logs[0]).toMatch(/non-finite gradient norm/);
-    guard.dispose();
-    scope.dispose();
-    target.dispose();
+    dispose();
   });
 
   it('warms up linearly, then decays by a cosine to zero', () => {
