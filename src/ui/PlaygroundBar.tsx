@@ -1,6 +1,7 @@
-// The toolbar over the table: play/pause, step, reset, next episode, speed, the view, the policies, the arrow
-// gain and the help. Each button names its shortcut.
+// The toolbar over the table: the task, play/pause, step, reset, next episode, speed, the view, the policies, the
+// arrow gain and the help. Each button names its shortcut.
 import { useShallow } from 'zustand/react/shallow';
+import { SCHEMA } from '../core/config';
 import { CONTROL_HZ } from '../sim/pusht/geometry';
 import { isFullyTrained, LIVE_POLICIES, type LivePolicyName } from '../engine/livePolicies';
 import { controls } from './controls';
@@ -39,9 +40,21 @@ export function PlaygroundBar() {
   const setLegend = useApp((s) => s.setLegendOpen);
   const trained = new Set(trainedList ?? []);
   const speedValue = stepsPerSecond === null ? 'max' : String(stepsPerSecond / CONTROL_HZ);
+  const task = useApp((s) => s.config.task);
+  const setParam = useApp((s) => s.setParam);
   const c = () => controls();
   return (
     <div className="playground-bar" role="toolbar" aria-label="Playground">
+      <label title="The task the playground runs (the config's task): switching restarts the lanes on it">
+        task{' '}
+        <select aria-label="playground task" data-testid="task" value={task} onChange={(e) => setParam('task', e.target.value)}>
+          {SCHEMA.task.options.map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+        </select>
+      </label>
       <button type="button" disabled={!started} onClick={() => void c().togglePlay()} title="Space" data-testid="play-pause">
         {running ? '❚❚ Pause' : '▶ Play'}
       </button>

@@ -3,8 +3,20 @@
 import { DECOMPOSITION_TERMS, decompositionTerm, laneLayout, laneViews, tokenNorms, type DecompositionTerm, type LaneLayout } from '../engine/liveFrame';
 import type { LaneFrame, LiveFrame } from '../engine/protocol';
 import type { LivePolicyName } from '../engine/livePolicies';
+import { push3dSpec } from '../sim/push3d/push3dSpec';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
+import type { TaskSpec } from '../sim/taskSpec';
 import { denormaliseCoord } from '../sim/tokens';
+
+/** The specs of the tasks the playground shows (not sim/tasks.ts: that would bundle both physics engines here). */
+const SPECS: Record<string, TaskSpec> = { 'push-t': pushTSpec, 'push-3d': push3dSpec };
+
+/** The TaskSpec of a frame's task. */
+export function specOf(task: string): TaskSpec {
+  const spec = SPECS[task];
+  if (!spec) throw new Error(`task: "${task.slice(0, 40)}" is not one of ${Object.keys(SPECS).join(', ')}`);
+  return spec;
+}
 
 export interface LaneSummary {
   policy: LivePolicyName;
@@ -24,8 +36,9 @@ export interface LaneSummary {
   physicsMs: number;
   block: { x: number; y: number; angle: number };
   agent: { x: number; y: number };
-  /** Token positions in pixels [N][x, y]. */
+  /** Token positions in the task's world units (Push-T pixels, push-3d metres) [N][x, y], and their heights [N]. */
   tokens: [number, number][];
+  tokenZ: number[];
   /** Δz per token, pixels [N][x, y, z], and its norm per token (pixels); null when the policy has no Φ. */
   deltaZ: [number, number, number][] | null;
   deltaZNormPx: number[] | null;
@@ -45,6 +58,7 @@ export interface LiveSummary {
   stepsPerSecond: number | null;
   measuredStepsPerSecond: number;
   episode: number;
+  task: string;
   lanes: LaneSummary[];
 }
 
@@ -60,13 +74,17 @@ const round = (x: number, digits = 4) => Number(x.toFixed(digits));
 /** Normalised → pixels for a length (Push-T: one normalised unit is 256 px on every axis). */
 const PX = pushTSpec.worldScale[0];
 
-export function summariseLane(lane: LaneFrame, layout: LaneLayout): LaneSummary {
+export function summariseLane(lane: LaneFrame, layout: LaneLayout, spec: TaskSpec): LaneSummary {
   const v = laneViews(lane.data, layout);
   const s = v.scalar;
   const N = layout.numTokens;
   const A = layout.actionDim;
   const tokens: [number, number][] = [];
-  for (let k = 0; k < N; k++) tokens.push([round(denormaliseCoord(pushTSpec, 0, v.tokens[3 * k]), 3), round(denormaliseCoord(pushTSpec, 1, v.tokens[3 * k + 1]), 3)]);
+  const tokenZ: number[] = [];
+  for (let k = 0; k < N; k++) {
+    tokens.push([round(denormaliseCoord(spec, 0, v.tokens[3 * k]), 3), round(denormaliseCoord(spec, 1, v.tokens[3 * k + 1]), 3)]);
+    tokenZ.push(round(denormaliseCoord(spec, 2, v.tokens[3 * k + 2]), 3));
+  }
   const hasPrediction = s('hasPrediction') === 1;
   const hasReflex = s('hasReflex') === 1;
   const deltaZ: [number, number, number][] = [];
@@ -90,6 +108,7 @@ export function summariseLane(lane: LaneFrame, layout: LaneLayout): LaneSummary 
     block: { x: round(s('blockX'), 3), y: round(s('blockY'), 3), angle: round(s('blockAngle')) },
     agent: { x: round(s('agentX'), 3), y: round(s('agentY'), 3) },
     tokens,
+    tokenZ,
     deltaZ: hasPrediction ? deltaZ : null,
     deltaZNormPx: hasPrediction ? Array.from(tokenNorms(v.deltaZ), (x) => round(x * PX)) : null,
     reflex: hasReflex ? Array.from(v.reflex, (x) => round(x * PX)) : null,
@@ -109,6 +128,7 @@ export function summarise(frame: LiveFrame): LiveSummary {
     stepsPerSecond: frame.stepsPerSecond,
     measuredStepsPerSecond: frame.measuredStepsPerSecond,
     episode: frame.episode,
-    lanes: frame.lanes.map((l) => summariseLane(l, layout)),
+    task: frame.task,
+    lanes: frame.lanes.map((l) => summariseLane(l, layout, specOf(frame.task))),
   };
 }

@@ -3,6 +3,7 @@
 // frame it takes the latest frame from liveFeed and redraws only when that frame, the camera or a drag changed.
 // Dragging the block (pointer events on the canvas, raycast to the table) sends shoves to the engine; they land
 // at the next control step, and until then a dashed outline shows where the block is going.
+// push-3d (the `task` prop, the playground's) gets its own scene and layer, in 3D; the block is dragged on Push-T only.
 import { useEffect, useRef } from 'react';
 import * as THREE from 'three';
 import { pointInBlock, type Displacement } from '../../engine/blockPose';
@@ -14,6 +15,8 @@ import { appStore } from '../store';
 import { orbitCamera, topDownCamera, type ViewCamera } from './cameras';
 import { addDisplacement, dragDisplacement, displaced, type Point } from './dragShove';
 import { LiveLayer, tableToWorld } from './liveLayer';
+import { Push3dLayer } from './push3dLayer';
+import { createPush3dScene, worldToScene } from './push3dTable';
 import { HEIGHT, createTableScene } from './pushtTable';
 import { views } from './viewRegistry';
 import { SCHEMA } from '../../core/config';
@@ -25,7 +28,7 @@ const GRAB_MARGIN = 6;
 const NO_SHOVE: Displacement = { dx: 0, dy: 0, dtheta: 0 };
 const MAX_TRAIL = SCHEMA.episodeLength.max + 1;
 
-export function SceneView({ lane, mode }: { lane: number; mode: '2d' | '3d' }) {
+export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d'; task: string }) {
   const hostRef = useRef<HTMLDivElement>(null);
   const titleRef = useRef<HTMLDivElement>(null);
   const countersRef = useRef<HTMLDivElement>(null);
@@ -35,15 +38,18 @@ export function SceneView({ lane, mode }: { lane: number; mode: '2d' | '3d' }) {
     const renderer = new THREE.WebGLRenderer({ antialias: true });
     renderer.setPixelRatio(window.devicePixelRatio);
     const canvas = renderer.domElement;
-    canvas.setAttribute('aria-label', mode === '2d' ? `Push-T table, top-down, lane ${lane}` : `Push-T table, 3D, lane ${lane}`);
+    const pushT = task === 'push-t';
+    const taskName = pushT ? 'Push-T' : task;
+    canvas.setAttribute('aria-label', mode === '2d' ? `${taskName} table, top-down, lane ${lane}` : `${taskName} table, 3D, lane ${lane}`);
     canvas.dataset.testid = `table-canvas-${lane}`;
     if (lane === 0) canvas.dataset.testid = 'table-canvas';
     canvas.dataset.view = mode;
+    canvas.dataset.task = task;
     host.prepend(canvas);
-    const table = createTableScene();
+    const table = pushT ? createTableScene() : createPush3dScene();
     let dirty = true;
     const cam: ViewCamera = mode === '2d' ? topDownCamera() : orbitCamera(canvas, () => (dirty = true));
-    let layer: LiveLayer | null = null;
+    let layer: LiveLayer | Push3dLayer | null = null;
 
     const resize = () => {
       const { width, height } = host.getBoundingClientRect();
@@ -102,7 +108,7 @@ export function SceneView({ lane, mode }: { lane: number; mode: '2d' | '3d' }) {
 
     // Capture phase on the host: decided before OrbitControls (on the canvas) sees the press.
     const onDown = (e: PointerEvent) => {
-      if (e.button !== 0 || e.target !== canvas) return;
+      if (!pushT || e.button !== 0 || e.target !== canvas) return;
       const p = tablePoint(e);
       const pose = previewPose();
       if (!p || !pose || !pointInBlock(pose, p.x, p.y, GRAB_MARGIN)) return;
@@ -115,6 +121,7 @@ export function SceneView({ lane, mode }: { lane: number; mode: '2d' | '3d' }) {
     const onMove = (e: PointerEvent) => {
       const p = tablePoint(e);
       if (!dragging) {
+        if (!pushT) return;
         const pose = previewPose();
         canvas.style.cursor = p && pose && pointInBlock(pose, p.x, p.y, GRAB_MARGIN) ? 'grab' : '';
         return;
@@ -144,11 +151,11 @@ export function SceneView({ lane, mode }: { lane: number; mode: '2d' | '3d' }) {
     const drawFrame = () => {
       const f = liveFeed.latest;
       const l = f?.lanes[lane];
-      if (!f || !l) return;
+      if (!f || !l || f.task !== task) return; // frames of the task before a switch
       const layout = layoutOf(f);
       const v = laneViews(l.data, layout);
       if (!layer) {
-        layer = new LiveLayer(layout.numTokens, MAX_TRAIL);
+        layer = pushT ? new LiveLayer(layout.numTokens, MAX_TRAIL) : new Push3dLayer(layout.numTokens, MAX_TRAIL);
         table.scene.add(layer.group);
       }
       layer.update(v, layout, l.trail, previewShove(), { gain: appStore.getState().deltaZGain });
@@ -157,7 +164,7 @@ export function SceneView({ lane, mode }: { lane: number; mode: '2d' | '3d' }) {
         titleRef.current!.textContent = l.label + (l.condition ? ` · ${l.condition}` : '');
         const s = v.scalar;
         const end = s('done') ? (s('success') ? ' · success' : ' · time limit') : '';
-        countersRef.current!.textContent = `episode ${s('episode')} · step ${s('step')} · coverage ${s('coverage').toFixed(3)} (max ${s('maxCoverage').toFixed(3)}) · R ${s('sagrReward').toFixed(3)} (Σ ${s('sagrReturn').toFixed(1)})${end}`;
+        countersRef.current!.textContent = `episode ${s('episode')} · step ${s('step')} · ${pushT ? 'coverage' : 'pose score'} ${s('coverage').toFixed(3)} (max ${s('maxCoverage').toFixed(3)}) · R ${s('sagrReward').toFixed(3)} (Σ ${s('sagrReturn').toFixed(1)})${end}`;
         countersRef.current!.dataset.done = s('done') ? (s('success') ? 'success' : 'timeout') : '';
       }
     };
@@ -184,7 +191,7 @@ export function SceneView({ lane, mode }: { lane: number; mode: '2d' | '3d' }) {
       canvas,
       renderNow: render,
       tableToClient(x, y) {
-        const p = tableToWorld(x, y, HEIGHT.block).project(cam.camera);
+        const p = (pushT ? tableToWorld(x, y, HEIGHT.block) : worldToScene(x, y, 0)).project(cam.camera);
         if (Math.abs(p.x) > 1 || Math.abs(p.y) > 1) return null;
         const r = canvas.getBoundingClientRect();
         return { x: r.left + ((p.x + 1) / 2) * r.width, y: r.top + ((1 - p.y) / 2) * r.height };
@@ -203,7 +210,7 @@ export function SceneView({ lane, mode }: { lane: number; mode: '2d' | '3d' }) {
       renderer.dispose();
       canvas.remove();
     };
-  }, [lane, mode]);
+  }, [lane, mode, task]);
 
   return (
     <div className="table-view" ref={hostRef} data-lane={lane}>

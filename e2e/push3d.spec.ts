@@ -1,0 +1,63 @@
+// push-3d in the playground: the toolbar's task selector restarts the lanes on push-3d (its expert runs, its
+// tokens spread in z, the 3D view opens and draws the table, the pillar and the pusher ball), missing push-3d
+// checkpoints are named in a notice, and switching back runs Push-T again.
+import { COLORS } from '../src/ui/scene/pushtTable';
+import { appState, engineReady, expect, pausePlayground, playgroundStep, test } from './helpers';
+import { hexRgb, pixelStats } from './pixels';
+
+/** Waits until the page's live state comes from `task` and its first lane has taken `step` steps. */
+async function runningTask(page: import('@playwright/test').Page, task: string, step: number) {
+  await page.waitForFunction(
+    ([t, n]) => {
+      const s = window.__sagr!.state();
+      return s.playground?.task === t && s.live?.task === t && (s.live.lanes[0]?.step ?? -1) >= (n as number);
+    },
+    [task, step] as const,
+    { timeout: 60_000 },
+  );
+  return appState(page);
+}
+
+test('the task selector switches the playground to push-3d (3D view, tokens in 3D, not blank) and back to Push-T', async ({ page }) => {
+  await page.goto('/?backend=cpu');
+  await engineReady(page);
+  await playgroundStep(page, 1);
+
+  await page.getByTestId('task').selectOption('push-3d');
+  const first = await runningTask(page, 'push-3d', 2);
+  expect(first.config.task).toBe('push-3d');
+  expect(first.view).toBe('3d');
+  const lane = first.live!.lanes[0];
+  expect(lane.tokens).toHaveLength(14);
+  // The pillar is 0.12 m tall: its top corners stand that far above its bottom ones.
+  expect(Math.max(...lane.tokenZ) - Math.min(...lane.tokenZ)).toBeGreaterThan(0.1);
+  if (first.playground!.trained.length === 0) {
+    expect(first.notices.some((n) => n.message.includes('checkpoints/push-3d/'))).toBe(true);
+    expect(lane.policy).toBe('expert');
+  }
+  // The episode goes on.
+  await runningTask(page, 'push-3d', lane.step + 2);
+
+  await pausePlayground(page);
+  const canvas = page.getByTestId('table-canvas');
+  await expect(canvas).toHaveAttribute('data-task', 'push-3d');
+  await expect(canvas).toHaveAttribute('data-view', '3d');
+  const s = await pixelStats(page, canvas, {
+    table: { rgb: hexRgb(COLORS.table), tolerance: 12 },
+    pillar: { rgb: hexRgb(COLORS.block), tolerance: 40 },
+    pusher: { rgb: hexRgb(COLORS.pusher), tolerance: 40 },
+    goal: { rgb: hexRgb(COLORS.goal), tolerance: 60 },
+  });
+  expect(s.distinct).toBeGreaterThan(10);
+  expect(s.classes.table.n / (s.width * s.height)).toBeGreaterThan(0.05);
+  expect(s.classes.pillar.n).toBeGreaterThan(200);
+  expect(s.classes.pusher.n).toBeGreaterThan(20);
+  expect(s.classes.goal.n).toBeGreaterThan(20);
+
+  await page.getByTestId('task').selectOption('push-t');
+  const back = await runningTask(page, 'push-t', 1);
+  expect(back.view).toBe('2d');
+  expect(back.live!.lanes[0].tokens).toHaveLength(10);
+  expect(back.live!.lanes[0].tokenZ.every((z) => z === 0)).toBe(true);
+  await expect(canvas).toHaveAttribute('data-task', 'push-t');
+});

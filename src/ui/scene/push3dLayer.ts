@@ -1,0 +1,172 @@
+// The moving parts of one push-3d lane, drawn in 3D from its live frame: the pillar placed from its keypoint
+// tokens (its local axes from the crossbar's bottom edge and a vertical edge, so it tips on screen as it tips in
+// the simulator), the pusher ball, per token its position, Φ's prediction Ŝ (a wire ball), the residual Δz as a
+// 3D arrow (it points up or down when the object tips; coloured by ‖Δz‖, drawn ×gain) and the reflex's
+// attention (a halo growing with the weight), the executed action's terms from the pusher in 3D (as Push-T's
+// layer: prior, then reflex, strategy and noise tip to tail, and the total), and the trails on the table.
+import * as THREE from 'three';
+import { DECOMPOSITION_TERMS, TRAIL_STRIDE, decompositionTerm, type DecompositionTerm, type LaneLayout, type LaneViews } from '../../engine/liveFrame';
+import { FOOTPRINT_CORNERS, PUSHER_RADIUS } from '../../sim/push3d/geometry';
+import { push3dSpec } from '../../sim/push3d/push3dSpec';
+import { denormaliseCoord } from '../../sim/tokens';
+import { Arrow } from './arrow';
+import { residualColor } from './colorScale';
+import { TERM_COLORS, TOKEN_COLORS } from './liveLayer';
+import { COLORS, Z, disposeTree } from './pushtTable';
+import { SCENE_PER_M, pillarGeometry, worldToScene } from './push3dTable';
+
+/** Tokens 0 and 1 are the crossbar's bottom corners (local x = ∓0.06 m, y = z = 0), token 6 is above token 0. */
+const EDGE_START = 0;
+const EDGE_END = 1;
+const ABOVE_START = 6;
+const EDGE_START_LOCAL_X = FOOTPRINT_CORNERS[EDGE_START][0] * SCENE_PER_M;
+const TOKEN_RADIUS = 4;
+const GHOST_RADIUS = 6;
+const ATTENTION_BASE = 6;
+const ATTENTION_GAIN = 24;
+const TARGET_RADIUS = 5;
+/** Scene units per normalised unit (isotropic: 0.3 m on every axis). */
+const UNIT = push3dSpec.worldScale[0] * SCENE_PER_M;
+
+export class Push3dLayer {
+  readonly group = new THREE.Group();
+  private readonly pillar = new THREE.Group();
+  private readonly pusher: THREE.Mesh;
+  private readonly target: THREE.Mesh;
+  private readonly tokens: THREE.Mesh[] = [];
+  private readonly ghosts: THREE.Mesh[] = [];
+  private readonly halos: THREE.Mesh[] = [];
+  private readonly residuals: Arrow[] = [];
+  private readonly terms: Record<DecompositionTerm, Arrow>;
+  private readonly agentTrail: THREE.Line;
+  private readonly objectTrail: THREE.Line;
+  private readonly points: THREE.Vector3[];
+  private readonly basis = { x: new THREE.Vector3(), y: new THREE.Vector3(), z: new THREE.Vector3(), origin: new THREE.Vector3() };
+  private readonly a = new THREE.Vector3();
+  private readonly b = new THREE.Vector3();
+
+  constructor(
+    readonly numTokens: number,
+    maxTrail: number,
+  ) {
+    const body = new THREE.Mesh(pillarGeometry(), new THREE.MeshLambertMaterial({ color: COLORS.block }));
+    const edges = new THREE.LineSegments(new THREE.EdgesGeometry(body.geometry), new THREE.LineBasicMaterial({ color: 0x4a5561 }));
+    this.pillar.add(body, edges);
+    this.pillar.matrixAutoUpdate = false;
+
+    this.pusher = new THREE.Mesh(new THREE.SphereGeometry(PUSHER_RADIUS * SCENE_PER_M, 24, 16), new THREE.MeshLambertMaterial({ color: COLORS.pusher }));
+    this.target = new THREE.Mesh(new THREE.SphereGeometry(TARGET_RADIUS, 12, 8), new THREE.MeshBasicMaterial({ color: TERM_COLORS.total, wireframe: true }));
+
+    const ball = new THREE.SphereGeometry(TOKEN_RADIUS, 12, 8);
+    const ghostBall = new THREE.SphereGeometry(GHOST_RADIUS, 8, 6);
+    const halo = new THREE.SphereGeometry(1, 16, 12);
+    this.points = Array.from({ length: numTokens }, () => new THREE.Vector3());
+    for (let k = 0; k < numTokens; k++) {
+      const agent = k === numTokens - 1;
+      this.tokens.push(new THREE.Mesh(ball, new THREE.MeshBasicMaterial({ color: agent ? TOKEN_COLORS.agent : TOKEN_COLORS.keypoint })));
+      this.ghosts.push(new THREE.Mesh(ghostBall, new THREE.MeshBasicMaterial({ color: TOKEN_COLORS.ghost, wireframe: true, transparent: true, opacity: 0.75 })));
+      this.halos.push(new THREE.Mesh(halo, new THREE.MeshBasicMaterial({ color: TOKEN_COLORS.attention, transparent: true, opacity: 0.3, depthWrite: false })));
+      this.residuals.push(new Arrow(0xffffff));
+    }
+    this.terms = Object.fromEntries(DECOMPOSITION_TERMS.map((t) => [t, new Arrow(TERM_COLORS[t], t === 'noise' ? 0.85 : 1)])) as Record<DecompositionTerm, Arrow>;
+
+    const trail = (color: number) => {
+      const g = new THREE.BufferGeometry();
+      g.setAttribute('position', new THREE.BufferAttribute(new Float32Array(maxTrail * 3), 3));
+      g.setDrawRange(0, 0);
+      return new THREE.Line(g, new THREE.LineBasicMaterial({ color, transparent: true, opacity: 0.7 }));
+    };
+    this.agentTrail = trail(0x74c0fc);
+    this.objectTrail = trail(0xb2bec3);
+
+    this.group.add(this.pillar, this.pusher, this.target, this.agentTrail, this.objectTrail, ...this.tokens, ...this.ghosts, ...this.halos);
+    for (const r of this.residuals) this.group.add(r.object);
+    for (const t of DECOMPOSITION_TERMS) this.group.add(this.terms[t].object);
+  }
+
+  /** Same signature as Push-T's layer; push-3d has no shove preview. */
+  update(v: LaneViews, layout: LaneLayout, trail: Float32Array, _pending: unknown, opts: { gain: number }): void {
+    const s = v.scalar;
+    const N = this.numTokens;
+    const tokenPoint = (src: Float32Array, k: number, out: THREE.Vector3) =>
+      worldToScene(denormaliseCoord(push3dSpec, 0, src[3 * k]), denormaliseCoord(push3dSpec, 1, src[3 * k + 1]), denormaliseCoord(push3dSpec, 2, src[3 * k + 2]), out);
+    for (let k = 0; k < N; k++) tokenPoint(v.tokens, k, this.points[k]);
+    this.placePillar();
+    const agent = this.points[N - 1];
+    this.pusher.position.copy(agent);
+
+    const hasPrediction = s('hasPrediction') === 1;
+    const hasReflex = s('hasReflex') === 1;
+    for (let k = 0; k < N; k++) {
+      const p = this.points[k];
+      this.tokens[k].position.copy(p);
+      const ghost = this.ghosts[k];
+      ghost.visible = hasPrediction;
+      const arrow = this.residuals[k];
+      if (hasPrediction) {
+        tokenPoint(v.predicted, k, ghost.position);
+        const d = this.a.set(v.deltaZ[3 * k], v.deltaZ[3 * k + 1], v.deltaZ[3 * k + 2]).multiplyScalar(UNIT);
+        const [r, g, b] = residualColor(d.length());
+        arrow.setColor(r, g, b);
+        arrow.set(p, this.b.copy(d).multiplyScalar(opts.gain).add(p));
+      } else arrow.hide();
+      const halo = this.halos[k];
+      halo.visible = hasReflex;
+      if (hasReflex) {
+        const w = Math.max(0, v.attention[k]);
+        halo.position.copy(p);
+        halo.scale.setScalar(ATTENTION_BASE + ATTENTION_GAIN * Math.sqrt(w));
+        (halo.material as THREE.MeshBasicMaterial).opacity = Math.min(0.6, 0.1 + w);
+      }
+    }
+
+    const A = layout.actionDim;
+    const point = (t: Float32Array, out: THREE.Vector3) => worldToScene(t[0], t[1], t[2], out);
+    const total = decompositionTerm(v, 'total', A);
+    point(total, this.target.position);
+    this.terms.total.set(agent, this.target.position);
+    if (s('hasDecomposition') === 1) {
+      const at = point(decompositionTerm(v, 'prior', A), this.a);
+      this.terms.prior.set(agent, at);
+      for (const t of ['reflex', 'strategy', 'noise'] as const) {
+        const d = decompositionTerm(v, t, A);
+        const next = this.b.set(d[0], d[1], d[2]).multiplyScalar(opts.gain * SCENE_PER_M).add(at);
+        this.terms[t].set(at, next);
+        at.copy(next);
+      }
+    } else for (const t of ['prior', 'reflex', 'strategy', 'noise'] as const) this.terms[t].hide();
+
+    this.setTrail(this.agentTrail, trail, 0);
+    this.setTrail(this.objectTrail, trail, 2);
+  }
+
+  /** The pillar's frame from its tokens: x along the crossbar's bottom edge, z up its vertical edge, y = z × x. */
+  private placePillar(): void {
+    const { x, y, z, origin } = this.basis;
+    const p = this.points;
+    x.subVectors(p[EDGE_END], p[EDGE_START]).normalize();
+    z.subVectors(p[ABOVE_START], p[EDGE_START]).normalize();
+    y.crossVectors(z, x).normalize();
+    z.crossVectors(x, y);
+    origin.copy(x).multiplyScalar(-EDGE_START_LOCAL_X).add(p[EDGE_START]);
+    this.pillar.matrix.makeBasis(x, y, z).setPosition(origin);
+    this.pillar.matrixWorldNeedsUpdate = true;
+  }
+
+  private setTrail(line: THREE.Line, trail: Float32Array, offset: number): void {
+    const pos = line.geometry.getAttribute('position') as THREE.BufferAttribute;
+    const n = Math.min(trail.length / TRAIL_STRIDE, pos.count);
+    for (let i = 0; i < n; i++) {
+      worldToScene(trail[i * TRAIL_STRIDE + offset], trail[i * TRAIL_STRIDE + offset + 1], 0, this.a);
+      pos.setXYZ(i, this.a.x, this.a.y, Z.trail);
+    }
+    pos.needsUpdate = true;
+    line.geometry.setDrawRange(0, n);
+  }
+
+  dispose(): void {
+    for (const r of this.residuals) r.dispose();
+    for (const t of DECOMPOSITION_TERMS) this.terms[t].dispose();
+    disposeTree(this.group);
+  }
+}
