@@ -201,7 +201,7 @@ export class LiveLane {
     this.episodeReturn += this.reward;
     if (finished) {
       this.done = true;
-      this.success = this.env.terminated[0] === 1;
+      this.success = this.env.success[0] === 1; // push-3d also terminates in failure (fallen, tipped over)
       this.showFinal();
     } else this.showEnv();
     this.policy.observe(this.tokens);

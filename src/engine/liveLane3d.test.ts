@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../core/config';
 import { COM_LOCAL, GOAL_POSE } from '../sim/push3d/geometry';
-import { initRapier3d } from '../sim/push3d/push3dEnv';
+import { initRapier3d, zeroState3d } from '../sim/push3d/push3dEnv';
 import { push3dSpec } from '../sim/push3d/push3dSpec';
 import { TOKEN_DIM } from '../sim/taskSpec';
 import { denormaliseCoord } from '../sim/tokens';
@@ -61,6 +61,19 @@ describe('push-3d lane', () => {
     expect(v.scalar('hasDecomposition')).toBe(1);
     expect(v.reflex.length).toBe(3);
     lane.policy.dispose();
+    lane.free();
+  });
+
+  it('ends a failed episode (the pillar lies on its side) as done, not as a success', async () => {
+    const lane = await LiveLane.create(new LivePolicy('expert', {}, push3dSpec), config);
+    lane.startEpisode(0, SEED);
+    const lying = { ...zeroState3d(), objectZ: 0.03, objectQx: Math.SQRT1_2, objectQw: Math.SQRT1_2, pusherX: 0.2, pusherY: 0.2, pusherZ: 0.1 };
+    lane.env.setState(0, lying);
+    await lane.stepOnce(config);
+    const v = laneViews(lane.frame().data, lane.layout);
+    expect(v.scalar('step')).toBe(1);
+    expect(v.scalar('done')).toBe(1);
+    expect(v.scalar('success')).toBe(0);
     lane.free();
   });
 

@@ -163,9 +163,11 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
         drawnSeq = f.seq;
         titleRef.current!.textContent = l.label + (l.condition ? ` · ${l.condition}` : '');
         const s = v.scalar;
-        const end = s('done') ? (s('success') ? ' · success' : ' · time limit') : '';
+        // Short of the step limit without success, a push-3d episode ended in failure (fallen off or tipped over).
+        const cut = s('step') >= (appStore.getState().playground?.runConfig.episodeLength ?? 0);
+        const end = s('done') ? (s('success') ? ' · success' : cut ? ' · time limit' : ' · fallen or tipped over') : '';
         countersRef.current!.textContent = `episode ${s('episode')} · step ${s('step')} · ${pushT ? 'coverage' : 'pose score'} ${s('coverage').toFixed(3)} (max ${s('maxCoverage').toFixed(3)}) · R ${s('sagrReward').toFixed(3)} (Σ ${s('sagrReturn').toFixed(1)})${end}`;
-        countersRef.current!.dataset.done = s('done') ? (s('success') ? 'success' : 'timeout') : '';
+        countersRef.current!.dataset.done = s('done') ? (s('success') ? 'success' : cut ? 'timeout' : 'failed') : '';
       }
     };
     const render = () => {
