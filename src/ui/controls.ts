@@ -5,7 +5,6 @@ import { checkpointKey, checkpointSlots, defaultPair, type LivePolicyName, type 
 import { parseSavedKey, savedKey } from '../engine/savedCheckpoint';
 import type { PpoStage, TrainStage } from '../engine/trainingProgress';
 import type { PlaygroundIntent } from '../engine/protocol';
-import { pushTSpec } from '../sim/pusht/pushTSpec';
 import { deleteStored, getStored, listStored, putStored } from './browserStore';
 import { perturbationSpec, type PerturbButton } from './perturbSpec';
 import { views } from './scene/viewRegistry';
@@ -91,6 +90,8 @@ export function installControls(store: AppStore, client: EngineClient): Controls
   };
   const intent = (i: PlaygroundIntent) => client.request('playgroundIntent', { intent: i }).then(() => undefined, fail(i.kind));
   const trained = () => new Set(store.getState().playground?.trained ?? []);
+  /** The task the lanes run: checkpoints saved in this browser are kept per task. */
+  const playgroundTask = () => store.getState().playground?.task ?? store.getState().config.task;
   const lanePolicies = () => store.getState().playground?.lanes.map((l) => l.policy) ?? [];
   const stamp = () => `seed${store.getState().config.seed}-ep${store.getState().live?.episode ?? 0}`;
 
@@ -186,7 +187,7 @@ export function installControls(store: AppStore, client: EngineClient): Controls
     },
     async refreshSaved() {
       try {
-        store.getState().setSaved(await listStored(pushTSpec.name));
+        store.getState().setSaved(await listStored(playgroundTask()));
       } catch (e) {
         fail('list saved checkpoints')(e);
       }
@@ -194,11 +195,11 @@ export function installControls(store: AppStore, client: EngineClient): Controls
     async saveToBrowser(slot, name) {
       try {
         const module = slotModule(slot);
-        const key = savedKey(pushTSpec.name, module, name);
+        const key = savedKey(playgroundTask(), module, name);
         const f = await client.request('saveModule', { slot });
         const weights = f.weights.slice().buffer as ArrayBuffer;
-        await putStored({ key, task: pushTSpec.name, module, name, savedAt: new Date().toISOString(), bytes: weights.byteLength }, { key, json: f.json, weightsName: f.weightsName, weights });
-        store.getState().setSaved(await listStored(pushTSpec.name));
+        await putStored({ key, task: playgroundTask(), module, name, savedAt: new Date().toISOString(), bytes: weights.byteLength }, { key, json: f.json, weightsName: f.weightsName, weights });
+        store.getState().setSaved(await listStored(playgroundTask()));
         store.getState().addNotice({ level: 'info', source: 'engine', message: `${slot}: saved in this browser as "${name}"` });
       } catch (e) {
         fail(`save ${slot} in this browser`)(e);
@@ -224,7 +225,7 @@ export function installControls(store: AppStore, client: EngineClient): Controls
     async deleteSaved(key) {
       try {
         await deleteStored(key);
-        store.getState().setSaved(await listStored(pushTSpec.name));
+        store.getState().setSaved(await listStored(playgroundTask()));
       } catch (e) {
         fail('delete saved checkpoint')(e);
       }

@@ -89,6 +89,7 @@ export function connectEngine(store: AppStore, client: EngineClient, params: URL
     showTaskView(task);
     client.request('playgroundStart', { checkpointBase: baseFor(task) }).then((status) => {
       store.getState().setPlayground(status);
+      void controls().refreshSaved(); // checkpoints saved in this browser are kept per task
       // The new playground runs its default policies: put back the ones the current view shows.
       return controls().setView(store.getState().view);
     }, failed('task switch'));

@@ -30,13 +30,15 @@ const UNIT = push3dSpec.worldScale[0] * SCENE_PER_M;
 
 export class Push3dLayer {
   readonly group = new THREE.Group();
-  private readonly pillar = new THREE.Group();
+  /** The object, placed from its tokens (its matrix is the pose: read by the tests). */
+  readonly pillar = new THREE.Group();
   private readonly pusher: THREE.Mesh;
   private readonly target: THREE.Mesh;
   private readonly tokens: THREE.Mesh[] = [];
   private readonly ghosts: THREE.Mesh[] = [];
   private readonly halos: THREE.Mesh[] = [];
-  private readonly residuals: Arrow[] = [];
+  /** The Δz arrows, one per token (read by the tests). */
+  readonly residuals: Arrow[] = [];
   private readonly terms: Record<DecompositionTerm, Arrow>;
   private readonly agentTrail: THREE.Line;
   private readonly objectTrail: THREE.Line;
