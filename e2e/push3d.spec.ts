@@ -1,6 +1,6 @@
 // push-3d in the playground: the toolbar's task selector restarts the lanes on push-3d (its expert runs, its
 // tokens spread in z, the 3D view opens and draws the table, the pillar and the pusher ball), missing push-3d
-// checkpoints are named in a notice, and switching back runs Push-T again.
+// checkpoints are named in a notice, the Push-T-only live perturbations say so, and switching back runs Push-T again.
 import { COLORS } from '../src/ui/scene/pushtTable';
 import { appState, engineReady, expect, pausePlayground, playgroundStep, test } from './helpers';
 import { hexRgb, pixelStats } from './pixels';
@@ -35,6 +35,9 @@ test('the task selector switches the playground to push-3d (3D view, tokens in 3
     expect(first.notices.some((n) => n.message.includes('checkpoints/push-3d/'))).toBe(true);
     expect(lane.policy).toBe('expert');
   }
+  // Live perturbations act on Push-T only: the panel says where push-3d's suites run instead of offering buttons.
+  await expect(page.getByTestId('perturb-unavailable')).toContainText('sagr eval --task push-3d');
+  await expect(page.getByTestId('perturb-kick')).toHaveCount(0);
   // The episode goes on.
   await runningTask(page, 'push-3d', lane.step + 2);
 
@@ -60,4 +63,5 @@ test('the task selector switches the playground to push-3d (3D view, tokens in 3
   expect(back.live!.lanes[0].tokens).toHaveLength(10);
   expect(back.live!.lanes[0].tokenZ.every((z) => z === 0)).toBe(true);
   await expect(canvas).toHaveAttribute('data-task', 'push-t');
+  await expect(page.getByTestId('perturb-kick')).toBeVisible();
 });
