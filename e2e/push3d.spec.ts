@@ -1,6 +1,7 @@
 // push-3d in the playground: the toolbar's task selector restarts the lanes on push-3d (its expert runs, its
 // tokens spread in z, the 3D view opens and draws the table, the pillar and the pusher ball), missing push-3d
-// checkpoints are named in a notice, the Push-T-only live perturbations say so, and switching back runs Push-T again.
+// checkpoints are named in a notice, the Push-T-only perturbation buttons say so, dragging the pillar shoves it,
+// and switching back runs Push-T again.
 import { COLORS } from '../src/ui/scene/pushtTable';
 import { appState, engineReady, expect, pausePlayground, playgroundStep, test } from './helpers';
 import { hexRgb, pixelStats } from './pixels';
@@ -56,6 +57,24 @@ test('the task selector switches the playground to push-3d (3D view, tokens in 3
   expect(s.classes.pillar.n).toBeGreaterThan(200);
   expect(s.classes.pusher.n).toBeGreaterThan(20);
   expect(s.classes.goal.n).toBeGreaterThan(20);
+
+  // Drag-to-shove on the table top: press on the pillar, drag 40 screen px to the right; the next step moves it.
+  const before = (await appState(page)).live!.lanes[0];
+  const at = (await page.evaluate(() => window.__sagr!.blockOnScreen(0)))!;
+  await page.mouse.move(at.x, at.y);
+  await page.mouse.down();
+  await page.mouse.move(at.x + 20, at.y, { steps: 4 });
+  await page.mouse.move(at.x + 40, at.y, { steps: 4 });
+  await page.mouse.up();
+  await page.waitForFunction(() => {
+    const p = window.__sagr!.state().live?.lanes[0].pending;
+    return p !== undefined && Math.hypot(p.dx, p.dy) > 0.01;
+  });
+  const pending = (await appState(page)).live!.lanes[0].pending;
+  await page.evaluate(() => window.__sagr!.step());
+  const moved = (await runningTask(page, 'push-3d', before.step + 1)).live!.lanes[0];
+  const [mx, my] = [moved.block.x - before.block.x, moved.block.y - before.block.y];
+  expect(mx * pending.dx + my * pending.dy).toBeGreaterThan(0.6 * (pending.dx ** 2 + pending.dy ** 2));
 
   await page.getByTestId('task').selectOption('push-t');
   const back = await runningTask(page, 'push-t', 1);

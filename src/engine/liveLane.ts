@@ -8,13 +8,16 @@
 // runs", after the policy saw S_t): the world moved while the policy was not looking, so Δz shows it.
 // An episode ends at success or the step limit; the lane then holds its last state (recovered from the final
 // observation, since the vectorised env has already reset) until the playground starts the next episode.
-// Shoves, kicks and lasting conditions act on Push-T's simulator; a push-3d lane runs nominal only.
+// Kicks and lasting conditions act on Push-T's simulator only; a push-3d lane takes shoves (metres, and a turn
+// about the vertical through the centre of mass, as its displace suite) and otherwise runs nominal.
 import type { Config } from '../core/config';
 import type { NpyArray } from '../sim/npz';
 import { beforeControlStep, type Perturbation } from '../sim/perturbations';
 import type { TaskPerturbation } from '../sim/perturbationSpec';
 import type { Pose } from '../sim/pusht/geometry';
 import type { PushTEnv } from '../sim/pusht/pushTEnv';
+import { beforeControlStep3d } from '../sim/push3d/perturbations3d';
+import type { Push3DEnv } from '../sim/push3d/push3dEnv';
 import type { TaskState } from '../sim/simTask';
 import { simTask } from '../sim/tasks';
 import { TOKEN_DIM } from '../sim/taskSpec';
@@ -140,8 +143,8 @@ export class LiveLane {
     return old;
   }
 
+  /** Push-T: px and rad about the block's origin; push-3d: metres and rad about the centre of mass's vertical. */
   shove(d: Displacement): void {
-    this.livePushTOnly('shove');
     this.pending.dx += d.dx;
     this.pending.dy += d.dy;
     this.pending.dtheta += d.dtheta;
@@ -182,6 +185,13 @@ export class LiveLane {
       const d = clampDisplacement(env.block, this.pending);
       beforeControlStep(env, { kind: 'displace', ...d, at: t }, t, { kickAngle: 0 });
       this.record.shoves.push(t, d.dx, d.dy, d.dtheta);
+      this.pending.dx = this.pending.dy = this.pending.dtheta = 0;
+    }
+    if (!env && (this.pending.dx !== 0 || this.pending.dy !== 0 || this.pending.dtheta !== 0)) {
+      const { dx, dy, dtheta } = this.pending;
+      // No walls to clamp against: a shove past the table's edge drops the pillar, as a push would.
+      beforeControlStep3d(this.env.envs[0] as Push3DEnv, { kind: 'displace', dx, dy, dz: 0, dyaw: dtheta, at: t }, t, { kickAngle: 0, tiltAzimuth: 0 });
+      this.record.shoves.push(t, dx, dy, dtheta);
       this.pending.dx = this.pending.dy = this.pending.dtheta = 0;
     }
     if (env && this.pendingKick) {

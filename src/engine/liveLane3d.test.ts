@@ -1,6 +1,6 @@
 // A playground lane on push-3d: the task's own expert drives it through the generic vectorised env, the tokens
 // live in 3D, the planar scalars read the object off its tokens (metres), a learned policy with 3-D actions
-// runs on stand-in modules, and the Push-T-only live perturbations are refused with a message.
+// runs on stand-in modules, a shove moves the object, and the Push-T-only live perturbations are refused with a message.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../core/config';
 import { COM_LOCAL, GOAL_POSE } from '../sim/push3d/geometry';
@@ -77,10 +77,24 @@ describe('push-3d lane', () => {
     lane.free();
   });
 
+  it('applies a shove at the next step: the object moves by it (metres) and Φ-free lanes record it', async () => {
+    const lane = await LiveLane.create(new LivePolicy('expert', {}, push3dSpec), config);
+    lane.startEpisode(0, SEED);
+    const before = { ...lane.block };
+    const SHOVE = { dx: 0.04, dy: -0.03, dtheta: 0.5 };
+    lane.shove(SHOVE);
+    await lane.stepOnce(config);
+    // The expert's pusher starts away from the object, so in one step the object moves by the shove alone.
+    expect(lane.block.x - before.x).toBeCloseTo(SHOVE.dx, 2);
+    expect(lane.block.y - before.y).toBeCloseTo(SHOVE.dy, 2);
+    expect(lane.block.angle - before.angle).toBeCloseTo(SHOVE.dtheta, 2);
+    expect(Array.from(lane.exportArrays().shoves.data)).toEqual([0, SHOVE.dx, SHOVE.dy, SHOVE.dtheta]);
+    lane.free();
+  });
+
   it('refuses the live perturbations that act on Push-T only', async () => {
     const lane = await LiveLane.create(new LivePolicy('expert', {}, push3dSpec), config);
     lane.startEpisode(0, SEED);
-    expect(() => lane.shove({ dx: 10, dy: 0, dtheta: 0 })).toThrow(/shove: live on push-t only/);
     expect(() => lane.kick({ impulse: 10, angle: 0 })).toThrow(/kick: live on push-t only/);
     expect(() => lane.setCondition({ kind: 'friction', mu: 0.6 })).toThrow(/perturb: friction is live on push-t only/);
     lane.setCondition({ kind: 'nominal' });

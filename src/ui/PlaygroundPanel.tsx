@@ -45,11 +45,11 @@ function Perturbations() {
   const config = useApp((s) => s.config);
   const condition = useApp((s) => s.live?.lanes[0]?.condition ?? null);
   const task = useApp((s) => s.playground?.task ?? 'push-t');
-  // The live perturbations act on Push-T's simulator; push-3d's suites (tilt included) run in the CLI.
+  // The buttons act on Push-T's simulator; push-3d takes drags, and its suites (tilt included) run in the CLI.
   if (task !== 'push-t') {
     return (
       <p className="muted" data-testid="perturb-unavailable">
-        Live perturbations and dragging run on push-t. For {task}: <code>sagr eval --task {task} --suite tilt</code> (or displace, kick, bias, friction, mass).
+        The perturbation buttons run on push-t; here, drag the pillar on the table (Shift turns it). {task}&apos;s suites: <code>sagr eval --task {task} --suite tilt</code> (or displace, kick, bias, friction, mass).
       </p>
     );
   }

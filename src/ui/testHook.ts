@@ -150,7 +150,9 @@ export function installTestHook(store: AppStore, client: EngineClient): void {
       const l = f?.lanes[lane];
       if (!f || !l) return null;
       const v = laneViews(l.data, layoutOf(f));
-      const c = blockCentroid({ x: v.scalar('blockX'), y: v.scalar('blockY'), angle: v.scalar('blockAngle') });
+      const pose = { x: v.scalar('blockX'), y: v.scalar('blockY'), angle: v.scalar('blockAngle') };
+      // Push-T's pose is the body origin (px); push-3d's is already the centre of mass (metres).
+      const c = f.task === 'push-t' ? blockCentroid(pose) : pose;
       return tableToClient(lane, c.x, c.y);
     },
   };

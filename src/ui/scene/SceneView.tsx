@@ -3,7 +3,8 @@
 // frame it takes the latest frame from liveFeed and redraws only when that frame, the camera or a drag changed.
 // Dragging the block (pointer events on the canvas, raycast to the table) sends shoves to the engine; they land
 // at the next control step, and until then a dashed outline shows where the block is going.
-// push-3d (the `task` prop, the playground's) gets its own scene and layer, in 3D; the block is dragged on Push-T only.
+// push-3d (the `task` prop, the playground's) gets its own scene and layer, in 3D; its pillar is grabbed where the
+// pointer's ray meets it and dragged on the table top (metres), with no outline preview.
 import { useEffect, useRef } from 'react';
 import * as THREE from 'three';
 import { pointInBlock, type Displacement } from '../../engine/blockPose';
@@ -13,10 +14,10 @@ import { liveFeed } from '../live';
 import { layoutOf } from '../liveSummary';
 import { appStore } from '../store';
 import { orbitCamera, topDownCamera, type ViewCamera } from './cameras';
-import { addDisplacement, dragDisplacement, displaced, type Point } from './dragShove';
+import { addDisplacement, dragAboutCentre, dragDisplacement, displaced, type Point } from './dragShove';
 import { LiveLayer, tableToWorld } from './liveLayer';
 import { Push3dLayer } from './push3dLayer';
-import { createPush3dScene, worldToScene } from './push3dTable';
+import { createPush3dScene, sceneToWorld, worldToScene } from './push3dTable';
 import { HEIGHT, createTableScene } from './pushtTable';
 import { views } from './viewRegistry';
 import { SCHEMA } from '../../core/config';
@@ -68,14 +69,22 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
     let inFlight: Displacement = NO_SHOVE;
     let sendTimer: ReturnType<typeof setTimeout> | null = null;
     const raycaster = new THREE.Raycaster();
-    const plane = new THREE.Plane(new THREE.Vector3(0, 0, 1), -HEIGHT.block);
+    const plane = new THREE.Plane(new THREE.Vector3(0, 0, 1), pushT ? -HEIGHT.block : 0);
     const hit = new THREE.Vector3();
 
     const tablePoint = (e: PointerEvent): Point | null => {
       const r = canvas.getBoundingClientRect();
       const ndc = new THREE.Vector2(((e.clientX - r.left) / r.width) * 2 - 1, -((e.clientY - r.top) / r.height) * 2 + 1);
       raycaster.setFromCamera(ndc, cam.camera);
-      return raycaster.ray.intersectPlane(plane, hit) ? { x: hit.x, y: -hit.y } : null;
+      if (!raycaster.ray.intersectPlane(plane, hit)) return null;
+      return pushT ? { x: hit.x, y: -hit.y } : sceneToWorld(hit);
+    };
+    /** Whether the press at table point `p` (tablePoint just aimed the ray) grabs the block / pillar. */
+    const grabs = (p: Point | null): boolean => {
+      if (!p) return false;
+      if (layer instanceof Push3dLayer) return raycaster.intersectObject(layer.pillar, true).length > 0;
+      const pose = previewPose();
+      return pose !== null && pointInBlock(pose, p.x, p.y, GRAB_MARGIN);
     };
     const laneState = () => {
       const f = liveFeed.latest;
@@ -108,10 +117,9 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
 
     // Capture phase on the host: decided before OrbitControls (on the canvas) sees the press.
     const onDown = (e: PointerEvent) => {
-      if (!pushT || e.button !== 0 || e.target !== canvas) return;
+      if (e.button !== 0 || e.target !== canvas) return;
       const p = tablePoint(e);
-      const pose = previewPose();
-      if (!p || !pose || !pointInBlock(pose, p.x, p.y, GRAB_MARGIN)) return;
+      if (!p || !grabs(p)) return;
       cam.setInteractive(false);
       dragging = { pointer: e.pointerId, last: p };
       canvas.setPointerCapture(e.pointerId);
@@ -121,14 +129,13 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
     const onMove = (e: PointerEvent) => {
       const p = tablePoint(e);
       if (!dragging) {
-        if (!pushT) return;
-        const pose = previewPose();
-        canvas.style.cursor = p && pose && pointInBlock(pose, p.x, p.y, GRAB_MARGIN) ? 'grab' : '';
+        canvas.style.cursor = grabs(p) ? 'grab' : '';
         return;
       }
       if (e.pointerId !== dragging.pointer || !p) return;
       const pose = previewPose()!;
-      unsent = addDisplacement(unsent, dragDisplacement(pose, dragging.last, p, e.shiftKey));
+      const d = pushT ? dragDisplacement(pose, dragging.last, p, e.shiftKey) : dragAboutCentre(pose, dragging.last, p, e.shiftKey);
+      unsent = addDisplacement(unsent, d);
       dragging.last = p;
       dirty = true;
       sendTimer ??= setTimeout(send, SHOVE_SEND_MS);

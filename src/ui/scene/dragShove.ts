@@ -22,6 +22,15 @@ export function dragDisplacement(pose: Pose, from: Point, to: Point, rotate: boo
   return rotationAbout(pose, c.x, c.y, dtheta);
 }
 
+/**
+ * push-3d's version (its shove turns the object about its centre of mass, and `pose` is that centre and the heading,
+ * metres): a plain drag moves it with the pointer, a drag with Shift turns it by the angle swept about the centre.
+ */
+export function dragAboutCentre(pose: Pose, from: Point, to: Point, rotate: boolean): Displacement {
+  if (!rotate) return { dx: to.x - from.x, dy: to.y - from.y, dtheta: 0 };
+  return { dx: 0, dy: 0, dtheta: wrapAngle(Math.atan2(to.y - pose.y, to.x - pose.x) - Math.atan2(from.y - pose.y, from.x - pose.x)) };
+}
+
 /** `pose` moved by `d` (translation, then rotation about the displaced origin, as the displace perturbation). */
 export function displaced(pose: Pose, d: Displacement): Pose {
   return { x: pose.x + d.dx, y: pose.y + d.dy, angle: pose.angle + d.dtheta };

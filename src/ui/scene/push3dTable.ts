@@ -22,6 +22,11 @@ export function worldToScene(x: number, y: number, z: number, out = new THREE.Ve
   return out.set(CENTRE_X + SCENE_PER_M * x, CENTRE_Y + SCENE_PER_M * y, SCENE_PER_M * z);
 }
 
+/** The push-3d table point (metres) under a three.js position. */
+export function sceneToWorld(p: THREE.Vector3): { x: number; y: number } {
+  return { x: (p.x - CENTRE_X) / SCENE_PER_M, y: (p.y - CENTRE_Y) / SCENE_PER_M };
+}
+
 /** The T footprint in its local frame, scene units (Push-T's boxes are push-3d's at 1 px = 1 mm). */
 export function footprintShape(): THREE.Shape {
   return new THREE.Shape(tOutline().map(([x, y]) => new THREE.Vector2((x / PX_PER_M) * SCENE_PER_M, (y / PX_PER_M) * SCENE_PER_M)));
