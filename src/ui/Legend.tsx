@@ -16,13 +16,17 @@ const TERM_HELP: Record<(typeof DECOMPOSITION_TERMS)[number], string> = {
 export function Legend() {
   const gain = useApp((s) => s.deltaZGain);
   const open = useApp((s) => s.legendOpen);
+  // push-3d is drawn in millimetres (its layer scales Δz to them), Push-T in its pixels.
+  const unit = useApp((s) => ((s.playground?.task ?? 'push-t') === 'push-t' ? 'px' : 'mm'));
   if (!open) return null;
   return (
     <div className="legend" data-testid="legend">
       <div className="legend-row">
         <span>‖Δz‖</span>
         <span className="legend-bar" style={{ background: residualGradientCss() }} />
-        <span>0 – {RESIDUAL_SCALE_PX}+ px</span>
+        <span>
+          0 – {RESIDUAL_SCALE_PX}+ {unit}
+        </span>
       </div>
       <div className="legend-note">arrows ×{gain} (Δz and the corrections)</div>
       <div className="legend-row">
