@@ -1,5 +1,5 @@
-// The embedded Push-T checkpoints (public/checkpoints/push-t): each module loads for the task, records how it
-// was made, and the learned policies run from them.
+// The embedded checkpoints of each task (public/checkpoints/<task>): each module loads for the task, records how
+// it was made, and the learned policies run from them.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,31 +9,33 @@ import { nodeFileHandler } from '../engine/nodeCheckpoint';
 import { patchWasmMatMul } from '../engine/wasmMatMul';
 import { loadPrior, loadReflex, loadWorld } from '../eval/learnedCheckpoints';
 import { runEpisodes } from '../eval/runEpisodes';
-import { SUITES } from '../sim/perturbations';
-import { pushTSpec } from '../sim/pusht/pushTSpec';
+import { simTask, taskSpec, TASK_NAMES } from '../sim/tasks';
 import { defaultCheckpoint, loadLearnedPolicy, shippedCheckpoints } from './learnedPolicy';
 
-const DIR = shippedCheckpoints('push-t');
-const metadata = (module: string) => JSON.parse(readFileSync(path.join(DIR, module, 'model.json'), 'utf8')).userDefinedMetadata;
 
 beforeAll(async () => {
   await useNodeBackend('wasm');
   patchWasmMatMul();
 });
 
-describe('shipped Push-T checkpoints', () => {
-  it('hold a finished prior, world predictor and reflex for Push-T, each with the command that made it', async () => {
+describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
+  const DIR = shippedCheckpoints(task);
+  const spec = taskSpec(task);
+  const nominal = simTask(task).suites.defaults.nominal;
+  const metadata = (module: string) => JSON.parse(readFileSync(path.join(DIR, module, 'model.json'), 'utf8')).userDefinedMetadata;
+
+  it('hold a finished prior, world predictor and reflex for the task, each with the command that made it', async () => {
     for (const module of ['prior', 'world', 'reflex']) {
       const m = metadata(module);
-      expect(m.task).toBe('push-t');
+      expect(m.task).toBe(task);
       expect(m.stage).toBe(module);
       expect(m.report.partial).toBeUndefined();
       expect(m.report.skippedSteps).toBe(0);
       expect(m.command).toMatch(new RegExp(`^npm run sagr -- train .*--stage (${module}|all)`));
     }
-    const prior = await loadPrior(nodeFileHandler(path.join(DIR, 'prior')), pushTSpec);
-    const world = await loadWorld(nodeFileHandler(path.join(DIR, 'world')), pushTSpec);
-    const reflex = await loadReflex(nodeFileHandler(path.join(DIR, 'reflex')), pushTSpec);
+    const prior = await loadPrior(nodeFileHandler(path.join(DIR, 'prior')), spec);
+    const world = await loadWorld(nodeFileHandler(path.join(DIR, 'world')), spec);
+    const reflex = await loadReflex(nodeFileHandler(path.join(DIR, 'reflex')), spec);
     expect(prior.config.horizon).toBe(defaultConfig().horizon);
     // The reflex was warmed up against this world predictor.
     expect(metadata('reflex').report.world).toMatch(/world$/);
@@ -41,8 +43,8 @@ describe('shipped Push-T checkpoints', () => {
   });
 
   it('run as the reflex policy in a short seeded episode', async () => {
-    const policy = await loadLearnedPolicy('reflex', DIR, defaultConfig(), pushTSpec, 2);
-    const results = await runEpisodes(policy, { perturbation: SUITES.nominal, episodes: 2, seed: 0, numEnvs: 2, maxSteps: 20 });
+    const policy = await loadLearnedPolicy('reflex', DIR, defaultConfig(), spec, 2);
+    const results = await runEpisodes(policy, { task, perturbation: nominal, episodes: 2, seed: 0, numEnvs: 2, maxSteps: 20 });
     policy.dispose();
     expect(results).toHaveLength(2);
     expect(results[0].meanDeltaZ).toBeGreaterThan(0);
@@ -52,15 +54,15 @@ describe('shipped Push-T checkpoints', () => {
   it('hold the stage-2 runs (sagr, strategy) made from these stage-0/1 modules, each running a short seeded episode', async () => {
     const prior = readFileSync(path.join(DIR, 'prior', 'weights.bin'));
     for (const name of ['sagr', 'strategy'] as const) {
-      const dir = defaultCheckpoint(name, 'push-t');
+      const dir = defaultCheckpoint(name, task);
       const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
       expect(config.reflexGain === 0).toBe(name === 'strategy');
       // The frozen prior is the shipped one, byte for byte.
       expect(readFileSync(path.join(dir, 'prior', 'weights.bin')).equals(prior)).toBe(true);
       const iterations = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
       expect(iterations.length).toBe(config.ppoIters);
-      const policy = await loadLearnedPolicy(name, dir, defaultConfig(), pushTSpec, 2);
-      const results = await runEpisodes(policy, { perturbation: SUITES.nominal, episodes: 2, seed: 0, numEnvs: 2, maxSteps: 20 });
+      const policy = await loadLearnedPolicy(name, dir, defaultConfig(), spec, 2);
+      const results = await runEpisodes(policy, { task, perturbation: nominal, episodes: 2, seed: 0, numEnvs: 2, maxSteps: 20 });
       policy.dispose();
       expect(results).toHaveLength(2);
       expect(results[0].meanReflex === null).toBe(name === 'strategy');
