@@ -22,6 +22,22 @@ export const TERM_COLORS: Record<DecompositionTerm, number> = {
   noise: 0xadb5bd,
   total: 0xffffff,
 };
+
+/** Trail colours of the agent and the object, in both views. */
+export const TRAIL_COLORS = { agent: 0x74c0fc, object: 0xb2bec3 } as const;
+
+/** A line of up to `maxTrail` points, drawn as it fills. */
+export function trailLine(maxTrail: number, color: number): THREE.Line {
+  const g = new THREE.BufferGeometry();
+  g.setAttribute('position', new THREE.BufferAttribute(new Float32Array(maxTrail * 3), 3));
+  g.setDrawRange(0, 0);
+  return new THREE.Line(g, new THREE.LineBasicMaterial({ color, transparent: true, opacity: 0.7 }));
+}
+
+/** One arrow per action term (prior, reflex, strategy, noise, total), the noise a little transparent. */
+export function termArrows(): Record<DecompositionTerm, Arrow> {
+  return Object.fromEntries(DECOMPOSITION_TERMS.map((t) => [t, new Arrow(TERM_COLORS[t], t === 'noise' ? 0.85 : 1)])) as Record<DecompositionTerm, Arrow>;
+}
 export const TOKEN_COLORS = { keypoint: 0xf1f3f5, agent: 0xffa94d, ghost: 0xced4da, attention: 0x22d3ee } as const;
 
 const TOKEN_RADIUS = 3.2;
@@ -89,16 +105,10 @@ export class LiveLayer {
       this.rings.push(new THREE.Mesh(attentionRing, new THREE.MeshBasicMaterial({ color: TOKEN_COLORS.attention, transparent: true, opacity: 0.5, side: THREE.DoubleSide, depthWrite: false })));
       this.residuals.push(new Arrow(0xffffff));
     }
-    this.terms = Object.fromEntries(DECOMPOSITION_TERMS.map((t) => [t, new Arrow(TERM_COLORS[t], t === 'noise' ? 0.85 : 1)])) as Record<DecompositionTerm, Arrow>;
+    this.terms = termArrows();
 
-    const trail = (color: number) => {
-      const g = new THREE.BufferGeometry();
-      g.setAttribute('position', new THREE.BufferAttribute(new Float32Array(maxTrail * 3), 3));
-      g.setDrawRange(0, 0);
-      return new THREE.Line(g, new THREE.LineBasicMaterial({ color, transparent: true, opacity: 0.7 }));
-    };
-    this.agentTrail = trail(0x74c0fc);
-    this.blockTrail = trail(0xb2bec3);
+    this.agentTrail = trailLine(maxTrail, TRAIL_COLORS.agent);
+    this.blockTrail = trailLine(maxTrail, TRAIL_COLORS.object);
 
     this.group.add(this.block, this.pusher, this.target, this.pendingOutline, this.agentTrail, this.blockTrail, ...this.tokens, ...this.ghosts, ...this.rings);
     for (const r of this.residuals) this.group.add(r.object);

@@ -11,7 +11,7 @@ import { push3dSpec } from '../../sim/push3d/push3dSpec';
 import { denormaliseCoord } from '../../sim/tokens';
 import { Arrow } from './arrow';
 import { residualColor } from './colorScale';
-import { TERM_COLORS, TOKEN_COLORS } from './liveLayer';
+import { TERM_COLORS, TOKEN_COLORS, TRAIL_COLORS, termArrows, trailLine } from './liveLayer';
 import { COLORS, Z, disposeTree } from './pushtTable';
 import { SCENE_PER_M, pillarGeometry, worldToScene } from './push3dTable';
 
@@ -70,16 +70,10 @@ export class Push3dLayer {
       this.halos.push(new THREE.Mesh(halo, new THREE.MeshBasicMaterial({ color: TOKEN_COLORS.attention, transparent: true, opacity: 0.3, depthWrite: false })));
       this.residuals.push(new Arrow(0xffffff));
     }
-    this.terms = Object.fromEntries(DECOMPOSITION_TERMS.map((t) => [t, new Arrow(TERM_COLORS[t], t === 'noise' ? 0.85 : 1)])) as Record<DecompositionTerm, Arrow>;
+    this.terms = termArrows();
 
-    const trail = (color: number) => {
-      const g = new THREE.BufferGeometry();
-      g.setAttribute('position', new THREE.BufferAttribute(new Float32Array(maxTrail * 3), 3));
-      g.setDrawRange(0, 0);
-      return new THREE.Line(g, new THREE.LineBasicMaterial({ color, transparent: true, opacity: 0.7 }));
-    };
-    this.agentTrail = trail(0x74c0fc);
-    this.objectTrail = trail(0xb2bec3);
+    this.agentTrail = trailLine(maxTrail, TRAIL_COLORS.agent);
+    this.objectTrail = trailLine(maxTrail, TRAIL_COLORS.object);
 
     this.group.add(this.pillar, this.pusher, this.target, this.agentTrail, this.objectTrail, ...this.tokens, ...this.ghosts, ...this.halos);
     for (const r of this.residuals) this.group.add(r.object);
