@@ -34,6 +34,23 @@ export function trailLine(maxTrail: number, color: number): THREE.Line {
   return new THREE.Line(g, new THREE.LineBasicMaterial({ color, transparent: true, opacity: 0.7 }));
 }
 
+/** Scene position of a trail point: the 2D view draws pixels with y up. */
+const pixelsToScene = (x: number, y: number, out: THREE.Vector3) => out.set(x, -y, Z.trail);
+
+const trailPoint = new THREE.Vector3();
+
+/** Fills a trailLine with the lane's trail (world x, y at `offset` in each TRAIL_STRIDE record), placed by `toScene`. */
+export function fillTrail(line: THREE.Line, trail: Float32Array, offset: number, toScene: (x: number, y: number, out: THREE.Vector3) => void): void {
+  const pos = line.geometry.getAttribute('position') as THREE.BufferAttribute;
+  const n = Math.min(trail.length / TRAIL_STRIDE, pos.count);
+  for (let i = 0; i < n; i++) {
+    toScene(trail[i * TRAIL_STRIDE + offset], trail[i * TRAIL_STRIDE + offset + 1], trailPoint);
+    pos.setXYZ(i, trailPoint.x, trailPoint.y, trailPoint.z);
+  }
+  pos.needsUpdate = true;
+  line.geometry.setDrawRange(0, n);
+}
+
 /** One arrow per action term (prior, reflex, strategy, noise, total), the noise a little transparent. */
 export function termArrows(): Record<DecompositionTerm, Arrow> {
   return Object.fromEntries(DECOMPOSITION_TERMS.map((t) => [t, new Arrow(TERM_COLORS[t], t === 'noise' ? 0.85 : 1)])) as Record<DecompositionTerm, Arrow>;
@@ -179,17 +196,10 @@ export class LiveLayer {
       }
     } else for (const t of ['prior', 'reflex', 'strategy', 'noise'] as const) this.terms[t].hide();
 
-    this.setTrail(this.agentTrail, trail, 0);
-    this.setTrail(this.blockTrail, trail, 2);
+    fillTrail(this.agentTrail, trail, 0, pixelsToScene);
+    fillTrail(this.blockTrail, trail, 2, pixelsToScene);
   }
 
-  private setTrail(line: THREE.Line, trail: Float32Array, offset: number): void {
-    const pos = line.geometry.getAttribute('position') as THREE.BufferAttribute;
-    const n = Math.min(trail.length / TRAIL_STRIDE, pos.count);
-    for (let i = 0; i < n; i++) pos.setXYZ(i, trail[i * TRAIL_STRIDE + offset], -trail[i * TRAIL_STRIDE + offset + 1], Z.trail);
-    pos.needsUpdate = true;
-    line.geometry.setDrawRange(0, n);
-  }
 
   dispose(): void {
     for (const r of this.residuals) r.dispose();

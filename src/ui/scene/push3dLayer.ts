@@ -5,15 +5,21 @@
 // attention (a halo growing with the weight), the executed action's terms from the pusher in 3D (as Push-T's
 // layer: prior, then reflex, strategy and noise tip to tail, and the total), and the trails on the table.
 import * as THREE from 'three';
-import { DECOMPOSITION_TERMS, TRAIL_STRIDE, decompositionTerm, type DecompositionTerm, type LaneLayout, type LaneViews } from '../../engine/liveFrame';
+import { DECOMPOSITION_TERMS, decompositionTerm, type DecompositionTerm, type LaneLayout, type LaneViews } from '../../engine/liveFrame';
 import { FOOTPRINT_CORNERS, PUSHER_RADIUS } from '../../sim/push3d/geometry';
 import { push3dSpec } from '../../sim/push3d/push3dSpec';
 import { denormaliseCoord } from '../../sim/tokens';
 import { Arrow } from './arrow';
 import { residualColor } from './colorScale';
-import { TERM_COLORS, TOKEN_COLORS, TRAIL_COLORS, termArrows, trailLine } from './liveLayer';
+import { TERM_COLORS, TOKEN_COLORS, TRAIL_COLORS, fillTrail, termArrows, trailLine } from './liveLayer';
 import { COLORS, Z, disposeTree } from './pushtTable';
 import { SCENE_PER_M, pillarGeometry, worldToScene } from './push3dTable';
+
+/** Scene position of a trail point: on the table top (world metres, z = 0), drawn at the trail's layer. */
+const tableToScene = (x: number, y: number, out: THREE.Vector3) => {
+  worldToScene(x, y, 0, out);
+  out.z = Z.trail;
+};
 
 /** Tokens 0 and 1 are the crossbar's bottom corners (local x = ∓0.06 m, y = z = 0), token 6 is above token 0. */
 const EDGE_START = 0;
@@ -132,8 +138,8 @@ export class Push3dLayer {
       }
     } else for (const t of ['prior', 'reflex', 'strategy', 'noise'] as const) this.terms[t].hide();
 
-    this.setTrail(this.agentTrail, trail, 0);
-    this.setTrail(this.objectTrail, trail, 2);
+    fillTrail(this.agentTrail, trail, 0, tableToScene);
+    fillTrail(this.objectTrail, trail, 2, tableToScene);
   }
 
   /** The pillar's frame from its tokens: x along the crossbar's bottom edge, z up its vertical edge, y = z × x. */
@@ -147,17 +153,6 @@ export class Push3dLayer {
     origin.copy(x).multiplyScalar(-EDGE_START_LOCAL_X).add(p[EDGE_START]);
     this.pillar.matrix.makeBasis(x, y, z).setPosition(origin);
     this.pillar.matrixWorldNeedsUpdate = true;
-  }
-
-  private setTrail(line: THREE.Line, trail: Float32Array, offset: number): void {
-    const pos = line.geometry.getAttribute('position') as THREE.BufferAttribute;
-    const n = Math.min(trail.length / TRAIL_STRIDE, pos.count);
-    for (let i = 0; i < n; i++) {
-      worldToScene(trail[i * TRAIL_STRIDE + offset], trail[i * TRAIL_STRIDE + offset + 1], 0, this.a);
-      pos.setXYZ(i, this.a.x, this.a.y, Z.trail);
-    }
-    pos.needsUpdate = true;
-    line.geometry.setDrawRange(0, n);
   }
 
   dispose(): void {
