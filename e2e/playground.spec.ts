@@ -210,6 +210,36 @@ test('training the prior in the page: progress, a live loss chart, and the playg
   await expect(page.getByTestId('checkpoint-prior')).toContainText('this session');
 });
 
+test('a stage-0/1 run pauses and resumes between its steps while the playground goes on, and stops at once', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.goto('/?backend=wasm#priorIters=5000&priorBatch=16');
+  await engineReady(page);
+  await playgroundStep(page, 0);
+  const panel = page.getByTestId('training-panel');
+  await panel.getByRole('button', { name: 'train 5000 iterations' }).click();
+  await page.waitForFunction(() => window.__sagr!.state().training?.running === true);
+  await panel.getByRole('button', { name: 'pause' }).click();
+  await page.waitForFunction(() => window.__sagr!.state().training?.paused === true, null, { timeout: 20_000 });
+  const paused = (await appState(page)).training!;
+  expect(paused.message).toMatch(/^prior: paused during iteration \d+ of 5000$/);
+  // The live playground keeps stepping while the run holds.
+  const step = (await appState(page)).live!.lanes[0].step;
+  await page.waitForFunction((n) => (window.__sagr!.state().live?.lanes[0].step ?? 0) >= n + 3, step);
+  expect((await appState(page)).training).toMatchObject({ running: true, paused: true, records: paused.records });
+  await panel.getByRole('button', { name: 'resume' }).click();
+  await page.waitForFunction(() => window.__sagr!.state().training?.paused === false);
+  await panel.getByRole('button', { name: 'stop' }).click();
+  await page.waitForFunction(() => window.__sagr!.state().training?.outcome === 'stopped', null, { timeout: 20_000 });
+  const t = (await appState(page)).training!;
+  expect(t.running).toBe(false);
+  const taken = Number(/after (\d+) of 5000 iterations$/.exec(t.message)![1]);
+  expect(taken).toBeGreaterThan(0);
+  expect(taken).toBeLessThan(5000);
+  // The prior trained in place for those steps and is labelled so.
+  const found = (await appState(page)).playground!.found;
+  expect(found).toContainEqual({ key: 'prior', module: 'prior', source: `this session (${taken} iterations of prior training)` });
+});
+
 test('checkpoints: save a module as two files, upload them back; a damaged upload is refused and changes nothing', async ({ page }) => {
   await page.goto('/?backend=wasm');
   await engineReady(page);

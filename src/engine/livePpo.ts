@@ -20,13 +20,8 @@ import type { MetricsRecord } from '../train/stage';
 import { checkpointKey, POLICY_FOLDERS, type ModuleName } from './livePolicies';
 import type { Playground } from './playground';
 import { copyModule, type ModuleTypes } from './policyModules';
-import { RunControl } from './runControl';
+import { RunPacer, RunStopped } from './runControl';
 import { MAX_TRAIN_ITERS, PPO_STAGES, type PpoStage, type TrainingProgress } from './trainingProgress';
-
-/** Longest stretch the run holds the worker's event loop before yielding, ms. */
-const PACE_MS = 100;
-
-class RunStopped extends Error {}
 
 /** Consecutive iterations whose update was rolled back for NaN/Inf before the run stops (as `sagr train --stage ppo`). */
 export const ROLLBACK_LIMIT = 3;
@@ -76,9 +71,7 @@ interface Run {
 }
 
 export class LivePpo {
-  private control = new RunControl();
-  /** When the run last yielded to the worker's event loop (performance.now()). */
-  private lastYield = 0;
+  private pacer: RunPacer | null = null;
   progress: TrainingProgress | null = null;
 
   constructor(
@@ -93,18 +86,13 @@ export class LivePpo {
   }
 
   stop(): void {
-    if (this.running) this.control.stop();
+    if (this.running) this.pacer?.control.stop();
   }
 
   /** Pauses the run at its next yield (within PACE_MS, mid-iteration) or resumes it. */
   setPaused(paused: boolean): void {
     if (!this.running) throw new Error('trainPause: no PPO run is going');
-    if (typeof paused !== 'boolean') throw new Error('trainPause.paused: expected true or false');
-    if (paused) this.control.pause();
-    else this.control.resume();
-    this.progress!.paused = paused && this.progress!.paused;
-    this.progress!.message = paused ? `${this.progress!.stage}: pausing` : `${this.progress!.stage}: resumed`;
-    this.post(this.progress!);
+    this.pacer!.setPaused(paused);
   }
 
   /** Starts a run of `iters` iterations (call inside the worker's queue; returns once it is under way). */
@@ -130,7 +118,7 @@ export class LivePpo {
       const strategy = keep(new Strategy(strategyConfig(c, this.spec), deriveSeed(c.seed, 'ppo/strategy')));
       const critic = keep(new Critic(criticConfig(c, this.spec), deriveSeed(c.seed, 'ppo/critic')));
       const modules: SagrTrainerModules = { prior, world, reflex, strategy, critic };
-      const trainer = await SagrTrainer.create({ config: c, modules, numIterations: iters as number, log: (m) => this.say(m), pace: () => this.pace() });
+      const trainer = await SagrTrainer.create({ config: c, modules, numIterations: iters as number, log: (m) => this.say(m), pace: () => this.pacer!.pace() });
       const slots: [string, ModuleTypes[ModuleName]][] = [
         [checkpointKey(folder, 'prior'), prior],
         [checkpointKey(folder, 'world'), world],
@@ -143,28 +131,10 @@ export class LivePpo {
       for (const m of made) m.dispose();
       throw new Error(`ppoStart: ${(e as Error).message.split('\n')[0]}`);
     }
-    this.control = new RunControl();
+    this.pacer = new RunPacer(run.progress, this.post);
     this.progress = run.progress;
     this.post(run.progress);
     void this.run(run, host);
-  }
-
-  /** Yields to the worker's event loop every PACE_MS (waiting there while paused); throws once a stop was asked. */
-  private async pace(): Promise<void> {
-    if (performance.now() - this.lastYield < PACE_MS && !this.control.paused && !this.control.stopped) return;
-    const progress = this.progress!;
-    const goOn = await this.control.between(() => {
-      progress.paused = true;
-      progress.message = `${progress.stage}: paused during iteration ${progress.iter + 1} of ${progress.iters}`;
-      this.post(progress);
-    });
-    if (progress.paused) {
-      progress.paused = false;
-      progress.message = `${progress.stage}: running iteration ${progress.iter + 1} of ${progress.iters}`;
-      this.post(progress);
-    }
-    this.lastYield = performance.now();
-    if (!goOn) throw new RunStopped();
   }
 
   private say(message: string): void {
@@ -180,9 +150,9 @@ export class LivePpo {
     const start = performance.now();
     try {
       while (trainer.iteration < progress.iters) {
-        await this.pace();
+        await this.pacer!.pace();
         const log = await trainer.iterate();
-        const working = (performance.now() - start - this.control.pausedMs) / 1000;
+        const working = (performance.now() - start - this.pacer!.control.pausedMs) / 1000;
         if (!installed) {
           await this.enqueue(() => host.replaceModules(slots, `this session (PPO ${stage}, training)`));
           installed = true;

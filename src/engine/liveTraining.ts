@@ -3,8 +3,9 @@
 // with the same code and metrics as `sagr train`. The module trained is the one the playground's top-level
 // policies run, in place: the live view shows it learn. Progress goes to the UI after every evaluation.
 //
-// The run is not a job of the worker's queue (it lasts minutes, and the live loop and requests go on between its
-// steps); its own steps never overlap, and a stop request ends it at the next evaluation.
+// The run is not a job of the worker's queue (it lasts minutes): before every optimiser step it yields to the
+// worker's event loop once PACE_MS have passed (RunPacer), so the live loop and requests go on; pause holds the
+// run there and stop ends it there. Its own steps never overlap.
 import type { Config } from '../core/config';
 import { decodeDemos, type DemoDataset } from '../sim/dataset';
 import type { TaskSpec } from '../sim/taskSpec';
@@ -14,13 +15,12 @@ import type { StageOptions } from '../train/stage';
 import { trainPrior } from '../train/trainPrior';
 import { trainWorld } from '../train/trainWorld';
 import type { Playground } from './playground';
+import { RunPacer, RunStopped } from './runControl';
 import { MAX_TRAIN_ITERS, TRAIN_STAGES, type TrainingProgress, type TrainStage } from './trainingProgress';
 
 /** Evaluations per run: enough points for a curve, few enough that evaluating stays a small share of the time. */
 const EVALUATIONS_PER_RUN = 20;
 const MIN_EVAL_EVERY = 5;
-
-class TrainingStopped extends Error {}
 
 /** Evaluate every this many iterations. */
 export function evalEveryFor(iters: number): number {
@@ -29,7 +29,9 @@ export function evalEveryFor(iters: number): number {
 
 export class LiveTraining {
   private demos: DemoDataset | null = null;
-  private stopAsked = false;
+  private pacer: RunPacer | null = null;
+  /** Optimiser steps the current run has begun: the module trains in place, so any step changes it. */
+  private stepsTaken = 0;
   progress: TrainingProgress | null = null;
 
   constructor(
@@ -44,7 +46,13 @@ export class LiveTraining {
   }
 
   stop(): void {
-    if (this.running) this.stopAsked = true;
+    if (this.running) this.pacer?.control.stop();
+  }
+
+  /** Pauses the run before its next optimiser step (within PACE_MS) or resumes it. */
+  setPaused(paused: boolean): void {
+    if (!this.running) throw new Error('trainPause: no training run is going');
+    this.pacer!.setPaused(paused);
   }
 
   /** Starts a run (returns once it is under way; it ends by itself, posting progress). */
@@ -68,8 +76,10 @@ export class LiveTraining {
       const reflex = playground.trainableModule('reflex');
       return () => reflexWarmup(reflex, world, demos, split, config, options);
     };
-    this.stopAsked = false;
     const progress: TrainingProgress = { stage: s, iters: n, iter: 0, running: true, paused: false, records: [], message: `${s}: starting`, outcome: null };
+    const pacer = new RunPacer(progress, this.post);
+    this.pacer = pacer;
+    this.stepsTaken = 0;
     this.progress = progress;
     const run = train({
       iters: n,
@@ -83,7 +93,10 @@ export class LiveTraining {
         progress.records.push(record);
         progress.iter = record.iter;
         this.post(progress);
-        if (this.stopAsked) throw new TrainingStopped();
+      },
+      pace: async () => {
+        await pacer.pace();
+        this.stepsTaken++;
       },
     });
     this.post(progress);
@@ -105,12 +118,13 @@ export class LiveTraining {
       await run();
       progress.outcome = 'done';
     } catch (e) {
-      progress.outcome = e instanceof TrainingStopped ? 'stopped' : `error: ${(e as Error).message.split('\n')[0]}`;
+      progress.outcome = e instanceof RunStopped ? 'stopped' : `error: ${(e as Error).message.split('\n')[0]}`;
     }
-    const { iter, iters } = progress;
+    const steps = this.stepsTaken;
     progress.running = false;
-    progress.message = `${stage}: ${progress.outcome} after ${iter} of ${iters} iterations`;
-    if (iter > 0) await this.enqueue(() => playground.adopted(stage, `this session (${iter} iterations of ${stage} training)`));
+    progress.paused = false;
+    progress.message = `${stage}: ${progress.outcome} after ${steps} of ${progress.iters} iterations`;
+    if (steps > 0) await this.enqueue(() => playground.adopted(stage, `this session (${steps} iterations of ${stage} training)`));
     this.post(progress);
   }
 }

@@ -350,7 +350,8 @@ const handlers: RequestHandlers = {
   },
 
   async trainPause({ paused }) {
-    ppo.setPaused(paused);
+    if (training.running) training.setPaused(paused);
+    else ppo.setPaused(paused);
     return { ok: true };
   },
 

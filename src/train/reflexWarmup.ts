@@ -88,6 +88,7 @@ export async function reflexWarmup(reflex: Reflex, world: WorldPredictor, demos:
   let metrics: ReflexMetrics = { heldOutLoss: NaN, r2: NaN };
   try {
     for (let iter = 0; iter < o.iters; iter++) {
+      await o.pace?.();
       const x = transitionTensors(pickTransitions(train, sampleIndices(rng, train.count, c.reflexBatch)));
       const h = hindsightInputs(world, x, c.reflexNu, rng); // Φ frozen: outside the gradient
       const lr = warmupCosineLr(c.reflexLr, iter, o.iters, warmup);

@@ -19,6 +19,8 @@ export interface StageOptions {
    * save a checkpoint that can be tried while training goes on.
    */
   onEvaluated?: (iter: number) => Promise<void>;
+  /** Awaited before every optimiser step (the browser's engine worker yields, pauses and stops there). */
+  pace?: () => Promise<void>;
 }
 
 export type MetricsRecord = { stage: string; iter: number } & Record<string, number | string | null>;

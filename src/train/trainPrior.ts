@@ -99,6 +99,7 @@ export async function trainPrior(prior: FlowPrior, demos: DemoDataset, split: Ep
   let held = { heldOutLoss: NaN, heldOutSampleMse: NaN };
   try {
     for (let iter = 0; iter < o.iters; iter++) {
+      await o.pace?.();
       const batch = priorTensors(spec, gatherPriorBatch(demos, train, sampleIndices(rng, train.count, c.priorBatch), horizon), horizon);
       const lr = warmupCosineLr(c.priorLr, iter, o.iters, warmup);
       const step = await guard.step(() => flowMatchingLoss(prior, batch, rng), lr);

@@ -97,6 +97,7 @@ export async function trainWorld(world: WorldPredictor, demos: DemoDataset, spli
   let metrics: WorldMetrics = { heldOutLoss: NaN, errorRatio: NaN, objectErrorRatio: NaN, agentErrorRatio: NaN };
   try {
     for (let iter = 0; iter < o.iters; iter++) {
+      await o.pace?.();
       const batch = transitionTensors(pickTransitions(train, sampleIndices(rng, train.count, c.worldBatch)));
       const lr = warmupCosineLr(c.worldLr, iter, o.iters, warmup);
       const step = await guard.step(() => dynamicsLoss(world, batch.tokens, batch.actions, batch.next), lr);
