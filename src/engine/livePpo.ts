@@ -20,7 +20,8 @@ import type { MetricsRecord } from '../train/stage';
 import { checkpointKey, POLICY_FOLDERS, type ModuleName } from './livePolicies';
 import type { Playground } from './playground';
 import { copyModule, type ModuleTypes } from './policyModules';
-import { RunPacer, RunStopped } from './runControl';
+import { LiveRun } from './liveRun';
+import { RunStopped } from './runControl';
 import { MAX_TRAIN_ITERS, PPO_STAGES, type PpoStage, type TrainingProgress } from './trainingProgress';
 
 /** Consecutive iterations whose update was rolled back for NaN/Inf before the run stops (as `sagr train --stage ppo`). */
@@ -70,29 +71,9 @@ interface Run {
   progress: TrainingProgress;
 }
 
-export class LivePpo {
-  private pacer: RunPacer | null = null;
-  progress: TrainingProgress | null = null;
-
-  constructor(
-    private readonly post: (p: TrainingProgress) => void,
-    /** The worker's job queue: the lanes are rebuilt on it. */
-    private readonly enqueue: <T>(job: () => Promise<T>) => Promise<T>,
-    private readonly spec: TaskSpec,
-  ) {}
-
-  get running(): boolean {
-    return this.progress?.running ?? false;
-  }
-
-  stop(): void {
-    if (this.running) this.pacer?.control.stop();
-  }
-
-  /** Pauses the run at its next yield (within PACE_MS, mid-iteration) or resumes it. */
-  setPaused(paused: boolean): void {
-    if (!this.running) throw new Error('trainPause: no PPO run is going');
-    this.pacer!.setPaused(paused);
+export class LivePpo extends LiveRun {
+  constructor(post: (p: TrainingProgress) => void, enqueue: <T>(job: () => Promise<T>) => Promise<T>, spec: TaskSpec) {
+    super(post, enqueue, spec, 'PPO run');
   }
 
   /** Starts a run of `iters` iterations (call inside the worker's queue; returns once it is under way). */
@@ -131,9 +112,7 @@ export class LivePpo {
       for (const m of made) m.dispose();
       throw new Error(`ppoStart: ${(e as Error).message.split('\n')[0]}`);
     }
-    this.pacer = new RunPacer(run.progress, this.post);
-    this.progress = run.progress;
-    this.post(run.progress);
+    this.begin(run.progress);
     void this.run(run, host);
   }
 

@@ -15,7 +15,8 @@ import type { StageOptions } from '../train/stage';
 import { trainPrior } from '../train/trainPrior';
 import { trainWorld } from '../train/trainWorld';
 import type { Playground } from './playground';
-import { RunPacer, RunStopped } from './runControl';
+import { LiveRun } from './liveRun';
+import { RunStopped } from './runControl';
 import { MAX_TRAIN_ITERS, TRAIN_STAGES, type TrainingProgress, type TrainStage } from './trainingProgress';
 
 /** Evaluations per run: enough points for a curve, few enough that evaluating stays a small share of the time. */
@@ -27,32 +28,13 @@ export function evalEveryFor(iters: number): number {
   return Math.max(MIN_EVAL_EVERY, Math.ceil(iters / EVALUATIONS_PER_RUN));
 }
 
-export class LiveTraining {
+export class LiveTraining extends LiveRun {
   private demos: DemoDataset | null = null;
-  private pacer: RunPacer | null = null;
   /** Optimiser steps the current run has begun: the module trains in place, so any step changes it. */
   private stepsTaken = 0;
-  progress: TrainingProgress | null = null;
 
-  constructor(
-    private readonly post: (p: TrainingProgress) => void,
-    /** The worker's job queue: the lanes are rebuilt on it once a run ends. */
-    private readonly enqueue: <T>(job: () => Promise<T>) => Promise<T>,
-    private readonly spec: TaskSpec,
-  ) {}
-
-  get running(): boolean {
-    return this.progress?.running ?? false;
-  }
-
-  stop(): void {
-    if (this.running) this.pacer?.control.stop();
-  }
-
-  /** Pauses the run before its next optimiser step (within PACE_MS) or resumes it. */
-  setPaused(paused: boolean): void {
-    if (!this.running) throw new Error('trainPause: no training run is going');
-    this.pacer!.setPaused(paused);
+  constructor(post: (p: TrainingProgress) => void, enqueue: <T>(job: () => Promise<T>) => Promise<T>, spec: TaskSpec) {
+    super(post, enqueue, spec, 'training run');
   }
 
   /** Starts a run (returns once it is under way; it ends by itself, posting progress). */
@@ -77,10 +59,7 @@ export class LiveTraining {
       return () => reflexWarmup(reflex, world, demos, split, config, options);
     };
     const progress: TrainingProgress = { stage: s, iters: n, iter: 0, running: true, paused: false, records: [], message: `${s}: starting`, outcome: null };
-    const pacer = new RunPacer(progress, this.post);
-    this.pacer = pacer;
     this.stepsTaken = 0;
-    this.progress = progress;
     const run = train({
       iters: n,
       seed: config.seed,
@@ -95,11 +74,11 @@ export class LiveTraining {
         this.post(progress);
       },
       pace: async () => {
-        await pacer.pace();
+        await this.pacer!.pace();
         this.stepsTaken++;
       },
     });
-    this.post(progress);
+    this.begin(progress);
     void this.finish(progress, s, run, playground);
   }
 
