@@ -7,7 +7,7 @@
 // shows them learn; a run stopped before that changes nothing.
 //
 // Like the stage-0/1 runs it is not a job of the worker's queue. Before each rollout decision and PPO minibatch
-// (SagrTrainer's pace) it yields to the worker's event loop once PACE_MS have passed (RunControl), so the live
+// (SagrTrainer's pace) it yields to the worker's event loop once PACE_MS have passed (RunPacer), so the live
 // view and the person's requests go on; pause holds the run there, and stop ends it there (an iteration cut short
 // keeps the minibatch updates it applied, and is not recorded).
 import type { Config } from '../core/config';
