@@ -1,6 +1,12 @@
 // The engine worker: backend choice (forced, automatic, invalid), correct tensor results on every backend,
 // and the fallback when the WebGPU device is lost.
-import { appState, engineReady, expect, test } from './helpers';
+import type { Page } from '@playwright/test';
+import { appState, engineReady, expect, pausePlayground, playgroundStep, test } from './helpers';
+
+/** Waits for a heartbeat snapshot taken after this call, so the state read next is current. */
+async function nextTick(page: Page): Promise<void> {
+  await page.waitForFunction((n) => window.__sagr!.state().tick > n, (await appState(page)).tick);
+}
 
 /** Deterministic test matrices, large enough (> 1000 entries) that WebGPU does not hand them to the CPU. */
 function matrix(rows: number, cols: number, salt: number): number[][] {
@@ -39,10 +45,14 @@ for (const backend of ['webgpu', 'webgl', 'wasm', 'cpu'] as const) {
     // A malformed request comes back as an error naming the field, and the engine keeps working.
     const bad = await page.evaluate(([a]) => window.__sagr!.runTensorCheck(a, [[1, 2]]).then(() => 'resolved', (e: Error) => e.message), [A] as const);
     expect(bad).toMatch(/^tensorCheck\.b: has 1 rows, a has 48 columns/);
-    // Tensors made by the check are disposed.
+    // Tensors made by the check are disposed. The live playground holds tensors of its own while it steps and
+    // loads, so it is started and paused first; then the count only moves if the checks leak.
+    await playgroundStep(page, 1);
+    await pausePlayground(page);
+    await nextTick(page);
     const before = (await appState(page)).numTensors;
-    await page.evaluate(([a, b]) => window.__sagr!.runTensorCheck(a, b), [A, B] as const);
-    await page.waitForFunction((n) => window.__sagr!.state().tick > n, (await appState(page)).tick);
+    for (let i = 0; i < 3; i++) await page.evaluate(([a, b]) => window.__sagr!.runTensorCheck(a, b), [A, B] as const);
+    await nextTick(page);
     expect((await appState(page)).numTensors).toBe(before);
   });
 }
