@@ -79,11 +79,16 @@ test('with no parameter the engine benchmarks the runnable backends on a softwar
   await expect(page.getByTestId('notice').filter({ hasText: 'picked the fastest' })).toBeVisible();
   await expect(page.getByTestId('bench-table').locator('tbody tr')).toHaveCount(b.bench.length);
   await expect(page.getByTestId('engine-backend')).toHaveText(b.backend);
-  // The start-up benchmarks leave no tensor behind, and the running playground holds a constant set (its weights).
-  await page.waitForFunction(() => (window.__sagr!.state().live?.lanes[0]?.step ?? 0) >= 3);
+  // The start-up benchmarks leave no tensor behind, and the playground holds a constant set (its weights) between
+  // steps: counted while paused (mid-step counts include the step's own tensors), before and after more steps.
+  await playgroundStep(page, 3);
+  const paused = await pausePlayground(page);
+  await nextTick(page);
   const held = (await appState(page)).numTensors;
-  const tick = (await appState(page)).tick;
-  await page.waitForFunction((t) => window.__sagr!.state().tick >= t + 4, tick);
+  await page.evaluate(() => window.__sagr!.play());
+  await playgroundStep(page, paused.live!.lanes[0].step + 5);
+  await pausePlayground(page);
+  await nextTick(page);
   expect((await appState(page)).numTensors).toBe(held);
 });
 
