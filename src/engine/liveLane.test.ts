@@ -33,7 +33,7 @@ const config: Config = {
 const SEED = 12345;
 const PX = 256;
 
-let modules: Required<ModuleSet>;
+let modules: Required<Omit<ModuleSet, 'critic'>>;
 beforeAll(async () => {
   await useNodeBackend('cpu');
   await initRapier();

@@ -10,7 +10,7 @@ describe('live policies', () => {
     expect(POLICY_FOLDERS.sagr).toBe(`${PPO_RUNS.sagr}/`);
     expect(POLICY_FOLDERS.strategy).toBe(`${PPO_RUNS.strategy}/`);
     const keys = checkpointSlots().map(([f, m]) => `${f}${m}`);
-    expect(new Set(keys)).toEqual(new Set([...STAGE01, ...PPO, 'ppo-strategy/prior', 'ppo-strategy/strategy', 'ppo-strategy/world']));
+    expect(new Set(keys)).toEqual(new Set([...STAGE01, ...PPO, 'ppo/critic', 'ppo-strategy/prior', 'ppo-strategy/strategy', 'ppo-strategy/world', 'ppo-strategy/critic']));
   });
 
   it('run what is trained, most complete first, and fall back to the expert', () => {

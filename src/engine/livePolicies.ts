@@ -8,10 +8,10 @@
 export const LIVE_POLICIES = ['expert', 'prior', 'reflex', 'strategy', 'sagr'] as const;
 export type LivePolicyName = (typeof LIVE_POLICIES)[number];
 
-export const MODULE_NAMES = ['prior', 'world', 'reflex', 'strategy'] as const;
+export const MODULE_NAMES = ['prior', 'world', 'reflex', 'strategy', 'critic'] as const;
 export type ModuleName = (typeof MODULE_NAMES)[number];
 
-export const MODULE_SYMBOLS: Record<ModuleName, string> = { prior: 'v_θ', world: 'Φ', reflex: 'b_ψ', strategy: 'η_φ' };
+export const MODULE_SYMBOLS: Record<ModuleName, string> = { prior: 'v_θ', world: 'Φ', reflex: 'b_ψ', strategy: 'η_φ', critic: 'V' };
 
 export const POLICY_MODULES: Record<LivePolicyName, { required: readonly ModuleName[]; optional: readonly ModuleName[] }> = {
   expert: { required: [], optional: ['world'] },
@@ -20,6 +20,12 @@ export const POLICY_MODULES: Record<LivePolicyName, { required: readonly ModuleN
   strategy: { required: ['prior', 'strategy'], optional: ['world'] },
   sagr: { required: ['prior', 'world', 'reflex', 'strategy'], optional: [] },
 };
+
+/**
+ * What a policy's stage-2 run trains besides the modules the policy runs: the critic V(s), kept in the run's folder
+ * (as `sagr train --stage ppo` writes it) so that the run can be saved, loaded and continued.
+ */
+export const RUN_MODULES: Partial<Record<LivePolicyName, readonly ModuleName[]>> = { strategy: ['critic'], sagr: ['critic'] };
 
 export type ModuleStatus = 'trained' | 'random';
 
@@ -38,7 +44,7 @@ export function checkpointSlots(): [string, ModuleName][] {
   const slots = new Map<string, [string, ModuleName]>();
   for (const p of LIVE_POLICIES) {
     const { required, optional } = POLICY_MODULES[p];
-    for (const m of [...required, ...optional]) slots.set(checkpointKey(POLICY_FOLDERS[p], m), [POLICY_FOLDERS[p], m]);
+    for (const m of [...required, ...optional, ...(RUN_MODULES[p] ?? [])]) slots.set(checkpointKey(POLICY_FOLDERS[p], m), [POLICY_FOLDERS[p], m]);
   }
   return [...slots.values()];
 }

@@ -5,8 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../core/config';
 import { deriveSeed } from '../core/rng';
-import { loadPrior, loadReflex, loadStrategy, loadWorld } from '../eval/learnedCheckpoints';
+import { loadCritic, loadPrior, loadReflex, loadStrategy, loadWorld } from '../eval/learnedCheckpoints';
 import { saveCheckpoint, type ModuleConfig } from '../nn/checkpoint';
+import { Critic, criticConfig, type CriticConfig } from '../policy/critic';
 import { FlowPrior, flowPriorConfig, type FlowPriorConfig } from '../policy/flowPrior';
 import { Reflex, reflexConfig, type ReflexConfig } from '../policy/reflex';
 import { Strategy, strategyConfig, type StrategyConfig } from '../policy/strategy';
@@ -19,13 +20,21 @@ export interface ModuleTypes {
   world: WorldPredictor;
   reflex: Reflex;
   strategy: Strategy;
+  /** V(s), trained by a stage-2 run alongside the policy's modules (RUN_MODULES); no policy runs it. */
+  critic: Critic;
 }
 export type ModuleSet = { [K in ModuleName]?: ModuleTypes[K] };
 
 function build<K extends ModuleName>(name: K, config: ModuleConfig, seed: number): ModuleTypes[K] {
   const c = config as never;
-  const made = name === 'prior' ? new FlowPrior(c as FlowPriorConfig, seed) : name === 'world' ? new WorldPredictor(c as WorldPredictorConfig, seed) : name === 'reflex' ? new Reflex(c as ReflexConfig, seed) : new Strategy(c as StrategyConfig, seed);
-  return made as ModuleTypes[K];
+  const made: Record<ModuleName, () => ModuleTypes[ModuleName]> = {
+    prior: () => new FlowPrior(c as FlowPriorConfig, seed),
+    world: () => new WorldPredictor(c as WorldPredictorConfig, seed),
+    reflex: () => new Reflex(c as ReflexConfig, seed),
+    strategy: () => new Strategy(c as StrategyConfig, seed),
+    critic: () => new Critic(c as CriticConfig, seed),
+  };
+  return made[name]() as ModuleTypes[K];
 }
 
 /** The construction config of a stand-in for `name`, from the current hyperparameters. */
@@ -39,6 +48,8 @@ function configFor(name: ModuleName, config: Config, spec: TaskSpec): ModuleConf
       return reflexConfig(config, spec);
     case 'strategy':
       return strategyConfig(config, spec);
+    case 'critic':
+      return criticConfig(config, spec);
   }
 }
 
@@ -76,6 +87,7 @@ export const LOADERS: { [K in ModuleName]: (handler: tf.io.IOHandler, spec: Task
   world: loadWorld,
   reflex: loadReflex,
   strategy: loadStrategy,
+  critic: loadCritic,
 };
 
 /** Loads every checkpoint some policy may use (checkpointSlots) found under `baseUrl` (ending in '/'). */
@@ -110,7 +122,7 @@ export function freshModules(shipped: ShippedLoad, config: Config, spec: TaskSpe
     const like = found ? (shipped.modules.get(found.key)!.config as ModuleConfig) : configFor(name, config, spec);
     return build(name, like, deriveSeed(seed, name));
   };
-  return { prior: one('prior'), world: one('world'), reflex: one('reflex'), strategy: one('strategy') };
+  return { prior: one('prior'), world: one('world'), reflex: one('reflex'), strategy: one('strategy'), critic: one('critic') };
 }
 
 /** An independent copy of `module` (same construction config and weights), through the checkpoint loaders. */

@@ -4,6 +4,7 @@
 // (Node), URLs (the shipped defaults in the browser) and uploads alike.
 import type * as tf from '@tensorflow/tfjs';
 import { assignCheckpoint, readCheckpoint, type Checkpointable } from '../nn/checkpoint';
+import { Critic, type CriticConfig } from '../policy/critic';
 import { FlowPrior, type FlowPriorConfig } from '../policy/flowPrior';
 import { Reflex, type ReflexConfig } from '../policy/reflex';
 import { Strategy, type StrategyConfig } from '../policy/strategy';
@@ -11,19 +12,20 @@ import { WorldPredictor, type WorldPredictorConfig } from '../policy/worldPredic
 import type { TaskSpec } from '../sim/taskSpec';
 
 /** The module files of a checkpoint folder, as the trainer writes them: DIR/<name>/model.json + weights.bin. */
-export const MODULE_NAMES = ['prior', 'world', 'reflex', 'strategy'] as const;
+export const MODULE_NAMES = ['prior', 'world', 'reflex', 'strategy', 'critic'] as const;
 export type ModuleName = (typeof MODULE_NAMES)[number];
 
 /** Any seed: every weight is overwritten by the checkpoint. */
 const LOAD_SEED = 0;
 
-/** The fields of a module's config that describe its task (numGoalTokens: modules that read the goal). */
-type TaskFields = { numTokens: number; tokenTypes: readonly number[]; actionDim: number; numGoalTokens?: number };
+/** The fields of a module's config that describe its task (numGoalTokens: modules that read the goal; the critic has no actionDim). */
+type TaskFields = { numTokens: number; tokenTypes: readonly number[]; actionDim?: number; numGoalTokens?: number };
 
 function checkTask(name: string, c: TaskFields, spec: TaskSpec): void {
   const want = Array.from(spec.tokenTypes);
-  if (c.numTokens !== spec.numTokens || c.actionDim !== spec.actionDim || JSON.stringify(c.tokenTypes) !== JSON.stringify(want)) {
-    throw new Error(`checkpoint: the ${name} was trained for ${c.numTokens} tokens and ${c.actionDim}-D actions, task ${spec.name} has ${spec.numTokens} and ${spec.actionDim}`);
+  if (c.numTokens !== spec.numTokens || (c.actionDim !== undefined && c.actionDim !== spec.actionDim) || JSON.stringify(c.tokenTypes) !== JSON.stringify(want)) {
+    const trained = c.actionDim === undefined ? `${c.numTokens} tokens` : `${c.numTokens} tokens and ${c.actionDim}-D actions`;
+    throw new Error(`checkpoint: the ${name} was trained for ${trained}, task ${spec.name} has ${spec.numTokens}${c.actionDim === undefined ? '' : ` and ${spec.actionDim}`}`);
   }
   if (c.numGoalTokens !== undefined && c.numGoalTokens * 3 !== spec.goalTokens.length) {
     throw new Error(`checkpoint: the ${name} was trained with ${c.numGoalTokens} goal tokens, task ${spec.name} has ${spec.goalTokens.length / 3}`);
@@ -62,4 +64,8 @@ export async function loadReflex(handler: tf.io.IOHandler, spec: TaskSpec): Prom
 
 export async function loadStrategy(handler: tf.io.IOHandler, spec: TaskSpec): Promise<Strategy> {
   return load('strategy', handler, (c: StrategyConfig) => new Strategy(c, LOAD_SEED), spec);
+}
+
+export async function loadCritic(handler: tf.io.IOHandler, spec: TaskSpec): Promise<Critic> {
+  return load('critic', handler, (c: CriticConfig) => new Critic(c, LOAD_SEED), spec);
 }
