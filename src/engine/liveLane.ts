@@ -2,40 +2,34 @@
 // for, and the record of the episode (trail for the view, arrays for the .npz export).
 //
 // Control step t of a lane:
-//   policy.act(S_t, Δz_t) → a_t (and Ŝ_{t+1})  →  pending shove / kick applied to the block  →  physics  →  S_{t+1}
+//   policy.act(S_t, Δz_t) → a_t (and Ŝ_{t+1}) → pending one-shots (shove, kick, tilt) applied to the object  →  physics  →  S_{t+1}
 //   →  policy.observe(S_{t+1}) → Δz_{t+1} (the reflex reacts to it in the next act).
 // A shove lands after Φ made its prediction, like the displace suite's (which acts "before the step's action
 // runs", after the policy saw S_t): the world moved while the policy was not looking, so Δz shows it.
 // An episode ends at success or the step limit; the lane then holds its last state (recovered from the final
 // observation, since the vectorised env has already reset) until the playground starts the next episode.
-// Kicks and lasting conditions act on Push-T's simulator only; a push-3d lane takes shoves (metres, and a turn
-// about the vertical through the centre of mass, as its displace suite) and otherwise runs nominal.
+// Any suite of the lane's task applies live (livePerturbations.ts): a one-shot (displace, kick, tilt) at the next
+// step, like a shove; a lasting condition (bias, friction, mass) from now on, and in later episodes too.
 import type { Config } from '../core/config';
 import type { NpyArray } from '../sim/npz';
-import { beforeControlStep, type Perturbation } from '../sim/perturbations';
-import type { TaskPerturbation } from '../sim/perturbationSpec';
+import { suiteDefault, type TaskPerturbation } from '../sim/perturbationSpec';
 import type { Pose } from '../sim/pusht/geometry';
 import type { PushTEnv } from '../sim/pusht/pushTEnv';
-import { beforeControlStep3d } from '../sim/push3d/perturbations3d';
-import type { Push3DEnv } from '../sim/push3d/push3dEnv';
 import type { TaskState } from '../sim/simTask';
 import { simTask } from '../sim/tasks';
 import { TOKEN_DIM } from '../sim/taskSpec';
 import { denormaliseCoord } from '../sim/tokens';
 import { createVecEnv, type VecEnv } from '../sim/vecEnv';
-import { blockCentroid, clampDisplacement, poseFromKeypoints, type Displacement } from './blockPose';
+import { blockCentroid, poseFromKeypoints, type Displacement } from './blockPose';
+import { liveActs, type LiveTaskActs } from './livePerturbations';
+import { isOneShot } from './liveSuites';
 import { objectPlanarPose } from './objectPose3d';
 import { emptyRewardTerms, sagrReward, type RewardTerms } from '../train/reward';
 import { DECOMPOSITION_TERMS, TRAIL_STRIDE, laneLayout, laneViews, type LaneLayout } from './liveFrame';
 import type { LivePolicy } from './livePolicy';
 
-/** Conditions that hold over time (the one-shot displace and kick are pending actions instead). */
-export type Condition = Extract<Perturbation, { kind: 'nominal' | 'bias' | 'friction' | 'mass' }>;
-
-export interface Kick {
-  impulse: number;
-  angle: number;
-}
+/** Export names of the one-shots' records (rows: step, then the suite's parameters in its key order, `at` left out). */
+const ONE_SHOT_RECORDS: Record<string, string> = { displace: 'shoves', kick: 'kicks', tilt: 'tilts' };
 
 /** What the lane records per control step for the export. */
 interface EpisodeRecord {
@@ -49,13 +43,11 @@ interface EpisodeRecord {
   sagrReward: number[];
   blockPose: number[];
   agent: number[];
-  /** step, dx, dy, dθ of every shove applied (displace one-shots included). */
-  shoves: number[];
-  /** step, impulse, angle of every kick. */
-  kicks: number[];
+  /** Per one-shot suite (drags count as displace): step, then the perturbation's parameters, of each one applied. */
+  oneShots: Record<string, number[]>;
 }
 
-const emptyRecord = (): EpisodeRecord => ({ obs: [], action: [], predicted: [], deltaZ: [], terms: [], coverage: [], reward: [], sagrReward: [], blockPose: [], agent: [], shoves: [], kicks: [] });
+const emptyRecord = (): EpisodeRecord => ({ obs: [], action: [], predicted: [], deltaZ: [], terms: [], coverage: [], reward: [], sagrReward: [], blockPose: [], agent: [], oneShots: {} });
 
 export class LiveLane {
   readonly layout: LaneLayout;
@@ -78,11 +70,14 @@ export class LiveLane {
   agentY = 0;
   /** Shoves asked for since the last step, summed; applied at the next step. */
   readonly pending: Displacement = { dx: 0, dy: 0, dtheta: 0 };
-  private pendingKick: Kick | null = null;
-  private condition: Condition = { kind: 'nominal' };
+  /** One-shot perturbations asked for since the last step (directions drawn), applied in order at the next step. */
+  private pendingOneShots: TaskPerturbation[] = [];
+  private condition: TaskPerturbation;
   private readonly state: TaskState;
-  /** Push-T's simulator, which the shoves, kicks and conditions act on (null for push-3d). */
-  private readonly pushT: PushTEnv | null;
+  /** How the task's suites act on its simulator mid-episode. */
+  private readonly acts: LiveTaskActs;
+  /** Push-T's block pose is read off its simulator; push-3d's off the tokens (objectPose3d). */
+  private readonly pushT: boolean;
   private readonly action: Float32Array;
   private trail: Float32Array;
   private trailLength = 0;
@@ -93,7 +88,9 @@ export class LiveLane {
     public policy: LivePolicy,
   ) {
     this.state = env.task.zeroState();
-    this.pushT = env.spec.name === 'push-t' ? (env.envs[0] as PushTEnv) : null;
+    this.acts = liveActs(env.spec.name);
+    this.condition = suiteDefault(env.task.suites, 'nominal');
+    this.pushT = env.spec.name === 'push-t';
     this.layout = laneLayout(env.spec.numTokens, env.spec.actionDim);
     this.tokens = new Float32Array(env.spec.numTokens * TOKEN_DIM);
     this.action = new Float32Array(env.spec.actionDim);
@@ -110,7 +107,7 @@ export class LiveLane {
     return this.record.action.length / this.env.spec.actionDim;
   }
 
-  get activeCondition(): Condition {
+  get activeCondition(): TaskPerturbation {
     return this.condition;
   }
 
@@ -129,7 +126,7 @@ export class LiveLane {
     this.sagrReward = 0;
     this.rewardTerms = emptyRewardTerms();
     this.pending.dx = this.pending.dy = this.pending.dtheta = 0;
-    this.pendingKick = null;
+    this.pendingOneShots = [];
     this.record = emptyRecord();
     this.trailLength = 0;
     this.showEnv();
@@ -150,25 +147,18 @@ export class LiveLane {
     this.pending.dtheta += d.dtheta;
   }
 
-  kick(k: Kick): void {
-    this.livePushTOnly('kick');
-    this.pendingKick = k;
-  }
-
-  private livePushTOnly(what: string): void {
-    if (!this.pushT) throw new Error(`${what}: live on push-t only; run push-3d's suites with sagr eval --task push-3d`);
+  /** A one-shot suite of the lane's task (displace, kick, tilt; its random directions drawn), applied at the next step. */
+  perturbOnce(p: TaskPerturbation): void {
+    if (!isOneShot(this.env.task.suites, p.kind)) throw new Error(`perturb: ${p.kind} is not a one-shot suite of ${this.env.spec.name}`);
+    this.pendingOneShots.push(p);
   }
 
   /** Sets a lasting condition now (bias, friction, mass, or nominal to clear); it carries over to later episodes. */
-  setCondition(c: Condition): void {
-    const env = this.pushT;
-    if (!env && c.kind !== 'nominal') throw new Error(`perturb: ${c.kind} is live on push-t only; run push-3d's suites with sagr eval --task push-3d --suite ${c.kind}`);
+  setCondition(c: TaskPerturbation): void {
+    if (isOneShot(this.env.task.suites, c.kind) || c.kind === 'shifted-init') throw new Error(`perturb: ${c.kind} is not a lasting condition of ${this.env.spec.name}`);
     this.condition = c;
     this.env.setPerturbation(c);
-    if (!env) return;
-    env.setAgentFriction(c.kind === 'friction' ? c.mu : 0);
-    if (c.kind === 'mass') env.setComOffset(c.comDx, c.comDy);
-    else env.setComOffset(0, 0);
+    this.acts.condition(this.env.envs[0], c);
   }
 
   /** One control step (see the header). Does nothing once the episode is done. */
@@ -179,27 +169,13 @@ export class LiveLane {
     await this.policy.act(this.env.tokens, this.state, config, this.action);
     const t1 = performance.now();
 
-    const env = this.pushT;
     const t = this.env.episodeStep[0];
-    if (env && (this.pending.dx !== 0 || this.pending.dy !== 0 || this.pending.dtheta !== 0)) {
-      const d = clampDisplacement(env.block, this.pending);
-      beforeControlStep(env, { kind: 'displace', ...d, at: t }, t, { kickAngle: 0 });
-      this.record.shoves.push(t, d.dx, d.dy, d.dtheta);
+    if (this.pending.dx !== 0 || this.pending.dy !== 0 || this.pending.dtheta !== 0) {
+      this.pendingOneShots.unshift(this.acts.displacement(this.pending));
       this.pending.dx = this.pending.dy = this.pending.dtheta = 0;
     }
-    if (!env && (this.pending.dx !== 0 || this.pending.dy !== 0 || this.pending.dtheta !== 0)) {
-      const { dx, dy, dtheta } = this.pending;
-      // No walls to clamp against: a shove past the table's edge drops the pillar, as a push would.
-      beforeControlStep3d(this.env.envs[0] as Push3DEnv, { kind: 'displace', dx, dy, dz: 0, dyaw: dtheta, at: t }, t, { kickAngle: 0, tiltAzimuth: 0 });
-      this.record.shoves.push(t, dx, dy, dtheta);
-      this.pending.dx = this.pending.dy = this.pending.dtheta = 0;
-    }
-    if (env && this.pendingKick) {
-      const { impulse, angle } = this.pendingKick;
-      beforeControlStep(env, { kind: 'kick', impulse, angle, at: t }, t, { kickAngle: angle });
-      this.record.kicks.push(t, impulse, angle);
-      this.pendingKick = null;
-    }
+    for (const p of this.pendingOneShots) this.recordOneShot(t, this.acts.oneShot(this.env.envs[0], p, t));
+    this.pendingOneShots = [];
     this.recordBefore(this.action);
     this.env.step(this.action);
     const t2 = performance.now();
@@ -225,9 +201,9 @@ export class LiveLane {
   }
 
   private showEnv(): void {
-    const env = this.pushT;
     this.tokens.set(this.env.tokens);
-    if (!env) return this.showTokens();
+    if (!this.pushT) return this.showTokens();
+    const env = this.env.envs[0] as PushTEnv;
     this.block.x = env.block.x;
     this.block.y = env.block.y;
     this.block.angle = env.block.angle;
@@ -263,6 +239,11 @@ export class LiveLane {
     const c = this.pushT ? blockCentroid(this.block) : this.block;
     this.trail.set([this.agentX, this.agentY, c.x, c.y], this.trailLength * TRAIL_STRIDE);
     this.trailLength++;
+  }
+
+  private recordOneShot(step: number, p: TaskPerturbation): void {
+    const values = this.env.task.suites.params[p.kind].filter((d) => d.key !== 'at').map((d) => (p as unknown as Record<string, number>)[d.field]);
+    (this.record.oneShots[p.kind] ??= []).push(step, ...values);
   }
 
   private recordBefore(action: Float32Array): void {
@@ -338,6 +319,13 @@ export class LiveLane {
     const { numTokens: N, actionDim: A } = this.env.spec;
     const T = r.action.length / A;
     const f32 = (xs: number[]) => Float32Array.from(xs);
+    const suites = this.env.task.suites;
+    const oneShots: Record<string, NpyArray> = {};
+    for (const kind of suites.names.filter((k) => isOneShot(suites, k))) {
+      const xs = r.oneShots[kind] ?? [];
+      const width = suites.params[kind].length; // the step, then every parameter but `at`
+      oneShots[ONE_SHOT_RECORDS[kind]] = { data: Float64Array.from(xs), shape: [xs.length / width, width] };
+    }
     return {
       obs: { data: f32(r.obs), shape: [r.obs.length / (N * TOKEN_DIM), N, TOKEN_DIM] },
       action: { data: f32(r.action), shape: [T, A] },
@@ -349,8 +337,7 @@ export class LiveLane {
       sagr_reward: { data: f32(r.sagrReward), shape: [T] },
       block_pose: { data: Float64Array.from(r.blockPose), shape: [r.blockPose.length / 3, 3] },
       agent_pos: { data: Float64Array.from(r.agent), shape: [r.agent.length / 2, 2] },
-      shoves: { data: Float64Array.from(r.shoves), shape: [r.shoves.length / 4, 4] },
-      kicks: { data: Float64Array.from(r.kicks), shape: [r.kicks.length / 3, 3] },
+      ...oneShots,
       episode_seed: { data: Uint32Array.from([this.episodeSeed]), shape: [1] },
     };
   }

@@ -1,10 +1,12 @@
 // A playground lane on push-3d: the task's own expert drives it through the generic vectorised env, the tokens
 // live in 3D, the planar scalars read the object off its tokens (metres), a learned policy with 3-D actions
-// runs on stand-in modules, a shove moves the object, and the Push-T-only live perturbations are refused with a message.
+// runs on stand-in modules, a shove moves the object, and push-3d's suites apply live: a tilt tips the pillar (its
+// tokens move in z, Φ's residual spikes), a kick shoves it along its direction, a friction condition holds.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../core/config';
 import { COM_LOCAL, GOAL_POSE } from '../sim/push3d/geometry';
 import { initRapier3d, zeroState3d } from '../sim/push3d/push3dEnv';
+import type { Push3DPerturbation } from '../sim/push3d/perturbations3d';
 import { push3dSpec } from '../sim/push3d/push3dSpec';
 import { TOKEN_DIM } from '../sim/taskSpec';
 import { denormaliseCoord } from '../sim/tokens';
@@ -24,6 +26,9 @@ beforeAll(async () => {
   await useNodeBackend('cpu');
   await initRapier3d();
 });
+
+/** A push-3d suite's perturbation, checked against its type. */
+const perturbation = (p: Push3DPerturbation): Push3DPerturbation => p;
 
 function zSpread(tokens: Float32Array): number {
   const zs = Array.from({ length: tokens.length / TOKEN_DIM }, (_, k) => tokens[k * TOKEN_DIM + 2]);
@@ -88,16 +93,75 @@ describe('push-3d lane', () => {
     expect(lane.block.x - before.x).toBeCloseTo(SHOVE.dx, 2);
     expect(lane.block.y - before.y).toBeCloseTo(SHOVE.dy, 2);
     expect(lane.block.angle - before.angle).toBeCloseTo(SHOVE.dtheta, 2);
-    expect(Array.from(lane.exportArrays().shoves.data)).toEqual([0, SHOVE.dx, SHOVE.dy, SHOVE.dtheta]);
+    // Recorded as the displace suite's parameters: step, dx, dy, dz (a drag does not lift it), dyaw.
+    expect(Array.from(lane.exportArrays().shoves.data)).toEqual([0, SHOVE.dx, SHOVE.dy, 0, SHOVE.dtheta]);
     lane.free();
   });
 
-  it('refuses the live perturbations that act on Push-T only', async () => {
+  it("tips the pillar at the next step under a tilt: its tokens move in z and Φ's residual spikes there, and it is recorded", async () => {
+    const world = standIn('world', config, push3dSpec);
+    const make = async () => {
+      const l = await LiveLane.create(new LivePolicy('expert', { world }, push3dSpec), config);
+      l.startEpisode(0, SEED);
+      await l.stepOnce(config);
+      return l;
+    };
+    const tilted = await make();
+    const plain = await make();
+    expect(tilted.tokens).toEqual(plain.tokens);
+    const TILT = { kind: 'tilt', angle: 0.35, azimuth: 1, at: 60 } as const;
+    tilted.perturbOnce(perturbation(TILT));
+    await tilted.stepOnce(config);
+    await plain.stepOnce(config);
+    // Tipped 0.35 rad about a bottom corner, the top corners rise or sink by centimetres (0.3 m per normalised unit).
+    const zShift = Array.from({ length: 12 }, (_, k) => Math.abs(tilted.tokens[k * TOKEN_DIM + 2] - plain.tokens[k * TOKEN_DIM + 2]) * push3dSpec.worldScale[2]);
+    expect(Math.max(...zShift)).toBeGreaterThan(0.01);
+    const agent = 13 * TOKEN_DIM;
+    expect(tilted.tokens[agent + 2]).toBeCloseTo(plain.tokens[agent + 2], 4);
+    // Φ predicted the same Ŝ for both: the residual on the object's tokens is the tilt's.
+    expect(tilted.policy.predicted).toEqual(plain.policy.predicted);
+    const norms = (l: LiveLane) => Array.from({ length: 12 }, (_, k) => Math.hypot(...l.policy.deltaZ.subarray(k * TOKEN_DIM, (k + 1) * TOKEN_DIM)));
+    expect(Math.max(...norms(tilted))).toBeGreaterThan(Math.max(...norms(plain)) + 0.03);
+    expect(Array.from(tilted.exportArrays().tilts.data)).toEqual([1, TILT.angle, TILT.azimuth]);
+    expect(plain.exportArrays().tilts.shape).toEqual([0, 3]);
+    tilted.free();
+    plain.free();
+    world.dispose();
+  });
+
+  it('kicks the pillar along the drawn direction at the next step', async () => {
     const lane = await LiveLane.create(new LivePolicy('expert', {}, push3dSpec), config);
     lane.startEpisode(0, SEED);
-    expect(() => lane.kick({ impulse: 10, angle: 0 })).toThrow(/kick: live on push-t only/);
-    expect(() => lane.setCondition({ kind: 'friction', mu: 0.6 })).toThrow(/perturb: friction is live on push-t only/);
-    lane.setCondition({ kind: 'nominal' });
+    const before = { ...lane.block };
+    const ANGLE = -2;
+    lane.perturbOnce(perturbation({ kind: 'kick', impulse: 0.3, angle: ANGLE, at: 80 }));
+    for (let t = 0; t < 3; t++) await lane.stepOnce(config);
+    const [mx, my] = [lane.block.x - before.x, lane.block.y - before.y];
+    expect(Math.hypot(mx, my)).toBeGreaterThan(0.01);
+    expect((mx * Math.cos(ANGLE) + my * Math.sin(ANGLE)) / Math.hypot(mx, my)).toBeGreaterThan(0.95);
+    expect(() => lane.perturbOnce({ kind: 'friction' })).toThrow(/friction is not a one-shot suite of push-3d/);
+    lane.free();
+  });
+
+  it('applies a lasting condition now and in later episodes: a kicked pillar slides less on a high-friction table', async () => {
+    const slide = async (mu: number) => {
+      const lane = await LiveLane.create(new LivePolicy('expert', {}, push3dSpec), config);
+      lane.startEpisode(1, SEED);
+      lane.setCondition(perturbation({ kind: 'friction', mu }));
+      const x0 = lane.block.x;
+      lane.perturbOnce(perturbation({ kind: 'kick', impulse: 0.3, angle: Math.PI, at: 0 }));
+      for (let t = 0; t < 3; t++) await lane.stepOnce(config);
+      const d = x0 - lane.block.x;
+      lane.startEpisode(2, SEED);
+      expect(lane.env.getPerturbation()).toEqual({ kind: 'friction', mu });
+      lane.free();
+      return d;
+    };
+    const [slippery, sticky] = [await slide(0.1), await slide(1.5)];
+    expect(slippery).toBeGreaterThan(0.05);
+    expect(sticky).toBeLessThan(slippery / 10);
+    const lane = await LiveLane.create(new LivePolicy('expert', {}, push3dSpec), config);
+    expect(() => lane.setCondition({ kind: 'tilt' })).toThrow(/tilt is not a lasting condition of push-3d/);
     lane.free();
   });
 });

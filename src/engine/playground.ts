@@ -13,13 +13,14 @@ import type { Config } from '../core/config';
 import { deriveSeed, Rng } from '../core/rng';
 import { episodeSeed } from '../eval/runEpisodes';
 import { encodeNpz } from '../sim/npz';
-import { formatPerturbation, parsePerturbation } from '../sim/perturbations';
+import { formatPerturbationSpec, parsePerturbationSpec } from '../sim/perturbationSpec';
 import { CONTROL_HZ } from '../sim/pusht/geometry';
 import { simTask } from '../sim/tasks';
 import type { TaskSpec } from '../sim/taskSpec';
-import { LiveLane, type Condition } from './liveLane';
+import { LiveLane } from './liveLane';
 import { LivePolicy } from './livePolicy';
 import { bestPolicy, checkpointKey, checkpointSlots, LIVE_POLICIES, MODULE_NAMES, POLICY_FOLDERS, policyLabel, policyModules, type LivePolicyName, type ModuleName } from './livePolicies';
+import { isOneShot } from './liveSuites';
 import { standIn, type ModuleSet, type ModuleTypes, type ShippedLoad } from './policyModules';
 import type { LiveFrame, PlaygroundIntent, PlaygroundStatus } from './protocol';
 
@@ -257,24 +258,21 @@ export class Playground {
   }
 
   // ── perturbations ───────────────────────────────────────────────────────────────────────────────
+  /** Any suite of the task as a `--perturb` spec: a one-shot acts at every lane's next step, a condition from now on. */
   private perturb(spec: unknown): void {
     if (typeof spec !== 'string') throw new Error('perturb.spec: expected a string such as "kick:impulse=40"');
-    const p = parsePerturbation(spec);
-    switch (p.kind) {
-      case 'displace':
-        for (const lane of this.lanes) lane.shove({ dx: p.dx, dy: p.dy, dtheta: p.dtheta });
-        return;
-      case 'kick': {
-        // One direction for every lane, drawn from the playground's own stream when the spec leaves it open.
-        const angle = p.angle ?? this.perturbRng.range(-Math.PI, Math.PI);
-        for (const lane of this.lanes) lane.kick({ impulse: p.impulse, angle });
-        return;
-      }
-      case 'shifted-init':
-        throw new Error('perturb: shifted-init changes where episodes start; it is not a live perturbation (use eval --suite shifted-init)');
-      default:
-        for (const lane of this.lanes) lane.setCondition(p as Condition);
+    const suites = simTask(this.spec.name).suites;
+    const p = parsePerturbationSpec(suites, spec);
+    if (p.kind === 'shifted-init') throw new Error(`perturb: shifted-init changes where episodes start; it is not a live perturbation (use sagr eval --task ${this.spec.name} --suite shifted-init)`);
+    if (!isOneShot(suites, p.kind)) {
+      for (const lane of this.lanes) lane.setCondition(p);
+      return;
     }
+    // A direction the spec leaves open (a kick's angle, a tilt's azimuth) is drawn once from the playground's own
+    // seeded stream, so every lane gets the same one.
+    const drawn: Record<string, unknown> = { ...p };
+    for (const d of suites.params[p.kind]) if (d.optional && drawn[d.field] === null) drawn[d.field] = this.perturbRng.range(-Math.PI, Math.PI);
+    for (const lane of this.lanes) lane.perturbOnce(drawn as unknown as typeof p);
   }
 
   // ── lanes and episodes ──────────────────────────────────────────────────────────────────────────
@@ -383,7 +381,7 @@ export class Playground {
       transfer.push(data.buffer, trail.buffer);
       const modules = policyModules(lane.policy.name, trained);
       const c = lane.activeCondition;
-      return { policy: lane.policy.name, label: policyLabel(lane.policy.name, modules), condition: c.kind === 'nominal' ? null : formatPerturbation(c), data, trail };
+      return { policy: lane.policy.name, label: policyLabel(lane.policy.name, modules), condition: c.kind === 'nominal' ? null : formatPerturbationSpec(simTask(this.spec.name).suites, c), data, trail };
     });
     const frame: LiveFrame = {
       seq: ++this.seq,

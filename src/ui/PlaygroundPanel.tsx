@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { checkpointKey, checkpointSlots, isFullyTrained, LIVE_POLICIES, MODULE_SYMBOLS, POLICY_FOLDERS, POLICY_MODULES } from '../engine/livePolicies';
 import { BrowserCheckpoints } from './BrowserCheckpoints';
 import { controls } from './controls';
-import { ONE_SHOT, PERTURB_BUTTONS, perturbationSpec } from './perturbSpec';
+import { isOneShotButton, perturbationSpec, perturbButtons, sizedByConfig } from './perturbSpec';
 import { useApp } from './store';
 
 function Checkpoints() {
@@ -44,20 +44,13 @@ function Checkpoints() {
 function Perturbations() {
   const config = useApp((s) => s.config);
   const condition = useApp((s) => s.live?.lanes[0]?.condition ?? null);
-  const task = useApp((s) => s.playground?.task ?? 'push-t');
-  // The buttons act on Push-T's simulator; push-3d takes drags, and its suites (tilt included) run in the CLI.
-  if (task !== 'push-t') {
-    return (
-      <p className="muted" data-testid="perturb-unavailable">
-        The perturbation buttons run on push-t; here, drag the pillar on the table (Shift turns it). {task}&apos;s suites: <code>sagr eval --task {task} --suite tilt</code> (or displace, kick, bias, friction, mass).
-      </p>
-    );
-  }
+  const task = useApp((s) => s.playground?.task ?? s.config.task);
+  // The task's own suites (push-3d adds tilt), each applied to every lane at once.
   return (
     <div className="perturb">
       <div className="button-row">
-        {PERTURB_BUTTONS.map((k) => (
-          <button key={k} type="button" data-testid={`perturb-${k}`} title={`${perturbationSpec(k, config)} — ${ONE_SHOT.has(k) ? 'at the next control step' : 'from now on, until cleared'}`} onClick={() => void controls().perturb(k)}>
+        {perturbButtons(task).map((k) => (
+          <button key={k} type="button" data-testid={`perturb-${k}`} title={`${perturbationSpec(task, k, config)} — ${isOneShotButton(task, k) ? 'at the next control step' : 'from now on, until cleared'}`} onClick={() => void controls().perturb(k)}>
             {k}
           </button>
         ))}
@@ -66,7 +59,7 @@ function Perturbations() {
         </button>
       </div>
       <p className="muted">
-        in force: <code data-testid="condition">{condition ?? 'nominal'}</code>. Sizes: the “Live perturbations” parameters below. Or drag the block (Shift turns it).
+        in force: <code data-testid="condition">{condition ?? 'nominal'}</code>. Sizes: {sizedByConfig(task) ? 'the “Live perturbations” parameters below' : `${task}'s suite defaults (sagr eval --task ${task})`}. Or drag the object on the table (Shift turns it).
       </p>
     </div>
   );
