@@ -16,6 +16,8 @@ export interface EvaluationRow {
 }
 
 export interface EvaluationProgress {
+  /** The task the episodes run on (the playground's). */
+  task: string;
   policies: LivePolicyName[];
   suites: string[];
   episodes: number;

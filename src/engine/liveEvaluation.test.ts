@@ -4,27 +4,34 @@ import { summarizeEpisodes } from '../eval/metrics';
 import { createExpertPolicy } from '../eval/expertPolicy';
 import { runEpisodes } from '../eval/runEpisodes';
 import { suitePerturbation } from '../sim/perturbations';
+import { PUSH_3D_SUITES } from '../sim/push3d/perturbations3d';
+import { push3dSpec } from '../sim/push3d/push3dSpec';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
+import type { TaskSpec } from '../sim/taskSpec';
 import type { EvaluationProgress } from './evaluationProgress';
 import { LiveEvaluation } from './liveEvaluation';
 import type { Playground } from './playground';
 
 const config = { ...defaultConfig(), episodeLength: 10, seed: 4 };
-const playground = { label: (name: string) => `${name} (test)`, modulesOf: () => ({}) } as unknown as Playground;
+/** The playground as the evaluation sees it: its task, and labels for the policies. */
+const playgroundOn = (spec: TaskSpec) => ({ spec, label: (name: string) => `${name} (test)`, modulesOf: () => ({}) }) as unknown as Playground;
+const playground = playgroundOn(pushTSpec);
 
 describe('live evaluation', () => {
   it('refuses bad requests with the field named, before running anything', () => {
     const posted: EvaluationProgress[] = [];
-    const e = new LiveEvaluation((p) => posted.push(p), pushTSpec);
+    const e = new LiveEvaluation((p) => posted.push(p));
     expect(() => e.start(['oracle'], ['nominal'], 2, config, playground)).toThrow(/^evalStart.policies: expected some of expert, prior/);
     expect(() => e.start(['expert'], ['earthquake'], 2, config, playground)).toThrow(/^evalStart.suites/);
+    // Each task offers its own suites: tilt is push-3d's.
+    expect(() => e.start(['expert'], ['tilt'], 2, config, playground)).toThrow("evalStart.suites: expected some of push-t's suites: nominal, shifted-init, displace, kick, bias, friction, mass");
     expect(() => e.start(['expert'], ['nominal'], 1001, config, playground)).toThrow('evalStart.episodes: 1001 is not an integer in [1, 1000]');
     expect(posted).toEqual([]);
   });
 
   it('runs the episodes `eval` runs and summarises them the same way', async () => {
     const posted: EvaluationProgress[] = [];
-    const e = new LiveEvaluation((p) => posted.push(structuredClone(p)), pushTSpec);
+    const e = new LiveEvaluation((p) => posted.push(structuredClone(p)));
     e.start(['expert'], ['nominal'], 3, config, playground);
     await expect.poll(() => posted.at(-1)?.outcome, { timeout: 20_000 }).toBe('done');
     const last = posted.at(-1)!;
@@ -37,5 +44,19 @@ describe('live evaluation', () => {
     expect(last.rows[0].summary).toEqual(direct);
     // Progress went episode by episode.
     expect(posted.map((p) => p.current?.finished).filter((f) => f !== undefined)).toEqual([0, 1, 2, 3]);
+  });
+
+  it("runs the playground's task: push-3d's expert on its own suite, as `eval --task push-3d` does", async () => {
+    const posted: EvaluationProgress[] = [];
+    const e = new LiveEvaluation((p) => posted.push(structuredClone(p)));
+    e.start(['expert'], ['friction'], 1, config, playgroundOn(push3dSpec));
+    await expect.poll(() => posted.at(-1)?.outcome, { timeout: 20_000 }).toBe('done');
+    const last = posted.at(-1)!;
+    expect(last.task).toBe('push-3d');
+    expect(last.rows[0]).toMatchObject({ policy: 'expert', suite: 'friction', perturbation: 'friction:mu=0.25' });
+    const expert = await createExpertPolicy(1, 'push-3d');
+    const direct = summarizeEpisodes(await runEpisodes(expert, { task: 'push-3d', perturbation: PUSH_3D_SUITES.defaults.friction, episodes: 1, seed: 4, numEnvs: 1, maxSteps: 10 }));
+    expert.dispose();
+    expect(last.rows[0].summary).toEqual(direct);
   });
 });

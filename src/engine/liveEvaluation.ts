@@ -1,5 +1,5 @@
-// The evaluation suite in the engine worker, on the playground's policies: for each policy and suite, N seeded
-// episodes through the evaluation runner (the same episodes `sagr eval --seed S` runs: episode k has seed
+// The evaluation suite in the engine worker, on the playground's task and policies: for each policy and suite of
+// the task, N seeded episodes through the evaluation runner (the same episodes `sagr eval --task T --seed S` runs: episode k has seed
 // episodeSeed(S, k), for every policy), summarised as `eval --json` does (success with its Wilson 95% interval,
 // coverage, ‖Δz‖, ‖b‖, steps to success). Learned policies run the playground's modules, trained or stand-in,
 // labelled as such. Like training, the run is not a job of the worker's queue; a stop ends it after the
@@ -10,8 +10,9 @@ import { ChunkedFlowPolicy } from '../eval/learnedPolicies';
 import { summarizeEpisodes } from '../eval/metrics';
 import type { RolloutPolicy } from '../eval/rolloutPolicy';
 import { runEpisodes } from '../eval/runEpisodes';
-import { formatPerturbation, suitePerturbation, SUITE_NAMES } from '../sim/perturbations';
+import { formatPerturbationSpec, suiteDefault } from '../sim/perturbationSpec';
 import type { TaskSpec } from '../sim/taskSpec';
+import { simTask, type TaskName } from '../sim/tasks';
 import { MAX_EVAL_EPISODES, type EvaluationProgress } from './evaluationProgress';
 import { LIVE_POLICIES, type LivePolicyName } from './livePolicies';
 import type { Playground } from './playground';
@@ -22,10 +23,7 @@ export class LiveEvaluation {
   private stopAsked = false;
   progress: EvaluationProgress | null = null;
 
-  constructor(
-    private readonly post: (p: EvaluationProgress) => void,
-    private readonly spec: TaskSpec,
-  ) {}
+  constructor(private readonly post: (p: EvaluationProgress) => void) {}
 
   get running(): boolean {
     return this.progress?.running ?? false;
@@ -38,30 +36,33 @@ export class LiveEvaluation {
   start(policies: unknown, suites: unknown, episodes: unknown, config: Config, playground: Playground): void {
     if (this.running) throw new Error('evalStart: an evaluation is already going (stop it first)');
     if (!Array.isArray(policies) || policies.length < 1 || policies.some((p) => !LIVE_POLICIES.includes(p))) throw new Error(`evalStart.policies: expected some of ${LIVE_POLICIES.join(', ')}`);
-    if (!Array.isArray(suites) || suites.length < 1 || suites.some((s) => !SUITE_NAMES.includes(s))) throw new Error(`evalStart.suites: expected some of ${SUITE_NAMES.join(', ')}`);
+    const spec = playground.spec;
+    const names = simTask(spec.name).suites.names as readonly string[];
+    if (!Array.isArray(suites) || suites.length < 1 || suites.some((s) => !names.includes(s))) throw new Error(`evalStart.suites: expected some of ${spec.name}'s suites: ${names.join(', ')}`);
     if (!Number.isInteger(episodes) || (episodes as number) < 1 || (episodes as number) > MAX_EVAL_EPISODES) throw new Error(`evalStart.episodes: ${String(episodes)} is not an integer in [1, ${MAX_EVAL_EPISODES}]`);
     // The policies are built now, inside the request (on the queue), from the modules the playground runs.
-    const built = (policies as LivePolicyName[]).map((name) => ({ name, label: playground.label(name), make: this.policyFactory(name, config, playground) }));
+    const built = (policies as LivePolicyName[]).map((name) => ({ name, label: playground.label(name), make: this.policyFactory(name, config, playground, spec) }));
     this.stopAsked = false;
-    const progress: EvaluationProgress = { policies: policies as LivePolicyName[], suites: suites as string[], episodes: episodes as number, seed: config.seed, running: true, current: null, rows: [], outcome: null };
+    const progress: EvaluationProgress = { task: spec.name, policies: policies as LivePolicyName[], suites: suites as string[], episodes: episodes as number, seed: config.seed, running: true, current: null, rows: [], outcome: null };
     this.progress = progress;
     this.post(progress);
     void this.run(progress, built, config);
   }
 
   /** A fresh RolloutPolicy per suite (its per-env memory starts clean). The shared modules are never disposed here. */
-  private policyFactory(name: LivePolicyName, config: Config, playground: Playground): (numEnvs: number) => Promise<RolloutPolicy> {
-    if (name === 'expert') return (numEnvs) => createExpertPolicy(numEnvs);
+  private policyFactory(name: LivePolicyName, config: Config, playground: Playground, spec: TaskSpec): (numEnvs: number) => Promise<RolloutPolicy> {
+    if (name === 'expert') return (numEnvs) => createExpertPolicy(numEnvs, spec.name as TaskName);
     const m = playground.modulesOf(name);
     const reflexParts = m.reflex && m.world ? { world: m.world, reflex: m.reflex } : null;
-    return async (numEnvs) => new ChunkedFlowPolicy(m.prior!, this.spec, numEnvs, config, reflexParts, m.strategy ?? null);
+    return async (numEnvs) => new ChunkedFlowPolicy(m.prior!, spec, numEnvs, config, reflexParts, m.strategy ?? null);
   }
 
   private async run(progress: EvaluationProgress, built: { name: LivePolicyName; label: string; make: (numEnvs: number) => Promise<RolloutPolicy> }[], config: Config): Promise<void> {
+    const task = simTask(progress.task);
     try {
       for (const p of built) {
         for (const suite of progress.suites) {
-          const perturbation = suitePerturbation(suite);
+          const perturbation = suiteDefault(task.suites, suite);
           progress.current = { policy: p.name, suite, finished: 0 };
           this.post(progress);
           const numEnvs = Math.min(config.numEnvs, progress.episodes);
@@ -69,6 +70,7 @@ export class LiveEvaluation {
           const t0 = performance.now();
           try {
             const results = await runEpisodes(policy, {
+              task: progress.task as TaskName,
               perturbation,
               episodes: progress.episodes,
               seed: progress.seed,
@@ -80,7 +82,7 @@ export class LiveEvaluation {
                 if (this.stopAsked) throw new EvaluationStopped();
               },
             });
-            progress.rows.push({ policy: p.name, label: p.label, suite, perturbation: formatPerturbation(perturbation), summary: summarizeEpisodes(results), seconds: (performance.now() - t0) / 1000 });
+            progress.rows.push({ policy: p.name, label: p.label, suite, perturbation: formatPerturbationSpec(task.suites, perturbation), summary: summarizeEpisodes(results), seconds: (performance.now() - t0) / 1000 });
           } finally {
             if (p.name === 'expert') policy.dispose();
           }

@@ -1,6 +1,6 @@
 // Training a stage-0/1 module in the engine worker while the playground runs: the prior v_θ (flow matching), the
-// world predictor Φ (dynamics) or the reflex b_ψ (hindsight warm-up, Φ frozen), on the shipped demonstrations,
-// with the same code and metrics as `sagr train`. The module trained is the one the playground's top-level
+// world predictor Φ (dynamics) or the reflex b_ψ (hindsight warm-up, Φ frozen), on the playground's task and its
+// shipped demonstrations, with the same code and metrics as `sagr train --task …`. The module trained is the one the playground's top-level
 // policies run, in place: the live view shows it learn. Progress goes to the UI after every evaluation.
 //
 // The run is not a job of the worker's queue (it lasts minutes): before every optimiser step it yields to the
@@ -8,7 +8,6 @@
 // run there and stop ends it there. Its own steps never overlap.
 import type { Config } from '../core/config';
 import { decodeDemos, type DemoDataset } from '../sim/dataset';
-import type { TaskSpec } from '../sim/taskSpec';
 import { splitEpisodes } from '../train/demoData';
 import { reflexWarmup } from '../train/reflexWarmup';
 import type { StageOptions } from '../train/stage';
@@ -29,12 +28,13 @@ export function evalEveryFor(iters: number): number {
 }
 
 export class LiveTraining extends LiveRun {
-  private demos: DemoDataset | null = null;
+  /** The demonstrations last loaded, by URL (a change of task asks for another file). */
+  private demos: { url: string; data: DemoDataset } | null = null;
   /** Optimiser steps the current run has begun: the module trains in place, so any step changes it. */
   private stepsTaken = 0;
 
-  constructor(post: (p: TrainingProgress) => void, enqueue: <T>(job: () => Promise<T>) => Promise<T>, spec: TaskSpec) {
-    super(post, enqueue, spec, 'training run');
+  constructor(post: (p: TrainingProgress) => void, enqueue: <T>(job: () => Promise<T>) => Promise<T>) {
+    super(post, enqueue, 'training run');
   }
 
   /** Starts a run (returns once it is under way; it ends by itself, posting progress). */
@@ -43,7 +43,9 @@ export class LiveTraining extends LiveRun {
     if (!TRAIN_STAGES.includes(stage as TrainStage)) throw new Error(`trainStart.stage: "${String(stage).slice(0, 40)}" is not one of ${TRAIN_STAGES.join(', ')}`);
     if (!Number.isInteger(iters) || (iters as number) < 1 || (iters as number) > MAX_TRAIN_ITERS) throw new Error(`trainStart.iters: ${String(iters)} is not an integer in [1, ${MAX_TRAIN_ITERS}]`);
     if (typeof demosUrl !== 'string') throw new Error('trainStart.demosUrl: expected a URL');
+    const spec = playground.spec;
     const demos = await this.loadDemos(demosUrl);
+    if (demos.manifest.task !== spec.name) throw new Error(`trainStart.demosUrl: ${demosUrl} holds ${demos.manifest.task} demonstrations; the playground runs ${spec.name}`);
     const s = stage as TrainStage;
     const n = iters as number;
     // The modules are taken now, inside the request (so on the queue), and trained in place afterwards.
@@ -51,14 +53,14 @@ export class LiveTraining extends LiveRun {
       const split = splitEpisodes(demos.manifest.episodes, config.seed);
       if (s === 'prior') {
         const prior = playground.trainableModule('prior');
-        return () => trainPrior(prior, demos, split, this.spec, config, options);
+        return () => trainPrior(prior, demos, split, spec, config, options);
       }
       const world = playground.trainableModule('world');
-      if (s === 'world') return () => trainWorld(world, demos, split, this.spec, config, options);
+      if (s === 'world') return () => trainWorld(world, demos, split, spec, config, options);
       const reflex = playground.trainableModule('reflex');
       return () => reflexWarmup(reflex, world, demos, split, config, options);
     };
-    const progress: TrainingProgress = { stage: s, iters: n, iter: 0, running: true, paused: false, records: [], message: `${s}: starting`, outcome: null };
+    const progress: TrainingProgress = { task: spec.name, stage: s, iters: n, iter: 0, running: true, paused: false, records: [], message: `${spec.name} ${s}: starting`, outcome: null };
     this.stepsTaken = 0;
     const run = train({
       iters: n,
@@ -83,13 +85,14 @@ export class LiveTraining extends LiveRun {
   }
 
   private async loadDemos(url: string): Promise<DemoDataset> {
-    if (this.demos) return this.demos;
+    if (this.demos?.url === url) return this.demos.data;
     const r = await fetch(url).catch((e: Error) => {
       throw new Error(`trainStart.demosUrl: cannot fetch ${url} (${e.message})`);
     });
     if (!r.ok) throw new Error(`trainStart.demosUrl: ${url} answered ${r.status}`);
-    this.demos = decodeDemos(new Uint8Array(await r.arrayBuffer()));
-    return this.demos;
+    const data = decodeDemos(new Uint8Array(await r.arrayBuffer()));
+    this.demos = { url, data };
+    return data;
   }
 
   private async finish(progress: TrainingProgress, stage: TrainStage, run: () => Promise<unknown>, playground: Playground): Promise<void> {
@@ -102,7 +105,7 @@ export class LiveTraining extends LiveRun {
     const steps = this.stepsTaken;
     progress.running = false;
     progress.paused = false;
-    progress.message = `${stage}: ${progress.outcome} after ${steps} of ${progress.iters} iterations`;
+    progress.message = `${progress.task} ${stage}: ${progress.outcome} after ${steps} of ${progress.iters} iterations`;
     if (steps > 0) await this.enqueue(() => playground.adopted(stage, `this session (${steps} iterations of ${stage} training)`));
     this.post(progress);
   }

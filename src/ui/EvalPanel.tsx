@@ -1,9 +1,9 @@
-// The evaluation suite on the playground's policies: N seeded episodes per policy and suite (the episodes
-// `sagr eval --seed S` runs), with the success rate and its Wilson 95% interval, coverage, ‖Δz‖, ‖b‖ and steps
+// The evaluation suite on the playground's task and policies: N seeded episodes per policy and suite of the task
+// (the episodes `sagr eval --task T --seed S` runs), with the success rate and its Wilson 95% interval, coverage, ‖Δz‖, ‖b‖ and steps
 // to success, as `eval --json` reports them.
 import { useState } from 'react';
 import { LIVE_POLICIES, type LivePolicyName } from '../engine/livePolicies';
-import { SUITE_NAMES } from '../sim/perturbations';
+import { suiteTable } from '../engine/liveSuites';
 import { controls } from './controls';
 import { useApp } from './store';
 
@@ -20,8 +20,12 @@ const num = (x: number | null | undefined, digits = 3) => (x === null || x === u
 export function EvalPanel() {
   const progress = useApp((s) => s.evaluation);
   const lanePolicies = useApp((s) => s.playground?.lanes.map((l) => l.policy).join());
+  const task = useApp((s) => s.playground?.task ?? s.config.task);
+  const taskSuites = suiteTable(task).names as readonly string[];
   const [policies, setPolicies] = useState<LivePolicyName[] | null>(null);
-  const [suites, setSuites] = useState<string[]>(DEFAULT_SUITES);
+  const [picked, setSuites] = useState<string[]>(DEFAULT_SUITES);
+  // Suites picked on another task that this one lacks (tilt on Push-T) are not run.
+  const suites = picked.filter((s) => taskSuites.includes(s));
   const [episodes, setEpisodes] = useState(DEFAULT_EPISODES);
   const chosen = policies ?? ((lanePolicies?.split(',') ?? ['expert']) as LivePolicyName[]);
   const running = progress?.running ?? false;
@@ -38,7 +42,7 @@ export function EvalPanel() {
         ))}
       </div>
       <div className="checks" role="group" aria-label="suites">
-        {SUITE_NAMES.map((s) => (
+        {taskSuites.map((s) => (
           <label key={s}>
             <input type="checkbox" checked={suites.includes(s)} disabled={running} onChange={() => setSuites(toggle(suites, s))} /> {s}
           </label>
@@ -59,7 +63,7 @@ export function EvalPanel() {
       {progress && (
         <>
           <p className="training-status" data-testid="eval-status">
-            {progress.current ? `${progress.current.policy} on ${progress.current.suite}: ${progress.current.finished} / ${progress.episodes} episodes` : `${progress.rows.length} of ${progress.policies.length * progress.suites.length} done`}
+            {progress.task}: {progress.current ? `${progress.current.policy} on ${progress.current.suite}: ${progress.current.finished} / ${progress.episodes} episodes` : `${progress.rows.length} of ${progress.policies.length * progress.suites.length} done`}
             {progress.outcome ? ` · ${progress.outcome}` : ''} · seed {progress.seed}
           </p>
           {progress.rows.length > 0 && (
