@@ -1,12 +1,12 @@
 // Stage 2 (PPO) in the page: a tiny run (budget from the URL's config) trains in the engine worker, advances the
-// progress bar and adds points to the live charts, pauses and resumes between iterations, and stops on request;
-// the iterations it finished are what the sagr policy then runs.
+// progress bar and adds points to the live charts, pauses and resumes between iterations, stops on request and
+// continues from there; the iterations it finished are what the sagr policy then runs, and its critic is saveable.
 import { appState, engineReady, expect, pausePlayground, test } from './helpers';
 
 /** A budget small enough for software backends: 2 envs × 24 control steps per iteration (every rollout ends an episode: success is defined), one minibatch. */
 const TINY_PPO = 'numEnvs=2&rolloutSteps=24&episodeLength=20&epochs=1&minibatches=1&criticWarmupIters=0&ppoIters=40';
 
-test('a tiny PPO run in the page: progress, live charts, pause/resume, stop; the sagr policy runs what it trained', async ({ page }) => {
+test('a tiny PPO run in the page: progress, live charts, pause/resume, stop, continue; the sagr policy runs what it trained', async ({ page }) => {
   test.setTimeout(150_000);
   // wasm: PPO on software WebGPU takes minutes per iteration; the backend is not what this tests.
   await page.goto(`/?backend=wasm#${TINY_PPO}`);
@@ -51,6 +51,25 @@ test('a tiny PPO run in the page: progress, live charts, pause/resume, stop; the
   expect(t.records.length).toBe(t.iter);
   await expect(page.getByTestId('training-status')).toContainText(`ppo-sagr: ${t.iter} / 40`);
   await page.waitForFunction((n) => window.__sagr!.state().playground?.found.some((f) => f.key === 'ppo/reflex' && f.source === `this session (${n} iterations of ppo-sagr)`), t.iter);
+
+  // Continue goes on from the iteration the run stopped at, appending to its records; stop again.
+  await panel.getByRole('button', { name: 'continue to 40' }).click();
+  await page.waitForFunction((n) => window.__sagr!.state().training?.running === true && window.__sagr!.state().training!.iter > n, t.iter, { timeout: 60_000 });
+  await expect(page.getByTestId('training-status')).toContainText(`continued from iteration ${t.iter}`);
+  await panel.getByRole('button', { name: 'stop' }).click();
+  await page.waitForFunction(() => window.__sagr!.state().training?.running === false, null, { timeout: 60_000 });
+  const more = (await appState(page)).training!;
+  expect(more.outcome).toBe('stopped');
+  expect(more.records.map((r) => r.iter)).toEqual(Array.from({ length: more.iter }, (_, i) => i + 1));
+  expect(more.iter).toBeGreaterThan(t.iter);
+
+  // The run's critic is a module like the others: in its slot, saveable in this browser.
+  await page.waitForFunction((n) => window.__sagr!.state().playground?.found.some((f) => f.key === 'ppo/critic' && f.source === `this session (${n} iterations of ppo-sagr)`), more.iter);
+  const saving = page.getByTestId('browser-checkpoints');
+  await saving.getByLabel('slot for saved checkpoints').selectOption('ppo/critic');
+  await saving.getByLabel('saved checkpoint name').fill('e2e critic');
+  await saving.getByRole('button', { name: 'save in browser' }).click();
+  await expect(saving.getByTestId('saved-checkpoint')).toContainText('e2e critic (critic,');
   await page.evaluate(() => window.__sagr!.setPolicy(0, 'sagr'));
   await page.waitForFunction(() => /^sagr \(v_θ, Φ, b_ψ, η_φ trained\)$/.test(window.__sagr!.state().playground?.lanes[0].label ?? ''));
   await expect(page.getByTestId('checkpoint-sagr')).toContainText('ppo-sagr');

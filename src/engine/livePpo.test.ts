@@ -1,13 +1,17 @@
 // Stage 2 in the worker, run in Node on tiny modules: the same SagrTrainer as the CLI, one chart record per
-// iteration, the run's modules in the policy's slots after its first iteration, pause/stop between iterations.
+// iteration, the run's modules in the policy's slots after its first iteration, pause/stop between iterations,
+// and continuing a stopped or finished run.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../core/config';
+import { Critic, criticConfig } from '../policy/critic';
 import { FlowPrior, flowPriorConfig } from '../policy/flowPrior';
 import { Reflex, reflexConfig } from '../policy/reflex';
 import { WorldPredictor, worldPredictorConfig } from '../policy/worldPredictor';
+import { push3dSpec } from '../sim/push3d/push3dSpec';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
 import { TINY_SAGR_NETS } from '../testing/tinyConfig';
+import type { MetricsRecord } from '../train/stage';
 import type { ModuleName } from './livePolicies';
 import { LivePpo, type PpoHost } from './livePpo';
 import { useNodeBackend } from './nodeBackend';
@@ -43,7 +47,8 @@ function fakeHost() {
   const slots = new Map<string, Module>();
   const labels = new Map<string, string>();
   const host: PpoHost = {
-    moduleAt: (key) => top[key],
+    spec: pushTSpec,
+    moduleAt: (key) => slots.get(key) ?? top[key],
     async replaceModules(entries, source) {
       for (const [key, m] of entries) {
         slots.get(key)?.dispose();
@@ -61,21 +66,28 @@ function fakeHost() {
 
 const weights = (m: Module) => [...m.variables.values()].map((v) => Array.from(v.dataSync()));
 
-/** A LivePpo whose posts are recorded; `ended` resolves with the last progress once the run has ended. */
+/**
+ * A LivePpo whose posts are recorded; `ended` resolves with the last progress once the run has ended, and
+ * `nextEnd()` with the last progress of the next run to end (a continued one).
+ */
 function livePpo(onPost: (p: TrainingProgress, ppo: LivePpo) => void = () => {}) {
   const posts: TrainingProgress[] = [];
   let end: (p: TrainingProgress) => void = () => {};
   const ended = new Promise<TrainingProgress>((r) => (end = r));
+  const waiting: ((p: TrainingProgress) => void)[] = [];
+  const nextEnd = () => new Promise<TrainingProgress>((r) => waiting.push(r));
   const ppo: LivePpo = new LivePpo(
     (p) => {
       posts.push(structuredClone(p));
       onPost(p, ppo);
-      if (!p.running) end(structuredClone(p));
+      if (!p.running) {
+        end(structuredClone(p));
+        for (const w of waiting.splice(0)) w(structuredClone(p));
+      }
     },
     (job) => job(),
-    pushTSpec,
   );
-  return { ppo, posts, ended };
+  return { ppo, posts, ended, nextEnd };
 }
 
 describe('PPO in the engine worker', () => {
@@ -93,7 +105,7 @@ describe('PPO in the engine worker', () => {
     // Progress went up one iteration at a time, and the ETA's clock (working seconds) only grows.
     expect(posts.filter((p) => p.records.length > 0).map((p) => p.iter)).toEqual([1, 2, 2]);
     expect(last.records[1].seconds as number).toBeGreaterThan(last.records[0].seconds as number);
-    expect([...h.slots.keys()].sort()).toEqual(['ppo/prior', 'ppo/reflex', 'ppo/strategy', 'ppo/world']);
+    expect([...h.slots.keys()].sort()).toEqual(['ppo/critic', 'ppo/prior', 'ppo/reflex', 'ppo/strategy', 'ppo/world']);
     expect(h.labels.get('ppo/strategy')).toBe('this session (2 iterations of ppo-sagr)');
     // Φ learned on the fresh rollouts in the run's copy; the top-level Φ the other policies run is untouched.
     expect(weights(h.top.world)).toEqual(topWorld);
@@ -120,7 +132,7 @@ describe('PPO in the engine worker', () => {
     expect(paused!.iter).toBe(1);
     expect(last.outcome).toBe('stopped');
     expect(last.iter).toBe(1);
-    expect([...h.slots.keys()].sort()).toEqual(['ppo-strategy/prior', 'ppo-strategy/strategy', 'ppo-strategy/world']);
+    expect([...h.slots.keys()].sort()).toEqual(['ppo-strategy/critic', 'ppo-strategy/prior', 'ppo-strategy/strategy', 'ppo-strategy/world']);
     expect(h.labels.get('ppo-strategy/world')).toBe('this session (1 iterations of ppo-strategy)');
     h.dispose();
   }, 60_000);
@@ -155,6 +167,7 @@ describe('PPO in the engine worker', () => {
     expect(last.records).toEqual([]);
     expect(h.slots.size).toBe(0);
     expect(tf.memory().numTensors).toBe(before);
+    await expect(ppo.continueRun(3, h.host)).rejects.toThrow('ppoContinue: the ppo-sagr run cannot continue: it stopped before its first iteration finished; start a new run');
     h.dispose();
   }, 60_000);
 
@@ -170,4 +183,102 @@ describe('PPO in the engine worker', () => {
     expect(h.slots.size).toBe(0);
     h.dispose();
   });
+});
+
+describe('continuing a PPO run in the engine worker', () => {
+  // cpu: the figures are compared bit for bit.
+  beforeAll(async () => {
+    await useNodeBackend('cpu');
+  });
+
+  const TIMING = ['seconds', 'envStepsPerSec', 'rolloutMs', 'updateMs'];
+  const figures = (records: MetricsRecord[]) => records.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !TIMING.includes(k))));
+  const slotWeights = (h: ReturnType<typeof fakeHost>) => Object.fromEntries([...h.slots].map(([key, m]) => [key, weights(m)]));
+
+  /** One run of `iters` iterations never stopped: its figures and the weights it leaves in the slots. */
+  async function uninterrupted(iters: number, c: Config) {
+    const h = fakeHost();
+    const { ppo, ended } = livePpo();
+    await ppo.start('ppo-sagr', iters, c, h.host);
+    const last = await ended;
+    const out = { figures: figures(last.records), weights: slotWeights(h) };
+    ppo.forget('compared');
+    h.dispose();
+    return out;
+  }
+
+  it('a run stopped between iterations and continued is the run never stopped: same weights (critic included) and figures, tensors flat', async () => {
+    const before = tf.memory().numTensors;
+    const h = fakeHost();
+    let stopped = false;
+    const { ppo, ended, nextEnd } = livePpo((p, live) => {
+      if (p.running && p.iter === 2 && !stopped) {
+        stopped = true;
+        live.stop();
+      }
+    });
+    await ppo.start('ppo-sagr', 4, config, h.host);
+    const first = await ended;
+    expect([first.outcome, first.iter]).toEqual(['stopped', 2]);
+    const tensors = tf.memory().numTensors;
+    const critic = h.slots.get('ppo/critic');
+
+    const end = nextEnd();
+    await ppo.continueRun(4, h.host);
+    const last = await end;
+    expect([last.outcome, last.iter, last.iters, last.continuedFrom]).toEqual(['done', 4, 4, 2]);
+    expect(last.records.map((r) => r.iter)).toEqual([1, 2, 3, 4]);
+    expect(last.records[2].seconds as number).toBeGreaterThan(last.records[1].seconds as number);
+    expect(h.slots.get('ppo/critic')).toBe(critic);
+    expect(h.labels.get('ppo/critic')).toBe('this session (4 iterations of ppo-sagr)');
+    expect(tf.memory().numTensors).toBe(tensors);
+
+    const reference = await uninterrupted(4, config);
+    expect(figures(last.records)).toEqual(reference.figures);
+    expect(slotWeights(h)).toEqual(reference.weights);
+    ppo.forget('test over');
+    h.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  }, 60_000);
+
+  it('a finished run continued for more iterations extends it: without LR annealing, 2 then 2 more iterations are one run of 4', async () => {
+    const c: Config = { ...config, annealLr: false };
+    const h = fakeHost();
+    const { ppo, ended, nextEnd } = livePpo();
+    await ppo.start('ppo-sagr', 2, c, h.host);
+    expect((await ended).outcome).toBe('done');
+    const end = nextEnd();
+    await ppo.continueRun(4, h.host);
+    const last = await end;
+    expect([last.outcome, last.iter, last.continuedFrom]).toEqual(['done', 4, 2]);
+    const reference = await uninterrupted(4, c);
+    expect(figures(last.records)).toEqual(reference.figures);
+    expect(slotWeights(h)).toEqual(reference.weights);
+    ppo.forget('test over');
+    h.dispose();
+  }, 60_000);
+
+  it('refuses to continue with a reason naming the field or why, changing nothing', async () => {
+    const h = fakeHost();
+    const { ppo, posts, ended, nextEnd } = livePpo((p, live) => {
+      if (p.running && p.iter === 1) live.stop();
+    });
+    await expect(ppo.continueRun(2, h.host)).rejects.toThrow('ppoContinue: no PPO run in this session has stopped or finished yet; start a new run');
+    await ppo.start('ppo-strategy', 3, config, h.host);
+    await ended;
+    await expect(ppo.continueRun(1, h.host)).rejects.toThrow('ppoContinue.iters: 1 is not an integer in [2, 100000] (the run is at iteration 1)');
+    await expect(ppo.continueRun(3, { ...h.host, spec: push3dSpec })).rejects.toThrow('ppoContinue: the ppo-strategy run cannot continue: the task changed to push-3d; start a new run');
+
+    // Other weights in one of the run's slots (here an uploaded critic) end the chance to continue.
+    const second = nextEnd();
+    await ppo.start('ppo-strategy', 3, config, h.host);
+    await second;
+    const posted = posts.length;
+    await h.host.replaceModules([['ppo-strategy/critic', new Critic(criticConfig(config, pushTSpec), 9)]], 'uploaded');
+    const replaced = 'ppoContinue: the ppo-strategy run cannot continue: ppo-strategy/critic holds other weights than the run\'s (loaded, uploaded or restored since); start a new run';
+    await expect(ppo.continueRun(3, h.host)).rejects.toThrow(replaced);
+    await expect(ppo.continueRun(3, h.host)).rejects.toThrow(replaced);
+    expect(posts.length).toBe(posted);
+    h.dispose();
+  }, 60_000);
 });

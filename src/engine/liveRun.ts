@@ -1,6 +1,5 @@
 // What the worker's long runs (stage-0/1 training and PPO) share: the progress they post, the pacer that yields,
 // pauses and stops them between their steps, and the requests that reach them while they go.
-import type { TaskSpec } from '../sim/taskSpec';
 import { RunPacer } from './runControl';
 import type { TrainingProgress } from './trainingProgress';
 
@@ -12,7 +11,6 @@ export abstract class LiveRun {
     protected readonly post: (p: TrainingProgress) => void,
     /** The worker's job queue: the lanes are rebuilt on it. */
     protected readonly enqueue: <T>(job: () => Promise<T>) => Promise<T>,
-    protected readonly spec: TaskSpec,
     /** What a run is called in messages ("training run", "PPO run"). */
     private readonly what: string,
   ) {}

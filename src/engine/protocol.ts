@@ -72,6 +72,11 @@ export interface Requests {
   trainStart: { payload: { stage: TrainStage; iters: number; demosUrl: string }; result: { ok: true } };
   /** Stage 2: PPO on the playground's modules for `iters` iterations (progress: `training` events). */
   ppoStart: { payload: { stage: PpoStage; iters: number }; result: { ok: true } };
+  /**
+   * Continues the latest PPO run, stopped or finished, with its modules, critic, optimiser moments, envs and
+   * iteration count, until iteration `iters` of the whole run (progress: `training` events, appended).
+   */
+  ppoContinue: { payload: { iters: number }; result: { ok: true } };
   /** Pauses the PPO run (mid-iteration, at its next yield) or resumes it. */
   trainPause: { payload: { paused: boolean }; result: { ok: true } };
   /** Stops the training run at its next evaluation (a PPO run: at its next yield, mid-iteration). */

@@ -11,6 +11,8 @@ export type PpoStage = (typeof PPO_STAGES)[number];
 export const MAX_TRAIN_ITERS = 100_000;
 
 export interface TrainingProgress {
+  /** The task the run trains on (the playground's). */
+  task: string;
   stage: TrainStage | PpoStage;
   iters: number;
   /** Iterations done at the latest record. */
@@ -27,6 +29,17 @@ export interface TrainingProgress {
   message: string;
   /** How it ended: null while running, else 'done', 'stopped' or the error. */
   outcome: string | null;
+  /** A continued PPO run: the iteration its latest continue went on from (its records before it are the earlier part's). */
+  continuedFrom?: number;
+}
+
+/**
+ * The iteration a "continue" of the latest PPO run goes on to: a stopped run's own total (as if never stopped), a
+ * finished one's `more` iterations further; null when there is no stopped or finished PPO run to continue.
+ */
+export function continueTo(p: Pick<TrainingProgress, 'stage' | 'iter' | 'iters' | 'running' | 'outcome'> | null, more: number): number | null {
+  if (!p || p.running || !(PPO_STAGES as readonly string[]).includes(p.stage) || (p.outcome !== 'stopped' && p.outcome !== 'done') || p.iter === 0) return null;
+  return p.iter < p.iters ? p.iters : p.iter + more;
 }
 
 /** Seconds the rest of the run should take at the pace so far (null before the first record). */

@@ -30,8 +30,7 @@ import {
   type RequestHandlers,
   type WorkerMessage,
 } from './protocol';
-import { pushTSpec } from '../sim/pusht/pushTSpec';
-import { taskSpec } from '../sim/tasks';
+import { taskSpec, validateTask } from '../sim/tasks';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -53,9 +52,10 @@ let state: BackendState | null = null;
 let tick = 0;
 let playground: Playground | null = null;
 let checkpointBase: string | null = null;
-const training = new LiveTraining((progress) => post({ type: 'training', progress }), enqueue, pushTSpec);
-const ppo = new LivePpo((progress) => post({ type: 'training', progress }), enqueue, pushTSpec);
-const evaluation = new LiveEvaluation((progress) => post({ type: 'evaluation', progress }), pushTSpec);
+// Training, PPO and evaluation run on the playground's task (its spec, demonstrations, modules and envs).
+const training = new LiveTraining((progress) => post({ type: 'training', progress }), enqueue);
+const ppo = new LivePpo((progress) => post({ type: 'training', progress }), enqueue);
+const evaluation = new LiveEvaluation((progress) => post({ type: 'evaluation', progress }));
 
 function post(msg: WorkerMessage, transfer: Transferable[] = []): void {
   scope.postMessage(msg, transfer);
@@ -136,6 +136,7 @@ async function leaveWebgpu(why: string): Promise<void> {
   post({ type: 'backend', state });
   // The weights lived on the lost device: the playground reloads its checkpoints on the new backend.
   if (playground && checkpointBase) {
+    ppo.forget(`the engine moved to ${next} and reloaded the checkpoints`);
     playground.dispose();
     playground = null;
     await startPlayground(checkpointBase);
@@ -170,11 +171,10 @@ function requirePlayground(): Playground {
   return playground;
 }
 
-/** The playground, for the runs in the page that are built on Push-T (training, PPO, evaluation). */
-function pushTPlayground(request: string): Playground {
-  const pg = requirePlayground();
-  if (pg.spec.name !== pushTSpec.name) throw new Error(`${request}: runs on push-t in the page; for ${pg.spec.name} use the CLI (sagr ${request === 'evalStart' ? 'eval' : 'train'} --task ${pg.spec.name})`);
-  return pg;
+/** The config a run in the page uses: the person's, on the playground's task (config.task may already name the
+ * next task while the playground restarts on it). */
+function runConfig(pg: Playground): Config {
+  return { ...config, task: validateTask(pg.spec.name) };
 }
 
 function watchWebgpu(): void {
@@ -250,8 +250,9 @@ const handlers: RequestHandlers = {
     if (!state) throw new Error('playgroundStart: the engine has not chosen a backend yet (init first)');
     if (playground && playground.spec.name === config.task) return playground.status();
     if (playground) {
-      // A change of task: the training, PPO and evaluation in the page run Push-T's modules.
+      // A change of task: the training, PPO and evaluation in the page run the playground's modules.
       if (training.running || ppo.running || evaluation.running) throw new Error(`task: a training run or evaluation is going on ${playground.spec.name}; stop it before switching to ${config.task}`);
+      ppo.forget(`the task changed to ${config.task}`);
       playground.dispose();
       playground = null;
     }
@@ -321,13 +322,15 @@ const handlers: RequestHandlers = {
     const pg = requirePlayground();
     const shipped = await loadShippedModules(checkpointBase!, pg.spec);
     for (const p of shipped.problems) notify('error', 'engine', p);
+    ppo.forget('the shipped checkpoints were restored');
     await pg.restoreShipped(shipped);
     return pg.status();
   },
 
   async evalStart({ policies, suites, episodes }) {
     if (ppo.running) throw new Error('evalStart: a PPO run is going (it replaces the modules the policies run); stop it first');
-    evaluation.start(policies, suites, episodes, config, pushTPlayground('evalStart'));
+    const pg = requirePlayground();
+    evaluation.start(policies, suites, episodes, runConfig(pg), pg);
     return { ok: true };
   },
 
@@ -338,14 +341,23 @@ const handlers: RequestHandlers = {
 
   async trainStart({ stage, iters, demosUrl }) {
     if (ppo.running) throw new Error('trainStart: a PPO run is going; stop it first');
-    await training.start(stage, iters, demosUrl, config, pushTPlayground('trainStart'));
+    const pg = requirePlayground();
+    await training.start(stage, iters, demosUrl, runConfig(pg), pg);
     return { ok: true };
   },
 
   async ppoStart({ stage, iters }) {
     if (training.running) throw new Error('ppoStart: a training run is going; stop it first');
     if (evaluation.running) throw new Error('ppoStart: an evaluation is going (it runs the modules a PPO run replaces); stop it first');
-    await ppo.start(stage, iters, config, pushTPlayground('ppoStart'));
+    const pg = requirePlayground();
+    await ppo.start(stage, iters, runConfig(pg), pg);
+    return { ok: true };
+  },
+
+  async ppoContinue({ iters }) {
+    if (training.running) throw new Error('ppoContinue: a training run is going; stop it first');
+    if (evaluation.running) throw new Error('ppoContinue: an evaluation is going (it runs the modules a PPO run replaces); stop it first');
+    await ppo.continueRun(iters, requirePlayground());
     return { ok: true };
   },
 

@@ -4,7 +4,7 @@
 // off), from the playground's stage-0/1 modules; its modules become what the 'sagr' or 'strategy' policy runs.
 // The config's parameters set the budgets (ppoIters, numEnvs, rolloutSteps, episodeLength, epochs, …).
 import { useState } from 'react';
-import { etaSeconds, PPO_STAGES, TRAIN_STAGES, type PpoStage, type TrainStage } from '../engine/trainingProgress';
+import { continueTo, etaSeconds, PPO_STAGES, TRAIN_STAGES, type PpoStage, type TrainStage } from '../engine/trainingProgress';
 import { controls } from './controls';
 import { LossChart, type ChartSeries } from './LossChart';
 import { PpoCharts } from './PpoCharts';
@@ -44,6 +44,7 @@ export function TrainingPanel() {
   const headline = progress && last ? last[HEADLINE[progress.stage].key] : null;
   const eta = progress?.running ? etaSeconds(progress) : null;
   const ppoRun = progress !== null && isPpo(progress.stage);
+  const continueAt = continueTo(progress, config.ppoIters);
   const budget = `${config.ppoIters} iterations (ppoIters) of B = ${config.numEnvs} envs × T = ${config.rolloutSteps} steps, ${config.epochs} epochs × ${config.minibatches} minibatches`;
   return (
     <section className="panel training-panel" aria-label="Training" data-testid="training-panel">
@@ -68,6 +69,14 @@ export function TrainingPanel() {
             {PPO_LABEL[s]}
           </button>
         ))}
+        <button
+          type="button"
+          disabled={continueAt === null}
+          onClick={() => continueAt !== null && void controls().continuePpo(continueAt)}
+          title="go on with the latest PPO run where it stopped: its modules, critic, optimiser moments, envs, iteration count and config (a finished run: ppoIters more)"
+        >
+          {continueAt === null ? 'continue' : `continue to ${continueAt}`}
+        </button>
         <span className="muted">{config.ppoIters} it. × {config.numEnvs}×{config.rolloutSteps} steps</span>
       </div>
       <div className="button-row">
@@ -81,9 +90,10 @@ export function TrainingPanel() {
       {progress && (
         <>
           <p className="training-status" data-testid="training-status">
-            {progress.stage}: {progress.iter} / {progress.iters}
+            {progress.task} {progress.stage}: {progress.iter} / {progress.iters}
             {last && typeof last.trainLoss === 'number' ? ` · train ${last.trainLoss.toExponential(3)}` : ''}
             {typeof headline === 'number' && Number.isFinite(headline) ? ` · ${HEADLINE[progress.stage].label} ${headline.toPrecision(3)}` : ''}
+            {progress.continuedFrom !== undefined ? ` · continued from iteration ${progress.continuedFrom}` : ''}
             {progress.paused ? ' · paused' : ''}
             {eta !== null ? ` · ETA ${duration(eta)}` : ''}
             {progress.outcome ? ` · ${progress.outcome}` : ''}

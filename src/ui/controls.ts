@@ -6,13 +6,13 @@ import { parseSavedKey, savedKey } from '../engine/savedCheckpoint';
 import type { PpoStage, TrainStage } from '../engine/trainingProgress';
 import type { PlaygroundIntent } from '../engine/protocol';
 import { deleteStored, getStored, listStored, putStored } from './browserStore';
-import { perturbationSpec, type PerturbButton } from './perturbSpec';
+import { perturbationSpec } from './perturbSpec';
 import { views } from './scene/viewRegistry';
 import type { AppStore, ViewMode } from './store';
 
-/** The shipped demonstrations (training data), under the app's base URL. */
-export function demosUrl(): string {
-  return new URL(`${import.meta.env.BASE_URL}data/push-t-demos.bin`, location.href).href;
+/** The shipped demonstrations of `task` (training data), under the app's base URL. */
+export function demosUrl(task: string): string {
+  return new URL(`${import.meta.env.BASE_URL}data/${task}-demos.bin`, location.href).href;
 }
 
 /** Batch sizes of the inference benchmark (one env as in the playground, and a rollout-sized batch). */
@@ -28,7 +28,8 @@ export interface Controls {
   nextEpisode(): Promise<void>;
   setSpeed(stepsPerSecond: number | null): Promise<void>;
   shove(dx: number, dy: number, dtheta: number): Promise<void>;
-  perturb(kind: PerturbButton | 'nominal'): Promise<void>;
+  /** Applies one of the task's live suites (perturbSpec.ts) to every lane; 'nominal' clears a lasting one. */
+  perturb(kind: string): Promise<void>;
   setView(view: ViewMode): Promise<void>;
   /** The policy of the single view (lane 0) or of one side of the pair. */
   setPolicy(lane: number, policy: LivePolicyName): Promise<void>;
@@ -52,6 +53,8 @@ export interface Controls {
   startTraining(stage: TrainStage, iters: number): Promise<void>;
   /** Stage 2 (PPO) for `iters` iterations on the playground's modules. */
   startPpo(stage: PpoStage, iters: number): Promise<void>;
+  /** Continues the latest PPO run (stopped or finished) until iteration `iters` of the whole run. */
+  continuePpo(iters: number): Promise<void>;
   /** Pauses a PPO run (mid-iteration, at its next yield) or resumes it. */
   pauseTraining(paused: boolean): Promise<void>;
   startEval(policies: LivePolicyName[], suites: string[], episodes: number): Promise<void>;
@@ -116,7 +119,7 @@ export function installControls(store: AppStore, client: EngineClient): Controls
     nextEpisode: () => intent({ kind: 'nextEpisode' }),
     setSpeed: (stepsPerSecond) => intent({ kind: 'speed', stepsPerSecond }),
     shove: (dx, dy, dtheta) => intent({ kind: 'shove', dx, dy, dtheta }),
-    perturb: (kind) => intent({ kind: 'perturb', spec: kind === 'nominal' ? 'nominal' : perturbationSpec(kind, store.getState().config) }),
+    perturb: (kind) => intent({ kind: 'perturb', spec: kind === 'nominal' ? 'nominal' : perturbationSpec(playgroundTask(), kind, store.getState().config) }),
     async setView(view) {
       const s = store.getState();
       // Entering the pair keeps what ran alone as the single view's policy for the way back.
@@ -231,8 +234,9 @@ export function installControls(store: AppStore, client: EngineClient): Controls
       }
     },
     restoreShipped: () => client.request('restoreShipped', {}).then((status) => store.getState().setPlayground(status), fail('restore shipped defaults')),
-    startTraining: (stage, iters) => client.request('trainStart', { stage, iters, demosUrl: demosUrl() }).then(() => undefined, fail(`train ${stage}`)),
+    startTraining: (stage, iters) => client.request('trainStart', { stage, iters, demosUrl: demosUrl(playgroundTask()) }).then(() => undefined, fail(`train ${stage}`)),
     startPpo: (stage, iters) => client.request('ppoStart', { stage, iters }).then(() => undefined, fail(`train ${stage}`)),
+    continuePpo: (iters) => client.request('ppoContinue', { iters }).then(() => undefined, fail('continue PPO')),
     pauseTraining: (paused) => client.request('trainPause', { paused }).then(() => undefined, fail(paused ? 'pause training' : 'resume training')),
     stopTraining: () => client.request('trainStop', {}).then(() => undefined, fail('stop training')),
     startEval: (policies, suites, episodes) => client.request('evalStart', { policies, suites, episodes }).then(() => undefined, fail('evaluate')),

@@ -13,7 +13,6 @@ import { controls } from './controls';
 import { liveFeed } from './live';
 import { layoutOf, type LiveSummary } from './liveSummary';
 import { views } from './scene/viewRegistry';
-import type { PerturbButton } from './perturbSpec';
 import type { AppStore, BenchState, ViewMode } from './store';
 
 export interface HookState {
@@ -61,13 +60,16 @@ export interface SagrHook {
   setSpeed(stepsPerSecond: number | null): Promise<void>;
   /** Moves the block by (dx, dy) px and dθ rad about its origin at the next control step, in every lane. */
   shove(dx: number, dy: number, dtheta: number): Promise<void>;
-  perturb(kind: PerturbButton | 'nominal'): Promise<void>;
+  /** One of the task's live suites (perturbSpec.ts), or 'nominal' to clear. */
+  perturb(kind: string): Promise<void>;
   setView(view: ViewMode): Promise<void>;
   setPolicy(lane: number, policy: LivePolicyName): Promise<void>;
   /** Trains a stage-0/1 module in place (see the training panel); resolves once the run has started. */
   startTraining(stage: TrainStage, iters: number): Promise<void>;
   /** Stage 2 (PPO, sagr or the strategy ablation) for `iters` iterations; resolves once the run has started. */
   startPpo(stage: PpoStage, iters: number): Promise<void>;
+  /** Continues the latest PPO run (stopped or finished) until iteration `iters` of the whole run; resolves once it is under way. */
+  continuePpo(iters: number): Promise<void>;
   /** Pauses a PPO run (mid-iteration, at its next yield) or resumes it. */
   pauseTraining(paused: boolean): Promise<void>;
   stopTraining(): Promise<void>;
@@ -134,6 +136,7 @@ export function installTestHook(store: AppStore, client: EngineClient): void {
     setPolicy: c.setPolicy,
     startTraining: c.startTraining,
     startPpo: c.startPpo,
+    continuePpo: c.continuePpo,
     pauseTraining: c.pauseTraining,
     stopTraining: c.stopTraining,
     startEval: c.startEval,
