@@ -14,6 +14,10 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 20_000 },
+  // Screenshot baselines (e2e/scene.spec.ts) live beside the specs under one name for every platform. A missing or
+  // different one fails and is never written by a plain run: refresh them on purpose with --update-snapshots.
+  snapshotPathTemplate: '{testDir}/baselines/{arg}{ext}',
+  updateSnapshots: 'none',
   reporter: [['list']],
   use: {
     baseURL: `http://localhost:${PORT}`,

@@ -1,8 +1,10 @@
 // The three.js table: the goal T is drawn where the task puts it (256, 256, π/4 with y down), inside the walls;
-// the 2D and 3D views show the table, the block and the pusher (pixel statistics of the WebGL canvas).
+// the 2D and 3D views show the table, the block and the pusher (pixel statistics of the WebGL canvas); and a fixed
+// frame of each view matches its stored baseline (e2e/baselines/), while the frame one step later does not.
+import type { Locator, Page } from '@playwright/test';
 import { COLORS } from '../src/ui/scene/pushtTable';
 import { appState, engineReady, expect, pausePlayground, playgroundStep, test } from './helpers';
-import { hexRgb, pixelStats } from './pixels';
+import { HIDE_OVERLAYS, hexRgb, pixelStats } from './pixels';
 
 const GOAL = { x: 256, y: 256, angle: Math.PI / 4 };
 /** View margin around the 512-pixel workspace (cameras.ts). */
@@ -68,4 +70,76 @@ test('the 2D and 3D views are not blank: table, block and pusher are drawn, and 
   expect(deep.distinct).toBeGreaterThan(20);
   // Perspective: the table no longer fills the same pixels as from straight above.
   expect(Math.abs(deep.classes.table.n - flat.classes.table.n) / flat.classes.table.n).toBeGreaterThan(0.05);
+});
+
+// ── Baselines ────────────────────────────────────────────────────────────────────────────────────────
+// Refresh them after an intended change of the drawing or the layout: npx playwright test e2e/scene.spec.ts --update-snapshots
+
+/** Control steps into episode 0 of seed 0 (the page's default) when the baselines are taken: the pusher has reached the block. */
+const BASELINE_STEP = 20;
+/**
+ * pixelmatch's per-pixel colour threshold and the share of pixels allowed to differ (pixelmatch leaves anti-aliased
+ * pixels out). 0.05, below Playwright's default 0.2, because the goal's translucent fill is just under 0.1 away from
+ * the table: at 0.2 (or 0.1) a frame without the goal fill passes. Measured here (SwiftShader WebGL; pixels of 880 × 672 at
+ * 0.05): five runs, fresh loads, and ?backend=cpu against ?backend=wasm differ in 0; the goal hidden in 3,981–9,232
+ * (0.67–1.6%), the block hidden in 8,667–26,233, the next control step in 3,698–7,632 (0.63–1.3%), seed 1 in ≥ 20,000.
+ * 0.2% (1,183 pixels) leaves room for another machine's rasterisation and is three times below the nearest wrong frame.
+ */
+const MATCH = { threshold: 0.05, maxDiffPixelRatio: 0.002 } as const;
+
+/**
+ * Pauses, runs the expert (its moves come from the simulator, not from the shipped checkpoints, so retraining them
+ * leaves the frame alone), restarts episode 0 of `task` and takes `steps` control steps one at a time: the same
+ * state, hence the same frame, on every load and backend.
+ */
+async function expertFrame(page: Page, task: string, steps: number): Promise<void> {
+  await pausePlayground(page);
+  // Only WebGL pixels go into the baselines: the text over the canvas depends on the fonts installed.
+  await page.addStyleTag({ content: HIDE_OVERLAYS });
+  await page.evaluate(() => window.__sagr!.setPolicy(0, 'expert'));
+  await page.evaluate(async (n) => {
+    await window.__sagr!.reset();
+    for (let i = 0; i < n; i++) await window.__sagr!.step();
+  }, steps);
+  await page.waitForFunction(
+    ([t, n]) => {
+      const live = window.__sagr!.state().live;
+      return live?.task === t && !live.running && live.episode === 0 && live.lanes[0].policy === 'expert' && live.lanes[0].step === n;
+    },
+    [task, steps] as const,
+  );
+}
+
+/** One more control step, after which `canvas` must no longer match baseline `name`: the tolerance catches a single step. */
+async function nextStepDiffers(page: Page, canvas: Locator, name: string): Promise<void> {
+  await page.evaluate(() => window.__sagr!.step());
+  await expect(canvas).not.toHaveScreenshot(name, MATCH);
+}
+
+test('Push-T: the 2D and 3D frames of seed 0 at step 20 match their baselines, and the next step does not', async ({ page }) => {
+  await page.goto('/?backend=cpu');
+  await engineReady(page);
+  await playgroundStep(page, 0);
+  await expertFrame(page, 'push-t', BASELINE_STEP);
+  const canvas = page.getByTestId('table-canvas');
+  await expect(canvas).toHaveAttribute('data-view', '2d');
+  await expect(canvas).toHaveScreenshot('push-t-2d.png', MATCH);
+  await page.keyboard.press('2');
+  await expect(canvas).toHaveAttribute('data-view', '3d');
+  await expect(canvas).toHaveScreenshot('push-t-3d.png', MATCH);
+  await nextStepDiffers(page, canvas, 'push-t-3d.png');
+});
+
+test('push-3d: the 3D frame of seed 0 at step 20 matches its baseline, and the next step does not', async ({ page }) => {
+  await page.goto('/?backend=cpu');
+  await engineReady(page);
+  await playgroundStep(page, 0);
+  await page.getByTestId('task').selectOption('push-3d');
+  await page.waitForFunction(() => window.__sagr!.state().live?.task === 'push-3d');
+  await expertFrame(page, 'push-3d', BASELINE_STEP);
+  const canvas = page.getByTestId('table-canvas');
+  await expect(canvas).toHaveAttribute('data-task', 'push-3d');
+  await expect(canvas).toHaveAttribute('data-view', '3d');
+  await expect(canvas).toHaveScreenshot('push-3d-3d.png', MATCH);
+  await nextStepDiffers(page, canvas, 'push-3d-3d.png');
 });
