@@ -1,7 +1,8 @@
 // push-3d in the playground: the toolbar's task selector restarts the lanes on push-3d (its expert runs, its
 // tokens spread in z, the 3D view opens and draws the table, the pillar and the pusher ball), missing push-3d
-// checkpoints are named in a notice, the Push-T-only perturbation buttons say so, dragging the pillar shoves it,
-// and switching back runs Push-T again.
+// checkpoints are named in a notice, the perturbation buttons are push-3d's suites (tilt tips the pillar),
+// dragging the pillar shoves it, and switching back runs Push-T again. Training and evaluation in the page run
+// on push-3d's demonstrations, modules and suites.
 import { COLORS } from '../src/ui/scene/pushtTable';
 import { appState, engineReady, expect, pausePlayground, playgroundStep, test } from './helpers';
 import { hexRgb, pixelStats } from './pixels';
@@ -42,9 +43,9 @@ test('the task selector switches the playground to push-3d (3D view, tokens in 3
     await page.evaluate(() => window.__sagr!.setPolicy(0, 'expert'));
     await page.waitForFunction(() => window.__sagr!.state().live?.lanes[0]?.policy === 'expert', undefined, { timeout: 30_000 });
   }
-  // Live perturbations act on Push-T only: the panel says where push-3d's suites run instead of offering buttons.
-  await expect(page.getByTestId('perturb-unavailable')).toContainText('sagr eval --task push-3d');
-  await expect(page.getByTestId('perturb-kick')).toHaveCount(0);
+  // The perturbation buttons are push-3d's live suites, tilt included.
+  await expect(page.getByTestId('perturb-tilt')).toHaveAttribute('title', /^tilt:angle=0.35 — at the next control step/);
+  await expect(page.getByTestId('perturb-kick')).toHaveAttribute('title', /^kick:impulse=0.3 /);
   // The episode goes on.
   await runningTask(page, 'push-3d', lane.step + 2);
 
@@ -82,6 +83,19 @@ test('the task selector switches the playground to push-3d (3D view, tokens in 3
   const [mx, my] = [moved.block.x - before.block.x, moved.block.y - before.block.y];
   expect(mx * pending.dx + my * pending.dy).toBeGreaterThan(0.6 * (pending.dx ** 2 + pending.dy ** 2));
 
+  // The tilt button tips the pillar at the next step: its corner tokens move in z (an upright pillar's stay put).
+  const upright = (await appState(page)).live!.lanes[0];
+  await page.getByTestId('perturb-tilt').click();
+  await page.evaluate(() => window.__sagr!.step());
+  const tipped = (await runningTask(page, 'push-3d', upright.step + 1)).live!.lanes[0];
+  const zMoves = tipped.tokenZ.slice(0, 12).map((z, k) => Math.abs(z - upright.tokenZ[k]));
+  expect(Math.max(...zMoves)).toBeGreaterThan(0.01);
+  // A lasting condition holds until cleared.
+  await page.getByTestId('perturb-friction').click();
+  await expect(page.getByTestId('condition')).toHaveText('friction:mu=0.25');
+  await page.getByRole('button', { name: 'clear' }).click();
+  await expect(page.getByTestId('condition')).toHaveText('nominal');
+
   await page.getByTestId('task').selectOption('push-t');
   const back = await runningTask(page, 'push-t', 1);
   expect(back.view).toBe('2d');
@@ -89,4 +103,29 @@ test('the task selector switches the playground to push-3d (3D view, tokens in 3
   expect(back.live!.lanes[0].tokenZ.every((z) => z === 0)).toBe(true);
   await expect(canvas).toHaveAttribute('data-task', 'push-t');
   await expect(page.getByTestId('perturb-kick')).toBeVisible();
+  await expect(page.getByTestId('perturb-tilt')).toHaveCount(0);
+});
+
+test("trains and evaluates in the page on push-3d: its demonstrations, its modules, its suites", async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.goto('/?backend=wasm#task=push-3d&priorBatch=16&episodeLength=20');
+  await engineReady(page);
+  await runningTask(page, 'push-3d', 0);
+  await page.evaluate(() => window.__sagr!.startTraining('prior', 4));
+  await page.waitForFunction(() => window.__sagr!.state().training?.outcome != null, null, { timeout: 60_000 });
+  const t = (await appState(page)).training!;
+  expect(t).toMatchObject({ task: 'push-3d', stage: 'prior', iters: 4, iter: 4, outcome: 'done', message: 'push-3d prior: done after 4 of 4 iterations' });
+  expect(Number.isFinite(t.records.at(-1)!.heldOutLoss as number)).toBe(true);
+  await expect(page.getByTestId('training-status')).toContainText('push-3d prior: 4 / 4');
+
+  await page.evaluate(() => window.__sagr!.startEval(['prior'], ['friction'], 2));
+  await page.waitForFunction(() => window.__sagr!.state().evaluation?.outcome != null, null, { timeout: 60_000 });
+  const e = (await appState(page)).evaluation!;
+  expect(e).toMatchObject({ task: 'push-3d', outcome: 'done' });
+  expect(e.rows).toHaveLength(1);
+  expect(e.rows[0]).toMatchObject({ policy: 'prior', suite: 'friction', perturbation: 'friction:mu=0.25' });
+  expect(e.rows[0].summary.episodes).toBe(2);
+  expect(e.rows[0].label).toMatch(/^prior \(/);
+  await expect(page.getByTestId('eval-table').locator('tbody tr')).toHaveCount(1);
+  await expect(page.getByTestId('eval-status')).toContainText('push-3d');
 });
