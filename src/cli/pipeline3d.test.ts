@@ -13,7 +13,8 @@ import { UsageError, parseCommandLine, type Command } from './command';
 import { bench } from './commands/bench';
 import { demos } from './commands/demos';
 import { evalCommand, type EvalReport } from './commands/eval';
-import { defaultDemos, train } from './commands/train';
+import { train } from './commands/train';
+import { defaultDemos } from './demoFiles';
 import { writeDemoSubset } from './demoSubset';
 import { shippedCheckpoints } from './learnedPolicy';
 import type { PpoRunSummary } from './trainPpo';
@@ -128,8 +129,8 @@ describe('--task', () => {
       expect(() => parseCommandLine(cmd, ['--task', 'push-l'])).toThrow(ConfigError);
       expect(() => parseCommandLine(cmd, ['--task', 'push-l'])).toThrow(/^--task: "push-l" is not one of push-t, push-3d$/);
     }
-    // Commands without hyperparameters take --task and nothing else of the config.
-    expect(() => parseCommandLine(demos, ['--task', 'push-3d', '--sigma-max', '0.2'])).toThrow(/^unknown flag --sigma-max \(this command takes no hyperparameters\)$/);
+    // Commands without hyperparameters take --task and the few keys they use (demos: the learner's SDE), nothing else.
+    expect(() => parseCommandLine(demos, ['--task', 'push-3d', '--prior-lr', '0.001'])).toThrow(/^unknown flag --prior-lr \(this command takes no hyperparameters\)$/);
     expect(() => parseCommandLine(bench, ['--episode-length', '20'])).toThrow(UsageError);
   });
 

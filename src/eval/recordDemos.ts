@@ -5,7 +5,7 @@
 // carried over from an earlier episode (contact pairs, solver warm starts) can make them differ:
 // setState(first state) + the stored actions in a new env replay an episode bit for bit.
 import { deriveSeed } from '../core/rng';
-import { encodeDemos, type DemoMeta } from '../sim/dataset';
+import { encodeDemos, type DemoDataset, type DemoMeta, type ExpertStats } from '../sim/dataset';
 import { suiteDefault, type TaskPerturbation } from '../sim/perturbationSpec';
 import { stateRow, type AnySimTask, type TaskState } from '../sim/simTask';
 import { TOKEN_DIM } from '../sim/taskSpec';
@@ -71,83 +71,128 @@ function settleStartState(task: AnySimTask, env: VecEnv<unknown, TaskState, Task
   }
 }
 
+/**
+ * The arrays of a dataset being recorded, one episode at a time; an episode that fails is dropped. It may start
+ * from an existing dataset of the same task, whose episodes then come first.
+ */
+export class DemoRecorder {
+  private readonly tokens = new Floats(new Float32Array(1 << 16));
+  private readonly states = new Floats(new Float64Array(1 << 14));
+  private readonly actions = new Floats(new Float32Array(1 << 12));
+  private readonly rewards = new Floats(new Float32Array(1 << 12));
+  private readonly coverage = new Floats(new Float32Array(1 << 12));
+  private readonly episodeSeeds: number[] = [];
+  private readonly episodeLengths: number[] = [];
+  private readonly state: TaskState;
+  private readonly row: Float64Array;
+
+  constructor(
+    private readonly task: AnySimTask,
+    base?: DemoDataset,
+  ) {
+    this.state = task.zeroState();
+    this.row = new Float64Array(task.stateLayout.length);
+    if (base === undefined) return;
+    const m = base.manifest;
+    const same = m.task === task.spec.name && m.numTokens === task.spec.numTokens && m.actionDim === task.spec.actionDim && m.stateLayout.join() === task.stateLayout.join();
+    if (!same) throw new Error(`demos: the base dataset holds ${m.task} demonstrations (${m.numTokens} tokens, state ${m.stateLayout.join(',')}), not ${task.spec.name}'s`);
+    this.tokens.push(base.tokens);
+    this.states.push(base.states);
+    this.actions.push(base.actions);
+    this.rewards.push(base.rewards);
+    this.coverage.push(base.coverage);
+    this.episodeSeeds.push(...m.episodeSeeds);
+    this.episodeLengths.push(...m.episodeLengths);
+  }
+
+  get episodes(): number {
+    return this.episodeLengths.length;
+  }
+
+  /** Runs `policy` in env 0 of `env`, which stands at the episode's start, to the episode's end; keeps it if it succeeded. */
+  async record(env: VecEnv<unknown, TaskState, TaskPerturbation>, policy: RolloutPolicy, seed: number): Promise<{ success: boolean; steps: number; maxCoverage: number }> {
+    const obsWidth = this.task.spec.numTokens * TOKEN_DIM;
+    const buffers = [this.tokens, this.states, this.actions, this.rewards, this.coverage];
+    const marks = buffers.map((b) => b.length);
+    const obs = { numEnvs: 1, tokens: env.tokens, episodeStep: env.episodeStep, states: [this.state] };
+    let steps = 0;
+    let maxCoverage = 0;
+    for (;;) {
+      this.tokens.push(env.tokens);
+      this.states.push(stateRow(this.task, env.getState(0, this.state), this.row));
+      const { actions: a } = await policy.act(obs);
+      this.actions.push(a);
+      env.step(a);
+      steps++;
+      this.rewards.push(env.rewards);
+      this.coverage.push(env.coverage);
+      maxCoverage = Math.max(maxCoverage, env.coverage[0]);
+      if (env.dones[0]) break;
+    }
+    this.tokens.push(env.finalTokens.subarray(0, obsWidth));
+    const success = env.success[0] === 1;
+    if (success) {
+      this.episodeSeeds.push(seed);
+      this.episodeLengths.push(steps);
+    } else {
+      buffers.forEach((b, k) => b.truncate(marks[k]));
+    }
+    return { success, steps, maxCoverage };
+  }
+
+  /** The dataset file of every episode kept so far. */
+  encode(seed: number, expert: ExpertStats): Uint8Array {
+    const spec = this.task.spec;
+    const meta: DemoMeta = {
+      task: spec.name,
+      seed,
+      episodes: this.episodes,
+      numTokens: spec.numTokens,
+      tokenDim: TOKEN_DIM,
+      actionDim: spec.actionDim,
+      stateLayout: this.task.stateLayout,
+      episodeSeeds: this.episodeSeeds,
+      episodeLengths: this.episodeLengths,
+      normalisation: { worldScale: spec.worldScale, worldOffset: spec.worldOffset, rule: `world = normalised · worldScale + worldOffset (tokens x, y, z; actions ${AXES.slice(0, spec.actionDim).join(', ')})` },
+      expert,
+    };
+    return encodeDemos(meta, { tokens: this.tokens.view(), states: this.states.view(), actions: this.actions.view(), rewards: this.rewards.view(), coverage: this.coverage.view() });
+  }
+}
+
 /** Runs the policy on the nominal task until `episodes` successes; returns the encoded dataset file. */
 export async function recordDemos(policy: RolloutPolicy, opts: RecordDemosOptions): Promise<{ bytes: Uint8Array; attempts: number }> {
   const { episodes, seed } = opts;
   if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`episodes: ${episodes} is not a positive integer`);
   const maxAttempts = opts.maxAttempts ?? 4 * episodes;
   const task = simTask(opts.task ?? 'push-t');
-  const spec = task.spec;
-  const obsWidth = spec.numTokens * TOKEN_DIM;
-  const tokens = new Floats(new Float32Array(1 << 16));
-  const states = new Floats(new Float64Array(1 << 14));
-  const actions = new Floats(new Float32Array(1 << 12));
-  const rewards = new Floats(new Float32Array(1 << 12));
-  const coverage = new Floats(new Float32Array(1 << 12));
-  const episodeSeeds: number[] = [];
-  const episodeLengths: number[] = [];
+  const recorder = new DemoRecorder(task);
+  const lengths: number[] = [];
   let maxCoverageSum = 0;
   let attempts = 0;
-  const state = task.zeroState();
-  const row = new Float64Array(task.stateLayout.length);
-  while (episodeLengths.length < episodes) {
-    if (attempts >= maxAttempts) throw new Error(`demos: only ${episodeLengths.length} of ${episodes} episodes succeeded in ${attempts} attempts`);
+  while (recorder.episodes < episodes) {
+    if (attempts >= maxAttempts) throw new Error(`demos: only ${recorder.episodes} of ${episodes} episodes succeeded in ${attempts} attempts`);
     const s = demoAttemptSeed(seed, attempts++);
     const env = await createVecEnv(task, { numEnvs: 1, seed, perturbation: suiteDefault(task.suites, 'nominal') });
-    const obs = { numEnvs: 1, tokens: env.tokens, episodeStep: env.episodeStep, states: [state] };
     try {
       env.reseed(0, s);
       settleStartState(task, env);
       policy.resetEnv(0, s);
-      const marks = [tokens.length, states.length, actions.length, rewards.length, coverage.length];
-      let steps = 0;
-      let maxCoverage = 0;
-      for (;;) {
-        tokens.push(env.tokens);
-        states.push(stateRow(task, env.getState(0, state), row));
-        const { actions: a } = await policy.act(obs);
-        actions.push(a);
-        env.step(a);
-        steps++;
-        rewards.push(env.rewards);
-        coverage.push(env.coverage);
-        maxCoverage = Math.max(maxCoverage, env.coverage[0]);
-        if (env.dones[0]) break;
-      }
-      tokens.push(env.finalTokens.subarray(0, obsWidth));
-      maxCoverageSum += maxCoverage;
-      const success = env.success[0] === 1;
-      if (success) {
-        episodeSeeds.push(s);
-        episodeLengths.push(steps);
-      } else {
-        [tokens, states, actions, rewards, coverage].forEach((b, k) => b.truncate(marks[k]));
-      }
-      opts.onAttempt?.(attempts, episodeLengths.length, success, steps);
+      const r = await recorder.record(env, policy, s);
+      maxCoverageSum += r.maxCoverage;
+      if (r.success) lengths.push(r.steps);
+      opts.onAttempt?.(attempts, recorder.episodes, r.success, r.steps);
     } finally {
       env.free();
     }
   }
-  const meta: DemoMeta = {
-    task: spec.name,
-    seed,
-    episodes,
-    numTokens: spec.numTokens,
-    tokenDim: TOKEN_DIM,
-    actionDim: spec.actionDim,
-    stateLayout: task.stateLayout,
-    episodeSeeds,
-    episodeLengths,
-    normalisation: { worldScale: spec.worldScale, worldOffset: spec.worldOffset, rule: `world = normalised · worldScale + worldOffset (tokens x, y, z; actions ${AXES.slice(0, spec.actionDim).join(', ')})` },
-    expert: {
-      name: policy.name,
-      attempts,
-      successes: episodes,
-      successRate: episodes / attempts,
-      meanLength: episodeLengths.reduce((x, y) => x + y, 0) / episodes,
-      meanMaxCoverage: maxCoverageSum / attempts,
-    },
-  };
-  const bytes = encodeDemos(meta, { tokens: tokens.view(), states: states.view(), actions: actions.view(), rewards: rewards.view(), coverage: coverage.view() });
+  const bytes = recorder.encode(seed, {
+    name: policy.name,
+    attempts,
+    successes: episodes,
+    successRate: episodes / attempts,
+    meanLength: lengths.reduce((x, y) => x + y, 0) / episodes,
+    meanMaxCoverage: maxCoverageSum / attempts,
+  });
   return { bytes, attempts };
 }

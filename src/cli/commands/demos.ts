@@ -1,16 +1,28 @@
 // `sagr demos --task push-t|push-3d --episodes N --seed S --out FILE [--npz FILE] [--json]`: records N
 // successful expert episodes on the nominal task into the demonstration format of src/sim/dataset.ts (a header, a
 // JSON manifest and float arrays, CRC-checked); --npz also writes them as a NumPy .npz (np.load(FILE)).
-// --task is the config key (default push-t), the one hyperparameter this command takes.
+// `--recover-from DIR [--every K] [--base FILE]`: DAgger by expert takeover (src/eval/recordRecoveries.ts): the prior
+// in DIR/prior runs N seeded episodes, the expert runs from its state every K steps (default 20), and the successful
+// runs are appended to the base demonstrations (default: the task's shipped ones); train a prior on --out.
+// --task is the config key (default push-t); the SDE keys (--sigma-max 0 --sigma-min 0 for the deterministic
+// sample, as the reports evaluate) and --execute-steps shape the learner when recovering.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createExpertPolicy } from '../../eval/expertPolicy';
 import { recordDemos } from '../../eval/recordDemos';
-import { decodeDemos, encodeDemosNpz } from '../../sim/dataset';
-import { validateTask } from '../../sim/tasks';
+import { recordRecoveries } from '../../eval/recordRecoveries';
+import { decodeDemos, encodeDemosNpz, type DemoDataset } from '../../sim/dataset';
+import { simTask, validateTask } from '../../sim/tasks';
+import { kebab } from '../../core/config';
 import { UsageError, intFlag, type Command } from '../command';
+import { loadLearnedPolicy } from '../learnedPolicy';
+import { defaultDemos, readDemos } from '../demoFiles';
 
 const MAX_EPISODES = 10_000;
+/** Default spacing of the learner states the expert recovers from, control steps. */
+const RECOVER_EVERY = 20;
+/** Learner environments stepped in parallel while recovering. */
+const RECOVER_ENVS = 25;
 
 function writeOut(flag: string, path: string, bytes: Uint8Array): void {
   try {
@@ -24,34 +36,69 @@ function writeOut(flag: string, path: string, bytes: Uint8Array): void {
 export const demos: Command = {
   name: 'demos',
   summary: 'record successful expert demonstrations (--out FILE: binary + manifest; --npz FILE: NumPy archive)',
-  values: ['episodes', 'seed', 'out', 'npz'],
+  values: ['episodes', 'seed', 'out', 'npz', 'recover-from', 'every', 'base'],
   switches: ['json'],
   acceptsConfig: false,
-  configKeys: ['task'],
-  async run({ config, flags, log }) {
+  configKeys: ['task', 'sigmaSchedule', 'sigmaMax', 'sigmaMin', 'sdeSteps', 'executeSteps'],
+  async run({ config, configFlags, flags, log }) {
     const task = validateTask(config.task);
     const episodes = intFlag(flags, 'episodes', undefined, 1, MAX_EPISODES);
     const seed = intFlag(flags, 'seed', 0, 0, 2 ** 31 - 1);
     const out = flags.out;
     if (!out) throw new UsageError('--out is required (the dataset file to write)');
     if (flags.npz === '') throw new UsageError('--npz: needs a file name');
-
-    const policy = await createExpertPolicy(1, task);
-    const t0 = performance.now();
-    let result;
-    try {
-      result = await recordDemos(policy, {
-        task,
-        episodes,
-        seed,
-        onAttempt: (attempt, recorded, success, steps) => {
-          if (!success) log(`attempt ${attempt}: failed after ${steps} steps (dropped)`);
-          else if (recorded % 20 === 0) log(`${recorded}/${episodes} episodes recorded (${attempt} attempts, ${((performance.now() - t0) / 1000).toFixed(0)} s)`);
-        },
-      });
-    } finally {
-      policy.dispose();
+    const from = flags['recover-from'];
+    if (from === '') throw new UsageError('--recover-from: needs the folder of a trained prior (DIR/prior)');
+    if (from === undefined) {
+      const extra = [...(['every', 'base'] as const).filter((f) => flags[f] !== undefined), ...[...configFlags].filter((k) => k !== 'task').map(kebab)].map((f) => `--${f}`);
+      if (extra.length) throw new UsageError(`${extra[0]}: only with --recover-from (it shapes the learner's episodes)`);
     }
+    const t0 = performance.now();
+    const seconds = () => ((performance.now() - t0) / 1000).toFixed(0);
+    let bytes: Uint8Array;
+    let recovery = null;
+    if (from !== undefined) {
+      const every = intFlag(flags, 'every', RECOVER_EVERY, 1, 10_000);
+      const base: DemoDataset = readDemos(flags.base ?? defaultDemos(task), task, 'base');
+      const numEnvs = Math.min(RECOVER_ENVS, episodes);
+      const learner = await loadLearnedPolicy('prior', from, config, simTask(task).spec, numEnvs);
+      const expert = await createExpertPolicy(1, task);
+      try {
+        const r = await recordRecoveries(learner, expert, base, {
+          task,
+          episodes,
+          seed,
+          every,
+          numEnvs,
+          onRecovery: (done, total, recovered) => {
+            if (done % 100 === 0 || done === total) log(`${done}/${total} expert runs from the learner's states, ${recovered} recovered (${seconds()} s)`);
+          },
+        });
+        bytes = r.bytes;
+        recovery = { from, every, base: flags.base ?? defaultDemos(task), learnerSuccessRate: r.learnerSuccessRate, starts: r.starts, recovered: r.recovered };
+        log(`the learner succeeded in ${(100 * r.learnerSuccessRate).toFixed(1)}% of its ${episodes} episodes; the expert recovered from ${r.recovered} of ${r.starts} of its states`);
+      } finally {
+        learner.dispose();
+        expert.dispose();
+      }
+    } else {
+      const policy = await createExpertPolicy(1, task);
+      try {
+        const result = await recordDemos(policy, {
+          task,
+          episodes,
+          seed,
+          onAttempt: (attempt, recorded, success, steps) => {
+            if (!success) log(`attempt ${attempt}: failed after ${steps} steps (dropped)`);
+            else if (recorded % 20 === 0) log(`${recorded}/${episodes} episodes recorded (${attempt} attempts, ${seconds()} s)`);
+          },
+        });
+        bytes = result.bytes;
+      } finally {
+        policy.dispose();
+      }
+    }
+    const result = { bytes };
     // Decode what we are about to write: the file on disk is checked by the same reader every consumer uses.
     const dataset = decodeDemos(result.bytes);
     writeOut('out', out, result.bytes);
@@ -64,6 +111,6 @@ export const demos: Command = {
       npzBytes = npz.length;
       log(`wrote ${flags.npz} (${(npz.length / 1e6).toFixed(2)} MB)`);
     }
-    return { task, seed, out, bytes: result.bytes.length, npz: flags.npz ?? null, npzBytes, episodes: m.episodes, steps: m.steps, expert: m.expert };
+    return { task, seed, out, bytes: result.bytes.length, npz: flags.npz ?? null, npzBytes, episodes: m.episodes, steps: m.steps, expert: m.expert, recovery };
   },
 };

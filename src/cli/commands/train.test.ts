@@ -5,8 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../../core/config';
 import { UsageError, type CommandContext } from '../command';
 import { writeDemoSubset } from '../demoSubset';
+import { demos } from './demos';
 import { evalCommand, type EvalReport } from './eval';
-import { defaultDemos, train } from './train';
+import { defaultDemos } from '../demoFiles';
+import { train } from './train';
 import { TINY_NETS } from '../../testing/tinyConfig';
 
 const tiny: Partial<Config> = {
@@ -32,6 +34,8 @@ describe('train command', () => {
     [{ stage: 'prior', out: dir, iters: '0' }, /^--iters: 0 is outside \[1, 1000000\]$/],
     [{ stage: 'prior', out: dir, demos: path.join(dir, 'missing.bin') }, /^--demos: cannot read ".*missing\.bin"/],
     [{ stage: 'reflex', out: path.join(dir, 'empty'), iters: '1' }, /^--checkpoint: the reflex stage needs a trained world predictor in .*empty\/world/],
+    [{ stage: 'world', out: dir, init: dir }, /^--init: only --stage prior starts from a trained module \(fine-tuning\)$/],
+    [{ stage: 'prior', out: path.join(dir, 'x'), init: path.join(dir, 'nowhere'), iters: '1' }, /^--init: cannot load the prior from .*nowhere\/prior/],
   ])('refuses %o with a one-line reason naming the flag', async (flags, message) => {
     const err = await train.run(ctx(flags, tiny)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
@@ -46,8 +50,8 @@ describe('train command', () => {
 
   it('--stage all writes three checkpoints, metrics and the config, then a ppo run; eval runs the prior and the reflex from them', async () => {
     const out = path.join(dir, 'run');
-    const demos = writeDemoSubset(defaultDemos('push-t'), path.join(dir, 'demos.bin'), 4);
-    const summary = (await train.run(ctx({ stage: 'all', out, demos, iters: '3' }, tiny))) as { stages: Record<string, { iters: number; checkpoint: string }> };
+    const demosFile = writeDemoSubset(defaultDemos('push-t'), path.join(dir, 'demos.bin'), 4);
+    const summary = (await train.run(ctx({ stage: 'all', out, demos: demosFile, iters: '3' }, tiny))) as { stages: Record<string, { iters: number; checkpoint: string }> };
     expect(Object.keys(summary.stages)).toEqual(['prior', 'world', 'reflex', 'ppo']);
     expect(existsSync(path.join(out, 'ppo', 'strategy', 'model.json'))).toBe(true);
     for (const stage of ['prior', 'world', 'reflex']) {
@@ -74,5 +78,19 @@ describe('train command', () => {
     const err = await evalCommand.run(ctx({ policy: 'prior', checkpoint: path.join(dir, 'nowhere'), episodes: '1' }, tiny)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toMatch(/^--checkpoint: cannot load the prior from .*nowhere\/prior/);
+
+    // DAgger's loop: expert recoveries from the prior's states, then the prior fine-tuned on them (--init).
+    const recovered = path.join(dir, 'recovered.bin');
+    const rec = (await demos.run(ctx({ 'recover-from': out, episodes: '1', every: '100', out: recovered, base: demosFile }, tiny))) as { episodes: number; recovery: { starts: number; recovered: number } };
+    expect(rec.recovery.starts).toBe(3); // a tiny prior never solves the task: states at steps 0, 100, 200
+    expect(rec.episodes).toBe(4 + rec.recovery.recovered);
+    const tuned = path.join(dir, 'tuned');
+    const fine = (await train.run(ctx({ stage: 'prior', out: tuned, demos: recovered, init: out, iters: '1' }, { ...tiny, priorLr: 1e-7 }))) as { stages: { prior: { init: string } } };
+    expect(fine.stages.prior.init).toBe(out);
+    // One step at a learning rate of 1e-7 leaves the weights where --init found them.
+    const weights = (d: string) => new Float32Array(readFileSync(path.join(d, 'prior', 'weights.bin')).buffer.slice(0));
+    const [before, after] = [weights(out), weights(tuned)];
+    expect(after.length).toBe(before.length);
+    expect(Math.max(...after.map((w, i) => Math.abs(w - before[i])))).toBeLessThan(1e-4);
   });
 });

@@ -1,5 +1,5 @@
 // `sagr train --task push-t|push-3d --stage prior|world|reflex|ppo|all [--config FILE] [--iters N] --out DIR
-//             [--demos FILE] [--checkpoint DIR] [--resume] [--json]`
+//             [--demos FILE] [--checkpoint DIR] [--init DIR] [--resume] [--json]`
 //
 // --task is the config key (a --config file may set it; the flag overrides). Trains the stage-0/1 modules on
 // the task's demonstrations (default: the shipped public/data/<task>-demos.bin) on the wasm backend. Writes
@@ -13,31 +13,33 @@
 //   config.json               the full config used (pass it back with --config to reproduce)
 // Progress goes to stderr; --json prints one summary object. --iters overrides each stage's iteration count.
 // The reflex stage needs a trained Φ: it reads <--checkpoint DIR, default --out DIR>/world.
+// --init DIR (prior stage): fine-tune DIR/prior instead of starting from random weights (its architecture is kept;
+// e.g. on demonstrations with expert recoveries from `sagr demos --recover-from DIR`).
 // `ppo` (stage 2, src/cli/trainPpo.ts) starts from the prior, world and reflex in --checkpoint DIR (default: the
 // shipped public/checkpoints/<task>) and writes its run to DIR/ppo (DIR/ppo-strategy with --reflex-gain 0, the
 // strategy ablation); --iters is its total iteration count; --resume continues the run in --out.
 // `all` runs prior, world, reflex, then ppo from the modules just trained.
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { kebab, type Config } from '../../core/config';
 import { useNodeBackend } from '../../engine/nodeBackend';
 import { nodeFileHandler } from '../../engine/nodeCheckpoint';
 import { patchWasmMatMul } from '../../engine/wasmMatMul';
-import { loadWorld } from '../../eval/learnedCheckpoints';
+import { loadPrior, loadWorld } from '../../eval/learnedCheckpoints';
 import { saveCheckpoint, type Checkpointable } from '../../nn/checkpoint';
 import { FlowPrior, flowPriorConfig } from '../../policy/flowPrior';
 import { Reflex, reflexConfig } from '../../policy/reflex';
 import { WorldPredictor, worldPredictorConfig } from '../../policy/worldPredictor';
-import { decodeDemos, type DemoDataset } from '../../sim/dataset';
+import type { DemoDataset } from '../../sim/dataset';
 import type { TaskSpec } from '../../sim/taskSpec';
-import { simTask, taskSpec, validateTask, type TaskName } from '../../sim/tasks';
+import { taskSpec, validateTask } from '../../sim/tasks';
 import { splitEpisodes, type EpisodeSplit } from '../../train/demoData';
 import { reflexWarmup } from '../../train/reflexWarmup';
 import { evalEveryFor, type MetricsRecord, type StageOptions } from '../../train/stage';
 import { trainPrior } from '../../train/trainPrior';
 import { trainWorld } from '../../train/trainWorld';
 import { UsageError, enumFlag, intFlag, type Command } from '../command';
+import { defaultDemos, readDemos } from '../demoFiles';
 import { shippedCheckpoints } from '../learnedPolicy';
 import { trainPpo } from '../trainPpo';
 
@@ -45,36 +47,6 @@ const STAGES = ['prior', 'world', 'reflex'] as const;
 type Stage = (typeof STAGES)[number];
 const STAGE_CHOICES = [...STAGES, 'ppo', 'all'] as const;
 const MAX_ITERS = 1_000_000;
-/** A task's shipped demonstrations (public/data/<task>-demos.bin). */
-export function defaultDemos(task: TaskName): string {
-  return fileURLToPath(new URL(`../../../public/data/${task}-demos.bin`, import.meta.url));
-}
-
-/** Refuses demonstrations of another task, or recorded with another token count, action size or state layout. */
-function checkDemosTask(demos: DemoDataset, task: TaskName): void {
-  const m = demos.manifest;
-  const { spec, stateLayout } = simTask(task);
-  if (m.task !== task) throw new UsageError(`--demos: the file holds ${m.task} demonstrations, not ${task} (set --task ${m.task} or pass ${task} demonstrations)`);
-  if (m.numTokens !== spec.numTokens || m.actionDim !== spec.actionDim) {
-    throw new UsageError(`--demos: the file has ${m.numTokens} tokens and ${m.actionDim}-D actions, task ${task} has ${spec.numTokens} and ${spec.actionDim}`);
-  }
-  if (m.stateLayout.join(',') !== stateLayout.join(',')) throw new UsageError(`--demos: the file's stateLayout (${m.stateLayout.join(', ')}) is not ${task}'s (${stateLayout.join(', ')})`);
-}
-
-function readDemos(file: string): DemoDataset {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new UsageError(`--demos: cannot read "${file.slice(0, 80)}" (${(e as Error).message.split('\n')[0]})`);
-  }
-  try {
-    return decodeDemos(bytes);
-  } catch (e) {
-    throw new UsageError(`--demos: ${(e as Error).message}`);
-  }
-}
-
 interface StageContext {
   config: Config;
   spec: TaskSpec;
@@ -82,6 +54,8 @@ interface StageContext {
   split: EpisodeSplit;
   out: string;
   checkpointDir: string;
+  /** --init: the folder whose prior the prior stage fine-tunes. */
+  init: string | undefined;
   itersOverride: number | undefined;
   command: string;
   log: (msg: string) => void;
@@ -134,12 +108,21 @@ async function trainAndSave<M extends Checkpointable & { dispose(): void }>(ctx:
   }
 }
 
+/** The prior to fine-tune (--init DIR): DIR/prior, architecture and all. */
+async function loadInitPrior(dir: string, spec: TaskSpec): Promise<FlowPrior> {
+  try {
+    return await loadPrior(nodeFileHandler(path.join(dir, 'prior')), spec);
+  } catch (e) {
+    throw new UsageError(`--init: cannot load the prior from ${path.join(dir, 'prior')} (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
 async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
   const { config, spec, demos, split } = ctx;
   switch (stage) {
     case 'prior': {
-      const prior = new FlowPrior(flowPriorConfig(config, spec), config.seed);
-      return trainAndSave(ctx, prior, stage, (m) => trainPrior(m, demos, split, spec, config, stageOptions(ctx, m, stage, config.priorIters)));
+      const prior = ctx.init === undefined ? new FlowPrior(flowPriorConfig(config, spec), config.seed) : await loadInitPrior(ctx.init, spec);
+      return trainAndSave(ctx, prior, stage, async (m) => ({ ...(await trainPrior(m, demos, split, spec, config, stageOptions(ctx, m, stage, config.priorIters))), init: ctx.init ?? null }));
     }
     case 'world': {
       const world = new WorldPredictor(worldPredictorConfig(config, spec), config.seed);
@@ -167,7 +150,7 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
 export const train: Command = {
   name: 'train',
   summary: 'train the prior, world predictor and reflex on demonstrations, then PPO (--stage prior|world|reflex|ppo|all, --out DIR)',
-  values: ['stage', 'iters', 'out', 'demos', 'checkpoint'],
+  values: ['stage', 'iters', 'out', 'demos', 'checkpoint', 'init'],
   switches: ['json', 'resume'],
   acceptsConfig: true,
   async run({ config, configFlags, flags, switches, log }) {
@@ -188,9 +171,10 @@ export const train: Command = {
       const ppo = await trainPpo({ config, from, out, iters: itersOverride, resume, command, log });
       return { task, out, stages: { ppo } };
     }
+    if (flags.init !== undefined && stage !== 'prior') throw new UsageError('--init: only --stage prior starts from a trained module (fine-tuning)');
+    if (flags.init === '') throw new UsageError('--init: needs the folder of a trained prior (DIR/prior)');
     const demosFile = flags.demos ?? defaultDemos(task);
-    const demos = readDemos(demosFile);
-    checkDemosTask(demos, task);
+    const demos = readDemos(demosFile, task, 'demos');
     if (demos.manifest.episodes < 2) throw new UsageError(`--demos: ${demos.manifest.episodes} episode(s); training needs at least 2 (one is held out)`);
     try {
       mkdirSync(out, { recursive: true });
@@ -211,6 +195,7 @@ export const train: Command = {
       split,
       out,
       checkpointDir: flags.checkpoint ?? out,
+      init: flags.init,
       itersOverride,
       command,
       log,
