@@ -86,6 +86,8 @@ const BASELINE_STEP = 20;
  * 0.2% (1,183 pixels) leaves room for another machine's rasterisation and is three times below the nearest wrong frame.
  */
 const MATCH = { threshold: 0.05, maxDiffPixelRatio: 0.002 } as const;
+/** The baselines' size in CSS pixels (device pixel ratio 1). */
+const BASELINE_SIZE = { width: 880, height: 672 };
 
 /**
  * Pauses, runs the expert (its moves come from the simulator, not from the shipped checkpoints, so retraining them
@@ -94,8 +96,13 @@ const MATCH = { threshold: 0.05, maxDiffPixelRatio: 0.002 } as const;
  */
 async function expertFrame(page: Page, task: string, steps: number): Promise<void> {
   await pausePlayground(page);
-  // Only WebGL pixels go into the baselines: the text over the canvas depends on the fonts installed.
+  // Only WebGL pixels go into the baselines: the text over the canvas depends on the fonts installed, and so do the
+  // heights of the bars above the view (its top lands on a fractional pixel), hence the view is pinned to the page's
+  // corner at the baselines' size.
   await page.addStyleTag({ content: HIDE_OVERLAYS });
+  const { width, height } = BASELINE_SIZE;
+  await page.addStyleTag({ content: `.views { position: fixed !important; left: 0; top: 0; width: ${width}px; height: ${height}px; z-index: 10; }` });
+  await expect(page.getByTestId('table-canvas')).toHaveJSProperty('height', height);
   await page.evaluate(() => window.__sagr!.setPolicy(0, 'expert'));
   await page.evaluate(async (n) => {
     await window.__sagr!.reset();
