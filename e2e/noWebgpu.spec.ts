@@ -11,7 +11,7 @@ test('?backend=webgpu without WebGPU falls back to the fastest other backend and
   expect(s.backend!.adapter).toBeNull();
   expect(s.backend!.runnable).not.toContain('webgpu');
   expect(s.backend!.backend).not.toBe('webgpu');
-  expect(s.backend!.reason).toMatch(/^no WebGPU adapter; fastest by micro-benchmark/);
+  expect(s.backend!.reason).toMatch(/^no WebGPU adapter; fastest policy step B=1 \(/);
   await expect(page.getByTestId('notice').filter({ hasText: 'backend=webgpu could not start here; falling back to the automatic choice' })).toBeVisible();
   await expect(page.getByTestId('backend-badge')).toHaveText(`${s.backend!.backend} · no WebGPU adapter`);
   // Nothing to lose: the device-loss intent reports that no WebGPU device exists.

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   canStillWin,
   classifyAdapter,
+  costToBeat,
   decideBackend,
   fallbackBackend,
   parseBackendParam,
@@ -16,7 +17,15 @@ const nvidia: AdapterInfo = { vendor: 'nvidia', architecture: 'hopper', device: 
 const fallbackFlagged: AdapterInfo = { ...nvidia, isFallbackAdapter: true };
 const ALL = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 
-const result = (backend: BrowserBackend, matMulMs: number, adamStepMs: number | null): BenchFigures => ({ backend, matMulMs, matMulSize: 64, adamStepMs, adamBatch: 64, runs: 3 });
+const result = (backend: BrowserBackend, matMulMs: number, policyStepMs: number | null): BenchFigures => ({
+  backend,
+  matMulMs,
+  matMulSize: 64,
+  stepPassMs: policyStepMs === null ? null : policyStepMs / 2,
+  policyStepMs,
+  policyBatch: 1,
+  runs: 3,
+});
 
 describe('classifyAdapter', () => {
   it('treats SwiftShader, llvmpipe and fallback adapters as software', () => {
@@ -84,20 +93,27 @@ describe('decideBackend', () => {
 });
 
 describe('pickFastest, canStillWin and fallbackBackend', () => {
-  const bench = [result('webgpu', 5, 40), result('webgl', 2, 9), result('wasm', 1, 6), result('cpu', 3, 20)];
-  it('picks the lowest matMul + Adam time; a skipped Adam step never wins', () => {
+  // Figures measured at start-up in headless Chromium here (ms): SwiftShader WebGPU and WebGL, wasm, cpu.
+  const bench = [result('webgpu', 9.8, 555), result('webgl', 5.3, 74), result('wasm', 0.4, 6.6), result('cpu', 1, 40)];
+  it('picks the lowest policy step, whatever the matMul says; a skipped policy step never wins', () => {
     expect(pickFastest(bench).backend).toBe('wasm');
-    expect(pickFastest([result('webgl', 1, 10), result('cpu', 4, 4)]).backend).toBe('cpu');
+    // The old probe's trap: cpu's matMul is the faster one, but wasm runs the policy faster, and the policy decides.
+    expect(pickFastest([result('cpu', 0.4, 30), result('wasm', 6.6, 9)]).backend).toBe('wasm');
     expect(pickFastest([result('webgpu', 0.1, null), result('cpu', 4, 40)]).backend).toBe('cpu');
     expect(() => pickFastest([])).toThrow(/backend/);
   });
-  it('rules a backend out only when its matMul alone exceeds a measured total', () => {
-    const measured = [result('wasm', 0.2, 6)];
-    expect(canStillWin(27, measured)).toBe(false);
-    expect(canStillWin(6.2, measured)).toBe(false);
-    expect(canStillWin(6.1, measured)).toBe(true);
+  it("rules a backend out only when its matMul alone exceeds another's policy step", () => {
+    const measured = [result('wasm', 0.2, 6.6), result('cpu', 1, 40)];
+    expect(canStillWin(9.8, measured)).toBe(false);
+    expect(canStillWin(6.6, measured)).toBe(false);
+    expect(canStillWin(6.5, measured)).toBe(true);
     expect(canStillWin(1000, [])).toBe(true);
     expect(canStillWin(1, [result('webgl', 0.5, null)])).toBe(true);
+  });
+  it('gives the lowest fully measured policy step as the figure a later step pass must beat', () => {
+    expect(costToBeat([result('cpu', 1, 40), result('wasm', 0.4, 6.6), result('webgl', 0.1, null)])).toBe(6.6);
+    expect(costToBeat([result('webgpu', 9.8, null)])).toBe(Infinity);
+    expect(costToBeat([])).toBe(Infinity);
   });
   it('moves to the fastest fully measured survivor, else by preference', () => {
     expect(fallbackBackend('webgpu', ALL, bench)).toBe('wasm');

@@ -1,6 +1,7 @@
 // Which tfjs backend the browser engine runs on, as pure decisions (the worker does the probing and timing).
 // Rule: a hardware WebGPU adapter wins outright; a software adapter (SwiftShader, llvmpipe…) or none means
-// "GPU" is a CPU in disguise, so every backend that starts is micro-benchmarked and the fastest wins.
+// "GPU" is a CPU in disguise, so every backend that starts is timed on the policy's own control step and the
+// fastest wins.
 
 export const BROWSER_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BrowserBackend = (typeof BROWSER_BACKENDS)[number];
@@ -8,19 +9,26 @@ export type BrowserBackend = (typeof BROWSER_BACKENDS)[number];
 /** Order used when nothing has been measured: GPU paths first, then SIMD wasm, then pure JS. */
 const PREFERENCE: readonly BrowserBackend[] = BROWSER_BACKENDS;
 /**
- * Order of the start-up benchmark: cheap-to-measure CPU backends first, so their totals can rule out an emulated
- * GPU after its matMul alone (whose shader compiles take seconds in software) — see `canStillWin`.
+ * Order of the start-up benchmark: cheap-to-measure CPU backends first, so their policy steps can rule out an
+ * emulated GPU after its matMul alone (whose shader compiles take seconds in software) — see `canStillWin`.
  */
 const BENCH_ORDER: readonly BrowserBackend[] = ['wasm', 'cpu', 'webgl', 'webgpu'];
 
-/** Start-up micro-benchmark figures of one backend (median ms; see microbench.ts). */
+/** Start-up benchmark figures of one backend (median ms; see microbench.ts and inferenceBench.ts). */
 export interface BenchFigures {
   backend: BrowserBackend;
+  /** The cheap first probe: one matMulSize² matMul, read back. */
   matMulMs: number;
   matMulSize: number;
-  /** Null when skipped: the matMul alone already cost more than another backend's matMul + Adam step. */
-  adamStepMs: number | null;
-  adamBatch: number;
+  /** The policy's per-step pass (reflex + Φ) at batch policyBatch; null when skipped after the matMul. */
+  stepPassMs: number | null;
+  /**
+   * What the playground runs: one control step of the full SA-GR policy at batch policyBatch (step pass + decision /
+   * executeSteps). Null when skipped: the matMul or the step pass alone already cost more than another backend's
+   * policy step.
+   */
+  policyStepMs: number | null;
+  policyBatch: number;
   runs: number;
 }
 
@@ -90,12 +98,17 @@ export function decideBackend(input: { forced: BrowserBackend | null; adapter: A
   return { action: 'benchmark', candidates: order, reason: why, notices };
 }
 
-/** Cost used to rank backends: one matMul plus one Adam step, the two workloads the engine runs. */
-export const benchCost = (r: BenchFigures): number => r.matMulMs + (r.adamStepMs ?? Infinity);
+/** Cost used to rank backends: the policy's control step, the workload the playground runs. */
+export const benchCost = (r: BenchFigures): number => r.policyStepMs ?? Infinity;
 
-/** Whether a backend whose matMul took `matMulMs` can still beat the best so far (the Adam step costs ≥ 0). */
+/** The lowest policy step measured so far (Infinity before any): a backend's partial figure above it has lost. */
+export function costToBeat(measured: readonly BenchFigures[]): number {
+  return Math.min(Infinity, ...measured.map(benchCost));
+}
+
+/** Whether a backend whose matMul took `matMulMs` can still beat the best so far (a policy step is many matMuls). */
 export function canStillWin(matMulMs: number, measured: readonly BenchFigures[]): boolean {
-  return measured.every((r) => matMulMs < benchCost(r));
+  return matMulMs < costToBeat(measured);
 }
 
 export function pickFastest(results: readonly BenchFigures[]): BenchFigures {
@@ -109,7 +122,7 @@ export function pickFastest(results: readonly BenchFigures[]): BenchFigures {
  */
 export function fallbackBackend(lost: BrowserBackend, runnable: readonly BrowserBackend[], bench: readonly BenchFigures[]): BrowserBackend | null {
   const left = runnable.filter((b) => b !== lost);
-  const measured = bench.filter((r) => left.includes(r.backend) && r.adamStepMs !== null);
+  const measured = bench.filter((r) => left.includes(r.backend) && r.policyStepMs !== null);
   if (measured.length) return pickFastest(measured).backend;
   return PREFERENCE.find((b) => left.includes(b)) ?? null;
 }

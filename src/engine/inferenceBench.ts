@@ -3,6 +3,8 @@
 //   step      b_ψ(Δz, S) and Φ(S, a) (every control step)
 //   per control step = step + decision / n
 // Each timing ends with the read-back the playground needs (await data()), so it is wall time to usable numbers.
+// The worker times B = 1 (the playground's batch) on every runnable backend at start-up to choose one, and any
+// batch sizes on request.
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../core/config';
 import { Rng } from '../core/rng';
@@ -11,7 +13,7 @@ import { goalTokensBatch } from '../policy/stateTokens';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import { median } from './microbench';
 import { sdeParams } from './livePolicy';
-import type { ModuleTypes } from './policyModules';
+import { freshModules, type ModuleTypes, type ShippedLoad } from './policyModules';
 
 export interface InferenceBenchTiming {
   batch: number;
@@ -29,6 +31,8 @@ export interface InferenceBenchTiming {
 export type InferenceBenchRow = { backend: string } & (({ skipped: null } & InferenceBenchTiming) | { skipped: string; batch: number });
 
 const BENCH_SEED = 1;
+/** Seed of the benchmark's random weights (timings do not depend on the values). */
+const BENCH_WEIGHTS_SEED = 1;
 const WARMUP_RUNS = 1;
 /** Past this per control step (ms) a backend is not interactive; larger batches on it are not timed. */
 export const SLOW_STEP_MS = 1000;
@@ -42,7 +46,28 @@ async function time(run: () => tf.Tensor): Promise<number> {
   return ms;
 }
 
-export async function benchPolicyInference(modules: ModuleTypes, spec: TaskSpec, config: Config, batch: number, runs: number): Promise<InferenceBenchTiming> {
+/** Median ms of `run` over `runs` timed runs after the warm-up (which compiles the backend's kernels). */
+async function medianMs(run: () => tf.Tensor, runs: number): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < WARMUP_RUNS + runs; i++) {
+    const ms = await time(run);
+    if (i >= WARMUP_RUNS) times.push(ms);
+  }
+  return median(times);
+}
+
+interface PolicyPasses {
+  /** The chunk decision: η_φ, v_θ's encoding and K SDE steps. */
+  decide: () => tf.Tensor;
+  /** The per-step pass: b_ψ and Φ. */
+  step: () => tf.Tensor;
+  executeSteps: number;
+  /** The random inputs the passes read; dispose after timing. */
+  inputs: tf.Tensor[];
+}
+
+/** The two passes of the policy at batch `batch` on random inputs (values do not change the timing). */
+function policyPasses(modules: ModuleTypes, spec: TaskSpec, config: Config, batch: number): PolicyPasses {
   const { prior, world, reflex, strategy } = modules;
   const N = spec.numTokens;
   const A = spec.actionDim;
@@ -64,23 +89,53 @@ export async function benchPolicyInference(modules: ModuleTypes, spec: TaskSpec,
       return sampleSde({ prior: prior.velocityFn(prior.encode(tokens, goal)), horizon: prior.config.horizon, reflex: b, strategy: eta }, sde, rng).action;
     });
   const step = () => tf.tidy(() => tf.concat([tf.reshape(reflex.apply(deltaZ, tokens).correction, [-1]), tf.reshape(world.predict(tokens, actions), [-1])]));
+  return { decide, step, executeSteps: Math.min(config.executeSteps, prior.config.horizon), inputs: [tokens, deltaZ, actions, goal] };
+}
+
+export async function benchPolicyInference(modules: ModuleTypes, spec: TaskSpec, config: Config, batch: number, runs: number): Promise<InferenceBenchTiming> {
+  const { decide, step, executeSteps, inputs } = policyPasses(modules, spec, config, batch);
   try {
-    const decisions: number[] = [];
-    const steps: number[] = [];
-    for (let i = 0; i < WARMUP_RUNS + runs; i++) {
-      const d = await time(decide);
-      const s = await time(step);
-      if (i >= WARMUP_RUNS) {
-        decisions.push(d);
-        steps.push(s);
-      }
-    }
-    const decisionMs = median(decisions);
-    const stepMs = median(steps);
-    const executeSteps = Math.min(config.executeSteps, prior.config.horizon);
+    const stepMs = await medianMs(step, runs);
+    const decisionMs = await medianMs(decide, runs);
     return { batch, decisionMs, stepMs, perControlStepMs: stepMs + decisionMs / executeSteps, executeSteps, sdeSteps: config.sdeSteps, runs };
   } finally {
-    tf.dispose([tokens, deltaZ, actions, goal]);
+    tf.dispose(inputs);
+  }
+}
+
+/**
+ * Median ms of the per-step pass and of a whole control step at batch `batch`; the control step is null when it
+ * cannot be below `beatMs` because the per-step pass alone already takes that long, and then the decision (whose
+ * kernels take seconds to compile on an emulated GPU) is not run.
+ */
+export async function benchControlStep(
+  modules: ModuleTypes,
+  spec: TaskSpec,
+  config: Config,
+  batch: number,
+  runs: number,
+  beatMs: number,
+): Promise<{ stepMs: number; perControlStepMs: number | null }> {
+  const { decide, step, executeSteps, inputs } = policyPasses(modules, spec, config, batch);
+  try {
+    const stepMs = await medianMs(step, runs);
+    if (stepMs >= beatMs) return { stepMs, perControlStepMs: null };
+    return { stepMs, perControlStepMs: stepMs + (await medianMs(decide, runs)) / executeSteps };
+  } finally {
+    tf.dispose(inputs);
+  }
+}
+
+/**
+ * Runs `use` on randomly initialised modules of the sizes the playground runs (a shipped checkpoint's, else the
+ * config's), built on the active backend, and disposes them after.
+ */
+export async function withBenchModules<T>(shipped: ShippedLoad, config: Config, spec: TaskSpec, use: (modules: ModuleTypes) => Promise<T>): Promise<T> {
+  const modules = freshModules(shipped, config, spec, BENCH_WEIGHTS_SEED);
+  try {
+    return await use(modules);
+  } finally {
+    for (const m of Object.values(modules)) m.dispose();
   }
 }
 

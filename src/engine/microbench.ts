@@ -1,5 +1,5 @@
-// Micro-benchmarks of the current tfjs backend. The worker uses them to choose a backend when no hardware
-// GPU is present; `sagr bench` reports them per Node backend. Same code in both places, so figures compare.
+// Micro-benchmarks of the current tfjs backend. `sagr bench` reports them per Node backend; the worker's choice of
+// a backend (no hardware GPU) starts with benchMatMul as a cheap probe before timing the policy (inferenceBench.ts).
 import * as tf from '@tensorflow/tfjs';
 
 export interface MicrobenchResult {

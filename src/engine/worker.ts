@@ -5,6 +5,7 @@ import { applyRaw, defaultConfig, type Config } from '../core/config';
 import {
   benchCost,
   canStillWin,
+  costToBeat,
   decideBackend,
   fallbackBackend,
   parseBackendParam,
@@ -13,15 +14,15 @@ import {
   type BrowserBackend,
 } from './backendChoice';
 import { activate, probeAdapter, startableBackends, webgpuDevice } from './browserBackends';
-import { benchBackend, type InferenceBenchRow } from './inferenceBench';
-import { benchAdamStep, benchMatMul, microbench } from './microbench';
+import { benchBackend, benchControlStep, withBenchModules, type InferenceBenchRow } from './inferenceBench';
+import { benchMatMul } from './microbench';
 import { checkpointFiles, loadUploaded } from './checkpointFiles';
 import type { ModuleName } from './livePolicies';
 import { LiveEvaluation } from './liveEvaluation';
 import { LivePpo } from './livePpo';
 import { LiveTraining } from './liveTraining';
 import { Playground } from './playground';
-import { freshModules, loadShippedModules } from './policyModules';
+import { loadShippedModules, type ShippedLoad } from './policyModules';
 import {
   SNAPSHOT_INTERVAL_MS,
   type BackendState,
@@ -34,8 +35,14 @@ import { taskSpec, validateTask } from '../sim/tasks';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
-/** Start-up benchmark sizes: small, so choosing a backend takes about a second even in software. */
-const STARTUP_BENCH = { matMulSize: 64, batch: 64, hidden: 32, runs: 3, warmup: 1 } as const;
+/** Timed runs (after one warm-up) of each start-up timing: few, so choosing a backend stays short in software. */
+const STARTUP_RUNS = 3;
+/** The start-up matMul probe: small, so an emulated GPU is ruled out cheaply (see canStillWin). */
+const STARTUP_MATMUL = { matMulSize: 64, runs: STARTUP_RUNS, warmup: 1 } as const;
+/** The playground's batch: each lane steps one environment. */
+const PLAYGROUND_BATCH = 1;
+/** No checkpoint is loaded before the choice, so the start-up policy step runs the config's architecture. */
+const CONFIG_SIZES: ShippedLoad = { modules: new Map(), found: [], problems: [] };
 /** Largest matrix side accepted by tensorCheck (it is a correctness probe, not a workload). */
 const MAX_CHECK_SIDE = 256;
 /** Timed runs per batch size in the inference benchmark (after warm-up). */
@@ -44,8 +51,6 @@ const MAX_BENCH_BATCHES = 4;
 const MAX_BENCH_BATCH = 1024;
 /** Longest label an upload may give for where its weights came from. */
 const MAX_SOURCE_CHARS = 120;
-/** Seed of the benchmark's random weights (timings do not depend on the values). */
-const BENCH_WEIGHTS_SEED = 1;
 
 let config: Config = defaultConfig();
 let state: BackendState | null = null;
@@ -73,21 +78,40 @@ function enqueue<T>(job: () => Promise<T>): Promise<T> {
   return run;
 }
 
-async function fullBench(backend: BrowserBackend): Promise<BenchFigures> {
-  const r = await microbench(STARTUP_BENCH);
-  return { ...r, backend };
+/** Activates `backend` and times its matMul probe; the policy's figures are left untimed (null). */
+async function probeFigures(backend: BrowserBackend): Promise<BenchFigures> {
+  await activate(backend);
+  const matMulMs = await benchMatMul(STARTUP_MATMUL);
+  return { backend, matMulMs, matMulSize: STARTUP_MATMUL.matMulSize, stepPassMs: null, policyStepMs: null, policyBatch: PLAYGROUND_BATCH, runs: STARTUP_RUNS };
 }
 
-/** Benchmarks candidates in order, skipping a candidate's Adam step once its matMul alone has lost. */
+/**
+ * Times `backend` cheapest first, stopping as soon as it cannot beat the best of `measured`: its matMul probe, then
+ * the policy's per-step pass, then one whole control step at the playground's batch (random weights, the config's
+ * architecture).
+ */
+async function startupFigures(backend: BrowserBackend, measured: readonly BenchFigures[]): Promise<BenchFigures> {
+  const probe = await probeFigures(backend);
+  if (!canStillWin(probe.matMulMs, measured)) return probe;
+  const spec = taskSpec(config.task);
+  const timing = await withBenchModules(CONFIG_SIZES, config, spec, (modules) =>
+    benchControlStep(modules, spec, config, PLAYGROUND_BATCH, STARTUP_RUNS, costToBeat(measured)),
+  );
+  return { ...probe, stepPassMs: timing.stepMs, policyStepMs: timing.perControlStepMs };
+}
+
+/** Times candidates in order; a candidate whose partial figure has already lost is not timed further. */
 async function benchmark(candidates: readonly BrowserBackend[]): Promise<BenchFigures[]> {
   const results: BenchFigures[] = [];
-  for (const backend of candidates) {
-    await activate(backend);
-    const matMulMs = await benchMatMul(STARTUP_BENCH);
-    const adamStepMs = canStillWin(matMulMs, results) ? await benchAdamStep(STARTUP_BENCH) : null;
-    results.push({ backend, matMulMs, matMulSize: STARTUP_BENCH.matMulSize, adamStepMs, adamBatch: STARTUP_BENCH.batch, runs: STARTUP_BENCH.runs });
-  }
+  for (const backend of candidates) results.push(await startupFigures(backend, results));
   return results;
+}
+
+/** A backend's start-up figure for the reason string: its policy step, or the partial figure that ruled it out. */
+function benchFigureText(r: BenchFigures): string {
+  if (r.policyStepMs !== null) return `${benchCost(r).toFixed(1)} ms`;
+  if (r.stepPassMs !== null) return `out after reflex + Φ ${r.stepPassMs.toFixed(1)} ms`;
+  return `out after matMul ${r.matMulMs.toFixed(1)} ms`;
 }
 
 async function chooseBackend(backendParam: string | null): Promise<BackendState> {
@@ -101,16 +125,16 @@ async function chooseBackend(backendParam: string | null): Promise<BackendState>
   for (const n of decision.notices) notify(level, 'backend', n);
   if (decision.action === 'none') throw new Error(`backend: ${decision.reason}`);
   if (decision.action === 'use') {
-    await activate(decision.backend);
-    // Figures for the chosen backend only, so the UI always has a speed to show.
-    const bench = [await fullBench(decision.backend)];
+    // The chosen backend's matMul only, so the UI always has a speed to show. Speed decides nothing here, and the
+    // policy step would cost seconds on a forced software WebGPU (the playground panel's "measure inference" times it).
+    const bench = [await probeFigures(decision.backend)];
     return { backend: decision.backend, reason: decision.reason, adapter, runnable, bench, startupMs: performance.now() - t0 };
   }
   const bench = await benchmark(decision.candidates);
   const { backend } = pickFastest(bench);
   await activate(backend);
-  const figures = bench.map((r) => `${r.backend} ${r.adamStepMs === null ? `matMul ${r.matMulMs.toFixed(1)} ms, out` : `${benchCost(r).toFixed(1)} ms`}`).join('; ');
-  return { backend, reason: `${decision.reason}; fastest by micro-benchmark (${figures})`, adapter, runnable, bench, startupMs: performance.now() - t0 };
+  const figures = bench.map((r) => `${r.backend} ${benchFigureText(r)}`).join('; ');
+  return { backend, reason: `${decision.reason}; fastest policy step B=${PLAYGROUND_BATCH} (${figures})`, adapter, runnable, bench, startupMs: performance.now() - t0 };
 }
 
 /** Moves off WebGPU after its device is lost or reports an error. Weights will be carried over once models exist. */
@@ -284,12 +308,7 @@ const handlers: RequestHandlers = {
     try {
       for (const backend of state.runnable) {
         await activate(backend);
-        const modules = freshModules(pg.shippedLoad, config, pg.spec, BENCH_WEIGHTS_SEED);
-        try {
-          rows.push(...(await benchBackend(backend, modules, pg.spec, config, batches, INFERENCE_BENCH_RUNS)));
-        } finally {
-          for (const m of Object.values(modules)) m.dispose();
-        }
+        rows.push(...(await withBenchModules(pg.shippedLoad, config, pg.spec, (modules) => benchBackend(backend, modules, pg.spec, config, batches, INFERENCE_BENCH_RUNS))));
       }
     } finally {
       await activate(home);
