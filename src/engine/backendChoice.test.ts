@@ -93,8 +93,8 @@ describe('decideBackend', () => {
 });
 
 describe('pickFastest, canStillWin and fallbackBackend', () => {
-  // Figures measured at start-up in headless Chromium here (ms): SwiftShader WebGPU and WebGL, wasm, cpu.
-  const bench = [result('webgpu', 9.8, 555), result('webgl', 5.3, 74), result('wasm', 0.4, 6.6), result('cpu', 1, 40)];
+  // One start-up in headless Chromium here (ms; SwiftShader WebGPU and WebGL): WebGPU's matMul alone lost to wasm's step.
+  const bench = [result('wasm', 0.1, 9.5), result('cpu', 4.1, 26.3), result('webgl', 5.8, 53.1), result('webgpu', 11.1, null)];
   it('picks the lowest policy step, whatever the matMul says; a skipped policy step never wins', () => {
     expect(pickFastest(bench).backend).toBe('wasm');
     // The old probe's trap: cpu's matMul is the faster one, but wasm runs the policy faster, and the policy decides.
@@ -103,15 +103,16 @@ describe('pickFastest, canStillWin and fallbackBackend', () => {
     expect(() => pickFastest([])).toThrow(/backend/);
   });
   it("rules a backend out only when its matMul alone exceeds another's policy step", () => {
-    const measured = [result('wasm', 0.2, 6.6), result('cpu', 1, 40)];
-    expect(canStillWin(9.8, measured)).toBe(false);
-    expect(canStillWin(6.6, measured)).toBe(false);
-    expect(canStillWin(6.5, measured)).toBe(true);
+    const measured = [result('wasm', 0.1, 9.5), result('cpu', 4.1, 26.3)];
+    expect(canStillWin(11.1, measured)).toBe(false);
+    expect(canStillWin(9.5, measured)).toBe(false);
+    expect(canStillWin(9.4, measured)).toBe(true);
+    expect(canStillWin(5.8, measured)).toBe(true);
     expect(canStillWin(1000, [])).toBe(true);
     expect(canStillWin(1, [result('webgl', 0.5, null)])).toBe(true);
   });
   it('gives the lowest fully measured policy step as the figure a later step pass must beat', () => {
-    expect(costToBeat([result('cpu', 1, 40), result('wasm', 0.4, 6.6), result('webgl', 0.1, null)])).toBe(6.6);
+    expect(costToBeat([result('cpu', 4.1, 26.3), result('wasm', 0.1, 9.5), result('webgl', 0.1, null)])).toBe(9.5);
     expect(costToBeat([result('webgpu', 9.8, null)])).toBe(Infinity);
     expect(costToBeat([])).toBe(Infinity);
   });
