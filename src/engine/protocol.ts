@@ -22,7 +22,7 @@ export interface BackendState {
   adapter: AdapterInfo | null;
   /** Backends that initialised in this worker. */
   runnable: BrowserBackend[];
-  /** Start-up micro-benchmark figures: every candidate when the choice needed them, else the chosen backend's. */
+  /** Start-up timings (matMul probe, then the policy step at B = 1): every candidate when the choice needed them, else the chosen backend's matMul. */
   bench: BenchFigures[];
   /** Time spent probing and benchmarking backends at start, ms. */
   startupMs: number;
