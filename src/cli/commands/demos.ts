@@ -11,9 +11,9 @@ import { dirname } from 'node:path';
 import { createExpertPolicy } from '../../eval/expertPolicy';
 import { recordDemos } from '../../eval/recordDemos';
 import { recordRecoveries } from '../../eval/recordRecoveries';
-import { decodeDemos, encodeDemosNpz, type DemoDataset } from '../../sim/dataset';
-import { simTask, validateTask } from '../../sim/tasks';
-import { kebab } from '../../core/config';
+import { decodeDemos, encodeDemosNpz } from '../../sim/dataset';
+import { simTask, validateTask, type TaskName } from '../../sim/tasks';
+import { kebab, type Config } from '../../core/config';
 import { UsageError, intFlag, type Command } from '../command';
 import { loadLearnedPolicy } from '../learnedPolicy';
 import { defaultDemos, readDemos } from '../demoFiles';
@@ -30,6 +30,57 @@ function writeOut(flag: string, path: string, bytes: Uint8Array): void {
     writeFileSync(path, bytes);
   } catch (e) {
     throw new UsageError(`--${flag}: cannot write "${path.slice(0, 80)}" (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
+interface Progress {
+  log: (msg: string) => void;
+  seconds: () => string;
+}
+
+/** N successful expert episodes (recordDemos). */
+async function recordExpert(task: TaskName, episodes: number, seed: number, { log, seconds }: Progress): Promise<Uint8Array> {
+  const policy = await createExpertPolicy(1, task);
+  try {
+    const result = await recordDemos(policy, {
+      task,
+      episodes,
+      seed,
+      onAttempt: (attempt, recorded, success, steps) => {
+        if (!success) log(`attempt ${attempt}: failed after ${steps} steps (dropped)`);
+        else if (recorded % 20 === 0) log(`${recorded}/${episodes} episodes recorded (${attempt} attempts, ${seconds()} s)`);
+      },
+    });
+    return result.bytes;
+  } finally {
+    policy.dispose();
+  }
+}
+
+/** The base demonstrations plus the expert's recoveries from the states of the prior in `from` (recordRecoveries). */
+async function recordFromLearner(from: string, config: Config, flags: Record<string, string>, task: TaskName, episodes: number, seed: number, { log, seconds }: Progress) {
+  const every = intFlag(flags, 'every', RECOVER_EVERY, 1, 10_000);
+  const baseFile = flags.base ?? defaultDemos(task);
+  const base = readDemos(baseFile, task, 'base');
+  const numEnvs = Math.min(RECOVER_ENVS, episodes);
+  const learner = await loadLearnedPolicy('prior', from, config, simTask(task).spec, numEnvs);
+  const expert = await createExpertPolicy(1, task);
+  try {
+    const r = await recordRecoveries(learner, expert, base, {
+      task,
+      episodes,
+      seed,
+      every,
+      numEnvs,
+      onRecovery: (done, total, recovered) => {
+        if (done % 100 === 0 || done === total) log(`${done}/${total} expert runs from the learner's states, ${recovered} recovered (${seconds()} s)`);
+      },
+    });
+    log(`the learner succeeded in ${(100 * r.learnerSuccessRate).toFixed(1)}% of its ${episodes} episodes; the expert recovered from ${r.recovered} of ${r.starts} of its states`);
+    return { bytes: r.bytes, recovery: { from, every, base: baseFile, learnerSuccessRate: r.learnerSuccessRate, starts: r.starts, recovered: r.recovered } };
+  } finally {
+    learner.dispose();
+    expert.dispose();
   }
 }
 
@@ -55,55 +106,13 @@ export const demos: Command = {
     }
     const t0 = performance.now();
     const seconds = () => ((performance.now() - t0) / 1000).toFixed(0);
-    let bytes: Uint8Array;
-    let recovery = null;
-    if (from !== undefined) {
-      const every = intFlag(flags, 'every', RECOVER_EVERY, 1, 10_000);
-      const base: DemoDataset = readDemos(flags.base ?? defaultDemos(task), task, 'base');
-      const numEnvs = Math.min(RECOVER_ENVS, episodes);
-      const learner = await loadLearnedPolicy('prior', from, config, simTask(task).spec, numEnvs);
-      const expert = await createExpertPolicy(1, task);
-      try {
-        const r = await recordRecoveries(learner, expert, base, {
-          task,
-          episodes,
-          seed,
-          every,
-          numEnvs,
-          onRecovery: (done, total, recovered) => {
-            if (done % 100 === 0 || done === total) log(`${done}/${total} expert runs from the learner's states, ${recovered} recovered (${seconds()} s)`);
-          },
-        });
-        bytes = r.bytes;
-        recovery = { from, every, base: flags.base ?? defaultDemos(task), learnerSuccessRate: r.learnerSuccessRate, starts: r.starts, recovered: r.recovered };
-        log(`the learner succeeded in ${(100 * r.learnerSuccessRate).toFixed(1)}% of its ${episodes} episodes; the expert recovered from ${r.recovered} of ${r.starts} of its states`);
-      } finally {
-        learner.dispose();
-        expert.dispose();
-      }
-    } else {
-      const policy = await createExpertPolicy(1, task);
-      try {
-        const result = await recordDemos(policy, {
-          task,
-          episodes,
-          seed,
-          onAttempt: (attempt, recorded, success, steps) => {
-            if (!success) log(`attempt ${attempt}: failed after ${steps} steps (dropped)`);
-            else if (recorded % 20 === 0) log(`${recorded}/${episodes} episodes recorded (${attempt} attempts, ${seconds()} s)`);
-          },
-        });
-        bytes = result.bytes;
-      } finally {
-        policy.dispose();
-      }
-    }
-    const result = { bytes };
+    const progress = { log, seconds };
+    const { bytes, recovery } = from === undefined ? { bytes: await recordExpert(task, episodes, seed, progress), recovery: null } : await recordFromLearner(from, config, flags, task, episodes, seed, progress);
     // Decode what we are about to write: the file on disk is checked by the same reader every consumer uses.
-    const dataset = decodeDemos(result.bytes);
-    writeOut('out', out, result.bytes);
+    const dataset = decodeDemos(bytes);
+    writeOut('out', out, bytes);
     const m = dataset.manifest;
-    log(`${task}: wrote ${m.episodes} episodes, ${m.steps} steps, ${(result.bytes.length / 1e6).toFixed(2)} MB to ${out}; expert success ${(100 * m.expert.successRate).toFixed(1)}% over ${m.expert.attempts} attempts, mean length ${m.expert.meanLength.toFixed(1)}`);
+    log(`${task}: wrote ${m.episodes} episodes, ${m.steps} steps, ${(bytes.length / 1e6).toFixed(2)} MB to ${out}; expert success ${(100 * m.expert.successRate).toFixed(1)}% over ${m.expert.attempts} attempts, mean length ${m.expert.meanLength.toFixed(1)}`);
     let npzBytes: number | null = null;
     if (flags.npz !== undefined) {
       const npz = encodeDemosNpz(dataset);
@@ -111,6 +120,6 @@ export const demos: Command = {
       npzBytes = npz.length;
       log(`wrote ${flags.npz} (${(npz.length / 1e6).toFixed(2)} MB)`);
     }
-    return { task, seed, out, bytes: result.bytes.length, npz: flags.npz ?? null, npzBytes, episodes: m.episodes, steps: m.steps, expert: m.expert, recovery };
+    return { task, seed, out, bytes: bytes.length, npz: flags.npz ?? null, npzBytes, episodes: m.episodes, steps: m.steps, expert: m.expert, recovery };
   },
 };

@@ -84,6 +84,7 @@ describe('train command', () => {
     const rec = (await demos.run(ctx({ 'recover-from': out, episodes: '1', every: '100', out: recovered, base: demosFile }, tiny))) as { episodes: number; recovery: { starts: number; recovered: number } };
     expect(rec.recovery.starts).toBe(3); // a tiny prior never solves the task: states at steps 0, 100, 200
     expect(rec.episodes).toBe(4 + rec.recovery.recovered);
+    await expect(demos.run(ctx({ episodes: '1', every: '5', out: recovered }, tiny))).rejects.toThrow(/^--every: only with --recover-from/);
     const tuned = path.join(dir, 'tuned');
     const fine = (await train.run(ctx({ stage: 'prior', out: tuned, demos: recovered, init: out, iters: '1' }, { ...tiny, priorLr: 1e-7 }))) as { stages: { prior: { init: string } } };
     expect(fine.stages.prior.init).toBe(out);
