@@ -7,6 +7,7 @@ export type TrainStage = (typeof TRAIN_STAGES)[number];
 /** Stage 2: the full method (η and b learn) and the strategy ablation (reflex off, only η learns). */
 export const PPO_STAGES = ['ppo-sagr', 'ppo-strategy'] as const;
 export type PpoStage = (typeof PPO_STAGES)[number];
+export const isPpoStage = (stage: string): stage is PpoStage => (PPO_STAGES as readonly string[]).includes(stage);
 
 export const MAX_TRAIN_ITERS = 100_000;
 
@@ -38,7 +39,7 @@ export interface TrainingProgress {
  * finished one's `more` iterations further; null when there is no stopped or finished PPO run to continue.
  */
 export function continueTo(p: Pick<TrainingProgress, 'stage' | 'iter' | 'iters' | 'running' | 'outcome'> | null, more: number): number | null {
-  if (!p || p.running || !(PPO_STAGES as readonly string[]).includes(p.stage) || (p.outcome !== 'stopped' && p.outcome !== 'done') || p.iter === 0) return null;
+  if (!p || p.running || !isPpoStage(p.stage) || (p.outcome !== 'stopped' && p.outcome !== 'done') || p.iter === 0) return null;
   return p.iter < p.iters ? p.iters : p.iter + more;
 }
 

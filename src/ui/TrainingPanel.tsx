@@ -4,7 +4,7 @@
 // off), from the playground's stage-0/1 modules; its modules become what the 'sagr' or 'strategy' policy runs.
 // The config's parameters set the budgets (ppoIters, numEnvs, rolloutSteps, episodeLength, epochs, …).
 import { useState } from 'react';
-import { continueTo, etaSeconds, PPO_STAGES, TRAIN_STAGES, type PpoStage, type TrainStage } from '../engine/trainingProgress';
+import { continueTo, etaSeconds, isPpoStage, PPO_STAGES, TRAIN_STAGES, type PpoStage, type TrainStage } from '../engine/trainingProgress';
 import { controls } from './controls';
 import { LossChart, type ChartSeries } from './LossChart';
 import { PpoCharts } from './PpoCharts';
@@ -28,7 +28,6 @@ const PPO_HELP: Record<PpoStage, string> = {
   'ppo-strategy': 'the ablation with the reflex off: only η_φ learns; the result is what the strategy policy runs',
 };
 
-const isPpo = (stage: string): stage is PpoStage => (PPO_STAGES as readonly string[]).includes(stage);
 
 function duration(seconds: number): string {
   const s = Math.round(seconds);
@@ -43,8 +42,10 @@ export function TrainingPanel() {
   const last = progress?.records.at(-1);
   const headline = progress && last ? last[HEADLINE[progress.stage].key] : null;
   const eta = progress?.running ? etaSeconds(progress) : null;
-  const ppoRun = progress !== null && isPpo(progress.stage);
-  const continueAt = continueTo(progress, config.ppoIters);
+  const ppoRun = progress !== null && isPpoStage(progress.stage);
+  // The latest PPO run can go on after stage-0/1 runs in between (the worker keeps it until it is invalidated).
+  const lastPpo = useApp((s) => s.lastPpo);
+  const continueAt = running ? null : continueTo(lastPpo, config.ppoIters);
   const budget = `${config.ppoIters} iterations (ppoIters) of B = ${config.numEnvs} envs × T = ${config.rolloutSteps} steps, ${config.epochs} epochs × ${config.minibatches} minibatches`;
   return (
     <section className="panel training-panel" aria-label="Training" data-testid="training-panel">

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SCHEMA, defaultConfig } from '../core/config';
+import { continueTo, type TrainingProgress } from '../engine/trainingProgress';
 import { createAppStore, defaultFor } from './store';
 
 describe('app store', () => {
@@ -52,5 +53,17 @@ describe('app store', () => {
     expect(notices[19].message).toBe('n49');
     store.getState().dismissNotice(19);
     expect(store.getState().notices.at(-1)!.message).toBe('n48');
+  });
+
+  it('keeps the latest PPO run through the stage-0/1 runs after it, so a continue can still go on with it', () => {
+    const store = createAppStore('');
+    const run = (stage: TrainingProgress['stage'], iter: number, iters: number): TrainingProgress => ({ task: 'push-t', stage, iters, iter, running: false, paused: false, records: [], message: '', outcome: 'stopped' });
+    store.getState().setTraining(run('ppo-sagr', 3, 10));
+    store.getState().setTraining(run('prior', 40, 100));
+    expect(store.getState().training?.stage).toBe('prior');
+    expect(continueTo(store.getState().lastPpo, 50)).toBe(10);
+    store.getState().setTraining(run('ppo-strategy', 2, 2));
+    expect(store.getState().lastPpo?.stage).toBe('ppo-strategy');
+    expect(continueTo(store.getState().lastPpo, 50)).toBe(52);
   });
 });

@@ -6,7 +6,7 @@ import { applyRaw, defaultConfig, parseHash, SCHEMA, type Config, type ConfigKey
 import type { InferenceBenchRow } from '../engine/inferenceBench';
 import type { LivePolicyName } from '../engine/livePolicies';
 import type { EvaluationProgress } from '../engine/evaluationProgress';
-import type { TrainingProgress } from '../engine/trainingProgress';
+import { isPpoStage, type TrainingProgress } from '../engine/trainingProgress';
 import type { BackendState, EngineSnapshot, Notice, PlaygroundStatus } from '../engine/protocol';
 import type { SavedCheckpoint } from '../engine/savedCheckpoint';
 import type { LiveSummary } from './liveSummary';
@@ -53,6 +53,8 @@ export interface AppState {
   bench: BenchState;
   /** The latest training run (null before the first). */
   training: TrainingProgress | null;
+  /** The latest PPO run, kept while stage-0/1 runs come after it: the one a continue goes on with. */
+  lastPpo: TrainingProgress | null;
   /** The latest evaluation run (null before the first). */
   evaluation: EvaluationProgress | null;
   /** The checkpoints saved in this browser (null until first listed). */
@@ -105,6 +107,7 @@ export function createAppStore(initialHash: string) {
     deltaZGain: DELTA_Z_GAINS[1],
     bench: { running: false, rows: null, error: null },
     training: null,
+    lastPpo: null,
     evaluation: null,
     saved: null,
 
@@ -177,7 +180,7 @@ export function createAppStore(initialHash: string) {
       set({ bench });
     },
     setTraining(training) {
-      set({ training });
+      set(isPpoStage(training.stage) ? { training, lastPpo: training } : { training });
     },
     setEvaluation(evaluation) {
       set({ evaluation });
