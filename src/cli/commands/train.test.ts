@@ -34,7 +34,7 @@ describe('train command', () => {
     [{ stage: 'prior', out: dir, iters: '0' }, /^--iters: 0 is outside \[1, 1000000\]$/],
     [{ stage: 'prior', out: dir, demos: path.join(dir, 'missing.bin') }, /^--demos: cannot read ".*missing\.bin"/],
     [{ stage: 'reflex', out: path.join(dir, 'empty'), iters: '1' }, /^--checkpoint: the reflex stage needs a trained world predictor in .*empty\/world/],
-    [{ stage: 'world', out: dir, init: dir }, /^--init: only --stage prior starts from a trained module \(fine-tuning\)$/],
+    [{ stage: 'ppo', out: dir, init: dir }, /^--init: fine-tunes one module; use it with --stage prior, world, reflex, not ppo$/],
     [{ stage: 'prior', out: path.join(dir, 'x'), init: path.join(dir, 'nowhere'), iters: '1' }, /^--init: cannot load the prior from .*nowhere\/prior/],
   ])('refuses %o with a one-line reason naming the flag', async (flags, message) => {
     const err = await train.run(ctx(flags, tiny)).catch((e: unknown) => e);
@@ -88,10 +88,13 @@ describe('train command', () => {
     const tuned = path.join(dir, 'tuned');
     const fine = (await train.run(ctx({ stage: 'prior', out: tuned, demos: recovered, init: out, iters: '1' }, { ...tiny, priorLr: 1e-7 }))) as { stages: { prior: { init: string } } };
     expect(fine.stages.prior.init).toBe(out);
-    // One step at a learning rate of 1e-7 leaves the weights where --init found them.
-    const weights = (d: string) => new Float32Array(readFileSync(path.join(d, 'prior', 'weights.bin')).buffer.slice(0));
-    const [before, after] = [weights(out), weights(tuned)];
-    expect(after.length).toBe(before.length);
-    expect(Math.max(...after.map((w, i) => Math.abs(w - before[i])))).toBeLessThan(1e-4);
+    // Φ too (any stage's module): one step at a learning rate of 1e-7 leaves the weights where --init found them.
+    await train.run(ctx({ stage: 'world', out: tuned, demos: demosFile, init: out, iters: '1' }, { ...tiny, worldLr: 1e-7 }));
+    for (const module of ['prior', 'world']) {
+      const weights = (d: string) => new Float32Array(readFileSync(path.join(d, module, 'weights.bin')).buffer.slice(0));
+      const [before, after] = [weights(out), weights(tuned)];
+      expect(after.length).toBe(before.length);
+      expect(Math.max(...after.map((w, i) => Math.abs(w - before[i])))).toBeLessThan(1e-4);
+    }
   });
 });

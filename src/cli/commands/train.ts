@@ -13,19 +13,20 @@
 //   config.json               the full config used (pass it back with --config to reproduce)
 // Progress goes to stderr; --json prints one summary object. --iters overrides each stage's iteration count.
 // The reflex stage needs a trained Φ: it reads <--checkpoint DIR, default --out DIR>/world.
-// --init DIR (prior stage): fine-tune DIR/prior instead of starting from random weights (its architecture is kept;
-// e.g. on demonstrations with expert recoveries from `sagr demos --recover-from DIR`).
+// --init DIR (prior, world or reflex stage): fine-tune DIR/<stage> instead of starting from random weights (its
+// architecture is kept), e.g. the prior on demonstrations with expert recoveries from `sagr demos --recover-from DIR`.
 // `ppo` (stage 2, src/cli/trainPpo.ts) starts from the prior, world and reflex in --checkpoint DIR (default: the
 // shipped public/checkpoints/<task>) and writes its run to DIR/ppo (DIR/ppo-strategy with --reflex-gain 0, the
 // strategy ablation); --iters is its total iteration count; --resume continues the run in --out.
 // `all` runs prior, world, reflex, then ppo from the modules just trained.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import type * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { kebab, type Config } from '../../core/config';
 import { useNodeBackend } from '../../engine/nodeBackend';
 import { nodeFileHandler } from '../../engine/nodeCheckpoint';
 import { patchWasmMatMul } from '../../engine/wasmMatMul';
-import { loadPrior, loadWorld } from '../../eval/learnedCheckpoints';
+import { loadPrior, loadReflex, loadWorld } from '../../eval/learnedCheckpoints';
 import { saveCheckpoint, type Checkpointable } from '../../nn/checkpoint';
 import { FlowPrior, flowPriorConfig } from '../../policy/flowPrior';
 import { Reflex, reflexConfig } from '../../policy/reflex';
@@ -54,7 +55,7 @@ interface StageContext {
   split: EpisodeSplit;
   out: string;
   checkpointDir: string;
-  /** --init: the folder whose prior the prior stage fine-tunes. */
+  /** --init: the folder whose module (DIR/<stage>) the stage fine-tunes. */
   init: string | undefined;
   itersOverride: number | undefined;
   command: string;
@@ -108,25 +109,28 @@ async function trainAndSave<M extends Checkpointable & { dispose(): void }>(ctx:
   }
 }
 
-/** The prior to fine-tune (--init DIR): DIR/prior, architecture and all. */
-async function loadInitPrior(dir: string, spec: TaskSpec): Promise<FlowPrior> {
+/** The stage's module to train: DIR/<stage> (architecture and all) to fine-tune with --init DIR, else fresh weights. */
+async function initialModule<M>(ctx: StageContext, stage: Stage, fresh: () => M, load: (h: tf.io.IOHandler, spec: TaskSpec) => Promise<M>): Promise<M> {
+  if (ctx.init === undefined) return fresh();
+  const dir = path.join(ctx.init, stage);
   try {
-    return await loadPrior(nodeFileHandler(path.join(dir, 'prior')), spec);
+    return await load(nodeFileHandler(dir), ctx.spec);
   } catch (e) {
-    throw new UsageError(`--init: cannot load the prior from ${path.join(dir, 'prior')} (${(e as Error).message.split('\n')[0]})`);
+    throw new UsageError(`--init: cannot load the ${stage} from ${dir} (${(e as Error).message.split('\n')[0]})`);
   }
 }
 
 async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
   const { config, spec, demos, split } = ctx;
+  const init = ctx.init ?? null;
   switch (stage) {
     case 'prior': {
-      const prior = ctx.init === undefined ? new FlowPrior(flowPriorConfig(config, spec), config.seed) : await loadInitPrior(ctx.init, spec);
-      return trainAndSave(ctx, prior, stage, async (m) => ({ ...(await trainPrior(m, demos, split, spec, config, stageOptions(ctx, m, stage, config.priorIters))), init: ctx.init ?? null }));
+      const prior = await initialModule(ctx, stage, () => new FlowPrior(flowPriorConfig(config, spec), config.seed), loadPrior);
+      return trainAndSave(ctx, prior, stage, async (m) => ({ ...(await trainPrior(m, demos, split, spec, config, stageOptions(ctx, m, stage, config.priorIters))), init }));
     }
     case 'world': {
-      const world = new WorldPredictor(worldPredictorConfig(config, spec), config.seed);
-      return trainAndSave(ctx, world, stage, (m) => trainWorld(m, demos, split, spec, config, stageOptions(ctx, m, stage, config.worldIters)));
+      const world = await initialModule(ctx, stage, () => new WorldPredictor(worldPredictorConfig(config, spec), config.seed), loadWorld);
+      return trainAndSave(ctx, world, stage, async (m) => ({ ...(await trainWorld(m, demos, split, spec, config, stageOptions(ctx, m, stage, config.worldIters))), init }));
     }
     case 'reflex': {
       const worldDir = path.join(ctx.checkpointDir, 'world');
@@ -136,10 +140,10 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
       } catch (e) {
         throw new UsageError(`--checkpoint: the reflex stage needs a trained world predictor in ${worldDir} (${(e as Error).message})`);
       }
-      const reflex = new Reflex(reflexConfig(config, spec), config.seed);
       try {
+        const reflex = await initialModule(ctx, stage, () => new Reflex(reflexConfig(config, spec), config.seed), loadReflex);
         // The report names the Φ the reflex was warmed up against: the two belong together.
-        return await trainAndSave(ctx, reflex, stage, async (m) => ({ ...(await reflexWarmup(m, world, demos, split, config, stageOptions(ctx, m, stage, config.reflexIters))), world: worldDir }));
+        return await trainAndSave(ctx, reflex, stage, async (m) => ({ ...(await reflexWarmup(m, world, demos, split, config, stageOptions(ctx, m, stage, config.reflexIters))), world: worldDir, init }));
       } finally {
         world.dispose();
       }
@@ -165,14 +169,14 @@ export const train: Command = {
     // --task stays allowed: the resumed run checks it against its saved config's task.
     const changed = [...configFlags].filter((k) => k !== 'task');
     if (resume && (changed.length || flags.config !== undefined)) throw new UsageError(`--resume continues with the run's saved config; drop ${flags.config !== undefined ? '--config' : `--${kebab(changed[0])}`}`);
+    if (flags.init !== undefined && !(STAGES as readonly string[]).includes(stage)) throw new UsageError(`--init: fine-tunes one module; use it with --stage ${STAGES.join(', ')}, not ${stage}`);
+    if (flags.init === '') throw new UsageError('--init: needs the folder of a trained module (DIR/<stage>)');
     if (stage === 'ppo') {
       if (flags.demos !== undefined) throw new UsageError('--demos: the ppo stage learns from its own rollouts, not from demonstrations');
       const from = flags.checkpoint ?? shippedCheckpoints(task);
       const ppo = await trainPpo({ config, from, out, iters: itersOverride, resume, command, log });
       return { task, out, stages: { ppo } };
     }
-    if (flags.init !== undefined && stage !== 'prior') throw new UsageError('--init: only --stage prior starts from a trained module (fine-tuning)');
-    if (flags.init === '') throw new UsageError('--init: needs the folder of a trained prior (DIR/prior)');
     const demosFile = flags.demos ?? defaultDemos(task);
     const demos = readDemos(demosFile, task, 'demos');
     if (demos.manifest.episodes < 2) throw new UsageError(`--demos: ${demos.manifest.episodes} episode(s); training needs at least 2 (one is held out)`);
