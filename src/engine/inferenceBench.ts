@@ -11,7 +11,7 @@ import { Rng } from '../core/rng';
 import { sampleSde } from '../policy/sde';
 import { goalTokensBatch } from '../policy/stateTokens';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
-import { median } from './microbench';
+import { timeMedian } from './microbench';
 import { sdeParams } from './livePolicy';
 import { freshModules, type ModuleTypes, type ShippedLoad } from './policyModules';
 
@@ -37,23 +37,13 @@ const WARMUP_RUNS = 1;
 /** Past this per control step (ms) a backend is not interactive; larger batches on it are not timed. */
 export const SLOW_STEP_MS = 1000;
 
-async function time(run: () => tf.Tensor): Promise<number> {
-  const t0 = performance.now();
-  const out = run();
-  await out.data();
-  const ms = performance.now() - t0;
-  out.dispose();
-  return ms;
-}
-
-/** Median ms of `run` over `runs` timed runs after the warm-up (which compiles the backend's kernels). */
-async function medianMs(run: () => tf.Tensor, runs: number): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < WARMUP_RUNS + runs; i++) {
-    const ms = await time(run);
-    if (i >= WARMUP_RUNS) times.push(ms);
-  }
-  return median(times);
+/** Median ms of `run`, read back and disposed, over `runs` timed runs after the warm-up. */
+function medianMs(run: () => tf.Tensor, runs: number): Promise<number> {
+  return timeMedian(runs, WARMUP_RUNS, async () => {
+    const out = run();
+    await out.data();
+    out.dispose();
+  });
 }
 
 interface PolicyPasses {

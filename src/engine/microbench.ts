@@ -19,7 +19,8 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-async function timeMedian(runs: number, warmup: number, once: () => Promise<void>): Promise<number> {
+/** Median ms of `once` over `runs` timed runs after `warmup` untimed ones (which compile the backend's kernels). */
+export async function timeMedian(runs: number, warmup: number, once: () => Promise<void>): Promise<number> {
   for (let i = 0; i < warmup; i++) await once();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {

@@ -109,6 +109,11 @@ export class DemoRecorder {
     return this.episodeLengths.length;
   }
 
+  /** Control steps of the episodes kept so far. */
+  get steps(): number {
+    return this.episodeLengths.reduce((a, b) => a + b, 0);
+  }
+
   /** Runs `policy` in env 0 of `env`, which stands at the episode's start, to the episode's end; keeps it if it succeeded. */
   async record(env: VecEnv<unknown, TaskState, TaskPerturbation>, policy: RolloutPolicy, seed: number): Promise<{ success: boolean; steps: number; maxCoverage: number }> {
     const obsWidth = this.task.spec.numTokens * TOKEN_DIM;
@@ -167,7 +172,6 @@ export async function recordDemos(policy: RolloutPolicy, opts: RecordDemosOption
   const maxAttempts = opts.maxAttempts ?? 4 * episodes;
   const task = simTask(opts.task ?? 'push-t');
   const recorder = new DemoRecorder(task);
-  const lengths: number[] = [];
   let maxCoverageSum = 0;
   let attempts = 0;
   while (recorder.episodes < episodes) {
@@ -180,7 +184,6 @@ export async function recordDemos(policy: RolloutPolicy, opts: RecordDemosOption
       policy.resetEnv(0, s);
       const r = await recorder.record(env, policy, s);
       maxCoverageSum += r.maxCoverage;
-      if (r.success) lengths.push(r.steps);
       opts.onAttempt?.(attempts, recorder.episodes, r.success, r.steps);
     } finally {
       env.free();
@@ -191,7 +194,7 @@ export async function recordDemos(policy: RolloutPolicy, opts: RecordDemosOption
     attempts,
     successes: episodes,
     successRate: episodes / attempts,
-    meanLength: lengths.reduce((x, y) => x + y, 0) / episodes,
+    meanLength: recorder.steps / episodes,
     meanMaxCoverage: maxCoverageSum / attempts,
   });
   return { bytes, attempts };

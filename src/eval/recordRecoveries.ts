@@ -72,8 +72,7 @@ export async function recordRecoveries(learner: RolloutPolicy, expert: RolloutPo
   const task = simTask(opts.task ?? 'push-t');
   const recorder = new DemoRecorder(task, base);
   const { starts, successRate } = await learnerStarts(learner, opts);
-  let recovered = 0;
-  let steps = 0;
+  const recoveredSoFar = () => recorder.episodes - base.manifest.episodes;
   let maxCoverageSum = 0;
   for (const [k, start] of starts.entries()) {
     // A fresh world per run, as recordDemos does, so nothing from an earlier run carries over.
@@ -82,26 +81,21 @@ export async function recordRecoveries(learner: RolloutPolicy, expert: RolloutPo
       env.reseed(0, start.seed);
       env.setState(0, start.state);
       expert.resetEnv(0, start.seed);
-      const r = await recorder.record(env, expert, start.seed);
-      maxCoverageSum += r.maxCoverage;
-      if (r.success) {
-        recovered++;
-        steps += r.steps;
-      }
+      maxCoverageSum += (await recorder.record(env, expert, start.seed)).maxCoverage;
     } finally {
       env.free();
     }
-    opts.onRecovery?.(k + 1, starts.length, recovered);
+    opts.onRecovery?.(k + 1, starts.length, recoveredSoFar());
   }
   const b = base.manifest.expert;
-  const baseSteps = base.manifest.steps;
+  const recovered = recoveredSoFar();
   // The record covers both sources: the base recording's attempts and the recovery runs.
   const expertStats: ExpertStats = {
     name: `${b.name}+recoveries`,
     attempts: b.attempts + starts.length,
     successes: b.successes + recovered,
     successRate: (b.successes + recovered) / (b.attempts + starts.length),
-    meanLength: (baseSteps + steps) / (b.successes + recovered),
+    meanLength: recorder.steps / recorder.episodes,
     meanMaxCoverage: (b.meanMaxCoverage * b.attempts + maxCoverageSum) / (b.attempts + starts.length),
   };
   return { bytes: recorder.encode(base.manifest.seed, expertStats), learnerSuccessRate: successRate, starts: starts.length, recovered };
