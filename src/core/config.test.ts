@@ -68,17 +68,21 @@ describe('config schema', () => {
 
   it('checks relations between fields, undoing the field the input changed', () => {
     const d = defaultConfig();
-    const onlyHorizon = parseHash('#horizon=4');
-    expect(onlyHorizon.config.horizon).toBe(d.horizon); // executeSteps 8 > 4: the changed field is undone
-    expect(onlyHorizon.config.executeSteps).toBe(d.executeSteps);
-    expect(onlyHorizon.errors).toEqual([{ field: 'horizon', message: `executeSteps ${d.executeSteps} exceeds horizon 4` }]);
+    // Horizon 2 breaks two relations (executeSteps ≤ H, priorActionTokens divides H); undoing it mends both, and
+    // the untouched priorActionTokens is neither reset nor blamed.
+    const onlyHorizon = parseHash('#horizon=2');
+    expect(onlyHorizon.config).toEqual(d);
+    expect(onlyHorizon.errors).toEqual([{ field: 'horizon', message: `executeSteps ${d.executeSteps} exceeds horizon 2` }]);
+    const tokensKept = parseHash('#priorActionTokens=2&horizon=2');
+    expect([tokensKept.config.priorActionTokens, tokensKept.config.horizon]).toEqual([2, d.horizon]);
+    expect(tokensKept.errors).toEqual([{ field: 'horizon', message: `executeSteps ${d.executeSteps} exceeds horizon 2` }]);
 
-    const both = parseHash('#horizon=4&executeSteps=6');
+    const both = parseHash('#horizon=8&executeSteps=12');
     expect([both.config.horizon, both.config.executeSteps]).toEqual([d.horizon, d.executeSteps]);
     expect(both.errors.map((e) => e.field)).toEqual(['executeSteps']);
 
-    const fine = parseHash('#horizon=4&executeSteps=4');
-    expect([fine.config.horizon, fine.config.executeSteps]).toEqual([4, 4]);
+    const fine = parseHash('#horizon=8&executeSteps=8');
+    expect([fine.config.horizon, fine.config.executeSteps]).toEqual([8, 8]);
     expect(fine.errors).toEqual([]);
 
     for (const r of [onlyHorizon, both, fine]) expect(crossFieldErrors(r.config)).toEqual([]);

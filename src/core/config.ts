@@ -81,7 +81,7 @@ export const SCHEMA = {
 
   // ── prior v_θ: conditional flow matching on action chunks ───────────────────────────────────────────
   horizon: int({ group: 'prior', default: 16, min: 1, max: 32, step: 1, unit: 'steps', live: false, help: 'H, the action-chunk length predicted by the prior (Diffusion Policy on Push-T: 16).' }),
-  executeSteps: int({ group: 'prior', default: 8, min: 1, max: 32, step: 1, unit: 'steps', live: true, help: 'n, how many actions of a chunk are executed before replanning (≤ H).' }),
+  executeSteps: int({ group: 'prior', default: 4, min: 1, max: 32, step: 1, unit: 'steps', live: true, help: 'n, how many actions of a chunk are executed before replanning (≤ H). Diffusion Policy executes 8 on Push-T; the shipped Push-T prior succeeds most often at 4 (public/checkpoints/push-t/README.md).' }),
   priorWidth: int({ group: 'prior', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Token width of the prior’s observation encoder and action expert.' }),
   priorDepth: int({ group: 'prior', default: 2, min: 1, max: 8, step: 1, live: false, help: 'Transformer blocks in the prior’s observation encoder.' }),
   priorHeads: int({ group: 'prior', default: 4, min: 1, max: 16, step: 1, live: false, help: 'Attention heads in the prior.' }),
@@ -249,19 +249,18 @@ export function applyRaw(base: Config, raw: Record<string, unknown>): { config: 
   }
   // A violated relation undoes the fields of it that this input changed (those are what broke it); if the
   // input changed none of them, the base itself was inconsistent and those fields go back to the defaults.
-  // Undoing can expose another relation, so repeat; the defaults satisfy every relation, so this ends.
+  // One relation at a time, re-checked after each undo: undoing can mend another violated relation (horizon 2
+  // breaks two, and undoing it mends both) or expose a new one. The defaults satisfy every relation, so this ends.
   const changed = new Set(Object.keys(raw));
   for (let pass = 0; pass < CONFIG_KEYS.length; pass++) {
-    const violations = crossFieldErrors(config as Config);
-    if (!violations.length) break;
-    for (const v of violations) {
-      const undo = v.fields.filter((f) => changed.has(f));
-      for (const f of undo.length ? undo : v.fields) {
-        config[f] = undo.length ? base[f] : SCHEMA[f].default;
-        changed.delete(f);
-      }
-      errors.push({ field: undo[0] ?? v.field, message: v.message });
+    const [v] = crossFieldErrors(config as Config);
+    if (!v) break;
+    const undo = v.fields.filter((f) => changed.has(f));
+    for (const f of undo.length ? undo : v.fields) {
+      config[f] = undo.length ? base[f] : SCHEMA[f].default;
+      changed.delete(f);
     }
+    errors.push({ field: undo[0] ?? v.field, message: v.message });
   }
   return { config: config as Config, errors };
 }

@@ -27,9 +27,9 @@ describe('app store', () => {
 
   it('refuses a value that breaks a relation between fields, naming the other field', () => {
     const store = createAppStore('');
-    expect(store.getState().setParam('horizon', 4)).toBe(false);
-    expect(store.getState().config.horizon).toBe(SCHEMA.horizon.default);
-    expect(store.getState().inputErrors.horizon).toBe('executeSteps 8 exceeds horizon 4');
+    expect(store.getState().setParam('executeSteps', 20)).toBe(false);
+    expect(store.getState().config.executeSteps).toBe(SCHEMA.executeSteps.default);
+    expect(store.getState().inputErrors.executeSteps).toBe(`executeSteps 20 exceeds horizon ${SCHEMA.horizon.default}`);
     expect(store.getState().setParam('sigmaMin', 0.5)).toBe(false);
     expect(store.getState().inputErrors.sigmaMin).toMatch(/exceeds sigmaMax/);
   });
