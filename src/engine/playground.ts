@@ -338,7 +338,9 @@ export class Playground {
     for (const lane of this.lanes) await lane.stepOnce(config);
     const now = performance.now();
     this.stepTimes.push(now);
-    while (this.stepTimes.length > 0 && this.stepTimes[0] < now - 1000) this.stepTimes.shift();
+    // A one-second window, but never fewer than two steps: a step slower than the window (a decision on a
+    // software GPU) would otherwise read as 0 steps/s while the playground runs.
+    while (this.stepTimes.length > 2 && this.stepTimes[0] < now - 1000) this.stepTimes.shift();
     if (this.lanes.every((l) => l.done)) this.holdUntil = now + (this.stepsPerSecond ? (END_HOLD_STEPS * 1000) / this.stepsPerSecond : 0);
     this.requestPost();
   }
