@@ -85,7 +85,7 @@ describe('config schema', () => {
     expect([fine.config.horizon, fine.config.executeSteps]).toEqual([8, 8]);
     expect(fine.errors).toEqual([]);
 
-    for (const r of [onlyHorizon, both, fine]) expect(crossFieldErrors(r.config)).toEqual([]);
+    for (const r of [onlyHorizon, tokensKept, both, fine]) expect(crossFieldErrors(r.config)).toEqual([]);
   });
 
   it('parses CLI flags in both spellings, booleans and command flags', () => {
