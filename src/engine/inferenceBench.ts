@@ -82,21 +82,29 @@ function policyPasses(modules: ModuleTypes, spec: TaskSpec, config: Config, batc
   return { decide, step, executeSteps: Math.min(config.executeSteps, prior.config.horizon), inputs: [tokens, deltaZ, actions, goal] };
 }
 
-export async function benchPolicyInference(modules: ModuleTypes, spec: TaskSpec, config: Config, batch: number, runs: number): Promise<InferenceBenchTiming> {
+/**
+ * Median ms of the per-step pass, then of the decision; the decision is null (and not run: its kernels take seconds
+ * to compile on an emulated GPU) when the per-step pass alone already takes `beatMs` or more.
+ */
+async function timePasses(modules: ModuleTypes, spec: TaskSpec, config: Config, batch: number, runs: number, beatMs: number) {
   const { decide, step, executeSteps, inputs } = policyPasses(modules, spec, config, batch);
   try {
     const stepMs = await medianMs(step, runs);
-    const decisionMs = await medianMs(decide, runs);
-    return { batch, decisionMs, stepMs, perControlStepMs: stepMs + decisionMs / executeSteps, executeSteps, sdeSteps: config.sdeSteps, runs };
+    const decisionMs = stepMs >= beatMs ? null : await medianMs(decide, runs);
+    return { stepMs, decisionMs, executeSteps };
   } finally {
     tf.dispose(inputs);
   }
 }
 
+export async function benchPolicyInference(modules: ModuleTypes, spec: TaskSpec, config: Config, batch: number, runs: number): Promise<InferenceBenchTiming> {
+  const { stepMs, decisionMs, executeSteps } = await timePasses(modules, spec, config, batch, runs, Infinity);
+  return { batch, decisionMs: decisionMs!, stepMs, perControlStepMs: stepMs + decisionMs! / executeSteps, executeSteps, sdeSteps: config.sdeSteps, runs };
+}
+
 /**
  * Median ms of the per-step pass and of a whole control step at batch `batch`; the control step is null when it
- * cannot be below `beatMs` because the per-step pass alone already takes that long, and then the decision (whose
- * kernels take seconds to compile on an emulated GPU) is not run.
+ * cannot be below `beatMs` because the per-step pass alone already takes that long.
  */
 export async function benchControlStep(
   modules: ModuleTypes,
@@ -106,14 +114,8 @@ export async function benchControlStep(
   runs: number,
   beatMs: number,
 ): Promise<{ stepMs: number; perControlStepMs: number | null }> {
-  const { decide, step, executeSteps, inputs } = policyPasses(modules, spec, config, batch);
-  try {
-    const stepMs = await medianMs(step, runs);
-    if (stepMs >= beatMs) return { stepMs, perControlStepMs: null };
-    return { stepMs, perControlStepMs: stepMs + (await medianMs(decide, runs)) / executeSteps };
-  } finally {
-    tf.dispose(inputs);
-  }
+  const { stepMs, decisionMs, executeSteps } = await timePasses(modules, spec, config, batch, runs, beatMs);
+  return { stepMs, perControlStepMs: decisionMs === null ? null : stepMs + decisionMs / executeSteps };
 }
 
 /**
