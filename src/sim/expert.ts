@@ -80,8 +80,7 @@ export class PushTExpert {
   private follow(s: PushTState, block: Pose): [number, number] | null {
     const plan = this.plan;
     if (plan === null) return null;
-    const turn = block.angle - plan.pose.angle;
-    if (plan.phase === 'travel' && drifted(plan.pose, block, Math.atan2(Math.sin(turn), Math.cos(turn)))) return null;
+    if (plan.phase === 'travel' && drifted(plan.pose, block)) return null;
     return followPlan(plan, block, { x: s.agentX, y: s.agentY, speed: Math.hypot(s.agentVx, s.agentVy) }, AGENT_RADIUS, true);
   }
 

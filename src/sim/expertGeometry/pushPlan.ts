@@ -118,9 +118,11 @@ export function newPlan(p: PushCandidate, pose: Pose, travelled: number): PushPl
   };
 }
 
-/** Whether the block has moved away from its planned pose (`turn`: its heading change, as the caller measures it). */
-export function drifted(planned: Pose, pose: Pose, turn: number): boolean {
-  return Math.hypot(pose.x - planned.x, pose.y - planned.y) > DRIFT_POSITION || Math.abs(turn) > DRIFT_ANGLE;
+/** Whether the block has moved away from its planned pose. The heading change is wrapped to (−π, π], since a
+ * heading read from a rotation (push-3d's yaw) jumps by 2π where it crosses ±π. */
+export function drifted(planned: Pose, pose: Pose): boolean {
+  const turn = pose.angle - planned.angle;
+  return Math.hypot(pose.x - planned.x, pose.y - planned.y) > DRIFT_POSITION || Math.abs(Math.atan2(Math.sin(turn), Math.cos(turn))) > DRIFT_ANGLE;
 }
 
 /** The next world target (px) under `plan` for the block at `pose`, or null when the push is done and a new

@@ -108,7 +108,7 @@ export class Push3DExpert {
   private follow(s: Push3DState, pose: Pose): [number, number] | null {
     const plan = this.plan;
     if (plan === null) return null;
-    if (plan.phase === 'travel' && drifted(plan.pose, pose, pose.angle - plan.pose.angle)) return null;
+    if (plan.phase === 'travel' && drifted(plan.pose, pose)) return null;
     const pusher = { x: s.pusherX * PX_PER_M, y: s.pusherY * PX_PER_M, speed: Math.hypot(s.pusherVx, s.pusherVy) * PX_PER_M };
     const lowEnough = Math.abs(s.pusherZ - PUSH_HEIGHT) < LINE_UP_TOLERANCE / PX_PER_M;
     return followPlan(plan, pose, pusher, R_PX, lowEnough);
