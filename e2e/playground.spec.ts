@@ -55,7 +55,7 @@ test('dragging the block with the mouse spikes Δz on the moved tokens, and the 
   const before = (await playgroundStep(page, paused + 2)).live!.lanes[0];
   expect(before.policy).toBe('reflex');
   expect(before.step).toBe(paused + 2);
-  const calm = Math.max(...before.deltaZNormPx!.slice(0, KEYPOINTS));
+  const calm = Math.max(...before.deltaZNorm!.slice(0, KEYPOINTS));
 
   // Real pointer events on the canvas: press on the block, drag it 40 screen px towards the table's centre
   // (so no wall stops it), release.
@@ -77,7 +77,7 @@ test('dragging the block with the mouse spikes Δz on the moved tokens, and the 
   await page.evaluate(() => window.__sagr!.step());
   const hit = (await playgroundStep(page, before.step + 1)).live!.lanes[0];
   expect(hit.step).toBe(before.step + 1);
-  const keypoints = hit.deltaZNormPx!.slice(0, KEYPOINTS);
+  const keypoints = hit.deltaZNorm!.slice(0, KEYPOINTS);
   // Every keypoint moved by about the shove (Φ expected it to stay), far above the calm residual.
   expect(Math.min(...keypoints)).toBeGreaterThan(0.6 * Math.hypot(pending.dx, pending.dy));
   expect(Math.min(...keypoints)).toBeGreaterThan(3 * calm);
@@ -85,7 +85,7 @@ test('dragging the block with the mouse spikes Δz on the moved tokens, and the 
   expect(hit.deltaZ![0][0] * pending.dx + hit.deltaZ![0][1] * pending.dy).toBeGreaterThan(0);
   await page.evaluate(() => window.__sagr!.step());
   const answer = (await playgroundStep(page, before.step + 2)).live!.lanes[0];
-  expect(answer.reflexNormPx!).toBeGreaterThan(0);
+  expect(answer.reflexNorm!).toBeGreaterThan(0);
   expect(answer.reflex).not.toEqual(before.reflex);
   expect(answer.attention!.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 3);
   // The reflex term of the executed action is g_b·b.

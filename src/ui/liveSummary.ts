@@ -1,6 +1,6 @@
 // What the panels, the status bar and the test hook read from a live frame: plain numbers and arrays copied
 // out of the frame's buffers (the buffers themselves stay with the render loop).
-import { DECOMPOSITION_TERMS, decompositionTerm, laneLayout, laneViews, tokenNorms, type DecompositionTerm, type LaneLayout } from '../engine/liveFrame';
+import { DECOMPOSITION_TERMS, decompositionTerm, laneLayout, laneViews, type DecompositionTerm, type LaneLayout } from '../engine/liveFrame';
 import type { LaneFrame, LiveFrame } from '../engine/protocol';
 import type { LivePolicyName } from '../engine/livePolicies';
 import { push3dSpec } from '../sim/push3d/push3dSpec';
@@ -39,14 +39,14 @@ export interface LaneSummary {
   /** Token positions in the task's world units (Push-T pixels, push-3d metres) [N][x, y], and their heights [N]. */
   tokens: [number, number][];
   tokenZ: number[];
-  /** Δz per token, pixels [N][x, y, z], and its norm per token (pixels); null when the policy has no Φ. */
+  /** Δz per token in world units [N][x, y, z], and its norm per token; null when the policy has no Φ. */
   deltaZ: [number, number, number][] | null;
-  deltaZNormPx: number[] | null;
-  /** b_ψ in pixels [A] and the attention over tokens [N]; null when the policy has no reflex. */
+  deltaZNorm: number[] | null;
+  /** b_ψ in world units [A], its norm, and the attention over tokens [N]; null when the policy has no reflex. */
   reflex: number[] | null;
-  reflexNormPx: number | null;
+  reflexNorm: number | null;
   attention: number[] | null;
-  /** The executed action's terms, pixels; null for the expert (only the total exists). */
+  /** The executed action's terms, world units; null for the expert (only the total exists). */
   terms: Record<DecompositionTerm, number[]> | null;
   target: [number, number];
   pending: { dx: number; dy: number; dtheta: number };
@@ -71,8 +71,12 @@ export function layoutOf(frame: Pick<LiveFrame, 'numTokens' | 'actionDim'>): Lan
 }
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
-/** Normalised → pixels for a length (Push-T: one normalised unit is 256 px on every axis). */
-const PX = pushTSpec.worldScale[0];
+/** A normalised vector (Δz per token, or an action) in the task's world units, axis by axis. */
+function toWorld(spec: TaskSpec, v: ArrayLike<number>, dims: number): number[][] {
+  const out: number[][] = [];
+  for (let o = 0; o < v.length; o += dims) out.push(Array.from({ length: dims }, (_, d) => v[o + d] * spec.worldScale[d]));
+  return out;
+}
 
 export function summariseLane(lane: LaneFrame, layout: LaneLayout, spec: TaskSpec): LaneSummary {
   const v = laneViews(lane.data, layout);
@@ -87,8 +91,8 @@ export function summariseLane(lane: LaneFrame, layout: LaneLayout, spec: TaskSpe
   }
   const hasPrediction = s('hasPrediction') === 1;
   const hasReflex = s('hasReflex') === 1;
-  const deltaZ: [number, number, number][] = [];
-  for (let k = 0; k < N; k++) deltaZ.push([round(v.deltaZ[3 * k] * PX), round(v.deltaZ[3 * k + 1] * PX), round(v.deltaZ[3 * k + 2] * PX)]);
+  const deltaZ = toWorld(spec, v.deltaZ, 3);
+  const [reflex] = toWorld(spec, v.reflex, A);
   const total = decompositionTerm(v, 'total', A);
   return {
     policy: lane.policy,
@@ -109,10 +113,10 @@ export function summariseLane(lane: LaneFrame, layout: LaneLayout, spec: TaskSpe
     agent: { x: round(s('agentX'), 3), y: round(s('agentY'), 3) },
     tokens,
     tokenZ,
-    deltaZ: hasPrediction ? deltaZ : null,
-    deltaZNormPx: hasPrediction ? Array.from(tokenNorms(v.deltaZ), (x) => round(x * PX)) : null,
-    reflex: hasReflex ? Array.from(v.reflex, (x) => round(x * PX)) : null,
-    reflexNormPx: hasReflex ? round(s('reflexNorm') * PX) : null,
+    deltaZ: hasPrediction ? (deltaZ.map((d) => d.map((x) => round(x))) as [number, number, number][]) : null,
+    deltaZNorm: hasPrediction ? deltaZ.map((d) => round(Math.hypot(...d))) : null,
+    reflex: hasReflex ? reflex.map((x) => round(x)) : null,
+    reflexNorm: hasReflex ? round(Math.hypot(...reflex)) : null,
     attention: hasReflex ? Array.from(v.attention, (x) => round(x)) : null,
     terms: s('hasDecomposition') === 1 ? (Object.fromEntries(DECOMPOSITION_TERMS.map((t) => [t, Array.from(decompositionTerm(v, t, A), (x) => round(x, 3))])) as Record<DecompositionTerm, number[]>) : null,
     target: [round(total[0], 3), round(total[1], 3)],
