@@ -115,3 +115,41 @@ test('a lost WebGPU device moves the engine to another backend with a visible no
   expect(r.backend).toBe(s.backend!.backend);
   expect(r.sum).toBeCloseTo(EXPECTED_SUM, 1);
 });
+
+test('measure inference times the full policy on every backend that started, at B = 1 and 64, and the playground goes on where it was', async ({ page }) => {
+  await page.goto('/?backend=wasm');
+  const s = await engineReady(page);
+  await playgroundStep(page, 2);
+  const paused = await pausePlayground(page);
+  await nextTick(page);
+  const held = (await appState(page)).numTensors;
+  await page.getByRole('button', { name: /measure inference/ }).click();
+  await page.waitForFunction(() => window.__sagr!.state().bench.rows !== null && !window.__sagr!.state().bench.running, null, { timeout: 240_000 });
+  const { bench, config, backend } = await appState(page);
+  expect(bench.error).toBeNull();
+  const rows = bench.rows!;
+  // One row per backend and batch, in the engine's order, each timed or skipped with the reason.
+  expect(rows.map((r) => `${r.backend} ${r.batch}`)).toEqual(s.backend!.runnable.flatMap((b) => [`${b} 1`, `${b} 64`]));
+  for (const r of rows) {
+    if (r.skipped !== null) {
+      // Only a batch above one that was already past a second per control step is left out.
+      const small = rows.find((q) => q.backend === r.backend && q.batch === 1)!;
+      expect(small.skipped === null && small.perControlStepMs).toBeGreaterThan(1000);
+      continue;
+    }
+    expect(r.decisionMs).toBeGreaterThan(0);
+    expect(r.stepMs).toBeGreaterThan(0);
+    expect(r).toMatchObject({ executeSteps: config.executeSteps, sdeSteps: config.sdeSteps });
+    expect(r.perControlStepMs).toBeCloseTo(r.stepMs + r.decisionMs / r.executeSteps, 6);
+  }
+  expect(rows.find((r) => r.backend === 'wasm' && r.batch === 1)!.skipped).toBeNull();
+  await expect(page.getByTestId('inference-bench').locator('tbody tr')).toHaveCount(rows.length);
+  // Back on its own backend, no tensor left behind by the benchmark, and the episode continues from where it was.
+  expect(backend!.backend).toBe('wasm');
+  await nextTick(page);
+  const after = await appState(page);
+  expect(after.numTensors).toBe(held);
+  expect(after.live!.lanes[0]).toMatchObject({ episode: paused.live!.lanes[0].episode, step: paused.live!.lanes[0].step });
+  await page.evaluate(() => window.__sagr!.play());
+  await playgroundStep(page, paused.live!.lanes[0].step + 3);
+});
