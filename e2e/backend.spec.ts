@@ -117,6 +117,8 @@ test('a lost WebGPU device moves the engine to another backend with a visible no
 });
 
 test('measure inference times the full policy on every backend that started, at B = 1 and 64, and the playground goes on where it was', async ({ page }) => {
+  // Four backends × two batch sizes, software WebGPU and WebGL included: about a minute here, more under load.
+  test.setTimeout(300_000);
   await page.goto('/?backend=wasm');
   const s = await engineReady(page);
   await playgroundStep(page, 2);
