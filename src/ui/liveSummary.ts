@@ -1,11 +1,11 @@
 // What the panels, the status bar and the test hook read from a live frame: plain numbers and arrays copied
 // out of the frame's buffers (the buffers themselves stay with the render loop).
-import { DECOMPOSITION_TERMS, decompositionTerm, laneLayout, laneViews, type DecompositionTerm, type LaneLayout } from '../engine/liveFrame';
+import { DECOMPOSITION_TERMS, decompositionTerm, laneLayout, laneViews, tokenNorms, type DecompositionTerm, type LaneLayout } from '../engine/liveFrame';
 import type { LaneFrame, LiveFrame } from '../engine/protocol';
 import type { LivePolicyName } from '../engine/livePolicies';
 import { push3dSpec } from '../sim/push3d/push3dSpec';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
-import type { TaskSpec } from '../sim/taskSpec';
+import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import { denormaliseCoord } from '../sim/tokens';
 
 /** The specs of the tasks the playground shows (not sim/tasks.ts: that would bundle both physics engines here). */
@@ -71,11 +71,9 @@ export function layoutOf(frame: Pick<LiveFrame, 'numTokens' | 'actionDim'>): Lan
 }
 
 const round = (x: number, digits = 4) => Number(x.toFixed(digits));
-/** A normalised vector (Δz per token, or an action) in the task's world units, axis by axis. */
-function toWorld(spec: TaskSpec, v: ArrayLike<number>, dims: number): number[][] {
-  const out: number[][] = [];
-  for (let o = 0; o < v.length; o += dims) out.push(Array.from({ length: dims }, (_, d) => v[o + d] * spec.worldScale[d]));
-  return out;
+/** Normalised rows of `dims` values (Δz as [N, 3], or an action) in the task's world units, axis by axis. */
+function toWorld(spec: TaskSpec, v: Float32Array, dims: number): Float32Array {
+  return v.map((x, i) => x * spec.worldScale[i % dims]);
 }
 
 export function summariseLane(lane: LaneFrame, layout: LaneLayout, spec: TaskSpec): LaneSummary {
@@ -91,8 +89,8 @@ export function summariseLane(lane: LaneFrame, layout: LaneLayout, spec: TaskSpe
   }
   const hasPrediction = s('hasPrediction') === 1;
   const hasReflex = s('hasReflex') === 1;
-  const deltaZ = toWorld(spec, v.deltaZ, 3);
-  const [reflex] = toWorld(spec, v.reflex, A);
+  const deltaZ = toWorld(spec, v.deltaZ, TOKEN_DIM);
+  const reflex = toWorld(spec, v.reflex, A);
   const total = decompositionTerm(v, 'total', A);
   return {
     policy: lane.policy,
@@ -113,9 +111,9 @@ export function summariseLane(lane: LaneFrame, layout: LaneLayout, spec: TaskSpe
     agent: { x: round(s('agentX'), 3), y: round(s('agentY'), 3) },
     tokens,
     tokenZ,
-    deltaZ: hasPrediction ? (deltaZ.map((d) => d.map((x) => round(x))) as [number, number, number][]) : null,
-    deltaZNorm: hasPrediction ? deltaZ.map((d) => round(Math.hypot(...d))) : null,
-    reflex: hasReflex ? reflex.map((x) => round(x)) : null,
+    deltaZ: hasPrediction ? Array.from({ length: N }, (_, k): [number, number, number] => [round(deltaZ[3 * k]), round(deltaZ[3 * k + 1]), round(deltaZ[3 * k + 2])]) : null,
+    deltaZNorm: hasPrediction ? Array.from(tokenNorms(deltaZ), (x) => round(x)) : null,
+    reflex: hasReflex ? Array.from(reflex, (x) => round(x)) : null,
     reflexNorm: hasReflex ? round(Math.hypot(...reflex)) : null,
     attention: hasReflex ? Array.from(v.attention, (x) => round(x)) : null,
     terms: s('hasDecomposition') === 1 ? (Object.fromEntries(DECOMPOSITION_TERMS.map((t) => [t, Array.from(decompositionTerm(v, t, A), (x) => round(x, 3))])) as Record<DecompositionTerm, number[]>) : null,
