@@ -1,6 +1,7 @@
 // Block-pose geometry the playground needs around the simulator: recovering a pose from its keypoint tokens
 // (a finished episode's last observation, after the env has already reset), and keeping a shove inside the
 // walls. Pure functions over Push-T's geometry; no tfjs, no DOM.
+import { wrapAngle } from '../core/angle';
 import { ARENA_MAX, ARENA_MIN, BLOCK_BOXES, BLOCK_KEYPOINTS, type Pose } from '../sim/pusht/geometry';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import { denormaliseCoord } from '../sim/tokens';
@@ -30,7 +31,7 @@ export function poseFromKeypoints(tokens: ArrayLike<number>, spec: TaskSpec, out
   }
   out.x = x / BLOCK_KEYPOINTS.length;
   out.y = y / BLOCK_KEYPOINTS.length;
-  out.angle = Math.atan2(Math.sin(angle), Math.cos(angle));
+  out.angle = wrapAngle(angle);
   return out;
 }
 

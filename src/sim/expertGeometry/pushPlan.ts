@@ -2,6 +2,7 @@
 // pixels in the T's plane: which push primitives are worth simulating and where each starts, how a push's
 // progress is priced, and how the plan is executed (travel round the T to the push line, push to the chosen
 // depth, then ask for a new decision).
+import { wrapAngle } from '../../core/angle';
 import type { Pose } from '../pusht/geometry';
 import { planRoute, pursue, routeLength } from './route';
 import { PUSH_CONTACTS, dirToWorld, tDistance, toLocal, toWorld, type PushContact } from './tShape';
@@ -122,7 +123,7 @@ export function newPlan(p: PushCandidate, pose: Pose, travelled: number): PushPl
  * heading read from a rotation (push-3d's yaw) jumps by 2π where it crosses ±π. */
 export function drifted(planned: Pose, pose: Pose): boolean {
   const turn = pose.angle - planned.angle;
-  return Math.hypot(pose.x - planned.x, pose.y - planned.y) > DRIFT_POSITION || Math.abs(Math.atan2(Math.sin(turn), Math.cos(turn))) > DRIFT_ANGLE;
+  return Math.hypot(pose.x - planned.x, pose.y - planned.y) > DRIFT_POSITION || Math.abs(wrapAngle(turn)) > DRIFT_ANGLE;
 }
 
 /** The next world target (px) under `plan` for the block at `pose`, or null when the push is done and a new

@@ -1,6 +1,7 @@
 // The pusher's way to a push's starting point without touching the block, planned in the block frame:
 // back off the surface if in contact, go straight when the segment is clear, otherwise travel round an
 // orbit circle about the centre of gravity that clears the whole T; then shortcut the polyline.
+import { wrapAngle } from '../../core/angle';
 import { AGENT_RADIUS, BLOCK_COG } from '../pusht/geometry';
 import { T_REACH, tDistance, tOutward } from './tShape';
 
@@ -45,8 +46,7 @@ export function planRoute(ax: number, ay: number, gx: number, gy: number, reacha
     const [cx, cy] = BLOCK_COG;
     const a0 = Math.atan2(ay - cy, ax - cx);
     const a1 = Math.atan2(gy - cy, gx - cx);
-    let short = a1 - a0;
-    short -= 2 * Math.PI * Math.round(short / (2 * Math.PI));
+    const short = wrapAngle(a1 - a0);
     const long = short - 2 * Math.PI * Math.sign(short || 1);
     const arc = orbitArc(a0, short, reachable) ?? orbitArc(a0, long, reachable);
     if (arc === null) return null;

@@ -41,11 +41,6 @@ export function yawOf(p: Pose3): number {
   return Math.atan2(2 * (p.qx * p.qy + p.qw * p.qz), 1 - 2 * (p.qy * p.qy + p.qz * p.qz));
 }
 
-/** Wraps an angle to [−π, π). */
-export function wrapAngle(a: number): number {
-  return a - 2 * Math.PI * Math.floor((a + Math.PI) / (2 * Math.PI));
-}
-
 const pointScratch = new Float64Array(3);
 const rotation: Pose3 = { x: 0, y: 0, z: 0, qx: 0, qy: 0, qz: 0, qw: 1 };
 

@@ -17,7 +17,8 @@ import {
   TIPPED_TILT,
   type Pose3,
 } from './geometry';
-import { comWorld, keypointsWorld, tiltOf, wrapAngle, yawOf } from './pose3';
+import { wrapAngle } from '../../core/angle';
+import { comWorld, keypointsWorld, tiltOf, yawOf } from './pose3';
 
 export interface PoseErrors {
   position: number;

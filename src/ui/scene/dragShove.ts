@@ -1,17 +1,12 @@
 // Turning a mouse drag on the block into shoves: a plain drag moves the block with the pointer; a drag with
 // Shift turns it about its centroid by the angle the pointer sweeps. Table coordinates (Push-T px, y down).
+import { wrapAngle } from '../../core/angle';
 import { blockCentroid, rotationAbout, type Displacement } from '../../engine/blockPose';
 import type { Pose } from '../../sim/pusht/geometry';
 
 export interface Point {
   x: number;
   y: number;
-}
-
-/** Wraps an angle to (−π, π]. */
-export function wrapAngle(a: number): number {
-  const w = Math.atan2(Math.sin(a), Math.cos(a));
-  return w === -Math.PI ? Math.PI : w;
 }
 
 /** The displacement (about the body origin, as the engine's shove takes it) for the pointer going `from` → `to`. */
