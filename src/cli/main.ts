@@ -2,12 +2,13 @@
 // to stdout. Unknown commands or flags and bad values exit 2 with a one-line reason.
 import { ConfigError } from '../core/config';
 import { UsageError, parseCommandLine, type Command } from './command';
+import { average } from './commands/average';
 import { bench } from './commands/bench';
 import { demos } from './commands/demos';
 import { evalCommand } from './commands/eval';
 import { train } from './commands/train';
 
-const COMMANDS: Command[] = [bench, demos, evalCommand, train];
+const COMMANDS: Command[] = [average, bench, demos, evalCommand, train];
 
 function usage(): string {
   return ['usage: npm run sagr -- <command> [flags]', '', ...COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`)].join('\n');
