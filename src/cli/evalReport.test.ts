@@ -32,12 +32,12 @@ function tableUnder(md: string, heading: string): { header: string[]; rows: Reco
 }
 
 describe('eval --report', () => {
-  it('writes the tables with the JSON numbers, the header, the claims and the prior learning curve', async () => {
+  it('writes the tables with the JSON numbers, the header, the claims and the reflex policy\'s learning curves', async () => {
     const dir = tmp();
     const file = path.join(dir, 'results.md');
-    const flags = { policy: 'expert,prior', suite: 'all', episodes: '2', report: file };
+    const flags = { policy: 'expert,reflex', suite: 'all', episodes: '2', report: file };
     const report = (await evalCommand.run(ctx(flags, { episodeLength: 10, numEnvs: 2 }))) as EvalReport;
-    expect(Object.keys(report.results)).toEqual(['expert', 'prior']);
+    expect(Object.keys(report.results)).toEqual(['expert', 'reflex']);
     expect(report.checkpoints.expert).toBeNull();
     expect(report.backend).toBe('wasm');
     const md = readFileSync(file, 'utf8');
@@ -54,9 +54,9 @@ describe('eval --report', () => {
     const residual = tableUnder(md, '## Residuals and steps to success');
     for (const t of [success, residual]) {
       expect(t.header).toEqual(suites);
-      expect(Object.keys(t.rows)).toEqual(['expert', 'prior']);
+      expect(Object.keys(t.rows)).toEqual(['expert', 'reflex']);
     }
-    for (const policy of ['expert', 'prior']) {
+    for (const policy of ['expert', 'reflex']) {
       suites.forEach((suite, j) => {
         const s = report.results[policy][suite];
         const m = /^(\d+\.\d)% \[(\d+\.\d), (\d+\.\d)\], cov (\d\.\d{3})$/.exec(success.rows[policy][j])!;
@@ -73,13 +73,16 @@ describe('eval --report', () => {
       });
     }
     // No sagr in this run: every claim says what it needs instead of a verdict.
-    expect(md).toContain('- **not evaluated**: sagr beats prior by ≥ 15 points on displace — needs sagr on displace.');
+    expect(md).toContain('- **not evaluated**: sagr beats prior by ≥ 15 points on displace — needs sagr and prior on displace.');
     expect(md).toContain('No training: the expert plans with the simulator.');
-    // The shipped prior carries its training metrics: the curve is drawn and linked.
-    expect(md).toContain('![prior learning curves](results-curves-prior.svg)');
-    const svg = readFileSync(path.join(dir, 'results-curves-prior.svg'), 'utf8');
+    // The shipped Φ and reflex carry their training metrics: their curves are drawn and linked. The shipped prior is an
+    // average of two DAgger rounds, which the report says instead of a curve.
+    expect(md).toContain('![reflex learning curves](results-curves-reflex.svg)');
+    const svg = readFileSync(path.join(dir, 'results-curves-reflex.svg'), 'utf8');
     expect(svg).toMatch(/^<svg /);
-    expect(svg).toContain('>prior loss</text>');
+    expect(svg).toContain('>world loss</text>');
+    expect(svg).toContain('>reflex loss</text>');
+    expect(md).toMatch(/- No prior training metrics: public\/checkpoints\/push-t\/prior is the average of runs\/dag21, runs\/dag22 \(made by `average`\)/);
     expect(existsSync(path.join(dir, 'results-curves-expert.svg'))).toBe(false);
   });
 
@@ -184,6 +187,16 @@ describe('policyCurves', () => {
     writeFileSync(path.join(dir, 'metrics.jsonl'), '{"stage":"prior"\n');
     expect(policyCurves('prior', dir).missing[0]).toMatch(/metrics\.jsonl line 1 is not JSON\)$/);
     expect(policyCurves('strategy', dir).missing[0]).toMatch(/^no PPO training metrics: .*metrics\.jsonl line 1 is not JSON$/);
+  });
+
+  it('says a module made by averaging has no curve of its own, naming what it averages', () => {
+    const dir = tmp();
+    mkdirSync(path.join(dir, 'prior'));
+    const report = { averageOf: [{ checkpoint: 'runs/dag21' }, { checkpoint: 'runs/dag22' }] };
+    writeFileSync(path.join(dir, 'prior', 'model.json'), JSON.stringify({ userDefinedMetadata: { command: 'npm run sagr -- average', report } }));
+    expect(policyCurves('prior', dir).missing).toEqual([`no prior training metrics: ${path.join(dir, 'prior')} is the average of runs/dag21, runs/dag22 (made by \`average\`), which has no training curve of its own`]);
+    writeFileSync(path.join(dir, 'prior', 'model.json'), JSON.stringify({ userDefinedMetadata: { command: 'npm run sagr -- train', report: { iters: 5 } } }));
+    expect(policyCurves('prior', dir).missing[0]).toMatch(/^no prior training metrics: looked in /);
   });
 });
 

@@ -86,6 +86,17 @@ export interface PolicyCurves {
   missing: string[];
 }
 
+/** The folders a module was averaged from (`sagr average` records them in its metadata), or null for a trained one. */
+function averagedFrom(moduleDir: string): string[] | null {
+  try {
+    const metadata = JSON.parse(readFileSync(path.join(moduleDir, 'model.json'), 'utf8')).userDefinedMetadata;
+    const inputs: unknown = metadata?.report?.averageOf;
+    return Array.isArray(inputs) ? inputs.map((i) => String(i?.checkpoint)) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The learning-curve panels of a policy loaded from `checkpoint`, and what is missing. */
 export function policyCurves(policy: string, checkpoint: string): PolicyCurves {
   const what = CURVES[policy];
@@ -112,7 +123,9 @@ export function policyCurves(policy: string, checkpoint: string): PolicyCurves {
       out.sources.push(shown(usable.file));
     } else {
       const unreadable = found.flatMap((f) => (typeof f.records === 'string' ? [f.records] : []));
-      out.missing.push(`no ${stage} training metrics: looked in ${candidates.map(shown).join(' and ')}${unreadable.length ? ` (${unreadable.join('; ')})` : ''}`);
+      const averaged = averagedFrom(path.join(checkpoint, stage));
+      if (averaged) out.missing.push(`no ${stage} training metrics: ${shown(path.join(checkpoint, stage))} is the average of ${averaged.join(', ')} (made by \`average\`), which has no training curve of its own`);
+      else out.missing.push(`no ${stage} training metrics: looked in ${candidates.map(shown).join(' and ')}${unreadable.length ? ` (${unreadable.join('; ')})` : ''}`);
     }
   }
   return out;
