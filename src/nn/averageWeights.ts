@@ -2,15 +2,13 @@
 // Checkpoints fine-tuned one from another, as the prior's DAgger rounds are, lie close enough in weight space
 // that their mean is a working network; it smooths the round-to-round swings of any single round.
 import * as tf from '@tensorflow/tfjs';
-import type { Checkpoint, ModuleConfig } from './checkpoint';
+import { sameShape, showShape, type Checkpoint, type ModuleConfig } from './checkpoint';
 
 export interface LabelledCheckpoint {
   /** Names the checkpoint in errors (its folder). */
   label: string;
   checkpoint: Checkpoint;
 }
-
-const show = (shape: readonly number[]) => `[${shape.join(', ')}]`;
 
 /**
  * The element-wise mean of `module`'s weights over `inputs`, and the module config they share. Every input must
@@ -34,7 +32,7 @@ export function averageWeights(inputs: readonly LabelledCheckpoint[], module: st
     if (theirs.length !== names.length) throw new Error(`${label} has ${theirs.length} ${module} weights, ${first.label} has ${names.length}`);
     for (const n of names) {
       const [a, b] = [first.checkpoint.weights[n].shape, checkpoint.weights[n].shape];
-      if (a.length !== b.length || a.some((d, i) => d !== b[i])) throw new Error(`weight "${n}" has shape ${show(b)} in ${label}, ${show(a)} in ${first.label}`);
+      if (!sameShape(a, b)) throw new Error(`weight "${n}" has shape ${showShape(b)} in ${label}, ${showShape(a)} in ${first.label}`);
     }
   }
   const weights: tf.NamedTensorMap = {};

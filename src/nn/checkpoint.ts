@@ -36,7 +36,9 @@ export interface Checkpoint {
   metadata: CheckpointMetadata;
 }
 
-const show = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+/** "[3, 64]" */
+export const showShape = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+export const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** Writes the modules' current weights through `handler`; `extra` is merged into the metadata. */
 export async function saveCheckpoint(modules: readonly Checkpointable[], handler: tf.io.IOHandler, extra: Record<string, unknown> = {}): Promise<tf.io.SaveResult> {
@@ -91,7 +93,7 @@ function mismatch(modules: readonly Checkpointable[], { weights, metadata }: Che
     for (const [name, v] of m.variables) {
       const w = weights[name];
       if (!w) return `checkpoint is missing weight "${name}"`;
-      if (w.shape.length !== v.shape.length || w.shape.some((d, i) => d !== v.shape[i])) return `weight "${name}" has shape ${show(w.shape)} in the checkpoint, expected ${show(v.shape)}`;
+      if (!sameShape(w.shape, v.shape)) return `weight "${name}" has shape ${showShape(w.shape)} in the checkpoint, expected ${showShape(v.shape)}`;
     }
   }
   for (const name of Object.keys(weights)) {
