@@ -1,7 +1,7 @@
 // What a CLI command looks like. main.ts dispatches to these; each declares the flags it accepts so that
 // unknown flags are refused before any work starts.
 import { readFileSync } from 'node:fs';
-import { defaultConfig, kebab, parseCliArgs, parseConfigJson, type Config, type ConfigKey } from '../core/config';
+import { defaultConfig, parseCliArgs, parseConfigJson, type Config, type ConfigKey } from '../core/config';
 
 export interface CommandContext {
   config: Config;
@@ -40,9 +40,8 @@ export class UsageError extends Error {
  */
 export function parseCommandLine(cmd: Command, args: readonly string[]): Omit<CommandContext, 'log'> {
   const values = [...(cmd.values ?? []), ...(cmd.acceptsConfig ? ['config'] : [])];
-  const first = parseCliArgs(args, { values, switches: cmd.switches }, defaultConfig());
-  const refused = cmd.acceptsConfig ? undefined : [...first.configFlags].find((k) => !cmd.configKeys?.includes(k));
-  if (refused) throw new UsageError(`unknown flag --${kebab(refused)} (this command takes no hyperparameters)`);
+  const configKeys = cmd.acceptsConfig ? undefined : (cmd.configKeys ?? []);
+  const first = parseCliArgs(args, { values, switches: cmd.switches, configKeys }, defaultConfig());
   if (first.flags.config === undefined) return first;
   let json: unknown;
   try {
@@ -50,7 +49,7 @@ export function parseCommandLine(cmd: Command, args: readonly string[]): Omit<Co
   } catch (e) {
     throw new UsageError(`--config: cannot read "${first.flags.config}" as JSON (${(e as Error).message.split('\n')[0]})`);
   }
-  return parseCliArgs(args, { values, switches: cmd.switches }, parseConfigJson(json));
+  return parseCliArgs(args, { values, switches: cmd.switches, configKeys }, parseConfigJson(json));
 }
 
 /** Reads an integer flag with bounds, naming the flag on failure. */

@@ -130,8 +130,10 @@ describe('--task', () => {
       expect(() => parseCommandLine(cmd, ['--task', 'push-l'])).toThrow(/^--task: "push-l" is not one of push-t, push-3d$/);
     }
     // Commands without hyperparameters take --task and the few keys they use (demos: the learner's SDE), nothing else.
-    expect(() => parseCommandLine(demos, ['--task', 'push-3d', '--prior-lr', '0.001'])).toThrow(/^unknown flag --prior-lr \(this command takes no hyperparameters\)$/);
-    expect(() => parseCommandLine(bench, ['--episode-length', '20'])).toThrow(UsageError);
+    expect(() => parseCommandLine(demos, ['--task', 'push-3d', '--prior-lr', '0.001'])).toThrow(/^--prior-lr: unknown flag \(this command takes no hyperparameters\)$/);
+    expect(() => parseCommandLine(bench, ['--episode-length', '20'])).toThrow(/^--episode-length: unknown flag \(this command takes no hyperparameters\)$/);
+    // Refused before values are checked: --sigma-max 0 alone would break sigmaMin ≤ sigmaMax, which is not the problem here.
+    expect(() => parseCommandLine(bench, ['--sigma-max', '0'])).toThrow(/^--sigma-max: unknown flag \(this command takes no hyperparameters\)$/);
   });
 
   it('comes from a --config file unless the flag overrides it', () => {

@@ -105,6 +105,11 @@ describe('config schema', () => {
     expect(() => parseCliArgs(['--out'], { values: ['out'] })).toThrow(/--out: needs a value/);
     expect(() => parseCliArgs(['stray'])).toThrow(ConfigError);
     expect(() => parseCliArgs(['--json=1'], { switches: ['json'] })).toThrow(/--json: takes no value/);
+    // A command that takes only some config keys refuses the others (their value consumed, not read as a stray argument).
+    const onlyTask = { configKeys: ['task'] as const };
+    expect(parseCliArgs(['--task', 'push-3d'], onlyTask).config.task).toBe('push-3d');
+    expect(() => parseCliArgs(['--sigma-max', '0', '--task', 'push-3d'], onlyTask)).toThrow(/^--sigma-max: unknown flag \(this command takes no hyperparameters\)$/);
+    expect(() => parseCliArgs(['--anneal-lr'], onlyTask)).toThrow(/^--anneal-lr: unknown flag \(this command takes no hyperparameters\)$/);
   });
 
   it('validates config files', () => {

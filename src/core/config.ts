@@ -322,7 +322,7 @@ const camel = (k: string): string => k.replace(/-([a-z])/g, (_, c: string) => c.
  */
 export function parseCliArgs(
   args: readonly string[],
-  commandFlags: { values?: readonly string[]; switches?: readonly string[] } = {},
+  commandFlags: { values?: readonly string[]; switches?: readonly string[]; configKeys?: readonly ConfigKey[] } = {},
   base: Config = defaultConfig(),
 ): { config: Config; flags: Record<string, string>; switches: Set<string>; configFlags: Set<ConfigKey> } {
   const values = new Set(commandFlags.values ?? []);
@@ -367,6 +367,12 @@ export function parseCliArgs(
     const key = camel(name);
     if (!isConfigKey(key) || kebab(key) !== name) {
       errors.push({ field: `--${show(name)}`, message: 'unknown flag' });
+      continue;
+    }
+    // Refused before any value is checked, so the message says why the flag is wrong rather than what its value breaks.
+    if (commandFlags.configKeys && !commandFlags.configKeys.includes(key)) {
+      if (SCHEMA[key].kind !== 'bool' || inline !== undefined) takeValue();
+      errors.push({ field: `--${name}`, message: 'unknown flag (this command takes no hyperparameters)' });
       continue;
     }
     if (SCHEMA[key].kind === 'bool' && inline === undefined) {
