@@ -82,7 +82,7 @@ describe('eval --report', () => {
     expect(svg).toMatch(/^<svg /);
     expect(svg).toContain('>world loss</text>');
     expect(svg).toContain('>reflex loss</text>');
-    expect(md).toMatch(/- No prior training metrics: public\/checkpoints\/push-t\/prior is the average of runs\/dag21, runs\/dag22 \(made by `average`\)/);
+    expect(md).toMatch(/- No prior training metrics: public\/checkpoints\/push-t\/prior is the average of runs\/dag21, runs\/dag22, runs\/dag23 \(made by `average`\)/);
     expect(existsSync(path.join(dir, 'results-curves-expert.svg'))).toBe(false);
   });
 
