@@ -110,6 +110,7 @@ describe('config schema', () => {
     expect(parseCliArgs(['--task', 'push-3d'], onlyTask).config.task).toBe('push-3d');
     expect(() => parseCliArgs(['--sigma-max', '0', '--task', 'push-3d'], onlyTask)).toThrow(/^--sigma-max: unknown flag \(this command takes no hyperparameters\)$/);
     expect(() => parseCliArgs(['--anneal-lr'], onlyTask)).toThrow(/^--anneal-lr: unknown flag \(this command takes no hyperparameters\)$/);
+    expect(() => parseCliArgs(['--no-anneal-lr'], onlyTask)).toThrow(/^--no-anneal-lr: unknown flag \(this command takes no hyperparameters\)$/);
   });
 
   it('validates config files', () => {

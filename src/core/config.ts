@@ -318,7 +318,9 @@ const camel = (k: string): string => k.replace(/-([a-z])/g, (_, c: string) => c.
 /**
  * Parses CLI flags: `--sigma-max 0.2`, `--sigma-max=0.2`, and booleans as `--anneal-lr` / `--no-anneal-lr`.
  * Config flags are validated against the schema; `commandFlags` names the command's own flags
- * (value flags and boolean switches). Anything else is an error naming the flag. Throws ConfigError.
+ * (value flags and boolean switches). Anything else is an error naming the flag. `commandFlags.configKeys`, when
+ * given, are the only config keys the command takes: the others are refused before any value is checked, so the
+ * message says why the flag is wrong rather than what its value breaks. Throws ConfigError.
  */
 export function parseCliArgs(
   args: readonly string[],
@@ -359,9 +361,14 @@ export function parseCliArgs(
       else flags[name] = v;
       continue;
     }
+    const refused = (key: ConfigKey): boolean => {
+      if (!commandFlags.configKeys || commandFlags.configKeys.includes(key)) return false;
+      errors.push({ field: `--${name}`, message: 'unknown flag (this command takes no hyperparameters)' });
+      return true;
+    };
     const negated = name.startsWith('no-') ? camel(name.slice(3)) : null;
     if (negated && isConfigKey(negated) && SCHEMA[negated].kind === 'bool' && inline === undefined) {
-      raw[negated] = false;
+      if (!refused(negated)) raw[negated] = false;
       continue;
     }
     const key = camel(name);
@@ -369,10 +376,8 @@ export function parseCliArgs(
       errors.push({ field: `--${show(name)}`, message: 'unknown flag' });
       continue;
     }
-    // Refused before any value is checked, so the message says why the flag is wrong rather than what its value breaks.
-    if (commandFlags.configKeys && !commandFlags.configKeys.includes(key)) {
+    if (refused(key)) {
       if (SCHEMA[key].kind !== 'bool' || inline !== undefined) takeValue();
-      errors.push({ field: `--${name}`, message: 'unknown flag (this command takes no hyperparameters)' });
       continue;
     }
     if (SCHEMA[key].kind === 'bool' && inline === undefined) {
