@@ -333,6 +333,12 @@ export function parseCliArgs(
   const switches = new Set<string>();
   const raw: Record<string, unknown> = Object.create(null);
   const errors: FieldError[] = [];
+  /** Whether the command refuses config key `key` (given as --`flag`); records the error if so. */
+  const refused = (key: ConfigKey, flag: string): boolean => {
+    if (!commandFlags.configKeys || commandFlags.configKeys.includes(key)) return false;
+    errors.push({ field: `--${flag}`, message: 'unknown flag (this command takes no hyperparameters)' });
+    return true;
+  };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (!arg.startsWith('--') || arg.length < 3) {
@@ -361,14 +367,9 @@ export function parseCliArgs(
       else flags[name] = v;
       continue;
     }
-    const refused = (key: ConfigKey): boolean => {
-      if (!commandFlags.configKeys || commandFlags.configKeys.includes(key)) return false;
-      errors.push({ field: `--${name}`, message: 'unknown flag (this command takes no hyperparameters)' });
-      return true;
-    };
     const negated = name.startsWith('no-') ? camel(name.slice(3)) : null;
     if (negated && isConfigKey(negated) && SCHEMA[negated].kind === 'bool' && inline === undefined) {
-      if (!refused(negated)) raw[negated] = false;
+      if (!refused(negated, name)) raw[negated] = false;
       continue;
     }
     const key = camel(name);
@@ -376,7 +377,7 @@ export function parseCliArgs(
       errors.push({ field: `--${show(name)}`, message: 'unknown flag' });
       continue;
     }
-    if (refused(key)) {
+    if (refused(key, name)) {
       if (SCHEMA[key].kind !== 'bool' || inline !== undefined) takeValue();
       continue;
     }
