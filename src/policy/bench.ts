@@ -70,6 +70,7 @@ export async function benchPolicy(): Promise<PolicyBenchResult> {
     goal: gaussianTensor<tf.Rank.R3>(rng, [b, spec.numGoalTokens, 3]),
     noise: gaussianTensor<tf.Rank.R3>(rng, [b, config.horizon, spec.actionDim]),
     action: gaussianTensor<tf.Rank.R2>(rng, [b, spec.actionDim]),
+    deltaZ: gaussianTensor<tf.Rank.R3>(rng, [b, spec.numTokens, reflex.inputDim]),
   });
   const one = inputs(1);
   const many = inputs(BATCH);
@@ -89,13 +90,13 @@ export async function benchPolicy(): Promise<PolicyBenchResult> {
     sdeSampleB64Ms: await time(() =>
       tf.tidy(() => {
         const enc = prior.encode(many.tokens, many.goal);
-        const b = reflex.apply(many.tokens, many.tokens).correction;
+        const b = reflex.apply(many.deltaZ, many.tokens).correction;
         const eta = strategy.apply(many.tokens, many.goal);
         return sampleSde({ prior: prior.velocityFn(enc), horizon: config.horizon, reflex: b, strategy: eta }, config, rng).action;
       }),
     ),
-    worldB64Ms: await time(() => world.predict(many.tokens, many.action)),
-    reflexB64Ms: await time(() => reflex.apply(many.tokens, many.tokens)),
+    worldB64Ms: await time(() => world.predict({ tokens: many.tokens, action: many.action, prevTokens: many.tokens, prevAction: many.action })),
+    reflexB64Ms: await time(() => reflex.apply(many.deltaZ, many.tokens)),
     minRuns: 0,
   };
   result.minRuns = Math.min(...runs);

@@ -60,21 +60,27 @@ export async function benchTrainSteps(c: Config = defaultConfig()): Promise<Trai
 
   const world = new WorldPredictor(worldPredictorConfig(c, spec), c.seed);
   const worldGuard = new GuardedStep('world', world.variables, log);
-  const w = { tokens: tokens(c.worldBatch), actions: gaussianTensor<tf.Rank.R2>(rng, [c.worldBatch, spec.actionDim]), next: tokens(c.worldBatch) };
-  const worldStepMs = await medianStepMs(async () => void (await worldGuard.step(() => dynamicsLoss(world, w.tokens, w.actions, w.next), LR)));
-  tf.dispose(w);
+  const worldInput = (b: number) => ({ tokens: tokens(b), action: gaussianTensor<tf.Rank.R2>(rng, [b, spec.actionDim]), prevTokens: tokens(b), prevAction: gaussianTensor<tf.Rank.R2>(rng, [b, spec.actionDim]) });
+  const w = worldInput(c.worldBatch);
+  const wNext = tokens(c.worldBatch);
+  const worldStepMs = await medianStepMs(async () => void (await worldGuard.step(() => dynamicsLoss(world, w, wNext), LR)));
+  tf.dispose([w, wNext]);
   worldGuard.dispose();
 
   const reflex = new Reflex(reflexConfig(c, spec), c.seed);
   const reflexGuard = new GuardedStep('reflex', reflex.variables, log);
-  const r = { tokens: tokens(c.reflexBatch), actions: gaussianTensor<tf.Rank.R2>(rng, [c.reflexBatch, spec.actionDim]), next: tokens(c.reflexBatch) };
+  // A warm-up step: Φ on the batch's k-step windows (B·k transitions), then the reflex's step on the residual histories.
+  const k = reflex.inputDim / TOKEN_DIM;
+  const r = worldInput(c.reflexBatch * k);
+  const rNext = tokens(c.reflexBatch * k);
+  const context = tokens(c.reflexBatch);
   const reflexStepMs = await medianStepMs(async () => {
-    const eps = tf.mul(gaussianTensor<tf.Rank.R2>(rng, r.actions.shape), c.reflexNu) as tf.Tensor2D;
-    const deltaZ = tf.tidy(() => tf.sub(r.next, world.predict(r.tokens, tf.add(r.actions, eps) as tf.Tensor2D)) as tf.Tensor3D);
-    await reflexGuard.step(() => hindsightLoss(reflex, deltaZ, r.tokens, eps), LR);
+    const eps = tf.mul(gaussianTensor<tf.Rank.R2>(rng, [c.reflexBatch, spec.actionDim]), c.reflexNu) as tf.Tensor2D;
+    const deltaZ = tf.tidy(() => tf.reshape(tf.sub(rNext, world.predict(r)), [c.reflexBatch, spec.numTokens, k * TOKEN_DIM]) as tf.Tensor3D);
+    await reflexGuard.step(() => hindsightLoss(reflex, deltaZ, context, eps), LR);
     tf.dispose([eps, deltaZ]);
   });
-  tf.dispose(r);
+  tf.dispose([r, rNext, context]);
   reflexGuard.dispose();
   reflex.dispose();
   world.dispose();
