@@ -139,6 +139,7 @@ export const SCHEMA = {
   lrReflex: float({ group: 'ppo', default: 1e-4, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of b_ψ under PPO.' }),
   lrWorld: float({ group: 'ppo', default: 3e-4, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of Φ on fresh rollouts.' }),
   lrCritic: float({ group: 'ppo', default: 1e-3, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of the critic.' }),
+  ppoChunkMix: bool({ group: 'ppo', default: false, live: false, help: 'Each PPO iteration executes n, 2n or 4n actions per chunk (n = executeSteps, at most H), drawn per iteration, so one policy learns the long-chunk regime too (a slow prior executes long chunks open loop).' }),
   disturbanceMix: float({ group: 'ppo', default: 0.5, min: 0, max: 1, step: 0.05, live: false, help: 'Fraction of PPO training episodes that draw a disturbance (displace, kick, offset, friction, mass; push-3d also tilt) from a training distribution with random sizes and times, never the evaluation suites’ exact values. Without it the reflex never earns reward for reacting.' }),
   annealLr: bool({ group: 'ppo', default: true, live: false, help: 'Anneal learning rates linearly to zero over the run.' }),
 

@@ -55,6 +55,8 @@ export interface IterationLog {
   world: WorldUpdateStats;
   /** σ_max of the sampler (fixed, not learned). */
   sigma: number;
+  /** n, the actions executed per chunk in this iteration's rollout. */
+  executeSteps: number;
   learningRateFraction: number;
   updateMs: number;
   wallMs: number;
@@ -90,7 +92,8 @@ export class SagrTrainer {
   readonly reflexGroup: ParamGroup | null;
   readonly criticGroup: ParamGroup;
   readonly worldGroup: ParamGroup;
-  private readonly buffer: RolloutBuffer;
+  /** One rollout buffer per chunk length n (its shape depends on n). */
+  private readonly buffers = new Map<number, RolloutBuffer>();
   private lastGood: WeightSnapshot | null = null;
 
   private constructor(
@@ -106,19 +109,24 @@ export class SagrTrainer {
     this.reflexGroup = this.trainReflex && m.reflex ? paramGroup('reflex', m.reflex.variables, c.lrReflex) : null;
     this.criticGroup = paramGroup('critic', m.critic.variables, c.lrCritic);
     this.worldGroup = paramGroup('world', m.world.variables, c.lrWorld);
-    const env = rollout.env;
-    const obsSize = env.spec.numTokens * TOKEN_DIM;
-    this.buffer = new RolloutBuffer(
-      decisionsPerRollout(c),
-      env.numEnvs,
-      obsSize,
-      residualSteps(sdeParams(c)) * c.horizon * env.spec.actionDim,
-      env.spec.actionDim,
-      c.executeSteps,
-      c.horizon,
-      rollout.loop.history * obsSize,
-    );
     if (options.rewardMoments) rollout.scaler.moments = { ...options.rewardMoments };
+  }
+
+  /** The executed chunk length of iteration i: executeSteps, or with ppoChunkMix one of n, 2n, 4n (≤ H) drawn from (seed, i). */
+  chunkLength(i: number): number {
+    const c = this.options.config;
+    if (!c.ppoChunkMix) return c.executeSteps;
+    const lengths = [1, 2, 4].map((f) => f * c.executeSteps).filter((n) => n <= c.horizon);
+    return lengths[new Rng(deriveSeed(c.seed, 'ppo/chunk', i)).int(0, lengths.length)];
+  }
+
+  private buffer(n: number): RolloutBuffer {
+    const c = this.options.config;
+    const spec = this.rollout.env.spec;
+    const obsSize = spec.numTokens * TOKEN_DIM;
+    const made = this.buffers.get(n) ?? new RolloutBuffer(decisionsPerRollout({ ...c, executeSteps: n }), c.numEnvs, obsSize, residualSteps(sdeParams(c)) * c.horizon * spec.actionDim, spec.actionDim, n, c.horizon, this.rollout.loop.history * obsSize);
+    this.buffers.set(n, made);
+    return made;
   }
 
   /** Builds the envs of config.task (seeded from the config seed and the start iteration, so a resumed run gets fresh episodes). */
@@ -147,14 +155,15 @@ export class SagrTrainer {
     const { config: c, modules: m, numIterations, log } = this.options;
     const i = this.iteration;
     const sde = sdeParams(c);
-    const buf = this.buffer;
+    const n = this.chunkLength(i);
+    const buf = this.buffer(n);
     const t0 = performance.now();
     // Each iteration's randomness derives from (seed, iteration), so a resumed run replays the same draws.
     const shuffleRng = new Rng(deriveSeed(c.seed, 'ppo/shuffle', i));
 
     let rollout: RolloutStats;
     try {
-      rollout = await this.rollout.collect(buf, { ...c, sde }, this.options.pace);
+      rollout = await this.rollout.collect(buf, { ...c, executeSteps: n, sde }, this.options.pace);
     } catch (e) {
       if (!/not finite/.test((e as Error).message)) throw e;
       this.lastGood?.restore();
@@ -175,13 +184,13 @@ export class SagrTrainer {
       values: buf.values,
       dones: buf.dones,
       lastValues: buf.lastValues,
-      discount: c.discount ** c.executeSteps,
+      discount: c.discount ** n,
       gaeLambda: c.gaeLambda,
     });
 
     // log π of the stored decisions' executed steps under the current η and per-step corrections (executedLogProb).
     const spec = this.rollout.env.spec;
-    const [N, A, H, n] = [spec.numTokens, spec.actionDim, c.horizon, c.executeSteps];
+    const [N, A, H] = [spec.numTokens, spec.actionDim, c.horizon];
     const residualRows = residualSteps(sde);
     const strategy = m.strategy!;
     const etaPerChunk = sde.strategyGain !== 0 && strategyRate(strategy.config) === 'chunk';
@@ -225,6 +234,7 @@ export class SagrTrainer {
       ppo,
       world,
       sigma: c.sigmaMax,
+      executeSteps: n,
       learningRateFraction: fraction,
       updateMs: end - tUpdate,
       wallMs: end - t0,
@@ -247,7 +257,7 @@ export function formatIteration(l: IterationLog): string {
     `ppo ${l.iteration}${l.trainPolicy ? '' : ' (critic warm-up)'}: return ${f(r.meanReturn, 2)} success ${f(100 * r.successRate, 0)}% (${r.episodes} ep), ` +
     `R/step task ${f(r.rewardTerms.task)} −surprise ${f(r.rewardTerms.surprise, 4)} −effort ${f(r.rewardTerms.effort, 4)}, ` +
     `pg ${f(l.ppo.pgLoss, 4)} v ${f(l.ppo.vLoss)} dyn ${f(l.world.dynamicsLoss, 6)} kl ${f(l.ppo.approxKl, 4)} clip ${f(l.ppo.clipFrac)} ev ${f(l.ppo.explainedVariance, 2)}, ` +
-    `‖Δz‖ ${f(r.meanDeltaZ, 4)} ‖b‖ ${f(r.meanReflex, 4)} ‖η‖ ${f(r.meanStrategy, 4)} σ ${l.sigma}, ` +
+    `‖Δz‖ ${f(r.meanDeltaZ, 4)} ‖b‖ ${f(r.meanReflex, 4)} ‖η‖ ${f(r.meanStrategy, 4)} σ ${l.sigma} n ${l.executeSteps}, ` +
     `${(l.wallMs / 1000).toFixed(1)} s, ${l.envStepsPerSec.toFixed(0)} env steps/s`
   );
 }

@@ -168,7 +168,8 @@ export class SagrRollout {
     readonly env: VecEnv<unknown, TaskState, TaskPerturbation>,
     readonly modules: SagrModules,
     readonly critic: Critic,
-    readonly executeSteps: number,
+    /** The default chunk length n: the reward scaler discounts returns per transition by γ^n. */
+    executeSteps: number,
     discount: number,
     /** Root of the per-episode sampler noise seeds. */
     readonly noiseSeed: number,
@@ -205,8 +206,8 @@ export class SagrRollout {
     const { env, loop, obsSize } = this;
     const B = env.numEnvs;
     const a = env.spec.actionDim;
-    const n = this.executeSteps;
-    if (buf.numEnvs !== B || buf.executeSteps !== n || buf.obsSize !== obsSize) throw new Error('rollout: buffer shape does not match the envs');
+    const n = s.executeSteps;
+    if (buf.numEnvs !== B || buf.executeSteps !== n || buf.obsSize !== obsSize) throw new Error('rollout: buffer shape does not match the envs and the chunk length');
     const all = Int32Array.from({ length: B }, (_, i) => i);
     const terms: RewardTerms = emptyRewardTerms();
     const inTransition = new Uint8Array(B);
