@@ -21,6 +21,10 @@
 // ε ~ N(0, ν²) per axis (ν = reflexNu, normalised). Steps before the episode's start contribute Δz = 0, as
 // after a reset at run time. The position context is S_{t+1}, the observation b is computed at.
 //
+// With a prior to run it, the second half of the iterations alternates with rounds of closed-loop refinement
+// (reflexRefineRounds, reflexRefine.ts): the loop runs under actuator offsets, and each batch then mixes
+// demonstration windows with what the reflex read in closed loop (target −d).
+//
 // Metrics on held-out episodes (fixed draws): R² of b against −ε over all modes, and the offset response: on
 // Φ-consistent windows (the next tokens are Φ's own prediction from the executed action, so Δz holds nothing but
 // the error) with a constant offset d of random direction and size in OFFSET_RANGE, the mean cos(b, −d) and
@@ -30,10 +34,13 @@ import type { Config } from '../core/config';
 import { deriveSeed, Rng } from '../core/rng';
 import type { DemoDataset } from '../sim/dataset';
 import { TOKEN_DIM } from '../sim/taskSpec';
+import type { FlowPrior } from '../policy/flowPrior';
 import { hindsightLoss, reflexHistory, type Reflex } from '../policy/reflex';
+import { taskSpec } from '../sim/tasks';
 import type { WorldPredictor } from '../policy/worldPredictor';
 import { demoTransitions, indexSteps, sampleIndices, type EpisodeSplit, type StepIndex, type Transitions } from './demoData';
 import { GuardedStep, warmupCosineLr } from './guardedStep';
+import { collectRefineSamples, type RefineSamples } from './reflexRefine';
 import { checkStageOptions, LossMeter, warmupFor, type StageOptions } from './stage';
 
 const HELD_OUT_WINDOWS = 2048;
@@ -56,6 +63,8 @@ export interface ReflexMetrics {
 
 export interface ReflexReport extends ReflexMetrics {
   iters: number;
+  /** Per refinement round, the share of the offsets the loop left uncancelled before training on that round. */
+  closedLoopResidualShares: number[];
   finalTrainLoss: number | null;
   skippedSteps: number;
   seconds: number;
@@ -215,7 +224,28 @@ export async function evaluateReflex(reflex: Reflex, world: WorldPredictor, t: T
   return { heldOutLoss: residual / n, r2: 1 - residual / total, offsetCos: cosSum / n, offsetGain: gainSum / n };
 }
 
-export async function reflexWarmup(reflex: Reflex, world: WorldPredictor, demos: DemoDataset, split: EpisodeSplit, c: Config, o: StageOptions): Promise<ReflexReport> {
+/** A batch of closed-loop samples: the reflex's recorded inputs and the targets (as ε = d, hindsightLoss's sign). */
+function refineBatch(samples: RefineSamples, picks: Int32Array, numTokens: number, k: number) {
+  const h = numTokens * k * 3;
+  const n = numTokens * 3;
+  const a = samples.targets.length / samples.count;
+  const inputs = new Float32Array(picks.length * h);
+  const tokens = new Float32Array(picks.length * n);
+  const eps = new Float32Array(picks.length * a);
+  picks.forEach((i, r) => {
+    inputs.set(samples.inputs.subarray(i * h, (i + 1) * h), r * h);
+    tokens.set(samples.tokens.subarray(i * n, (i + 1) * n), r * n);
+    for (let d = 0; d < a; d++) eps[r * a + d] = -samples.targets[i * a + d];
+  });
+  return tf.tidy(() => ({ deltaZ: tf.tensor3d(inputs, [picks.length, numTokens, k * 3]), tokens: tf.tensor3d(tokens, [picks.length, numTokens, 3]), eps: tf.tensor2d(eps, [picks.length, a]) }));
+}
+
+/** Both kinds of batch in one loss: the mean of the two hindsight losses. */
+function mixedLoss(reflex: Reflex, batches: HindsightBatch[]): tf.Scalar {
+  return tf.tidy(() => tf.div(tf.addN(batches.map((b) => hindsightLoss(reflex, b.deltaZ, b.tokens, b.eps))), batches.length) as tf.Scalar);
+}
+
+export async function reflexWarmup(reflex: Reflex, world: WorldPredictor, demos: DemoDataset, split: EpisodeSplit, c: Config, o: StageOptions, prior: FlowPrior | null = null): Promise<ReflexReport> {
   checkStageOptions(o);
   if (split.heldOut.length === 0) throw new Error('reflex: the held-out split is empty (need at least two episodes)');
   if (!(c.reflexNu > 0)) throw new Error(`reflexNu: ${c.reflexNu} must be positive for the hindsight warm-up`);
@@ -228,6 +258,14 @@ export async function reflexWarmup(reflex: Reflex, world: WorldPredictor, demos:
   const heldOutPicks = sampleIndices(new Rng(deriveSeed(o.seed, 'reflex/held-out-pick')), heldOut.count, Math.min(HELD_OUT_WINDOWS, heldOut.count));
   const evalSeed = deriveSeed(o.seed, 'reflex/held-out-noise');
   o.log(`reflex: ${c.reflexTarget} pseudo-residuals, windows of k = ${k} steps (${PERSISTENT_FRACTION} persistent, ${IID_FRACTION} i.i.d., the rest error-free)`);
+  const rounds = prior && c.reflexRefineRounds > 0 ? c.reflexRefineRounds : 0;
+  if (!prior && c.reflexRefineRounds > 0) o.log('reflex: no prior to run the closed loop with; the closed-loop refinement is skipped');
+  // Round r starts at iteration refineStart + r·roundIters.
+  const refineStart = rounds ? Math.floor(o.iters / 2) : o.iters;
+  const roundIters = rounds ? Math.ceil((o.iters - refineStart) / rounds) : 0;
+  const spec = taskSpec(demos.manifest.task);
+  let samples: RefineSamples | null = null;
+  const shares: number[] = [];
 
   const rng = new Rng(deriveSeed(o.seed, 'reflex/train'));
   const guard = new GuardedStep('reflex', reflex.variables, o.log);
@@ -238,11 +276,18 @@ export async function reflexWarmup(reflex: Reflex, world: WorldPredictor, demos:
   try {
     for (let iter = 0; iter < o.iters; iter++) {
       await o.pace?.();
+      if (rounds && iter >= refineStart && (iter - refineStart) % roundIters === 0) {
+        const round = (iter - refineStart) / roundIters;
+        samples = await collectRefineSamples(prior!, world, reflex, spec, c, deriveSeed(o.seed, 'reflex/refine', round));
+        shares.push(samples.residualShare);
+        o.log(`reflex: closed-loop round ${round + 1}/${rounds}: ${samples.count} samples, ${(100 * samples.residualShare).toFixed(1)}% of the offsets left uncancelled`);
+      }
       const picks = sampleIndices(rng, train.count, c.reflexBatch);
-      const h = hindsightBatch(world, train, trainIndex, windowRows(trainIndex, picks, k), k, windowErrors(rng, c.reflexBatch, k, train.actionDim, c.reflexNu), c.reflexTarget); // Φ frozen: outside the gradient
+      const batches = [hindsightBatch(world, train, trainIndex, windowRows(trainIndex, picks, k), k, windowErrors(rng, c.reflexBatch, k, train.actionDim, c.reflexNu), c.reflexTarget)]; // Φ frozen: outside the gradient
+      if (samples) batches.push(refineBatch(samples, sampleIndices(rng, samples.count, c.reflexBatch), train.numTokens, k));
       const lr = warmupCosineLr(c.reflexLr, iter, o.iters, warmup);
-      const step = await guard.step(() => hindsightLoss(reflex, h.deltaZ, h.tokens, h.eps), lr);
-      tf.dispose(h);
+      const step = await guard.step(() => mixedLoss(reflex, batches), lr);
+      tf.dispose(batches);
       meter.add(step.loss);
 
       if ((iter + 1) % o.evalEvery === 0 || iter === o.iters - 1) {
@@ -260,5 +305,5 @@ export async function reflexWarmup(reflex: Reflex, world: WorldPredictor, demos:
   } finally {
     guard.dispose();
   }
-  return { iters: o.iters, finalTrainLoss: lastTrainLoss, ...metrics, skippedSteps: guard.skipped, seconds: (performance.now() - t0) / 1000 };
+  return { iters: o.iters, closedLoopResidualShares: shares, finalTrainLoss: lastTrainLoss, ...metrics, skippedSteps: guard.skipped, seconds: (performance.now() - t0) / 1000 };
 }
