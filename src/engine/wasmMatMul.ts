@@ -4,7 +4,10 @@
 // (dA = dY·Bᵀ, dB = Aᵀ·dY), and so is attention's Q·Kᵀ, so training on wasm spends most of its time there.
 // The wrapped kernels transpose the inputs explicitly, then call the original kernel untransposed.
 // Results are the same numbers (the same products, summed in the same order per output).
+// It also registers the SIMD batched product of attention (wasmBatchMatMul.ts) that nn/batchMatMul.ts uses.
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmBatchMatMul } from './wasmBatchMatMul';
 
 const PATCHED_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
 const BACKEND = 'wasm';
@@ -51,5 +54,7 @@ export function patchWasmMatMul(): void {
     tf.unregisterKernel(name, BACKEND);
     tf.registerKernel({ ...original, kernelFunc });
   }
+  const backend = tf.findBackend(BACKEND) as BackendWasm | null;
+  if (backend) registerWasmBatchMatMul(transposeConfig.kernelFunc, backend);
   patched = true;
 }
