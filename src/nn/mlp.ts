@@ -1,15 +1,27 @@
 // A small multilayer perceptron: Dense → activation → … → Dense (no activation on the output).
 import * as tf from '@tensorflow/tfjs';
+import { customOp } from './customOp';
 import { Dense } from './dense';
 import { orthogonal, type Init } from './init';
 import type { Scope } from './scope';
 
 export type Activation = 'silu' | 'tanh' | 'relu';
 
+/**
+ * SiLU y = x·σ(x) as one custom-gradient op: dy/dx = σ + x·σ·(1 − σ) = σ + y·(1 − σ), from the saved σ and y
+ * (4 backward kernels, against the product rule through a taped mul and sigmoid).
+ */
+const silu = customOp(([x]: [tf.Tensor], save) => {
+  const s = tf.sigmoid(x);
+  const y = tf.mul(x, s);
+  save([s, y]);
+  return { value: y, gradFunc: (dy, [sig, out]) => [tf.mul(dy, tf.add(sig, tf.mul(out, tf.sub(1, sig))))] };
+});
+
 export function activate<T extends tf.Tensor>(x: T, activation: Activation): T {
   switch (activation) {
     case 'silu':
-      return tf.mul(x, tf.sigmoid(x));
+      return silu(x) as T;
     case 'tanh':
       return tf.tanh(x);
     case 'relu':
