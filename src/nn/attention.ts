@@ -3,15 +3,16 @@
 // of a broadcast-batch matMul is wrong in tfjs (tensorflow/tfjs#8721). Keys and values can be projected
 // once and reused (`keysValues` then `attend`), which is how the flow prior caches its observation.
 //
-// Speed (the prior's training step is mostly these layers): the projections that read the same input are ONE
-// matMul against their weights concatenated at use time (Q|K|V for self-attention, K|V for a context; the
-// stored variables stay wq, wk, wv, so checkpoints are unchanged), the heads of all projections are split by one
-// transpose, the softmax weights are one custom-gradient op, and the batched products go through batchMatMul
-// (a SIMD kernel on wasm).
+// Speed (the prior's training step and its chunk sample are mostly these layers): two fused kernels
+// (fusedKernel.ts), each with its backward pass written out as one kernel too:
+//   project-heads  the projections that read the same input as ONE matMul against their weights concatenated in
+//                  the kernel (Q|K|V for self-attention, K|V for a context; the stored variables stay wq, wk, wv,
+//                  so checkpoints are unchanged), then split into heads;
+//   attention      P = softmax(q·kᵀ/√d), out = P·v with the heads merged back, the products on batchMatMul's
+//                  SIMD kernel where registered (wasm).
 import * as tf from '@tensorflow/tfjs';
-import { batchMatMul } from './batchMatMul';
-import { customOp } from './customOp';
-import { Dense, dense } from './dense';
+import { Dense } from './dense';
+import { type BackendOps, fusedKernel, runFused } from './fusedKernel';
 import { orthogonal } from './init';
 import type { Scope } from './scope';
 
@@ -27,22 +28,107 @@ export interface AttentionResult {
   weights: tf.Tensor4D;
 }
 
+type Info = tf.TensorInfo;
+const ATTENTION = 'SagrAttention';
+const ATTENTION_GRAD = 'SagrAttentionGrad';
+/** One kernel per number of projections (1: Q; 2: K|V; 3: Q|K|V), so each knows which inputs its gradient saves. */
+const PROJECTIONS = [1, 2, 3] as const;
+const projectKernel = (n: number) => `SagrProjectHeads${n}`;
+const projectGradKernel = (n: number) => `SagrProjectHeadsGrad${n}`;
+const names = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
 /**
- * P = softmax(scale · q·kᵀ) over the keys, q [G, Lq, d], k [G, Lk, d] → [G, Lq, Lk], with the backward pass
- * written out: dS = scale · P ⊙ (dP − Σ_keys dP ⊙ P), dq = dS·k, dk = dSᵀ·q.
+ * [n·B·heads, L, D/heads] per-head rows (projection-major) ↔ [B·L, n·D] projection rows. Rank-4 transposes only:
+ * tfjs-wasm transposes rank 5 in a generic loop, ~150× slower ([64, 19, 3, 4, 16]: 23 ms against 0.15 ms).
  */
-const attentionWeights = (scale: number) =>
-  customOp(([q, k]: [tf.Tensor3D, tf.Tensor3D], save) => {
-    const p = tf.softmax(tf.mul(batchMatMul(q, k, false, true), scale));
-    save([q, k, p]);
-    return {
-      value: p,
-      gradFunc: (dP, [sq, sk, sp]) => {
-        const dS = tf.mul(tf.mul(sp, tf.sub(dP, tf.sum(tf.mul(dP, sp), -1, true))), scale) as tf.Tensor3D;
-        return [batchMatMul(dS, sk as tf.Tensor3D), batchMatMul(dS, sq as tf.Tensor3D, true, false)];
-      },
-    };
+function headsToRows(o: BackendOps, heads: Info, n: number, b: number, h: number): Info {
+  const [, l, d] = heads.shape;
+  const perPosition = o.reshape(o.transpose(o.reshape(heads, [n * b, h, l, d]), [0, 2, 1, 3]), [n, b * l, h * d]);
+  return o.reshape(n === 1 ? perPosition : o.transpose(o.reshape(perPosition, [n, b * l, 1, h * d]), [1, 2, 0, 3]), [b * l, n * h * d]);
+}
+
+function registerProjection(n: number): void {
+  // [x, w0…, b0…] → n tensors [B·heads, L, D/heads].
+  fusedKernel(projectKernel(n), (o, inputs, attrs) => {
+    const { x } = inputs;
+    const heads = attrs.heads as number;
+    const [b, l, inDim] = x.shape;
+    const w = o.concat(names('w', n).map((k) => inputs[k]), 1);
+    const bias = o.concat(names('b', n).map((k) => inputs[k]), 0);
+    const width = w.shape[1] / n;
+    const rows = o.add(o.matMul(o.reshape(x, [b * l, inDim]), w), bias); // [B·L, n·D]
+    const byProjection = n === 1 ? rows : o.transpose(o.reshape(rows, [b * l, n, 1, width]), [1, 2, 0, 3]); // [n, 1, B·L, D]
+    const perHead = o.transpose(o.reshape(byProjection, [n * b, l, heads, width / heads]), [0, 2, 1, 3]); // [n·B, heads, L, D/heads]
+    return o.splitFirst(perHead, n, [b * heads, l, width / heads]);
   });
+  // [dy0…, x, w0…] → [dx, dw0…, db0…].
+  fusedKernel(projectGradKernel(n), (o, inputs, attrs) => {
+    const { x } = inputs;
+    const heads = attrs.heads as number;
+    const [b, l, inDim] = x.shape;
+    const w = o.concat(names('w', n).map((k) => inputs[k]), 1);
+    const dRows = headsToRows(o, o.concat(names('dy', n).map((k) => inputs[k]), 0), n, b, heads); // [B·L, n·D]
+    const rows = o.reshape(x, [b * l, inDim]);
+    const dx = o.reshape(o.matMul(dRows, w, false, true), x.shape);
+    const width = w.shape[1] / n;
+    const dw = o.matMul(rows, dRows, true, false); // [in, n·D]
+    const db = o.sum(dRows, 0);
+    const dwParts = n === 1 ? [dw] : o.run('SplitV', { x: dw }, { numOrSizeSplits: Array(n).fill(width), axis: 1 });
+    const dbParts = n === 1 ? [db] : o.splitFirst(db, n, [width]);
+    return [dx, ...dwParts, ...dbParts];
+  });
+  tf.registerGradient({
+    kernelName: projectKernel(n),
+    inputsToSave: ['x', ...names('w', n)],
+    gradFunc: (dy, saved, attrs) => {
+      const dys = n === 1 ? [dy as tf.Tensor] : (dy as tf.Tensor[]);
+      // All gradients from one kernel, computed here (see Dense's gradient for why not in the thunks).
+      const [dx, ...dParams] = runFused(projectGradKernel(n), { ...named('dy', dys), x: saved[0], ...named('w', saved.slice(1)) }, attrs as Record<string, unknown>);
+      const thunks: Record<string, () => tf.Tensor> = { x: () => dx };
+      for (let i = 0; i < n; i++) {
+        thunks[`w${i}`] = () => dParams[i];
+        thunks[`b${i}`] = () => dParams[n + i];
+      }
+      return thunks;
+    },
+  });
+}
+
+const named = (prefix: string, ts: tf.Tensor[]) => Object.fromEntries(ts.map((t, i) => [`${prefix}${i}`, t]));
+
+PROJECTIONS.forEach(registerProjection);
+
+// [q, k, v] (heads folded into the batch) → [out [B, Lq, D] with the heads merged, P [B·heads, Lq, Lk]].
+fusedKernel(ATTENTION, (o, { q, k, v }, attrs) => {
+  const [g, lq, d] = q.shape;
+  const b = attrs.batch as number;
+  const p = o.softmax(o.mul(o.batchMatMul(q, k, false, true), o.scalar(attrs.scale as number)));
+  const mixed = o.batchMatMul(p, v); // [B·heads, Lq, D/heads]
+  const merged = o.reshape(o.transpose(o.reshape(mixed, [b, g / b, lq, d]), [0, 2, 1, 3]), [b, lq, (g / b) * d]);
+  return [merged, p];
+});
+
+// dS = scale · P ⊙ (dP − Σ_keys dP ⊙ P) with dP = dmixed·vᵀ (+ the gradient reaching P directly), dq = dS·k,
+// dk = dSᵀ·q, dv = Pᵀ·dmixed → [dq, dk, dv].
+fusedKernel(ATTENTION_GRAD, (o, { dOut, dWeights, q, k, v, p }, attrs) => {
+  const [g, lq, d] = q.shape;
+  const b = attrs.batch as number;
+  const dMixed = o.reshape(o.transpose(o.reshape(dOut, [b, lq, g / b, d]), [0, 2, 1, 3]), [g, lq, d]);
+  const dP = o.add(o.batchMatMul(dMixed, v, false, true), dWeights);
+  const dS = o.mul(o.mul(p, o.sub(dP, o.sum(o.mul(dP, p), -1, true))), o.scalar(attrs.scale as number));
+  return [o.batchMatMul(dS, k), o.batchMatMul(dS, q, true, false), o.batchMatMul(p, dMixed, true, false)];
+});
+
+tf.registerGradient({
+  kernelName: ATTENTION,
+  inputsToSave: ['q', 'k', 'v'],
+  outputsToSave: [false, true],
+  gradFunc: (dys, [q, k, v, p], attrs) => {
+    const [dOut, dWeights] = dys as tf.Tensor[];
+    const [dq, dk, dv] = runFused(ATTENTION_GRAD, { dOut, dWeights, q, k, v, p }, attrs as Record<string, unknown>);
+    return { q: () => dq, k: () => dk, v: () => dv };
+  },
+});
 
 export class MultiHeadAttention {
   readonly wq: Dense;
@@ -50,7 +136,6 @@ export class MultiHeadAttention {
   readonly wv: Dense;
   readonly wo: Dense;
   readonly headDim: number;
-  private readonly weightsOf: (q: tf.Tensor3D, k: tf.Tensor3D) => tf.Tensor;
 
   constructor(
     scope: Scope,
@@ -60,62 +145,45 @@ export class MultiHeadAttention {
   ) {
     if (width % heads !== 0) throw new Error(`attention: width ${width} is not divisible by heads ${heads}`);
     this.headDim = width / heads;
-    this.weightsOf = attentionWeights(1 / Math.sqrt(this.headDim));
     this.wq = new Dense(scope.child('wq'), width, width, orthogonal(1));
     this.wk = new Dense(scope.child('wk'), contextWidth, width, orthogonal(1));
     this.wv = new Dense(scope.child('wv'), contextWidth, width, orthogonal(1));
     this.wo = new Dense(scope.child('wo'), width, width, orthogonal(1));
   }
 
-  /**
-   * x [B, L, in] through the projections `layers` in one matMul, split into heads: one [B·heads, L, D/heads]
-   * per projection. Two rank-4 transposes, not one rank-5 one: tfjs-wasm transposes rank 5 in a generic loop,
-   * ~150× slower ([64, 19, 3, 4, 16]: 23 ms against 0.15 ms).
-   */
+  /** x [B, L, in] through `layers` (one matMul) → one [B·heads, L, D/heads] per layer. */
   private projectHeads(x: tf.Tensor3D, layers: Dense[]): tf.Tensor3D[] {
-    const [b, l] = x.shape;
-    const n = layers.length;
-    const w = n === 1 ? layers[0].w : tf.concat(layers.map((d) => d.w), 1);
-    const bias = n === 1 ? layers[0].b : tf.concat(layers.map((d) => d.b), 0);
-    const projected = dense(x, w, bias); // [B, L, n·D]
-    const byProjection = n === 1 ? projected : tf.transpose(tf.reshape(projected, [b, l, n, this.width]), [2, 0, 1, 3]); // [n, B, L, D]
-    const perHead = tf.transpose(tf.reshape(byProjection, [n * b, l, this.heads, this.headDim]), [0, 2, 1, 3]); // [n·B, heads, L, D/heads]
-    // tf.unstack into a single tensor has a broken gradient (Unpack's gradient stacks a lone dy), so one projection is a reshape.
-    if (n === 1) return [tf.reshape(perHead, [b * this.heads, l, this.headDim])];
-    return tf.unstack(tf.reshape(perHead, [n, b * this.heads, l, this.headDim])) as tf.Tensor3D[];
+    const inputs = { x, ...named('w', layers.map((d) => d.w)), ...named('b', layers.map((d) => d.b)) };
+    return runFused(projectKernel(layers.length), inputs, { heads: this.heads }) as tf.Tensor3D[];
   }
 
   keysValues(context: tf.Tensor3D): KeyValues {
-    return tf.tidy(() => {
-      const [keys, values] = this.projectHeads(context, [this.wk, this.wv]);
-      return { keys, values };
-    });
+    const [keys, values] = this.projectHeads(context, [this.wk, this.wv]);
+    return { keys, values };
   }
 
-  /** Queries [B·heads, Lq, D/heads] over `kv` → the attention output [B, Lq, D] and the weights [B·heads, Lq, Lk]. */
-  private mix(queries: tf.Tensor3D, kv: KeyValues, b: number): { out: tf.Tensor3D; weights: tf.Tensor3D } {
-    const lq = queries.shape[1];
-    const weights = this.weightsOf(queries, kv.keys) as tf.Tensor3D;
-    const mixed = batchMatMul(weights, kv.values); // [B·heads, Lq, D/heads]
-    const merged = tf.reshape(tf.transpose(tf.reshape(mixed, [b, this.heads, lq, this.headDim]), [0, 2, 1, 3]), [b, lq, this.width]);
-    return { out: this.wo.apply(merged) as tf.Tensor3D, weights };
+  /** Queries [B·heads, Lq, D/heads] over `kv` → wo(heads merged) (+ residual) and the weights [B·heads, Lq, Lk]. */
+  private mix(queries: tf.Tensor3D, kv: KeyValues, b: number, residual?: tf.Tensor3D): { out: tf.Tensor3D; weights: tf.Tensor3D } {
+    const [merged, weights] = runFused(ATTENTION, { q: queries, k: kv.keys, v: kv.values }, { scale: 1 / Math.sqrt(this.headDim), batch: b });
+    return { out: this.wo.apply(merged as tf.Tensor3D, residual), weights: weights as tf.Tensor3D };
   }
 
-  attend(x: tf.Tensor3D, kv: KeyValues): AttentionResult {
+  /** Attention of x's queries over `kv`; `residual` is added to the output (a block's skip connection). */
+  attend(x: tf.Tensor3D, kv: KeyValues, residual?: tf.Tensor3D): AttentionResult {
     return tf.tidy(() => {
       const [b, lq] = x.shape;
       const [queries] = this.projectHeads(x, [this.wq]);
-      const { out, weights } = this.mix(queries, kv, b);
+      const { out, weights } = this.mix(queries, kv, b, residual);
       return { out, weights: tf.reshape(weights, [b, this.heads, lq, kv.keys.shape[1]]) as tf.Tensor4D };
     });
   }
 
-  /** Self-attention (Q, K and V from one matMul) when `context` is omitted. */
-  apply(x: tf.Tensor3D, context?: tf.Tensor3D): tf.Tensor3D {
+  /** Self-attention (Q, K and V from one matMul) when `context` is omitted; `residual` as in attend. */
+  apply(x: tf.Tensor3D, context?: tf.Tensor3D, residual?: tf.Tensor3D): tf.Tensor3D {
     return tf.tidy(() => {
-      if (context) return this.mix(this.projectHeads(x, [this.wq])[0], this.keysValues(context), x.shape[0]).out;
+      if (context) return this.mix(this.projectHeads(x, [this.wq])[0], this.keysValues(context), x.shape[0], residual).out;
       const [queries, keys, values] = this.projectHeads(x, [this.wq, this.wk, this.wv]);
-      return this.mix(queries, { keys, values }, x.shape[0]).out;
+      return this.mix(queries, { keys, values }, x.shape[0], residual).out;
     });
   }
 }

@@ -1,32 +1,46 @@
-// y = x·W + b on the last axis, as one custom-gradient op: inputs of any rank are flattened to 2-D rows inside it
-// (a differentiated matMul with broadcast batch dimensions has wrong gradients in tfjs, tensorflow/tfjs#8721;
-// a 2-D one does not), and the backward pass is written out:
-//   dx = dy·Wᵀ,  dW = xᵀ·dy,  db = Σ_rows dy.
-// On the tape that is one node saving x and W, instead of a matMul and a broadcast add (four saved clones, and
-// the add's reshape-and-sum gradient): ~8 kernels per layer per training step instead of ~15.
+// y = x·W + b (+ r, a residual stream) on the last axis, as one fused kernel with its backward pass written out:
+//   dx = dy·Wᵀ,  dW = xᵀ·dy,  db = Σ_rows dy,  dr = dy.
+// Inputs of any rank are flattened to 2-D rows inside: a differentiated matMul with broadcast batch dimensions
+// has wrong gradients in tfjs (tensorflow/tfjs#8721), a 2-D one does not. On the tape this is one node saving x
+// and W, instead of reshapes, a matMul and broadcast adds (and their saved clones and reshape-and-sum gradients).
 import * as tf from '@tensorflow/tfjs';
-import { customOp } from './customOp';
+import { fusedKernel, runFused } from './fusedKernel';
 import { orthogonal, zeros, type Init } from './init';
 import type { Scope } from './scope';
 
-/** x [..., in] · w [in, out] + b [out], differentiable in all three. */
-export const dense = customOp(([x, w, b]: [tf.Tensor, tf.Tensor, tf.Tensor], save) => {
-  const shape = x.shape;
+const DENSE = 'SagrDense';
+const DENSE_GRAD = 'SagrDenseGrad';
+
+fusedKernel(DENSE, (o, { x, w, b, r }) => {
   const [inDim, outDim] = w.shape;
-  const rows = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, inDim]);
-  // matMul + add, not tf.fused.matMul: the fused op's extra reshapes and custom gradient cost more in dispatch
-  // than the separate add saves at these sizes (wasm, 64–1216 rows).
-  const y = tf.add(tf.matMul(rows as tf.Tensor2D, w as tf.Tensor2D), b);
-  save([rows, w]);
-  return {
-    value: x.rank === 2 ? y : tf.reshape(y, [...shape.slice(0, -1), outDim]),
-    gradFunc: (dy, [savedRows, savedW]) => {
-      const dyRows = (dy.rank === 2 ? dy : tf.reshape(dy, [-1, outDim])) as tf.Tensor2D;
-      const dRows = tf.matMul(dyRows, savedW as tf.Tensor2D, false, true);
-      return [dy.rank === 2 ? dRows : tf.reshape(dRows, shape), tf.matMul(savedRows as tf.Tensor2D, dyRows, true, false), tf.sum(dyRows, 0)];
-    },
-  };
+  // matMul + add, not _FusedMatMul: the separate add is as fast at these sizes and works on every backend.
+  const y = o.add(o.matMul(o.reshape(x, [-1, inDim]), w), b);
+  const out = o.reshape(y, [...x.shape.slice(0, -1), outDim]);
+  return [r ? o.add(r, out) : out];
 });
+
+fusedKernel(DENSE_GRAD, (o, { dy, x, w }) => {
+  const [inDim, outDim] = w.shape;
+  const rows = o.reshape(x, [-1, inDim]);
+  const dyRows = o.reshape(dy, [-1, outDim]);
+  return [o.reshape(o.matMul(dyRows, w, false, true), x.shape), o.matMul(rows, dyRows, true, false), o.sum(dyRows, 0)];
+});
+
+tf.registerGradient({
+  kernelName: DENSE,
+  inputsToSave: ['x', 'w'],
+  gradFunc: (dy, [x, w]) => {
+    // One backward kernel gives all three gradients, computed here: the tape calls each input's thunk in a
+    // tidy of its own, which would free the others' if the first thunk computed them.
+    const [dx, dw, db] = runFused(DENSE_GRAD, { dy: dy as tf.Tensor, x, w });
+    return { x: () => dx, w: () => dw, b: () => db, r: () => dy as tf.Tensor };
+  },
+});
+
+/** x [..., in] · w [in, out] + b [out] (+ residual [..., out]), differentiable in all of them. */
+export function dense<T extends tf.Tensor>(x: T, w: tf.Tensor, b: tf.Tensor, residual?: T): T {
+  return runFused(DENSE, residual ? { x, w, b, r: residual } : { x, w, b })[0] as T;
+}
 
 export class Dense {
   readonly w: tf.Variable;
@@ -42,9 +56,10 @@ export class Dense {
     this.b = scope.variable('b', [outDim], zeros);
   }
 
-  apply<T extends tf.Tensor>(x: T): T {
+  /** x·W + b, plus `residual` when given (a pre-LN block's skip connection, in the same kernel). */
+  apply<T extends tf.Tensor>(x: T, residual?: T): T {
     const shape = x.shape;
     if (shape[shape.length - 1] !== this.inDim) throw new Error(`Dense: expected last dimension ${this.inDim}, got [${shape.join(', ')}]`);
-    return dense(x, this.w, this.b) as T;
+    return dense(x, this.w, this.b, residual);
   }
 }

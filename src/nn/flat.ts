@@ -19,8 +19,8 @@ function backendKernel(name: string, backendName: string): tf.KernelFunc {
   return k.kernelFunc;
 }
 
-/** Registers both kernels for the active backend once. */
-function ensureKernels(): void {
+/** Registers both kernels for the active backend once (fusedKernel.ts splits with unflatten too). */
+export function ensureFlatKernels(): void {
   const backendName = tf.getBackend();
   if (tf.getKernel(FLATTEN, backendName)) return;
   const reshape = backendKernel('Reshape', backendName);
@@ -71,7 +71,7 @@ function unflattenWasm(x: tf.TensorInfo, backend: BackendWasm, shapes: number[][
 /** The values of `xs`, each flattened in row-major order, one after the other: [Σ sizes]. */
 export function flatten(xs: readonly tf.Tensor[]): tf.Tensor1D {
   if (xs.length === 0) throw new Error('flatten: no tensors');
-  ensureKernels();
+  ensureFlatKernels();
   return tf.engine().runKernel(FLATTEN, xs as unknown as tf.NamedTensorMap) as tf.Tensor1D;
 }
 
@@ -79,7 +79,7 @@ export function flatten(xs: readonly tf.Tensor[]): tf.Tensor1D {
 export function unflatten(flat: tf.Tensor1D, shapes: readonly (readonly number[])[]): tf.Tensor[] {
   const total = shapes.reduce((sum, s) => sum + sizeOf(s), 0);
   if (flat.size !== total) throw new Error(`unflatten: ${flat.size} values for shapes holding ${total}`);
-  ensureKernels();
+  ensureFlatKernels();
   const out = tf.engine().runKernel(UNFLATTEN, { x: flat }, { shapes: shapes as unknown as number[] });
   // A single shape still comes back as a one-element list.
   return Array.isArray(out) ? out : [out];

@@ -1,32 +1,44 @@
-// Layer normalisation over the last axis with a learned gain and bias, as one custom-gradient op:
+// Layer normalisation over the last axis with a learned gain and bias, as one fused kernel with its backward
+// pass written out:
 //   x̂ = (x − mean(x)) / √(var(x) + ε),   y = x̂·gain + bias,
 //   dx = (dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) / √(var + ε) with dx̂ = dy·gain,   dgain = Σ dy·x̂,   dbias = Σ dy.
-// Taped op by op, its 9 forward ops save ~12 clones and backpropagate through ~35 kernels; written out, the tape
-// holds one node saving x̂ and 1/√(var + ε), and the backward pass is ~14 kernels.
+// Taped op by op, its 9 forward ops save ~12 clones and backpropagate through ~35 kernels; here the tape holds
+// one node saving x̂ and 1/√(var + ε) (extra outputs of the kernel), and the backward pass is one kernel.
 import * as tf from '@tensorflow/tfjs';
-import { customOp } from './customOp';
+import { fusedKernel, runFused } from './fusedKernel';
 import { ones, zeros } from './init';
 import type { Scope } from './scope';
 
 const EPS = 1e-5;
+const LAYER_NORM = 'SagrLayerNorm';
+const LAYER_NORM_GRAD = 'SagrLayerNormGrad';
 
-/** Sum over every axis but the last: [..., D] → [D]. */
-const sumRows = (t: tf.Tensor) => tf.sum(tf.reshape(t, [-1, t.shape[t.rank - 1]]), 0);
+/** [y, x̂, 1/√(var + ε)]. */
+fusedKernel(LAYER_NORM, (o, { x, gain, bias }) => {
+  const centred = o.sub(x, o.mean(x, -1, true));
+  const variance = o.mean(o.square(centred), -1, true);
+  const invStd = o.rsqrt(o.add(variance, o.scalar(EPS)));
+  const normalised = o.mul(centred, invStd);
+  return [o.add(o.mul(normalised, gain), bias), normalised, invStd];
+});
 
-const layerNorm = customOp(([x, gain, bias]: [tf.Tensor, tf.Tensor, tf.Tensor], save) => {
-  const centred = tf.sub(x, tf.mean(x, -1, true));
-  const variance = tf.mean(tf.square(centred), -1, true);
-  const invStd = tf.rsqrt(tf.add(variance, EPS));
-  const normalised = tf.mul(centred, invStd);
-  save([normalised, invStd, gain]);
-  return {
-    value: tf.add(tf.mul(normalised, gain), bias),
-    gradFunc: (dy, [xHat, inv, g]) => {
-      const dxHat = tf.mul(dy, g);
-      const dx = tf.mul(tf.sub(tf.sub(dxHat, tf.mean(dxHat, -1, true)), tf.mul(xHat, tf.mean(tf.mul(dxHat, xHat), -1, true))), inv);
-      return [dx, sumRows(tf.mul(dy, xHat)), sumRows(dy)];
-    },
-  };
+/** [dx, dgain, dbias]. */
+fusedKernel(LAYER_NORM_GRAD, (o, { dy, xHat, invStd, gain }) => {
+  const width = gain.shape[0];
+  const dxHat = o.mul(dy, gain);
+  const dx = o.mul(o.sub(o.sub(dxHat, o.mean(dxHat, -1, true)), o.mul(xHat, o.mean(o.mul(dxHat, xHat), -1, true))), invStd);
+  const sumRows = (t: tf.TensorInfo) => o.sum(o.reshape(t, [-1, width]), 0);
+  return [dx, sumRows(o.mul(dy, xHat)), sumRows(dy)];
+});
+
+tf.registerGradient({
+  kernelName: LAYER_NORM,
+  inputsToSave: ['gain'],
+  outputsToSave: [false, true, true],
+  gradFunc: (dys, [gain, xHat, invStd]) => {
+    const [dx, dGain, dBias] = runFused(LAYER_NORM_GRAD, { dy: (dys as tf.Tensor[])[0], xHat, invStd, gain });
+    return { x: () => dx, gain: () => dGain, bias: () => dBias };
+  },
 });
 
 export class LayerNorm {
@@ -39,6 +51,8 @@ export class LayerNorm {
   }
 
   apply<T extends tf.Tensor>(x: T): T {
-    return layerNorm(x, this.gain, this.bias) as T;
+    const [y, ...saved] = runFused(LAYER_NORM, { x, gain: this.gain, bias: this.bias });
+    tf.dispose(saved); // the tape keeps its own clones of x̂ and 1/√(var + ε)
+    return y as T;
   }
 }

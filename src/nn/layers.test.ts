@@ -101,7 +101,8 @@ describe.each(NODE_BACKENDS)('layers against the pre-issue-16 reference on %s', 
   });
 });
 
-describe('the flow prior against the reference layers', () => {
+describe('the flow prior against the reference layers, on wasm', () => {
+  beforeAll(() => useNodeBackend('wasm'));
   const c = defaultConfig();
   const spec = taskSpec('push-t');
   const inputs = (rng: Rng, b: number) => ({
@@ -151,7 +152,7 @@ describe('the flow prior against the reference layers', () => {
     [prior, world, reflex].forEach((m) => m.dispose());
   });
 
-  it('keeps the tensor count flat over many training steps and samples', async () => {
+  it('keeps the tensor and backend-buffer counts flat over many training steps and samples', async () => {
     const prior = new FlowPrior(flowPriorConfig(c, spec), 6);
     const batch = inputs(new Rng(1), 4);
     const rng = new Rng(7);
@@ -160,9 +161,10 @@ describe('the flow prior against the reference layers', () => {
       sample(prior, batch);
     };
     once();
-    const before = tf.memory().numTensors;
+    const before = tf.memory() as tf.MemoryInfo & { numDataBuffers: number };
     for (let i = 0; i < 10; i++) once();
-    expect(tf.memory().numTensors).toBe(before);
+    expect(tf.memory().numTensors).toBe(before.numTensors);
+    expect((tf.memory() as typeof before).numDataBuffers).toBe(before.numDataBuffers); // nothing left inside the fused kernels
     tf.dispose(batch);
     prior.dispose();
   });

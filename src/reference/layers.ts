@@ -1,5 +1,5 @@
 // REFERENCE ONLY: the layers' forward passes as they were before issue 16 (tfjs ops taped one by one, Q, K and
-// V as three matMuls, attention products through tf.matMul), kept so that `sagr bench` can time the old path
+// V as three matMuls, attention products through tf.matMul, residual adds apart), kept so that `sagr bench` can time the old path
 // beside the new one in one process and the tests can check the new layers against them (values and gradients).
 // Nothing in training or inference uses it. `withReferenceLayers(f)` runs `f` with these bodies in place of the
 // layers' own (the modules and their variables stay the same objects), so a whole module — the flow prior, Φ,
@@ -9,6 +9,7 @@ import { type AttentionResult, type KeyValues, MultiHeadAttention } from '../nn/
 import { Dense } from '../nn/dense';
 import { LayerNorm } from '../nn/layerNorm';
 import { type Activation, Mlp } from '../nn/mlp';
+import { TransformerBlock } from '../nn/transformerBlock';
 
 const LN_EPS = 1e-5;
 
@@ -77,7 +78,16 @@ function attentionApply(this: MultiHeadAttention, x: tf.Tensor3D, context: tf.Te
   return tf.tidy(() => this.attend(x, this.keysValues(context)).out);
 }
 
+function blockApply(this: TransformerBlock, x: tf.Tensor3D, context?: KeyValues): tf.Tensor3D {
+  return tf.tidy(() => {
+    let h = tf.add(x, this.attn.apply(this.norm1.apply(x))) as tf.Tensor3D;
+    if (this.crossAttn && this.crossNorm && context) h = tf.add(h, this.crossAttn.attend(this.crossNorm.apply(h), context).out);
+    return tf.add(h, this.mlp.apply(this.norm2.apply(h))) as tf.Tensor3D;
+  });
+}
+
 const REFERENCE: [object, string, unknown][] = [
+  [TransformerBlock.prototype, 'apply', blockApply],
   [Dense.prototype, 'apply', denseApply],
   [LayerNorm.prototype, 'apply', layerNormApply],
   [Mlp.prototype, 'apply', mlpApply],
