@@ -28,13 +28,17 @@ function transposeLastTwo(x: tf.TensorInfo, backend: tf.KernelBackend, transpose
 }
 
 /**
- * Re-registers the wasm matMul kernels with explicit transposes. Idempotent; call after the wasm backend is
- * registered (importing @tensorflow/tfjs-backend-wasm does that). A no-op where the kernels are missing.
+ * Re-registers the wasm matMul kernels with explicit transposes, and registers the SIMD batched product once the
+ * wasm backend is initialised. Idempotent; call after the wasm backend is registered (importing
+ * @tensorflow/tfjs-backend-wasm does that). A no-op where the kernels are missing.
  */
 export function patchWasmMatMul(): void {
-  if (patched) return;
   const transposeConfig = tf.getKernel('Transpose', BACKEND);
   if (!transposeConfig) return;
+  // The SIMD kernel needs the initialised backend's memory: tried on every call until it is registered.
+  const backend = tf.findBackend(BACKEND) as BackendWasm | null;
+  if (backend) registerWasmBatchMatMul(transposeConfig.kernelFunc, backend);
+  if (patched) return;
   for (const name of PATCHED_KERNELS) {
     const original = tf.getKernel(name, BACKEND);
     if (!original) continue;
@@ -54,7 +58,5 @@ export function patchWasmMatMul(): void {
     tf.unregisterKernel(name, BACKEND);
     tf.registerKernel({ ...original, kernelFunc });
   }
-  const backend = tf.findBackend(BACKEND) as BackendWasm | null;
-  if (backend) registerWasmBatchMatMul(transposeConfig.kernelFunc, backend);
   patched = true;
 }
