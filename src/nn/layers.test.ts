@@ -10,7 +10,7 @@ import { nodeFileHandler } from '../engine/nodeCheckpoint';
 import { patchWasmMatMul } from '../engine/wasmMatMul';
 import { loadPrior, loadReflex, loadWorld } from '../eval/learnedCheckpoints';
 import { flowMatchingLoss, FlowPrior, flowPriorConfig, sampleOde } from '../policy/flowPrior';
-import { goalTokensBatch } from '../policy/stateTokens';
+import { randomFlowBatch } from '../policy/testFixtures';
 import { withReferenceLayers } from '../reference/layers';
 import { taskSpec } from '../sim/tasks';
 import { MultiHeadAttention } from './attention';
@@ -105,11 +105,7 @@ describe('the flow prior against the reference layers, on wasm', () => {
   beforeAll(() => useNodeBackend('wasm'));
   const c = defaultConfig();
   const spec = taskSpec('push-t');
-  const inputs = (rng: Rng, b: number) => ({
-    tokens: gaussianTensor<tf.Rank.R3>(rng, [b, spec.numTokens, 3]),
-    goal: goalTokensBatch(spec, b),
-    actions: gaussianTensor<tf.Rank.R3>(rng, [b, c.horizon, spec.actionDim]),
-  });
+  const inputs = (rng: Rng, b: number) => randomFlowBatch(spec, c.horizon, rng, b);
   const sample = (prior: FlowPrior, x: ReturnType<typeof inputs>) => tf.tidy(() => sampleOde(prior.velocityFn(prior.encode(x.tokens, x.goal)), x.actions, c.sdeSteps).dataSync() as Float32Array);
 
   it('the flow-matching loss and every gradient of a fresh prior match, batch 16', async () => {

@@ -6,9 +6,8 @@ import { defaultConfig } from '../core/config';
 import { Rng } from '../core/rng';
 import { useNodeBackend } from '../engine/nodeBackend';
 import { patchWasmMatMul } from '../engine/wasmMatMul';
-import { gaussianTensor } from '../nn/noise';
 import { flowMatchingLoss, FlowPrior, flowPriorConfig } from '../policy/flowPrior';
-import { goalTokensBatch } from '../policy/stateTokens';
+import { randomFlowBatch } from '../policy/testFixtures';
 import { withReferenceLayers } from '../reference/layers';
 import { ReferenceGuardedStep } from '../reference/optimizer';
 import { taskSpec } from '../sim/tasks';
@@ -25,11 +24,7 @@ const LR = 1e-3;
 describe('the prior’s training step', () => {
   const c = defaultConfig();
   const spec = taskSpec('push-t');
-  const batch = (rng: Rng, b: number) => ({
-    tokens: gaussianTensor<tf.Rank.R3>(rng, [b, spec.numTokens, 3]),
-    goal: goalTokensBatch(spec, b),
-    actions: gaussianTensor<tf.Rank.R3>(rng, [b, c.horizon, spec.actionDim]),
-  });
+  const batch = (rng: Rng, b: number) => randomFlowBatch(spec, c.horizon, rng, b);
 
   it('gives the pre-issue-16 losses and gradient norms from the same seed, step after step', async () => {
     const [prior, referencePrior] = [new FlowPrior(flowPriorConfig(c, spec), 3), new FlowPrior(flowPriorConfig(c, spec), 3)];
