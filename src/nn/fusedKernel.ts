@@ -5,6 +5,7 @@
 // ~2,400 such launches), so a layer is one launch, its backward pass another. The arithmetic is the same kernels
 // in the same order. Works on every backend that has the standard kernels (wasm, cpu, WebGL, WebGPU).
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BATCH_MATMUL_KERNEL } from './batchMatMul';
 import { ensureFlatKernels } from './flat';
 
@@ -67,24 +68,32 @@ export class BackendOps {
 }
 
 export type FusedBody = (ops: BackendOps, inputs: Record<string, Info>, attrs: Record<string, unknown>) => Info[];
+/**
+ * The same kernel on the wasm backend as one loop over its heap, for elementwise layers: each wasm kernel call
+ * costs ~5 µs of marshalling and allocation whatever its size, so at B = 1 a layer of ten small kernels is
+ * mostly call overhead.
+ */
+export type HeapBody = (backend: BackendWasm, inputs: Record<string, Info>, attrs: Record<string, unknown>) => Info[];
 
-const bodies = new Map<string, FusedBody>();
+const bodies = new Map<string, { body: FusedBody; heap?: HeapBody }>();
 
 /** Declares a fused kernel; it is registered for a backend the first time it runs there. */
-export function fusedKernel(name: string, body: FusedBody): void {
-  bodies.set(name, body);
+export function fusedKernel(name: string, body: FusedBody, heap?: HeapBody): void {
+  bodies.set(name, { body, heap });
 }
 
 /** Runs fused kernel `name` on the active backend; returns all its outputs. */
 export function runFused(name: string, inputs: Record<string, tf.Tensor>, attrs: Record<string, unknown> = {}): tf.Tensor[] {
   const backendName = tf.getBackend();
   if (!tf.getKernel(name, backendName)) {
-    const body = bodies.get(name);
-    if (!body) throw new Error(`fused kernel ${name} is not declared`);
+    const declared = bodies.get(name);
+    if (!declared) throw new Error(`fused kernel ${name} is not declared`);
+    const { body, heap } = declared;
     tf.registerKernel({
       kernelName: name,
       backendName,
       kernelFunc: ({ inputs: i, backend, attrs: a }) => {
+        if (heap && backendName === 'wasm') return heap(backend as BackendWasm, i as Record<string, Info>, a as Record<string, unknown>);
         const ops = new BackendOps(backend as tf.KernelBackend, backendName);
         return ops.done(body(ops, i as Record<string, Info>, a as Record<string, unknown>));
       },
