@@ -20,15 +20,18 @@ fusedKernel(
     const out = o.reshape(y, [...x.shape.slice(0, -1), outDim]);
     return [r ? o.add(r, out) : out];
   },
-  // wasm: the product on the backend's (XNNPACK) kernel, then bias and residual added in place in one loop.
-  (backend, { x, w, b, r }) => {
-    const [inDim, outDim] = w.shape;
-    const rows = { ...x, shape: [x.shape.reduce((n, d) => n * d, 1) / inDim, inDim] };
-    const y = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc({ inputs: { a: rows, b: w }, backend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
-    const [out, bias, residual] = [y, b, r].map((t) => t && (backend.typedArrayFromHeap(t) as Float32Array));
-    for (let i = 0; i < out.length; i++) out[i] += bias[i % outDim]; // each store rounds to float32, as the kernels do
-    if (residual) for (let i = 0; i < out.length; i++) out[i] += residual[i];
-    return [{ ...y, shape: [...x.shape.slice(0, -1), outDim] }];
+  // wasm, small tensors: the product on the backend's (XNNPACK) kernel, then bias and residual added in place.
+  {
+    elements: ({ x, w }) => (x.shape.reduce((n, d) => n * d, 1) / w.shape[0]) * w.shape[1],
+    body: (backend, { x, w, b, r }) => {
+      const [inDim, outDim] = w.shape;
+      const rows = { ...x, shape: [x.shape.reduce((n, d) => n * d, 1) / inDim, inDim] };
+      const y = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc({ inputs: { a: rows, b: w }, backend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
+      const [out, bias, residual] = [y, b, r].map((t) => t && (backend.typedArrayFromHeap(t) as Float32Array));
+      for (let i = 0; i < out.length; i++) out[i] += bias[i % outDim]; // each store rounds to float32, as the kernels do
+      if (residual) for (let i = 0; i < out.length; i++) out[i] += residual[i];
+      return [{ ...y, shape: [...x.shape.slice(0, -1), outDim] }];
+    },
   },
 );
 

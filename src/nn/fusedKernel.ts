@@ -69,16 +69,18 @@ export class BackendOps {
 
 export type FusedBody = (ops: BackendOps, inputs: Record<string, Info>, attrs: Record<string, unknown>) => Info[];
 /**
- * The same kernel on the wasm backend as one loop over its heap, for elementwise layers: each wasm kernel call
- * costs ~5 µs of marshalling and allocation whatever its size, so at B = 1 a layer of ten small kernels is
- * mostly call overhead.
+ * The same kernel on the wasm backend as one loop over its heap, for small tensors: each wasm kernel call costs
+ * ~5 µs of marshalling and allocation whatever its size, so at B = 1 a layer of ten small kernels is mostly call
+ * overhead. Used up to HEAP_MAX_ELEMENTS; larger tensors go to the backend's SIMD kernels, faster than a JS loop.
  */
 export type HeapBody = (backend: BackendWasm, inputs: Record<string, Info>, attrs: Record<string, unknown>) => Info[];
+export const HEAP_MAX_ELEMENTS = 16_384;
 
-const bodies = new Map<string, { body: FusedBody; heap?: HeapBody }>();
+/** `elements`: the size of the tensors the heap body loops over, for the HEAP_MAX_ELEMENTS choice. */
+const bodies = new Map<string, { body: FusedBody; heap?: { body: HeapBody; elements: (inputs: Record<string, Info>) => number } }>();
 
 /** Declares a fused kernel; it is registered for a backend the first time it runs there. */
-export function fusedKernel(name: string, body: FusedBody, heap?: HeapBody): void {
+export function fusedKernel(name: string, body: FusedBody, heap?: { body: HeapBody; elements: (inputs: Record<string, Info>) => number }): void {
   bodies.set(name, { body, heap });
 }
 
@@ -93,9 +95,10 @@ export function runFused(name: string, inputs: Record<string, tf.Tensor>, attrs:
       kernelName: name,
       backendName,
       kernelFunc: ({ inputs: i, backend, attrs: a }) => {
-        if (heap && backendName === 'wasm') return heap(backend as BackendWasm, i as Record<string, Info>, a as Record<string, unknown>);
+        const named = i as Record<string, Info>;
+        if (heap && backendName === 'wasm' && heap.elements(named) <= HEAP_MAX_ELEMENTS) return heap.body(backend as BackendWasm, named, a as Record<string, unknown>);
         const ops = new BackendOps(backend as tf.KernelBackend, backendName);
-        return ops.done(body(ops, i as Record<string, Info>, a as Record<string, unknown>));
+        return ops.done(body(ops, named, a as Record<string, unknown>));
       },
     });
   }

@@ -23,25 +23,28 @@ fusedKernel(
     const normalised = o.mul(centred, invStd);
     return [o.add(o.mul(normalised, gain), bias), normalised, invStd];
   },
-  (backend, { x, gain, bias }) => {
-    const width = gain.shape[0];
-    const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput(x.shape, 'float32'), backend.makeOutput([...x.shape.slice(0, -1), 1], 'float32')];
-    // Views after every allocation: an allocation can grow the heap and detach older views.
-    const [xs, g, b, y, xHat, inv] = [x, gain, bias, ...outs].map((t) => backend.typedArrayFromHeap(t) as Float32Array);
-    const f = Math.fround;
-    for (let r = 0, at = 0; at < xs.length; r++, at += width) {
-      let sum = 0;
-      for (let i = at; i < at + width; i++) sum += xs[i];
-      const mean = f(sum / width);
-      let squares = 0;
-      for (let i = at; i < at + width; i++) squares += f(xs[i] - mean) ** 2;
-      inv[r] = f(1 / Math.sqrt(f(f(squares / width) + EPS)));
-      for (let i = at; i < at + width; i++) {
-        xHat[i] = f(xs[i] - mean) * inv[r];
-        y[i] = f(xHat[i] * g[i - at]) + b[i - at];
+  {
+    elements: ({ x }) => x.shape.reduce((n, d) => n * d, 1),
+    body: (backend, { x, gain, bias }) => {
+      const width = gain.shape[0];
+      const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput(x.shape, 'float32'), backend.makeOutput([...x.shape.slice(0, -1), 1], 'float32')];
+      // Views after every allocation: an allocation can grow the heap and detach older views.
+      const [xs, g, b, y, xHat, inv] = [x, gain, bias, ...outs].map((t) => backend.typedArrayFromHeap(t) as Float32Array);
+      const f = Math.fround;
+      for (let r = 0, at = 0; at < xs.length; r++, at += width) {
+        let sum = 0;
+        for (let i = at; i < at + width; i++) sum += xs[i];
+        const mean = f(sum / width);
+        let squares = 0;
+        for (let i = at; i < at + width; i++) squares += f(xs[i] - mean) ** 2;
+        inv[r] = f(1 / Math.sqrt(f(f(squares / width) + EPS)));
+        for (let i = at; i < at + width; i++) {
+          xHat[i] = f(xs[i] - mean) * inv[r];
+          y[i] = f(xHat[i] * g[i - at]) + b[i - at];
+        }
       }
-    }
-    return outs;
+      return outs;
+    },
   },
 );
 
