@@ -11,6 +11,7 @@
 //   attention      P = softmax(q·kᵀ/√d), out = P·v with the heads merged back, the products on batchMatMul's
 //                  SIMD kernel where registered (wasm).
 import * as tf from '@tensorflow/tfjs';
+import { BATCH_MATMUL_KERNEL } from './batchMatMul';
 import { Dense } from './dense';
 import { type BackendOps, fusedKernel, runFused } from './fusedKernel';
 import { orthogonal } from './init';
@@ -102,14 +103,46 @@ const named = (prefix: string, ts: tf.Tensor[]) => Object.fromEntries(ts.map((t,
 PROJECTIONS.forEach(registerProjection);
 
 // [q, k, v] (heads folded into the batch) → [out [B, Lq, D] with the heads merged, P [B·heads, Lq, Lk]].
-fusedKernel(ATTENTION, (o, { q, k, v }, attrs) => {
-  const [g, lq, d] = q.shape;
-  const b = attrs.batch as number;
-  const p = o.softmax(o.mul(o.batchMatMul(q, k, false, true), o.scalar(attrs.scale as number)));
-  const mixed = o.batchMatMul(p, v); // [B·heads, Lq, D/heads]
-  const merged = o.reshape(o.transpose(o.reshape(mixed, [b, g / b, lq, d]), [0, 2, 1, 3]), [b, lq, (g / b) * d]);
-  return [merged, p];
-});
+fusedKernel(
+  ATTENTION,
+  (o, { q, k, v }, attrs) => {
+    const [g, lq, d] = q.shape;
+    const b = attrs.batch as number;
+    const p = o.softmax(o.mul(o.batchMatMul(q, k, false, true), o.scalar(attrs.scale as number)));
+    const mixed = o.batchMatMul(p, v); // [B·heads, Lq, D/heads]
+    const merged = o.reshape(o.transpose(o.reshape(mixed, [b, g / b, lq, d]), [0, 2, 1, 3]), [b, lq, (g / b) * d]);
+    return [merged, p];
+  },
+  // wasm, small tensors: the two products on the backend, the scaled softmax and the head merge as heap loops.
+  {
+    elements: ({ q, k }) => q.shape[0] * q.shape[1] * Math.max(q.shape[2], k.shape[1]),
+    body: (backend, { q, k, v }, attrs) => {
+      const [g, lq, d] = q.shape;
+      const lk = k.shape[1];
+      const [b, scale] = [attrs.batch as number, attrs.scale as number];
+      const heads = g / b;
+      const product = tf.getKernel(tf.getKernel(BATCH_MATMUL_KERNEL, 'wasm') ? BATCH_MATMUL_KERNEL : 'BatchMatMul', 'wasm')!.kernelFunc;
+      const matMul = (a: Info, c: Info, transposeB: boolean) => product({ inputs: { a, b: c }, backend, attrs: { transposeA: false, transposeB } }) as Info;
+      const p = matMul(q, k, true);
+      const scores = backend.typedArrayFromHeap(p) as Float32Array;
+      for (let at = 0; at < scores.length; at += lk) {
+        let max = -Infinity;
+        for (let j = at; j < at + lk; j++) max = Math.max(max, (scores[j] *= scale));
+        let sum = 0;
+        for (let j = at; j < at + lk; j++) sum += scores[j] = Math.exp(scores[j] - max);
+        for (let j = at; j < at + lk; j++) scores[j] /= sum;
+      }
+      const mixed = matMul(p, v, false); // [B·heads, Lq, D/heads]
+      const merged = backend.makeOutput([b, lq, heads * d], 'float32');
+      const [from, to] = [mixed, merged].map((t) => backend.typedArrayFromHeap(t) as Float32Array);
+      for (let bi = 0; bi < b; bi++)
+        for (let h = 0; h < heads; h++)
+          for (let i = 0; i < lq; i++) to.set(from.subarray(((bi * heads + h) * lq + i) * d, ((bi * heads + h) * lq + i + 1) * d), ((bi * lq + i) * heads + h) * d);
+      backend.disposeData(mixed.dataId);
+      return [merged, p];
+    },
+  },
+);
 
 // dS = scale · P ⊙ (dP − Σ_keys dP ⊙ P) with dP = dmixed·vᵀ (+ the gradient reaching P directly), dq = dS·k,
 // dk = dSᵀ·q, dv = Pᵀ·dmixed → [dq, dk, dv].
