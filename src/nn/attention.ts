@@ -64,6 +64,30 @@ function registerProjection(n: number): void {
     const byProjection = o.concat(projected, 0); // [n, B·L, D]
     const perHead = o.transpose(o.reshape(byProjection, [n * b, l, heads, width / heads]), [0, 2, 1, 3]); // [n·B, heads, L, D/heads]
     return o.splitFirst(perHead, n, [b * heads, l, width / heads]);
+  }, {
+    // wasm, small tensors: each product on the backend (XNNPACK), bias and head split as one heap loop.
+    elements: ({ x, w0 }) => (x.shape[0] * x.shape[1] * n * w0.shape[1]),
+    body: (backend, inputs, attrs) => {
+      const { x } = inputs;
+      const heads = attrs.heads as number;
+      const [b, l, inDim] = x.shape;
+      const width = inputs.w0.shape[1];
+      const headDim = width / heads;
+      const rows = { ...x, shape: [b * l, inDim] };
+      const matMul = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc;
+      return names('w', n).map((w, i) => {
+        const y = matMul({ inputs: { a: rows, b: inputs[w] }, backend, attrs: { transposeA: false, transposeB: false } }) as Info;
+        const out = backend.makeOutput([b * heads, l, headDim], 'float32');
+        const [from, bias, to] = [y, inputs[`b${i}`], out].map((t) => backend.typedArrayFromHeap(t) as Float32Array);
+        // from[(bi·L + t)·D + h·d + e] + bias[h·d + e] → to[((bi·heads + h)·L + t)·d + e]
+        for (let bi = 0; bi < b; bi++)
+          for (let t = 0; t < l; t++)
+            for (let h = 0; h < heads; h++)
+              for (let e = 0, src = (bi * l + t) * width + h * headDim, dst = ((bi * heads + h) * l + t) * headDim; e < headDim; e++) to[dst + e] = from[src + e] + bias[h * headDim + e];
+        backend.disposeData(y.dataId);
+        return out;
+      });
+    },
   });
   // [dy0…, x, w0…] → [dx, dw0…, db0…].
   fusedKernel(projectGradKernel(n), (o, inputs, attrs) => {
