@@ -131,10 +131,13 @@ describe('the flow prior against the reference layers, on wasm', () => {
     const reflex = await loadReflex(nodeFileHandler(`${dir}/reflex`), spec);
     for (const b of [1, 8]) {
       const x = inputs(new Rng(b), b);
-      const delta = tf.mul(gaussianTensor<tf.Rank.R3>(new Rng(b + 1), [b, spec.numTokens, 3]), 0.05) as tf.Tensor3D;
+      const delta = tf.mul(gaussianTensor<tf.Rank.R3>(new Rng(b + 1), [b, spec.numTokens, reflex.inputDim]), 0.05) as tf.Tensor3D;
       const run = () => [
         sample(prior, x),
-        tf.tidy(() => world.predict(x.tokens, tf.slice(tf.reshape(x.actions, [b, -1]), [0, 0], [b, spec.actionDim]) as tf.Tensor2D).dataSync() as Float32Array),
+        tf.tidy(() => {
+          const action = tf.slice(tf.reshape(x.actions, [b, -1]), [0, 0], [b, spec.actionDim]) as tf.Tensor2D;
+          return world.predict({ tokens: x.tokens, action, prevTokens: x.tokens, prevAction: action }).dataSync() as Float32Array;
+        }),
         tf.tidy(() => {
           const r = reflex.apply(delta, x.tokens);
           return tf.concat([tf.reshape(r.correction, [-1]), tf.reshape(r.attention, [-1])]).dataSync() as Float32Array;
