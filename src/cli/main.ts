@@ -6,9 +6,10 @@ import { average } from './commands/average';
 import { bench } from './commands/bench';
 import { demos } from './commands/demos';
 import { evalCommand } from './commands/eval';
+import { merge } from './commands/merge';
 import { train } from './commands/train';
 
-const COMMANDS: Command[] = [average, bench, demos, evalCommand, train];
+const COMMANDS: Command[] = [average, bench, demos, evalCommand, merge, train];
 
 function usage(): string {
   return ['usage: npm run sagr -- <command> [flags]', '', ...COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`)].join('\n');

@@ -1,5 +1,5 @@
 // `sagr eval --task push-t|push-3d --policy NAME[,NAME…]|all --suite SUITE[,SUITE…]|all --episodes N --seed S
-//            [--execute-steps N[,N…]] [--perturb SPEC] [--checkpoint DIR] [--report FILE] [--json]`:
+//            [--execute-steps N[,N…]] [--perturb SPEC] [--checkpoint DIR] [--report FILE] [--shard i/n] [--json]`:
 // runs policies on perturbation suites and reports, per policy and cell, the success rate with its Wilson 95%
 // interval, mean final and max coverage, mean ‖Δz‖ and ‖b‖ (null for policies without them), steps to success
 // and the per-episode outcomes (every policy runs the same seeded episodes, so the report compares them with a
@@ -8,12 +8,15 @@
 // the latency regime) by "suite n=N". Parallel envs: --num-envs (config). Episode cut: --episode-length (config).
 // `all` is the learned policies; the controls (integral, shuffled, residual) are named explicitly; --checkpoint
 // goes with a single policy. --report FILE also writes a markdown report with learning curves (evalReport.ts).
+// --shard i/n runs every n-th cell of the plan from the i-th (src/eval/shards.ts) and prints them with --json;
+// `merge` combines the parts into the single run's JSON and report.
 import * as tf from '@tensorflow/tfjs';
 import { defaultConfig, type Config } from '../../core/config';
 import { cellKey } from '../../eval/claims';
 import { summarizeEpisodes, type SuiteSummary } from '../../eval/metrics';
 import { POLICY_NAMES, PolicyUnavailableError, createPolicy, type PolicyName } from '../../eval/policies';
 import { runEpisodes } from '../../eval/runEpisodes';
+import { inShard, parseShard, planCells, type Shard, type ShardInfo } from '../../eval/shards';
 import type { RolloutPolicy } from '../../eval/rolloutPolicy';
 import { formatPerturbationSpec, parsePerturbationSpec, suiteDefault, type TaskPerturbation } from '../../sim/perturbationSpec';
 import { UsageError, enumFlag, intFlag, type Command } from '../command';
@@ -26,6 +29,8 @@ const MAX_EPISODES = 100_000;
 /** `eval --json`'s object: what the report is made from, and each cell's wall-clock seconds. */
 export interface EvalReport extends ReportedEval {
   results: Record<string, Record<string, SuiteSummary & { perturbation: string; seconds: number }>>;
+  /** Only on a shard's part (--shard): which cells of which plan it holds. */
+  shard?: ShardInfo;
 }
 
 /** The perturbations to run on `task`: the suites' defaults, with --perturb replacing its kind's. */
@@ -61,6 +66,18 @@ function executeStepsList(flags: Record<string, string>, config: Config): number
   return list;
 }
 
+/** --shard i/n: only with --json (the part is the printed object) and without --report (merge writes it). */
+function shardFlag(flags: Record<string, string>, switches: ReadonlySet<string>): Shard | null {
+  if (flags.shard === undefined) return null;
+  if (flags.report !== undefined) throw new UsageError('--report: a shard holds part of the cells; give --report to merge, which combines the parts');
+  if (!switches.has('json')) throw new UsageError('--shard: add --json and send it to a file (e.g. > runs/eval-part0.json); the part is that JSON object');
+  try {
+    return parseShard(flags.shard);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 /** --policy: one name, a comma-separated list, or all (the learned policies). */
 function policyList(flags: Record<string, string>): PolicyName[] {
   if (flags.policy === 'all') return [...LEARNED_POLICIES];
@@ -73,10 +90,10 @@ function policyList(flags: Record<string, string>): PolicyName[] {
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'evaluate policies on perturbation suites (success rate with 95% interval, coverage, steps); --json for one JSON object, --report FILE for markdown',
-  values: ['policy', 'suite', 'episodes', 'perturb', 'checkpoint', 'report', 'execute-steps'],
+  values: ['policy', 'suite', 'episodes', 'perturb', 'checkpoint', 'report', 'execute-steps', 'shard'],
   switches: ['json'],
   acceptsConfig: true,
-  async run({ config, flags, log }): Promise<EvalReport> {
+  async run({ config, flags, switches, log }): Promise<EvalReport> {
     const policyNames = policyList(flags);
     const task = validateTask(config.task);
     const suites = simTask(task).suites;
@@ -86,17 +103,26 @@ export const evalCommand: Command = {
     const executeSteps = executeStepsList(flags, config);
     if (flags.checkpoint !== undefined && policyNames.length > 1) throw new UsageError('--checkpoint: give it with a single --policy (a list uses each policy\'s default checkpoint)');
     if (policyNames[0] === 'expert' && flags.checkpoint !== undefined) throw new UsageError('--checkpoint: the expert has no checkpoint (it plans with the simulator)');
+    const shard = shardFlag(flags, switches);
     const reportFile = flags.report === undefined ? undefined : checkReportPath(flags.report);
     const numEnvs = Math.min(config.numEnvs, episodes);
     const report: EvalReport = { task: config.task, seed: config.seed, episodes, numEnvs, maxSteps: config.episodeLength, executeSteps, defaultExecuteSteps: defaultConfig().executeSteps, backend: 'none', checkpoints: {}, results: {} };
-    // Every policy is built before the first episode, so a missing checkpoint stops the run at once, not hours in.
+    const plan = planCells(policyNames, executeSteps, perturbations, (name) => (name === 'expert' ? [executeSteps[0]] : executeSteps));
+    const mine = plan.filter((c) => inShard(c, shard));
+    if (shard) {
+      const cells: Record<string, string[]> = {};
+      for (const c of plan) (cells[c.policy] ??= []).push(cellKey(c.perturbation.kind, c.n, executeSteps));
+      report.shard = { ...shard, policies: [...policyNames], cells };
+      log(`shard ${shard.index}/${shard.count}: ${mine.length} of the ${plan.length} cells`);
+    }
+    // Every policy this run needs is built before the first episode, so a missing checkpoint stops the run at once.
     const policies: { name: PolicyName; checkpoint: string | null; policy: RolloutPolicy; n: number }[] = [];
     try {
       for (const name of policyNames) {
         const checkpoint = name === 'expert' ? null : (flags.checkpoint ?? defaultCheckpoint(name, config.task));
         try {
           // One policy per chunk length (its loop executes n actions per chunk); the expert has no chunks.
-          for (const n of name === 'expert' ? [executeSteps[0]] : executeSteps) {
+          for (const n of new Set(mine.filter((c) => c.policy === name).map((c) => c.n))) {
             const policy = name === 'expert' || checkpoint === null ? await createPolicy(name, numEnvs, task) : await loadLearnedPolicy(name, checkpoint, { ...config, executeSteps: n }, taskSpec(config.task), numEnvs);
             policies.push({ name, checkpoint, policy, n });
           }
@@ -109,7 +135,7 @@ export const evalCommand: Command = {
       for (const { name: policyName, checkpoint, policy, n } of policies) {
         report.checkpoints[policyName] = checkpoint;
         report.results[policyName] ??= {};
-        for (const perturbation of perturbations) {
+        for (const { perturbation } of mine.filter((c) => c.policy === policyName && c.n === n)) {
           const cell = cellKey(perturbation.kind, n, executeSteps);
           const spec = formatPerturbationSpec(suites, perturbation);
           const t0 = performance.now();
