@@ -17,11 +17,13 @@ describe('parseWasmThreadsParam', () => {
 });
 
 describe('chooseWasmThreads', () => {
-  it('runs one thread per core on an isolated page, capped', () => {
-    expect(chooseWasmThreads({ forced: null, isolated: true, cores: 2 })).toEqual({ threads: 2, reason: '2 cores', notices: [] });
+  it('runs on half the logical cores of an isolated page, at least one, capped', () => {
+    expect(chooseWasmThreads({ forced: null, isolated: true, cores: 2 })).toEqual({ threads: 1, reason: 'half of 2 logical cores', notices: [] });
     expect(chooseWasmThreads({ forced: null, isolated: true, cores: 1 }).threads).toBe(1);
-    expect(chooseWasmThreads({ forced: null, isolated: true, cores: 64 })).toEqual({ threads: MAX_WASM_THREADS, reason: `64 cores, capped at ${MAX_WASM_THREADS}`, notices: [] });
-    for (const cores of [undefined, 0, NaN]) expect(chooseWasmThreads({ forced: null, isolated: true, cores }).threads).toBe(1);
+    expect(chooseWasmThreads({ forced: null, isolated: true, cores: 8 })).toEqual({ threads: 4, reason: 'half of 8 logical cores', notices: [] });
+    expect(chooseWasmThreads({ forced: null, isolated: true, cores: 7 }).threads).toBe(3);
+    expect(chooseWasmThreads({ forced: null, isolated: true, cores: 64 })).toEqual({ threads: MAX_WASM_THREADS, reason: `half of 64 logical cores, capped at ${MAX_WASM_THREADS}`, notices: [] });
+    for (const cores of [undefined, 0, NaN, 2.5]) expect(chooseWasmThreads({ forced: null, isolated: true, cores })).toEqual({ threads: 1, reason: 'core count unknown', notices: [] });
   });
 
   it('takes a forced count on an isolated page, even above the core count', () => {

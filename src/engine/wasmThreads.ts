@@ -26,8 +26,11 @@ export interface WasmThreadsChoice {
 }
 
 /**
- * One thread per logical core (the engine's own thread computes too), capped at MAX_WASM_THREADS; a forced count
- * wins when the page is isolated. Not isolated: one thread, and a forced count above one says why it was not used.
+ * Half the logical cores, capped at MAX_WASM_THREADS: tfjs-wasm's own default, which leaves cores to the page's UI,
+ * rendering and physics and to the rest of the machine. Measured on a shared 2-core machine (e2e/trainSpeed.spec.ts),
+ * a thread per core made prior training slower, not faster, and the B = 1 policy step several times slower: a thread
+ * pool's barrier waits whenever another process holds a core. A forced count wins when the page is isolated. Not
+ * isolated: one thread, and a forced count above one says why it was not used.
  */
 export function chooseWasmThreads(input: { forced: number | null; isolated: boolean; cores: number | undefined }): WasmThreadsChoice {
   const { forced, isolated, cores } = input;
@@ -36,8 +39,8 @@ export function chooseWasmThreads(input: { forced: number | null; isolated: bool
     return { threads: 1, reason: 'page not cross-origin isolated (no COOP/COEP headers)', notices };
   }
   if (forced !== null) return { threads: forced, reason: `forced by ?wasmThreads=${forced}`, notices: [] };
-  const known = Number.isInteger(cores) && cores! >= 1;
-  const threads = known ? Math.min(cores!, MAX_WASM_THREADS) : 1;
-  const reason = !known ? 'core count unknown' : cores! > MAX_WASM_THREADS ? `${cores} cores, capped at ${MAX_WASM_THREADS}` : `${cores} cores`;
-  return { threads, reason, notices: [] };
+  if (!Number.isInteger(cores) || cores! < 1) return { threads: 1, reason: 'core count unknown', notices: [] };
+  const half = Math.max(1, Math.floor(cores! / 2));
+  const threads = Math.min(half, MAX_WASM_THREADS);
+  return { threads, reason: `half of ${cores} logical cores${threads < half ? `, capped at ${MAX_WASM_THREADS}` : ''}`, notices: [] };
 }
