@@ -28,8 +28,8 @@ export interface WasmThreadsChoice {
 /**
  * Half the logical cores, capped at MAX_WASM_THREADS: tfjs-wasm's own default, which leaves cores to the page's UI,
  * rendering and physics and to the rest of the machine. Measured on a shared 2-core machine (e2e/trainSpeed.spec.ts),
- * a thread per core made prior training slower, not faster, and the B = 1 policy step several times slower: a thread
- * pool's barrier waits whenever another process holds a core. A forced count wins when the page is isolated. Not
+ * a thread per core made prior training slower, not faster, and the B = 1 policy step three times slower (most likely
+ * the pool waiting for a thread whose core another process holds). A forced count wins when the page is isolated. Not
  * isolated: one thread, and a forced count above one says why it was not used.
  */
 export function chooseWasmThreads(input: { forced: number | null; isolated: boolean; cores: number | undefined }): WasmThreadsChoice {
