@@ -49,7 +49,7 @@ describe('eval --report', () => {
     expect(md).toContain('| backend | wasm |');
     expect(md).toMatch(/^\| date \| \d{4}-\d\d-\d\dT/m);
 
-    const suites = ['nominal', 'shifted-init', 'displace', 'kick', 'bias', 'friction', 'mass'];
+    const suites = ['nominal', 'shifted-init', 'displace', 'kick', 'bias', 'offset', 'friction', 'mass'];
     const success = tableUnder(md, '## Success');
     const residual = tableUnder(md, '## Residuals and steps to success');
     for (const t of [success, residual]) {
@@ -72,8 +72,9 @@ describe('eval --report', () => {
         expect(steps).toBe(s.meanStepsToSuccess ? s.meanStepsToSuccess.mean.toFixed(1) : '–');
       });
     }
-    // No sagr in this run: every claim says what it needs instead of a verdict.
-    expect(md).toContain('- **not evaluated**: sagr beats prior by ≥ 15 points on displace — needs sagr and prior on displace.');
+    // No prior in this run: only the claim about the reflex alone is checked; those against the prior are left out.
+    expect(md).toContain("- **met**: reflex's offset success at n = 4 is within 10 points of its own nominal success — offset 0.0% [0.0, 65.8] vs nominal 0.0% [0.0, 65.8]: a drop of 0.0 points.");
+    expect(md).not.toContain('reflex ≥ prior');
     expect(md).toContain('No training: the expert plans with the simulator.');
     // The shipped Φ and reflex carry their training metrics: their curves are drawn and linked. The shipped prior is an
     // average of two DAgger rounds, which the report says instead of a curve.
@@ -96,7 +97,7 @@ describe('eval --report', () => {
   it.each([
     [{ policy: 'expert', report: '/nonexistent/folder/results.md' }, /^--report: folder "\/nonexistent\/folder" does not exist \(create it first\)$/],
     [{ policy: 'expert', report: '' }, /^--report: give the markdown file to write/],
-    [{ policy: 'expert,robot' }, /^--policy: "robot" is not one of expert, prior, reflex, strategy, sagr$/],
+    [{ policy: 'expert,robot' }, /^--policy: "robot" is not one of expert, prior, reflex, strategy, sagr, integral, shuffled, residual$/],
     [{ policy: 'prior,prior' }, /^--policy: "prior,prior" names a policy twice$/],
     [{ policy: 'expert,prior', checkpoint: 'runs/x' }, /^--checkpoint: give it with a single --policy/],
     [{ policy: 'all', checkpoint: 'runs/x' }, /^--checkpoint: give it with a single --policy/],
@@ -113,7 +114,7 @@ describe('eval --report', () => {
   });
 });
 
-const summary = (k: number, n: number, dz: number | null = null): SuiteSummary & { perturbation: string } => ({
+const summary = (k: number, n: number, dz: number | null = null, perturbation = 'suite'): SuiteSummary & { perturbation: string } => ({
   episodes: n,
   successes: k,
   successRate: k / n,
@@ -124,7 +125,8 @@ const summary = (k: number, n: number, dz: number | null = null): SuiteSummary &
   meanEpisodeLength: 200,
   meanDeltaZ: dz,
   meanReflex: dz === null ? null : dz / 2,
-  perturbation: 'suite',
+  outcomes: Array.from({ length: n }, (_, i) => (i < k ? '1' : '0')).join(''),
+  perturbation,
 });
 
 describe('renderReport', () => {
@@ -134,12 +136,14 @@ describe('renderReport', () => {
     episodes: 100,
     numEnvs: 32,
     maxSteps: 300,
+    executeSteps: [4],
+    defaultExecuteSteps: 4,
     backend: 'wasm',
     checkpoints: { prior: '/nowhere/ckpt', strategy: '/nowhere/ckpt/ppo-strategy', sagr: '/nowhere/ckpt/ppo' },
     results: {
-      prior: { nominal: summary(80, 100), displace: summary(20, 100), kick: summary(30, 100) },
-      strategy: { nominal: summary(79, 100, 0.02), displace: summary(28, 100, 0.02), kick: summary(33, 100, 0.02) },
-      sagr: { nominal: summary(78, 100, 0.0123), displace: summary(50, 100, 0.0123), kick: summary(0, 100, 0.0123) },
+      prior: { nominal: summary(80, 100, null, 'nominal'), displace: summary(20, 100, null, 'displace:dx=30'), kick: summary(30, 100, null, 'kick') },
+      strategy: { nominal: summary(79, 100, 0.02, 'nominal'), displace: summary(28, 100, 0.02, 'displace:dx=30'), kick: summary(33, 100, 0.02, 'kick') },
+      sagr: { nominal: summary(78, 100, 0.0123, 'nominal'), displace: summary(50, 100, 0.0123, 'displace:dx=30'), kick: summary(0, 100, 0.0123, 'kick') },
     },
   };
 
@@ -152,13 +156,42 @@ describe('renderReport', () => {
 
   it('states each claim with its verdict and says which checkpoints have no metrics', () => {
     const { markdown, figures } = renderReport(e, { command: "npm run sagr -- eval --policy all --perturb 'x y'", date: '2026-01-01T00:00:00.000Z', file: '/tmp/r.md' });
-    expect(markdown).toContain('- **met**: sagr beats prior by ≥ 15 points on displace — sagr 50.0% [40.4, 59.6] of 100 vs prior 20.0% [13.3, 28.9] of 100: +30.0 points, sagr beats prior.');
-    expect(markdown).toContain('- **not met**: sagr beats prior by ≥ 15 points on kick — sagr 0.0% [0.0, 3.7] of 100 vs prior 30.0% [21.9, 39.6] of 100: −30.0 points, sagr is beaten by prior.');
-    expect(markdown).toContain("- **met**: sagr's nominal success is at most 3 points below prior's — sagr 78.0%");
+    expect(markdown).toContain('- **met**: sagr ≥ prior + 10 points on displace at n = 4 (paired p < 0.05) — sagr 50.0% [40.4, 59.6] vs prior 20.0% [13.3, 28.9] of 100: +30.0 points; 30 episodes solved by sagr only, 0 by prior only, p < 0.0001.');
+    expect(markdown).toContain('- **not met**: sagr ≥ prior + 10 points on kick at n = 4 (paired p < 0.05) — sagr 0.0% [0.0, 3.7] vs prior 30.0% [21.9, 39.6] of 100: −30.0 points;');
+    expect(markdown).toContain("- **met**: sagr's nominal success at n = 4 is at most 2 points below prior's — sagr 78.0%");
+    expect(markdown).toContain('Suites: nominal = `nominal`, displace = `displace:dx=30`, kick = `kick`.');
+    expect(markdown).not.toContain('Success against the executed chunk length');
     expect(markdown).toContain('- No PPO training metrics: /nowhere/ckpt/ppo/metrics.jsonl does not exist.');
     expect(markdown).toContain('- No prior training metrics: looked in /nowhere/ckpt/prior/metrics.jsonl and /nowhere/ckpt/metrics.jsonl.');
     expect(markdown).toContain("npm run sagr -- eval --policy all --perturb 'x y'");
     expect(figures).toEqual({});
+  });
+});
+
+describe('renderReport with a chunk-length sweep', () => {
+  it('tables success against n per suite with paired tests against the prior, and draws the figure', () => {
+    const e: ReportedEval = {
+      task: 'push-t',
+      seed: 3,
+      episodes: 100,
+      numEnvs: 32,
+      maxSteps: 300,
+      executeSteps: [4, 16],
+      defaultExecuteSteps: 4,
+      backend: 'wasm',
+      checkpoints: { prior: '/nowhere/ckpt', sagr: '/nowhere/ckpt/ppo' },
+      results: {
+        prior: { 'kick n=4': summary(60, 100, null, 'kick'), 'kick n=16': summary(20, 100, null, 'kick') },
+        sagr: { 'kick n=4': summary(62, 100, 0.01, 'kick'), 'kick n=16': summary(50, 100, 0.01, 'kick') },
+      },
+    };
+    const { markdown, figures } = renderReport(e, { command: 'x', date: 'd', file: '/tmp/sweep.md' });
+    expect(markdown).toContain('| sagr | 62.0% [52.2, 70.9] (+2, p = 0.50) | 50.0% [40.4, 59.6] (+30, p < 0.0001) |');
+    expect(markdown).toContain('| prior | 60.0% [50.2, 69.1] | 20.0% [13.3, 28.9] |');
+    expect(markdown).toContain('![success against n](sweep-success-vs-n.svg)');
+    expect(markdown).toContain('- **met**: sagr ≥ prior + 20 points on kick at n = 16 (paired p < 0.01)');
+    expect(Object.keys(figures)).toEqual(['sweep-success-vs-n.svg']);
+    expect(figures['sweep-success-vs-n.svg']).toContain('executed chunk length n');
   });
 });
 

@@ -1,9 +1,11 @@
 // `eval --report FILE`: the evaluation as a markdown report, with learning curves as SVG files beside it.
 //
 //   FILE                          the command line, date, task, seed, episodes per cell, backend; success (Wilson
-//                                 95% interval) and mean max coverage per policy × suite; ‖Δz‖ / ‖b‖ / steps to
-//                                 success per policy × suite; the stage-2 claims computed from the table
-//                                 (src/eval/claims.ts); links to the curves
+//                                 95% interval) and mean max coverage per policy × cell; ‖Δz‖ / ‖b‖ / steps to
+//                                 success per policy × cell; with several chunk lengths n, a table per suite of
+//                                 success against n with each policy's paired test against the prior; the
+//                                 claims computed from the cells (src/eval/claims.ts); links to the figures
+//   <FILE base>-success-vs-n.svg  with several n: success against n, a line per policy, a panel per suite
 //   <FILE base>-curves-<policy>.svg  one per learned policy whose checkpoint has training metrics
 //
 // A policy's curves come from the metrics.jsonl its checkpoint was trained with: the PPO run's RUN/metrics.jsonl
@@ -11,7 +13,8 @@
 // `train --out DIR` folder). A checkpoint without metrics gets a sentence saying where they were looked for.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { stage2Claims } from '../eval/claims';
+import { cellKey, claims } from '../eval/claims';
+import { mcnemarExact } from '../eval/paired';
 import type { SuiteSummary } from '../eval/metrics';
 import { svgFigure, type PanelSpec } from '../eval/svgPlot';
 import { ppoIterations, ppoPanels, stagePanel, type StageName } from '../eval/trainingCurves';
@@ -24,6 +27,9 @@ export interface ReportedEval {
   episodes: number;
   numEnvs: number;
   maxSteps: number;
+  /** The executed chunk lengths n that were run (cells are keyed by cellKey), and the config's default n. */
+  executeSteps: number[];
+  defaultExecuteSteps: number;
   /** The tfjs backend the learned policies ran on ("none" when only the expert ran). */
   backend: string;
   /** policy → the checkpoint folder it was loaded from (null for the expert). */
@@ -38,6 +44,7 @@ const CURVES: Record<string, 'ppo' | readonly StageName[]> = {
   reflex: ['prior', 'world', 'reflex'],
   strategy: 'ppo',
   sagr: 'ppo',
+  residual: 'ppo',
 };
 const METRICS_FILE = 'metrics.jsonl';
 
@@ -153,6 +160,31 @@ function table(e: ReportedEval, suites: string[], cell: (s: SuiteSummary) => str
   ];
 }
 
+/** With several n: per suite, success against n per policy (each with its paired test against the prior), and the figure's panels. */
+function sweepSection(e: ReportedEval, suites: string[]): { md: string[]; panels: PanelSpec[] } {
+  const md: string[] = [];
+  const panels: PanelSpec[] = [];
+  const ns = e.executeSteps;
+  for (const suite of suites) {
+    md.push(`### ${suite}`, '', `| policy | ${ns.map((n) => `n = ${n}`).join(' | ')} |`, `| --- | ${ns.map(() => '---').join(' | ')} |`);
+    const series = [];
+    for (const [policy, cells] of Object.entries(e.results)) {
+      const row = ns.map((n) => {
+        const c = cells[cellKey(suite, n, ns)];
+        if (!c) return dash;
+        const prior = e.results.prior?.[cellKey(suite, n, ns)];
+        const paired = prior && policy !== 'prior' ? mcnemarExact(c.outcomes, prior.outcomes) : null;
+        return `${pct(c.successRate)}% [${pct(c.successCI.lo)}, ${pct(c.successCI.hi)}]${paired ? ` (${paired.differencePoints >= 0 ? '+' : '−'}${Math.abs(paired.differencePoints).toFixed(0)}, p ${paired.pValue < 1e-4 ? '< 0.0001' : `= ${paired.pValue.toPrecision(2)}`})` : ''}`;
+      });
+      md.push(`| ${policy} | ${row.join(' | ')} |`);
+      series.push({ name: policy, points: ns.map((n) => [n, 100 * (cells[cellKey(suite, n, ns)]?.successRate ?? NaN)] as const) });
+    }
+    md.push('');
+    panels.push({ title: suite, xLabel: 'executed chunk length n (control steps)', yLabel: 'success (%)', series });
+  }
+  return { md, panels };
+}
+
 export interface RenderedReport {
   markdown: string;
   /** SVG files to write beside the report: name (no folder) → content. */
@@ -161,8 +193,9 @@ export interface RenderedReport {
 
 /** The report's markdown and figures; `file` names the figures (<base>-curves-<policy>.svg). */
 export function renderReport(e: ReportedEval, o: { command: string; date: string; file: string }): RenderedReport {
-  const suites = [...new Set(Object.values(e.results).flatMap((bySuite) => Object.keys(bySuite)))];
-  const perturbations = new Map(Object.values(e.results).flatMap((bySuite) => Object.entries(bySuite).map(([s, r]) => [s, r.perturbation] as const)));
+  const cells = [...new Set(Object.values(e.results).flatMap((byCell) => Object.keys(byCell)))];
+  const perturbations = new Map(Object.values(e.results).flatMap((byCell) => Object.values(byCell).map((r) => [r.perturbation.split(':')[0], r.perturbation] as const)));
+  const suites = [...perturbations.keys()];
   const base = path.basename(o.file, path.extname(o.file));
   const figures: Record<string, string> = {};
   const md: string[] = [
@@ -186,28 +219,45 @@ export function renderReport(e: ReportedEval, o: { command: string; date: string
     ...Object.entries(e.checkpoints).map(([policy, dir]) => `| ${policy} checkpoint | ${dir === null ? 'none (plans with the simulator)' : `\`${shown(dir)}\``} |`),
     '',
     'Suites: ' + suites.map((s) => `${s} = \`${perturbations.get(s)}\``).join(', ') + '.',
+    `Executed chunk length${e.executeSteps.length > 1 ? 's' : ''}: n = ${e.executeSteps.join(', ')} control steps per chunk (the default is ${e.defaultExecuteSteps}).`,
     '',
     '## Success',
     '',
     'Success rate with its Wilson 95% interval, and the mean over episodes of the maximum coverage reached (cov).',
     '',
-    ...table(e, suites, successCell),
+    ...table(e, cells, successCell),
     '',
     '## Residuals and steps to success',
     '',
     'Mean ‖Δz‖ / mean ‖b‖ (per control step, – for policies without them) / mean steps to success (over the successful episodes, – when none succeeded).',
     '',
-    ...table(e, suites, residualCell),
+    ...table(e, cells, residualCell),
     '',
+  ];
+  if (e.executeSteps.length > 1) {
+    const sweep = sweepSection(e, suites);
+    const name = `${base}-success-vs-n.svg`;
+    figures[name] = svgFigure(sweep.panels, { columns: Math.min(3, sweep.panels.length) });
+    md.push(
+      '## Success against the executed chunk length',
+      '',
+      `![success against n](${name})`,
+      '',
+      'Each cell: success [Wilson 95%], then against the prior on the same episodes the difference in points and the two-sided p-value of McNemar\'s exact test.',
+      '',
+      ...sweep.md,
+    );
+  }
+  md.push(
     '## Claims',
     '',
-    '"Beats" only when the Wilson 95% intervals do not overlap; the difference is in points of success.',
+    '"≥ B + X points" compares the same seeded episodes: the difference in success, with McNemar\'s exact test on the episodes one policy solved and the other did not where a significance level is named. Claims that need a policy or cell not run here are left out.',
     '',
-    ...stage2Claims(e.results).map((c) => `- **${c.met === null ? 'not evaluated' : c.met ? 'met' : 'not met'}**: ${c.target} — ${c.evidence}.`),
+    ...claims(e.results, e.executeSteps, e.defaultExecuteSteps).map((c) => `- **${c.met === null ? 'not evaluated' : c.met ? 'met' : 'not met'}**: ${c.target} — ${c.evidence}.`),
     '',
     '## Learning curves',
     '',
-  ];
+  );
   for (const [policy, dir] of Object.entries(e.checkpoints)) {
     md.push(`### ${policy}`, '');
     if (dir === null) {

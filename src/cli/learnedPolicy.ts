@@ -10,12 +10,15 @@ import { nodeFileHandler } from '../engine/nodeCheckpoint';
 import { patchWasmMatMul } from '../engine/wasmMatMul';
 import { loadPrior, loadReflex, loadStrategy, loadWorld } from '../eval/learnedCheckpoints';
 import { ChunkedFlowPolicy } from '../eval/learnedPolicies';
+import type { ReflexSource } from '../policy/closedLoop';
 import type { RolloutPolicy } from '../eval/rolloutPolicy';
 import type { TaskSpec } from '../sim/taskSpec';
 import { UsageError } from './command';
 
 export const LEARNED_POLICIES = ['prior', 'reflex', 'strategy', 'sagr'] as const;
-export type LearnedPolicyName = (typeof LEARNED_POLICIES)[number];
+/** The reviewers' controls (src/policy/closedLoop.ts): not in `all`, named explicitly. */
+export const CONTROL_POLICIES = ['integral', 'shuffled', 'residual'] as const;
+export type LearnedPolicyName = (typeof LEARNED_POLICIES)[number] | (typeof CONTROL_POLICIES)[number];
 
 /** The shipped checkpoints of a task (the embedded defaults). */
 export function shippedCheckpoints(task: string): string {
@@ -23,11 +26,22 @@ export function shippedCheckpoints(task: string): string {
 }
 
 /** Subfolders of the shipped checkpoints holding the stage-2 runs. */
-export const PPO_RUNS = { sagr: 'ppo', strategy: 'ppo-strategy' } as const;
+export const PPO_RUNS = { sagr: 'ppo', shuffled: 'ppo', strategy: 'ppo-strategy', residual: 'ppo-residual' } as const;
+
+/** Which modules a policy runs, and where its reflex comes from. */
+const POLICY_PARTS: Record<LearnedPolicyName, { world: boolean; reflex: boolean; strategy: boolean; reflexSource: ReflexSource }> = {
+  prior: { world: false, reflex: false, strategy: false, reflexSource: 'learned' },
+  reflex: { world: true, reflex: true, strategy: false, reflexSource: 'learned' },
+  strategy: { world: false, reflex: false, strategy: true, reflexSource: 'learned' },
+  sagr: { world: true, reflex: true, strategy: true, reflexSource: 'learned' },
+  integral: { world: true, reflex: false, strategy: false, reflexSource: 'integral' },
+  shuffled: { world: true, reflex: true, strategy: true, reflexSource: 'shuffled' },
+  residual: { world: false, reflex: false, strategy: true, reflexSource: 'learned' },
+};
 
 /** Where a policy's checkpoint is when --checkpoint is not given. */
 export function defaultCheckpoint(name: LearnedPolicyName, task: string): string {
-  return name === 'sagr' || name === 'strategy' ? path.join(shippedCheckpoints(task), PPO_RUNS[name]) : shippedCheckpoints(task);
+  return name in PPO_RUNS ? path.join(shippedCheckpoints(task), PPO_RUNS[name as keyof typeof PPO_RUNS]) : shippedCheckpoints(task);
 }
 
 async function loadFrom<T>(dir: string, module: string, load: (dir: string) => Promise<T>): Promise<T> {
@@ -41,23 +55,25 @@ async function loadFrom<T>(dir: string, module: string, load: (dir: string) => P
 export async function loadLearnedPolicy(name: LearnedPolicyName, dir: string, config: Config, spec: TaskSpec, numEnvs: number): Promise<RolloutPolicy> {
   await useNodeBackend('wasm');
   patchWasmMatMul();
+  const parts = POLICY_PARTS[name];
   const prior = await loadFrom(dir, 'prior', (d) => loadPrior(nodeFileHandler(d), spec));
   if (config.executeSteps > prior.config.horizon) {
     prior.dispose();
     throw new UsageError(`--execute-steps: ${config.executeSteps} exceeds the checkpoint's horizon ${prior.config.horizon}`);
   }
   const loaded: { dispose(): void }[] = [prior];
+  const part = async <T extends { dispose(): void }>(wanted: boolean, module: string, load: (h: ReturnType<typeof nodeFileHandler>, s: TaskSpec) => Promise<T>): Promise<T | null> => {
+    if (!wanted) return null;
+    const m = await loadFrom(dir, module, (d) => load(nodeFileHandler(d), spec));
+    loaded.push(m);
+    return m;
+  };
   try {
-    let reflexParts = null;
-    if (name === 'reflex' || name === 'sagr') {
-      const world = await loadFrom(dir, 'world', (d) => loadWorld(nodeFileHandler(d), spec));
-      loaded.push(world);
-      const reflex = await loadFrom(dir, 'reflex', (d) => loadReflex(nodeFileHandler(d), spec));
-      loaded.push(reflex);
-      reflexParts = { world, reflex };
-    }
-    const strategy = name === 'strategy' || name === 'sagr' ? await loadFrom(dir, 'strategy', (d) => loadStrategy(nodeFileHandler(d), spec)) : null;
-    return new ChunkedFlowPolicy(prior, spec, numEnvs, config, reflexParts, strategy);
+    const world = await part(parts.world, 'world', loadWorld);
+    const reflex = await part(parts.reflex, 'reflex', loadReflex);
+    const strategy = await part(parts.strategy, 'strategy', loadStrategy);
+    if (numEnvs < 2 && parts.reflexSource === 'shuffled') throw new UsageError('--num-envs: the shuffled control needs at least 2 parallel envs');
+    return new ChunkedFlowPolicy(name, { prior, world, reflex, strategy }, spec, numEnvs, config, parts.reflexSource);
   } catch (e) {
     for (const m of loaded) m.dispose();
     throw e;

@@ -1,7 +1,8 @@
 // `sagr train --stage ppo`: stage 2 from stage-0/1 checkpoints, with periodic checkpoints and resume.
 //
 // Reads prior/, world/ and reflex/ from FROM (a folder as `train` writes it) and writes the run to RUN =
-// OUT/ppo, or OUT/ppo-strategy when reflexGain = 0 (the strategy ablation: reflex off, only η learns):
+// OUT/ppo, or OUT/ppo-strategy when reflexGain = 0 (the strategy ablation: reflex off, only η learns), or
+// OUT/ppo-residual when also strategyRate = step (residual RL without Δz, a control):
 //   RUN/state/           everything needed to resume: every module, every optimizer's moments, and in the
 //                        metadata the config, the next iteration and the reward scaler's statistics
 //   RUN/<module>/        prior, world, [reflex,] strategy, critic: one checkpoint each, what `eval` loads
@@ -46,7 +47,7 @@ export interface PpoRunOptions {
   config: Config;
   /** Folder holding the stage-0/1 checkpoints (prior/, world/, reflex/). */
   from: string;
-  /** Folder the run folder (ppo/ or ppo-strategy/) goes into. */
+  /** Folder the run folder (ppo/, ppo-strategy/ or ppo-residual/) goes into. */
   out: string;
   /** Total iterations of the run (default: config.ppoIters). */
   iters?: number;
@@ -64,7 +65,8 @@ export interface PpoRunSummary {
   seconds: number;
 }
 
-export const runFolder = (out: string, config: Config): string => path.join(out, config.reflexGain === 0 ? PPO_RUNS.strategy : PPO_RUNS.sagr);
+export const runFolder = (out: string, config: Config): string =>
+  path.join(out, config.reflexGain !== 0 ? PPO_RUNS.sagr : config.strategyRate === 'step' ? PPO_RUNS.residual : PPO_RUNS.strategy);
 
 async function loadFrom<T>(dir: string, name: string, load: (dir: string) => Promise<T>): Promise<T> {
   try {

@@ -52,6 +52,8 @@ const bool = (p: Omit<BoolParam, 'kind'>): BoolParam => ({ kind: 'bool', ...p })
 export const TASKS = ['push-t', 'push-3d'] as const;
 export const SIGMA_SCHEDULES = ['constant', 'linear', 'cosine'] as const;
 export const SDE_MODES = ['chain', 'terminal'] as const;
+export const REFLEX_TARGETS = ['consistent', 'literal'] as const;
+export const STRATEGY_RATES = ['chunk', 'step'] as const;
 
 /**
  * The schema. Keys are camelCase; the CLI flag is the kebab-case form (`sigmaMax` → `--sigma-max`).
@@ -98,6 +100,7 @@ export const SCHEMA = {
   worldLr: float({ group: 'world', default: 1e-3, min: 1e-6, max: 1e-1, step: 1e-6, log: true, live: false, help: 'Adam learning rate for Φ’s dynamics loss.' }),
   worldBatch: int({ group: 'world', default: 256, min: 1, max: 4096, step: 1, live: false, help: 'Minibatch size for Φ.' }),
   worldIters: int({ group: 'world', default: 3000, min: 1, max: 1_000_000, step: 1, live: false, help: 'Optimiser steps for stage 0 (Φ).' }),
+  worldMotion: bool({ group: 'world', default: true, live: false, help: 'Φ also reads each token’s last displacement S_t − S_{t−1} and the previous commanded action, so it can tell the pusher’s velocity (positions alone cannot).' }),
   worldActionNoise: float({ group: 'world', default: 0.1, min: 0, max: 1, step: 0.01, live: false, help: 'Std of the action perturbations replayed in the simulator to collect Φ’s training transitions (normalised units).' }),
 
   // ── reflex b_ψ, stage 1 hindsight warm-up ──────────────────────────────────────────────────────────
@@ -105,13 +108,18 @@ export const SCHEMA = {
   reflexHeads: int({ group: 'reflex', default: 4, min: 1, max: 16, step: 1, live: false, help: 'Attention heads of the reflex.' }),
   reflexDeltaScale: float({ group: 'reflex', default: 10, min: 0.1, max: 1000, step: 0.1, live: false, help: 'Δz is multiplied by this before the reflex embeds it: residuals (~0.01–0.1 normalised units) then reach the scale of token positions (~1).' }),
   reflexQueries: int({ group: 'reflex', default: 1, min: 1, max: 8, step: 1, live: false, help: 'Learnable action queries attending over the residual tokens.' }),
+  reflexHistory: int({ group: 'reflex', default: 4, min: 1, max: 16, step: 1, unit: 'steps', live: false, help: 'k, residuals per token the reflex reads: Δz of the last k control steps (1 = the latest only). A persistent error shows over several steps; one step of Δz is noisy.' }),
+  reflexRefineRounds: int({ group: 'reflex', default: 3, min: 0, max: 20, step: 1, live: false, help: 'Closed-loop refinement of stage 1: over its second half, rounds that run the loop (prior, Φ, reflex) under actuator offsets and add what the reflex read, with target −offset, to its training data (DAgger for the reflex). 0: demonstration windows only.' }),
+  integralDecay: float({ group: 'reflex', default: 0.5, min: 0, max: 0.99, step: 0.01, live: true, help: 'λ of the integral reflex (a non-learned control): b = −EMA_λ(Δz of the pusher token) / g, g the fraction of a target change the pusher covers in one step.' }),
   reflexNu: float({ group: 'reflex', default: 0.05, min: 0, max: 1, step: 0.005, live: false, help: 'ν, std of the hindsight action perturbation ε ~ N(0, ν²) (normalised units).' }),
+  reflexTarget: choice({ group: 'reflex', default: 'consistent', options: REFLEX_TARGETS, live: false, help: 'Stage-1 pseudo-residual. consistent: Δz = S(executed a*) − Φ(S, commanded a* − ε), formed as the run-time loop forms it, so b learns to cancel a persistent error; literal: the method source’s Δz = S_{t+1} − Φ(S, a* + ε), which teaches b to copy the error (kept to show that it doubles an offset).' }),
   reflexLr: float({ group: 'reflex', default: 1e-3, min: 1e-6, max: 1e-1, step: 1e-6, log: true, live: false, help: 'Adam learning rate for stage 1.' }),
   reflexBatch: int({ group: 'reflex', default: 256, min: 1, max: 4096, step: 1, live: false, help: 'Minibatch size for stage 1.' }),
   reflexIters: int({ group: 'reflex', default: 2000, min: 1, max: 1_000_000, step: 1, live: false, help: 'Optimiser steps for stage 1.' }),
 
   // ── strategy η_φ and critic V ──────────────────────────────────────────────────────────────────────
   strategyWidth: int({ group: 'strategy', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Width of the strategy network over state tokens.' }),
+  strategyRate: choice({ group: 'strategy', default: 'chunk', options: STRATEGY_RATES, live: false, help: 'When a new η_φ is evaluated: once per chunk, inside the sampler’s drift, or at every control step on top of the chunk (residual RL), like the reflex. Fixed when the strategy is built (PPO).' }),
   criticWidth: int({ group: 'strategy', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Width of the critic V(s).' }),
 
   // ── PPO ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -132,6 +140,8 @@ export const SCHEMA = {
   lrReflex: float({ group: 'ppo', default: 1e-4, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of b_ψ under PPO.' }),
   lrWorld: float({ group: 'ppo', default: 3e-4, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of Φ on fresh rollouts.' }),
   lrCritic: float({ group: 'ppo', default: 1e-3, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of the critic.' }),
+  ppoChunkMix: bool({ group: 'ppo', default: false, live: false, help: 'Each PPO iteration executes n, 2n or 4n actions per chunk (n = executeSteps, at most H), drawn per iteration, so one policy learns the long-chunk regime too (a slow prior executes long chunks open loop).' }),
+  disturbanceMix: float({ group: 'ppo', default: 0.5, min: 0, max: 1, step: 0.05, live: false, help: 'Fraction of PPO training episodes that draw a disturbance (displace, kick, offset, friction, mass; push-3d also tilt) from a training distribution with random sizes and times, never the evaluation suites’ exact values. Without it the reflex never earns reward for reacting.' }),
   annealLr: bool({ group: 'ppo', default: true, live: false, help: 'Anneal learning rates linearly to zero over the run.' }),
 
   // ── live perturbations: the playground's buttons apply these now (defaults: the eval suites') ────────

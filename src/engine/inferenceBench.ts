@@ -68,7 +68,7 @@ function policyPasses(modules: ModuleTypes, spec: TaskSpec, config: Config, batc
     return v;
   };
   const tokens = tf.tensor3d(values(batch * N * TOKEN_DIM, 0.5), [batch, N, TOKEN_DIM]);
-  const deltaZ = tf.tensor3d(values(batch * N * TOKEN_DIM, 0.01), [batch, N, TOKEN_DIM]);
+  const deltaZ = tf.tensor3d(values(batch * N * reflex.inputDim, 0.01), [batch, N, reflex.inputDim]);
   const actions = tf.tensor2d(values(batch * A, 0.5), [batch, A]);
   const goal = goalTokensBatch(spec, batch);
   const sde = sdeParams(config);
@@ -78,7 +78,7 @@ function policyPasses(modules: ModuleTypes, spec: TaskSpec, config: Config, batc
       const b = reflex.apply(deltaZ, tokens).correction;
       return sampleSde({ prior: prior.velocityFn(prior.encode(tokens, goal)), horizon: prior.config.horizon, reflex: b, strategy: eta }, sde, rng).action;
     });
-  const step = () => tf.tidy(() => tf.concat([tf.reshape(reflex.apply(deltaZ, tokens).correction, [-1]), tf.reshape(world.predict(tokens, actions), [-1])]));
+  const step = () => tf.tidy(() => tf.concat([tf.reshape(reflex.apply(deltaZ, tokens).correction, [-1]), tf.reshape(world.predict({ tokens, action: actions, prevTokens: tokens, prevAction: actions }), [-1])]));
   return { decide, step, executeSteps: Math.min(config.executeSteps, prior.config.horizon), inputs: [tokens, deltaZ, actions, goal] };
 }
 

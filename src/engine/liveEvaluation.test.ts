@@ -24,7 +24,7 @@ describe('live evaluation', () => {
     expect(() => e.start(['oracle'], ['nominal'], 2, config, playground)).toThrow(/^evalStart.policies: expected some of expert, prior/);
     expect(() => e.start(['expert'], ['earthquake'], 2, config, playground)).toThrow(/^evalStart.suites/);
     // Each task offers its own suites: tilt is push-3d's.
-    expect(() => e.start(['expert'], ['tilt'], 2, config, playground)).toThrow("evalStart.suites: expected some of push-t's suites: nominal, shifted-init, displace, kick, bias, friction, mass");
+    expect(() => e.start(['expert'], ['tilt'], 2, config, playground)).toThrow("evalStart.suites: expected some of push-t's suites: nominal, shifted-init, displace, kick, bias, offset, friction, mass");
     expect(() => e.start(['expert'], ['nominal'], 1001, config, playground)).toThrow('evalStart.episodes: 1001 is not an integer in [1, 1000]');
     expect(posted).toEqual([]);
   });

@@ -53,8 +53,8 @@ export class LiveEvaluation {
   private policyFactory(name: LivePolicyName, config: Config, playground: Playground, spec: TaskSpec): (numEnvs: number) => Promise<RolloutPolicy> {
     if (name === 'expert') return (numEnvs) => createExpertPolicy(numEnvs, spec.name as TaskName);
     const m = playground.modulesOf(name);
-    const reflexParts = m.reflex && m.world ? { world: m.world, reflex: m.reflex } : null;
-    return async (numEnvs) => new ChunkedFlowPolicy(m.prior!, spec, numEnvs, config, reflexParts, m.strategy ?? null);
+    const modules = { prior: m.prior!, world: m.reflex ? (m.world ?? null) : null, reflex: m.world ? (m.reflex ?? null) : null, strategy: m.strategy ?? null };
+    return async (numEnvs) => new ChunkedFlowPolicy(name, modules, spec, numEnvs, config);
   }
 
   private async run(progress: EvaluationProgress, built: { name: LivePolicyName; label: string; make: (numEnvs: number) => Promise<RolloutPolicy> }[], config: Config): Promise<void> {

@@ -105,7 +105,7 @@ describe('live lane', () => {
     expect(a.deltaZ[27]).toBeCloseTo(b.deltaZ[27], 6);
     const keypointPx = (v: ReturnType<typeof views>) => Array.from(tokenNorms(v.deltaZ).subarray(0, 9), (n) => n * PX);
     expect(Math.min(...keypointPx(a))).toBeGreaterThan(25);
-    expect(Math.max(...keypointPx(b))).toBeLessThan(5);
+    expect(Math.max(...keypointPx(b))).toBeLessThan(10); // an untrained Φ's own error
     // At the next step the reflex reads the new residual: its output and attention move.
     expect([...a.reflex]).toEqual([...b.reflex]);
     await shoved.stepOnce(config);

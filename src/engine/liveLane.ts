@@ -158,6 +158,7 @@ export class LiveLane {
     if (isOneShot(this.env.task.suites, c.kind) || c.kind === 'shifted-init') throw new Error(`perturb: ${c.kind} is not a lasting condition of ${this.env.spec.name}`);
     this.condition = c;
     this.env.setPerturbation(c);
+    this.env.setEpisodePerturbation(0, c);
     this.acts.condition(this.env.envs[0], c);
   }
 

@@ -45,7 +45,7 @@ const pushTActs: LiveTaskActs = {
     if (p.kind === 'mass') env.setComOffset(p.comDx, p.comDy);
     else env.setComOffset(0, 0);
   },
-  displacement: ({ dx, dy, dtheta }) => ({ kind: 'displace', dx, dy, dtheta, at: 0 }) satisfies Perturbation,
+  displacement: ({ dx, dy, dtheta }) => ({ kind: 'displace', dx, dy, dtheta, at: 0, jitter: 1 }) satisfies Perturbation,
 };
 
 const push3dActs: LiveTaskActs = {

@@ -58,7 +58,7 @@ export class LiveTraining extends LiveRun {
       const world = playground.trainableModule('world');
       if (s === 'world') return () => trainWorld(world, demos, split, spec, config, options);
       const reflex = playground.trainableModule('reflex');
-      return () => reflexWarmup(reflex, world, demos, split, config, options);
+      return () => reflexWarmup(reflex, world, demos, split, config, options, playground.modulesOf('reflex').prior ?? null);
     };
     const progress: TrainingProgress = { task: spec.name, stage: s, iters: n, iter: 0, running: true, paused: false, records: [], message: `${spec.name} ${s}: starting`, outcome: null };
     this.stepsTaken = 0;

@@ -4,7 +4,10 @@
 // (dA = dY·Bᵀ, dB = Aᵀ·dY), and so is attention's Q·Kᵀ, so training on wasm spends most of its time there.
 // The wrapped kernels transpose the inputs explicitly, then call the original kernel untransposed.
 // Results are the same numbers (the same products, summed in the same order per output).
+// It also registers the SIMD batched product of attention (wasmBatchMatMul.ts) that nn/batchMatMul.ts uses.
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmBatchMatMul } from './wasmBatchMatMul';
 
 const PATCHED_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
 const BACKEND = 'wasm';
@@ -25,13 +28,17 @@ function transposeLastTwo(x: tf.TensorInfo, backend: tf.KernelBackend, transpose
 }
 
 /**
- * Re-registers the wasm matMul kernels with explicit transposes. Idempotent; call after the wasm backend is
- * registered (importing @tensorflow/tfjs-backend-wasm does that). A no-op where the kernels are missing.
+ * Re-registers the wasm matMul kernels with explicit transposes, and registers the SIMD batched product once the
+ * wasm backend is initialised. Idempotent; call after the wasm backend is registered (importing
+ * @tensorflow/tfjs-backend-wasm does that). A no-op where the kernels are missing.
  */
 export function patchWasmMatMul(): void {
-  if (patched) return;
   const transposeConfig = tf.getKernel('Transpose', BACKEND);
   if (!transposeConfig) return;
+  // The SIMD kernel needs the initialised backend's memory: tried on every call until it is registered.
+  const backend = tf.findBackend(BACKEND) as BackendWasm | null;
+  if (backend) registerWasmBatchMatMul(transposeConfig.kernelFunc, backend);
+  if (patched) return;
   for (const name of PATCHED_KERNELS) {
     const original = tf.getKernel(name, BACKEND);
     if (!original) continue;

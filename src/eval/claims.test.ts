@@ -1,61 +1,76 @@
 import { describe, expect, it } from 'vitest';
-import { compareSuccess, stage2Claims, type SuccessSummary, type SummaryTable } from './claims';
+import { cellKey, claims, type SuccessSummary, type SummaryTable } from './claims';
 import { wilsonInterval } from './metrics';
+import { binomialHalfCdf, mcnemarExact } from './paired';
 
-const s = (successes: number, episodes = 100): SuccessSummary => ({ episodes, successRate: successes / episodes, successCI: wilsonInterval(successes, episodes) });
+/** k successes of n episodes; the first `shared` successes sit on the same episodes for every policy built this way. */
+const s = (k: number, n = 100, offset = 0): SuccessSummary => ({
+  episodes: n,
+  successRate: k / n,
+  successCI: wilsonInterval(k, n),
+  outcomes: Array.from({ length: n }, (_, i) => ((i - offset + n) % n < k ? '1' : '0')).join(''),
+});
 
-describe('compareSuccess', () => {
-  it('says beats only when the Wilson intervals do not overlap', () => {
-    // 60/100 → [50.2, 69.1], 40/100 → [30.9, 49.8]: apart.
-    const apart = compareSuccess(s(60), s(40));
-    expect(apart.differencePoints).toBeCloseTo(20, 9);
-    expect(apart.verdict).toBe('beats');
-    expect(compareSuccess(s(40), s(60)).verdict).toBe('is beaten by');
-    // 58/100 → [48.2, 67.2] overlaps 40/100's [30.9, 49.8]: 18 points, yet no claim.
-    const c = compareSuccess(s(58), s(40));
-    expect(c.differencePoints).toBeCloseTo(18, 9);
-    expect(c.verdict).toBe('no significant difference');
-    // The same 20-point gap on 20 episodes is not significant either.
-    expect(compareSuccess(s(12, 20), s(8, 20)).verdict).toBe('no significant difference');
+describe('mcnemarExact', () => {
+  it('counts the discordant episodes and gives the exact two-sided binomial p-value', () => {
+    // A solves episodes 0-9 and 20-29, B solves 0-9 and 30-31: 10 episodes A only, 2 B only.
+    const a = Array.from({ length: 40 }, (_, i) => (i < 10 || (i >= 20 && i < 30) ? '1' : '0')).join('');
+    const b = Array.from({ length: 40 }, (_, i) => (i < 10 || (i >= 30 && i < 32) ? '1' : '0')).join('');
+    const t = mcnemarExact(a, b);
+    expect([t.aOnly, t.bOnly]).toEqual([10, 2]);
+    expect(t.differencePoints).toBeCloseTo(20, 9);
+    // P(X ≤ 2 | n = 12, ½) = (1 + 12 + 66) / 4096; two-sided: twice that.
+    expect(t.pValue).toBeCloseTo((2 * 79) / 4096, 12);
+    expect(mcnemarExact('0101', '0101').pValue).toBe(1);
+    expect(binomialHalfCdf(5, 10)).toBeCloseTo(638 / 1024, 12);
+    expect(() => mcnemarExact('01', '011')).toThrow(/same episodes/);
+  });
+
+  it('sees a consistent 8-point gain as significant where intervals overlap', () => {
+    // 58 vs 50 of 100 with the prior's successes a subset of sagr's: 8 discordant episodes, all for sagr.
+    const t = mcnemarExact(s(58).outcomes, s(50).outcomes);
+    expect(t.pValue).toBeCloseTo(2 / 256, 12);
+    expect(wilsonInterval(58, 100).lo).toBeLessThan(wilsonInterval(50, 100).hi);
   });
 });
 
-describe('stage2Claims', () => {
+describe('claims', () => {
+  const ns = [4, 8];
+  const k = (suite: string, n: number) => cellKey(suite, n, ns);
   const table: SummaryTable = {
-    prior: { nominal: s(80), displace: s(20), kick: s(30) },
-    strategy: { nominal: s(79), displace: s(28), kick: s(33) },
-    sagr: { nominal: s(78), displace: s(50), kick: s(40) },
+    prior: { [k('nominal', 4)]: s(80), [k('displace', 4)]: s(50), [k('kick', 4)]: s(60), [k('offset', 4)]: s(30), [k('nominal', 8)]: s(60), [k('displace', 8)]: s(20), [k('kick', 8)]: s(30), [k('offset', 8)]: s(20) },
+    reflex: { [k('nominal', 4)]: s(78), [k('offset', 4)]: s(70) },
+    sagr: { [k('nominal', 4)]: s(79), [k('displace', 4)]: s(65), [k('kick', 4)]: s(65), [k('nominal', 8)]: s(62), [k('displace', 8)]: s(45), [k('kick', 8)]: s(45), [k('offset', 8)]: s(60) },
+    integral: { [k('displace', 8)]: s(20), [k('kick', 8)]: s(44, 100, 40), [k('offset', 8)]: s(55) },
   };
 
-  it('checks each target from the numbers', () => {
-    const claims = stage2Claims(table);
-    expect(claims.map((c) => [c.target, c.met])).toEqual([
-      ['sagr beats prior by ≥ 15 points on displace', true],
-      ['sagr beats prior by ≥ 15 points on kick', false],
-      ['sagr beats strategy on displace', true],
-      ['sagr beats strategy on kick', false],
-      ["sagr's nominal success is at most 3 points below prior's", true],
+  it('checks each target from the paired episodes, default n first', () => {
+    const got = claims(table, ns, 4);
+    expect(got.map((c) => [c.target, c.met])).toEqual([
+      ['reflex ≥ prior + 25 points on offset at n = 4 (paired p < 0.05)', true],
+      ["reflex's offset success at n = 4 is within 10 points of its own nominal success", true],
+      ['sagr ≥ prior + 10 points on displace at n = 4 (paired p < 0.05)', true],
+      ['sagr ≥ prior + 10 points on kick at n = 4 (paired p < 0.05)', false],
+      ["sagr's nominal success at n = 4 is at most 2 points below prior's", true],
+      ['sagr ≥ prior + 20 points on displace at n = 8 (paired p < 0.01)', true],
+      ['sagr ≥ prior + 20 points on kick at n = 8 (paired p < 0.01)', false],
+      ['sagr ≥ prior + 20 points on offset at n = 8 (paired p < 0.01)', true],
+      ['sagr ≥ prior on nominal at n = 8', true],
+      ['sagr ≥ integral on displace at n = 8 (paired p < 0.05)', true],
+      ['sagr ≥ integral on kick at n = 8 (paired p < 0.05)', false],
+      ['sagr ≥ integral on offset at n = 8 (paired p < 0.05)', false],
     ]);
-    expect(claims[0].evidence).toBe('sagr 50.0% [40.4, 59.6] of 100 vs prior 20.0% [13.3, 28.9] of 100: +30.0 points, sagr beats prior');
-    expect(claims[1].evidence).toBe('sagr 40.0% [30.9, 49.8] of 100 vs prior 30.0% [21.9, 39.6] of 100: +10.0 points, no significant difference (the intervals overlap)');
-    expect(claims[4].evidence).toBe('sagr 78.0% [68.9, 85.0] of 100 vs prior 80.0% [71.1, 86.7] of 100: drop of 2.0 points, no significant difference (the intervals overlap)');
+    expect(got[0].evidence).toBe('reflex 70.0% [60.4, 78.1] vs prior 30.0% [21.9, 39.6] of 100: +40.0 points; 40 episodes solved by reflex only, 0 by prior only, p < 0.0001');
+    // kick at n = 8: 45 vs 44 with little overlap between the solved episodes: a point ahead, far from significant.
+    expect(got[10].evidence).toMatch(/\+1\.0 points; 40 episodes solved by sagr only, 39 by integral only, p = 1\.0$/);
   });
 
-  it('fails the lead target when the gap is significant but under 15 points, and the nominal target on a large drop', () => {
-    const t: SummaryTable = { prior: { nominal: s(950, 1000), displace: s(200, 1000), kick: s(200, 1000) }, sagr: { nominal: s(900, 1000), displace: s(300, 1000), kick: s(360, 1000) } };
-    const claims = stage2Claims(t);
-    expect(claims[0]).toMatchObject({ met: false });
-    expect(claims[0].evidence).toMatch(/\+10\.0 points, sagr beats prior$/);
-    expect(claims[1]).toMatchObject({ met: true });
-    expect(claims[4]).toMatchObject({ met: false });
-    expect(claims[4].evidence).toMatch(/: drop of 5\.0 points, sagr is beaten by prior$/);
-  });
-
-  it('says what is missing instead of judging', () => {
-    const claims = stage2Claims({ prior: { nominal: s(80), displace: s(20) }, sagr: { displace: s(50) } });
-    expect(claims.map((c) => c.met)).toEqual([true, null, null, null, null]);
-    expect(claims[1].evidence).toBe('needs sagr and prior on kick');
-    expect(claims[2].evidence).toBe('needs strategy on displace');
-    expect(claims[4].evidence).toBe('needs sagr on nominal');
+  it('leaves out what was not run, and says what is missing when nothing can be checked', () => {
+    const only = claims({ prior: { nominal: s(80) } }, [4], 4);
+    expect(only.every((c) => c.met === null)).toBe(true);
+    expect(only[0].evidence).toBe('needs reflex and prior on offset at n = 4');
+    expect(claims({ prior: { nominal: s(80) }, sagr: { nominal: s(75) } }, [4], 4)).toEqual([
+      expect.objectContaining({ target: "sagr's nominal success at n = 4 is at most 2 points below prior's", met: false }),
+    ]);
   });
 });

@@ -1,88 +1,104 @@
-// The claims the stage-2 evaluation exists to check, computed from eval summaries rather than written by hand.
-// "A beats B" only when A's Wilson 95% interval lies wholly above B's; overlapping intervals are "no significant
-// difference", whatever the point estimates say. Targets (issue #5): sagr beats prior by ≥ 15 points on displace
-// and on kick, beats strategy there too (else the reflex adds nothing), and loses ≤ 3 points on nominal.
+// The claims the evaluation exists to check, computed from eval summaries rather than written by hand. Policies
+// run on the same seeded episodes, so "A beats B" is decided by a paired test (McNemar's exact test on the
+// episodes one solved and the other did not, paired.ts), not by comparing Wilson intervals. The targets (issue
+// #15), for the executed chunk lengths n that were evaluated:
+//   - at the default n, the reflex policy ≥ prior + 25 points on the random-direction offset suite, and within
+//     10 points of its own nominal success;
+//   - at the default n, sagr ≥ prior + 10 points on displace and kick, and sagr's nominal drop ≤ 2 points;
+//   - at long chunks (n ≥ 8), sagr ≥ prior + 20 points on displace, kick and offset with paired p < 0.01, and
+//     sagr ≥ prior on nominal;
+//   - at long chunks, sagr beats each control (integral reflex, shuffled Δz, residual PPO) that was evaluated.
 import type { Interval } from './metrics';
+import { mcnemarExact } from './paired';
 
 /** The part of a suite summary the claims read. */
 export interface SuccessSummary {
   episodes: number;
   successRate: number;
   successCI: Interval;
+  /** Per-episode outcomes, '1'/'0' in episode order. */
+  outcomes: string;
 }
 
-/** policy → suite → summary, as `eval --json` reports it. */
+/** policy → cell (cellKey) → summary, as `eval --json` reports it. */
 export type SummaryTable = Record<string, Record<string, SuccessSummary>>;
 
-export type Verdict = 'beats' | 'is beaten by' | 'no significant difference';
-
-export interface Comparison {
-  /** (A − B) in percentage points of success. */
-  differencePoints: number;
-  verdict: Verdict;
+/** The results key of a suite at chunk length n: the suite alone when one n was run, else "suite n=N". */
+export function cellKey(suite: string, n: number, executeSteps: readonly number[]): string {
+  return executeSteps.length === 1 ? suite : `${suite} n=${n}`;
 }
 
-/** A vs B on success: "beats" / "is beaten by" only when the intervals do not overlap. */
-export function compareSuccess(a: SuccessSummary, b: SuccessSummary): Comparison {
-  const differencePoints = 100 * (a.successRate - b.successRate);
-  const verdict: Verdict = a.successCI.lo > b.successCI.hi ? 'beats' : a.successCI.hi < b.successCI.lo ? 'is beaten by' : 'no significant difference';
-  return { differencePoints, verdict };
-}
-
-/** Minimum lead of sagr over prior on the perturbation suites, in points. */
-export const MIN_LEAD_POINTS = 15;
-/** Maximum nominal drop of sagr below prior, in points. */
-export const MAX_NOMINAL_DROP_POINTS = 3;
-/** The suites on which the closed loop must pay off. */
-export const CLAIM_SUITES = ['displace', 'kick'] as const;
+/** Chunk lengths from which the long-chunk targets apply. */
+export const LONG_CHUNK = 8;
+/** Significance levels: the long-chunk claims ask for p < 0.01, the others for p < 0.05. */
+export const ALPHA_LONG = 0.01;
+export const ALPHA = 0.05;
+export const CONTROLS = ['integral', 'shuffled', 'residual'] as const;
 
 export interface Claim {
-  /** What is claimed, e.g. "sagr beats prior by ≥ 15 points on displace". */
+  /** What is claimed, e.g. "sagr ≥ prior + 20 points on kick at n = 8 (paired p < 0.01)". */
   target: string;
-  /** null when a policy or suite it needs was not evaluated. */
+  /** null when a policy or cell it needs was not evaluated. */
   met: boolean | null;
-  /** The figures: both success rates with intervals, the difference, the verdict (or what is missing). */
+  /** The figures (or what is missing). */
   evidence: string;
 }
 
 const pct = (x: number) => (100 * x).toFixed(1);
 const points = (d: number) => `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(1)} points`;
-const sentence = (a: string, v: Verdict, b: string) => (v === 'no significant difference' ? 'no significant difference (the intervals overlap)' : `${a} ${v} ${b}`);
-const describe = (name: string, s: SuccessSummary) => `${name} ${pct(s.successRate)}% [${pct(s.successCI.lo)}, ${pct(s.successCI.hi)}] of ${s.episodes}`;
+const pText = (p: number) => (p < 1e-4 ? 'p < 0.0001' : `p = ${p.toPrecision(2)}`);
+const describe = (name: string, s: SuccessSummary) => `${name} ${pct(s.successRate)}% [${pct(s.successCI.lo)}, ${pct(s.successCI.hi)}]`;
 
-function pair(table: SummaryTable, a: string, b: string, suite: string): [SuccessSummary, SuccessSummary] | string {
-  const missing = [a, b].filter((p) => !table[p]?.[suite]);
-  return missing.length ? `needs ${missing.join(' and ')} on ${suite}` : [table[a][suite], table[b][suite]];
+interface ClaimInput {
+  table: SummaryTable;
+  executeSteps: readonly number[];
+  defaultN: number;
 }
 
-/** "sagr beats B on suite" (by at least `minLead` points when given). */
-function beatsClaim(table: SummaryTable, b: string, suite: string, minLead: number | null): Claim {
-  const target = `sagr beats ${b}${minLead === null ? '' : ` by ≥ ${minLead} points`} on ${suite}`;
-  const p = pair(table, 'sagr', b, suite);
-  if (typeof p === 'string') return { target, met: null, evidence: p };
-  const c = compareSuccess(p[0], p[1]);
-  const met = c.verdict === 'beats' && (minLead === null || c.differencePoints >= minLead);
-  return { target, met, evidence: `${describe('sagr', p[0])} vs ${describe(b, p[1])}: ${points(c.differencePoints)}, ${sentence('sagr', c.verdict, b)}` };
+function lookup(x: ClaimInput, policy: string, suite: string, n: number): SuccessSummary | null {
+  return x.table[policy]?.[cellKey(suite, n, x.executeSteps)] ?? null;
 }
 
-function nominalDropClaim(table: SummaryTable): Claim {
-  const target = `sagr's nominal success is at most ${MAX_NOMINAL_DROP_POINTS} points below prior's`;
-  const p = pair(table, 'sagr', 'prior', 'nominal');
-  if (typeof p === 'string') return { target, met: null, evidence: p };
-  const c = compareSuccess(p[0], p[1]);
-  const drop = -c.differencePoints;
-  return {
-    target,
-    met: drop <= MAX_NOMINAL_DROP_POINTS,
-    evidence: `${describe('sagr', p[0])} vs ${describe('prior', p[1])}: ${drop >= 0 ? 'drop' : 'gain'} of ${Math.abs(drop).toFixed(1)} points, ${sentence('sagr', c.verdict, 'prior')}`,
-  };
+/** "A ≥ B + lead points on suite at n" with a paired test at level alpha (alpha null: the difference alone). */
+function leadClaim(x: ClaimInput, a: string, b: string, suite: string, n: number, lead: number, alpha: number | null): Claim {
+  const target = `${a} ≥ ${b}${lead > 0 ? ` + ${lead} points` : ''} on ${suite} at n = ${n}${alpha === null ? '' : ` (paired p < ${alpha})`}`;
+  const [sa, sb] = [lookup(x, a, suite, n), lookup(x, b, suite, n)];
+  if (!sa || !sb) return { target, met: null, evidence: `needs ${[!sa && a, !sb && b].filter(Boolean).join(' and ')} on ${suite} at n = ${n}` };
+  const t = mcnemarExact(sa.outcomes, sb.outcomes);
+  const met = t.differencePoints >= lead && (alpha === null || t.pValue < alpha);
+  return { target, met, evidence: `${describe(a, sa)} vs ${describe(b, sb)} of ${sa.episodes}: ${points(t.differencePoints)}; ${t.aOnly} episodes solved by ${a} only, ${t.bOnly} by ${b} only, ${pText(t.pValue)}` };
 }
 
-/** Every claim of the stage-2 targets, in the issue's order. */
-export function stage2Claims(table: SummaryTable): Claim[] {
-  return [
-    ...CLAIM_SUITES.map((suite) => beatsClaim(table, 'prior', suite, MIN_LEAD_POINTS)),
-    ...CLAIM_SUITES.map((suite) => beatsClaim(table, 'strategy', suite, null)),
-    nominalDropClaim(table),
-  ];
+function nominalDropClaim(x: ClaimInput, n: number, maxDrop: number): Claim {
+  return { ...leadClaim(x, 'sagr', 'prior', 'nominal', n, -maxDrop, null), target: `sagr's nominal success at n = ${n} is at most ${maxDrop} points below prior's` };
+}
+
+function ownNominalClaim(x: ClaimInput, n: number): Claim {
+  const target = `reflex's offset success at n = ${n} is within 10 points of its own nominal success`;
+  const [offset, nominal] = [lookup(x, 'reflex', 'offset', n), lookup(x, 'reflex', 'nominal', n)];
+  if (!offset || !nominal) return { target, met: null, evidence: `needs reflex on offset and nominal at n = ${n}` };
+  const gap = 100 * (nominal.successRate - offset.successRate);
+  return { target, met: gap <= 10, evidence: `${describe('offset', offset)} vs ${describe('nominal', nominal)}: ${gap >= 0 ? 'a drop' : 'a gain'} of ${Math.abs(gap).toFixed(1)} points` };
+}
+
+/** Every claim the evaluated cells allow, default n first, then each long chunk length. */
+export function claims(table: SummaryTable, executeSteps: readonly number[], defaultN: number): Claim[] {
+  const x: ClaimInput = { table, executeSteps, defaultN };
+  const out: Claim[] = [];
+  if (executeSteps.includes(defaultN)) {
+    out.push(leadClaim(x, 'reflex', 'prior', 'offset', defaultN, 25, ALPHA), ownNominalClaim(x, defaultN));
+    for (const suite of ['displace', 'kick']) out.push(leadClaim(x, 'sagr', 'prior', suite, defaultN, 10, ALPHA));
+    out.push(nominalDropClaim(x, defaultN, 2));
+  }
+  for (const n of executeSteps.filter((m) => m >= LONG_CHUNK)) {
+    for (const suite of ['displace', 'kick', 'offset']) out.push(leadClaim(x, 'sagr', 'prior', suite, n, 20, ALPHA_LONG));
+    out.push(leadClaim(x, 'sagr', 'prior', 'nominal', n, 0, null));
+    for (const control of CONTROLS) {
+      if (!table[control]) continue;
+      for (const suite of ['displace', 'kick', 'offset']) out.push(leadClaim(x, 'sagr', control, suite, n, 0, ALPHA));
+    }
+  }
+  // Only the claims whose policies were all evaluated, unless nothing at all could be checked.
+  const checked = out.filter((c) => c.met !== null);
+  return checked.length ? checked : out;
 }

@@ -26,6 +26,9 @@ const tiny: Config = {
 
 const makePrior = () => new FlowPrior(flowPriorConfig(tiny, spec), 1);
 const makeReflexParts = () => ({ world: new WorldPredictor(worldPredictorConfig(tiny, spec), 2), reflex: new Reflex(reflexConfig(tiny, spec), 3) });
+/** The prior alone, or with the reflex's parts. */
+const policy = (numEnvs: number, params: Config, reflexParts: ReturnType<typeof makeReflexParts> | null = null) =>
+  new ChunkedFlowPolicy(reflexParts ? 'reflex' : 'prior', { prior: makePrior(), world: reflexParts?.world ?? null, reflex: reflexParts?.reflex ?? null, strategy: null }, spec, numEnvs, params);
 
 beforeAll(async () => {
   await useNodeBackend('wasm');
@@ -43,9 +46,9 @@ async function evaluate(policy: ChunkedFlowPolicy, numEnvs: number) {
 describe('learned eval policies', () => {
   it('prior (σ = 0): the same seed gives the same episodes, whatever the number of parallel envs', async () => {
     expect(isDeterministic(tiny)).toBe(true);
-    const a = await evaluate(new ChunkedFlowPolicy(makePrior(), spec, 2, tiny), 2);
-    const b = await evaluate(new ChunkedFlowPolicy(makePrior(), spec, 2, tiny), 2);
-    const c = await evaluate(new ChunkedFlowPolicy(makePrior(), spec, 3, tiny), 3);
+    const a = await evaluate(policy(2, tiny), 2);
+    const b = await evaluate(policy(2, tiny), 2);
+    const c = await evaluate(policy(3, tiny), 3);
     expect(b).toEqual(a);
     expect(c).toEqual(a);
     expect(a.map((r) => r.steps)).toEqual([12, 12, 12]);
@@ -55,18 +58,27 @@ describe('learned eval policies', () => {
   it('prior (σ > 0): reproducible for a seed and B, and different from the ODE sample', async () => {
     const noisy = { ...tiny, sigmaMax: 0.2 };
     expect(isDeterministic(noisy)).toBe(false);
-    const a = await evaluate(new ChunkedFlowPolicy(makePrior(), spec, 2, noisy), 2);
-    const b = await evaluate(new ChunkedFlowPolicy(makePrior(), spec, 2, noisy), 2);
-    const ode = await evaluate(new ChunkedFlowPolicy(makePrior(), spec, 2, tiny), 2);
+    const a = await evaluate(policy(2, noisy), 2);
+    const b = await evaluate(policy(2, noisy), 2);
     expect(b).toEqual(a);
-    expect(a.map((r) => r.maxCoverage)).not.toEqual(ode.map((r) => r.maxCoverage));
+    // The same episode seed: the ODE sample and the noisy chain start from the same a_0 and end apart.
+    const env = await PushTVecEnv.create({ numEnvs: 1, seed: 1 });
+    const [noisyPolicy, odePolicy] = [policy(1, noisy), policy(1, tiny)];
+    const actions = [];
+    for (const p of [noisyPolicy, odePolicy]) {
+      p.resetEnv(0, 5);
+      actions.push(Array.from((await p.act({ numEnvs: 1, tokens: env.tokens, episodeStep: env.episodeStep, states: [] })).actions));
+      p.dispose();
+    }
+    env.free();
+    expect(actions[0]).not.toEqual(actions[1]);
   });
 
   it('executes n = executeSteps actions of a chunk, then replans', async () => {
     const env = await PushTVecEnv.create({ numEnvs: 1, seed: 1 });
     const obs = () => ({ numEnvs: 1, tokens: env.tokens, episodeStep: env.episodeStep, states: [] });
-    const every2 = new ChunkedFlowPolicy(makePrior(), spec, 1, tiny);
-    const every4 = new ChunkedFlowPolicy(makePrior(), spec, 1, { ...tiny, executeSteps: 4 });
+    const every2 = policy(1, tiny);
+    const every4 = policy(1, { ...tiny, executeSteps: 4 });
     every2.resetEnv(0, 3);
     every4.resetEnv(0, 3);
     const same: boolean[] = [];
@@ -84,9 +96,9 @@ describe('learned eval policies', () => {
   it('reflex: adds g_b·b every step, Δz = 0 at reset; 200 steps leave the tensor count flat', async () => {
     const env = await PushTVecEnv.create({ numEnvs: 2, seed: 1 });
     const obs = () => ({ numEnvs: 2, tokens: env.tokens, episodeStep: env.episodeStep, states: [] });
-    const prior = new ChunkedFlowPolicy(makePrior(), spec, 2, tiny);
-    const withReflex = new ChunkedFlowPolicy(makePrior(), spec, 2, { ...tiny, reflexGain: 2 }, makeReflexParts());
-    const off = new ChunkedFlowPolicy(makePrior(), spec, 2, { ...tiny, reflexGain: 0 }, makeReflexParts());
+    const prior = policy(2, tiny);
+    const withReflex = policy(2, { ...tiny, reflexGain: 2 }, makeReflexParts());
+    const off = policy(2, { ...tiny, reflexGain: 0 }, makeReflexParts());
     for (const p of [prior, withReflex, off]) [0, 1].forEach((i) => p.resetEnv(i, 10 + i));
     const before = tf.memory().numTensors;
     for (let t = 0; t < 200; t++) {
@@ -99,6 +111,7 @@ describe('learned eval policies', () => {
         expect(Math.abs(reflexTerm)).toBeLessThanOrEqual(r.reflexNorm![i >> 1] + 1e-6);
       }
       env.step(a.actions);
+      for (const p of [prior, withReflex, off]) p.observe(env.tokens, env.dones, env.finalTokens);
     }
     expect(tf.memory().numTensors).toBe(before);
     for (const p of [prior, withReflex, off]) p.dispose();

@@ -83,6 +83,8 @@ export interface SuiteSummary {
   meanEpisodeLength: number;
   meanDeltaZ: number | null;
   meanReflex: number | null;
+  /** Per episode in episode order, '1' solved and '0' not: what paired tests between policies read (paired.ts). */
+  outcomes: string;
 }
 
 /** Mean of the non-null values, or null when every episode reported null. */
@@ -106,5 +108,6 @@ export function summarizeEpisodes(results: readonly EpisodeResult[]): SuiteSumma
     meanEpisodeLength: mean(results.map((r) => r.steps)),
     meanDeltaZ: meanOfReported(results.map((r) => r.meanDeltaZ)),
     meanReflex: meanOfReported(results.map((r) => r.meanReflex)),
+    outcomes: results.map((r) => (r.success ? '1' : '0')).join(''),
   };
 }

@@ -27,6 +27,12 @@ export interface RolloutPolicy {
   /** Env `env` starts a new episode with this seed: clear its memory (action chunk, last prediction) and reseed its noise. */
   resetEnv(env: number, episodeSeed: number): void;
   act(obs: PolicyObservation): PolicyOutput | Promise<PolicyOutput>;
+  /**
+   * After the env step: the next observation (B×N×3); for envs flagged in `dones` it already starts the next
+   * episode and `finalTokens` holds the finished one's last (resetEnv follows for those). Policies with a world
+   * predictor form Δz here.
+   */
+  observe?(tokens: Float32Array, dones: Uint8Array, finalTokens: Float32Array): void;
   /** Frees what the policy holds (simulator copies, tensors). */
   dispose(): void;
 }

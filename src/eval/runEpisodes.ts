@@ -66,6 +66,7 @@ export async function runEpisodes(policy: RolloutPolicy, opts: RunEpisodesOption
       const out = await policy.act(obs);
       if (out.actions.length !== B * env.spec.actionDim) throw new Error(`${policy.name}: returned ${out.actions.length} action values for ${B} envs`);
       env.step(out.actions);
+      policy.observe?.(env.tokens, env.dones, env.finalTokens);
       for (let i = 0; i < B; i++) {
         const slot = slots[i];
         if (slot === null) continue; // an env past the last episode keeps stepping; its results are not wanted

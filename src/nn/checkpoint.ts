@@ -20,6 +20,11 @@ export interface Checkpointable {
   readonly name: string;
   readonly variables: VariableMap;
   readonly config: ModuleConfig;
+  /**
+   * For a module whose stored layout changed: the checkpoint's weights rewritten into the current layout (new
+   * tensors for what it converts, freed by the caller), or `weights` itself when they are already current.
+   */
+  upgradeWeights?(weights: tf.NamedTensorMap): tf.NamedTensorMap;
 }
 
 export interface CheckpointMetadata {
@@ -115,9 +120,15 @@ function mismatch(modules: readonly Checkpointable[], { weights, metadata }: Che
  * checkpoint are ignored (a bundle can hold prior + world + reflex and load one of them).
  */
 export function assignCheckpoint(modules: readonly Checkpointable[], checkpoint: Checkpoint): void {
-  const reason = mismatch(modules, checkpoint);
-  if (reason) throw new Error(`checkpoint rejected, weights unchanged: ${reason}`);
-  for (const m of modules) for (const [name, v] of m.variables) v.assign(checkpoint.weights[name]);
+  const weights = modules.reduce((w, m) => (m.upgradeWeights ? m.upgradeWeights(w) : w), checkpoint.weights);
+  const original = new Set(Object.values(checkpoint.weights));
+  try {
+    const reason = mismatch(modules, { ...checkpoint, weights });
+    if (reason) throw new Error(`checkpoint rejected, weights unchanged: ${reason}`);
+    for (const m of modules) for (const [name, v] of m.variables) v.assign(weights[name]);
+  } finally {
+    tf.dispose(Object.values(weights).filter((t) => !original.has(t)));
+  }
 }
 
 /** readCheckpoint + assignCheckpoint; returns the metadata. On any error no weight changes. */

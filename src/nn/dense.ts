@@ -1,8 +1,62 @@
-// y = x·W + b on the last axis. Inputs of any rank are flattened to 2-D first: a differentiated matMul with
-// broadcast batch dimensions has wrong gradients in tfjs (tensorflow/tfjs#8721), a 2-D one does not.
+// y = x·W + b (+ r, a residual stream) on the last axis, as one fused kernel with its backward pass written out:
+//   dx = dy·Wᵀ,  dW = xᵀ·dy,  db = Σ_rows dy,  dr = dy.
+// Inputs of any rank are flattened to 2-D rows inside: a differentiated matMul with broadcast batch dimensions
+// has wrong gradients in tfjs (tensorflow/tfjs#8721), a 2-D one does not. On the tape this is one node saving x
+// and W, instead of reshapes, a matMul and broadcast adds (and their saved clones and reshape-and-sum gradients).
 import * as tf from '@tensorflow/tfjs';
+import { fusedKernel, runFused } from './fusedKernel';
 import { orthogonal, zeros, type Init } from './init';
 import type { Scope } from './scope';
+
+const DENSE = 'SagrDense';
+const DENSE_GRAD = 'SagrDenseGrad';
+
+fusedKernel(
+  DENSE,
+  (o, { x, w, b, r }) => {
+    const [inDim, outDim] = w.shape;
+    // matMul + add, not _FusedMatMul: the separate add is as fast at these sizes and works on every backend.
+    const y = o.add(o.matMul(o.reshape(x, [-1, inDim]), w), b);
+    const out = o.reshape(y, [...x.shape.slice(0, -1), outDim]);
+    return [r ? o.add(r, out) : out];
+  },
+  // wasm, small tensors: the product on the backend's (XNNPACK) kernel, then bias and residual added in place.
+  {
+    elements: ({ x, w }) => (x.shape.reduce((n, d) => n * d, 1) / w.shape[0]) * w.shape[1],
+    body: (backend, { x, w, b, r }) => {
+      const [inDim, outDim] = w.shape;
+      const rows = { ...x, shape: [x.shape.reduce((n, d) => n * d, 1) / inDim, inDim] };
+      const y = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc({ inputs: { a: rows, b: w }, backend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
+      const [out, bias, residual] = [y, b, r].map((t) => t && (backend.typedArrayFromHeap(t) as Float32Array));
+      for (let i = 0; i < out.length; i++) out[i] += bias[i % outDim]; // each store rounds to float32, as the kernels do
+      if (residual) for (let i = 0; i < out.length; i++) out[i] += residual[i];
+      return [{ ...y, shape: [...x.shape.slice(0, -1), outDim] }];
+    },
+  },
+);
+
+fusedKernel(DENSE_GRAD, (o, { dy, x, w }) => {
+  const [inDim, outDim] = w.shape;
+  const rows = o.reshape(x, [-1, inDim]);
+  const dyRows = o.reshape(dy, [-1, outDim]);
+  return [o.reshape(o.matMul(dyRows, w, false, true), x.shape), o.matMul(rows, dyRows, true, false), o.sum(dyRows, 0)];
+});
+
+tf.registerGradient({
+  kernelName: DENSE,
+  inputsToSave: ['x', 'w'],
+  gradFunc: (dy, [x, w]) => {
+    // One backward kernel gives all three gradients, computed here: the tape calls each input's thunk in a
+    // tidy of its own, which would free the others' if the first thunk computed them.
+    const [dx, dw, db] = runFused(DENSE_GRAD, { dy: dy as tf.Tensor, x, w });
+    return { x: () => dx, w: () => dw, b: () => db, r: () => dy as tf.Tensor };
+  },
+});
+
+/** x [..., in] · w [in, out] + b [out] (+ residual [..., out]), differentiable in all of them. */
+export function dense<T extends tf.Tensor>(x: T, w: tf.Tensor, b: tf.Tensor, residual?: T): T {
+  return runFused(DENSE, residual ? { x, w, b, r: residual } : { x, w, b })[0] as T;
+}
 
 export class Dense {
   readonly w: tf.Variable;
@@ -18,13 +72,10 @@ export class Dense {
     this.b = scope.variable('b', [outDim], zeros);
   }
 
-  apply<T extends tf.Tensor>(x: T): T {
+  /** x·W + b, plus `residual` when given (a pre-LN block's skip connection, in the same kernel). */
+  apply<T extends tf.Tensor>(x: T, residual?: T): T {
     const shape = x.shape;
     if (shape[shape.length - 1] !== this.inDim) throw new Error(`Dense: expected last dimension ${this.inDim}, got [${shape.join(', ')}]`);
-    const flat = shape.length === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, this.inDim]);
-    // matMul + add, not tf.fused.matMul: the fused op's extra reshapes and custom gradient cost more in
-    // dispatch than the separate add saves at these sizes (wasm, 64–1216 rows).
-    const y = tf.add(tf.matMul(flat as tf.Tensor2D, this.w as tf.Tensor2D), this.b);
-    return (shape.length === 2 ? y : tf.reshape(y, [...shape.slice(0, -1), this.outDim])) as T;
+    return dense(x, this.w, this.b, residual);
   }
 }

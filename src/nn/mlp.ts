@@ -1,15 +1,40 @@
 // A small multilayer perceptron: Dense → activation → … → Dense (no activation on the output).
 import * as tf from '@tensorflow/tfjs';
 import { Dense } from './dense';
+import { fusedKernel, runFused } from './fusedKernel';
 import { orthogonal, type Init } from './init';
 import type { Scope } from './scope';
 
 export type Activation = 'silu' | 'tanh' | 'relu';
 
+const SILU = 'SagrSilu';
+const SILU_GRAD = 'SagrSiluGrad';
+
+/** SiLU y = x·σ(x) as one fused kernel, [y, σ(x)]; dy/dx = σ + x·σ·(1 − σ) = σ + y − y·σ, from the saved y and σ. */
+fusedKernel(SILU, (o, { x }) => {
+  const s = o.sigmoid(x);
+  return [o.mul(x, s), s];
+});
+fusedKernel(SILU_GRAD, (o, { dy, y, s }) => [o.mul(dy, o.sub(o.add(s, y), o.mul(y, s)))]);
+tf.registerGradient({
+  kernelName: SILU,
+  outputsToSave: [true, true],
+  gradFunc: (dys, [y, s]) => {
+    const [dx] = runFused(SILU_GRAD, { dy: (dys as tf.Tensor[])[0], y, s });
+    return { x: () => dx };
+  },
+});
+
+function silu<T extends tf.Tensor>(x: T): T {
+  const [y, s] = runFused(SILU, { x });
+  s.dispose(); // the tape keeps its own clone
+  return y as T;
+}
+
 export function activate<T extends tf.Tensor>(x: T, activation: Activation): T {
   switch (activation) {
     case 'silu':
-      return tf.mul(x, tf.sigmoid(x));
+      return silu(x);
     case 'tanh':
       return tf.tanh(x);
     case 'relu':
@@ -36,12 +61,14 @@ export class Mlp {
     }
   }
 
-  apply<T extends tf.Tensor>(x: T): T {
+  /** The MLP of x, plus `residual` when given (added in the output layer's kernel). */
+  apply<T extends tf.Tensor>(x: T, residual?: T): T {
     return tf.tidy(() => {
       let h = x;
       this.layers.forEach((layer, i) => {
-        h = layer.apply(h);
-        if (i + 1 < this.layers.length) h = activate(h, this.activation);
+        const last = i + 1 === this.layers.length;
+        h = layer.apply(h, last ? residual : undefined);
+        if (!last) h = activate(h, this.activation);
       });
       return h;
     });

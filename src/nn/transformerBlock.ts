@@ -44,9 +44,10 @@ export class TransformerBlock {
   apply(x: tf.Tensor3D, context?: KeyValues): tf.Tensor3D {
     if (this.crossAttn && !context) throw new Error('TransformerBlock: a cross-attention block needs its context keys/values');
     return tf.tidy(() => {
-      let h = tf.add(x, this.attn.apply(this.norm1.apply(x))) as tf.Tensor3D;
-      if (this.crossAttn && this.crossNorm && context) h = tf.add(h, this.crossAttn.attend(this.crossNorm.apply(h), context).out);
-      return tf.add(h, this.mlp.apply(this.norm2.apply(h))) as tf.Tensor3D;
+      // Each residual add happens inside the sublayer's output projection (one kernel, see Dense).
+      let h = this.attn.apply(this.norm1.apply(x), undefined, x);
+      if (this.crossAttn && this.crossNorm && context) h = this.crossAttn.attend(this.crossNorm.apply(h), context, h).out;
+      return this.mlp.apply(this.norm2.apply(h), h);
     });
   }
 }

@@ -1,11 +1,14 @@
 // Policy inference speed on the active tfjs backend at the default config and Push-T sizes: the prior's
 // encode + K-step sample per control step (B = 1 for the live demo, B = 64 for batched rollouts), a full
 // SDE sample, and one forward of Φ and of the reflex at B = 64. Each figure is the median of 3–7 runs,
-// read back to the host (so deferred backends are timed honestly).
+// read back to the host (so deferred backends are timed honestly). The B = 1 sample is also timed beside the
+// pre-issue-16 layers (src/reference/) in the same process, with both kernel counts.
 import * as tf from '@tensorflow/tfjs';
 import { defaultConfig } from '../core/config';
 import { Rng } from '../core/rng';
 import { gaussianTensor } from '../nn/noise';
+import { compareWithReference, type Comparison } from '../reference/compare';
+import { withReferenceLayers } from '../reference/layers';
 import { taskSpec } from '../sim/tasks';
 import { FlowPrior, flowPriorConfig, sampleOde } from './flowPrior';
 import { Reflex, reflexConfig } from './reflex';
@@ -20,6 +23,8 @@ export interface PolicyBenchResult {
   /** Median ms of prior encode + K-step ODE sample, B = 1 and B = 64. */
   priorSampleB1Ms: number;
   priorSampleB64Ms: number;
+  /** The B = 1 sample (and its kernel count) beside the same sample on the pre-issue-16 layers. */
+  priorSampleB1: Comparison;
   /** Median ms of the encode alone at B = 64 (the rest is K velocity evaluations). */
   priorEncodeB64Ms: number;
   /** Median ms of encode + reflex + strategy + chain-mode SDE sample at B = 64. */
@@ -37,6 +42,8 @@ const MIN_RUNS = 3;
 const BUDGET_MS = 3000;
 const WARMUP = 1;
 const BATCH = 64;
+/** Interleaved rounds of the B = 1 sample against the reference layers. */
+const SAMPLE_ROUNDS = 15;
 
 async function medianMs(run: () => tf.TensorContainer): Promise<{ ms: number; runs: number }> {
   const once = async () => {
@@ -70,6 +77,7 @@ export async function benchPolicy(): Promise<PolicyBenchResult> {
     goal: gaussianTensor<tf.Rank.R3>(rng, [b, spec.numGoalTokens, 3]),
     noise: gaussianTensor<tf.Rank.R3>(rng, [b, config.horizon, spec.actionDim]),
     action: gaussianTensor<tf.Rank.R2>(rng, [b, spec.actionDim]),
+    deltaZ: gaussianTensor<tf.Rank.R3>(rng, [b, spec.numTokens, reflex.inputDim]),
   });
   const one = inputs(1);
   const many = inputs(BATCH);
@@ -80,22 +88,29 @@ export async function benchPolicy(): Promise<PolicyBenchResult> {
     runs.push(r.runs);
     return r.ms;
   };
+  const sampleOne = async () => {
+    const a = priorSample(one)();
+    await a.data();
+    a.dispose();
+  };
+  const priorSampleB1 = await compareWithReference(sampleOne, () => withReferenceLayers(sampleOne), SAMPLE_ROUNDS);
   const result: PolicyBenchResult = {
     backend: tf.getBackend(),
     steps: config.sdeSteps,
-    priorSampleB1Ms: await time(priorSample(one)),
+    priorSampleB1Ms: priorSampleB1.ms,
+    priorSampleB1,
     priorSampleB64Ms: await time(priorSample(many)),
     priorEncodeB64Ms: await time(() => prior.encode(many.tokens, many.goal)),
     sdeSampleB64Ms: await time(() =>
       tf.tidy(() => {
         const enc = prior.encode(many.tokens, many.goal);
-        const b = reflex.apply(many.tokens, many.tokens).correction;
+        const b = reflex.apply(many.deltaZ, many.tokens).correction;
         const eta = strategy.apply(many.tokens, many.goal);
         return sampleSde({ prior: prior.velocityFn(enc), horizon: config.horizon, reflex: b, strategy: eta }, config, rng).action;
       }),
     ),
-    worldB64Ms: await time(() => world.predict(many.tokens, many.action)),
-    reflexB64Ms: await time(() => reflex.apply(many.tokens, many.tokens)),
+    worldB64Ms: await time(() => world.predict({ tokens: many.tokens, action: many.action, prevTokens: many.tokens, prevAction: many.action })),
+    reflexB64Ms: await time(() => reflex.apply(many.deltaZ, many.tokens)),
     minRuns: 0,
   };
   result.minRuns = Math.min(...runs);

@@ -25,12 +25,12 @@ async function outputsOn(backend: NodeBackend): Promise<Record<string, Float32Ar
   const rng = new Rng(1);
   const tokens = gaussianTensor<tf.Rank.R3>(rng, [b, spec.numTokens, 3]);
   const goal = goalTokensBatch(spec, b);
-  const deltaZ = tf.mul(gaussianTensor<tf.Rank.R3>(rng, [b, spec.numTokens, 3]), 0.05) as tf.Tensor3D;
   const action = gaussianTensor<tf.Rank.R2>(rng, [b, spec.actionDim]);
   const aTau = gaussianTensor<tf.Rank.R3>(rng, [b, config.horizon, spec.actionDim]);
   const prior = new FlowPrior(flowPriorConfig(config, spec), 1);
   const world = new WorldPredictor(worldPredictorConfig(config, spec), 2);
   const reflex = new Reflex(reflexConfig(config, spec), 3);
+  const deltaZ = tf.mul(gaussianTensor<tf.Rank.R3>(rng, [b, spec.numTokens, reflex.inputDim]), 0.05) as tf.Tensor3D;
   const strategy = new Strategy(strategyConfig(config, spec), 4);
   const critic = new Critic(criticConfig(config, spec), 5);
   const enc = prior.encode(tokens, goal);
@@ -39,7 +39,7 @@ async function outputsOn(backend: NodeBackend): Promise<Record<string, Float32Ar
     encoded: enc.context,
     velocity: prior.velocity(enc, aTau, 0.3),
     odeSample: sampleOde(prior.velocityFn(enc), aTau, 3),
-    displacement: world.displacement(tokens, action),
+    displacement: world.displacement({ tokens, action, prevTokens: tokens, prevAction: action }),
     correction: r.correction,
     attention: r.attention,
     strategy: strategy.apply(tokens, goal),
@@ -58,7 +58,7 @@ async function outputsOn(backend: NodeBackend): Promise<Record<string, Float32Ar
   const tinyDeltaZ = tf.mul(gaussianTensor(rng, [8, TINY.numTokens, 3]), 0.05) as tf.Tensor3D;
   const losses: [Map<string, tf.Variable>, () => tf.Scalar][] = [
     [tinyModel.variables, () => flowMatchingLoss(tinyModel, batch, new Rng(7))],
-    [tinyWorldModel.variables, () => dynamicsLoss(tinyWorldModel, batch.tokens, tinyAction, tf.add(batch.tokens, 0.1) as tf.Tensor3D)],
+    [tinyWorldModel.variables, () => dynamicsLoss(tinyWorldModel, { tokens: batch.tokens, action: tinyAction, prevTokens: batch.tokens, prevAction: tinyAction }, tf.add(batch.tokens, 0.1) as tf.Tensor3D)],
     [tinyReflexModel.variables, () => hindsightLoss(tinyReflexModel, tinyDeltaZ, batch.tokens, tinyAction)],
   ];
   for (const [variables, loss] of losses) {
@@ -105,7 +105,12 @@ describe('policy modules', () => {
     expect(r.attention.shape).toEqual([b, tinyReflex.heads, tinyReflex.queries, TINY.numTokens]);
     Array.from(tf.sum(r.attention, 3).dataSync()).forEach((s) => expect(s).toBeCloseTo(1, 5));
     const world = new WorldPredictor(tinyWorld, 1);
-    expect(world.predict(tokens, tf.zeros([b, 2])).shape).toEqual([b, TINY.numTokens, 3]);
+    const still = tf.zeros([b, 2]) as tf.Tensor2D;
+    expect(world.predict({ tokens, action: still, prevTokens: tokens, prevAction: still }).shape).toEqual([b, TINY.numTokens, 3]);
+    const moving = new WorldPredictor({ ...tinyWorld, motion: true }, 1);
+    expect(moving.predict({ tokens, action: still, prevTokens: tokens, prevAction: still }).shape).toEqual([b, TINY.numTokens, 3]);
+    const withHistory = new Reflex({ ...tinyReflex, history: 3 }, 1);
+    expect(withHistory.apply(tf.concat([tokens, tokens, tokens], 2) as tf.Tensor3D, tokens).correction.shape).toEqual([b, TINY.actionDim]);
     expect(new Critic(tinyCritic, 1).apply(tokens, goal).shape).toEqual([b]);
     expect(new Strategy(tinyStrategy, 1).apply(tokens, goal).shape).toEqual([b, TINY.actionDim]);
     const prior = new FlowPrior(tinyPrior, 1);
@@ -138,7 +143,7 @@ describe('policy modules', () => {
       await loss!.data();
       loss!.dispose();
       const enc = prior.encode(batch.tokens, batch.goal);
-      const predicted = world.predict(batch.tokens, action);
+      const predicted = world.predict({ tokens: batch.tokens, action, prevTokens: batch.tokens, prevAction: action });
       const deltaZ = tf.sub(batch.tokens, predicted) as tf.Tensor3D;
       const r = reflex.apply(deltaZ, batch.tokens);
       const eta = strategy.apply(batch.tokens, batch.goal);
@@ -217,7 +222,7 @@ describe('short training runs on synthetic data (fixed seed)', () => {
         const move = tf.mul(scale, tf.reshape(action, [BATCH, 1, 2]));
         return tf.add(tokens, tf.concat([move, tf.zeros([BATCH, TINY.numTokens, 1])], 2)) as tf.Tensor3D;
       });
-      const loss = optimizer.minimize(() => dynamicsLoss(world, tokens, action, next), true)!;
+      const loss = optimizer.minimize(() => dynamicsLoss(world, { tokens, action, prevTokens: tokens, prevAction: action }, next), true)!;
       tf.dispose([tokens, action, next]);
       return loss;
     });

@@ -1,5 +1,7 @@
-// b_ψ: the geometric reflex. Each token becomes [Δz·scale, position] → linear embedding + type + slot
-// embedding, then a per-token MLP (so a key can depend on |Δz|, not only linearly on it). Learnable action
+// b_ψ: the geometric reflex. Each token becomes [Δz_t, Δz_{t−1}, …, Δz_{t−k+1}]·scale ⊕ position (the last k
+// residuals, newest first; k = history, zeros before the episode's first prediction) → linear embedding + type +
+// slot embedding, then a per-token MLP (so a key can depend on |Δz|, not only linearly on it). One residual is
+// noisy and a persistent error shows over several steps, so the history lets the reflex average or integrate. Learnable action
 // queries cross-attend over these tokens; the attended summary goes through an MLP and a near-zero output head
 // to the correction b [B, A]. The attention weights are returned too: the UI draws which tokens the reflex
 // looked at.
@@ -29,7 +31,12 @@ export type ReflexConfig = {
   heads: number;
   queries: number;
   deltaScale: number;
+  /** k, residuals per token in the input (checkpoints from before this field hold 1). */
+  history?: number;
 };
+
+/** k of a reflex config. */
+export const reflexHistory = (c: ReflexConfig): number => c.history ?? 1;
 
 export function reflexConfig(c: Config, spec: TaskSpec): ReflexConfig {
   return {
@@ -40,6 +47,7 @@ export function reflexConfig(c: Config, spec: TaskSpec): ReflexConfig {
     heads: c.reflexHeads,
     queries: c.reflexQueries,
     deltaScale: c.reflexDeltaScale,
+    history: c.reflexHistory,
   };
 }
 
@@ -70,9 +78,11 @@ export class Reflex implements Checkpointable {
   ) {
     const c = config;
     if (c.tokenTypes.length !== c.numTokens) throw new Error(`reflex: tokenTypes has ${c.tokenTypes.length} entries, numTokens is ${c.numTokens}`);
+    const k = reflexHistory(c);
+    if (!Number.isInteger(k) || k < 1) throw new Error(`reflex: history ${k} is not a positive integer`);
     this.scope = Scope.root(this.name, seed);
     const s = this.scope;
-    this.tokenEmbed = new TokenEmbedding(s.child('embed'), 2 * TOKEN_DIM, c.width, c.tokenTypes, NUM_TOKEN_TYPES);
+    this.tokenEmbed = new TokenEmbedding(s.child('embed'), (k + 1) * TOKEN_DIM, c.width, c.tokenTypes, NUM_TOKEN_TYPES);
     this.tokenNorm = new LayerNorm(s.child('tokenNorm'), c.width);
     this.tokenMlp = new Mlp(s.child('tokenMlp'), [c.width, MLP_RATIO * c.width, c.width], 'silu', orthogonal(1), orthogonal(1));
     this.keyNorm = new LayerNorm(s.child('keyNorm'), c.width);
@@ -88,7 +98,12 @@ export class Reflex implements Checkpointable {
     return this.scope.variables;
   }
 
-  /** deltaZ [B, N, 3] (Δz = S_actual − Ŝ_predicted), tokens [B, N, 3] (S_t) → correction and attention. */
+  /** The residual features per token: 3·k values (the last k Δz = S_actual − Ŝ_predicted, newest first). */
+  get inputDim(): number {
+    return TOKEN_DIM * reflexHistory(this.config);
+  }
+
+  /** deltaZ [B, N, 3·k] (see inputDim), tokens [B, N, 3] (S_t) → correction and attention. */
   apply(deltaZ: tf.Tensor3D, tokens: tf.Tensor3D): ReflexOutput {
     const { queries, width } = this.config;
     const [b] = tokens.shape;
@@ -111,7 +126,7 @@ export class Reflex implements Checkpointable {
 
 /**
  * Stage-1 hindsight loss E‖b_ψ(Δz, S_t) + ε‖² (sum over action dims, mean over the batch), where ε [B, A] is
- * the action perturbation that produced the pseudo-residual Δz: the reflex learns to undo it.
+ * the action error behind the latest pseudo-residual in Δz [B, N, 3·k]: the reflex learns to undo it.
  */
 export function hindsightLoss(reflex: Reflex, deltaZ: tf.Tensor3D, tokens: tf.Tensor3D, eps: tf.Tensor2D): tf.Scalar {
   return tf.tidy(() => tf.mean(tf.sum(tf.square(tf.add(reflex.apply(deltaZ, tokens).correction, eps)), 1)) as tf.Scalar);

@@ -17,11 +17,15 @@
 // Terminal mode (the simplified method and an ablation): a = ODE prior sample (σ = 0, same K) + m + σ_max·ε,
 // one Gaussian with std max(σ_max, σ_floor); residual r = a − prior sample [B, 1, H, A].
 //
-// Random draws, in order, from the caller's Rng: a_0 (B·H·A normals, row-major), then ε_0 … ε_{K−1} (chain) or
-// the single ε (terminal), each B·H·A normals. Same Rng state → same a_0 as the ODE sample in flowPrior.ts.
+// Random draws come from a NoiseSource, in order: a_0 (B·H·A normals), then ε_k for each chain step whose σ(τ_k)
+// is not 0 (chain) or the single ε when σ_max is not 0 (terminal), each B·H·A normals. A shared source
+// (`sharedNoise`, or a plain Rng) fills them row-major from one stream: same Rng state → same a_0 as the ODE sample
+// in flowPrior.ts. A per-row source (`rowNoise`) gives row b its own stream, so an env's actions do not depend on
+// which other envs share the batch (the closed loop gives each env one stream per episode). A σ = 0 step draws
+// nothing, so the deterministic sample is exactly the prior's ODE from a_0.
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../core/config';
-import type { Rng } from '../core/rng';
+import { Rng } from '../core/rng';
 import { gaussianTensor } from '../nn/noise';
 import { sampleOde, type VelocityFn } from './flowPrior';
 
@@ -88,8 +92,27 @@ export interface SdeInputs {
   strategy: tf.Tensor2D;
 }
 
+/** Standard normals of shape [B, H, A] for the sampler. */
+export type NoiseSource = (shape: [number, number, number]) => tf.Tensor3D;
+
+/** Row-major draws from one stream. */
+export function sharedNoise(rng: Rng): NoiseSource {
+  return (shape) => gaussianTensor<tf.Rank.R3>(rng, shape);
+}
+
+/** Row b drawn from rngs[b]: each row's numbers depend on its own stream only. */
+export function rowNoise(rngs: readonly Rng[]): NoiseSource {
+  return ([b, h, a]) => {
+    if (rngs.length !== b) throw new Error(`rowNoise: ${rngs.length} streams for ${b} rows`);
+    const values = new Float32Array(b * h * a);
+    rngs.forEach((rng, i) => rng.fillNormal(values.subarray(i * h * a, (i + 1) * h * a)));
+    return tf.tensor3d(values, [b, h, a]);
+  };
+}
+
 /** Samples an action chunk (chain or terminal mode per `p.sdeMode`). Free the result with tf.dispose. */
-export function sampleSde({ prior, horizon, reflex, strategy }: SdeInputs, p: SdeParams, rng: Rng): SdeSample {
+export function sampleSde({ prior, horizon, reflex, strategy }: SdeInputs, p: SdeParams, noiseOrRng: NoiseSource | Rng): SdeSample {
+  const normals = noiseOrRng instanceof Rng ? sharedNoise(noiseOrRng) : noiseOrRng;
   const { meanScale, stds } = stepGaussians(p);
   const [b, a] = reflex.shape;
   if (strategy.shape[0] !== b || strategy.shape[1] !== a) throw new Error(`sde: strategy shape [${strategy.shape.join(', ')}] differs from reflex [${b}, ${a}]`);
@@ -98,12 +121,12 @@ export function sampleSde({ prior, horizon, reflex, strategy }: SdeInputs, p: Sd
     const strategyDrift = tf.reshape(tf.mul(strategy, p.strategyGain), [b, 1, a]);
     const correction = tf.add(reflexDrift, strategyDrift);
     const shape: [number, number, number] = [b, horizon, a];
-    const initial = gaussianTensor<tf.Rank.R3>(rng, shape);
+    const initial = normals(shape);
 
     if (p.sdeMode === 'terminal') {
       const std = stds[0];
       const priorSample = sampleOde(prior, initial, p.sdeSteps);
-      const noise = tf.mul(gaussianTensor<tf.Rank.R3>(rng, shape), p.sigmaMax);
+      const noise = p.sigmaMax === 0 ? tf.zeros(shape) : tf.mul(normals(shape), p.sigmaMax);
       const mean = tf.add(priorSample, correction) as tf.Tensor3D;
       const action = tf.add(mean, noise) as tf.Tensor3D;
       const contributions = {
@@ -126,8 +149,9 @@ export function sampleSde({ prior, horizon, reflex, strategy }: SdeInputs, p: Sd
     for (let k = 0; k < p.sdeSteps; k++) {
       const priorStep = tf.mul(prior(action, k * dt), dt);
       const mean = tf.add(tf.add(action, priorStep), tf.mul(correction, dt)) as tf.Tensor3D;
-      const noiseStep = tf.mul(gaussianTensor(rng, shape), sigmaAt(k * dt, p) * Math.sqrt(dt));
-      const next = tf.add(mean, noiseStep) as tf.Tensor3D;
+      const sigma = sigmaAt(k * dt, p);
+      const noiseStep = sigma === 0 ? tf.zeros(shape) : tf.mul(normals(shape), sigma * Math.sqrt(dt));
+      const next = (sigma === 0 ? mean : tf.add(mean, noiseStep)) as tf.Tensor3D;
       logProb = tf.add(logProb, gaussianLogDensity(next, mean, stds[k]));
       residuals.push(tf.sub(tf.sub(next, action), priorStep));
       priorSum = tf.add(priorSum, priorStep);
@@ -147,11 +171,12 @@ export function sampleSde({ prior, horizon, reflex, strategy }: SdeInputs, p: Sd
 }
 
 /**
- * log π of stored chains under (possibly new) reflex b and strategy η [B, A]: Σ_k Σ_{H,A} log N(r_k; m·meanScale,
- * std_k²) with m = g_b·b + g_η·η (see stepGaussians). residuals: SdeSample.residuals. Differentiable in b and η;
- * `p` must be the sampling-time parameters. Returns [B].
+ * log π of stored chains under (possibly new) reflex b and strategy η [B, A], per chunk step: Σ_k Σ_A
+ * log N(r_k; m·meanScale, std_k²) with m = g_b·b + g_η·η (see stepGaussians). residuals: SdeSample.residuals
+ * [B, K', H, A]. Differentiable in b and η; `p` must be the sampling-time parameters. Returns [B, H], so a caller
+ * can count only the chunk steps that were executed (DPPO's act_steps).
  */
-export function chainLogProb(residuals: tf.Tensor4D, reflex: tf.Tensor2D, strategy: tf.Tensor2D, p: SdeParams): tf.Tensor1D {
+export function chainStepLogProbs(residuals: tf.Tensor4D, reflex: tf.Tensor2D, strategy: tf.Tensor2D, p: SdeParams): tf.Tensor2D {
   const { meanScale, stds } = stepGaussians(p);
   const [b, k, , a] = residuals.shape;
   if (k !== stds.length) throw new Error(`chainLogProb: residuals have ${k} steps, ${p.sdeMode} mode with sdeSteps=${p.sdeSteps} expects ${stds.length}`);
@@ -160,6 +185,11 @@ export function chainLogProb(residuals: tf.Tensor4D, reflex: tf.Tensor2D, strate
     const std = tf.tensor4d(stds, [1, k, 1, 1]);
     const z = tf.div(tf.sub(residuals, mean), std);
     const perElement = tf.sub(tf.mul(tf.square(z), -0.5), tf.add(tf.log(std), HALF_LOG_2PI));
-    return tf.sum(perElement, [1, 2, 3]) as tf.Tensor1D;
+    return tf.sum(perElement, [1, 3]) as tf.Tensor2D;
   });
+}
+
+/** log π of whole stored chains (every chunk step): chainStepLogProbs summed over H. Returns [B]. */
+export function chainLogProb(residuals: tf.Tensor4D, reflex: tf.Tensor2D, strategy: tf.Tensor2D, p: SdeParams): tf.Tensor1D {
+  return tf.tidy(() => tf.sum(chainStepLogProbs(residuals, reflex, strategy, p), 1) as tf.Tensor1D);
 }

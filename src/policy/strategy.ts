@@ -17,10 +17,18 @@ export type StrategyConfig = {
   tokenTypes: number[];
   actionDim: number;
   width: number;
+  /** When η is evaluated: once per chunk, in the sampler's drift, or at every control step on top of the chunk
+   * (residual RL, as ResiP). Checkpoints from before this field hold 'chunk'. */
+  rate?: StrategyRate;
 };
 
+export type StrategyRate = Config['strategyRate'];
+
+/** The rate of a strategy config. */
+export const strategyRate = (c: StrategyConfig): StrategyRate => c.rate ?? 'chunk';
+
 export function strategyConfig(c: Config, spec: TaskSpec): StrategyConfig {
-  return { numTokens: spec.numTokens, numGoalTokens: spec.numGoalTokens, tokenTypes: Array.from(spec.tokenTypes), actionDim: spec.actionDim, width: c.strategyWidth };
+  return { numTokens: spec.numTokens, numGoalTokens: spec.numGoalTokens, tokenTypes: Array.from(spec.tokenTypes), actionDim: spec.actionDim, width: c.strategyWidth, rate: c.strategyRate };
 }
 
 export class Strategy implements Checkpointable {

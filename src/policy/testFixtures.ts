@@ -1,8 +1,13 @@
 // Tiny module configurations for unit tests: N = 4 tokens (3 keypoints + agent), G = 2 goal tokens, A = 2,
 // H = 4, width 16. Small enough that training and gradient tests run in milliseconds on the cpu backend.
-import { TOKEN_TYPE } from '../sim/taskSpec';
+// Also a random flow-matching batch at a task's real sizes.
+import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../core/rng';
+import { gaussianTensor } from '../nn/noise';
+import { TOKEN_TYPE, type TaskSpec } from '../sim/taskSpec';
 import type { CriticConfig } from './critic';
 import type { FlowPriorConfig } from './flowPrior';
+import { goalTokensBatch } from './stateTokens';
 import type { ReflexConfig } from './reflex';
 import type { StrategyConfig } from './strategy';
 import type { WorldPredictorConfig } from './worldPredictor';
@@ -15,3 +20,10 @@ export const tinyWorld: WorldPredictorConfig = { numTokens: TINY.numTokens, toke
 export const tinyReflex: ReflexConfig = { numTokens: TINY.numTokens, tokenTypes: TINY.tokenTypes, actionDim: TINY.actionDim, width: TINY.width, heads: 2, queries: 2, deltaScale: 10 };
 export const tinyStrategy: StrategyConfig = { numTokens: TINY.numTokens, numGoalTokens: TINY.numGoalTokens, tokenTypes: TINY.tokenTypes, actionDim: TINY.actionDim, width: TINY.width };
 export const tinyCritic: CriticConfig = { numTokens: TINY.numTokens, numGoalTokens: TINY.numGoalTokens, tokenTypes: TINY.tokenTypes, width: TINY.width };
+
+/** `b` random observations and action chunks of horizon H for `spec`, with its goal tokens. */
+export const randomFlowBatch = (spec: TaskSpec, horizon: number, rng: Rng, b: number) => ({
+  tokens: gaussianTensor<tf.Rank.R3>(rng, [b, spec.numTokens, 3]),
+  goal: goalTokensBatch(spec, b),
+  actions: gaussianTensor<tf.Rank.R3>(rng, [b, horizon, spec.actionDim]),
+});

@@ -22,7 +22,10 @@ export function pdStep(p: number, v: number, target: number, g: PdGains): number
 
 /** The bias b that explains observing `observed` after commanding `target` from (p, v). */
 export function estimateBias(p: number, v: number, target: number, observed: number, g: PdGains): number {
-  const base = pdStep(p, v, target, g);
-  const gain = pdStep(p, v, target + 1, g) - base;
-  return (observed - base) / gain;
+  return (observed - pdStep(p, v, target, g)) / pdStepGain(g);
+}
+
+/** g = ∂p'/∂τ, the same at every (p, v): f is affine in τ. */
+export function pdStepGain(g: PdGains): number {
+  return pdStep(0, 0, 1, g) - pdStep(0, 0, 0, g);
 }

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { blockInsideArena } from './pusht/geometry';
 import { initRapier, type PushTState } from './pusht/pushTEnv';
-import { SUITES, SUITE_NAMES, formatPerturbation, parsePerturbation, suitePerturbation, validateSuite, type Perturbation } from './perturbations';
+import { Rng } from '../core/rng';
+import { SUITES, SUITE_NAMES, formatPerturbation, parsePerturbation, suitePerturbation, trainingDisturbance, validateSuite, type Perturbation } from './perturbations';
 import { PushTVecEnv } from './vecEnv';
 
 beforeAll(async () => {
@@ -10,8 +11,9 @@ beforeAll(async () => {
 
 describe('perturbation specs', () => {
   it('parses the documented examples', () => {
-    expect(parsePerturbation('displace:dx=30,dy=-20,dtheta=0.3,at=60')).toEqual({ kind: 'displace', dx: 30, dy: -20, dtheta: 0.3, at: 60 });
-    expect(parsePerturbation('kick:impulse=40,at=80')).toEqual({ kind: 'kick', impulse: 40, angle: null, at: 80 });
+    expect(parsePerturbation('displace:dx=30,dy=-20,dtheta=0.3,at=60')).toEqual({ kind: 'displace', dx: 30, dy: -20, dtheta: 0.3, at: 60, jitter: 16 });
+    expect(parsePerturbation('kick:impulse=40,at=80,jitter=1')).toEqual({ kind: 'kick', impulse: 40, angle: null, at: 80, jitter: 1 });
+    expect(parsePerturbation('offset:min=2,max=6')).toEqual({ kind: 'offset', min: 2, max: 6 });
     expect(parsePerturbation('bias:dx=8,dy=0')).toEqual({ kind: 'bias', dx: 8, dy: 0 });
     expect(parsePerturbation('friction:mu=0.6')).toEqual({ kind: 'friction', mu: 0.6 });
     expect(parsePerturbation('mass:com_dx=10')).toEqual({ kind: 'mass', comDx: 10, comDy: 0 });
@@ -29,7 +31,7 @@ describe('perturbation specs', () => {
 
   it('refuses bad specs with a message naming the bad part', () => {
     expect(() => parsePerturbation('shove:dx=1')).toThrow(/unknown kind "shove" \(kinds: nominal, shifted-init, displace/);
-    expect(() => parsePerturbation('displace:dz=1')).toThrow(/perturbation displace: unknown key "dz" \(keys: dx, dy, dtheta, at\)/);
+    expect(() => parsePerturbation('displace:dz=1')).toThrow(/perturbation displace: unknown key "dz" \(keys: dx, dy, dtheta, at, jitter\)/);
     expect(() => parsePerturbation('nominal:x=1')).toThrow(/unknown key "x" \(it takes no parameters\)/);
     expect(() => parsePerturbation('bias:dx=abc')).toThrow(/bias: dx="abc" is not a number/);
     expect(() => parsePerturbation('bias:dx=')).toThrow(/dx="" is not a number/);
@@ -45,7 +47,7 @@ describe('perturbation specs', () => {
   it('validates suite names', () => {
     expect(validateSuite('kick')).toBe('kick');
     expect(suitePerturbation('bias')).toEqual(SUITES.bias);
-    expect(() => validateSuite('all-of-them')).toThrow(/suite: "all-of-them" is not one of nominal, shifted-init, displace, kick, bias, friction, mass/);
+    expect(() => validateSuite('all-of-them')).toThrow(/suite: "all-of-them" is not one of nominal, shifted-init, displace, kick, bias, offset, friction, mass/);
   });
 });
 
@@ -60,7 +62,7 @@ async function quietEnv(p: Perturbation): Promise<{ vec: PushTVecEnv; hold: Floa
 
 describe('perturbations in the vectorised env', () => {
   it('displace teleports the block by exactly its offset at its step, and not before', async () => {
-    const { vec, hold, s } = await quietEnv({ kind: 'displace', dx: 30, dy: -20, dtheta: 0.3, at: 4 });
+    const { vec, hold, s } = await quietEnv({ kind: 'displace', dx: 30, dy: -20, dtheta: 0.3, at: 4, jitter: 1 });
     for (let t = 0; t < 4; t++) vec.step(hold);
     expect(vec.getState(0).blockX).toBe(s.blockX);
     vec.step(hold); // step index 4
@@ -74,7 +76,7 @@ describe('perturbations in the vectorised env', () => {
   });
 
   it('kick shoves a free block by `impulse` px in its direction; a random direction is seeded', async () => {
-    const { vec, hold, s } = await quietEnv({ kind: 'kick', impulse: 40, angle: Math.PI / 2, at: 2 });
+    const { vec, hold, s } = await quietEnv({ kind: 'kick', impulse: 40, angle: Math.PI / 2, at: 2, jitter: 1 });
     for (let t = 0; t < 3; t++) vec.step(hold);
     const after = vec.getState(0);
     expect(after.blockX).toBeCloseTo(s.blockX, 3);
@@ -82,7 +84,7 @@ describe('perturbations in the vectorised env', () => {
     vec.free();
 
     const shoveDirection = async (seed: number) => {
-      const v = await PushTVecEnv.create({ numEnvs: 1, seed, perturbation: SUITES.kick });
+      const v = await PushTVecEnv.create({ numEnvs: 1, seed, perturbation: { ...SUITES.kick, jitter: 1 } });
       v.setState(0, s);
       for (let t = 0; t <= SUITES.kick.at; t++) v.step(hold);
       const g = v.getState(0);
@@ -149,5 +151,69 @@ describe('perturbations in the vectorised env', () => {
       expect(blockInsideArena({ x: s.blockX, y: s.blockY, angle: s.blockAngle })).toBe(true);
     }
     vec.free();
+  });
+
+  it('displace and kick land at a random step of their jitter window, seeded per episode', async () => {
+    const vec = await PushTVecEnv.create({ numEnvs: 1, seed: 3, perturbation: SUITES.displace });
+    const steps = new Set<number>();
+    for (let e = 0; e < 200; e++) {
+      vec.reseed(0, e);
+      const p = vec.episodePerturbation(0) as Extract<Perturbation, { kind: 'displace' }>;
+      expect(p.at).toBeGreaterThanOrEqual(SUITES.displace.at);
+      expect(p.at).toBeLessThan(SUITES.displace.at + SUITES.displace.jitter);
+      steps.add(p.at);
+      vec.reseed(0, e);
+      expect(vec.episodePerturbation(0)).toEqual(p);
+    }
+    expect(steps.size).toBe(SUITES.displace.jitter);
+    vec.free();
+  });
+
+  it('offset draws a bias of size in [min, max] px in a random direction per episode, and the agent shows it', async () => {
+    const angles: number[] = [];
+    for (let e = 0; e < 100; e++) {
+      const vec = await PushTVecEnv.create({ numEnvs: 1, seed: e, perturbation: SUITES.offset });
+      const p = vec.episodePerturbation(0) as Extract<Perturbation, { kind: 'bias' }>;
+      expect(p.kind).toBe('bias');
+      expect(Math.hypot(p.dx, p.dy)).toBeGreaterThanOrEqual(4);
+      expect(Math.hypot(p.dx, p.dy)).toBeLessThanOrEqual(12);
+      angles.push(Math.atan2(p.dy, p.dx));
+      if (e === 0) {
+        const s = vec.getState(0);
+        const target = new Float32Array([(s.agentX - 256) / 256, (s.agentY - 256) / 256]);
+        for (let t = 0; t < 40; t++) vec.step(target);
+        const g = vec.getState(0);
+        expect(g.agentX - s.agentX).toBeCloseTo(p.dx, 2);
+        expect(g.agentY - s.agentY).toBeCloseTo(p.dy, 2);
+      }
+      vec.free();
+    }
+    // Directions cover the circle: every quadrant gets some.
+    for (let q = 0; q < 4; q++) expect(angles.filter((a) => Math.floor(((a + Math.PI) / (2 * Math.PI)) * 4) === q).length).toBeGreaterThan(10);
+  });
+
+  it('the training distribution disturbs the asked fraction of episodes, every family, never at a suite value', () => {
+    const rng = new Rng(4);
+    const kinds = new Map<string, number>();
+    for (let i = 0; i < 4000; i++) {
+      const p = trainingDisturbance(rng, 0.5);
+      kinds.set(p.kind, (kinds.get(p.kind) ?? 0) + 1);
+      for (const name of SUITE_NAMES) if (name !== 'nominal' && p.kind === name) expect(p).not.toEqual(SUITES[name]);
+    }
+    expect(kinds.get('nominal')! / 4000).toBeCloseTo(0.5, 1);
+    expect([...kinds.keys()].sort()).toEqual(['bias', 'displace', 'friction', 'kick', 'mass', 'nominal']);
+    for (const k of ['bias', 'displace', 'friction', 'kick', 'mass']) expect(kinds.get(k)! / 4000).toBeCloseTo(0.1, 1);
+    expect(trainingDisturbance(new Rng(1), 0)).toEqual({ kind: 'nominal' });
+  });
+
+  it('a training mixture in the vectorised env draws each episode from its own stream', async () => {
+    const vec = await PushTVecEnv.create({ numEnvs: 4, seed: 2, trainingDisturbances: 1 });
+    const drawn = [0, 1, 2, 3].map((i) => vec.episodePerturbation(i));
+    expect(drawn.every((p) => p.kind !== 'nominal')).toBe(true);
+    expect(new Set(drawn.map((p) => JSON.stringify(p))).size).toBe(4);
+    const again = await PushTVecEnv.create({ numEnvs: 4, seed: 2, trainingDisturbances: 1 });
+    expect([0, 1, 2, 3].map((i) => again.episodePerturbation(i))).toEqual(drawn);
+    vec.free();
+    again.free();
   });
 });

@@ -56,6 +56,10 @@ export interface SimTask<Sim, State extends object, P extends TaskPerturbation> 
   zeroState(): State;
   /** Offset added to the commanded target on `axis` by `p` (a miscalibrated arm), world units. */
   targetBias(p: P, axis: number): number;
+  /** The concrete perturbation of one episode of `p` (random times, directions and sizes drawn from `rng`). */
+  episodePerturbation(p: P, rng: Rng): P;
+  /** Stage 2's training distribution: a disturbance with probability `disturbed`, else nominal. */
+  trainingDisturbance(rng: Rng, disturbed: number): P;
   createExpert(): TaskExpert<State>;
 }
 

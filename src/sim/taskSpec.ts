@@ -25,6 +25,11 @@ export interface TaskSpec {
   maxSteps: number;
   /** Control rate, Hz. */
   controlHz: number;
+  /**
+   * g = ∂(agent position after one control step)/∂(action), the same on every axis: the PD-driven agent covers
+   * this fraction of a change of its target in one step (whatever its position and velocity; pdBias.ts).
+   */
+  agentStepGain: number;
   /** Normalisation: world = normalised · scale + offset, per axis (x, y, z), for tokens and actions alike. */
   worldScale: readonly [number, number, number];
   worldOffset: readonly [number, number, number];

@@ -31,6 +31,11 @@ export interface VecEnvOptions<P extends TaskPerturbation = Perturbation> {
   perturbation?: P;
   /** Control steps before an episode is cut (default: the task's, 300 for both tasks). */
   maxSteps?: number;
+  /**
+   * Stage 2's mixture: a fraction of episodes, in (0, 1], that each draw a disturbance from the task's training
+   * distribution (task.trainingDisturbance) instead of running `perturbation`. 0 or absent: none.
+   */
+  trainingDisturbances?: number;
 }
 
 const MAX_ENVS = 4096;
@@ -62,9 +67,13 @@ export class VecEnv<Sim, State extends object, P extends TaskPerturbation> {
   readonly episodeStep: Int32Array;
 
   private perturbation: P;
+  /** Each env's current episode's concrete perturbation (episodePerturbation of the configured one, or a training draw). */
+  private readonly episodePerturbations: P[];
+  private readonly trainingDisturbances: number;
   private readonly taskEnvs: TaskEnv<Sim, State, P>[];
   private readonly resetRngs: Rng[];
   private readonly perturbRngs: Rng[];
+  private readonly disturbanceRngs: Rng[];
   private readonly scratchState: State;
   private readonly target: Float64Array;
   private readonly outcome: StepOutcome = { score: 0, reward: 0, success: false, failed: false };
@@ -81,6 +90,9 @@ export class VecEnv<Sim, State extends object, P extends TaskPerturbation> {
     this.numEnvs = numEnvs;
     this.maxSteps = maxSteps;
     this.perturbation = opts.perturbation ?? suiteDefault(task.suites, 'nominal');
+    this.trainingDisturbances = opts.trainingDisturbances ?? 0;
+    if (!(this.trainingDisturbances >= 0 && this.trainingDisturbances <= 1)) throw new Error(`trainingDisturbances: ${this.trainingDisturbances} is not in [0, 1]`);
+    this.episodePerturbations = new Array<P>(numEnvs).fill(this.perturbation);
     const obsSize = numEnvs * this.spec.numTokens * TOKEN_DIM;
     this.tokens = new Float32Array(obsSize);
     this.finalTokens = new Float32Array(obsSize);
@@ -97,12 +109,14 @@ export class VecEnv<Sim, State extends object, P extends TaskPerturbation> {
     this.envs = [];
     this.resetRngs = [];
     this.perturbRngs = [];
+    this.disturbanceRngs = [];
     for (let i = 0; i < numEnvs; i++) {
       const env = task.createEnv();
       this.taskEnvs.push(env);
       this.envs.push(env.sim);
       this.resetRngs.push(new Rng(deriveSeed(seed, `${this.spec.name}/reset`, i)));
       this.perturbRngs.push(new Rng(deriveSeed(seed, `${this.spec.name}/perturb`, i)));
+      this.disturbanceRngs.push(new Rng(deriveSeed(seed, `${this.spec.name}/disturbance`, i)));
     }
     this.reset();
   }
@@ -114,6 +128,18 @@ export class VecEnv<Sim, State extends object, P extends TaskPerturbation> {
 
   getPerturbation(): P {
     return this.perturbation;
+  }
+
+  /** Env i's current episode runs `p` from now on (its random parts drawn now): a lasting condition set mid-episode. */
+  setEpisodePerturbation(i: number, p: P): void {
+    this.checkIndex(i);
+    this.episodePerturbations[i] = this.task.episodePerturbation(p, this.perturbRngs[i]);
+  }
+
+  /** What env i's current episode runs (random times, directions and training draws resolved). */
+  episodePerturbation(i: number): P {
+    this.checkIndex(i);
+    return this.episodePerturbations[i];
   }
 
   /** Starts a new episode in every env (each from its own stream); coverage is the start's, other flags 0. */
@@ -134,6 +160,7 @@ export class VecEnv<Sim, State extends object, P extends TaskPerturbation> {
     this.checkIndex(i);
     this.resetRngs[i] = new Rng(deriveSeed(seed, `${this.spec.name}/reset`));
     this.perturbRngs[i] = new Rng(deriveSeed(seed, `${this.spec.name}/perturb`));
+    this.disturbanceRngs[i] = new Rng(deriveSeed(seed, `${this.spec.name}/disturbance`));
     this.startEpisode(i);
     this.coverage[i] = this.taskEnvs[i].outcome(this.outcome).score;
   }
@@ -143,10 +170,10 @@ export class VecEnv<Sim, State extends object, P extends TaskPerturbation> {
     const B = this.numEnvs;
     const D = this.spec.actionDim;
     if (actions.length !== B * D) throw new Error(`actions: length ${actions.length}, expected ${B}×${D}`);
-    const p = this.perturbation;
     const obsStride = this.spec.numTokens * TOKEN_DIM;
     const target = this.target;
     for (let i = 0; i < B; i++) {
+      const p = this.episodePerturbations[i];
       for (let d = 0; d < D; d++) {
         if (!Number.isFinite(actions[i * D + d])) throw new Error(`actions[${i}]: (${Array.from(actions.subarray(i * D, (i + 1) * D)).join(', ')}) is not finite`);
       }
@@ -194,7 +221,9 @@ export class VecEnv<Sim, State extends object, P extends TaskPerturbation> {
   /** Starts env i's next episode and writes its first observation (the step's coverage etc. stay). */
   private startEpisode(i: number): void {
     const env = this.taskEnvs[i];
-    env.startEpisode(this.perturbation, this.resetRngs[i], this.perturbRngs[i], this.scratchState);
+    const drawn = this.trainingDisturbances > 0 ? this.task.trainingDisturbance(this.disturbanceRngs[i], this.trainingDisturbances) : this.perturbation;
+    const p = (this.episodePerturbations[i] = this.task.episodePerturbation(drawn, this.perturbRngs[i]));
+    env.startEpisode(p, this.resetRngs[i], this.perturbRngs[i], this.scratchState);
     this.episodeStep[i] = 0;
     env.writeTokens(this.tokens, i * this.spec.numTokens * TOKEN_DIM);
   }

@@ -1,7 +1,8 @@
 // Training speed at the default config, with the sizes of its task (config.task, default Push-T), on the active
 // backend: ms per guarded Adam step of each supervised stage (prior flow matching, Φ dynamics, reflex hindsight
 // incl. the frozen Φ forward), on synthetic batches of the real shapes. These figures size a run: iters × ms/step
-// is the stage's wall time.
+// is the stage's wall time. The prior's step is also timed beside the pre-issue-16 step (src/reference/: the old
+// layers, Adam and guard) in the same process, with both kernel counts.
 import * as tf from '@tensorflow/tfjs';
 import { defaultConfig, type Config } from '../core/config';
 import { Rng } from '../core/rng';
@@ -10,12 +11,17 @@ import { flowMatchingLoss, FlowPrior, flowPriorConfig } from '../policy/flowPrio
 import { hindsightLoss, Reflex, reflexConfig } from '../policy/reflex';
 import { goalTokensBatch } from '../policy/stateTokens';
 import { dynamicsLoss, WorldPredictor, worldPredictorConfig } from '../policy/worldPredictor';
+import { compareWithReference, type Comparison } from '../reference/compare';
+import { withReferenceLayers } from '../reference/layers';
+import { ReferenceGuardedStep } from '../reference/optimizer';
 import { TOKEN_DIM } from '../sim/taskSpec';
 import { taskSpec } from '../sim/tasks';
-import { GuardedStep } from './guardedStep';
+import { GuardedStep, SUPERVISED_ADAM_EPS } from './guardedStep';
 
 const WARMUP_STEPS = 2;
 const TIMED_STEPS = 5;
+/** Interleaved rounds of the prior's step against the reference step. */
+const PRIOR_ROUNDS = 7;
 const LR = 1e-4;
 
 export interface TrainBenchResult {
@@ -25,6 +31,8 @@ export interface TrainBenchResult {
   reflexBatch: number;
   /** Median ms per optimiser step. */
   priorStepMs: number;
+  /** The prior's step (and its kernel count) beside the pre-issue-16 step on a second prior of the same seed. */
+  prior: Comparison;
   worldStepMs: number;
   reflexStepMs: number;
   /** Wall time of the default iteration counts at these speeds, minutes (evaluation not included). */
@@ -50,31 +58,41 @@ export async function benchTrainSteps(c: Config = defaultConfig()): Promise<Trai
   const log = () => {};
   const tokens = (b: number) => gaussianTensor<tf.Rank.R3>(rng, [b, spec.numTokens, TOKEN_DIM]);
 
-  const prior = new FlowPrior(flowPriorConfig(c, spec), c.seed);
+  const [prior, referencePrior] = [new FlowPrior(flowPriorConfig(c, spec), c.seed), new FlowPrior(flowPriorConfig(c, spec), c.seed)];
   const priorGuard = new GuardedStep('prior', prior.variables, log);
+  const referenceGuard = new ReferenceGuardedStep(referencePrior.variables, SUPERVISED_ADAM_EPS);
   const priorBatch = { tokens: tokens(c.priorBatch), goal: goalTokensBatch(spec, c.priorBatch), actions: gaussianTensor<tf.Rank.R3>(rng, [c.priorBatch, c.horizon, spec.actionDim]) };
-  const priorStepMs = await medianStepMs(async () => void (await priorGuard.step(() => flowMatchingLoss(prior, priorBatch, rng), LR)));
+  const priorComparison = await compareWithReference(
+    async () => void (await priorGuard.step(() => flowMatchingLoss(prior, priorBatch, rng), LR)),
+    () => withReferenceLayers(async () => void (await referenceGuard.step(() => flowMatchingLoss(referencePrior, priorBatch, rng), LR))),
+    PRIOR_ROUNDS,
+  );
   tf.dispose(priorBatch);
-  priorGuard.dispose();
-  prior.dispose();
+  [priorGuard, referenceGuard, prior, referencePrior].forEach((x) => x.dispose());
 
   const world = new WorldPredictor(worldPredictorConfig(c, spec), c.seed);
   const worldGuard = new GuardedStep('world', world.variables, log);
-  const w = { tokens: tokens(c.worldBatch), actions: gaussianTensor<tf.Rank.R2>(rng, [c.worldBatch, spec.actionDim]), next: tokens(c.worldBatch) };
-  const worldStepMs = await medianStepMs(async () => void (await worldGuard.step(() => dynamicsLoss(world, w.tokens, w.actions, w.next), LR)));
-  tf.dispose(w);
+  const worldInput = (b: number) => ({ tokens: tokens(b), action: gaussianTensor<tf.Rank.R2>(rng, [b, spec.actionDim]), prevTokens: tokens(b), prevAction: gaussianTensor<tf.Rank.R2>(rng, [b, spec.actionDim]) });
+  const w = worldInput(c.worldBatch);
+  const wNext = tokens(c.worldBatch);
+  const worldStepMs = await medianStepMs(async () => void (await worldGuard.step(() => dynamicsLoss(world, w, wNext), LR)));
+  tf.dispose([w, wNext]);
   worldGuard.dispose();
 
   const reflex = new Reflex(reflexConfig(c, spec), c.seed);
   const reflexGuard = new GuardedStep('reflex', reflex.variables, log);
-  const r = { tokens: tokens(c.reflexBatch), actions: gaussianTensor<tf.Rank.R2>(rng, [c.reflexBatch, spec.actionDim]), next: tokens(c.reflexBatch) };
+  // A warm-up step: Φ on the batch's k-step windows (B·k transitions), then the reflex's step on the residual histories.
+  const k = reflex.inputDim / TOKEN_DIM;
+  const r = worldInput(c.reflexBatch * k);
+  const rNext = tokens(c.reflexBatch * k);
+  const context = tokens(c.reflexBatch);
   const reflexStepMs = await medianStepMs(async () => {
-    const eps = tf.mul(gaussianTensor<tf.Rank.R2>(rng, r.actions.shape), c.reflexNu) as tf.Tensor2D;
-    const deltaZ = tf.tidy(() => tf.sub(r.next, world.predict(r.tokens, tf.add(r.actions, eps) as tf.Tensor2D)) as tf.Tensor3D);
-    await reflexGuard.step(() => hindsightLoss(reflex, deltaZ, r.tokens, eps), LR);
+    const eps = tf.mul(gaussianTensor<tf.Rank.R2>(rng, [c.reflexBatch, spec.actionDim]), c.reflexNu) as tf.Tensor2D;
+    const deltaZ = tf.tidy(() => tf.reshape(tf.sub(rNext, world.predict(r)), [c.reflexBatch, spec.numTokens, k * TOKEN_DIM]) as tf.Tensor3D);
+    await reflexGuard.step(() => hindsightLoss(reflex, deltaZ, context, eps), LR);
     tf.dispose([eps, deltaZ]);
   });
-  tf.dispose(r);
+  tf.dispose([r, rNext, context]);
   reflexGuard.dispose();
   reflex.dispose();
   world.dispose();
@@ -85,10 +103,11 @@ export async function benchTrainSteps(c: Config = defaultConfig()): Promise<Trai
     priorBatch: c.priorBatch,
     worldBatch: c.worldBatch,
     reflexBatch: c.reflexBatch,
-    priorStepMs,
+    priorStepMs: priorComparison.ms,
+    prior: priorComparison,
     worldStepMs,
     reflexStepMs,
-    priorMinutes: minutes(priorStepMs, c.priorIters),
+    priorMinutes: minutes(priorComparison.ms, c.priorIters),
     worldMinutes: minutes(worldStepMs, c.worldIters),
     reflexMinutes: minutes(reflexStepMs, c.reflexIters),
   };

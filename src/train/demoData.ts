@@ -5,12 +5,16 @@
 //   prior        example = (S_t, goal, a_{t:t+H}): the observation before step t and the next H demonstrated
 //                actions (normalised). Past the episode's end the chunk repeats the last action, as Diffusion
 //                Policy pads its sequences, so the prior learns to hold still once the task is done.
-//   transitions  (S_t, a_t, S_{t+1}): Φ's dynamics data and the stage-1 hindsight data.
+//   transitions  (S_{t−1}, a_{t−1}, S_t, a_t, S_{t+1}): Φ's dynamics data (Φ with motion reads the previous step
+//                too) and the stage-1 hindsight data. At an episode's first step S_{t−1} = S_t and a_{t−1} holds the
+//                agent still (its own position), as the closed loop has it after a reset.
 //
 // Batches are gathered into flat Float32Arrays (row-major [B, …]); the caller makes tensors from them.
 import { deriveSeed, Rng } from '../core/rng';
 import type { DemoDataset } from '../sim/dataset';
+import { holdStillActions } from '../policy/stateTokens';
 import { TOKEN_DIM } from '../sim/taskSpec';
+import { taskSpec } from '../sim/tasks';
 
 /** Fraction of episodes held out for validation metrics (at least one episode when there are two or more). */
 export const HELD_OUT_FRACTION = 0.1;
@@ -39,7 +43,8 @@ export interface StepIndex {
   stepRows: Int32Array;
   /** Observation row of S_t (S_{t+1} is the next row). */
   obsRows: Int32Array;
-  /** Last step row of the same episode. */
+  /** First and last step rows of the same episode. */
+  firstStepRows: Int32Array;
   lastStepRows: Int32Array;
   count: number;
 }
@@ -49,6 +54,7 @@ export function indexSteps(demos: DemoDataset, episodes: readonly number[]): Ste
   const count = episodes.reduce((n, e) => n + m.episodeLengths[e], 0);
   const stepRows = new Int32Array(count);
   const obsRows = new Int32Array(count);
+  const firstStepRows = new Int32Array(count);
   const lastStepRows = new Int32Array(count);
   let i = 0;
   for (const e of episodes) {
@@ -58,10 +64,11 @@ export function indexSteps(demos: DemoDataset, episodes: readonly number[]): Ste
     for (let s = first; s <= last; s++, i++) {
       stepRows[i] = s;
       obsRows[i] = s + e; // episode e's observation rows start at stepOffsets[e] + e
+      firstStepRows[i] = first;
       lastStepRows[i] = last;
     }
   }
-  return { stepRows, obsRows, lastStepRows, count };
+  return { stepRows, obsRows, firstStepRows, lastStepRows, count };
 }
 
 /** `count` indices drawn uniformly with replacement from [0, size). */
@@ -98,8 +105,10 @@ export function gatherPriorBatch(demos: DemoDataset, index: StepIndex, picks: Ar
   return { tokens, chunks, size };
 }
 
-/** Transitions (S_t, a_t, S_{t+1}) as flat arrays: tokens and next [M, N, 3], actions [M, A] normalised. */
+/** Transitions as flat arrays: prevTokens, tokens and next [M, N, 3] (S_{t−1}, S_t, S_{t+1}), prevActions and actions [M, A] normalised. */
 export interface Transitions {
+  prevTokens: Float32Array;
+  prevActions: Float32Array;
   tokens: Float32Array;
   actions: Float32Array;
   next: Float32Array;
@@ -108,9 +117,23 @@ export interface Transitions {
   actionDim: number;
 }
 
+const TOKEN_FIELDS = ['prevTokens', 'tokens', 'next'] as const;
+const ACTION_FIELDS = ['prevActions', 'actions'] as const;
+const FIELDS = [...TOKEN_FIELDS, ...ACTION_FIELDS] as const;
+
 function emptyTransitions(count: number, numTokens: number, actionDim: number): Transitions {
   const n = numTokens * TOKEN_DIM;
-  return { tokens: new Float32Array(count * n), actions: new Float32Array(count * actionDim), next: new Float32Array(count * n), count, numTokens, actionDim };
+  const tokens = () => new Float32Array(count * n);
+  const actions = () => new Float32Array(count * actionDim);
+  return { prevTokens: tokens(), prevActions: actions(), tokens: tokens(), actions: actions(), next: tokens(), count, numTokens, actionDim };
+}
+
+/** Copies row `from` of `source` into row `to` of `target` (every field). */
+function copyTransition(source: Transitions, from: number, target: Transitions, to: number): void {
+  const n = source.numTokens * TOKEN_DIM;
+  const a = source.actionDim;
+  for (const f of TOKEN_FIELDS) target[f].set(source[f].subarray(from * n, (from + 1) * n), to * n);
+  for (const f of ACTION_FIELDS) target[f].set(source[f].subarray(from * a, (from + 1) * a), to * a);
 }
 
 /** The demonstrated transitions of the indexed steps. */
@@ -123,28 +146,29 @@ export function gatherTransitions(demos: DemoDataset, index: StepIndex, picks: A
   const n = demos.manifest.numTokens * TOKEN_DIM;
   const a = demos.manifest.actionDim;
   const out = emptyTransitions(picks.length, demos.manifest.numTokens, a);
+  const spec = taskSpec(demos.manifest.task);
   for (let b = 0; b < picks.length; b++) {
     const i = picks[b];
     const obs = index.obsRows[i];
     const step = index.stepRows[i];
+    const first = step === index.firstStepRows[i];
     out.tokens.set(demos.tokens.subarray(obs * n, (obs + 1) * n), b * n);
     out.next.set(demos.tokens.subarray((obs + 1) * n, (obs + 2) * n), b * n);
     out.actions.set(demos.actions.subarray(step * a, (step + 1) * a), b * a);
+    out.prevTokens.set(demos.tokens.subarray((first ? obs : obs - 1) * n, (first ? obs + 1 : obs) * n), b * n);
+    if (first) holdStillActions(spec, out.tokens.subarray(b * n, (b + 1) * n), 1, out.prevActions.subarray(b * a, (b + 1) * a));
+    else out.prevActions.set(demos.actions.subarray((step - 1) * a, step * a), b * a);
   }
   return out;
 }
 
 /** Rows `picks` of a transition set. */
 export function pickTransitions(t: Transitions, picks: ArrayLike<number>): Transitions {
-  const n = t.numTokens * TOKEN_DIM;
-  const a = t.actionDim;
-  const out = emptyTransitions(picks.length, t.numTokens, a);
+  const out = emptyTransitions(picks.length, t.numTokens, t.actionDim);
   for (let b = 0; b < picks.length; b++) {
     const i = picks[b];
     if (!(i >= 0 && i < t.count)) throw new Error(`transitions: row ${i} is not in [0, ${t.count})`);
-    out.tokens.set(t.tokens.subarray(i * n, (i + 1) * n), b * n);
-    out.next.set(t.next.subarray(i * n, (i + 1) * n), b * n);
-    out.actions.set(t.actions.subarray(i * a, (i + 1) * a), b * a);
+    copyTransition(t, i, out, b);
   }
   return out;
 }
@@ -154,14 +178,13 @@ export function concatTransitions(parts: readonly Transitions[]): Transitions {
   if (parts.length === 0) throw new Error('transitions: nothing to concatenate');
   const { numTokens, actionDim } = parts[0];
   if (parts.some((p) => p.numTokens !== numTokens || p.actionDim !== actionDim)) throw new Error('transitions: parts differ in token count or action dimension');
-  const cat = (key: 'tokens' | 'actions' | 'next') => {
-    const out = new Float32Array(parts.reduce((s, p) => s + p[key].length, 0));
+  const out = emptyTransitions(parts.reduce((s, p) => s + p.count, 0), numTokens, actionDim);
+  for (const key of FIELDS) {
     let at = 0;
     for (const p of parts) {
-      out.set(p[key], at);
+      out[key].set(p[key], at);
       at += p[key].length;
     }
-    return out;
-  };
-  return { tokens: cat('tokens'), actions: cat('actions'), next: cat('next'), count: parts.reduce((s, p) => s + p.count, 0), numTokens, actionDim };
+  }
+  return out;
 }

@@ -1,12 +1,13 @@
 // One optimiser step that refuses to learn from NaN/Inf (DESIGN §5): the loss and the global gradient norm
-// are read back first; if either is not finite the update is skipped with a logged message, and if the
-// weights themselves are no longer finite they (and the optimiser's moments) are restored to the last values
-// known to give a finite loss and gradient. Otherwise the snapshot moves to the current weights and Adam
-// applies the gradient.
+// are read back first, in one transfer; if either is not finite the update is skipped with a logged message,
+// and if the weights themselves are no longer finite they (and the optimiser's moments) are restored to the
+// last values known to give a finite loss and gradient. Otherwise the snapshot moves to the current weights and
+// Adam applies the gradient. The gradient, its norm, the snapshot and the update all work on flat buffers
+// (nn/flat.ts): a handful of kernels per step, not a few per parameter.
 import * as tf from '@tensorflow/tfjs';
+import { flatten } from '../nn/flat';
 import type { VariableMap } from '../nn/scope';
 import { Adam } from './adam';
-import { sumAll } from './paramGroup';
 import { WeightSnapshot } from './weightSnapshot';
 
 /** torch.optim.Adam's default eps: the supervised stages are not PPO (which uses 1e-5). */
@@ -44,7 +45,7 @@ export class GuardedStep {
   }
 
   private async weightsFinite(): Promise<boolean> {
-    const sum = tf.tidy(() => sumAll(this.varList.map((v) => tf.sum(tf.abs(v)))));
+    const sum = tf.tidy(() => tf.sum(tf.abs(flatten(this.varList))));
     const [x] = await sum.data();
     sum.dispose();
     return Number.isFinite(x);
@@ -55,15 +56,15 @@ export class GuardedStep {
     const { grads, stats } = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(lossFn, this.varList);
       // A variable the loss does not reach gets no gradient from tfjs.
-      const gradList = this.varList.map((v) => grads[v.name] ?? tf.zerosLike(v));
-      const gradNorm = tf.sqrt(sumAll(gradList.map((g) => tf.sum(tf.square(g)))));
-      return { grads: gradList, stats: tf.stack([value, gradNorm]) };
+      const flat = flatten(this.varList.map((v) => grads[v.name] ?? tf.zerosLike(v)));
+      const gradNorm = tf.sqrt(tf.sum(tf.square(flat)));
+      return { grads: flat, stats: tf.stack([value, gradNorm]) };
     });
     const [loss, gradNorm] = await stats.data();
     stats.dispose();
     this.steps++;
     if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
-      tf.dispose(grads);
+      grads.dispose();
       this.skipped++;
       const what = `non-finite ${Number.isFinite(loss) ? 'gradient norm' : 'loss'} at step ${this.steps}`;
       // A bad batch leaves the weights as they were; weights that are themselves corrupt go back to the snapshot.
@@ -77,8 +78,8 @@ export class GuardedStep {
     }
     this.lastGood.dispose();
     this.lastGood = this.snapshot();
-    this.optimizer.apply(grads, lr);
-    tf.dispose(grads);
+    this.optimizer.applyFlat(grads, lr);
+    grads.dispose();
     return { loss, gradNorm, applied: true };
   }
 

@@ -64,7 +64,7 @@ describe('small helpers', () => {
     adam.apply([tf.tensor1d([0.5, -4])], 0.1);
     const expected = [1 - (0.1 * 0.5) / (0.5 + 1e-5), -2 + (0.1 * 4) / (4 + 1e-5)];
     Array.from(p.dataSync()).forEach((x, i) => expect(x).toBeCloseTo(expected[i], 5)); // float32: 1 − 0.999 loses ~5 digits
-    expect([...adam.variables.keys()]).toEqual(['opt/m/w', 'opt/v/w', 'opt/step']);
+    expect([...adam.variables.keys()]).toEqual(['opt/m', 'opt/v', 'opt/step']);
     expect(adam.variables.get('opt/step')!.dataSync()[0]).toBe(1);
     adam.dispose();
     p.dispose();

@@ -110,4 +110,34 @@ describe('SA-GR stage 2 on Push-T (tiny sizes)', () => {
     trainer.dispose();
     for (const mod of Object.values(m)) mod?.dispose();
   });
+
+  it('with ppoChunkMix, iterations execute n, 2n or 4n actions per chunk, each with a first ratio of exactly 1', async () => {
+    const config: Config = { ...defaultConfig(), ...TINY, executeSteps: 1, horizon: 4, rolloutSteps: 8, ppoChunkMix: true, criticWarmupIters: 0, numEnvs: 2 };
+    const m = modules(config);
+    const trainer = await SagrTrainer.create({ config, modules: m, numIterations: 8, log: () => {} });
+    const seen = new Set<number>();
+    for (let i = 0; i < 8; i++) {
+      expect(trainer.chunkLength(i)).toBe(trainer.chunkLength(i)); // a function of (seed, iteration)
+      const log = await trainer.iterate();
+      seen.add(log.executeSteps);
+      expect(log.rollout.controlSteps).toBe(2 * 8);
+      expect(log.ppo.firstRatioError).toBe(0);
+    }
+    expect([...seen].sort()).toEqual([1, 2, 4]);
+    trainer.dispose();
+    for (const mod of Object.values(m)) mod?.dispose();
+  });
+
+  it('a strategy built to act per step (residual RL) learns per-step corrections without a reflex', async () => {
+    const config: Config = { ...defaultConfig(), ...TINY, reflexGain: 0, strategyRate: 'step', criticWarmupIters: 0, numEnvs: 2 };
+    const m = modules(config);
+    const trainer = await SagrTrainer.create({ config, modules: m, numIterations: 1, log: () => {} });
+    const strategy0 = values(m.strategy!.variables);
+    const log = await trainer.iterate();
+    expect(log.rollout.meanStrategy).toBeGreaterThan(0);
+    expect(log.ppo.firstRatioError).toBe(0);
+    expect(values(m.strategy!.variables)).not.toEqual(strategy0);
+    trainer.dispose();
+    for (const mod of Object.values(m)) mod?.dispose();
+  });
 });

@@ -3,8 +3,8 @@
 //            reflex b_t added per control step, Δz from Φ; rollout.ts)
 //   → GAE over the SMDP transitions (discount γ^n for an n-step chunk)
 //   → epochs × minibatches of the clipped PPO loss for η_φ and b_ψ, the ratio from the stored chain residuals
-//     (executedLogProb: chainLogProb with each executed action's per-step b; the frozen prior needs no
-//     forward pass), and the value loss for the critic
+//     of the executed chunk steps (executedLogProb: each executed action's per-step correction g_b·b + g_η·η
+//     recomputed; the frozen prior needs no forward pass), and the value loss for the critic
 //   → one pass of Φ's dynamics loss over the same fresh control steps (worldUpdate.ts).
 // v_θ stays frozen. The first criticWarmupIters iterations train only the critic (and Φ).
 // Which corrections learn follows the gains: reflexGain = 0 trains the "strategy" ablation (prior + η, reflex
@@ -17,13 +17,15 @@ import type { SdeParams } from '../policy/sde';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import { simTask } from '../sim/tasks';
 import { createVecEnv } from '../sim/vecEnv';
+import { executedLogProb, gatherRows, residualSteps } from '../policy/closedLoop';
+import { reflexHistory } from '../policy/reflex';
 import { goalTokensBatch } from '../policy/stateTokens';
-import { executedLogProb, gatherRows, residualSteps, type SagrModules } from './closedLoop';
+import { strategyRate } from '../policy/strategy';
 import { computeGae } from './gae';
 import { paramGroup, groupState, type ParamGroup } from './paramGroup';
 import { lrFraction, ppoUpdate, type EvaluateFn, type PpoUpdateStats } from './ppo';
 import type { RunningMoments } from './rewardScaler';
-import { RolloutBuffer, SagrRollout, decisionsPerRollout, type RolloutStats } from './rollout';
+import { RolloutBuffer, SagrRollout, decisionsPerRollout, type RolloutStats, type SagrModules } from './rollout';
 import { updateWorld, type WorldUpdateStats } from './worldUpdate';
 import { WeightSnapshot } from './weightSnapshot';
 
@@ -53,6 +55,8 @@ export interface IterationLog {
   world: WorldUpdateStats;
   /** σ_max of the sampler (fixed, not learned). */
   sigma: number;
+  /** n, the actions executed per chunk in this iteration's rollout. */
+  executeSteps: number;
   learningRateFraction: number;
   updateMs: number;
   wallMs: number;
@@ -88,7 +92,8 @@ export class SagrTrainer {
   readonly reflexGroup: ParamGroup | null;
   readonly criticGroup: ParamGroup;
   readonly worldGroup: ParamGroup;
-  private readonly buffer: RolloutBuffer;
+  /** One rollout buffer per chunk length n (its shape depends on n). */
+  private readonly buffers = new Map<number, RolloutBuffer>();
   private lastGood: WeightSnapshot | null = null;
 
   private constructor(
@@ -104,16 +109,24 @@ export class SagrTrainer {
     this.reflexGroup = this.trainReflex && m.reflex ? paramGroup('reflex', m.reflex.variables, c.lrReflex) : null;
     this.criticGroup = paramGroup('critic', m.critic.variables, c.lrCritic);
     this.worldGroup = paramGroup('world', m.world.variables, c.lrWorld);
-    const env = rollout.env;
-    this.buffer = new RolloutBuffer(
-      decisionsPerRollout(c),
-      env.numEnvs,
-      env.spec.numTokens * TOKEN_DIM,
-      residualSteps(sdeParams(c)) * c.horizon * env.spec.actionDim,
-      env.spec.actionDim,
-      c.executeSteps,
-    );
     if (options.rewardMoments) rollout.scaler.moments = { ...options.rewardMoments };
+  }
+
+  /** The executed chunk length of iteration i: executeSteps, or with ppoChunkMix one of n, 2n, 4n (≤ H) drawn from (seed, i). */
+  chunkLength(i: number): number {
+    const c = this.options.config;
+    if (!c.ppoChunkMix) return c.executeSteps;
+    const lengths = [1, 2, 4].map((f) => f * c.executeSteps).filter((n) => n <= c.horizon);
+    return lengths[new Rng(deriveSeed(c.seed, 'ppo/chunk', i)).int(0, lengths.length)];
+  }
+
+  private buffer(n: number): RolloutBuffer {
+    const c = this.options.config;
+    const spec = this.rollout.env.spec;
+    const obsSize = spec.numTokens * TOKEN_DIM;
+    const made = this.buffers.get(n) ?? new RolloutBuffer(decisionsPerRollout({ ...c, executeSteps: n }), c.numEnvs, obsSize, residualSteps(sdeParams(c)) * c.horizon * spec.actionDim, spec.actionDim, n, c.horizon, this.rollout.loop.history * obsSize);
+    this.buffers.set(n, made);
+    return made;
   }
 
   /** Builds the envs of config.task (seeded from the config seed and the start iteration, so a resumed run gets fresh episodes). */
@@ -122,10 +135,11 @@ export class SagrTrainer {
     if (options.modules.prior.config.horizon !== c.horizon) throw new Error(`ppo: the prior was built with horizon ${options.modules.prior.config.horizon}, the config says ${c.horizon}`);
     const task = simTask(c.task);
     checkModulesFit(options.modules, task.spec);
-    const env = await createVecEnv(task, { numEnvs: c.numEnvs, seed: deriveSeed(c.seed, 'ppo/env', options.startIteration ?? 0), maxSteps: c.episodeLength });
+    const start = options.startIteration ?? 0;
+    const env = await createVecEnv(task, { numEnvs: c.numEnvs, seed: deriveSeed(c.seed, 'ppo/env', start), maxSteps: c.episodeLength, trainingDisturbances: c.disturbanceMix });
     const m = options.modules;
     const modules: SagrModules = { prior: m.prior, world: m.world, reflex: c.reflexGain !== 0 ? m.reflex : null, strategy: m.strategy };
-    return new SagrTrainer(options, new SagrRollout(env, modules, m.critic, c.executeSteps, c.discount));
+    return new SagrTrainer(options, new SagrRollout(env, modules, m.critic, c.executeSteps, c.discount, deriveSeed(c.seed, 'ppo/noise', start)));
   }
 
   /** Every group's parameters and optimizer state (what a checkpoint holds besides the frozen prior). */
@@ -141,15 +155,15 @@ export class SagrTrainer {
     const { config: c, modules: m, numIterations, log } = this.options;
     const i = this.iteration;
     const sde = sdeParams(c);
-    const buf = this.buffer;
+    const n = this.chunkLength(i);
+    const buf = this.buffer(n);
     const t0 = performance.now();
     // Each iteration's randomness derives from (seed, iteration), so a resumed run replays the same draws.
-    const sampleRng = new Rng(deriveSeed(c.seed, 'ppo/sample', i));
     const shuffleRng = new Rng(deriveSeed(c.seed, 'ppo/shuffle', i));
 
     let rollout: RolloutStats;
     try {
-      rollout = await this.rollout.collect(buf, { ...c, sde }, sampleRng, this.options.pace);
+      rollout = await this.rollout.collect(buf, { ...c, executeSteps: n, sde }, this.options.pace);
     } catch (e) {
       if (!/not finite/.test((e as Error).message)) throw e;
       this.lastGood?.restore();
@@ -170,28 +184,33 @@ export class SagrTrainer {
       values: buf.values,
       dones: buf.dones,
       lastValues: buf.lastValues,
-      discount: c.discount ** c.executeSteps,
+      discount: c.discount ** n,
       gaeLambda: c.gaeLambda,
     });
 
-    // log π of the stored decisions under the current η and per-step b (see executedLogProb).
+    // log π of the stored decisions' executed steps under the current η and per-step corrections (executedLogProb).
     const spec = this.rollout.env.spec;
-    const [N, A, H, n] = [spec.numTokens, spec.actionDim, c.horizon, c.executeSteps];
+    const [N, A, H] = [spec.numTokens, spec.actionDim, c.horizon];
     const residualRows = residualSteps(sde);
+    const strategy = m.strategy!;
+    const etaPerChunk = sde.strategyGain !== 0 && strategyRate(strategy.config) === 'chunk';
+    const etaPerStep = sde.strategyGain !== 0 && !etaPerChunk;
+    const k = m.reflex ? reflexHistory(m.reflex.config) : 1;
     const evaluate: EvaluateFn = (rows) => {
       const M = rows.length;
       const tokens = tf.tensor3d(gatherRows(buf.tokens, buf.obsSize, rows), [M, N, TOKEN_DIM]);
       const goal = goalTokensBatch(spec, M);
-      const strategy = (sde.strategyGain !== 0 ? m.strategy!.apply(tokens, goal) : tf.zeros([M, A])) as tf.Tensor2D;
+      const chunkStrategy = (etaPerChunk ? strategy.apply(tokens, goal) : tf.zeros([M, A])) as tf.Tensor2D;
       const residuals = tf.tensor4d(gatherRows(buf.residuals, buf.residualSize, rows), [M, residualRows, H, A]);
       const steps = buf.stepRows(rows);
+      const stepTokens = tf.tensor3d(gatherRows(buf.stepTokens, buf.obsSize, steps), [M * n, N, TOKEN_DIM]);
       const bOld = tf.tensor2d(gatherRows(buf.stepReflex, A, steps), [M * n, A]);
-      const bNew =
-        this.trainReflex && m.reflex
-          ? m.reflex.apply(tf.tensor3d(gatherRows(buf.stepDeltaZ, buf.obsSize, steps), [M * n, N, TOKEN_DIM]), tf.tensor3d(gatherRows(buf.stepTokens, buf.obsSize, steps), [M * n, N, TOKEN_DIM])).correction
-          : bOld;
-      const executed = tf.tensor2d(gatherRows(buf.stepExecuted, 1, steps), [M * n, 1]);
-      return { newLogProb: executedLogProb(residuals, strategy, bOld, bNew, executed, sde), newValue: m.critic.apply(tokens, goal) };
+      const etaOld = tf.tensor2d(gatherRows(buf.stepStrategy, A, steps), [M * n, A]);
+      const bNew = this.trainReflex && m.reflex ? m.reflex.apply(tf.tensor3d(gatherRows(buf.stepReflexInput, buf.reflexInputSize, steps), [M * n, N, k * TOKEN_DIM]), stepTokens).correction : bOld;
+      const etaNew = etaPerStep ? strategy.apply(stepTokens, goalTokensBatch(spec, M * n)) : etaOld;
+      const correction = (b: tf.Tensor2D, eta: tf.Tensor2D) => tf.add(tf.mul(b, sde.reflexGain), tf.mul(eta, sde.strategyGain)) as tf.Tensor2D;
+      const executed = tf.tensor1d(gatherRows(buf.stepExecuted, 1, steps));
+      return { newLogProb: executedLogProb(residuals, chunkStrategy, correction(bOld, etaOld), correction(bNew, etaNew), executed, sde), newValue: m.critic.apply(tokens, goal) };
     };
     const trainPolicy = i >= c.criticWarmupIters;
     const fraction = lrFraction(i, numIterations, c.annealLr);
@@ -215,6 +234,7 @@ export class SagrTrainer {
       ppo,
       world,
       sigma: c.sigmaMax,
+      executeSteps: n,
       learningRateFraction: fraction,
       updateMs: end - tUpdate,
       wallMs: end - t0,
@@ -237,7 +257,7 @@ export function formatIteration(l: IterationLog): string {
     `ppo ${l.iteration}${l.trainPolicy ? '' : ' (critic warm-up)'}: return ${f(r.meanReturn, 2)} success ${f(100 * r.successRate, 0)}% (${r.episodes} ep), ` +
     `R/step task ${f(r.rewardTerms.task)} −surprise ${f(r.rewardTerms.surprise, 4)} −effort ${f(r.rewardTerms.effort, 4)}, ` +
     `pg ${f(l.ppo.pgLoss, 4)} v ${f(l.ppo.vLoss)} dyn ${f(l.world.dynamicsLoss, 6)} kl ${f(l.ppo.approxKl, 4)} clip ${f(l.ppo.clipFrac)} ev ${f(l.ppo.explainedVariance, 2)}, ` +
-    `‖Δz‖ ${f(r.meanDeltaZ, 4)} ‖b‖ ${f(r.meanReflex, 4)} ‖η‖ ${f(r.meanStrategy, 4)} σ ${l.sigma}, ` +
+    `‖Δz‖ ${f(r.meanDeltaZ, 4)} ‖b‖ ${f(r.meanReflex, 4)} ‖η‖ ${f(r.meanStrategy, 4)} σ ${l.sigma} n ${l.executeSteps}, ` +
     `${(l.wallMs / 1000).toFixed(1)} s, ${l.envStepsPerSec.toFixed(0)} env steps/s`
   );
 }

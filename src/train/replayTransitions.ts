@@ -11,7 +11,7 @@ import { rowState } from '../sim/simTask';
 import { TOKEN_DIM } from '../sim/taskSpec';
 import { simTask } from '../sim/tasks';
 import { createVecEnv } from '../sim/vecEnv';
-import type { StepIndex, Transitions } from './demoData';
+import { gatherTransitions, type StepIndex, type Transitions } from './demoData';
 
 /** Environments stepped together while replaying. Fixed, so a replay is deterministic: Rapier's contact cache
  * (warm starts) carries over between the states one env replays, so another value changes the last bits. */
@@ -21,7 +21,8 @@ const NO_STEP_LIMIT = 2 ** 30;
 
 /**
  * For each of `copies` passes over the indexed steps: restore the state before a*_t, execute a*_t + ε (fresh
- * ε ~ N(0, noiseStd²) per transition, drawn from `rng` in order), record (S_t, a*_t + ε, S_{t+1}).
+ * ε ~ N(0, noiseStd²) per transition, drawn from `rng` in order), record (S_t, a*_t + ε, S_{t+1}). The previous
+ * step (S_{t−1}, a*_{t−1}) is the demonstration's: the restored state is where it led.
  */
 export async function replayPerturbedTransitions(demos: DemoDataset, index: StepIndex, noiseStd: number, copies: number, rng: Rng): Promise<Transitions> {
   if (!(noiseStd >= 0)) throw new Error(`replay: noise std must be ≥ 0, got ${noiseStd}`);
@@ -33,7 +34,7 @@ export async function replayPerturbedTransitions(demos: DemoDataset, index: Step
   const a = m.actionDim;
   const S = m.stateLayout.length;
   const count = index.count * copies;
-  const out: Transitions = { tokens: new Float32Array(count * n), actions: new Float32Array(count * a), next: new Float32Array(count * n), count, numTokens: m.numTokens, actionDim: a };
+  const out = gatherTransitions(demos, index, Int32Array.from({ length: count }, (_, k) => k % index.count));
   if (count === 0) return out;
   const envs = Math.min(REPLAY_ENVS, count);
   const env = await createVecEnv(task, { numEnvs: envs, seed: 0, maxSteps: NO_STEP_LIMIT });

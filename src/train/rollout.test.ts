@@ -2,7 +2,6 @@
 // also terminate by failure (the object tipped over or fell off the table).
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../core/config';
-import { Rng } from '../core/rng';
 import { useNodeBackend } from '../engine/nodeBackend';
 import { Critic, criticConfig } from '../policy/critic';
 import { FlowPrior, flowPriorConfig } from '../policy/flowPrior';
@@ -14,7 +13,7 @@ import { TOKEN_DIM } from '../sim/taskSpec';
 import { simTask } from '../sim/tasks';
 import { createVecEnv } from '../sim/vecEnv';
 import { TINY_SAGR_NETS } from '../testing/tinyConfig';
-import { residualSteps } from './closedLoop';
+import { residualSteps } from '../policy/closedLoop';
 import { sdeParams } from './ppoSagr';
 import { RolloutBuffer, SagrRollout, decisionsPerRollout } from './rollout';
 
@@ -45,10 +44,11 @@ describe('SagrRollout on push-3d', () => {
     };
     const critic = new Critic(criticConfig(c, spec), 5);
     try {
-      const rollout = new SagrRollout(env, modules, critic, c.executeSteps, c.discount);
+      const rollout = new SagrRollout(env, modules, critic, c.executeSteps, c.discount, 11);
       const sde = sdeParams(c);
-      const buf = new RolloutBuffer(decisionsPerRollout(c), c.numEnvs, spec.numTokens * TOKEN_DIM, residualSteps(sde) * c.horizon * spec.actionDim, spec.actionDim, c.executeSteps);
-      const stats = await rollout.collect(buf, { ...c, sde }, new Rng(7));
+      const obsSize = spec.numTokens * TOKEN_DIM;
+      const buf = new RolloutBuffer(decisionsPerRollout(c), c.numEnvs, obsSize, residualSteps(sde) * c.horizon * spec.actionDim, spec.actionDim, c.executeSteps, c.horizon, rollout.loop.history * obsSize);
+      const stats = await rollout.collect(buf, { ...c, sde });
       // 8 control steps per env, each episode over after 2 (tipped at the start of the second): 4 per env.
       expect(stats.controlSteps).toBe(16);
       expect(stats.episodes).toBe(8);

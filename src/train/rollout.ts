@@ -1,34 +1,41 @@
-// Stage-2 rollouts: B parallel envs of the task driven by the closed loop (closedLoop.ts), recorded for PPO and Φ.
+// Stage-2 rollouts: B parallel envs of the task driven by the closed loop (src/policy/closedLoop.ts), recorded for
+// PPO and Φ.
 //
 // Decision granularity: an SMDP. At a decision step every env samples an H-step chunk and executes its first
-// n = executeSteps actions (each plus the reflex's per-step correction); one PPO transition spans those n
-// control steps. Its reward is the per-step reward (reward.ts) summed with per-step discounting,
-// Σ_j γ^j R_{t+j}, and the next transition is discounted by γ^n (GAE gets γ^n as its discount).
+// n = executeSteps actions (each plus the per-step corrections); one PPO transition spans those n control steps.
+// Its reward is the per-step reward (reward.ts) summed with per-step discounting, Σ_j γ^j R_{t+j}, and the next
+// transition is discounted by γ^n (GAE gets γ^n as its discount). Its log-probability covers the chunk steps
+// that ran (DPPO's act_steps), not all H.
 // All envs decide together (one batched prior pass per decision, which is what makes rollouts fast). An env
 // whose episode ends inside a chunk ends its transition there (done; a time-limit cut adds
 // γ^{j+1}·V(final observation) as bootstrap), is reset at once by the vectorised env, and holds its agent still
-// (action = its own position, no reflex) until the next decision step: those idle steps belong to no
+// (action = its own position, no corrections) until the next decision step: those idle steps belong to no
 // transition, cost the new episode at most n − 1 of its step budget, and still train Φ (they are real physics).
-// This is DPPO's multi-step env wrapper with synchronous decisions.
+// This is DPPO's multi-step env wrapper with synchronous decisions. Env i's k-th episode draws its sampler noise
+// from deriveSeed(noiseSeed, 'rollout/episode', i, k).
 //
-// Recorded per transition: the decision's state tokens, chain residuals, log-prob, value, scaled reward, done.
-// Per control step (row (t·n + j)·B + i): S, Δz, the reflex output b and whether the step belonged to the
-// transition (what PPO needs to recompute b), and (S_t, a_t, S_{t+1}) for Φ's dynamics loss.
+// Recorded per transition: the decision's state tokens, chain residuals, per-chunk-step log-probs, value, scaled
+// reward, done. Per control step (row (t·n + j)·B + i): S, the residual history the reflex read, b and the
+// per-step η (what PPO needs to recompute the corrections), whether the step belonged to the transition, and
+// Φ's transition (S_{t−1}, a_{t−1}, S_t, a_t, S_{t+1}) for the dynamics loss.
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../core/config';
-import type { Rng } from '../core/rng';
+import { deriveSeed } from '../core/rng';
 import type { Critic } from '../policy/critic';
 import type { SdeParams } from '../policy/sde';
-import { TOKEN_DIM, TOKEN_TYPE } from '../sim/taskSpec';
+import { TOKEN_DIM } from '../sim/taskSpec';
 import type { TaskPerturbation } from '../sim/perturbationSpec';
 import type { TaskState } from '../sim/simTask';
 import type { VecEnv } from '../sim/vecEnv';
-import { goalTokensBatch } from '../policy/stateTokens';
-import { ClosedLoop, gatherRows, type SagrModules } from './closedLoop';
+import { ClosedLoop, gatherRows, type LoopModules } from '../policy/closedLoop';
+import { goalTokensBatch, holdStillActions } from '../policy/stateTokens';
 import { emptyRewardTerms, sagrReward, type RewardTerms, type RewardWeights } from './reward';
 import { RewardScaler } from './rewardScaler';
 
 export type RolloutSettings = Pick<Config, 'rolloutSteps' | 'executeSteps' | 'discount'> & RewardWeights & { sde: SdeParams };
+
+/** The stage-2 modules: those the loop runs (the prior frozen, the world trained on the side) and the critic. */
+export type SagrModules = LoopModules & { prior: NonNullable<LoopModules['prior']>; world: NonNullable<LoopModules['world']> };
 
 /** Decision steps per rollout: enough to cover rolloutSteps control steps. */
 export const decisionsPerRollout = (s: Pick<Config, 'rolloutSteps' | 'executeSteps'>): number => Math.ceil(s.rolloutSteps / s.executeSteps);
@@ -38,7 +45,10 @@ export class RolloutBuffer {
   readonly size: number;
   readonly tokens: Float32Array;
   readonly residuals: Float32Array;
+  /** log π of each transition's executed chunk steps (the sum of its stepLogProbs over the steps that ran). */
   readonly logProbs: Float32Array;
+  /** Per transition, log π of each chunk step [H]. */
+  readonly stepLogProbs: Float32Array;
   readonly values: Float32Array;
   /** Scaled for the learner (see rewardScaler.ts), bootstraps of time-limit cuts included. */
   readonly rewards: Float32Array;
@@ -46,12 +56,18 @@ export class RolloutBuffer {
   /** V(S) after the last decision [B]. */
   readonly lastValues: Float32Array;
   readonly steps: number;
-  /** Per control step: S_t, Δz_t, a_t, S_{t+1} (Φ's transitions), b_t, and 1 if the step was part of its env's transition. */
+  /**
+   * Per control step: Φ's transition (S_{t−1}, a_{t−1}, S_t, a_t, S_{t+1}), the residual history the reflex read
+   * [k·N·3], b_t and the per-step η_t before their gains, and 1 if the step was part of its env's transition.
+   */
+  readonly stepPrevTokens: Float32Array;
+  readonly stepPrevActions: Float32Array;
   readonly stepTokens: Float32Array;
-  readonly stepDeltaZ: Float32Array;
   readonly stepActions: Float32Array;
   readonly stepNext: Float32Array;
+  readonly stepReflexInput: Float32Array;
   readonly stepReflex: Float32Array;
+  readonly stepStrategy: Float32Array;
   readonly stepExecuted: Float32Array;
 
   constructor(
@@ -61,21 +77,28 @@ export class RolloutBuffer {
     readonly residualSize: number,
     readonly actionDim: number,
     readonly executeSteps: number,
+    readonly horizon: number,
+    /** k·N·3: the reflex's residual history per step. */
+    readonly reflexInputSize: number,
   ) {
     const n = (this.size = numDecisions * numEnvs);
     this.tokens = new Float32Array(n * obsSize);
     this.residuals = new Float32Array(n * residualSize);
     this.logProbs = new Float32Array(n);
+    this.stepLogProbs = new Float32Array(n * horizon);
     this.values = new Float32Array(n);
     this.rewards = new Float32Array(n);
     this.dones = new Float32Array(n);
     this.lastValues = new Float32Array(numEnvs);
     const w = (this.steps = n * executeSteps);
+    this.stepPrevTokens = new Float32Array(w * obsSize);
+    this.stepPrevActions = new Float32Array(w * actionDim);
     this.stepTokens = new Float32Array(w * obsSize);
-    this.stepDeltaZ = new Float32Array(w * obsSize);
     this.stepActions = new Float32Array(w * actionDim);
     this.stepNext = new Float32Array(w * obsSize);
+    this.stepReflexInput = new Float32Array(w * reflexInputSize);
     this.stepReflex = new Float32Array(w * actionDim);
+    this.stepStrategy = new Float32Array(w * actionDim);
     this.stepExecuted = new Float32Array(w);
   }
 
@@ -101,7 +124,7 @@ export interface RolloutStats {
   meanLength: number;
   /** Per control step means of the weighted reward terms (task − surprise − effort = reward). */
   rewardTerms: { task: number; surprise: number; effort: number; reward: number };
-  /** Means over the transitions' control steps of ‖Δz‖ and ‖b‖, and over decisions of ‖η‖ (before gains). */
+  /** Means over the transitions' control steps of ‖Δz‖ and ‖b‖, and of ‖η‖ per decision or per step (before gains). */
   meanDeltaZ: number;
   meanReflex: number;
   meanStrategy: number;
@@ -119,29 +142,51 @@ const rowNorm = (x: Float32Array, row: number, size: number) => {
   return Math.sqrt(s);
 };
 
+/**
+ * log π of every transition's executed chunk steps: Σ_j executed_j · stepLogProbs_j over its first n steps,
+ * reduced by the same tensor ops as executedLogProb, so PPO's first ratio is exactly 1.
+ */
+async function executedLogProbs(buf: RolloutBuffer): Promise<Float32Array> {
+  const [M, H, n] = [buf.size, buf.horizon, buf.executeSteps];
+  const executed = new Float32Array(M * n);
+  for (let row = 0; row < M; row++) executed.set(gatherRows(buf.stepExecuted, 1, buf.stepRows([row])), row * n);
+  const sum = tf.tidy(() => tf.sum(tf.mul(tf.slice(tf.tensor2d(buf.stepLogProbs, [M, H]), [0, 0], [M, n]), tf.tensor2d(executed, [M, n])), 1));
+  const out = (await sum.data()) as Float32Array;
+  sum.dispose();
+  return out;
+}
+
 export class SagrRollout {
   readonly loop: ClosedLoop;
   readonly scaler: RewardScaler;
   readonly obsSize: number;
   private readonly episodeReturn: Float64Array;
   private readonly episodeLength: Int32Array;
-  private readonly agentToken: number;
+  private readonly episodeCount: Int32Array;
 
   constructor(
     readonly env: VecEnv<unknown, TaskState, TaskPerturbation>,
     readonly modules: SagrModules,
     readonly critic: Critic,
-    readonly executeSteps: number,
+    /** The default chunk length n: the reward scaler discounts returns per transition by γ^n. */
+    executeSteps: number,
     discount: number,
+    /** Root of the per-episode sampler noise seeds. */
+    readonly noiseSeed: number,
   ) {
     const spec = env.spec;
-    this.loop = new ClosedLoop(modules, spec, env.numEnvs, executeSteps);
+    this.loop = new ClosedLoop(modules, spec, env.numEnvs);
     this.scaler = new RewardScaler(env.numEnvs, discount ** executeSteps);
     this.obsSize = spec.numTokens * TOKEN_DIM;
     this.episodeReturn = new Float64Array(env.numEnvs);
     this.episodeLength = new Int32Array(env.numEnvs);
-    this.agentToken = Array.from(spec.tokenTypes).indexOf(TOKEN_TYPE.agent);
-    if (this.agentToken < 0) throw new Error(`rollout: task ${spec.name} has no agent token to hold still`);
+    this.episodeCount = new Int32Array(env.numEnvs);
+    for (let i = 0; i < env.numEnvs; i++) this.startNoise(i);
+  }
+
+  /** Env i starts its next episode's noise stream. */
+  private startNoise(i: number): void {
+    this.loop.resetEnv(i, deriveSeed(this.noiseSeed, 'rollout/episode', i, this.episodeCount[i]++));
   }
 
   /** V(S) for the rows `rows` of a B×N×3 token array. */
@@ -157,12 +202,12 @@ export class SagrRollout {
    * Fills `buf` with decisionsPerRollout(s) decisions of every env; the envs carry on from where they were.
    * `pace` is awaited before each decision (the browser's engine worker yields to its event loop there).
    */
-  async collect(buf: RolloutBuffer, s: RolloutSettings, rng: Rng, pace?: () => Promise<void>): Promise<RolloutStats> {
+  async collect(buf: RolloutBuffer, s: RolloutSettings, pace?: () => Promise<void>): Promise<RolloutStats> {
     const { env, loop, obsSize } = this;
     const B = env.numEnvs;
     const a = env.spec.actionDim;
-    const n = this.executeSteps;
-    if (buf.numEnvs !== B || buf.executeSteps !== n || buf.obsSize !== obsSize) throw new Error('rollout: buffer shape does not match the envs');
+    const n = s.executeSteps;
+    if (buf.numEnvs !== B || buf.executeSteps !== n || buf.obsSize !== obsSize) throw new Error('rollout: buffer shape does not match the envs and the chunk length');
     const all = Int32Array.from({ length: B }, (_, i) => i);
     const terms: RewardTerms = emptyRewardTerms();
     const inTransition = new Uint8Array(B);
@@ -178,6 +223,7 @@ export class SagrRollout {
     let deltaZSum = 0;
     let reflexSum = 0;
     let strategySum = 0;
+    let stepStrategySum = 0;
     let physicsMs = 0;
     let inferenceMs = 0;
 
@@ -188,9 +234,9 @@ export class SagrRollout {
       // Every env decides at once (those that idled after a reset start their transition here).
       buf.dones.fill(0, row0, row0 + B);
       buf.tokens.set(env.tokens, row0 * obsSize);
-      const decision = await loop.decide(env.tokens, all, s.sde, rng);
+      const decision = await loop.decide(env.tokens, all, { ...s.sde, executeSteps: n });
       buf.residuals.set(decision.residuals, row0 * buf.residualSize);
-      buf.logProbs.set(decision.logProbs, row0);
+      buf.stepLogProbs.set(decision.stepLogProbs, row0 * buf.horizon);
       buf.values.set(await this.values(env.tokens, all), row0);
       inferenceMs += performance.now() - t0;
       for (let i = 0; i < B; i++) strategySum += rowNorm(decision.strategy, i, a);
@@ -202,12 +248,16 @@ export class SagrRollout {
       for (let j = 0; j < n; j++) {
         t0 = performance.now();
         const w = (t * n + j) * B;
-        for (let i = 0; i < B; i++) for (let d = 0; d < a; d++) idleActions[i * a + d] = env.tokens[i * obsSize + this.agentToken * TOKEN_DIM + d]; // hold still
+        holdStillActions(env.spec, env.tokens, B, idleActions);
+        const prev = loop.previous(env.tokens);
+        buf.stepPrevTokens.set(prev.tokens, w * obsSize);
+        buf.stepPrevActions.set(prev.actions, w * a);
         buf.stepTokens.set(env.tokens, w * obsSize);
-        buf.stepDeltaZ.set(loop.deltaZ, w * obsSize);
-        const step = await loop.act(env.tokens, s.sde.reflexGain, idleActions);
+        const step = await loop.act(env.tokens, { ...s.sde, executeSteps: n }, idleActions);
+        buf.stepReflexInput.set(step.reflexInput, w * buf.reflexInputSize);
         buf.stepActions.set(step.actions, w * a);
         buf.stepReflex.set(step.reflex, w * a);
+        buf.stepStrategy.set(step.strategy, w * a);
         inferenceMs += performance.now() - t0;
         t0 = performance.now();
         env.step(step.actions);
@@ -220,6 +270,7 @@ export class SagrRollout {
           if (!inTransition[i]) continue;
           const b = rowNorm(step.reflex, i, a);
           reflexSum += b;
+          stepStrategySum += rowNorm(step.strategy, i, a);
           const reward = sagrReward(s, env.rewards[i], deltaZSq[i], b * b, terms);
           deltaZSum += Math.sqrt(deltaZSq[i]);
           transitionReward[i] += stepDiscount[i] * reward;
@@ -240,6 +291,7 @@ export class SagrRollout {
           this.episodeReturn[i] = 0;
           this.episodeLength[i] = 0;
         }
+        for (let i = 0; i < B; i++) if (env.dones[i]) this.startNoise(i);
       }
 
       // Scale the transition rewards, then add the bootstraps of time-limit cuts (the critic speaks scaled units).
@@ -250,6 +302,7 @@ export class SagrRollout {
       buf.rewards.set(transitionReward, row0);
     }
     buf.lastValues.set(await this.values(env.tokens, all));
+    buf.logProbs.set(await executedLogProbs(buf));
 
     return {
       episodes,
@@ -264,7 +317,8 @@ export class SagrRollout {
       },
       meanDeltaZ: meanOrNaN(deltaZSum, terms.steps),
       meanReflex: meanOrNaN(reflexSum, terms.steps),
-      meanStrategy: meanOrNaN(strategySum, buf.size),
+      // η acts per chunk or per step (the other sum stays 0).
+      meanStrategy: meanOrNaN(strategySum, buf.size) + meanOrNaN(stepStrategySum, terms.steps),
       rewardStd: this.scaler.std,
       controlSteps: buf.numDecisions * n * B,
       physicsMs,

@@ -1,6 +1,7 @@
 // What every supervised stage (prior, world, reflex) takes and reports.
 import * as tf from '@tensorflow/tfjs';
 import { TOKEN_DIM } from '../sim/taskSpec';
+import type { WorldInput } from '../policy/worldPredictor';
 import type { Transitions } from './demoData';
 
 export interface StageOptions {
@@ -45,13 +46,11 @@ export function checkStageOptions(o: StageOptions): void {
   if (!Number.isInteger(o.evalEvery) || o.evalEvery < 1) throw new Error(`evalEvery: ${o.evalEvery} is not a positive integer`);
 }
 
-/** A transition set as tensors: tokens and next [M, N, 3], actions [M, A] (the caller disposes them). */
-export function transitionTensors(t: Transitions) {
-  return {
-    tokens: tf.tensor3d(t.tokens, [t.count, t.numTokens, TOKEN_DIM]),
-    actions: tf.tensor2d(t.actions, [t.count, t.actionDim]),
-    next: tf.tensor3d(t.next, [t.count, t.numTokens, TOKEN_DIM]),
-  };
+/** A transition set as tensors: Φ's input (S_t, a_t, S_{t−1}, a_{t−1}) and S_{t+1} (the caller disposes them). */
+export function transitionTensors(t: Transitions): WorldInput & { next: tf.Tensor3D } {
+  const tokens = (x: Float32Array) => tf.tensor3d(x, [t.count, t.numTokens, TOKEN_DIM]);
+  const actions = (x: Float32Array) => tf.tensor2d(x, [t.count, t.actionDim]);
+  return { tokens: tokens(t.tokens), action: actions(t.actions), prevTokens: tokens(t.prevTokens), prevAction: actions(t.prevActions), next: tokens(t.next) };
 }
 
 /** Running mean of the training loss between evaluations. */

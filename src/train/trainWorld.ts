@@ -46,7 +46,7 @@ export async function evaluateWorld(world: WorldPredictor, spec: TaskSpec, t: Tr
   for (let start = 0; start < t.count; start += EVAL_CHUNK) {
     const part = pickTransitions(t, Int32Array.from({ length: Math.min(EVAL_CHUNK, t.count - start) }, (_, i) => start + i));
     const x = transitionTensors(part);
-    const predicted = world.predict(x.tokens, x.actions);
+    const predicted = world.predict(x);
     const p = (await predicted.data()) as Float32Array;
     tf.dispose([x, predicted]);
     for (let b = 0; b < part.count; b++) {
@@ -100,7 +100,7 @@ export async function trainWorld(world: WorldPredictor, demos: DemoDataset, spli
       await o.pace?.();
       const batch = transitionTensors(pickTransitions(train, sampleIndices(rng, train.count, c.worldBatch)));
       const lr = warmupCosineLr(c.worldLr, iter, o.iters, warmup);
-      const step = await guard.step(() => dynamicsLoss(world, batch.tokens, batch.actions, batch.next), lr);
+      const step = await guard.step(() => dynamicsLoss(world, batch, batch.next), lr);
       tf.dispose(batch);
       meter.add(step.loss);
 

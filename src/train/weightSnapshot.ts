@@ -1,20 +1,28 @@
-// A copy of some variables' values, to roll back to when an update produces NaN/Inf (DESIGN §5).
+// A copy of some variables' values, to roll back to when an update produces NaN/Inf (DESIGN §5). The copy is
+// one flat buffer (nn/flat.ts): taking it and restoring it are one kernel each, whatever the number of variables.
 import * as tf from '@tensorflow/tfjs';
+import { flatten, unflatten } from '../nn/flat';
 
 export class WeightSnapshot {
-  private readonly saved: [tf.Variable, tf.Tensor][];
+  private readonly variables: tf.Variable[];
+  private readonly saved: tf.Tensor1D;
 
   constructor(variables: Iterable<tf.Variable>) {
-    this.saved = [...variables].map((v) => [v, tf.clone(v)]);
+    this.variables = [...variables];
+    this.saved = tf.keep(flatten(this.variables));
   }
 
   /** Writes the saved values back (the snapshot stays valid for another restore). */
   restore(): void {
-    for (const [v, value] of this.saved) v.assign(value);
+    tf.tidy(() =>
+      unflatten(
+        this.saved,
+        this.variables.map((v) => v.shape),
+      ).forEach((value, i) => this.variables[i].assign(value)),
+    );
   }
 
   dispose(): void {
-    for (const [, value] of this.saved) value.dispose();
-    this.saved.length = 0;
+    this.saved.dispose();
   }
 }

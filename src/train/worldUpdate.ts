@@ -7,7 +7,7 @@ import type { Config } from '../core/config';
 import type { Rng } from '../core/rng';
 import { dynamicsLoss, type WorldPredictor } from '../policy/worldPredictor';
 import { TOKEN_DIM } from '../sim/taskSpec';
-import { gatherRows } from './closedLoop';
+import { gatherRows } from '../policy/closedLoop';
 import { applyGroupGradients, clippedGradients, groupState, type ParamGroup } from './paramGroup';
 import type { RolloutBuffer } from './rollout';
 import { WeightSnapshot } from './weightSnapshot';
@@ -43,14 +43,10 @@ export async function updateWorld(
       await pace?.();
       const rows = order.subarray(Math.floor((mb * n) / minibatches), Math.floor(((mb + 1) * n) / minibatches));
       const m = rows.length;
+      const tokens = (x: Float32Array) => tf.tensor3d(gatherRows(x, buf.obsSize, rows), [m, numTokens, TOKEN_DIM]);
+      const actions = (x: Float32Array) => tf.tensor2d(gatherRows(x, buf.actionDim, rows), [m, buf.actionDim]);
       const { loss, gradNorm, grads } = clippedGradients(
-        () =>
-          dynamicsLoss(
-            world,
-            tf.tensor3d(gatherRows(buf.stepTokens, buf.obsSize, rows), [m, numTokens, TOKEN_DIM]),
-            tf.tensor2d(gatherRows(buf.stepActions, buf.actionDim, rows), [m, buf.actionDim]),
-            tf.tensor3d(gatherRows(buf.stepNext, buf.obsSize, rows), [m, numTokens, TOKEN_DIM]),
-          ),
+        () => dynamicsLoss(world, { tokens: tokens(buf.stepTokens), action: actions(buf.stepActions), prevTokens: tokens(buf.stepPrevTokens), prevAction: actions(buf.stepPrevActions) }, tokens(buf.stepNext)),
         [group],
         p.maxGradNorm,
       );

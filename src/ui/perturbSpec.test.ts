@@ -5,14 +5,14 @@ import { PUSH_T_SUITES } from '../sim/perturbations';
 import { PUSH_3D_SUITES } from '../sim/push3d/perturbations3d';
 import { isOneShotButton, perturbationSpec, perturbButtons } from './perturbSpec';
 
-const withoutAt = ({ at: _at, ...rest }: Record<string, unknown>) => rest;
+const withoutAt = ({ at: _at, jitter: _jitter, ...rest }: Record<string, unknown>) => rest;
 
 describe('perturbation buttons', () => {
   it("are each task's suites that apply live, in the suites' order (push-3d adds tilt)", () => {
-    expect(perturbButtons('push-t')).toEqual(['displace', 'kick', 'bias', 'friction', 'mass']);
+    expect(perturbButtons('push-t')).toEqual(['displace', 'kick', 'bias', 'offset', 'friction', 'mass']);
     expect(perturbButtons('push-3d')).toEqual(['displace', 'kick', 'bias', 'friction', 'mass', 'tilt']);
     expect(perturbButtons('push-3d').filter((k) => isOneShotButton('push-3d', k))).toEqual(['displace', 'kick', 'tilt']);
-    expect(() => perturbationSpec('push-t', 'tilt', defaultConfig())).toThrow(`perturb: "tilt" is not one of push-t's live suites (displace, kick, bias, friction, mass)`);
+    expect(() => perturbationSpec('push-t', 'tilt', defaultConfig())).toThrow(`perturb: "tilt" is not one of push-t's live suites (displace, kick, bias, offset, friction, mass)`);
   });
 
   it('do by default exactly what the evaluation suites do (the one-shots\' timing aside: they act now)', () => {
@@ -27,6 +27,7 @@ describe('perturbation buttons', () => {
     // A direction the suite leaves open stays open (the engine draws it from the seed).
     expect(perturbationSpec('push-3d', 'tilt', c)).toBe('tilt:angle=0.35');
     expect(perturbationSpec('push-t', 'kick', c)).toBe('kick:impulse=40');
+    expect(perturbationSpec('push-t', 'offset', c)).toBe('offset:min=4,max=12');
   });
 
   it("follow the live perturbation parameters on Push-T, which do not size push-3d's (metres, not px)", () => {

@@ -37,7 +37,7 @@ export function perturbationSpec(task: string, kind: string, c: Config): string 
   const table = suiteTable(task);
   if (!perturbButtons(task).includes(kind)) throw new Error(`perturb: "${kind.slice(0, 40)}" is not one of ${task}'s live suites (${perturbButtons(task).join(', ')})`);
   const p: Record<string, unknown> = { ...table.defaults[kind as keyof typeof table.defaults], ...CONFIG_SIZES[task as TaskName]?.(c)[kind] };
-  // `at` is left out: a button acts at the next step. A null (a direction left open) is left out too.
-  const parts = table.params[kind as keyof typeof table.params].filter((d) => d.key !== 'at' && p[d.field] !== null).map((d) => `${d.key}=${String(p[d.field])}`);
+  // `at` and `jitter` are left out: a button acts at the next step. A null (a direction left open) is left out too.
+  const parts = table.params[kind as keyof typeof table.params].filter((d) => d.key !== 'at' && d.key !== 'jitter' && p[d.field] !== null).map((d) => `${d.key}=${String(p[d.field])}`);
   return parts.length ? `${kind}:${parts.join(',')}` : kind;
 }

@@ -9,7 +9,13 @@ import { patchWasmMatMul } from '../../engine/wasmMatMul';
 import { benchTrainSteps } from '../../train/bench';
 import { benchPpo } from '../../train/ppoBench';
 import { defaultConfig } from '../../core/config';
+import type { Comparison } from '../../reference/compare';
 import type { Command } from '../command';
+
+/** "12.3 ms, 357 kernels; old path 40.1 ms, 3,882 kernels: 3.26× faster (medians of 7 interleaved rounds)". */
+const against = (c: Comparison) =>
+  `${c.ms.toFixed(1)} ms, ${c.kernels} kernels; old path ${c.referenceMs.toFixed(1)} ms, ${c.referenceKernels} kernels: ` +
+  `${c.speedup.toFixed(2)}× faster (medians of ${c.rounds} interleaved rounds)`;
 
 export const bench: Command = {
   name: 'bench',
@@ -29,11 +35,13 @@ export const bench: Command = {
     const nn: PolicyBenchResult[] = [];
     for (const backend of NODE_BACKENDS) {
       await useNodeBackend(backend);
+      patchWasmMatMul(); // as `sagr eval` and `train` run (a no-op off wasm)
       const r = await benchPolicy();
       log(
         `nn/${backend}: prior encode + K=${r.steps} sample B=1 ${r.priorSampleB1Ms.toFixed(1)} ms, B=64 ${r.priorSampleB64Ms.toFixed(1)} ms (encode ${r.priorEncodeB64Ms.toFixed(1)} ms); ` +
           `full SDE step B=64 ${r.sdeSampleB64Ms.toFixed(1)} ms; Φ B=64 ${r.worldB64Ms.toFixed(1)} ms; reflex B=64 ${r.reflexB64Ms.toFixed(1)} ms (median of ≥ ${r.minRuns})`,
       );
+      log(`nn/${backend}: K=${r.steps} sample B=1: ${against(r.priorSampleB1)} (targets: ≥ 3× faster, ≤ 400 kernels)`);
       nn.push(r);
     }
     const sim = await benchSim();
@@ -56,6 +64,7 @@ export const bench: Command = {
         `reflex ${train.reflexStepMs.toFixed(0)} (B=${train.reflexBatch}); default iterations ≈ ${train.priorMinutes.toFixed(1)} + ${train.worldMinutes.toFixed(1)} + ${train.reflexMinutes.toFixed(1)} min ` +
         `(target: prior ≤ 30 min)`,
     );
+    log(`train/wasm (${task}): prior step B=${train.priorBatch}: ${against(train.prior)} (targets: ≥ 3.5× faster, ≤ 600 kernels)`);
     const ppo = await benchPpo({ task });
     const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
     log(

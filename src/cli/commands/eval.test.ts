@@ -16,7 +16,7 @@ describe('eval command', () => {
     [{ policy: 'expert', perturb: 'kick:impulse=lots' }, /^--perturb: perturbation kick: impulse="lots" is not a number$/],
     [{ policy: 'expert', suite: 'bias', perturb: 'kick:impulse=3' }, /^--perturb: a kick spec does not fit --suite bias/],
     [{ policy: 'expert', checkpoint: 'runs/x' }, /^--checkpoint: the expert has no checkpoint/],
-    [{ policy: 'robot' }, /^--policy: "robot" is not one of expert, prior, reflex, strategy, sagr$/],
+    [{ policy: 'robot' }, /^--policy: "robot" is not one of expert, prior, reflex, strategy, sagr, integral, shuffled, residual$/],
     [{}, /^--policy is required/],
     [{ policy: 'sagr', checkpoint: '/nonexistent/run' }, /^--checkpoint: cannot load the prior from \/nonexistent\/run\/prior/],
     [{ policy: 'strategy', checkpoint: '/nonexistent/run' }, /^--checkpoint: cannot load the prior from \/nonexistent\/run\/prior/],
@@ -27,10 +27,10 @@ describe('eval command', () => {
   });
 
   it('takes each task\'s suites: push-3d has tilt and 3-D keys, Push-T neither', async () => {
-    expect(evalPerturbations('all', 'tilt:angle=0.2', 'push-3d').map((p) => p.kind)).toEqual(['nominal', 'shifted-init', 'displace', 'kick', 'bias', 'friction', 'mass', 'tilt']);
-    expect(() => evalPerturbations('displace', 'displace:dtheta=1', 'push-3d')).toThrow(/^--perturb: perturbation displace: unknown key "dtheta" \(keys: dx, dy, dz, dyaw, at\)$/);
+    expect(evalPerturbations(['nominal', 'shifted-init', 'displace', 'kick', 'bias', 'friction', 'mass', 'tilt'], 'tilt:angle=0.2', 'push-3d').map((p) => p.kind)).toEqual(['nominal', 'shifted-init', 'displace', 'kick', 'bias', 'friction', 'mass', 'tilt']);
+    expect(() => evalPerturbations(['displace'], 'displace:dtheta=1', 'push-3d')).toThrow(/^--perturb: perturbation displace: unknown key "dtheta" \(keys: dx, dy, dz, dyaw, at\)$/);
     const err = await evalCommand.run(ctx({ policy: 'expert', suite: 'tilt' })).catch((e: unknown) => e);
-    expect((err as Error).message).toMatch(/^--suite: "tilt" is not one of nominal, shifted-init, displace, kick, bias, friction, mass, all$/);
+    expect((err as Error).message).toMatch(/^--suite: "tilt" is not one of nominal, shifted-init, displace, kick, bias, offset, friction, mass, all$/);
   });
 
   it('evaluates the push-3d expert under tilt', async () => {
@@ -43,17 +43,35 @@ describe('eval command', () => {
     expect(s.meanMaxCoverage.mean).toBeGreaterThanOrEqual(s.meanFinalCoverage.mean);
   });
 
-  it('runs --suite all with --perturb replacing its kind', () => {
-    const ps = evalPerturbations('all', 'displace:dx=5');
-    expect(ps.map((p) => p.kind)).toEqual(['nominal', 'shifted-init', 'displace', 'kick', 'bias', 'friction', 'mass']);
-    expect(ps[2]).toEqual({ kind: 'displace', dx: 5, dy: -20, dtheta: 0.3, at: 60 });
+  it('runs a list of suites with --perturb replacing its kind', () => {
+    const ps = evalPerturbations(['nominal', 'displace', 'offset'], 'displace:dx=5');
+    expect(ps.map((p) => p.kind)).toEqual(['nominal', 'displace', 'offset']);
+    expect(ps[1]).toEqual({ kind: 'displace', dx: 5, dy: -20, dtheta: 0.3, at: 60, jitter: 16 });
+    expect(() => evalPerturbations(['nominal'], 'kick:impulse=3')).toThrow(/^--perturb: a kick spec does not fit --suite nominal/);
+  });
+
+  it('sweeps the executed chunk length: one cell per suite and n, keyed "suite n=N"', async () => {
+    const report = (await evalCommand.run(ctx({ policy: 'prior', suite: 'nominal,offset', episodes: '2', 'execute-steps': '4,16' }, { episodeLength: 6, numEnvs: 2 }))) as EvalReport;
+    expect(Object.keys(report.results.prior)).toEqual(['nominal n=4', 'offset n=4', 'nominal n=16', 'offset n=16']);
+    expect(report.executeSteps).toEqual([4, 16]);
+    expect(report.results.prior['offset n=16'].outcomes).toMatch(/^[01]{2}$/);
+    for (const [flags, message] of [
+      [{ 'execute-steps': '4,4' }, /^--execute-steps: "4,4" names a chunk length twice$/],
+      [{ 'execute-steps': '4,17' }, /^--execute-steps: 17 is outside \[1, 16\]$/],
+      [{ 'execute-steps': '4,x' }, /^--execute-steps: "x" is not an integer$/],
+      [{ suite: 'nominal,nominal' }, /^--suite: "nominal,nominal" names a suite twice/],
+      [{ suite: 'nominal,wobble' }, /^--suite: "wobble" is not one of/],
+    ] as const) {
+      const err = await evalCommand.run(ctx({ policy: 'prior', ...flags })).catch((e: unknown) => e);
+      expect((err as Error).message).toMatch(message);
+    }
   });
 
   it('reports per policy and suite: success with its interval, coverage, residual norms, steps to success', async () => {
     const report = (await evalCommand.run(ctx({ policy: 'expert', suite: 'displace', episodes: '2', perturb: 'displace:at=3' }, { episodeLength: 10, numEnvs: 2 }))) as EvalReport;
     const s = report.results.expert.displace;
     expect(s.episodes).toBe(2);
-    expect(s.perturbation).toBe('displace:dx=30,dy=-20,dtheta=0.3,at=3');
+    expect(s.perturbation).toBe('displace:dx=30,dy=-20,dtheta=0.3,at=3,jitter=16');
     expect(s.successCI.lo).toBeLessThanOrEqual(s.successRate);
     expect(s.successCI.hi).toBeGreaterThanOrEqual(s.successRate);
     expect(s.meanMaxCoverage.mean).toBeGreaterThanOrEqual(s.meanFinalCoverage.mean);

@@ -1,11 +1,16 @@
-// `sagr eval --task push-t|push-3d --policy NAME[,NAME…]|all --suite SUITE|all --episodes N --seed S [--perturb SPEC]
-//            [--checkpoint DIR] [--report FILE] [--json]`:
-// runs policies on perturbation suites and reports, per policy and suite, the success rate with its
-// Wilson 95% interval, mean final and max coverage, mean ‖Δz‖ and ‖b‖ (null for policies without them)
-// and steps to success. Parallel envs: --num-envs (config). Episode cut: --episode-length (config). `all` is the
-// learned policies; --checkpoint goes with a single policy. --report FILE also writes a markdown report with
-// learning curves (evalReport.ts).
+// `sagr eval --task push-t|push-3d --policy NAME[,NAME…]|all --suite SUITE[,SUITE…]|all --episodes N --seed S
+//            [--execute-steps N[,N…]] [--perturb SPEC] [--checkpoint DIR] [--report FILE] [--json]`:
+// runs policies on perturbation suites and reports, per policy and cell, the success rate with its Wilson 95%
+// interval, mean final and max coverage, mean ‖Δz‖ and ‖b‖ (null for policies without them), steps to success
+// and the per-episode outcomes (every policy runs the same seeded episodes, so the report compares them with a
+// paired test). A cell is a suite at one executed chunk length n: with one n (the config's executeSteps, or
+// --execute-steps N) the results are keyed by suite, with a list (--execute-steps 1,2,4,8,16, the sweep of
+// the latency regime) by "suite n=N". Parallel envs: --num-envs (config). Episode cut: --episode-length (config).
+// `all` is the learned policies; the controls (integral, shuffled, residual) are named explicitly; --checkpoint
+// goes with a single policy. --report FILE also writes a markdown report with learning curves (evalReport.ts).
 import * as tf from '@tensorflow/tfjs';
+import { defaultConfig, type Config } from '../../core/config';
+import { cellKey } from '../../eval/claims';
 import { summarizeEpisodes, type SuiteSummary } from '../../eval/metrics';
 import { POLICY_NAMES, PolicyUnavailableError, createPolicy, type PolicyName } from '../../eval/policies';
 import { runEpisodes } from '../../eval/runEpisodes';
@@ -18,25 +23,42 @@ import { simTask, taskSpec, validateTask, type TaskName } from '../../sim/tasks'
 
 const MAX_EPISODES = 100_000;
 
-/** `eval --json`'s object: what the report is made from, and each suite's wall-clock seconds. */
+/** `eval --json`'s object: what the report is made from, and each cell's wall-clock seconds. */
 export interface EvalReport extends ReportedEval {
   results: Record<string, Record<string, SuiteSummary & { perturbation: string; seconds: number }>>;
 }
 
-/** The perturbations to run on `task`: the suite's (or every suite's) defaults, with --perturb replacing its kind's. */
-export function evalPerturbations(suite: string, perturbSpec: string | undefined, task: TaskName = 'push-t'): TaskPerturbation[] {
-  const suites = simTask(task).suites;
+/** The perturbations to run on `task`: the suites' defaults, with --perturb replacing its kind's. */
+export function evalPerturbations(suites: readonly string[], perturbSpec: string | undefined, task: TaskName = 'push-t'): TaskPerturbation[] {
+  const table = simTask(task).suites;
   let override: TaskPerturbation | null = null;
   if (perturbSpec !== undefined) {
     try {
-      override = parsePerturbationSpec(suites, perturbSpec);
+      override = parsePerturbationSpec(table, perturbSpec);
     } catch (e) {
       throw new UsageError(`--perturb: ${(e as Error).message}`);
     }
-    if (suite !== 'all' && suite !== override.kind) throw new UsageError(`--perturb: a ${override.kind} spec does not fit --suite ${suite} (use --suite ${override.kind} or all)`);
+    if (!suites.includes(override.kind)) throw new UsageError(`--perturb: a ${override.kind} spec does not fit --suite ${suites.join(',')} (add ${override.kind} to --suite, or use all)`);
   }
-  const names = suite === 'all' ? suites.names : [suite];
-  return names.map((name) => (override && override.kind === name ? override : suiteDefault(suites, name)));
+  return suites.map((name) => (override && override.kind === name ? override : suiteDefault(table, name)));
+}
+
+/** --suite: one suite, a comma-separated list, or all. */
+function suiteList(flags: Record<string, string>, names: readonly string[]): string[] {
+  const raw = flags.suite ?? 'nominal';
+  if (raw === 'all') return [...names];
+  const list = raw.split(',').map((name) => enumFlag({ suite: name }, 'suite', [...names, 'all']));
+  if (list.includes('all') || new Set(list).size !== list.length) throw new UsageError(`--suite: "${raw.slice(0, 60)}" names a suite twice or mixes all into a list`);
+  return list;
+}
+
+/** --execute-steps: one n or a comma-separated sweep (each in [1, horizon]); default the config's executeSteps. */
+function executeStepsList(flags: Record<string, string>, config: Config): number[] {
+  const raw = flags['execute-steps'];
+  if (raw === undefined) return [config.executeSteps];
+  const list = raw.split(',').map((x) => intFlag({ 'execute-steps': x.trim() }, 'execute-steps', undefined, 1, config.horizon));
+  if (new Set(list).size !== list.length) throw new UsageError(`--execute-steps: "${raw.slice(0, 60)}" names a chunk length twice`);
+  return list;
 }
 
 /** --policy: one name, a comma-separated list, or all (the learned policies). */
@@ -51,39 +73,44 @@ function policyList(flags: Record<string, string>): PolicyName[] {
 export const evalCommand: Command = {
   name: 'eval',
   summary: 'evaluate policies on perturbation suites (success rate with 95% interval, coverage, steps); --json for one JSON object, --report FILE for markdown',
-  values: ['policy', 'suite', 'episodes', 'perturb', 'checkpoint', 'report'],
+  values: ['policy', 'suite', 'episodes', 'perturb', 'checkpoint', 'report', 'execute-steps'],
   switches: ['json'],
   acceptsConfig: true,
   async run({ config, flags, log }): Promise<EvalReport> {
     const policyNames = policyList(flags);
     const task = validateTask(config.task);
     const suites = simTask(task).suites;
-    const suite = enumFlag(flags, 'suite', [...suites.names, 'all'], 'nominal');
+    const suiteNames = suiteList(flags, suites.names);
     const episodes = intFlag(flags, 'episodes', 100, 1, MAX_EPISODES);
-    const perturbations = evalPerturbations(suite, flags.perturb, task);
+    const perturbations = evalPerturbations(suiteNames, flags.perturb, task);
+    const executeSteps = executeStepsList(flags, config);
     if (flags.checkpoint !== undefined && policyNames.length > 1) throw new UsageError('--checkpoint: give it with a single --policy (a list uses each policy\'s default checkpoint)');
     if (policyNames[0] === 'expert' && flags.checkpoint !== undefined) throw new UsageError('--checkpoint: the expert has no checkpoint (it plans with the simulator)');
     const reportFile = flags.report === undefined ? undefined : checkReportPath(flags.report);
     const numEnvs = Math.min(config.numEnvs, episodes);
-    const report: EvalReport = { task: config.task, seed: config.seed, episodes, numEnvs, maxSteps: config.episodeLength, backend: 'none', checkpoints: {}, results: {} };
+    const report: EvalReport = { task: config.task, seed: config.seed, episodes, numEnvs, maxSteps: config.episodeLength, executeSteps, defaultExecuteSteps: defaultConfig().executeSteps, backend: 'none', checkpoints: {}, results: {} };
     // Every policy is built before the first episode, so a missing checkpoint stops the run at once, not hours in.
-    const policies: { name: PolicyName; checkpoint: string | null; policy: RolloutPolicy }[] = [];
+    const policies: { name: PolicyName; checkpoint: string | null; policy: RolloutPolicy; n: number }[] = [];
     try {
       for (const name of policyNames) {
         const checkpoint = name === 'expert' ? null : (flags.checkpoint ?? defaultCheckpoint(name, config.task));
         try {
-          const policy = name === 'expert' || checkpoint === null ? await createPolicy(name, numEnvs, task) : await loadLearnedPolicy(name, checkpoint, config, taskSpec(config.task), numEnvs);
-          policies.push({ name, checkpoint, policy });
+          // One policy per chunk length (its loop executes n actions per chunk); the expert has no chunks.
+          for (const n of name === 'expert' ? [executeSteps[0]] : executeSteps) {
+            const policy = name === 'expert' || checkpoint === null ? await createPolicy(name, numEnvs, task) : await loadLearnedPolicy(name, checkpoint, { ...config, executeSteps: n }, taskSpec(config.task), numEnvs);
+            policies.push({ name, checkpoint, policy, n });
+          }
         } catch (e) {
           if (e instanceof PolicyUnavailableError) throw new UsageError(`--policy: ${e.message}`);
           throw e;
         }
       }
       if (policies.some((p) => p.checkpoint !== null)) report.backend = tf.getBackend();
-      for (const { name: policyName, checkpoint, policy } of policies) {
+      for (const { name: policyName, checkpoint, policy, n } of policies) {
         report.checkpoints[policyName] = checkpoint;
-        report.results[policyName] = {};
+        report.results[policyName] ??= {};
         for (const perturbation of perturbations) {
+          const cell = cellKey(perturbation.kind, n, executeSteps);
           const spec = formatPerturbationSpec(suites, perturbation);
           const t0 = performance.now();
           const results = await runEpisodes(policy, {
@@ -94,15 +121,15 @@ export const evalCommand: Command = {
             numEnvs,
             maxSteps: config.episodeLength,
             onEpisode: (_r, done) => {
-              if (done % 25 === 0 && done < episodes) log(`${policyName}/${perturbation.kind}: ${done}/${episodes} episodes`);
+              if (done % 25 === 0 && done < episodes) log(`${policyName}/${cell}: ${done}/${episodes} episodes`);
             },
           });
           const summary = summarizeEpisodes(results);
           const seconds = (performance.now() - t0) / 1000;
-          report.results[policyName][perturbation.kind] = { ...summary, perturbation: spec, seconds };
+          report.results[policyName][cell] = { ...summary, perturbation: spec, seconds };
           const ci = summary.successCI;
           log(
-            `${policyName} on ${spec}: success ${(100 * summary.successRate).toFixed(1)}% [${(100 * ci.lo).toFixed(1)}, ${(100 * ci.hi).toFixed(1)}] of ${episodes}, ` +
+            `${policyName} on ${spec}${executeSteps.length > 1 ? ` at n = ${n}` : ''}: success ${(100 * summary.successRate).toFixed(1)}% [${(100 * ci.lo).toFixed(1)}, ${(100 * ci.hi).toFixed(1)}] of ${episodes}, ` +
               `coverage final ${summary.meanFinalCoverage.mean.toFixed(3)} max ${summary.meanMaxCoverage.mean.toFixed(3)}, ` +
               `steps to success ${summary.meanStepsToSuccess ? summary.meanStepsToSuccess.mean.toFixed(1) : '-'} (${seconds.toFixed(1)} s)`,
           );

@@ -19,7 +19,7 @@
 // shipped public/checkpoints/<task>) and writes its run to DIR/ppo (DIR/ppo-strategy with --reflex-gain 0, the
 // strategy ablation); --iters is its total iteration count; --resume continues the run in --out.
 // `all` runs prior, world, reflex, then ppo from the modules just trained.
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import type * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { kebab, type Config } from '../../core/config';
@@ -140,12 +140,16 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
       } catch (e) {
         throw new UsageError(`--checkpoint: the reflex stage needs a trained world predictor in ${worldDir} (${(e as Error).message})`);
       }
+      // The closed-loop refinement runs the prior beside them (skipped, and said, when there is none).
+      const priorDir = path.join(ctx.checkpointDir, 'prior');
+      const prior = config.reflexRefineRounds > 0 && existsSync(path.join(priorDir, 'model.json')) ? await loadPrior(nodeFileHandler(priorDir), spec) : null;
       try {
         const reflex = await initialModule(ctx, stage, () => new Reflex(reflexConfig(config, spec), config.seed), loadReflex);
-        // The report names the Φ the reflex was warmed up against: the two belong together.
-        return await trainAndSave(ctx, reflex, stage, async (m) => ({ ...(await reflexWarmup(m, world, demos, split, config, stageOptions(ctx, m, stage, config.reflexIters))), world: worldDir, init }));
+        // The report names the Φ (and prior) the reflex was warmed up against: they belong together.
+        return await trainAndSave(ctx, reflex, stage, async (m) => ({ ...(await reflexWarmup(m, world, demos, split, config, stageOptions(ctx, m, stage, config.reflexIters), prior)), world: worldDir, prior: prior ? priorDir : null, init }));
       } finally {
         world.dispose();
+        prior?.dispose();
       }
     }
   }

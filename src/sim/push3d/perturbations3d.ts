@@ -73,6 +73,40 @@ export function formatPerturbation3d(p: Push3DPerturbation): string {
   return formatPerturbationSpec(PUSH_3D_SUITES, p);
 }
 
+// ── stage 2's training disturbances ──────────────────────────────────────────────────────────────────
+
+/** Training shoves land in this window of control steps (episodes last up to 300). */
+const TRAIN_FIRST_STEP = 10;
+const TRAIN_LAST_STEP = 200;
+
+/**
+ * With probability `disturbed` an episode gets one family, uniformly, with parameters drawn from wide ranges
+ * around (never fixed at) the evaluation suites' values, at a random step: displace (|dx|, |dy| ≤ 4 cm, dz ≤
+ * 1 cm, |dyaw| ≤ 0.5), kick (0.1–0.5 N·s), bias (2–16 mm in a random horizontal direction), friction (μ 0.3–0.6),
+ * mass (centre of mass within ±1.5 cm across, 0–3 cm up), tilt (0.1–0.5 rad). The rest are nominal.
+ */
+export function trainingDisturbance3d(rng: Rng, disturbed: number): Push3DPerturbation {
+  if (!(rng.uniform() < disturbed)) return { kind: 'nominal' };
+  const at = rng.int(TRAIN_FIRST_STEP, TRAIN_LAST_STEP);
+  const direction = rng.range(-Math.PI, Math.PI);
+  switch (rng.int(0, 6)) {
+    case 0:
+      return { kind: 'displace', dx: rng.range(-0.04, 0.04), dy: rng.range(-0.04, 0.04), dz: rng.range(0, 0.01), dyaw: rng.range(-0.5, 0.5), at };
+    case 1:
+      return { kind: 'kick', impulse: rng.range(0.1, 0.5), angle: direction, at };
+    case 2: {
+      const size = rng.range(0.002, 0.016);
+      return { kind: 'bias', dx: size * Math.cos(direction), dy: size * Math.sin(direction), dz: 0 };
+    }
+    case 3:
+      return { kind: 'friction', mu: rng.range(0.3, 0.6) };
+    case 4:
+      return { kind: 'mass', comDx: rng.range(-0.015, 0.015), comDy: rng.range(-0.015, 0.015), comDz: rng.range(0, 0.03) };
+    default:
+      return { kind: 'tilt', angle: rng.range(0.1, 0.5), azimuth: direction, at };
+  }
+}
+
 // ── acting on an env ─────────────────────────────────────────────────────────────────────────────────
 
 /** Per-episode draws of a perturbation (directions left random). */

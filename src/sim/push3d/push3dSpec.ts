@@ -4,7 +4,8 @@
 // space x, y ∈ [−0.3, 0.3] m maps onto [−1, 1]; the table top onto [−0.83, 0.83]²; z ∈ [0.015, 0.25] m onto
 // [0.05, 0.83]; the pillar's top corners stand at z = 0.4.
 import { TOKEN_TYPE, type TaskSpec } from '../taskSpec';
-import { ACTION_HALF, CONTROL_HZ, GOAL_POSE, MAX_STEPS, NUM_KEYPOINTS } from './geometry';
+import { pdStepGain } from '../pdBias';
+import { ACTION_HALF, CONTROL_HZ, GOAL_POSE, K_P, K_V, MAX_STEPS, NUM_KEYPOINTS, SUBSTEP_DT, SUBSTEPS_PER_ACTION } from './geometry';
 import { writeKeypointTokens3d } from './tokens3d';
 
 const NUM_TOKENS = NUM_KEYPOINTS + 1;
@@ -21,6 +22,7 @@ function buildSpec(): TaskSpec {
     actionDim: 3,
     maxSteps: MAX_STEPS,
     controlHz: CONTROL_HZ,
+    agentStepGain: pdStepGain({ kp: K_P, kv: K_V, dt: SUBSTEP_DT, substeps: SUBSTEPS_PER_ACTION }),
     worldScale: [ACTION_HALF, ACTION_HALF, ACTION_HALF],
     worldOffset: [0, 0, 0],
   };

@@ -168,7 +168,7 @@ describe('push-3d perturbations', () => {
     expect(() => parsePerturbation3d('wobble')).toThrow(/unknown kind "wobble" \(kinds: nominal, shifted-init, displace, kick, bias, friction, mass, tilt\)/);
     expect(() => parsePerturbation3d('tilt:at=1.5')).toThrow(/tilt: at=1.5 is not an integer/);
     // One parser, each task's kinds: Push-T has no tilt.
-    expect(() => parsePerturbationSpec(simTask('push-t').suites, 'tilt')).toThrow(/unknown kind "tilt" \(kinds: nominal, shifted-init, displace, kick, bias, friction, mass\)/);
+    expect(() => parsePerturbationSpec(simTask('push-t').suites, 'tilt')).toThrow(/unknown kind "tilt" \(kinds: nominal, shifted-init, displace, kick, bias, offset, friction, mass\)/);
   });
 
   it('displace moves the object by (dx, dy, dz) and turns it by dyaw about its centre of mass, at its step only', async () => {

@@ -3,7 +3,8 @@
 // (z: offset 0, scale 256, and always 0).
 import { TOKEN_TYPE, type TaskSpec } from '../taskSpec';
 import { keypointTokens } from '../tokens';
-import { CONTROL_HZ, GOAL_POSE, MAX_STEPS, NUM_KEYPOINTS, WORKSPACE_SIZE } from './geometry';
+import { pdStepGain } from '../pdBias';
+import { CONTROL_HZ, GOAL_POSE, K_P, K_V, MAX_STEPS, NUM_KEYPOINTS, SUBSTEP_DT, SUBSTEPS_PER_ACTION, WORKSPACE_SIZE } from './geometry';
 
 const HALF = WORKSPACE_SIZE / 2;
 const NUM_TOKENS = NUM_KEYPOINTS + 1;
@@ -20,6 +21,7 @@ function buildSpec(): TaskSpec {
     actionDim: 2,
     maxSteps: MAX_STEPS,
     controlHz: CONTROL_HZ,
+    agentStepGain: pdStepGain({ kp: K_P, kv: K_V, dt: SUBSTEP_DT, substeps: SUBSTEPS_PER_ACTION }),
     worldScale: [HALF, HALF, HALF],
     worldOffset: [HALF, HALF, 0],
   };

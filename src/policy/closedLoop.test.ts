@@ -1,0 +1,221 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../core/config';
+import { Rng } from '../core/rng';
+import { useNodeBackend } from '../engine/nodeBackend';
+import { TOKEN_TYPE, type TaskSpec } from '../sim/taskSpec';
+import { ClosedLoop, executedLogProb, type LoopParams } from './closedLoop';
+import { FlowPrior } from './flowPrior';
+import { Reflex } from './reflex';
+import { chainStepLogProbs, type SdeParams } from './sde';
+import { Strategy } from './strategy';
+import { TINY, tinyPrior, tinyReflex, tinyStrategy, tinyWorld } from './testFixtures';
+import { WorldPredictor } from './worldPredictor';
+
+beforeAll(async () => {
+  await useNodeBackend('cpu');
+});
+
+/** Σ of the first `count` of row `row`'s H per-step log-probs. */
+const executedSum = (perStep: Float32Array, horizon: number, count: number, row: number) => perStep.subarray(row * horizon, row * horizon + count).reduce((a, b) => a + b, 0);
+const logN = (x: number, mean: number, std: number) => -0.5 * ((x - mean) / std) ** 2 - Math.log(std) - 0.5 * Math.log(2 * Math.PI);
+
+describe('executedLogProb', () => {
+  it('counts the executed chunk steps only, each with its per-step correction in the last Euler step', () => {
+    // K = 2, H = 3, A = 1, n = 2: residual r[k][j]; Δτ = 0.5, s = σ·√Δτ; g_b = 2, g_η = 1, η per chunk.
+    const sde: SdeParams = { ...defaultConfig(), sdeSteps: 2, sdeMode: 'chain', sigmaSchedule: 'constant', sigmaMax: 0.1, reflexGain: 2, strategyGain: 1 };
+    const r = [
+      [0.03, -0.02, 0.4],
+      [0.05, 0.01, -0.3],
+    ];
+    const eta = 0.2;
+    const [cOld, cNew] = [[0.3, -0.1], [0.5, 0.2]];
+    const s = 0.1 * Math.sqrt(0.5);
+    // Step j's last-step residual is r[1][j] + cOld_j; its mean under the new corrections is η·Δτ + cNew_j.
+    const step = (j: number) => logN(r[0][j], eta * 0.5, s) + logN(r[1][j] + cOld[j], eta * 0.5 + cNew[j], s);
+    const run = (executed: number[]) =>
+      tf.tidy(() => executedLogProb(tf.tensor4d(r.flat(), [1, 2, 3, 1]), tf.tensor2d([[eta]]), tf.tensor2d(cOld, [2, 1]), tf.tensor2d(cNew, [2, 1]), tf.tensor1d(executed), sde).dataSync()[0]);
+    expect(run([1, 1])).toBeCloseTo(step(0) + step(1), 4); // the third chunk step (never executed) is not counted
+    expect(run([1, 0])).toBeCloseTo(step(0), 4); // the episode ended after the first
+  });
+
+  it('equals the sum of the stored per-step log-probs over the executed steps while nothing changed (chain and terminal)', () => {
+    for (const sdeMode of ['chain', 'terminal'] as const) {
+      const sde: SdeParams = { ...defaultConfig(), sdeMode, sdeSteps: 2, sigmaMax: 0.1 };
+      const k = sdeMode === 'chain' ? 2 : 1;
+      const rng = new Rng(1);
+      const res = Float32Array.from({ length: 2 * k * 4 * 2 }, () => 0.1 * rng.normal());
+      const c = Float32Array.from({ length: 2 * 3 * 2 }, () => rng.normal());
+      const [got, stored] = tf.tidy(() => {
+        const residuals = tf.tensor4d(res, [2, k, 4, 2]);
+        const eta = tf.tensor2d([0.1, 0.2, 0.3, 0.4], [2, 2]);
+        const same = executedLogProb(residuals, eta, tf.tensor2d(c, [6, 2]), tf.tensor2d(c, [6, 2]), tf.tensor1d([1, 1, 1, 1, 1, 0]), sde);
+        return [same.dataSync(), chainStepLogProbs(residuals, tf.zeros([2, 2]), eta, sde).dataSync() as Float32Array];
+      });
+      expect(got[0]).toBeCloseTo(executedSum(stored, 4, 3, 0), 4);
+      expect(got[1]).toBeCloseTo(executedSum(stored, 4, 2, 1), 4);
+    }
+  });
+});
+
+describe('ClosedLoop', () => {
+  const spec: TaskSpec = {
+    name: 'tiny',
+    numTokens: TINY.numTokens,
+    tokenTypes: Int32Array.from(TINY.tokenTypes),
+    goalTokens: new Float32Array(TINY.numGoalTokens * 3).fill(0.5),
+    numGoalTokens: TINY.numGoalTokens,
+    actionDim: TINY.actionDim,
+    maxSteps: 100,
+    controlHz: 10,
+    agentStepGain: 0.25,
+    worldScale: [1, 1, 1],
+    worldOffset: [0, 0, 0],
+  };
+  const B = 3;
+  const n = 2;
+  const params: LoopParams = { ...defaultConfig(), sdeSteps: 2, sigmaMax: 0.1, reflexGain: 1, strategyGain: 1, executeSteps: n };
+  const size = spec.numTokens * 3;
+  const agent = TINY.tokenTypes.indexOf(TOKEN_TYPE.agent) * 3;
+
+  function setup(history = 3, rate: 'chunk' | 'step' = 'chunk') {
+    const modules = {
+      prior: new FlowPrior(tinyPrior, 1),
+      world: new WorldPredictor({ ...tinyWorld, motion: true }, 2),
+      reflex: new Reflex({ ...tinyReflex, history }, 3),
+      strategy: new Strategy({ ...tinyStrategy, rate }, 4),
+    };
+    const tokens = new Float32Array(B * size);
+    new Rng(9).fillNormal(tokens, 0, 0.5);
+    const dispose = () => Object.values(modules).forEach((m) => m.dispose());
+    return { modules, tokens, dispose };
+  }
+  const seeded = (loop: ClosedLoop) => [0, 1, 2].forEach((i) => loop.resetEnv(i, 100 + i));
+
+  it('executes n actions of a chunk, each the chunk entry plus g_b·b_t, then asks for a new decision', async () => {
+    const { modules, tokens, dispose } = setup();
+    const withReflex = new ClosedLoop(modules, spec, B);
+    const without = new ClosedLoop({ ...modules, reflex: null }, spec, B);
+    seeded(withReflex);
+    seeded(without);
+    const all = Int32Array.from([0, 1, 2]);
+    await withReflex.decide(tokens, all, params);
+    await without.decide(tokens, all, params); // same streams: the same chunks
+    withReflex.deltaZ.fill(0.05); // a residual history for the reflex to react to
+    for (let j = 0; j < n; j++) {
+      const a = await withReflex.act(tokens, params);
+      const a0 = await without.act(tokens, params);
+      expect(Array.from(a.chunkStep)).toEqual([j, j, j]);
+      expect(Array.from(a0.reflex)).toEqual([0, 0, 0, 0, 0, 0]);
+      a.actions.forEach((x, k) => expect(x).toBeCloseTo(a0.actions[k] + a.reflex[k], 6));
+      expect(a.reflex.some((x) => x !== 0)).toBe(true);
+      expect(a.reflexInput.length).toBe(B * 3 * size);
+    }
+    expect(withReflex.needsDecision(0)).toBe(true);
+    await expect(withReflex.act(tokens, params)).rejects.toThrow(/no chunk/);
+    const idle = new Float32Array(B * 2).fill(0.25);
+    const held = await withReflex.act(tokens, params, idle);
+    expect(Array.from(held.actions)).toEqual(Array.from(idle));
+    expect(Array.from(held.chunkStep)).toEqual([-1, -1, -1]);
+    expect(Array.from(held.reflex).every((x) => x === 0)).toBe(true);
+    dispose();
+  });
+
+  it('per-step η is added at every control step on top of the chunk (residual RL), and not in the chunk', async () => {
+    const { modules, tokens, dispose } = setup(1, 'step');
+    const perStep = new ClosedLoop({ ...modules, reflex: null }, spec, B);
+    const prior = new ClosedLoop({ ...modules, reflex: null, strategy: null }, spec, B);
+    seeded(perStep);
+    seeded(prior);
+    const decision = (await perStep.step(tokens, params)).decision!;
+    expect(Array.from(decision.strategy).every((x) => x === 0)).toBe(true);
+    await prior.step(tokens, params);
+    const second = [await perStep.act(tokens, params), await prior.act(tokens, params)];
+    const eta = tf.tidy(() => modules.strategy.apply(tf.tensor3d(tokens, [B, 4, 3]), tf.tensor3d(new Float32Array(B * 2 * 3).fill(0.5), [B, 2, 3])).dataSync());
+    second[0].actions.forEach((x, k) => expect(x).toBeCloseTo(second[1].actions[k] + eta[k], 5));
+    second[0].strategy.forEach((x, k) => expect(x).toBeCloseTo(eta[k], 5));
+    dispose();
+  });
+
+  it('observe: Δz = S_actual − Ŝ (the final observation for finished envs), pushed into a newest-first history', async () => {
+    const { modules, tokens, dispose } = setup(2);
+    const loop = new ClosedLoop(modules, spec, B);
+    seeded(loop);
+    expect(Array.from(loop.observe(tokens))).toEqual([0, 0, 0]); // nothing predicted yet
+    await loop.step(tokens, params);
+    const predicted = loop.predicted.slice();
+    const next = tokens.map((x) => x + 0.1);
+    const final = tokens.map((x) => x - 0.2);
+    const sq = loop.observe(next, Uint8Array.from([0, 1, 0]), final);
+    const h = 2 * size;
+    for (const env of [0, 1, 2]) {
+      const actual = env === 1 ? final : next;
+      let s = 0;
+      for (let k = 0; k < size; k++) {
+        const d = actual[env * size + k] - predicted[env * size + k];
+        expect(loop.deltaZ[env * h + k]).toBeCloseTo(d, 5);
+        expect(loop.deltaZ[env * h + size + k]).toBe(0); // the slot before: nothing was predicted at reset
+        s += d * d;
+      }
+      expect(sq[env]).toBeCloseTo(s, 4);
+    }
+    const newest = loop.deltaZ.slice(0, size);
+    await loop.act(next, params);
+    loop.observe(next);
+    expect(Array.from(loop.deltaZ.subarray(size, 2 * size))).toEqual(Array.from(newest)); // moved back one slot
+    loop.resetEnv(1, 7);
+    expect(Array.from(loop.deltaZ.subarray(h, 2 * h)).every((x) => x === 0)).toBe(true);
+    expect(loop.needsDecision(1)).toBe(true);
+    dispose();
+  });
+
+  it("an env's actions depend on its own episode seed only, not on the batch it runs in", async () => {
+    const { modules, tokens, dispose } = setup();
+    const three = new ClosedLoop(modules, spec, B);
+    const one = new ClosedLoop(modules, spec, 1);
+    seeded(three);
+    one.resetEnv(0, 101); // env 1's seed
+    const row = (x: Float32Array, i: number, w: number) => Array.from(x.subarray(i * w, (i + 1) * w));
+    for (let t = 0; t < 2 * n + 1; t++) {
+      const obs = tokens.map((x, k) => x + 0.01 * t * Math.sin(k));
+      const a = (await three.step(obs, params)).step;
+      const b = (await one.step(obs.slice(size, 2 * size), params)).step;
+      const [x, y] = [row(a.actions, 1, 2), row(b.actions, 0, 2)];
+      x.forEach((v, k) => expect(v).toBeCloseTo(y[k], 5));
+      three.observe(obs.map((v) => v + 0.02));
+      one.observe(obs.slice(size, 2 * size).map((v) => v + 0.02));
+    }
+    dispose();
+  });
+
+  it('integral control: b = −EMA_λ(Δz of the agent token)/g, no network', async () => {
+    const { modules, tokens, dispose } = setup();
+    const loop = new ClosedLoop({ ...modules, reflex: null, strategy: null }, spec, B, { reflexSource: 'integral', integralDecay: 0.5 });
+    seeded(loop);
+    const expected = new Float64Array(B * 2);
+    for (let t = 0; t < 3; t++) {
+      const { step } = await loop.step(tokens, params);
+      if (t > 0) step.reflex.forEach((x, k) => expect(x).toBeCloseTo(-expected[k], 5));
+      const next = tokens.slice();
+      for (let i = 0; i < B; i++) for (let d = 0; d < 2; d++) next[i * size + agent + d] = loop.predicted[i * size + agent + d] + 0.01 * (i + 1) * (d + 1); // an offset the agent shows
+      loop.observe(next);
+      for (let i = 0; i < B; i++) for (let d = 0; d < 2; d++) expected[i * 2 + d] = 0.5 * expected[i * 2 + d] + 0.5 * ((0.01 * (i + 1) * (d + 1)) / 0.25);
+    }
+    dispose();
+  });
+
+  it('shuffled control: the reflex reads another env’s history (no env keeps its own)', async () => {
+    const { modules, tokens, dispose } = setup(1);
+    const loop = new ClosedLoop(modules, spec, B, { reflexSource: 'shuffled', seed: 3 });
+    seeded(loop);
+    for (let i = 0; i < B; i++) loop.deltaZ.fill(i + 1, i * size, (i + 1) * size);
+    for (let t = 0; t < 5; t++) {
+      const { step } = await loop.step(tokens, params);
+      const sources = [0, 1, 2].map((i) => step.reflexInput[i * size] - 1);
+      expect([...sources].sort()).toEqual([0, 1, 2]);
+      sources.forEach((s, i) => expect(s).not.toBe(i));
+    }
+    expect(() => new ClosedLoop(modules, spec, 1, { reflexSource: 'shuffled' })).toThrow(/at least 2 envs/);
+    dispose();
+  });
+});

@@ -1,0 +1,374 @@
+// The SA-GR control loop for B environments: the ONE implementation of the data path of DESIGN §3 that stage-2
+// training (src/train/rollout.ts), evaluation (src/eval/learnedPolicies.ts) and the playground
+// (src/engine/livePolicy.ts) all run.
+//
+//   decision (for each env that has no chunk left: every n = executeSteps control steps, and after a reset):
+//     η_c = η_φ(S_t) when the strategy acts per chunk; the SDE sampler draws an H-step chunk from the frozen
+//     prior v_θ with g_η·η_c in its drift. Env i's noise comes from its own stream, reseeded per episode
+//     (resetEnv), so an env's actions never depend on the batch it runs in.
+//   every control step t (the j-th action of the chunk):
+//     b_t = b_ψ(Δz_t, Δz_{t−1}, …, Δz_{t−k+1}; S_t)   the reflex on the last k residuals
+//     η_t = η_φ(S_t)                                   when the strategy acts per control step (residual RL)
+//     a_t = chunk[j] + g_b·b_t + g_η·η_t               (the commanded action)
+//     Ŝ_{t+1} = S_t + Φ(S_t, a_t; S_{t−1}, a_{t−1})    before the physics step
+//   after the physics step (observe):
+//     Δz_{t+1} = S_{t+1} − Ŝ_{t+1}                     zero after a reset, where nothing was predicted
+//
+// Adding c_t = g_b·b_t + g_η·η_t to the sampled action is c_t entering the drift of the chain's LAST Euler step
+// (whose Gaussian noise is independent of c_t), so the executed action has an exact likelihood in which c_t is
+// differentiable (executedLogProb below), while the corrections react at the control rate. b and η are constant
+// in flow time, so this is also what the SDE's drift terms contribute to the final action.
+//
+// Controls a reviewer asks for, in the same loop (`reflexSource`):
+//   integral  no network: b_t = −EMA_λ(Δz of the agent token)/g, g the task's agentStepGain. Φ predicts from the
+//             commanded action (b included), so Δz measures the whole actuator error at every step and the
+//             estimate settles at −(the error), as an integral controller's accumulated correction does.
+//   shuffled  the learned reflex reads another env's residual history (a seeded derangement each step): does Δz
+//             carry the information, or only the reflex's presence? Needs B ≥ 2.
+// A gain of 0 (or a missing module) switches a correction off without running its network. Without a prior the
+// loop only predicts and observes (the playground's expert lane): every step executes the caller's action.
+import * as tf from '@tensorflow/tfjs';
+import { deriveSeed, Rng } from '../core/rng';
+import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
+import type { FlowPrior } from './flowPrior';
+import { reflexHistory, type Reflex } from './reflex';
+import { chainStepLogProbs, rowNoise, sampleSde, stepGaussians, type SdeParams } from './sde';
+import { agentTokenIndex, goalTokensBatch, holdStillActions } from './stateTokens';
+import { strategyRate, type Strategy } from './strategy';
+import type { WorldPredictor } from './worldPredictor';
+
+export interface LoopModules {
+  /** null: no chunks; every step executes the caller's action (Φ still predicts). */
+  prior: FlowPrior | null;
+  /** null: no prediction, Δz stays 0. */
+  world: WorldPredictor | null;
+  /** null: the reflex is off (prior and strategy ablations), unless reflexSource is integral. */
+  reflex: Reflex | null;
+  /** null: the strategy is off. */
+  strategy: Strategy | null;
+}
+
+export type ReflexSource = 'learned' | 'integral' | 'shuffled';
+
+export interface LoopOptions {
+  reflexSource?: ReflexSource;
+  /** λ of the integral reflex's EMA. */
+  integralDecay?: number;
+  /** Seeds the shuffled control's permutations. */
+  seed?: number;
+  /** Keep each chunk's terms (prior point, strategy, noise) for the playground's decomposition. */
+  recordTerms?: boolean;
+}
+
+export type LoopParams = SdeParams & { executeSteps: number };
+
+/** What one decision produced for envs `envs` (row r of every array belongs to env envs[r]). */
+export interface Decision {
+  envs: Int32Array;
+  /** M×K'×H×A chain residuals (K' = K for chain mode, 1 for terminal), sampled without the per-step corrections. */
+  residuals: Float32Array;
+  /** M×H: log π of each chunk step's chain (chainStepLogProbs), as PPO will recompute it. */
+  stepLogProbs: Float32Array;
+  /** M×A: the per-chunk η_φ before its gain (zero where it is off or acts per step). */
+  strategy: Float32Array;
+}
+
+/** What one control step did, per env. */
+export interface StepOutput {
+  /** B×A commanded actions. */
+  actions: Float32Array;
+  /** B×A: b before its gain (zero where the reflex is off or the env ran the caller's action). */
+  reflex: Float32Array;
+  /** B×A: the per-step η before its gain (zero unless the strategy acts per step). */
+  strategy: Float32Array;
+  /** B×(k·N·3): the residual history b read (after the shuffled control's permutation). */
+  reflexInput: Float32Array;
+  /** B×N: the reflex's attention over the tokens, mean over heads and queries (zero without a learned reflex). */
+  attention: Float32Array;
+  /** Which action of its chunk each env executed (−1: none, the caller's action was used). */
+  chunkStep: Int32Array;
+}
+
+/** Rows of a flat [B, rowSize] array, for the envs listed. */
+export function gatherRows(source: Float32Array, rowSize: number, rows: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(rows.length * rowSize);
+  for (let r = 0; r < rows.length; r++) out.set(source.subarray(rows[r] * rowSize, (rows[r] + 1) * rowSize), r * rowSize);
+  return out;
+}
+
+/** K' of the stored residuals (K for chain mode, 1 for terminal). */
+export function residualSteps(sde: SdeParams): number {
+  return stepGaussians(sde).stds.length;
+}
+
+/**
+ * log π of the executed part of stored decisions under new per-chunk η and per-step corrections. `residuals`
+ * [M, K', H, A] were sampled without the per-step corrections; executed action j got cOld_j = g_b·b_j + g_η·η_j
+ * in the chain's last step, so its last-step residual is r + cOld_j with mean (chain drift) + cNew_j. Written as
+ * r + (cOld − cNew) against the chain's own mean, it equals the stored residual exactly while nothing changed.
+ * cOld, cNew: [M·n, A] in (decision, j) order; executed: [M·n] 1 for the chunk steps that ran (0 after the
+ * episode ended). Only those steps count (DPPO's act_steps: the H − n actions never executed carry no
+ * likelihood). Differentiable in chunkStrategy and cNew. Returns [M].
+ */
+export function executedLogProb(residuals: tf.Tensor4D, chunkStrategy: tf.Tensor2D, cOld: tf.Tensor2D, cNew: tf.Tensor2D, executed: tf.Tensor1D, sde: SdeParams): tf.Tensor1D {
+  const [m, k, h, a] = residuals.shape;
+  const n = cOld.shape[0] / m;
+  if (!Number.isInteger(n) || n > h) throw new Error(`executedLogProb: ${cOld.shape[0]} correction rows do not split into ${m} decisions of at most ${h} steps`);
+  return tf.tidy(() => {
+    const shift = tf.reshape(tf.sub(cOld, cNew), [m, 1, n, a]);
+    const adjusted = tf.add(tf.slice(residuals, [0, 0, 0, 0], [m, k, n, a]), tf.pad(shift, [[0, 0], [k - 1, 0], [0, 0], [0, 0]])) as tf.Tensor4D;
+    const perStep = chainStepLogProbs(adjusted, tf.zeros([m, a]), chunkStrategy, sde);
+    return tf.sum(tf.mul(perStep, tf.reshape(executed, [m, n])), 1) as tf.Tensor1D;
+  });
+}
+
+export class ClosedLoop {
+  readonly numEnvs: number;
+  readonly horizon: number;
+  /** k: residuals per token the reflex reads. */
+  readonly history: number;
+  readonly reflexSource: ReflexSource;
+  /** Per env, the residual history [k, N, 3], newest first (zeros after a reset). */
+  readonly deltaZ: Float32Array;
+  /** Per env, Ŝ for the coming observation [N, 3] (valid where hasPrediction). */
+  readonly predicted: Float32Array;
+  readonly hasPrediction: Uint8Array;
+  /** With recordTerms: per env the current chunk's [prior point, strategy, noise] increments, each [H, A]. */
+  readonly chunkTerms: Float32Array;
+  private readonly obsSize: number;
+  private readonly actionDim: number;
+  private readonly chunks: Float32Array;
+  /** Actions of the current chunk still to execute; 0 means the env needs a decision. */
+  private readonly chunkLeft: Int32Array;
+  private readonly chunkStep: Int32Array;
+  private readonly rngs: Rng[];
+  private readonly prevTokens: Float32Array;
+  private readonly prevActions: Float32Array;
+  private readonly hasPrev: Uint8Array;
+  private readonly integral: Float32Array;
+  private readonly integralDecay: number;
+  private readonly shuffleRng: Rng;
+  private readonly recordTerms: boolean;
+
+  constructor(
+    readonly modules: LoopModules,
+    readonly spec: TaskSpec,
+    numEnvs: number,
+    options: LoopOptions = {},
+  ) {
+    if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new Error(`numEnvs: ${numEnvs} is not a positive integer`);
+    this.numEnvs = numEnvs;
+    this.horizon = modules.prior?.config.horizon ?? 0;
+    this.reflexSource = options.reflexSource ?? 'learned';
+    if (this.reflexSource === 'shuffled' && numEnvs < 2) throw new Error('reflexSource: shuffled residuals need at least 2 envs');
+    this.integralDecay = options.integralDecay ?? 0.5;
+    if (!(this.integralDecay >= 0 && this.integralDecay < 1)) throw new Error(`integralDecay: ${this.integralDecay} is not in [0, 1)`);
+    this.history = modules.reflex ? reflexHistory(modules.reflex.config) : 1;
+    this.obsSize = spec.numTokens * TOKEN_DIM;
+    this.actionDim = spec.actionDim;
+    const B = numEnvs;
+    this.deltaZ = new Float32Array(B * this.history * this.obsSize);
+    this.predicted = new Float32Array(B * this.obsSize);
+    this.hasPrediction = new Uint8Array(B);
+    this.chunks = new Float32Array(B * this.horizon * this.actionDim);
+    this.recordTerms = options.recordTerms ?? false;
+    this.chunkTerms = new Float32Array(this.recordTerms ? B * 3 * this.horizon * this.actionDim : 0);
+    this.chunkLeft = new Int32Array(B);
+    this.chunkStep = new Int32Array(B);
+    this.rngs = Array.from({ length: B }, (_, i) => new Rng(deriveSeed(0, 'policy/noise', i)));
+    this.prevTokens = new Float32Array(B * this.obsSize);
+    this.prevActions = new Float32Array(B * this.actionDim);
+    this.hasPrev = new Uint8Array(B);
+    this.integral = new Float32Array(B * this.actionDim);
+    this.shuffleRng = new Rng(deriveSeed(options.seed ?? 0, 'loop/shuffle'));
+  }
+
+  needsDecision(env: number): boolean {
+    return this.chunkLeft[env] === 0;
+  }
+
+  /** Which action of its chunk env `env` executes next (its chunk's step count so far). */
+  chunkPosition(env: number): number {
+    return this.chunkStep[env];
+  }
+
+  /** Env `env` starts a new episode: its chunk, prediction, residuals and memory are forgotten, its noise reseeded. */
+  resetEnv(env: number, episodeSeed: number): void {
+    if (!Number.isInteger(env) || env < 0 || env >= this.numEnvs) throw new Error(`env index: ${env} is not in [0, ${this.numEnvs})`);
+    this.chunkLeft[env] = 0;
+    this.chunkStep[env] = 0;
+    this.hasPrediction[env] = 0;
+    this.hasPrev[env] = 0;
+    const h = this.history * this.obsSize;
+    this.deltaZ.fill(0, env * h, (env + 1) * h);
+    this.integral.fill(0, env * this.actionDim, (env + 1) * this.actionDim);
+    this.rngs[env] = new Rng(deriveSeed(episodeSeed, 'policy/noise'));
+  }
+
+  /** Samples a new chunk for each env in `envs` from its tokens (B×N×3, all envs). */
+  async decide(tokens: Float32Array, envs: Int32Array, p: LoopParams): Promise<Decision> {
+    const { prior, strategy } = this.modules;
+    if (!prior) throw new Error('closed loop: no prior to decide with');
+    const m = envs.length;
+    const [H, A, N] = [this.horizon, this.actionDim, this.spec.numTokens];
+    if (!Number.isInteger(p.executeSteps) || p.executeSteps < 1 || p.executeSteps > H) throw new Error(`executeSteps: ${p.executeSteps} is not in [1, horizon ${H}]`);
+    const chunkEta = strategy !== null && p.strategyGain !== 0 && strategyRate(strategy.config) === 'chunk';
+    const out = tf.tidy(() => {
+      const s = tf.tensor3d(gatherRows(tokens, this.obsSize, envs), [m, N, TOKEN_DIM]);
+      const goal = goalTokensBatch(this.spec, m);
+      const zeros = tf.zeros([m, A]) as tf.Tensor2D;
+      const eta = chunkEta ? strategy!.apply(s, goal) : zeros;
+      const sample = sampleSde({ prior: prior.velocityFn(prior.encode(s, goal)), horizon: H, reflex: zeros, strategy: eta }, p, rowNoise(Array.from(envs, (i) => this.rngs[i])));
+      const c = sample.contributions;
+      const terms = this.recordTerms ? [tf.add(c.initial, c.prior), c.strategy, c.noise].map((t) => tf.reshape(t, [m, 1, H, A])) : [];
+      return [sample.action, sample.residuals, chainStepLogProbs(sample.residuals, zeros, eta, p), eta, ...(terms.length ? [tf.concat(terms, 1)] : [])];
+    });
+    const [chunkValues, residuals, stepLogProbs, eta, terms] = (await Promise.all(out.map((t) => t.data()))) as Float32Array[];
+    tf.dispose(out);
+    const chunkSize = H * A;
+    for (let r = 0; r < m; r++) {
+      const env = envs[r];
+      this.chunks.set(chunkValues.subarray(r * chunkSize, (r + 1) * chunkSize), env * chunkSize);
+      if (terms) this.chunkTerms.set(terms.subarray(r * 3 * chunkSize, (r + 1) * 3 * chunkSize), env * 3 * chunkSize);
+      this.chunkLeft[env] = p.executeSteps;
+      this.chunkStep[env] = 0;
+    }
+    return { envs, residuals, stepLogProbs, strategy: eta };
+  }
+
+  /**
+   * One control step for every env: a_t = chunk[j] + g_b·b_t + g_η·η_t, then Φ predicts S_{t+1}. An env without a
+   * chunk left executes its row of `callerActions` (no corrections) and must be given one.
+   */
+  async act(tokens: Float32Array, p: LoopParams, callerActions: Float32Array | null = null): Promise<StepOutput> {
+    const [B, A, N, H] = [this.numEnvs, this.actionDim, this.spec.numTokens, this.horizon];
+    const base = new Float32Array(B * A);
+    const active = new Float32Array(B);
+    const chunkStep = new Int32Array(B).fill(-1);
+    for (let i = 0; i < B; i++) {
+      if (this.chunkLeft[i] > 0) {
+        chunkStep[i] = this.chunkStep[i];
+        const from = (i * H + this.chunkStep[i]) * A;
+        base.set(this.chunks.subarray(from, from + A), i * A);
+        active[i] = 1;
+        this.chunkStep[i]++;
+        this.chunkLeft[i]--;
+      } else {
+        if (!callerActions) throw new Error(`closed loop: env ${i} has no chunk to execute (decide first)`);
+        base.set(callerActions.subarray(i * A, (i + 1) * A), i * A);
+      }
+    }
+    const { reflex, strategy, world } = this.modules;
+    const learned = reflex !== null && p.reflexGain !== 0 && this.reflexSource !== 'integral';
+    const integral = this.reflexSource === 'integral' && p.reflexGain !== 0;
+    const stepEta = strategy !== null && p.strategyGain !== 0 && strategyRate(strategy.config) === 'step';
+    const reflexInput = this.reflexSource === 'shuffled' ? this.shuffledHistory() : this.deltaZ;
+    const integralB = integral ? this.integralCorrection() : null;
+    this.fillPrevious(tokens);
+    const out = tf.tidy(() => {
+      const s = tf.tensor3d(tokens, [B, N, TOKEN_DIM]);
+      const mask = tf.tensor2d(active, [B, 1]);
+      let b: tf.Tensor2D = integralB ? tf.tensor2d(integralB, [B, A]) : (tf.zeros([B, A]) as tf.Tensor2D);
+      let attention: tf.Tensor = tf.zeros([B, N]);
+      if (learned) {
+        const r = reflex.apply(tf.tensor3d(reflexInput, [B, N, this.history * TOKEN_DIM]), s);
+        b = r.correction;
+        attention = tf.mean(r.attention, [1, 2]);
+      }
+      b = tf.mul(b, mask) as tf.Tensor2D;
+      const eta = stepEta ? (tf.mul(strategy.apply(s, goalTokensBatch(this.spec, B)), mask) as tf.Tensor2D) : (tf.zeros([B, A]) as tf.Tensor2D);
+      const action = tf.add(tf.tensor2d(base, [B, A]), tf.add(tf.mul(b, p.reflexGain), tf.mul(eta, p.strategyGain))) as tf.Tensor2D;
+      const outputs = [action, b, eta, attention];
+      if (world) outputs.push(world.predict({ tokens: s, action, prevTokens: tf.tensor3d(this.prevTokens, [B, N, TOKEN_DIM]), prevAction: tf.tensor2d(this.prevActions, [B, A]) }));
+      return outputs;
+    });
+    const [actions, b, eta, attention, next] = (await Promise.all(out.map((t) => t.data()))) as Float32Array[];
+    tf.dispose(out);
+    if (next) {
+      this.predicted.set(next);
+      this.hasPrediction.fill(1);
+    }
+    this.prevTokens.set(tokens);
+    this.prevActions.set(actions);
+    this.hasPrev.fill(1);
+    return { actions, reflex: b, strategy: eta, reflexInput: reflexInput === this.deltaZ ? this.deltaZ.slice() : reflexInput, attention, chunkStep };
+  }
+
+  /** act() after a decision for every env that needs one (evaluation and the playground: each env replans on its own). */
+  async step(tokens: Float32Array, p: LoopParams, callerActions: Float32Array | null = null): Promise<{ decision: Decision | null; step: StepOutput }> {
+    const envs: number[] = [];
+    if (this.modules.prior) for (let i = 0; i < this.numEnvs; i++) if (this.chunkLeft[i] === 0) envs.push(i);
+    const decision = envs.length ? await this.decide(tokens, Int32Array.from(envs), p) : null;
+    return { decision, step: await this.act(tokens, p, callerActions) };
+  }
+
+  /**
+   * After a physics step: Δz = S_actual − Ŝ per env, pushed into the residual history. S_actual is `tokens`, or
+   * `finalTokens` for envs flagged in `dones` (their tokens already show the next episode; the caller resets
+   * them). Returns ‖Δz‖² per env (0 where nothing was predicted).
+   */
+  observe(tokens: Float32Array, dones?: Uint8Array, finalTokens?: Float32Array): Float32Array {
+    const sq = new Float32Array(this.numEnvs);
+    const n = this.obsSize;
+    const h = this.history * n;
+    const A = this.actionDim;
+    const agentRow = agentTokenIndex(this.spec) * TOKEN_DIM;
+    for (let env = 0; env < this.numEnvs; env++) {
+      const actual = dones && dones[env] && finalTokens ? finalTokens : tokens;
+      const hist = this.deltaZ.subarray(env * h, (env + 1) * h);
+      hist.copyWithin(n, 0, h - n); // older residuals move back one slot
+      if (!this.hasPrediction[env]) {
+        hist.fill(0, 0, n);
+        continue;
+      }
+      let s = 0;
+      for (let j = 0; j < n; j++) {
+        const d = actual[env * n + j] - this.predicted[env * n + j];
+        hist[j] = d;
+        s += d * d;
+      }
+      sq[env] = s;
+      this.hasPrediction[env] = 0;
+      // The integral reflex's estimate of the actuator error from the agent token's residual.
+      for (let d = 0; d < A; d++) {
+        const k = env * A + d;
+        this.integral[k] = this.integralDecay * this.integral[k] + (1 - this.integralDecay) * (hist[agentRow + d] / this.spec.agentStepGain);
+      }
+    }
+    return sq;
+  }
+
+  /** b = −(estimated actuator error) for the integral control. */
+  private integralCorrection(): Float32Array {
+    return this.integral.map((x) => -x);
+  }
+
+  /** Φ's previous step (S_{t−1}, a_{t−1}) per env for observation `tokens`, as act() will use it (views: copy them). */
+  previous(tokens: Float32Array): { tokens: Float32Array; actions: Float32Array } {
+    this.fillPrevious(tokens);
+    return { tokens: this.prevTokens, actions: this.prevActions };
+  }
+
+  /** S_{t−1} and a_{t−1} for envs that have none (episode start): S_t itself and the hold-still action. */
+  private fillPrevious(tokens: Float32Array): void {
+    const [n, A] = [this.obsSize, this.actionDim];
+    for (let i = 0; i < this.numEnvs; i++) {
+      if (this.hasPrev[i]) continue;
+      const obs = tokens.subarray(i * n, (i + 1) * n);
+      this.prevTokens.set(obs, i * n);
+      holdStillActions(this.spec, obs, 1, this.prevActions.subarray(i * A, (i + 1) * A));
+    }
+  }
+
+  /** Every env's residual history moved to another env (a uniformly drawn derangement). */
+  private shuffledHistory(): Float32Array {
+    const B = this.numEnvs;
+    const order = Int32Array.from({ length: B }, (_, i) => i);
+    // Sattolo's algorithm: a uniformly random cyclic permutation, so no env keeps its own residuals.
+    for (let i = B - 1; i > 0; i--) {
+      const j = this.shuffleRng.int(0, i);
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    return gatherRows(this.deltaZ, this.history * this.obsSize, order);
+  }
+}

@@ -1,0 +1,42 @@
+// REFERENCE ONLY: times a new code path beside its pre-issue-16 reference in one process, for `sagr bench`.
+// The machine may be shared, so the two are interleaved round by round (a load spike hits both) and each
+// figure is a median; kernels are counted with tf.profile (every kernel launch through the tfjs engine).
+import * as tf from '@tensorflow/tfjs';
+
+export interface Comparison {
+  /** Median ms of the current path and of the reference path. */
+  ms: number;
+  referenceMs: number;
+  /** referenceMs / ms. */
+  speedup: number;
+  /** tfjs kernel launches of one run of each. */
+  kernels: number;
+  referenceKernels: number;
+  rounds: number;
+}
+
+const WARMUP = 2;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/** `run` and `reference` each do one unit of work (a training step, a chunk sample) and wait for its result. */
+export async function compareWithReference(run: () => Promise<void>, reference: () => Promise<void>, rounds: number): Promise<Comparison> {
+  for (let i = 0; i < WARMUP; i++) {
+    await run();
+    await reference();
+  }
+  const kernels = (await tf.profile(run)).kernels.length;
+  const referenceKernels = (await tf.profile(reference)).kernels.length;
+  const times: number[] = [];
+  const referenceTimes: number[] = [];
+  const time = async (f: () => Promise<void>, into: number[]) => {
+    const t0 = performance.now();
+    await f();
+    into.push(performance.now() - t0);
+  };
+  for (let r = 0; r < rounds; r++) {
+    await time(run, times);
+    await time(reference, referenceTimes);
+  }
+  const [ms, referenceMs] = [median(times), median(referenceTimes)];
+  return { ms, referenceMs, speedup: referenceMs / ms, kernels, referenceKernels, rounds };
+}
