@@ -3,7 +3,10 @@
 import { defineConfig } from '@playwright/test';
 import { BASE_ARGS, WEBGPU_ARGS, chromiumPath } from './e2e/chromium';
 
-const PORT = 4173;
+// SAGR_E2E_PORT moves the preview server off 4173, e.g. where another checkout's tests run on the same machine (a
+// server already listening on the port is reused outside CI, whatever it serves).
+const PORT = Number(process.env.SAGR_E2E_PORT ?? 4173);
+if (!Number.isInteger(PORT) || PORT < 1024 || PORT > 65535) throw new Error(`SAGR_E2E_PORT: "${process.env.SAGR_E2E_PORT}" is not a port in [1024, 65535]`);
 
 export default defineConfig({
   testDir: 'e2e',

@@ -41,6 +41,15 @@ export interface AdapterInfo {
   isFallbackAdapter: boolean;
 }
 
+/** How the tfjs-wasm backend runs in this worker. */
+export interface WasmState {
+  /** Threads XNNPACK computes on (the engine's own thread included). */
+  threads: number;
+  simd: boolean;
+  /** Why that many (wasmThreads.ts). */
+  threadsReason: string;
+}
+
 export type AdapterClass = 'hardware' | 'software' | 'none';
 
 /** Names under which software rasterisers report themselves. */
@@ -64,11 +73,15 @@ export type BackendParam = { forced: BrowserBackend | null; error: string | null
 
 const MAX_SHOWN_CHARS = 24;
 
+/** A URL parameter's raw value as a message may quote it: printable ASCII only, and short. */
+export function shownParam(raw: string): string {
+  return raw.replace(/[^\x20-\x7e]/g, '?').slice(0, MAX_SHOWN_CHARS);
+}
+
 export function parseBackendParam(raw: string | null): BackendParam {
   if (raw === null || raw === '') return { forced: null, error: null };
   if ((BROWSER_BACKENDS as readonly string[]).includes(raw)) return { forced: raw as BrowserBackend, error: null };
-  const shown = raw.replace(/[^\x20-\x7e]/g, '?').slice(0, MAX_SHOWN_CHARS);
-  return { forced: null, error: `backend: "${shown}" is not one of ${BROWSER_BACKENDS.join(', ')}; choosing automatically` };
+  return { forced: null, error: `backend: "${shownParam(raw)}" is not one of ${BROWSER_BACKENDS.join(', ')}; choosing automatically` };
 }
 
 export type BackendDecision =

@@ -2,12 +2,12 @@
 // access to the WebGPU device for loss handling. The choice itself is in backendChoice.ts (pure).
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 // The wasm binaries are bundled as assets so the built app runs offline (no CDN fetch).
 import wasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import type { AdapterInfo, BrowserBackend } from './backendChoice';
+import type { AdapterInfo, BrowserBackend, WasmState } from './backendChoice';
 import { BROWSER_BACKENDS } from './backendChoice';
 
 setWasmPaths({
@@ -55,12 +55,29 @@ export async function probeAdapter(): Promise<AdapterInfo | null> {
   };
 }
 
-/** Initialises every backend once; returns those that started. The last one tried is left active. */
-export async function startableBackends(): Promise<BrowserBackend[]> {
+/** What the started wasm backend runs with: its actual thread count (1 where the page is not isolated) and SIMD. */
+export async function wasmState(threadsReason: string): Promise<WasmState> {
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
+  return { threads: getThreadsCount(), simd, threadsReason };
+}
+
+/**
+ * Initialises every backend once, wasm on `wasmThreads` threads (where the page is isolated); returns those that
+ * started. The last one tried is left active.
+ */
+export async function startableBackends(wasmThreads: number): Promise<BrowserBackend[]> {
+  setThreadsCount(wasmThreads);
+  // tfjs-wasm caps its threads at navigator.hardwareConcurrency / 2 (it assumes two hardware threads per core), read
+  // once as its module starts: for that moment the worker reports just enough cores for the count chosen.
+  Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * wasmThreads, configurable: true });
   const ok: BrowserBackend[] = [];
-  for (const name of BROWSER_BACKENDS) {
-    const started = await tf.setBackend(name).catch(() => false);
-    if (started) ok.push(name);
+  try {
+    for (const name of BROWSER_BACKENDS) {
+      const started = await tf.setBackend(name).catch(() => false);
+      if (started) ok.push(name);
+    }
+  } finally {
+    delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency; // the prototype's getter again
   }
   return ok;
 }

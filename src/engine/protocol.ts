@@ -7,7 +7,7 @@
 // events the worker pushes on its own (`snapshot` streams the engine state; `notice` carries messages the UI
 // must show; `backend` announces the backend in use). Later issues add entries to `Requests` and `Events`.
 import type { Config, FieldError } from '../core/config';
-import type { AdapterInfo, BenchFigures, BrowserBackend } from './backendChoice';
+import type { AdapterInfo, BenchFigures, BrowserBackend, WasmState } from './backendChoice';
 import type { CheckpointFiles } from './checkpointFiles';
 import type { EvaluationProgress } from './evaluationProgress';
 import type { InferenceBenchRow } from './inferenceBench';
@@ -22,6 +22,10 @@ export interface BackendState {
   adapter: AdapterInfo | null;
   /** Backends that initialised in this worker. */
   runnable: BrowserBackend[];
+  /** Whether the engine runs cross-origin isolated (COOP/COEP headers): wasm threads need it. */
+  crossOriginIsolated: boolean;
+  /** The wasm backend's threads and SIMD; null when it did not start. */
+  wasm: WasmState | null;
   /** Start-up timings (matMul probe, then the policy step at B = 1): every candidate when the choice needed them, else the chosen backend's matMul. */
   bench: BenchFigures[];
   /** Time spent probing and benchmarking backends at start, ms. */
@@ -38,8 +42,11 @@ export interface TensorCheckResult {
 
 /** Every request: its payload and what the worker answers. */
 export interface Requests {
-  /** Starts the engine: chooses the backend. `backendParam` is the raw `?backend=` value (null when absent). */
-  init: { payload: { backendParam: string | null; config: Config }; result: BackendState };
+  /**
+   * Starts the engine: sets the wasm thread count, then chooses the backend. `backendParam` and `wasmThreadsParam`
+   * are the raw `?backend=` and `?wasmThreads=` values (null when absent).
+   */
+  init: { payload: { backendParam: string | null; wasmThreadsParam: string | null; config: Config }; result: BackendState };
   /** Replaces the engine's config; the worker validates it and answers with the config it applied. */
   setConfig: { payload: { config: Config }; result: { config: Config; errors: FieldError[] } };
   /** Computes a·b and its sum on the engine's backend (checks that the backend computes correctly). */

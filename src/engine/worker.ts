@@ -13,7 +13,7 @@ import {
   type BenchFigures,
   type BrowserBackend,
 } from './backendChoice';
-import { activate, probeAdapter, startableBackends, webgpuDevice } from './browserBackends';
+import { activate, probeAdapter, startableBackends, wasmState, webgpuDevice } from './browserBackends';
 import { benchBackend, benchControlStep, withBenchModules, type InferenceBenchRow } from './inferenceBench';
 import { benchMatMul } from './microbench';
 import { checkpointFiles, loadUploaded } from './checkpointFiles';
@@ -32,6 +32,7 @@ import {
   type WorkerMessage,
 } from './protocol';
 import { taskSpec, validateTask } from '../sim/tasks';
+import { chooseWasmThreads, parseWasmThreadsParam } from './wasmThreads';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -114,12 +115,18 @@ function benchFigureText(r: BenchFigures): string {
   return `out after matMul ${r.matMulMs.toFixed(1)} ms`;
 }
 
-async function chooseBackend(backendParam: string | null): Promise<BackendState> {
+async function chooseBackend(backendParam: string | null, wasmThreadsParam: string | null): Promise<BackendState> {
   const t0 = performance.now();
   const param = parseBackendParam(backendParam);
   if (param.error) notify('error', 'backend', param.error);
+  const threadsParam = parseWasmThreadsParam(wasmThreadsParam);
+  if (threadsParam.error) notify('error', 'backend', threadsParam.error);
+  const isolated = scope.crossOriginIsolated;
+  const threads = chooseWasmThreads({ forced: threadsParam.forced, isolated, cores: navigator.hardwareConcurrency });
+  for (const n of threads.notices) notify('warn', 'backend', n);
   const adapter = await probeAdapter();
-  const runnable = await startableBackends();
+  const runnable = await startableBackends(threads.threads);
+  const found = { adapter, runnable, crossOriginIsolated: isolated, wasm: runnable.includes('wasm') ? await wasmState(threads.reason) : null };
   const decision = decideBackend({ forced: param.forced, adapter, runnable });
   const level = param.forced ? 'warn' : 'info';
   for (const n of decision.notices) notify(level, 'backend', n);
@@ -128,13 +135,13 @@ async function chooseBackend(backendParam: string | null): Promise<BackendState>
     // The chosen backend's matMul only, so the UI always has a speed to show. Speed decides nothing here, and the
     // policy step would cost seconds on a forced software WebGPU (the playground panel's "measure inference" times it).
     const bench = [await probeFigures(decision.backend)];
-    return { backend: decision.backend, reason: decision.reason, adapter, runnable, bench, startupMs: performance.now() - t0 };
+    return { backend: decision.backend, reason: decision.reason, ...found, bench, startupMs: performance.now() - t0 };
   }
   const bench = await benchmark(decision.candidates);
   const { backend } = pickFastest(bench);
   await activate(backend);
   const figures = bench.map((r) => `${r.backend} ${benchFigureText(r)}`).join('; ');
-  return { backend, reason: `${decision.reason}; fastest policy step B=${PLAYGROUND_BATCH} (${figures})`, adapter, runnable, bench, startupMs: performance.now() - t0 };
+  return { backend, reason: `${decision.reason}; fastest policy step B=${PLAYGROUND_BATCH} (${figures})`, ...found, bench, startupMs: performance.now() - t0 };
 }
 
 /** Moves off WebGPU after its device is lost or reports an error. Weights will be carried over once models exist. */
@@ -232,10 +239,10 @@ function startHeartbeat(): void {
 }
 
 const handlers: RequestHandlers = {
-  async init({ backendParam, config: initial }) {
+  async init({ backendParam, wasmThreadsParam, config: initial }) {
     if (state) return state;
     config = applyRaw(defaultConfig(), initial as unknown as Record<string, unknown>).config;
-    state = await chooseBackend(backendParam);
+    state = await chooseBackend(backendParam, wasmThreadsParam);
     watchWebgpu();
     startHeartbeat();
     post({ type: 'backend', state });

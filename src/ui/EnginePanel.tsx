@@ -1,4 +1,5 @@
-// What the engine runs on and why: backend, adapter, the backends that started, and the start-up timings.
+// What the engine runs on and why: backend, adapter, the backends that started, cross-origin isolation and the wasm
+// backend's threads and SIMD, and the start-up timings.
 import { describeAdapter } from '../engine/backendChoice';
 import { useApp } from './store';
 
@@ -30,6 +31,14 @@ export function EnginePanel() {
             )}
             <dt>started</dt>
             <dd>{b.runnable.join(', ') || 'none'}</dd>
+            <dt>isolated</dt>
+            <dd data-testid="engine-isolated">
+              {b.crossOriginIsolated ? 'yes (COOP/COEP)' : 'no: wasm runs single-threaded (serve the page with COOP/COEP headers, see README)'}
+            </dd>
+            <dt>wasm</dt>
+            <dd data-testid="engine-wasm" title={b.wasm ? `threads: ${b.wasm.threadsReason}` : undefined}>
+              {b.wasm ? `${b.wasm.threads} thread${b.wasm.threads === 1 ? '' : 's'} · SIMD ${b.wasm.simd ? 'on' : 'off'}` : 'did not start'}
+            </dd>
             <dt>chosen in</dt>
             <dd>{(b.startupMs / 1000).toFixed(2)} s</dd>
           </dl>
