@@ -42,6 +42,8 @@ export const inShard = (cell: { index: number }, shard: Shard | null): boolean =
 
 /** What a shard's JSON carries besides its cells, so that `merge` can check the parts and order the cells. */
 export interface ShardInfo extends Shard {
+  /** The shard's command line with its index written I (the same for every part). */
+  command: string;
   policies: string[];
   /** The suite (cell) keys of each policy, in plan order. */
   cells: Record<string, string[]>;

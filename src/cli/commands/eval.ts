@@ -112,7 +112,7 @@ export const evalCommand: Command = {
     if (shard) {
       const cells: Record<string, string[]> = {};
       for (const c of plan) (cells[c.policy] ??= []).push(cellKey(c.perturbation.kind, c.n, executeSteps));
-      report.shard = { ...shard, policies: [...policyNames], cells };
+      report.shard = { ...shard, command: commandLine(process.argv.slice(2)).replace(`--shard ${flags.shard}`, `--shard I/${shard.count}`), policies: [...policyNames], cells };
       log(`shard ${shard.index}/${shard.count}: ${mine.length} of the ${plan.length} cells`);
     }
     // Every policy this run needs is built before the first episode, so a missing checkpoint stops the run at once.

@@ -45,9 +45,10 @@ export const merge: Command = {
   async run({ flags, log }) {
     const files = partFiles(flags.parts);
     const reportFile = flags.report === undefined ? undefined : checkReportPath(flags.report);
+    const parts = files.map(readPart);
     let merged: EvalReport;
     try {
-      merged = mergeShards(files.map(readPart)) as EvalReport;
+      merged = mergeShards(parts) as EvalReport;
     } catch (e) {
       throw new UsageError(`--parts: ${(e as Error).message}`);
     }
@@ -61,7 +62,10 @@ export const merge: Command = {
       }
       log(`merged result: ${flags.out}`);
     }
-    if (reportFile !== undefined) log(`report: ${writeReport(merged, { command: commandLine(process.argv.slice(2)), date: new Date().toISOString(), file: reportFile }).join(', ')}`);
+    // The report names the shards' command (run once for each I) and this one.
+    const { command, count } = parts[0].shard!;
+    const commands = `${command}   # I = 0 … ${count - 1}, each printing to its own file\n${commandLine(process.argv.slice(2))}`;
+    if (reportFile !== undefined) log(`report: ${writeReport(merged, { command: commands, date: new Date().toISOString(), file: reportFile }).join(', ')}`);
     return merged;
   },
 };
