@@ -129,16 +129,13 @@ const summary = (k: number, n: number, dz: number | null = null, perturbation = 
   perturbation,
 });
 
+/** How the reported runs were made, apart from their chunk lengths and cells. */
+const RUN = { task: 'push-t', seed: 3, episodes: 100, numEnvs: 32, maxSteps: 300, defaultExecuteSteps: 4, backend: 'wasm' };
+
 describe('renderReport', () => {
   const e: ReportedEval = {
-    task: 'push-t',
-    seed: 3,
-    episodes: 100,
-    numEnvs: 32,
-    maxSteps: 300,
+    ...RUN,
     executeSteps: [4],
-    defaultExecuteSteps: 4,
-    backend: 'wasm',
     checkpoints: { prior: '/nowhere/ckpt', strategy: '/nowhere/ckpt/ppo-strategy', sagr: '/nowhere/ckpt/ppo' },
     results: {
       prior: { nominal: summary(80, 100, null, 'nominal'), displace: summary(20, 100, null, 'displace:dx=30'), kick: summary(30, 100, null, 'kick') },
@@ -171,14 +168,8 @@ describe('renderReport', () => {
 describe('renderReport with a chunk-length sweep', () => {
   it('tables success against n per suite with paired tests against the prior, and draws the figure', () => {
     const e: ReportedEval = {
-      task: 'push-t',
-      seed: 3,
-      episodes: 100,
-      numEnvs: 32,
-      maxSteps: 300,
+      ...RUN,
       executeSteps: [4, 16],
-      defaultExecuteSteps: 4,
-      backend: 'wasm',
       checkpoints: { prior: '/nowhere/ckpt', sagr: '/nowhere/ckpt/ppo' },
       results: {
         prior: { 'kick n=4': summary(60, 100, null, 'kick'), 'kick n=16': summary(20, 100, null, 'kick') },
