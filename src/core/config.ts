@@ -84,6 +84,7 @@ export const SCHEMA = {
   // ── prior v_θ: conditional flow matching on action chunks ───────────────────────────────────────────
   horizon: int({ group: 'prior', default: 16, min: 1, max: 32, step: 1, unit: 'steps', live: false, help: 'H, the action-chunk length predicted by the prior (Diffusion Policy on Push-T: 16).' }),
   executeSteps: int({ group: 'prior', default: 4, min: 1, max: 32, step: 1, unit: 'steps', live: true, help: 'n, how many actions of a chunk are executed before replanning (≤ H). Diffusion Policy executes 8 on Push-T; the shipped Push-T prior succeeds most often at 4 (public/checkpoints/push-t/README.md).' }),
+  replanThreshold: float({ group: 'prior', default: 0, min: 0, max: 1, step: 0.005, live: true, help: 'A control for long chunks: when the newest residual ‖Δz‖ of an object token exceeds this (normalised units; 0.04 ≈ 10 px on Push-T), the chunk is cut and the prior samples a new one at once. 0 = off. Needs Φ (reflex, sagr); stage-2 training ignores it.' }),
   priorWidth: int({ group: 'prior', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Token width of the prior’s observation encoder and action expert.' }),
   priorDepth: int({ group: 'prior', default: 2, min: 1, max: 8, step: 1, live: false, help: 'Transformer blocks in the prior’s observation encoder.' }),
   priorHeads: int({ group: 'prior', default: 4, min: 1, max: 16, step: 1, live: false, help: 'Attention heads in the prior.' }),

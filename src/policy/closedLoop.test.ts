@@ -169,6 +169,24 @@ describe('ClosedLoop', () => {
     dispose();
   });
 
+  it('replanThreshold: a residual above it on an object token cuts the chunk at once; on the agent token, or at 0, it does not', async () => {
+    const { modules, tokens, dispose } = setup(2);
+    const loop = new ClosedLoop(modules, spec, B);
+    seeded(loop);
+    const long = { ...params, executeSteps: 4, replanThreshold: 0.3 };
+    expect((await loop.step(tokens, long)).decision!.envs.length).toBe(3);
+    const object = TINY.tokenTypes.findIndex((t) => t !== TOKEN_TYPE.agent) * 3;
+    loop.deltaZ.fill(0);
+    loop.deltaZ[object] = 0.4; // env 0: an object token moved 0.4 more than Φ predicted
+    loop.deltaZ[2 * size + agent] = 0.4; // env 1: the agent token did (an actuator error, the reflex's job)
+    loop.deltaZ[2 * 2 * size + object + 1] = 0.2; // env 2: below the threshold
+    expect([0, 1, 2].map((i) => loop.objectSurprise(i))).toEqual([expect.closeTo(0.4, 6), 0, expect.closeTo(0.2, 6)]);
+    expect(Array.from((await loop.step(tokens, long)).decision!.envs)).toEqual([0]);
+    expect(loop.chunkPosition(0)).toBe(1); // the new chunk's first action was executed
+    expect((await loop.step(tokens, { ...long, replanThreshold: 0 })).decision).toBe(null);
+    dispose();
+  });
+
   it("an env's actions depend on its own episode seed only, not on the batch it runs in", async () => {
     const { modules, tokens, dispose } = setup();
     const three = new ClosedLoop(modules, spec, B);

@@ -25,6 +25,9 @@
 //             estimate settles at −(the error), as an integral controller's accumulated correction does.
 //   shuffled  the learned reflex reads another env's residual history (a seeded derangement each step): does Δz
 //             carry the information, or only the reflex's presence? Needs B ≥ 2.
+//   re-plan  `replanThreshold` > 0 (step() only, so evaluation and the playground): an env whose newest residual
+//            on an object token exceeds it gets a new chunk at once instead of finishing the stale one. Δz as an
+//            event trigger for long chunks, at the price of extra prior calls; stage-2 training never sets it.
 // A gain of 0 (or a missing module) switches a correction off without running its network. Without a prior the
 // loop only predicts and observes (the playground's expert lane): every step executes the caller's action.
 import * as tf from '@tensorflow/tfjs';
@@ -60,7 +63,8 @@ export interface LoopOptions {
   recordTerms?: boolean;
 }
 
-export type LoopParams = SdeParams & { executeSteps: number };
+/** replanThreshold: the Δz-triggered re-plan (0 or absent: off), in normalised units per token. */
+export type LoopParams = SdeParams & { executeSteps: number; replanThreshold?: number };
 
 /** What one decision produced for envs `envs` (row r of every array belongs to env envs[r]). */
 export interface Decision {
@@ -297,7 +301,8 @@ export class ClosedLoop {
   /** act() after a decision for every env that needs one (evaluation and the playground: each env replans on its own). */
   async step(tokens: Float32Array, p: LoopParams, callerActions: Float32Array | null = null): Promise<{ decision: Decision | null; step: StepOutput }> {
     const envs: number[] = [];
-    if (this.modules.prior) for (let i = 0; i < this.numEnvs; i++) if (this.chunkLeft[i] === 0) envs.push(i);
+    const threshold = p.replanThreshold ?? 0;
+    if (this.modules.prior) for (let i = 0; i < this.numEnvs; i++) if (this.chunkLeft[i] === 0 || (threshold > 0 && this.objectSurprise(i) > threshold)) envs.push(i);
     const decision = envs.length ? await this.decide(tokens, Int32Array.from(envs), p) : null;
     return { decision, step: await this.act(tokens, p, callerActions) };
   }
@@ -336,6 +341,18 @@ export class ClosedLoop {
       }
     }
     return sq;
+  }
+
+  /** The largest ‖Δz‖ over env `env`'s object tokens (all but the agent's) in its newest residual. */
+  objectSurprise(env: number): number {
+    const agent = agentTokenIndex(this.spec);
+    const row = this.deltaZ.subarray(env * this.history * this.obsSize);
+    let largest = 0;
+    for (let t = 0; t < this.spec.numTokens; t++) {
+      if (t === agent) continue;
+      largest = Math.max(largest, Math.hypot(row[t * TOKEN_DIM], row[t * TOKEN_DIM + 1], row[t * TOKEN_DIM + 2]));
+    }
+    return largest;
   }
 
   /** b = −(estimated actuator error) for the integral control. */
