@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DECOMPOSITION_TERMS, SCALARS, decompositionTerm, laneLayout, laneViews, tokenNorms } from './liveFrame';
+import { tokenNorms } from '../sim/taskSpec';
+import { DECOMPOSITION_TERMS, SCALARS, decompositionTerm, laneLayout, laneViews } from './liveFrame';
 
 describe('live frame layout', () => {
   it('packs scalars, tokens, Ŝ, Δz, attention, b and the action terms without overlap, in one buffer', () => {

@@ -131,11 +131,3 @@ export function decompositionTerm(views: LaneViews, term: DecompositionTerm, act
   return views.decomposition.subarray(t * actionDim, (t + 1) * actionDim);
 }
 
-/** Per-token ‖Δz_k‖ (length N) from a [N, 3] residual. */
-export function tokenNorms(deltaZ: Float32Array, out: Float32Array = new Float32Array(deltaZ.length / TOKEN_DIM)): Float32Array {
-  for (let k = 0; k < out.length; k++) {
-    const o = k * TOKEN_DIM;
-    out[k] = Math.hypot(deltaZ[o], deltaZ[o + 1], deltaZ[o + 2]);
-  }
-  return out;
-}

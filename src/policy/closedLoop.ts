@@ -32,7 +32,7 @@
 // loop only predicts and observes (the playground's expert lane): every step executes the caller's action.
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, Rng } from '../core/rng';
-import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
+import { TOKEN_DIM, tokenNorms, type TaskSpec } from '../sim/taskSpec';
 import type { FlowPrior } from './flowPrior';
 import { reflexHistory, type Reflex } from './reflex';
 import { chainStepLogProbs, rowNoise, sampleSde, stepGaussians, type SdeParams } from './sde';
@@ -145,6 +145,8 @@ export class ClosedLoop {
   /** Actions of the current chunk still to execute; 0 means the env needs a decision. */
   private readonly chunkLeft: Int32Array;
   private readonly chunkStep: Int32Array;
+  /** ‖Δz_k‖ per token of one env, for objectSurprise. */
+  private readonly tokenNormScratch: Float32Array;
   private readonly rngs: Rng[];
   private readonly prevTokens: Float32Array;
   private readonly prevActions: Float32Array;
@@ -179,6 +181,7 @@ export class ClosedLoop {
     this.chunkTerms = new Float32Array(this.recordTerms ? B * 3 * this.horizon * this.actionDim : 0);
     this.chunkLeft = new Int32Array(B);
     this.chunkStep = new Int32Array(B);
+    this.tokenNormScratch = new Float32Array(spec.numTokens);
     this.rngs = Array.from({ length: B }, (_, i) => new Rng(deriveSeed(0, 'policy/noise', i)));
     this.prevTokens = new Float32Array(B * this.obsSize);
     this.prevActions = new Float32Array(B * this.actionDim);
@@ -345,14 +348,10 @@ export class ClosedLoop {
 
   /** The largest ‖Δz‖ over env `env`'s object tokens (all but the agent's) in its newest residual. */
   objectSurprise(env: number): number {
+    const start = env * this.history * this.obsSize;
+    const norms = tokenNorms(this.deltaZ.subarray(start, start + this.obsSize), this.tokenNormScratch);
     const agent = agentTokenIndex(this.spec);
-    const row = this.deltaZ.subarray(env * this.history * this.obsSize);
-    let largest = 0;
-    for (let t = 0; t < this.spec.numTokens; t++) {
-      if (t === agent) continue;
-      largest = Math.max(largest, Math.hypot(row[t * TOKEN_DIM], row[t * TOKEN_DIM + 1], row[t * TOKEN_DIM + 2]));
-    }
-    return largest;
+    return norms.reduce((largest, norm, t) => (t === agent ? largest : Math.max(largest, norm)), 0);
   }
 
   /** b = −(estimated actuator error) for the integral control. */

@@ -36,3 +36,12 @@ export interface TaskSpec {
 }
 
 export const TOKEN_DIM = 3;
+
+/** Per-token norms ‖x_k‖ (length N) of an [N, 3] token array, e.g. the residual Δz. */
+export function tokenNorms(deltaZ: Float32Array, out: Float32Array = new Float32Array(deltaZ.length / TOKEN_DIM)): Float32Array {
+  for (let k = 0; k < out.length; k++) {
+    const o = k * TOKEN_DIM;
+    out[k] = Math.hypot(deltaZ[o], deltaZ[o + 1], deltaZ[o + 2]);
+  }
+  return out;
+}

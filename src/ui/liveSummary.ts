@@ -1,6 +1,7 @@
 // What the panels, the status bar and the test hook read from a live frame: plain numbers and arrays copied
 // out of the frame's buffers (the buffers themselves stay with the render loop).
-import { DECOMPOSITION_TERMS, decompositionTerm, laneLayout, laneViews, tokenNorms, type DecompositionTerm, type LaneLayout } from '../engine/liveFrame';
+import { DECOMPOSITION_TERMS, decompositionTerm, laneLayout, laneViews, type DecompositionTerm, type LaneLayout } from '../engine/liveFrame';
+import { tokenNorms } from '../sim/taskSpec';
 import type { LaneFrame, LiveFrame } from '../engine/protocol';
 import type { LivePolicyName } from '../engine/livePolicies';
 import { push3dSpec } from '../sim/push3d/push3dSpec';
