@@ -1,6 +1,7 @@
 // What a CLI command looks like. main.ts dispatches to these; each declares the flags it accepts so that
 // unknown flags are refused before any work starts.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { defaultConfig, parseCliArgs, parseConfigJson, type Config, type ConfigKey } from '../core/config';
 
 export interface CommandContext {
@@ -74,4 +75,14 @@ export function enumFlag<T extends string>(flags: Record<string, string>, name: 
   }
   if (!(options as readonly string[]).includes(raw)) throw new UsageError(`--${name}: "${raw.slice(0, 24)}" is not one of ${options.join(', ')}`);
   return raw as T;
+}
+
+/** Writes a file a flag names (its folder created as needed); a failure is a UsageError naming the flag. */
+export function writeFlagFile(flag: string, file: string, data: string | Uint8Array): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, data);
+  } catch (e) {
+    throw new UsageError(`--${flag}: cannot write "${file.slice(0, 80)}" (${(e as Error).message.split('\n')[0]})`);
+  }
 }

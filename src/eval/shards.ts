@@ -95,6 +95,5 @@ export function mergeShards<R extends ShardedReport>(parts: readonly R[]): Omit<
     }
   }
   // Keys in the order of the unsharded run's object, so that the printed JSON is the same text.
-  const merged = { ...rest, backend: backends.size ? [...backends][0] : 'none', checkpoints, results } as Omit<R, 'shard'>;
-  return merged;
+  return { ...rest, backend: backends.size ? [...backends][0] : 'none', checkpoints, results } as Omit<R, 'shard'>;
 }

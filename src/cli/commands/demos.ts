@@ -6,15 +6,13 @@
 // runs are appended to the base demonstrations (default: the task's shipped ones); train a prior on --out.
 // --task is the config key (default push-t); the SDE keys (--sigma-max 0 --sigma-min 0 for the deterministic
 // sample, as the reports evaluate) and --execute-steps shape the learner when recovering.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { createExpertPolicy } from '../../eval/expertPolicy';
 import { recordDemos } from '../../eval/recordDemos';
 import { recordRecoveries } from '../../eval/recordRecoveries';
 import { decodeDemos, encodeDemosNpz } from '../../sim/dataset';
 import { simTask, validateTask, type TaskName } from '../../sim/tasks';
 import { kebab, type Config } from '../../core/config';
-import { UsageError, intFlag, type Command } from '../command';
+import { UsageError, intFlag, writeFlagFile, type Command } from '../command';
 import { loadLearnedPolicy } from '../learnedPolicy';
 import { defaultDemos, readDemos } from '../demoFiles';
 
@@ -23,15 +21,6 @@ const MAX_EPISODES = 10_000;
 const RECOVER_EVERY = 20;
 /** Learner environments stepped in parallel while recovering. */
 const RECOVER_ENVS = 25;
-
-function writeOut(flag: string, path: string, bytes: Uint8Array): void {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, bytes);
-  } catch (e) {
-    throw new UsageError(`--${flag}: cannot write "${path.slice(0, 80)}" (${(e as Error).message.split('\n')[0]})`);
-  }
-}
 
 interface Progress {
   log: (msg: string) => void;
@@ -110,13 +99,13 @@ export const demos: Command = {
     const { bytes, recovery } = from === undefined ? { bytes: await recordExpert(task, episodes, seed, progress), recovery: null } : await recordFromLearner(from, config, flags, task, episodes, seed, progress);
     // Decode what we are about to write: the file on disk is checked by the same reader every consumer uses.
     const dataset = decodeDemos(bytes);
-    writeOut('out', out, bytes);
+    writeFlagFile('out', out, bytes);
     const m = dataset.manifest;
     log(`${task}: wrote ${m.episodes} episodes, ${m.steps} steps, ${(bytes.length / 1e6).toFixed(2)} MB to ${out}; expert success ${(100 * m.expert.successRate).toFixed(1)}% over ${m.expert.attempts} attempts, mean length ${m.expert.meanLength.toFixed(1)}`);
     let npzBytes: number | null = null;
     if (flags.npz !== undefined) {
       const npz = encodeDemosNpz(dataset);
-      writeOut('npz', flags.npz, npz);
+      writeFlagFile('npz', flags.npz, npz);
       npzBytes = npz.length;
       log(`wrote ${flags.npz} (${(npz.length / 1e6).toFixed(2)} MB)`);
     }

@@ -1,11 +1,11 @@
 // `sagr merge --parts FILE1,FILE2,…|FOLDER [--out FILE] [--report FILE] [--json]`: combines the parts of a sharded
 // evaluation (`eval --shard i/n --json > part-i.json`, one per shard, in any order) into the JSON the unsharded
-// `eval --json` prints (--out writes it, --json prints it) and, with --report, the same markdown report. The parts
+// `eval --json` prints (--out writes it, its folder created as needed; --json prints it) and, with --report, the same markdown report. The parts
 // must be one evaluation (same task, seed, episodes, chunk lengths and plan of cells) and all shards present.
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { mergeShards } from '../../eval/shards';
-import { UsageError, type Command } from '../command';
+import { UsageError, writeFlagFile, type Command } from '../command';
 import { checkReportPath, commandLine, writeReport } from '../evalReport';
 import type { EvalReport } from './eval';
 
@@ -55,11 +55,7 @@ export const merge: Command = {
     const cells = Object.values(merged.results).reduce((sum, r) => sum + Object.keys(r).length, 0);
     log(`merge: ${files.length} parts, ${cells} cells`);
     if (flags.out !== undefined) {
-      try {
-        writeFileSync(flags.out, JSON.stringify(merged) + '\n');
-      } catch (e) {
-        throw new UsageError(`--out: cannot write "${flags.out.slice(0, 80)}" (${(e as Error).message.split('\n')[0]})`);
-      }
+      writeFlagFile('out', flags.out, JSON.stringify(merged) + '\n');
       log(`merged result: ${flags.out}`);
     }
     // The report names the shards' command (run once for each I) and this one.
