@@ -1,7 +1,8 @@
 // `sagr merge --parts FILE1,FILE2,…|FOLDER [--out FILE] [--report FILE] [--json]`: combines the parts of a sharded
 // evaluation (`eval --shard i/n --json > part-i.json`, one per shard, in any order) into the JSON the unsharded
-// `eval --json` prints (--out writes it, its folder created as needed; --json prints it) and, with --report, the same markdown report. The parts
-// must be one evaluation (same task, seed, episodes, chunk lengths and plan of cells) and all shards present.
+// `eval --json` prints (--out writes it, its folder created as needed; --json prints it) and, with --report, the
+// same markdown report. The parts must be one evaluation (same task, seed, episodes, chunk lengths and plan of
+// cells) and all shards present.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { mergeShards } from '../../eval/shards';
