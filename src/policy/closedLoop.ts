@@ -25,9 +25,10 @@
 //             estimate settles at −(the error), as an integral controller's accumulated correction does.
 //   shuffled  the learned reflex reads another env's residual history (a seeded derangement each step): does Δz
 //             carry the information, or only the reflex's presence? Needs B ≥ 2.
-//   re-plan  `replanThreshold` > 0 (step() only, so evaluation and the playground): an env whose newest residual
+//   re-plan  `replanThreshold` > 0 (read by step(), in evaluation and the playground): an env whose newest residual
 //            on an object token exceeds it gets a new chunk at once instead of finishing the stale one. Δz as an
-//            event trigger for long chunks, at the price of extra prior calls; stage-2 training never sets it.
+//            event trigger for long chunks, at the price of extra prior calls; training never uses it (stage 2
+//            calls decide/act, the reflex's refinement passes 0).
 // A gain of 0 (or a missing module) switches a correction off without running its network. Without a prior the
 // loop only predicts and observes (the playground's expert lane): every step executes the caller's action.
 import * as tf from '@tensorflow/tfjs';

@@ -65,7 +65,8 @@ export async function collectRefineSamples(prior: FlowPrior, world: WorldPredict
     offsets.set(d, i * A);
     loop.resetEnv(i, s);
   };
-  const params = { ...c, sigmaMax: 0, sigmaMin: 0, strategyGain: 0 };
+  // Chunks run their n steps: the Δz-triggered re-plan is an evaluation control, not part of what the reflex learns.
+  const params = { ...c, sigmaMax: 0, sigmaMin: 0, strategyGain: 0, replanThreshold: 0 };
   let left = 0;
   let whole = 0;
   try {
