@@ -34,6 +34,7 @@ import type { Config } from '../core/config';
 import { deriveSeed, Rng } from '../core/rng';
 import type { DemoDataset } from '../sim/dataset';
 import { TOKEN_DIM } from '../sim/taskSpec';
+import { gatherRows } from '../policy/closedLoop';
 import type { FlowPrior } from '../policy/flowPrior';
 import { hindsightLoss, reflexHistory, type Reflex } from '../policy/reflex';
 import { taskSpec } from '../sim/tasks';
@@ -226,18 +227,16 @@ export async function evaluateReflex(reflex: Reflex, world: WorldPredictor, t: T
 
 /** A batch of closed-loop samples: the reflex's recorded inputs and the targets (as ε = d, hindsightLoss's sign). */
 function refineBatch(samples: RefineSamples, picks: Int32Array, numTokens: number, k: number) {
-  const h = numTokens * k * 3;
-  const n = numTokens * 3;
+  const n = numTokens * TOKEN_DIM;
   const a = samples.targets.length / samples.count;
-  const inputs = new Float32Array(picks.length * h);
-  const tokens = new Float32Array(picks.length * n);
-  const eps = new Float32Array(picks.length * a);
-  picks.forEach((i, r) => {
-    inputs.set(samples.inputs.subarray(i * h, (i + 1) * h), r * h);
-    tokens.set(samples.tokens.subarray(i * n, (i + 1) * n), r * n);
-    for (let d = 0; d < a; d++) eps[r * a + d] = -samples.targets[i * a + d];
-  });
-  return tf.tidy(() => ({ deltaZ: tf.tensor3d(inputs, [picks.length, numTokens, k * 3]), tokens: tf.tensor3d(tokens, [picks.length, numTokens, 3]), eps: tf.tensor2d(eps, [picks.length, a]) }));
+  const inputs = gatherRows(samples.inputs, k * n, picks);
+  const tokens = gatherRows(samples.tokens, n, picks);
+  const targets = gatherRows(samples.targets, a, picks);
+  return tf.tidy(() => ({
+    deltaZ: tf.tensor3d(inputs, [picks.length, numTokens, k * TOKEN_DIM]),
+    tokens: tf.tensor3d(tokens, [picks.length, numTokens, TOKEN_DIM]),
+    eps: tf.neg(tf.tensor2d(targets, [picks.length, a])) as tf.Tensor2D,
+  }));
 }
 
 /** Both kinds of batch in one loss: the mean of the two hindsight losses. */
