@@ -38,6 +38,8 @@ export const SCALARS = [
   'reflexNorm',
   /** 1 when the latest step sampled a new action chunk. */
   'decided',
+  /** What was done to the world at the latest step: LANE_EVENTS flags (liveHistory.ts), 0 for nothing. */
+  'event',
   /** Flags: which parts below hold data (0: the policy has no Φ / reflex / SDE decomposition). */
   'hasPrediction',
   'hasReflex',

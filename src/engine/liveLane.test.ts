@@ -7,7 +7,8 @@ import { defaultConfig, type Config } from '../core/config';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
 import { initRapier, type PushTEnv } from '../sim/pusht/pushTEnv';
 import { tokenNorms } from '../sim/taskSpec';
-import { decompositionTerm, laneViews } from './liveFrame';
+import { TRAIL_STRIDE, decompositionTerm, laneLayout, laneViews } from './liveFrame';
+import { LANE_EVENTS, LiveHistory, SERIES_INDEX, SERIES_STRIDE, recordedLane, seriesRow } from './liveHistory';
 import { LiveLane } from './liveLane';
 import { LivePolicy } from './livePolicy';
 import { useNodeBackend } from './nodeBackend';
@@ -145,5 +146,86 @@ describe('live lane', () => {
     first.free();
     second.free();
     expect(tf.memory().numTensors).toBeGreaterThan(0); // the shared modules are still alive
+  });
+});
+
+describe('the strip chart series and the scrub history', () => {
+  it('a series row is the lane buffer in world units: ‖Δz‖ max and mean over tokens, the increments, the flags', () => {
+    const layout = laneLayout(2, 2);
+    const data = new Float32Array(layout.size);
+    const v = laneViews(data, layout);
+    v.setScalar('hasPrediction', 1);
+    v.setScalar('hasDecomposition', 1);
+    v.setScalar('decided', 1);
+    v.setScalar('event', LANE_EVENTS.shove | LANE_EVENTS.condition);
+    v.deltaZ.set([0.03, 0.04, 0, 0, 0, 0.01]); // 0.05 and 0.01 normalised: 12.8 px and 2.56 px
+    decompositionTerm(v, 'reflex', 2).set([3, -4]);
+    const row = seriesRow(7, data, layout, [PX, PX, PX]);
+    const at = (name: keyof typeof SERIES_INDEX) => row[SERIES_INDEX[name]];
+    expect(at('tick')).toBe(7);
+    expect(at('deltaZMax')).toBeCloseTo(12.8, 4);
+    expect(at('deltaZMean')).toBeCloseTo((12.8 + 2.56) / 2, 4);
+    expect(at('reflex')).toBeCloseTo(5, 5);
+    expect(at('noise')).toBe(0);
+    expect([at('replan'), at('event')]).toEqual([1, 5]);
+    v.setScalar('hasPrediction', 0);
+    expect(Number.isNaN(seriesRow(7, data, layout, [PX, PX, PX])[SERIES_INDEX.deltaZMax])).toBe(true);
+  });
+
+  it('marks a shove and a condition at the step they act, re-plans every n steps, and spikes ‖Δz‖ at the shove', async () => {
+    const shoved = await lane();
+    const plain = await lane();
+    const histories = [new LiveHistory(), new LiveHistory()];
+    for (let tick = 1; tick <= 8; tick++) {
+      if (tick === 4) shoved.shove({ dx: 30, dy: -20, dtheta: 0 });
+      if (tick === 6) shoved.setCondition({ kind: 'friction', scale: 2 } as never);
+      for (const [i, l] of [shoved, plain].entries()) {
+        await l.stepOnce(config);
+        const data = l.frame().data;
+        histories[i].record(tick, [{ data, trailRow: l.trailRow(), condition: null, series: seriesRow(tick, data, l.layout, pushTSpec.worldScale) }]);
+      }
+    }
+    const column = (h: LiveHistory, name: keyof typeof SERIES_INDEX) => {
+      const rows = h.series(0);
+      return Array.from({ length: rows.length / SERIES_STRIDE }, (_, i) => rows[i * SERIES_STRIDE + SERIES_INDEX[name]]);
+    };
+    const [a, b] = histories;
+    expect(column(a, 'tick')).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(column(a, 'event')).toEqual([0, 0, 0, LANE_EVENTS.shove, 0, LANE_EVENTS.condition, 0, 0]);
+    expect(column(b, 'event')).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(column(a, 'replan')).toEqual([1, 0, 1, 0, 1, 0, 1, 0]); // executeSteps 2
+    // The shove moves the block's nine tokens by 36 px: the mean over ten tokens jumps by up to 9/10 of that
+    // (32 px, less the untrained Φ's own error it adds to) at the shove's step, after identical steps before it.
+    const meanA = column(a, 'deltaZMean');
+    const meanB = column(b, 'deltaZMean');
+    expect(meanA.slice(0, 3)).toEqual(meanB.slice(0, 3));
+    expect(meanA[3] - meanB[3]).toBeGreaterThan(15);
+    shoved.free();
+    plain.free();
+  });
+
+  it('keeps the last `capacity` ticks, and a recorded frame carries its trail back to its episode start only', async () => {
+    const l = await lane();
+    const history = new LiveHistory(6);
+    const trails: Float32Array[] = [];
+    for (let tick = 1; tick <= 14; tick++) {
+      if (l.done) l.startEpisode(1, SEED + 1); // episodeLength 10: ticks 11–14 are episode 1's steps 1–4
+      await l.stepOnce(config);
+      const { data, trail } = l.frame();
+      trails.push(trail);
+      history.record(tick, [{ data, trailRow: l.trailRow(), condition: tick > 12 ? 'bias:dx=8' : null, series: seriesRow(tick, data, l.layout, pushTSpec.worldScale) }]);
+    }
+    const h = history.snapshot({ task: 'push-t', numTokens: 10, actionDim: 2, lanes: [{ policy: 'sagr', label: 'sagr' }] });
+    expect(h.ticks).toEqual([9, 10, 11, 12, 13, 14]);
+    // Tick 10 (episode 0's last step): its whole buffer, and the trail rows recorded for ticks 9 and 10.
+    const end0 = recordedLane(h, 0, 1, l.layout);
+    expect(laneViews(end0.data, l.layout).scalar('step')).toBe(10);
+    expect(end0.trail).toEqual(trails[9].slice(-2 * TRAIL_STRIDE));
+    // Tick 13 (episode 1, step 3): the rows of ticks 11–13 equal the live trail's rows after steps 1–3.
+    const mid1 = recordedLane(h, 0, 4, l.layout);
+    expect(laneViews(mid1.data, l.layout).scalar('episode')).toBe(1);
+    expect(mid1.trail).toEqual(trails[12].slice(TRAIL_STRIDE));
+    expect(mid1.condition).toBe('bias:dx=8');
+    l.free();
   });
 });

@@ -26,6 +26,7 @@ import { isOneShot } from './liveSuites';
 import { objectPlanarPose } from './objectPose3d';
 import { emptyRewardTerms, sagrReward, type RewardTerms } from '../train/reward';
 import { DECOMPOSITION_TERMS, TRAIL_STRIDE, laneLayout, laneViews, type LaneLayout } from './liveFrame';
+import { LANE_EVENTS } from './liveHistory';
 import type { LivePolicy } from './livePolicy';
 
 /** Export names of the one-shots' records (rows: step, then the suite's parameters in its key order, `at` left out). */
@@ -73,6 +74,9 @@ export class LiveLane {
   /** One-shot perturbations asked for since the last step (directions drawn), applied in order at the next step. */
   private pendingOneShots: TaskPerturbation[] = [];
   private condition: TaskPerturbation;
+  /** LANE_EVENTS asked for since the last step (a condition set between steps shows at the next), and those of the latest step. */
+  private eventsPending = 0;
+  private eventsOfStep = 0;
   private readonly state: TaskState;
   /** How the task's suites act on its simulator mid-episode. */
   private readonly acts: LiveTaskActs;
@@ -127,6 +131,7 @@ export class LiveLane {
     this.rewardTerms = emptyRewardTerms();
     this.pending.dx = this.pending.dy = this.pending.dtheta = 0;
     this.pendingOneShots = [];
+    this.eventsPending = this.eventsOfStep = 0;
     this.record = emptyRecord();
     this.trailLength = 0;
     this.showEnv();
@@ -159,6 +164,7 @@ export class LiveLane {
     this.condition = c;
     this.env.setPerturbation(c);
     this.env.setEpisodePerturbation(0, c);
+    this.eventsPending |= LANE_EVENTS.condition;
     this.acts.condition(this.env.envs[0], c);
   }
 
@@ -171,12 +177,16 @@ export class LiveLane {
     const t1 = performance.now();
 
     const t = this.env.episodeStep[0];
+    if (this.pendingOneShots.length > 0) this.eventsPending |= LANE_EVENTS.oneShot;
     if (this.pending.dx !== 0 || this.pending.dy !== 0 || this.pending.dtheta !== 0) {
+      this.eventsPending |= LANE_EVENTS.shove;
       this.pendingOneShots.unshift(this.acts.displacement(this.pending));
       this.pending.dx = this.pending.dy = this.pending.dtheta = 0;
     }
     for (const p of this.pendingOneShots) this.recordOneShot(t, this.acts.oneShot(this.env.envs[0], p, t));
     this.pendingOneShots = [];
+    this.eventsOfStep = this.eventsPending;
+    this.eventsPending = 0;
     this.recordBefore(this.action);
     this.env.step(this.action);
     const t2 = performance.now();
@@ -272,6 +282,12 @@ export class LiveLane {
     r.agent.push(this.agentX, this.agentY);
   }
 
+  /** The trail's latest row (agent, then the object's centroid), a copy. */
+  trailRow(): Float32Array {
+    const at = Math.max(0, this.trailLength - 1) * TRAIL_STRIDE;
+    return this.trail.slice(at, at + TRAIL_STRIDE);
+  }
+
   /** The lane's live state as a fresh buffer (transferable), and the trail so far. */
   frame(): { data: Float32Array; trail: Float32Array } {
     const data = new Float32Array(this.layout.size);
@@ -294,6 +310,7 @@ export class LiveLane {
     set('deltaZNorm', Math.hypot(...p.deltaZ));
     set('reflexNorm', Math.hypot(...p.reflexOut));
     set('decided', p.decided ? 1 : 0);
+    set('event', this.eventsOfStep);
     set('hasPrediction', p.hasPrediction ? 1 : 0);
     set('hasReflex', p.hasReflex ? 1 : 0);
     set('hasDecomposition', p.hasDecomposition ? 1 : 0);

@@ -17,6 +17,7 @@ import { formatPerturbationSpec, parsePerturbationSpec } from '../sim/perturbati
 import { CONTROL_HZ } from '../sim/pusht/geometry';
 import { simTask } from '../sim/tasks';
 import type { TaskSpec } from '../sim/taskSpec';
+import { LiveHistory, seriesRow, type PlaygroundHistory } from './liveHistory';
 import { LiveLane } from './liveLane';
 import { LivePolicy } from './livePolicy';
 import { bestPolicy, checkpointKey, checkpointSlots, LIVE_POLICIES, MODULE_NAMES, POLICY_FOLDERS, policyLabel, policyModules, type LivePolicyName, type ModuleName } from './livePolicies';
@@ -62,6 +63,9 @@ export class Playground {
   private lastTickStart = 0;
   /** Control steps completed (lane steps count once per tick) and when, for the measured rate. */
   private stepTimes: number[] = [];
+  /** Ticks (control steps of the playground's clock) since it started, and the lanes' record of the latest ones. */
+  private ticks = 0;
+  private readonly history = new LiveHistory();
 
   constructor(
     private readonly host: PlaygroundHost,
@@ -248,6 +252,11 @@ export class Playground {
     return encodeNpz(lane.exportArrays());
   }
 
+  /** The recorded ticks of every lane, for scrubbing back and replaying while paused. */
+  recorded(): PlaygroundHistory {
+    return this.history.snapshot({ task: this.spec.name, numTokens: this.spec.numTokens, actionDim: this.spec.actionDim, lanes: this.lanes.map((l) => this.laneMeta(l)) });
+  }
+
   /** Stops the clock (a backend switch or benchmark runs meanwhile); resume() restarts it. */
   suspend(): void {
     if (this.stepTimer !== null) clearTimeout(this.stepTimer);
@@ -310,6 +319,7 @@ export class Playground {
     const conditions = this.lanes.map((l) => l.activeCondition);
     for (const lane of this.lanes) lane.free();
     this.lanes = [];
+    this.history.clear();
     await simTask(this.spec.name).init(); // the expert's planner builds its own simulator copy
     for (const name of this.policies) {
       const lane = await LiveLane.create(new LivePolicy(name, this.modulesFor(name), this.spec), this.runConfig);
@@ -336,6 +346,7 @@ export class Playground {
     }
     const config = this.host.config();
     for (const lane of this.lanes) await lane.stepOnce(config);
+    this.record();
     const now = performance.now();
     this.stepTimes.push(now);
     // A one-second window, but never fewer than two steps: a step slower than the window (a decision on a
@@ -374,16 +385,32 @@ export class Playground {
     }, FRAME_MS - since);
   }
 
+  /** Every lane's state after tick `ticks`, into the history. */
+  private record(): void {
+    this.ticks++;
+    this.history.record(
+      this.ticks,
+      this.lanes.map((lane) => {
+        const data = lane.frame().data;
+        return { data, trailRow: lane.trailRow(), condition: this.laneMeta(lane).condition, series: seriesRow(this.ticks, data, lane.layout, this.spec.worldScale) };
+      }),
+    );
+  }
+
+  /** A lane's policy, its label and its lasting condition as a spec (null: nominal). */
+  private laneMeta(lane: LiveLane): { policy: LivePolicyName; label: string; condition: string | null } {
+    const c = lane.activeCondition;
+    return { policy: lane.policy.name, label: policyLabel(lane.policy.name, policyModules(lane.policy.name, this.trained)), condition: c.kind === 'nominal' ? null : formatPerturbationSpec(simTask(this.spec.name).suites, c) };
+  }
+
   private post(): void {
     this.lastPost = performance.now();
-    const trained = this.trained;
     const transfer: Transferable[] = [];
-    const lanes = this.lanes.map((lane) => {
+    const lanes = this.lanes.map((lane, i) => {
       const { data, trail } = lane.frame();
-      transfer.push(data.buffer, trail.buffer);
-      const modules = policyModules(lane.policy.name, trained);
-      const c = lane.activeCondition;
-      return { policy: lane.policy.name, label: policyLabel(lane.policy.name, modules), condition: c.kind === 'nominal' ? null : formatPerturbationSpec(simTask(this.spec.name).suites, c), data, trail };
+      const series = this.history.series(i);
+      transfer.push(data.buffer, trail.buffer, series.buffer);
+      return { ...this.laneMeta(lane), data, trail, series };
     });
     const frame: LiveFrame = {
       seq: ++this.seq,
@@ -391,6 +418,7 @@ export class Playground {
       stepsPerSecond: this.stepsPerSecond,
       measuredStepsPerSecond: this.measuredRate(),
       episode: this.episode,
+      tick: this.ticks,
       task: this.spec.name,
       numTokens: this.spec.numTokens,
       actionDim: this.spec.actionDim,

@@ -11,6 +11,7 @@ import type { AdapterInfo, BenchFigures, BrowserBackend, WasmState } from './bac
 import type { CheckpointFiles } from './checkpointFiles';
 import type { EvaluationProgress } from './evaluationProgress';
 import type { InferenceBenchRow } from './inferenceBench';
+import type { PlaygroundHistory } from './liveHistory';
 import type { LivePolicyName, ModuleName, ModuleStatus } from './livePolicies';
 import type { PpoStage, TrainingProgress, TrainStage } from './trainingProgress';
 import type { ShippedModule } from './policyModules';
@@ -60,6 +61,8 @@ export interface Requests {
   playgroundStart: { payload: { checkpointBase: string }; result: PlaygroundStatus };
   /** One of the person's intents for the live playground. */
   playgroundIntent: { payload: { intent: PlaygroundIntent }; result: { ok: true } };
+  /** The playground's recorded ticks (the last HISTORY_TICKS of every lane), for scrubbing back and replaying. */
+  playgroundHistory: { payload: Record<string, never>; result: PlaygroundHistory };
   /** The current episode of lane `lane` so far, as .npz bytes. */
   exportRollout: { payload: { lane: number }; result: { npz: Uint8Array } };
   /** The module in checkpoint slot `slot` (checkpointKey, e.g. "prior" or "ppo/strategy") as two files. */
@@ -163,6 +166,8 @@ export interface LaneFrame {
   condition: string | null;
   data: Float32Array;
   trail: Float32Array;
+  /** The strip chart's rows of the recorded ticks, oldest first (SERIES_STRIDE floats per tick, liveHistory.ts). */
+  series: Float32Array;
 }
 
 export interface LiveFrame {
@@ -173,6 +178,8 @@ export interface LiveFrame {
   stepsPerSecond: number | null;
   measuredStepsPerSecond: number;
   episode: number;
+  /** Control steps of the playground's clock since it started (the strip chart's x). */
+  tick: number;
   /** The task the lanes run: push-t's frames are in pixels, push-3d's in metres. */
   task: string;
   numTokens: number;

@@ -299,6 +299,10 @@ const handlers: RequestHandlers = {
     return { ok: true };
   },
 
+  async playgroundHistory() {
+    return requirePlayground().recorded();
+  },
+
   async exportRollout({ lane }) {
     if (!Number.isInteger(lane)) throw new Error(`exportRollout.lane: ${String(lane)} is not an integer`);
     return { npz: requirePlayground().exportRollout(lane) };

@@ -13,7 +13,7 @@ function laneWith(numTokens: number, actionDim: number, deltaZ0: [number, number
   v.setScalar('hasReflex', 1);
   v.deltaZ.set(deltaZ0);
   v.reflex.set(reflex);
-  return { policy: 'sagr', label: 'sagr', condition: null, data, trail: new Float32Array(0) };
+  return { policy: 'sagr', label: 'sagr', condition: null, data, trail: new Float32Array(0), series: new Float32Array(0) };
 }
 
 describe('summariseLane', () => {
