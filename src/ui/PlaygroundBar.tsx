@@ -1,11 +1,11 @@
 // The toolbar over the table: the task, play/pause, step, reset, next episode, speed, the view, the policies, the
-// arrow gain and the help. Each button names its shortcut.
+// legend (where the arrow scales are set) and the help. Each button names its shortcut.
 import { useShallow } from 'zustand/react/shallow';
 import { SCHEMA } from '../core/config';
 import { CONTROL_HZ } from '../sim/pusht/geometry';
 import { isFullyTrained, LIVE_POLICIES, type LivePolicyName } from '../engine/livePolicies';
 import { controls } from './controls';
-import { DELTA_Z_GAINS, useApp, type ViewMode } from './store';
+import { useApp, type ViewMode } from './store';
 
 /** Speed choices as multiples of real time (the task's 10 control steps per second); null is as fast as possible. */
 export const SPEEDS: readonly (number | null)[] = [0.25, 0.5, 1, 2, 4, 8, null];
@@ -33,8 +33,6 @@ export function PlaygroundBar() {
   const view = useApp((s) => s.view);
   const lanes = useApp((s) => s.playground?.lanes);
   const trainedList = useApp((s) => s.playground?.trained);
-  const gain = useApp((s) => s.deltaZGain);
-  const setGain = useApp((s) => s.setDeltaZGain);
   const setHelp = useApp((s) => s.setHelpOpen);
   const legendOpen = useApp((s) => s.legendOpen);
   const setLegend = useApp((s) => s.setLegendOpen);
@@ -85,16 +83,6 @@ export function PlaygroundBar() {
         ))}
       </span>
       {lanes?.map((l, i) => <PolicySelect key={i} lane={i} value={l.policy} trained={trained} />)}
-      <label title="Δz and the reflex / strategy / noise arrows are drawn this many times their length">
-        arrows ×{' '}
-        <select aria-label="arrow gain" value={gain} onChange={(e) => setGain(Number(e.target.value))}>
-          {DELTA_Z_GAINS.map((g) => (
-            <option key={g} value={g}>
-              {g}
-            </option>
-          ))}
-        </select>
-      </label>
       <button type="button" className={`help-button ${legendOpen ? 'active' : ''}`} onClick={() => setLegend(!legendOpen)} title="l: show / hide the legend" aria-pressed={legendOpen}>
         legend
       </button>

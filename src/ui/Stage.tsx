@@ -1,9 +1,11 @@
-// The table area: the toolbar, one view (2D or 3D) or two side by side with their summary line, and the legend.
-// Side by side, Push-T's lanes are drawn top-down and push-3d's in 3D.
+// The table area: the toolbar, one view (2D or 3D) or two side by side with their summary line, the legend, and
+// under them the strip chart and the scrub timeline. Side by side, Push-T's lanes are drawn top-down and push-3d's in 3D.
 import { Legend } from './Legend';
 import { PairSummary } from './PairSummary';
 import { PlaygroundBar } from './PlaygroundBar';
 import { SceneView } from './scene/SceneView';
+import { StripChart } from './StripChart';
+import { Timeline } from './Timeline';
 import { useApp } from './store';
 
 export function Stage() {
@@ -26,6 +28,8 @@ export function Stage() {
         <Legend />
       </div>
       {view === 'side' && <PairSummary />}
+      <StripChart />
+      <Timeline />
     </section>
   );
 }

@@ -7,6 +7,7 @@ import type { PpoStage, TrainStage } from '../engine/trainingProgress';
 import type { PlaygroundIntent } from '../engine/protocol';
 import { deleteStored, getStored, listStored, putStored } from './browserStore';
 import { perturbationSpec } from './perturbSpec';
+import { installScrub, type ScrubControls } from './scrub';
 import { views } from './scene/viewRegistry';
 import type { AppStore, ViewMode } from './store';
 
@@ -20,6 +21,8 @@ export const BENCH_BATCHES = [1, 64];
 
 export interface Controls {
   intent(intent: PlaygroundIntent): Promise<void>;
+  /** Scrub back through the recorded ticks and replay them (while paused). */
+  scrub: ScrubControls;
   play(): Promise<void>;
   pause(): Promise<void>;
   togglePlay(): Promise<void>;
@@ -109,17 +112,25 @@ export function installControls(store: AppStore, client: EngineClient): Controls
     if (want.join() !== lanePolicies().join()) await intent({ kind: 'policies', policies: want });
   };
 
+  const scrub = installScrub(store, client);
+  /** Intents that change what the engine shows leave a scrubbed frame for the engine's. */
+  const live = (i: PlaygroundIntent) => {
+    scrub.close();
+    return intent(i);
+  };
+
   const c: Controls = {
     intent,
-    play: () => intent({ kind: 'play' }),
+    scrub,
+    play: () => live({ kind: 'play' }),
     pause: () => intent({ kind: 'pause' }),
-    togglePlay: () => intent({ kind: store.getState().live?.running === false ? 'play' : 'pause' }),
-    step: () => intent({ kind: 'step' }),
-    reset: () => intent({ kind: 'reset' }),
-    nextEpisode: () => intent({ kind: 'nextEpisode' }),
+    togglePlay: () => live({ kind: store.getState().live?.running === false ? 'play' : 'pause' }),
+    step: () => live({ kind: 'step' }),
+    reset: () => live({ kind: 'reset' }),
+    nextEpisode: () => live({ kind: 'nextEpisode' }),
     setSpeed: (stepsPerSecond) => intent({ kind: 'speed', stepsPerSecond }),
-    shove: (dx, dy, dtheta) => intent({ kind: 'shove', dx, dy, dtheta }),
-    perturb: (kind) => intent({ kind: 'perturb', spec: kind === 'nominal' ? 'nominal' : perturbationSpec(playgroundTask(), kind, store.getState().config) }),
+    shove: (dx, dy, dtheta) => live({ kind: 'shove', dx, dy, dtheta }),
+    perturb: (kind) => live({ kind: 'perturb', spec: kind === 'nominal' ? 'nominal' : perturbationSpec(playgroundTask(), kind, store.getState().config) }),
     async setView(view) {
       const s = store.getState();
       // Entering the pair keeps what ran alone as the single view's policy for the way back.

@@ -49,8 +49,8 @@ export function connectEngine(store: AppStore, client: EngineClient, params: URL
     lastSummary = performance.now();
     store.getState().setLive(liveFeed.latest ? summarise(liveFeed.latest) : null, liveFeed.fps());
   };
-  client.on('frame', (e) => {
-    liveFeed.push(e.frame);
+  client.on('frame', (e) => liveFeed.push(e.frame));
+  liveFeed.subscribe(() => {
     if (performance.now() - lastSummary >= SUMMARY_INTERVAL_MS) publish();
     else
       trailing ??= setTimeout(() => {

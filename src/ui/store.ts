@@ -10,6 +10,8 @@ import { isPpoStage, type TrainingProgress } from '../engine/trainingProgress';
 import type { BackendState, EngineSnapshot, Notice, PlaygroundStatus } from '../engine/protocol';
 import type { SavedCheckpoint } from '../engine/savedCheckpoint';
 import type { LiveSummary } from './liveSummary';
+import type { ScaleMode } from './scene/arrowScale';
+import type { ScrubState } from './scrub';
 
 /** Oldest notices are dropped past this many, so a flapping error cannot grow the page without bound. */
 const MAX_NOTICES = 20;
@@ -18,8 +20,13 @@ const MAX_NOTICES = 20;
 export const VIEW_MODES = ['2d', '3d', 'side'] as const;
 export type ViewMode = (typeof VIEW_MODES)[number];
 
-/** Display gain of the Δz arrows (a 1 px residual is drawn this many px long). */
-export const DELTA_Z_GAINS = [1, 3, 10, 30] as const;
+/** How the view draws its arrows: Δz and the action increments each on their own scale (arrowScale.ts), the noise increment or not. */
+export interface ArrowSettings {
+  deltaZ: ScaleMode;
+  terms: ScaleMode;
+  showNoise: boolean;
+}
+export const DEFAULT_ARROWS: ArrowSettings = { deltaZ: 'auto', terms: 'auto', showNoise: false };
 
 export interface BenchState {
   running: boolean;
@@ -49,7 +56,9 @@ export interface AppState {
   /** The policies the person chose for the single view and for the side-by-side pair (null: the engine's choice). */
   singlePolicy: LivePolicyName | null;
   pair: [LivePolicyName, LivePolicyName] | null;
-  deltaZGain: number;
+  arrows: ArrowSettings;
+  /** Scrubbing through the recorded ticks (null: the live frames are shown). */
+  scrub: ScrubState | null;
   bench: BenchState;
   /** The latest training run (null before the first). */
   training: TrainingProgress | null;
@@ -79,7 +88,8 @@ export interface AppState {
   setLive(l: LiveSummary | null, fps: number): void;
   setSinglePolicy(p: LivePolicyName): void;
   setPair(p: [LivePolicyName, LivePolicyName]): void;
-  setDeltaZGain(g: number): void;
+  setArrows(a: Partial<ArrowSettings>): void;
+  setScrub(s: ScrubState | null): void;
   setBench(b: BenchState): void;
   setTraining(t: TrainingProgress): void;
   setEvaluation(e: EvaluationProgress): void;
@@ -104,7 +114,8 @@ export function createAppStore(initialHash: string) {
     fps: 0,
     singlePolicy: null,
     pair: null,
-    deltaZGain: DELTA_Z_GAINS[1],
+    arrows: DEFAULT_ARROWS,
+    scrub: null,
     bench: { running: false, rows: null, error: null },
     training: null,
     lastPpo: null,
@@ -173,8 +184,11 @@ export function createAppStore(initialHash: string) {
     setPair(pair) {
       set({ pair });
     },
-    setDeltaZGain(deltaZGain) {
-      set({ deltaZGain });
+    setArrows(a) {
+      set({ arrows: { ...get().arrows, ...a } });
+    },
+    setScrub(scrub) {
+      set({ scrub });
     },
     setBench(bench) {
       set({ bench });

@@ -13,7 +13,8 @@ import { controls } from './controls';
 import { liveFeed } from './live';
 import { layoutOf, type LiveSummary } from './liveSummary';
 import { views } from './scene/viewRegistry';
-import type { AppStore, BenchState, ViewMode } from './store';
+import type { ArrowSettings, AppStore, BenchState, ViewMode } from './store';
+import { chartState, type ChartState } from './StripChart';
 
 export interface HookState {
   backend: BackendState | null;
@@ -44,6 +45,11 @@ export interface HookState {
   evaluation: EvaluationProgress | null;
   /** The checkpoints saved in this browser's IndexedDB (null until listed). */
   saved: SavedCheckpoint[] | null;
+  /** What the strip chart plots now: ticks, per lane its lines (view units), events and re-plans by tick. */
+  chart: ChartState;
+  /** The recorded tick shown while scrubbing (index into the record of `length` ticks); null when live. */
+  scrub: { index: number; tick: number; length: number; replaying: boolean } | null;
+  arrows: ArrowSettings;
 }
 
 export interface SagrHook {
@@ -80,6 +86,13 @@ export interface SagrHook {
   loadFromBrowser(key: string, slot: string): Promise<void>;
   deleteSaved(key: string): Promise<void>;
   restoreShipped(): Promise<void>;
+  /** Pauses and shows the latest recorded tick; then scrubTo(index), back to the previous event, replay, close (back to live). */
+  scrubOpen(): Promise<void>;
+  scrubTo(index: number): void;
+  scrubPreviousEvent(): boolean;
+  scrubReplay(): void;
+  scrubClose(): void;
+  setArrows(a: Partial<ArrowSettings>): void;
   /** Bytes of the current episode's .npz (what the export button saves). */
   rolloutNpz(lane: number): Promise<Uint8Array>;
   /** Where a table point (Push-T px, y down) is on the page in lane `lane`'s view, client px; null when not shown. */
@@ -119,6 +132,9 @@ export function installTestHook(store: AppStore, client: EngineClient): void {
         training: s.training,
         evaluation: s.evaluation,
         saved: s.saved,
+        chart: chartState,
+        scrub: s.scrub && { index: s.scrub.index, tick: s.scrub.history.ticks[s.scrub.index], length: s.scrub.history.ticks.length, replaying: s.scrub.replaying },
+        arrows: s.arrows,
       });
     },
     runTensorCheck: (a, b) => client.request('tensorCheck', { a, b }),
@@ -146,6 +162,12 @@ export function installTestHook(store: AppStore, client: EngineClient): void {
     loadFromBrowser: c.loadFromBrowser,
     deleteSaved: c.deleteSaved,
     restoreShipped: c.restoreShipped,
+    scrubOpen: c.scrub.open,
+    scrubTo: c.scrub.to,
+    scrubPreviousEvent: c.scrub.previousEvent,
+    scrubReplay: c.scrub.replay,
+    scrubClose: c.scrub.close,
+    setArrows: (a) => store.getState().setArrows(a),
     rolloutNpz: async (lane) => (await client.request('exportRollout', { lane })).npz,
     tableToClient,
     blockOnScreen(lane) {

@@ -155,7 +155,10 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
 
     // ── drawing ───────────────────────────────────────────────────────────────────────────────────────
     let drawnSeq = -1;
+    /** Whether the last drawing had something fading (an afterimage): the loop then keeps redrawing. */
+    let animating = false;
     const drawFrame = () => {
+      animating = false;
       const f = liveFeed.latest;
       const l = f?.lanes[lane];
       if (!f || !l || f.task !== task) return; // frames of the task before a switch
@@ -165,7 +168,7 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
         layer = pushT ? new LiveLayer(layout.numTokens, MAX_TRAIL) : new Push3dLayer(layout.numTokens, MAX_TRAIL);
         table.scene.add(layer.group);
       }
-      layer.update(v, layout, l.trail, previewShove(), { gain: appStore.getState().deltaZGain });
+      if (layer.update(v, layout, l.trail, previewShove(), { ...appStore.getState().arrows, now: performance.now() })) animating = true;
       if (f.seq !== drawnSeq) {
         drawnSeq = f.seq;
         titleRef.current!.textContent = l.label + (l.condition ? ` · ${l.condition}` : '');
@@ -184,13 +187,13 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
     };
 
     let frame = 0;
-    let gain = appStore.getState().deltaZGain;
+    let arrows = appStore.getState().arrows;
     const loop = (now: number) => {
       if (lane === 0) liveFeed.countDisplayFrame(now);
       if (cam.update()) dirty = true;
       const f = liveFeed.latest;
-      if ((f && f.seq !== drawnSeq) || dragging || appStore.getState().deltaZGain !== gain) dirty = true;
-      gain = appStore.getState().deltaZGain;
+      if ((f && f.seq !== drawnSeq) || dragging || animating || appStore.getState().arrows !== arrows) dirty = true;
+      arrows = appStore.getState().arrows;
       if (dirty) render();
       frame = requestAnimationFrame(loop);
     };

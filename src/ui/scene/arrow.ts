@@ -18,6 +18,8 @@ export class Arrow {
   private readonly shaft: THREE.Mesh;
   private readonly head: THREE.Mesh;
   private readonly dir = new THREE.Vector3();
+  /** Where the arrow ends (its start is object.position). */
+  readonly tip = new THREE.Vector3();
 
   constructor(color: number, opacity = 1) {
     this.material = new THREE.MeshBasicMaterial({ color, transparent: opacity < 1, opacity });
@@ -29,6 +31,7 @@ export class Arrow {
 
   /** Points the arrow from `from` to `to` (three.js coordinates); hides it when they (nearly) coincide. */
   set(from: THREE.Vector3, to: THREE.Vector3): void {
+    this.tip.copy(to);
     this.dir.subVectors(to, from);
     const length = this.dir.length();
     this.object.visible = length >= MIN_LENGTH;
@@ -45,6 +48,11 @@ export class Arrow {
     const width = head / HEAD_LENGTH;
     this.head.scale.set(width, head, width);
     this.head.position.set(0, shaft + head / 2, 0);
+  }
+
+  /** Fades an arrow built translucent (opacity < 1), such as an afterimage. */
+  setOpacity(opacity: number): void {
+    this.material.opacity = opacity;
   }
 
   setColor(r: number, g: number, b: number): void {

@@ -1,17 +1,20 @@
 // The moving parts of one lane, drawn from its live frame: the T block and the pusher, per token its position,
-// Φ's prediction Ŝ (a ghost ring), the residual Δz (an arrow coloured by ‖Δz‖, drawn ×gain) and the reflex's
-// attention (a ring whose size and opacity grow with the weight), the executed action's terms at the pusher,
-// the trails of agent and block, and the outline of a shove that lands at the next step.
+// Φ's prediction Ŝ (a ghost ring), the residual Δz (an arrow from Ŝ towards S, coloured by ‖Δz‖, on its own
+// scale, arrowScale.ts; a spike leaves a fading afterimage) and the reflex's attention (a thin ring growing with
+// the weight), the executed action's terms at the pusher, the trails of agent and block, and the outline of a
+// shove that lands at the next step.
 //
 // Action terms: the prior arrow runs from the pusher to the prior's point; the reflex, strategy and noise
-// increments follow it tip to tail (×gain, like Δz), ending at the total target at gain 1; the total arrow
-// runs from the pusher to the commanded target.
+// (when shown) increments follow it tip to tail on the terms' scale, ending at the total target at ×1; the
+// total arrow runs from the pusher to the commanded target.
 import * as THREE from 'three';
 import { DECOMPOSITION_TERMS, TRAIL_STRIDE, decompositionTerm, type DecompositionTerm, type LaneLayout, type LaneViews } from '../../engine/liveFrame';
 import { AGENT_RADIUS, type Pose } from '../../sim/pusht/geometry';
 import { pushTSpec } from '../../sim/pusht/pushTSpec';
 import { denormaliseCoord } from '../../sim/tokens';
+import { Afterimage } from './afterimage';
 import { Arrow } from './arrow';
+import { autoScales, drawnLength, type ArrowOptions } from './arrowScale';
 import { residualColor } from './colorScale';
 import { COLORS, HEIGHT, Z, disposeTree, placeAtPose, tOutlineGeometry, tShape } from './pushtTable';
 
@@ -51,6 +54,11 @@ export function fillTrail(line: THREE.Line, trail: Float32Array, offset: number,
   line.geometry.setDrawRange(0, n);
 }
 
+/** The increments drawn after the prior's point, in order: the noise only when asked for. */
+export function shownIncrements(opts: Pick<ArrowOptions, 'showNoise'>): readonly ('reflex' | 'strategy' | 'noise')[] {
+  return opts.showNoise ? ['reflex', 'strategy', 'noise'] : ['reflex', 'strategy'];
+}
+
 /** One arrow per action term (prior, reflex, strategy, noise, total), the noise a little transparent. */
 export function termArrows(): Record<DecompositionTerm, Arrow> {
   return Object.fromEntries(DECOMPOSITION_TERMS.map((t) => [t, new Arrow(TERM_COLORS[t], t === 'noise' ? 0.85 : 1)])) as Record<DecompositionTerm, Arrow>;
@@ -59,10 +67,11 @@ export const TOKEN_COLORS = { keypoint: 0xf1f3f5, agent: 0xffa94d, ghost: 0xced4
 
 const TOKEN_RADIUS = 3.2;
 const GHOST_RADIUS = 4.5;
-/** Attention ring: inner radius, and outer radius base + gain·√w (w = 1 on one token is a big ring). */
+/** Attention ring, thin so it hides nothing: inner radius, and outer radius base + gain·√w. */
 const ATTENTION_INNER = 5;
+const ATTENTION_WIDTH = 0.6;
 const ATTENTION_BASE = 6;
-const ATTENTION_GAIN = 26;
+const ATTENTION_GAIN = 14;
 const TARGET_RADIUS = 5;
 const PX = pushTSpec.worldScale[0];
 
@@ -71,9 +80,10 @@ export function tableToWorld(x: number, y: number, z: number, out = new THREE.Ve
   return out.set(x, -y, z);
 }
 
-export interface LayerOptions {
-  /** Display gain of the Δz and correction arrows. */
-  gain: number;
+/** Where `from` + the direction of (dx, dy) at drawn length `length` ends, into `out` (the table's px). */
+function along(from: THREE.Vector3, dx: number, dy: number, length: number, out: THREE.Vector3): THREE.Vector3 {
+  const m = Math.hypot(dx, dy);
+  return m > 0 ? out.set(from.x + (dx / m) * length, from.y - (dy / m) * length, from.z) : out.copy(from);
 }
 
 export class LiveLayer {
@@ -86,6 +96,7 @@ export class LiveLayer {
   private readonly ghosts: THREE.Mesh[] = [];
   private readonly rings: THREE.Mesh[] = [];
   private readonly residuals: Arrow[] = [];
+  private readonly afterimages: Afterimage[] = [];
   private readonly terms: Record<DecompositionTerm, Arrow>;
   private readonly agentTrail: THREE.Line;
   private readonly blockTrail: THREE.Line;
@@ -114,13 +125,14 @@ export class LiveLayer {
 
     const disc = new THREE.CircleGeometry(TOKEN_RADIUS, 16);
     const ghostRing = new THREE.RingGeometry(GHOST_RADIUS - 1.2, GHOST_RADIUS, 20);
-    const attentionRing = new THREE.RingGeometry(ATTENTION_INNER, ATTENTION_INNER + 1, 32);
+    const attentionRing = new THREE.RingGeometry(ATTENTION_INNER, ATTENTION_INNER + ATTENTION_WIDTH, 32);
     for (let k = 0; k < numTokens; k++) {
       const agent = k === numTokens - 1;
       this.tokens.push(new THREE.Mesh(disc, new THREE.MeshBasicMaterial({ color: agent ? TOKEN_COLORS.agent : TOKEN_COLORS.keypoint })));
       this.ghosts.push(new THREE.Mesh(ghostRing, new THREE.MeshBasicMaterial({ color: TOKEN_COLORS.ghost, transparent: true, opacity: 0.75, side: THREE.DoubleSide })));
       this.rings.push(new THREE.Mesh(attentionRing, new THREE.MeshBasicMaterial({ color: TOKEN_COLORS.attention, transparent: true, opacity: 0.5, side: THREE.DoubleSide, depthWrite: false })));
       this.residuals.push(new Arrow(0xffffff));
+      this.afterimages.push(new Afterimage());
     }
     this.terms = termArrows();
 
@@ -129,10 +141,12 @@ export class LiveLayer {
 
     this.group.add(this.block, this.pusher, this.target, this.pendingOutline, this.agentTrail, this.blockTrail, ...this.tokens, ...this.ghosts, ...this.rings);
     for (const r of this.residuals) this.group.add(r.object);
+    for (const a of this.afterimages) this.group.add(a.arrow.object);
     for (const t of DECOMPOSITION_TERMS) this.group.add(this.terms[t].object);
   }
 
-  update(v: LaneViews, layout: LaneLayout, trail: Float32Array, pending: { dx: number; dy: number; dtheta: number }, opts: LayerOptions): void {
+  /** Draws the lane's frame; returns whether something is still animating (an afterimage fading). */
+  update(v: LaneViews, layout: LaneLayout, trail: Float32Array, pending: { dx: number; dy: number; dtheta: number }, opts: ArrowOptions): boolean {
     const s = v.scalar;
     const pose: Pose = { x: s('blockX'), y: s('blockY'), angle: s('blockAngle') };
     placeAtPose(this.block, pose, 0);
@@ -145,6 +159,10 @@ export class LiveLayer {
     const N = this.numTokens;
     const hasPrediction = s('hasPrediction') === 1;
     const hasReflex = s('hasReflex') === 1;
+    const residualPx = (k: number) => Math.hypot(v.deltaZ[3 * k] * PX, v.deltaZ[3 * k + 1] * PX, v.deltaZ[3 * k + 2] * PX);
+    if (hasPrediction) for (let k = 0; k < N; k++) autoScales.deltaZ.see(residualPx(k), opts.now);
+    const deltaZGain = autoScales.deltaZ.gain(opts.now);
+    let animating = false;
     for (let k = 0; k < N; k++) {
       const z = (k === N - 1 ? HEIGHT.pusher : HEIGHT.block) + 0.6;
       const x = denormaliseCoord(pushTSpec, 0, v.tokens[3 * k]);
@@ -156,12 +174,15 @@ export class LiveLayer {
       const arrow = this.residuals[k];
       if (hasPrediction) {
         ghost.position.copy(tableToWorld(denormaliseCoord(pushTSpec, 0, v.predicted[3 * k]), denormaliseCoord(pushTSpec, 1, v.predicted[3 * k + 1]), z, this.a));
-        const dx = v.deltaZ[3 * k] * PX;
-        const dy = v.deltaZ[3 * k + 1] * PX;
-        const [r, g, b] = residualColor(Math.hypot(dx, dy, v.deltaZ[3 * k + 2] * PX));
-        arrow.setColor(r, g, b);
-        arrow.set(tableToWorld(x, y, z + 0.4, this.b), tableToWorld(x + opts.gain * dx, y + opts.gain * dy, z + 0.4, this.c));
+        const m = residualPx(k);
+        const color = residualColor(m);
+        arrow.setColor(...color);
+        const from = this.b.copy(ghost.position).setZ(z + 0.4);
+        const to = along(from, v.deltaZ[3 * k], v.deltaZ[3 * k + 1], drawnLength(opts.deltaZ, m, deltaZGain), this.c);
+        arrow.set(from, to);
+        this.afterimages[k].offer(m, from, to, color, opts.now);
       } else arrow.hide();
+      if (this.afterimages[k].draw(opts.now)) animating = true;
 
       const ring = this.rings[k];
       ring.visible = hasReflex;
@@ -171,7 +192,7 @@ export class LiveLayer {
         // RingGeometry is inner..inner+1; scaling it sets both radii, so keep the width via the ratio.
         ring.scale.setScalar(outer / (ATTENTION_INNER + 1));
         ring.position.copy(tableToWorld(x, y, z - 0.1, this.a));
-        (ring.material as THREE.MeshBasicMaterial).opacity = Math.min(0.9, 0.15 + 1.5 * w);
+        (ring.material as THREE.MeshBasicMaterial).opacity = Math.min(0.45, 0.1 + w);
       }
     }
 
@@ -184,25 +205,28 @@ export class LiveLayer {
     if (s('hasDecomposition') === 1) {
       const prior = decompositionTerm(v, 'prior', A);
       this.terms.prior.set(agent, tableToWorld(prior[0], prior[1], zTerms, this.c));
-      let x = prior[0];
-      let y = prior[1];
-      for (const t of ['reflex', 'strategy', 'noise'] as const) {
+      const increments = shownIncrements(opts);
+      for (const t of increments) autoScales.terms.see(Math.hypot(...decompositionTerm(v, t, A)), opts.now);
+      const termGain = autoScales.terms.gain(opts.now);
+      const at = tableToWorld(prior[0], prior[1], zTerms, this.a);
+      for (const t of increments) {
         const d = decompositionTerm(v, t, A);
-        const nx = x + opts.gain * d[0];
-        const ny = y + opts.gain * d[1];
-        this.terms[t].set(tableToWorld(x, y, zTerms, this.a), tableToWorld(nx, ny, zTerms, this.c));
-        x = nx;
-        y = ny;
+        const next = along(at, d[0], d[1], drawnLength(opts.terms, Math.hypot(d[0], d[1]), termGain), this.c);
+        this.terms[t].set(at, next);
+        at.copy(next);
       }
+      if (!opts.showNoise) this.terms.noise.hide();
     } else for (const t of ['prior', 'reflex', 'strategy', 'noise'] as const) this.terms[t].hide();
 
     fillTrail(this.agentTrail, trail, 0, pixelsToScene);
     fillTrail(this.blockTrail, trail, 2, pixelsToScene);
+    return animating;
   }
 
 
   dispose(): void {
     for (const r of this.residuals) r.dispose();
+    for (const a of this.afterimages) a.dispose();
     for (const t of DECOMPOSITION_TERMS) this.terms[t].dispose();
     disposeTree(this.group);
   }

@@ -7,6 +7,7 @@ import { COM_LOCAL, OBJECT_KEYPOINTS, uprightPose, type Pose3 } from '../../sim/
 import { comWorld, rotateAbout, toWorld3 } from '../../sim/push3d/pose3';
 import { push3dSpec } from '../../sim/push3d/push3dSpec';
 import { writePush3DTokens } from '../../sim/push3d/tokens3d';
+import { denormaliseCoord } from '../../sim/tokens';
 import { Push3dLayer } from './push3dLayer';
 import { SCENE_PER_M, worldToScene } from './push3dTable';
 
@@ -28,6 +29,9 @@ function frame(tokens: Pose3, predicted: Pose3 | null) {
   return { layout, v };
 }
 
+/** True length, no auto scale, no noise arrow, at display time 0. */
+const TRUE_LENGTH = { deltaZ: '1', terms: '1', showNoise: false, now: 0 } as const;
+
 /** Where the arrow points (its local +y, as Arrow builds it). */
 const direction = (o: THREE.Object3D) => new THREE.Vector3(0, 1, 0).applyQuaternion(o.quaternion);
 
@@ -39,7 +43,7 @@ describe('Push3dLayer', () => {
     for (const pose of [upright, tipped]) {
       const { layout, v } = frame(pose, null);
       const layer = new Push3dLayer(N, 4);
-      layer.update(v, layout, new Float32Array(0), null, { gain: 1 });
+      layer.update(v, layout, new Float32Array(0), null, TRUE_LENGTH);
       const com = new THREE.Vector3(...COM_LOCAL).multiplyScalar(SCENE_PER_M).applyMatrix4(layer.pillar.matrix);
       const c = comWorld(pose);
       expect(com.distanceTo(worldToScene(c[0], c[1], c[2]))).toBeLessThan(0.05); // scene units are mm
@@ -58,12 +62,17 @@ describe('Push3dLayer', () => {
     rotateAbout(actual, 1, 0, 0, TIP, 0, 0, 0);
     const { layout, v } = frame(actual, predicted);
     const layer = new Push3dLayer(N, 4);
-    layer.update(v, layout, new Float32Array(0), null, { gain: 1 });
+    layer.update(v, layout, new Float32Array(0), null, TRUE_LENGTH);
     const down = direction(layer.residuals[TOP_OUTER].object);
     const up = direction(layer.residuals[STEM_BOTTOM].object);
     expect(layer.residuals[TOP_OUTER].object.visible).toBe(true);
     expect(down.z).toBeLessThan(-0.1);
     expect(up.z).toBeGreaterThan(0.5);
+    // At ×1 each arrow runs from the prediction Ŝ to the token S.
+    const start = layer.residuals[TOP_OUTER].object.position;
+    const sceneAt = (src: Float32Array, k: number) => worldToScene(...([0, 1, 2].map((i) => denormaliseCoord(push3dSpec, i, src[3 * k + i])) as [number, number, number]));
+    expect(start.distanceTo(sceneAt(v.predicted, TOP_OUTER))).toBeLessThan(1e-3);
+    expect(layer.residuals[TOP_OUTER].tip.distanceTo(sceneAt(v.tokens, TOP_OUTER))).toBeLessThan(1e-3);
     // The pusher did not move: its arrow is hidden.
     expect(layer.residuals[N - 1].object.visible).toBe(false);
     layer.dispose();

@@ -1,17 +1,20 @@
 // The moving parts of one push-3d lane, drawn in 3D from its live frame: the pillar placed from its keypoint
 // tokens (its local axes from the crossbar's bottom edge and a vertical edge, so it tips on screen as it tips in
 // the simulator), the pusher ball, per token its position, Φ's prediction Ŝ (a wire ball), the residual Δz as a
-// 3D arrow (it points up or down when the object tips; coloured by ‖Δz‖, drawn ×gain) and the reflex's
-// attention (a halo growing with the weight), the executed action's terms from the pusher in 3D (as Push-T's
-// layer: prior, then reflex, strategy and noise tip to tail, and the total), and the trails on the table.
+// 3D arrow from Ŝ towards S (it points up or down when the object tips; coloured by ‖Δz‖, on its own scale,
+// arrowScale.ts; a spike leaves a fading afterimage) and the reflex's attention (a halo growing with the weight),
+// the executed action's terms from the pusher in 3D (as Push-T's layer: prior, then reflex, strategy and, when
+// shown, noise tip to tail, and the total), and the trails on the table.
 import * as THREE from 'three';
 import { DECOMPOSITION_TERMS, decompositionTerm, type DecompositionTerm, type LaneLayout, type LaneViews } from '../../engine/liveFrame';
 import { FOOTPRINT_CORNERS, PUSHER_RADIUS } from '../../sim/push3d/geometry';
 import { push3dSpec } from '../../sim/push3d/push3dSpec';
 import { denormaliseCoord } from '../../sim/tokens';
+import { Afterimage } from './afterimage';
 import { Arrow } from './arrow';
+import { autoScales, drawnLength, type ArrowOptions } from './arrowScale';
 import { residualColor } from './colorScale';
-import { TERM_COLORS, TOKEN_COLORS, TRAIL_COLORS, fillTrail, termArrows, trailLine } from './liveLayer';
+import { TERM_COLORS, TOKEN_COLORS, TRAIL_COLORS, fillTrail, shownIncrements, termArrows, trailLine } from './liveLayer';
 import { COLORS, Z, disposeTree } from './pushtTable';
 import { SCENE_PER_M, pillarGeometry, worldToScene } from './push3dTable';
 
@@ -45,6 +48,7 @@ export class Push3dLayer {
   private readonly halos: THREE.Mesh[] = [];
   /** The Δz arrows, one per token (read by the tests). */
   readonly residuals: Arrow[] = [];
+  private readonly afterimages: Afterimage[] = [];
   private readonly terms: Record<DecompositionTerm, Arrow>;
   private readonly agentTrail: THREE.Line;
   private readonly objectTrail: THREE.Line;
@@ -75,6 +79,7 @@ export class Push3dLayer {
       this.ghosts.push(new THREE.Mesh(ghostBall, new THREE.MeshBasicMaterial({ color: TOKEN_COLORS.ghost, wireframe: true, transparent: true, opacity: 0.75 })));
       this.halos.push(new THREE.Mesh(halo, new THREE.MeshBasicMaterial({ color: TOKEN_COLORS.attention, transparent: true, opacity: 0.3, depthWrite: false })));
       this.residuals.push(new Arrow(0xffffff));
+      this.afterimages.push(new Afterimage());
     }
     this.terms = termArrows();
 
@@ -83,11 +88,12 @@ export class Push3dLayer {
 
     this.group.add(this.pillar, this.pusher, this.target, this.agentTrail, this.objectTrail, ...this.tokens, ...this.ghosts, ...this.halos);
     for (const r of this.residuals) this.group.add(r.object);
+    for (const a of this.afterimages) this.group.add(a.arrow.object);
     for (const t of DECOMPOSITION_TERMS) this.group.add(this.terms[t].object);
   }
 
-  /** Same signature as Push-T's layer; push-3d has no shove preview. */
-  update(v: LaneViews, layout: LaneLayout, trail: Float32Array, _pending: unknown, opts: { gain: number }): void {
+  /** Same signature as Push-T's layer (push-3d has no shove preview); returns whether an afterimage is fading. */
+  update(v: LaneViews, layout: LaneLayout, trail: Float32Array, _pending: unknown, opts: ArrowOptions): boolean {
     const s = v.scalar;
     const N = this.numTokens;
     const tokenPoint = (src: Float32Array, k: number, out: THREE.Vector3) =>
@@ -99,6 +105,10 @@ export class Push3dLayer {
 
     const hasPrediction = s('hasPrediction') === 1;
     const hasReflex = s('hasReflex') === 1;
+    const residual = (k: number, out: THREE.Vector3) => out.set(v.deltaZ[3 * k], v.deltaZ[3 * k + 1], v.deltaZ[3 * k + 2]).multiplyScalar(UNIT);
+    if (hasPrediction) for (let k = 0; k < N; k++) autoScales.deltaZ.see(residual(k, this.a).length(), opts.now);
+    const deltaZGain = autoScales.deltaZ.gain(opts.now);
+    let animating = false;
     for (let k = 0; k < N; k++) {
       const p = this.points[k];
       this.tokens[k].position.copy(p);
@@ -107,11 +117,15 @@ export class Push3dLayer {
       const arrow = this.residuals[k];
       if (hasPrediction) {
         tokenPoint(v.predicted, k, ghost.position);
-        const d = this.a.set(v.deltaZ[3 * k], v.deltaZ[3 * k + 1], v.deltaZ[3 * k + 2]).multiplyScalar(UNIT);
-        const [r, g, b] = residualColor(d.length());
-        arrow.setColor(r, g, b);
-        arrow.set(p, this.b.copy(d).multiplyScalar(opts.gain).add(p));
+        const d = residual(k, this.a);
+        const m = d.length();
+        const color = residualColor(m);
+        arrow.setColor(...color);
+        const to = this.b.copy(ghost.position).addScaledVector(d.normalize(), drawnLength(opts.deltaZ, m, deltaZGain));
+        arrow.set(ghost.position, to);
+        this.afterimages[k].offer(m, ghost.position, to, color, opts.now);
       } else arrow.hide();
+      if (this.afterimages[k].draw(opts.now)) animating = true;
       const halo = this.halos[k];
       halo.visible = hasReflex;
       if (hasReflex) {
@@ -130,16 +144,22 @@ export class Push3dLayer {
     if (s('hasDecomposition') === 1) {
       const at = point(decompositionTerm(v, 'prior', A), this.a);
       this.terms.prior.set(agent, at);
-      for (const t of ['reflex', 'strategy', 'noise'] as const) {
+      const increments = shownIncrements(opts);
+      for (const t of increments) autoScales.terms.see(Math.hypot(...decompositionTerm(v, t, A)) * SCENE_PER_M, opts.now);
+      const termGain = autoScales.terms.gain(opts.now);
+      for (const t of increments) {
         const d = decompositionTerm(v, t, A);
-        const next = this.b.set(d[0], d[1], d[2]).multiplyScalar(opts.gain * SCENE_PER_M).add(at);
+        const step = this.b.set(d[0], d[1], d[2]).multiplyScalar(SCENE_PER_M);
+        const next = step.normalize().multiplyScalar(drawnLength(opts.terms, Math.hypot(d[0], d[1], d[2]) * SCENE_PER_M, termGain)).add(at);
         this.terms[t].set(at, next);
         at.copy(next);
       }
+      if (!opts.showNoise) this.terms.noise.hide();
     } else for (const t of ['prior', 'reflex', 'strategy', 'noise'] as const) this.terms[t].hide();
 
     fillTrail(this.agentTrail, trail, 0, tableToScene);
     fillTrail(this.objectTrail, trail, 2, tableToScene);
+    return animating;
   }
 
   /** The pillar's frame from its tokens: x along the crossbar's bottom edge, z up its vertical edge, y = z × x. */
@@ -157,6 +177,7 @@ export class Push3dLayer {
 
   dispose(): void {
     for (const r of this.residuals) r.dispose();
+    for (const a of this.afterimages) a.dispose();
     for (const t of DECOMPOSITION_TERMS) this.terms[t].dispose();
     disposeTree(this.group);
   }
