@@ -14,6 +14,8 @@ const VIEW_SPAN = 512 + 2 * 16;
 const T_CENTROID_LOCAL_Y = (15 * 3600 + 75 * 2700) / 6300;
 
 test('the table canvas shows the goal T silhouette at the goal pose, inside the walls', async ({ page }) => {
+  // A view tall enough (besides the strip chart and the timeline) that the 4 px walls stay about 4 px wide.
+  await page.setViewportSize({ width: 1280, height: 1100 });
   await page.goto('/?backend=cpu');
   await engineReady(page);
   await playgroundStep(page, 1);

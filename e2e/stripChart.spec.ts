@@ -73,3 +73,13 @@ test('scrubbing to a recorded step shows that step; previous event finds the sho
   await expect.poll(async () => (await appState(page)).scrub).toBeNull();
   await playgroundStep(page, recorded[4].step + 2);
 });
+
+test('slow motion after a shove: ¼× for a few seconds, then the speed it had', async ({ page }) => {
+  await page.goto('/#');
+  await engineReady(page);
+  await playgroundStep(page, 3);
+  await page.getByLabel('slow motion after a shove').check();
+  await page.evaluate(() => window.__sagr!.shove(30, 0, 0));
+  await expect.poll(async () => (await appState(page)).live!.stepsPerSecond, { timeout: 5000 }).toBe(2.5);
+  await expect.poll(async () => (await appState(page)).live!.stepsPerSecond, { timeout: 8000 }).toBe(10);
+});

@@ -9,6 +9,7 @@ import { installControls } from './ui/controls';
 import { connectEngine } from './ui/engineBridge';
 import { syncHash } from './ui/hashSync';
 import { installShortcuts } from './ui/keyboard';
+import { installSlowMotion } from './ui/slowMotion';
 import { appStore } from './ui/store';
 import { installTestHook } from './ui/testHook';
 import './ui/styles.css';
@@ -19,6 +20,7 @@ installControls(appStore, client);
 connectEngine(appStore, client, params);
 syncHash(appStore);
 installShortcuts(appStore);
+installSlowMotion(appStore);
 installTestHook(appStore, client);
 
 createRoot(document.getElementById('root')!).render(

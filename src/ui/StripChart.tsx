@@ -14,7 +14,7 @@ import { liveFeed } from './live';
 import { appStore } from './store';
 
 const CHART_FPS = 10;
-const HEIGHT = 170;
+const HEIGHT = 130;
 /** Ticks shown while live (30 s at real time); scrubbing shows the whole record. */
 export const LIVE_WINDOW = 300;
 /** The log axis starts here (view units): Φ's smallest errors sit around 0.1 px. */

@@ -6,7 +6,18 @@ import { HISTORY_TICKS } from '../engine/liveHistory';
 import { controls } from './controls';
 import { layoutOf } from './liveSummary';
 import { describeEvents, eventsAt } from './scrub';
+import { SLOW_MS } from './slowMotion';
 import { useApp } from './store';
+
+function SlowMotionSwitch() {
+  const on = useApp((s) => s.slowAfterEvent);
+  const set = useApp((s) => s.setSlowAfterEvent);
+  return (
+    <label className="timeline-switch" title={`After a shove or a perturbation, run at ¼× for ${SLOW_MS / 1000} s`}>
+      <input type="checkbox" checked={on} onChange={(e) => set(e.target.checked)} /> slow motion after a shove
+    </label>
+  );
+}
 
 export function Timeline() {
   const scrub = useApp((s) => s.scrub);
@@ -19,6 +30,7 @@ export function Timeline() {
           ⏪ Look back
         </button>
         <span className="timeline-note">pauses and scrubs back through the last {HISTORY_TICKS} control steps</span>
+        <SlowMotionSwitch />
       </div>
     );
   }

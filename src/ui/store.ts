@@ -57,6 +57,8 @@ export interface AppState {
   singlePolicy: LivePolicyName | null;
   pair: [LivePolicyName, LivePolicyName] | null;
   arrows: ArrowSettings;
+  /** Slow motion for a few seconds after a shove or a perturbation (slowMotion.ts). */
+  slowAfterEvent: boolean;
   /** Scrubbing through the recorded ticks (null: the live frames are shown). */
   scrub: ScrubState | null;
   bench: BenchState;
@@ -90,6 +92,7 @@ export interface AppState {
   setPair(p: [LivePolicyName, LivePolicyName]): void;
   setArrows(a: Partial<ArrowSettings>): void;
   setScrub(s: ScrubState | null): void;
+  setSlowAfterEvent(on: boolean): void;
   setBench(b: BenchState): void;
   setTraining(t: TrainingProgress): void;
   setEvaluation(e: EvaluationProgress): void;
@@ -116,6 +119,7 @@ export function createAppStore(initialHash: string) {
     pair: null,
     arrows: DEFAULT_ARROWS,
     scrub: null,
+    slowAfterEvent: false,
     bench: { running: false, rows: null, error: null },
     training: null,
     lastPpo: null,
@@ -189,6 +193,9 @@ export function createAppStore(initialHash: string) {
     },
     setScrub(scrub) {
       set({ scrub });
+    },
+    setSlowAfterEvent(slowAfterEvent) {
+      set({ slowAfterEvent });
     },
     setBench(bench) {
       set({ bench });
