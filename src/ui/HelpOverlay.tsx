@@ -9,12 +9,13 @@ export function HelpOverlay() {
   return (
     <div className="help-backdrop" onClick={() => setOpen(false)}>
       <div className="help" role="dialog" aria-label="Keyboard shortcuts" data-testid="help" onClick={(e) => e.stopPropagation()}>
-        <header className="panel-header">
+        {/* A div, not a header: inside the dialog a header would be a second banner landmark (axe-core). */}
+        <div className="panel-header">
           <h2>Shortcuts</h2>
           <button type="button" aria-label="close help" onClick={() => setOpen(false)}>
             ×
           </button>
-        </header>
+        </div>
         <table>
           <tbody>
             {SHORTCUTS.map((s) => (
