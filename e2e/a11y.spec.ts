@@ -117,3 +117,27 @@ test('arrow keys on the focused table view shove the block one step the way they
   expect(dAngle).toBeGreaterThan(0.2);
   expect(dAngle).toBeLessThan(0.33);
 });
+
+test('push-3d in 3D: → moves the pillar right on screen whatever the camera, and Shift + → turns it clockwise as seen', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto(`${PAGE}#task=push-3d`);
+  await engineReady(page);
+  await running(page, 'push-3d');
+  const before = (await pausePlayground(page)).live!.lanes[0];
+  await page.getByRole('application', { name: /arrow keys shove the block/ }).focus();
+  const onScreen = (await page.evaluate(() => window.__sagr!.blockOnScreen(0)))!;
+  await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => window.__sagr!.state().live!.lanes[0].pending.dx !== 0);
+  const pending = (await appState(page)).live!.lanes[0].pending;
+  // A 1/32-of-the-table step (metres) on the table top.
+  expect(Math.hypot(pending.dx, pending.dy)).toBeCloseTo(0.5 / 32, 4);
+  await page.evaluate(() => window.__sagr!.step());
+  await playgroundStep(page, before.step + 1);
+  const moved = (await page.evaluate(() => window.__sagr!.blockOnScreen(0)))!;
+  expect(moved.x - onScreen.x).toBeGreaterThan(5);
+  expect(Math.abs(moved.y - onScreen.y)).toBeLessThan(0.5 * (moved.x - onScreen.x));
+  // push-3d's table angle is counter-clockwise seen from above (y up), so a clockwise turn is −θ.
+  await page.keyboard.press('Shift+ArrowRight');
+  await page.waitForFunction(() => window.__sagr!.state().live!.lanes[0].pending.dtheta !== 0);
+  expect((await appState(page)).live!.lanes[0].pending.dtheta).toBeCloseTo(-Math.PI / 12, 5);
+});
