@@ -8,6 +8,7 @@
 // must show; `backend` announces the backend in use). Later issues add entries to `Requests` and `Events`.
 import type { Config, FieldError } from '../core/config';
 import type { AdapterInfo, BenchFigures, BrowserBackend, WasmState } from './backendChoice';
+import type { BackendMemory } from './backendMemory';
 import type { CheckpointFiles } from './checkpointFiles';
 import type { EvaluationProgress } from './evaluationProgress';
 import type { InferenceBenchRow } from './inferenceBench';
@@ -31,6 +32,25 @@ export interface BackendState {
   bench: BenchFigures[];
   /** Time spent probing and benchmarking backends at start, ms. */
   startupMs: number;
+  /**
+   * How the backend was chosen: forced by `?backend=`, automatically (adapter or benchmark; the page remembers it), or
+   * remembered from an earlier visit (no benchmark).
+   */
+  choice: 'forced' | 'automatic' | 'remembered';
+  /** The key this adapter, browser version and wasm thread count are remembered under (backendMemory.ts). */
+  memoryKey: string;
+}
+
+/** The stages of start-up, in order, as the progress indicator shows them. */
+export const STARTUP_STAGES = ['probing', 'benchmarking', 'checkpoints', 'ready'] as const;
+export type StartupStage = (typeof STARTUP_STAGES)[number];
+
+export interface StartupProgress {
+  stage: StartupStage;
+  /** What is happening, in words (e.g. which backend is being timed). */
+  detail: string;
+  /** Since the engine worker started, ms. */
+  elapsedMs: number;
 }
 
 export interface TensorCheckResult {
@@ -45,9 +65,10 @@ export interface TensorCheckResult {
 export interface Requests {
   /**
    * Starts the engine: sets the wasm thread count, then chooses the backend. `backendParam` and `wasmThreadsParam`
-   * are the raw `?backend=` and `?wasmThreads=` values (null when absent).
+   * are the raw `?backend=` and `?wasmThreads=` values (null when absent); `remembered` is the page's stored
+   * backend memory, which skips the benchmark when it holds this adapter and browser's key.
    */
-  init: { payload: { backendParam: string | null; wasmThreadsParam: string | null; config: Config }; result: BackendState };
+  init: { payload: { backendParam: string | null; wasmThreadsParam: string | null; config: Config; remembered: BackendMemory }; result: BackendState };
   /** Replaces the engine's config; the worker validates it and answers with the config it applied. */
   setConfig: { payload: { config: Config }; result: { config: Config; errors: FieldError[] } };
   /** Computes a·b and its sum on the engine's backend (checks that the backend computes correctly). */
@@ -192,6 +213,8 @@ export interface Events {
   snapshot: { snapshot: EngineSnapshot };
   notice: { notice: Notice };
   backend: { state: BackendState };
+  /** Start-up progress: probing, benchmarking (which backend), loading checkpoints, ready. */
+  startup: { progress: StartupProgress };
   /** The live playground's state, at most once per display frame (its buffers are transferred). */
   frame: { frame: LiveFrame };
   playground: { status: PlaygroundStatus };

@@ -13,6 +13,7 @@ import {
   type BenchFigures,
   type BrowserBackend,
 } from './backendChoice';
+import { memoryFrom, memoryKey, recall, type BackendMemory } from './backendMemory';
 import { activate, probeAdapter, startableBackends, wasmState, webgpuDevice } from './browserBackends';
 import { benchBackend, benchControlStep, withBenchModules, type InferenceBenchRow } from './inferenceBench';
 import { benchMatMul } from './microbench';
@@ -29,6 +30,7 @@ import {
   type Notice,
   type Request,
   type RequestHandlers,
+  type StartupStage,
   type WorkerMessage,
 } from './protocol';
 import { taskSpec, validateTask } from '../sim/tasks';
@@ -69,6 +71,10 @@ function post(msg: WorkerMessage, transfer: Transferable[] = []): void {
 function notify(level: Notice['level'], source: Notice['source'], message: string): void {
   post({ type: 'notice', notice: { level, source, message } });
 }
+/** Tells the page which start-up stage the engine is in (its progress indicator). */
+function progress(stage: StartupStage, detail: string): void {
+  post({ type: 'startup', progress: { stage, detail, elapsedMs: performance.now() } });
+}
 
 // Requests and internal jobs (a backend fallback) run strictly one after another, so a request never sees a
 // backend half-switched and init always finishes before the first setConfig or tensor work.
@@ -91,9 +97,11 @@ async function probeFigures(backend: BrowserBackend): Promise<BenchFigures> {
  * the policy's per-step pass, then one whole control step at the playground's batch (random weights, the config's
  * architecture).
  */
-async function startupFigures(backend: BrowserBackend, measured: readonly BenchFigures[]): Promise<BenchFigures> {
+async function startupFigures(backend: BrowserBackend, measured: readonly BenchFigures[], step: string): Promise<BenchFigures> {
+  progress('benchmarking', `timing ${backend} ${step}: matMul probe`);
   const probe = await probeFigures(backend);
   if (!canStillWin(probe.matMulMs, measured)) return probe;
+  progress('benchmarking', `timing ${backend} ${step}: one policy step`);
   const spec = taskSpec(config.task);
   const timing = await withBenchModules(CONFIG_SIZES, config, spec, (modules) =>
     benchControlStep(modules, spec, config, PLAYGROUND_BATCH, STARTUP_RUNS, costToBeat(measured)),
@@ -104,7 +112,7 @@ async function startupFigures(backend: BrowserBackend, measured: readonly BenchF
 /** Times candidates in order; a candidate whose partial figure has already lost is not timed further. */
 async function benchmark(candidates: readonly BrowserBackend[]): Promise<BenchFigures[]> {
   const results: BenchFigures[] = [];
-  for (const backend of candidates) results.push(await startupFigures(backend, results));
+  for (const [i, backend] of candidates.entries()) results.push(await startupFigures(backend, results, `(${i + 1} of ${candidates.length}: ${candidates.join(', ')})`));
   return results;
 }
 
@@ -115,8 +123,9 @@ function benchFigureText(r: BenchFigures): string {
   return `out after matMul ${r.matMulMs.toFixed(1)} ms`;
 }
 
-async function chooseBackend(backendParam: string | null, wasmThreadsParam: string | null): Promise<BackendState> {
+async function chooseBackend(backendParam: string | null, wasmThreadsParam: string | null, remembered: BackendMemory): Promise<BackendState> {
   const t0 = performance.now();
+  progress('probing', 'probing the WebGPU adapter and starting the tfjs backends');
   const param = parseBackendParam(backendParam);
   if (param.error) notify('error', 'backend', param.error);
   const threadsParam = parseWasmThreadsParam(wasmThreadsParam);
@@ -126,22 +135,39 @@ async function chooseBackend(backendParam: string | null, wasmThreadsParam: stri
   for (const n of threads.notices) notify('warn', 'backend', n);
   const adapter = await probeAdapter();
   const runnable = await startableBackends(threads.threads);
-  const found = { adapter, runnable, crossOriginIsolated: isolated, wasm: runnable.includes('wasm') ? await wasmState(threads.reason) : null };
+  const key = memoryKey({ adapter, userAgent: navigator.userAgent, wasmThreads: threads.threads });
+  const found = { adapter, runnable, crossOriginIsolated: isolated, wasm: runnable.includes('wasm') ? await wasmState(threads.reason) : null, memoryKey: key };
   const decision = decideBackend({ forced: param.forced, adapter, runnable });
   const level = param.forced ? 'warn' : 'info';
-  for (const n of decision.notices) notify(level, 'backend', n);
   if (decision.action === 'none') throw new Error(`backend: ${decision.reason}`);
   if (decision.action === 'use') {
+    for (const n of decision.notices) notify(level, 'backend', n);
     // The chosen backend's matMul only, so the UI always has a speed to show. Speed decides nothing here, and the
     // policy step would cost seconds on a forced software WebGPU (the playground panel's "measure inference" times it).
     const bench = [await probeFigures(decision.backend)];
-    return { backend: decision.backend, reason: decision.reason, ...found, bench, startupMs: performance.now() - t0 };
+    const choice = decision.backend === param.forced ? 'forced' : 'automatic';
+    return { backend: decision.backend, reason: decision.reason, ...found, bench, startupMs: performance.now() - t0, choice };
   }
+  // A benchmark is due: a choice this adapter and browser made on an earlier visit stands in for it.
+  const memory = recall(remembered, key, runnable);
+  if (memory.kind === 'usable') {
+    const { backend, reason, savedAt } = memory.choice;
+    progress('probing', `using ${backend}, remembered from an earlier visit`);
+    try {
+      const bench = [await probeFigures(backend)];
+      return { backend, reason: `remembered from an earlier visit (${savedAt.slice(0, 10)}): ${reason}`, ...found, bench, startupMs: performance.now() - t0, choice: 'remembered' };
+    } catch (err) {
+      notify('warn', 'backend', `the remembered backend ${backend} failed to start (${err instanceof Error ? err.message : String(err)}): choosing again`);
+    }
+  } else if (memory.kind === 'stale') {
+    notify('warn', 'backend', `the backend remembered from an earlier visit (${memory.choice.backend}) did not start here: choosing again`);
+  }
+  for (const n of decision.notices) notify(level, 'backend', n);
   const bench = await benchmark(decision.candidates);
   const { backend } = pickFastest(bench);
   await activate(backend);
   const figures = bench.map((r) => `${r.backend} ${benchFigureText(r)}`).join('; ');
-  return { backend, reason: `${decision.reason}; fastest policy step B=${PLAYGROUND_BATCH} (${figures})`, ...found, bench, startupMs: performance.now() - t0 };
+  return { backend, reason: `${decision.reason}; fastest policy step B=${PLAYGROUND_BATCH} (${figures})`, ...found, bench, startupMs: performance.now() - t0, choice: 'automatic' };
 }
 
 /** Moves off WebGPU after its device is lost or reports an error. Weights will be carried over once models exist. */
@@ -178,6 +204,7 @@ async function leaveWebgpu(why: string): Promise<void> {
 /** The playground on config.task with the checkpoints under `base`. */
 async function startPlayground(base: string): Promise<Playground> {
   const spec = taskSpec(config.task);
+  progress('checkpoints', `loading the ${spec.name} checkpoints and starting the playground`);
   const shipped = await loadShippedModules(base, spec);
   for (const p of shipped.problems) notify('error', 'engine', p);
   const pg = new Playground(
@@ -194,6 +221,7 @@ async function startPlayground(base: string): Promise<Playground> {
   );
   playground = pg;
   await pg.start();
+  progress('ready', `running ${spec.name}`);
   return pg;
 }
 
@@ -239,10 +267,10 @@ function startHeartbeat(): void {
 }
 
 const handlers: RequestHandlers = {
-  async init({ backendParam, wasmThreadsParam, config: initial }) {
+  async init({ backendParam, wasmThreadsParam, config: initial, remembered }) {
     if (state) return state;
     config = applyRaw(defaultConfig(), initial as unknown as Record<string, unknown>).config;
-    state = await chooseBackend(backendParam, wasmThreadsParam);
+    state = await chooseBackend(backendParam, wasmThreadsParam, memoryFrom(remembered));
     watchWebgpu();
     startHeartbeat();
     post({ type: 'backend', state });

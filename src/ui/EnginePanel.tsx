@@ -1,10 +1,31 @@
 // What the engine runs on and why: backend, adapter, the backends that started, cross-origin isolation and the wasm
 // backend's threads and SIMD, and the start-up timings.
+import { useState } from 'react';
 import { describeAdapter } from '../engine/backendChoice';
+import type { BackendState } from '../engine/protocol';
+import { forgetBackendChoice } from './backendMemoryStore';
 import { useApp } from './store';
+
+/** How the choice was made, and for a remembered one a way to have the next load benchmark again. */
+function ChoiceMemory({ b }: { b: BackendState }) {
+  const [forgotten, setForgotten] = useState<'no' | 'yes' | 'refused'>('no');
+  if (b.choice === 'forced') return <>forced by ?backend= (not remembered)</>;
+  if (b.choice === 'automatic') return <>chosen now; remembered for this adapter and browser version</>;
+  if (forgotten === 'yes') return <span data-testid="backend-forgotten">forgotten: the next load benchmarks the backends again</span>;
+  return (
+    <>
+      remembered from an earlier visit (no benchmark){' '}
+      <button type="button" data-testid="forget-backend" onClick={() => setForgotten(forgetBackendChoice(b.memoryKey) ? 'yes' : 'refused')} title={b.memoryKey}>
+        forget the remembered backend
+      </button>
+      {forgotten === 'refused' && <span className="error"> this browser's storage refused the change</span>}
+    </>
+  );
+}
 
 export function EnginePanel() {
   const b = useApp((s) => s.backend);
+  const startup = useApp((s) => s.startup);
   // The benchmark always times its first backend fully; with no policy figure at all, the backend was not chosen by speed.
   const compared = b?.bench.some((r) => r.policyStepMs !== null) ?? false;
   return (
@@ -13,7 +34,9 @@ export function EnginePanel() {
         <h2>Engine</h2>
       </header>
       {!b ? (
-        <p className="muted">Starting the engine and choosing a backend…</p>
+        <p className="muted" data-testid="engine-starting">
+          {startup ? `${startup.detail} (${(startup.elapsedMs / 1000).toFixed(1)} s)` : 'Starting the engine and choosing a backend…'}
+        </p>
       ) : (
         <>
           <dl className="facts">
@@ -21,6 +44,10 @@ export function EnginePanel() {
             <dd data-testid="engine-backend">{b.backend}</dd>
             <dt>why</dt>
             <dd>{b.reason}</dd>
+            <dt>choice</dt>
+            <dd data-testid="engine-choice" data-choice={b.choice}>
+              <ChoiceMemory b={b} />
+            </dd>
             <dt>adapter</dt>
             <dd data-testid="engine-adapter">{describeAdapter(b.adapter)}</dd>
             {b.adapter?.description && (

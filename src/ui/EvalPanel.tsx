@@ -53,10 +53,10 @@ export function EvalPanel() {
           episodes{' '}
           <input className="param-value episodes" type="number" min={1} max={1000} value={episodes} disabled={running} aria-label="episodes" onChange={(e) => setEpisodes(Number(e.target.value))} />
         </label>
-        <button type="button" disabled={running || chosen.length === 0 || suites.length === 0} onClick={() => void controls().startEval(chosen, suites, episodes)}>
+        <button type="button" aria-label="run evaluation" disabled={running || chosen.length === 0 || suites.length === 0} onClick={() => void controls().startEval(chosen, suites, episodes)}>
           run
         </button>
-        <button type="button" disabled={!running} onClick={() => void controls().stopEval()}>
+        <button type="button" aria-label="stop evaluation" disabled={!running} onClick={() => void controls().stopEval()}>
           stop
         </button>
       </div>

@@ -4,6 +4,7 @@ import { Legend } from './Legend';
 import { PairSummary } from './PairSummary';
 import { PlaygroundBar } from './PlaygroundBar';
 import { SceneView } from './scene/SceneView';
+import { StartupProgress } from './StartupProgress';
 import { StripChart } from './StripChart';
 import { Timeline } from './Timeline';
 import { useApp } from './store';
@@ -26,6 +27,7 @@ export function Stage() {
           <SceneView lane={0} mode={view} task={task} />
         )}
         <Legend />
+        <StartupProgress />
       </div>
       {view === 'side' && <PairSummary />}
       <StripChart />

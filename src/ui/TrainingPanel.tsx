@@ -81,10 +81,10 @@ export function TrainingPanel() {
         <span className="muted">{config.ppoIters} it. × {config.numEnvs}×{config.rolloutSteps} steps</span>
       </div>
       <div className="button-row">
-        <button type="button" disabled={!running} onClick={() => void controls().pauseTraining(!progress?.paused)} title="the run pauses within a fraction of a second (a PPO run mid-iteration); the playground keeps running">
+        <button type="button" disabled={!running} aria-label={progress?.paused ? 'resume training' : 'pause training'} onClick={() => void controls().pauseTraining(!progress?.paused)} title="the run pauses within a fraction of a second (a PPO run mid-iteration); the playground keeps running">
           {progress?.paused ? 'resume' : 'pause'}
         </button>
-        <button type="button" disabled={!running} onClick={() => void controls().stopTraining()} title="cancel the run within a fraction of a second (the module keeps the steps it took; a PPO run keeps the iterations it finished)">
+        <button type="button" disabled={!running} aria-label="stop training" onClick={() => void controls().stopTraining()} title="cancel the run within a fraction of a second (the module keeps the steps it took; a PPO run keeps the iterations it finished)">
           stop
         </button>
       </div>

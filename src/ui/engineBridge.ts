@@ -4,6 +4,7 @@
 // Live frames go to liveFeed for the render loops; the store gets a summary a few times per second.
 import type { Config } from '../core/config';
 import type { EngineClient } from '../engine/client';
+import { keepBackendChoice, loadBackendMemory } from './backendMemoryStore';
 import { controls } from './controls';
 import { liveFeed } from './live';
 import { summarise } from './liveSummary';
@@ -39,6 +40,7 @@ export function connectEngine(store: AppStore, client: EngineClient, params: URL
   const { addNotice, setBackend, setSnapshot, setEngineConfig } = store.getState();
   client.on('notice', (e) => addNotice(e.notice));
   client.on('backend', (e) => setBackend(e.state));
+  client.on('startup', (e) => store.getState().setStartup(e.progress));
   client.on('snapshot', (e) => setSnapshot(e.snapshot));
   client.on('playground', (e) => store.getState().setPlayground(e.status));
   client.on('training', (e) => store.getState().setTraining(e.progress));
@@ -69,9 +71,10 @@ export function connectEngine(store: AppStore, client: EngineClient, params: URL
     }, failed('setConfig'));
 
   client
-    .request('init', { backendParam, wasmThreadsParam, config: store.getState().config })
+    .request('init', { backendParam, wasmThreadsParam, config: store.getState().config, remembered: loadBackendMemory() })
     .then((b) => {
       setBackend(b);
+      keepBackendChoice(b);
       return client.request('playgroundStart', { checkpointBase: baseFor(store.getState().config.task) });
     })
     .then((status) => {

@@ -7,7 +7,7 @@ import type { InferenceBenchRow } from '../engine/inferenceBench';
 import type { LivePolicyName } from '../engine/livePolicies';
 import type { EvaluationProgress } from '../engine/evaluationProgress';
 import { isPpoStage, type TrainingProgress } from '../engine/trainingProgress';
-import type { BackendState, EngineSnapshot, Notice, PlaygroundStatus } from '../engine/protocol';
+import type { BackendState, EngineSnapshot, Notice, PlaygroundStatus, StartupProgress } from '../engine/protocol';
 import type { SavedCheckpoint } from '../engine/savedCheckpoint';
 import type { LiveSummary } from './liveSummary';
 import type { ScaleMode } from './scene/arrowScale';
@@ -41,6 +41,8 @@ export interface AppState {
   /** The last rejected panel input per field. */
   inputErrors: Partial<Record<ConfigKey, string>>;
   backend: BackendState | null;
+  /** The engine's start-up stage (null before its first report). */
+  startup: StartupProgress | null;
   snapshot: EngineSnapshot | null;
   /** The config the engine acknowledged last (null until the first reply). */
   engineConfig: Config | null;
@@ -81,6 +83,7 @@ export interface AppState {
   addNotice(n: Notice): void;
   dismissNotice(index: number): void;
   setBackend(b: BackendState): void;
+  setStartup(p: StartupProgress): void;
   setSnapshot(s: EngineSnapshot): void;
   setEngineConfig(c: Config): void;
   setView(v: ViewMode): void;
@@ -106,6 +109,7 @@ export function createAppStore(initialHash: string) {
     hashErrors: parsed.errors,
     inputErrors: {},
     backend: null,
+    startup: null,
     snapshot: null,
     engineConfig: null,
     notices: [],
@@ -157,6 +161,9 @@ export function createAppStore(initialHash: string) {
     },
     dismissNotice(index) {
       set({ notices: get().notices.filter((_, i) => i !== index) });
+    },
+    setStartup(startup) {
+      set({ startup });
     },
     setBackend(backend) {
       set({ backend });

@@ -6,7 +6,7 @@ import type { EngineClient } from '../engine/client';
 import type { LivePolicyName } from '../engine/livePolicies';
 import type { EvaluationProgress } from '../engine/evaluationProgress';
 import type { PpoStage, TrainingProgress, TrainStage } from '../engine/trainingProgress';
-import type { BackendState, Notice, PlaygroundStatus, Requests } from '../engine/protocol';
+import type { BackendState, Notice, PlaygroundStatus, Requests, StartupProgress } from '../engine/protocol';
 import type { SavedCheckpoint } from '../engine/savedCheckpoint';
 import { laneViews } from '../engine/liveFrame';
 import { controls } from './controls';
@@ -18,6 +18,8 @@ import { chartState, type ChartState } from './StripChart';
 
 export interface HookState {
   backend: BackendState | null;
+  /** The engine's latest start-up stage report (null before the first). */
+  startup: StartupProgress | null;
   config: Config;
   engineConfig: Config | null;
   hashErrors: FieldError[];
@@ -116,6 +118,7 @@ export function installTestHook(store: AppStore, client: EngineClient): void {
       // A deep copy: callers can read it but never reach into the store.
       return structuredClone({
         backend: s.backend,
+        startup: s.startup,
         config: s.config,
         engineConfig: s.engineConfig,
         hashErrors: s.hashErrors,

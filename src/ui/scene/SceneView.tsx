@@ -5,22 +5,26 @@
 // at the next control step, and until then a dashed outline shows where the block is going.
 // push-3d (the `task` prop, the playground's) gets its own scene and layer, in 3D; its pillar is grabbed where the
 // pointer's ray meets it and dragged on the table top (metres), with no outline preview.
+// The canvas takes focus (Tab or a click); then the arrow keys shove the block one step in the direction they point
+// on screen, and Shift + arrow turns it.
 import { useEffect, useRef } from 'react';
 import * as THREE from 'three';
-import { pointInBlock, type Displacement } from '../../engine/blockPose';
+import { blockCentroid, pointInBlock, type Displacement } from '../../engine/blockPose';
 import { laneViews } from '../../engine/liveFrame';
 import { controls } from '../controls';
 import { liveFeed } from '../live';
 import { layoutOf } from '../liveSummary';
 import { appStore } from '../store';
 import { orbitCamera, topDownCamera, type ViewCamera } from './cameras';
-import { addDisplacement, dragAboutCentre, dragDisplacement, displaced, type Point } from './dragShove';
+import { addDisplacement, ARROW_KEYS, arrowShove, dragAboutCentre, dragDisplacement, displaced, KEY_SHOVE_FRACTION, type Point } from './dragShove';
 import { LiveLayer, tableToWorld } from './liveLayer';
 import { Push3dLayer } from './push3dLayer';
 import { createPush3dScene, sceneToWorld, worldToScene } from './push3dTable';
 import { HEIGHT, createTableScene } from './pushtTable';
 import { views } from './viewRegistry';
 import { SCHEMA } from '../../core/config';
+import { ARENA_MAX, ARENA_MIN } from '../../sim/pusht/geometry';
+import { TABLE_HALF } from '../../sim/push3d/geometry';
 
 /** How often a drag sends its accumulated shove to the engine, ms. */
 const SHOVE_SEND_MS = 50;
@@ -28,6 +32,8 @@ const SHOVE_SEND_MS = 50;
 const GRAB_MARGIN = 6;
 const NO_SHOVE: Displacement = { dx: 0, dy: 0, dtheta: 0 };
 const MAX_TRAIL = SCHEMA.episodeLength.max + 1;
+/** How far (client px) from the block the arrow keys' screen directions are read back onto the table. */
+const KEY_PROBE_PX = 20;
 
 export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d'; task: string }) {
   const hostRef = useRef<HTMLDivElement>(null);
@@ -41,7 +47,10 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
     const canvas = renderer.domElement;
     const pushT = task === 'push-t';
     const taskName = pushT ? 'Push-T' : task;
-    canvas.setAttribute('aria-label', mode === '2d' ? `${taskName} table, top-down, lane ${lane}` : `${taskName} table, 3D, lane ${lane}`);
+    const where = mode === '2d' ? `${taskName} table, top-down, lane ${lane}` : `${taskName} table, 3D, lane ${lane}`;
+    canvas.setAttribute('role', 'application');
+    canvas.setAttribute('aria-label', `${where}: arrow keys shove the block, Shift + arrow keys turn it`);
+    canvas.tabIndex = 0;
     canvas.dataset.testid = `table-canvas-${lane}`;
     if (lane === 0) canvas.dataset.testid = 'table-canvas';
     canvas.dataset.view = mode;
@@ -72,12 +81,21 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
     const plane = new THREE.Plane(new THREE.Vector3(0, 0, 1), pushT ? -HEIGHT.block : 0);
     const hit = new THREE.Vector3();
 
-    const tablePoint = (e: PointerEvent): Point | null => {
+    /** The table point under client point (x, y). */
+    const tablePointAt = (x: number, y: number): Point | null => {
       const r = canvas.getBoundingClientRect();
-      const ndc = new THREE.Vector2(((e.clientX - r.left) / r.width) * 2 - 1, -((e.clientY - r.top) / r.height) * 2 + 1);
+      const ndc = new THREE.Vector2(((x - r.left) / r.width) * 2 - 1, -((y - r.top) / r.height) * 2 + 1);
       raycaster.setFromCamera(ndc, cam.camera);
       if (!raycaster.ray.intersectPlane(plane, hit)) return null;
       return pushT ? { x: hit.x, y: -hit.y } : sceneToWorld(hit);
+    };
+    const tablePoint = (e: PointerEvent) => tablePointAt(e.clientX, e.clientY);
+    /** Where table point (x, y) is on the page, client px (the block's height for Push-T, the table top for push-3d). */
+    const toClient = (x: number, y: number) => {
+      const p = (pushT ? tableToWorld(x, y, HEIGHT.block) : worldToScene(x, y, 0)).project(cam.camera);
+      if (Math.abs(p.x) > 1 || Math.abs(p.y) > 1) return null;
+      const r = canvas.getBoundingClientRect();
+      return { x: r.left + ((p.x + 1) / 2) * r.width, y: r.top + ((1 - p.y) / 2) * r.height };
     };
     /** Whether the press at table point `p` (tablePoint just aimed the ray) grabs the block / pillar. */
     const grabs = (p: Point | null): boolean => {
@@ -148,6 +166,29 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
       if (sendTimer !== null) clearTimeout(sendTimer);
       send();
     };
+    // ── arrow keys: one shove per press, in the direction the arrow points on screen (any camera) ─────────────
+    const keyStep = KEY_SHOVE_FRACTION * (pushT ? ARENA_MAX - ARENA_MIN : 2 * TABLE_HALF);
+    const onKey = (e: KeyboardEvent) => {
+      const key = ARROW_KEYS[e.key];
+      if (!key || e.ctrlKey || e.metaKey || e.altKey) return;
+      e.preventDefault(); // the page would scroll
+      const pose = previewPose();
+      if (!pose) return;
+      // push-3d's pose is already the centre it turns about.
+      const centre = pushT ? blockCentroid(pose) : pose;
+      const here = toClient(centre.x, centre.y);
+      const ahead = here && tablePointAt(here.x + key.x * KEY_PROBE_PX, here.y + key.y * KEY_PROBE_PX);
+      const alongX = toClient(centre.x + keyStep, centre.y);
+      const alongY = toClient(centre.x, centre.y + keyStep);
+      if (!here || !ahead || !alongX || !alongY) return; // the block is off screen
+      // The sign of the screen's cross product of the table axes: positive when +x turning to +y looks clockwise (y down).
+      const clockwise = (alongX.x - here.x) * (alongY.y - here.y) - (alongX.y - here.y) * (alongY.x - here.x);
+      unsent = addDisplacement(unsent, arrowShove(pose, centre, key, e.shiftKey, { x: ahead.x - centre.x, y: ahead.y - centre.y }, clockwise, keyStep));
+      dirty = true;
+      if (sendTimer !== null) clearTimeout(sendTimer);
+      send();
+    };
+    canvas.addEventListener('keydown', onKey);
     host.addEventListener('pointerdown', onDown, { capture: true });
     canvas.addEventListener('pointermove', onMove);
     canvas.addEventListener('pointerup', onUp);
@@ -202,12 +243,7 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
     views.set(lane, {
       canvas,
       renderNow: render,
-      tableToClient(x, y) {
-        const p = (pushT ? tableToWorld(x, y, HEIGHT.block) : worldToScene(x, y, 0)).project(cam.camera);
-        if (Math.abs(p.x) > 1 || Math.abs(p.y) > 1) return null;
-        const r = canvas.getBoundingClientRect();
-        return { x: r.left + ((p.x + 1) / 2) * r.width, y: r.top + ((1 - p.y) / 2) * r.height };
-      },
+      tableToClient: toClient,
     });
 
     return () => {
@@ -216,6 +252,7 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
       if (sendTimer !== null) clearTimeout(sendTimer);
       observer.disconnect();
       host.removeEventListener('pointerdown', onDown, { capture: true });
+      canvas.removeEventListener('keydown', onKey);
       cam.dispose();
       layer?.dispose();
       table.dispose();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { blockCentroid } from '../../engine/blockPose';
-import { displaced, dragAboutCentre, dragDisplacement } from './dragShove';
+import { ARROW_KEYS, arrowShove, displaced, dragAboutCentre, dragDisplacement, KEY_TURN_RAD } from './dragShove';
 
 describe('dragging the block', () => {
   const pose = { x: 200, y: 260, angle: -0.4 };
@@ -41,5 +41,30 @@ describe('dragging the push-3d pillar (pose = centre of mass, metres)', () => {
     expect(d.dtheta).toBeCloseTo(Math.PI / 2, 12);
     expect(d.dx).toBe(0);
     expect(d.dy).toBe(0);
+  });
+});
+
+describe('shoving the block with the arrow keys', () => {
+  const pose = { x: 200, y: 260, angle: -0.4 };
+  const c = blockCentroid(pose);
+
+  it('moves it one step along the table direction under the arrow, whatever that direction’s length', () => {
+    expect(arrowShove(pose, c, ARROW_KEYS.ArrowRight, false, { x: 3, y: 0 }, 1, 16)).toEqual({ dx: 16, dy: 0, dtheta: 0 });
+    const d = arrowShove(pose, c, ARROW_KEYS.ArrowUp, false, { x: 0.3, y: 0.4 }, 1, 10);
+    expect(d.dx).toBeCloseTo(6, 12);
+    expect(d.dy).toBeCloseTo(8, 12);
+    expect(arrowShove(pose, c, ARROW_KEYS.ArrowUp, false, { x: 0, y: 0 }, 1, 10)).toEqual({ dx: 0, dy: 0, dtheta: 0 });
+  });
+
+  it('with Shift turns it about its centroid: → and ↓ clockwise on screen, ← and ↑ the other way', () => {
+    const right = arrowShove(pose, c, ARROW_KEYS.ArrowRight, true, { x: 1, y: 0 }, 1, 16);
+    expect(right.dtheta).toBeCloseTo(KEY_TURN_RAD, 12);
+    expect(arrowShove(pose, c, ARROW_KEYS.ArrowDown, true, { x: 1, y: 0 }, 1, 16).dtheta).toBeCloseTo(KEY_TURN_RAD, 12);
+    expect(arrowShove(pose, c, ARROW_KEYS.ArrowLeft, true, { x: 1, y: 0 }, 1, 16).dtheta).toBeCloseTo(-KEY_TURN_RAD, 12);
+    // A table whose positive angle looks counter-clockwise (push-3d's, y up) turns the other way for the same key.
+    expect(arrowShove(pose, c, ARROW_KEYS.ArrowRight, true, { x: 1, y: 0 }, -1, 16).dtheta).toBeCloseTo(-KEY_TURN_RAD, 12);
+    const after = blockCentroid(displaced(pose, right));
+    expect(after.x).toBeCloseTo(c.x, 9);
+    expect(after.y).toBeCloseTo(c.y, 9);
   });
 });

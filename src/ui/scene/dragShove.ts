@@ -34,3 +34,32 @@ export function displaced(pose: Pose, d: Displacement): Pose {
 export function addDisplacement(a: Displacement, b: Displacement): Displacement {
   return { dx: a.dx + b.dx, dy: a.dy + b.dy, dtheta: a.dtheta + b.dtheta };
 }
+
+/** The arrow keys as directions on the screen (client px, y down). */
+export const ARROW_KEYS: Readonly<Record<string, Point>> = {
+  ArrowRight: { x: 1, y: 0 },
+  ArrowLeft: { x: -1, y: 0 },
+  ArrowUp: { x: 0, y: -1 },
+  ArrowDown: { x: 0, y: 1 },
+};
+
+/** A keyboard shove's length, as a fraction of the table's width: 16 px of Push-T's 512, 1.6 cm of push-3d's 50 cm. */
+export const KEY_SHOVE_FRACTION = 1 / 32;
+/** A keyboard turn (Shift + arrow), rad. */
+export const KEY_TURN_RAD = Math.PI / 12;
+
+/**
+ * The shove for one arrow-key press. A plain arrow moves the block `step` along `towards`, the table direction that
+ * looks like the arrow's on screen (any length; the view's camera decides it). With Shift, → and ↓ turn it clockwise
+ * on screen and ← and ↑ counter-clockwise, by KEY_TURN_RAD about its centroid (`centre`); `clockwise` is the sign
+ * of a table angle that looks clockwise (+1 for Push-T's y-down table seen from above).
+ */
+export function arrowShove(pose: Pose, centre: Point, key: Point, shift: boolean, towards: Point, clockwise: number, step: number): Displacement {
+  if (shift) {
+    const turn = (key.x + key.y > 0 ? 1 : -1) * Math.sign(clockwise) * KEY_TURN_RAD;
+    return rotationAbout(pose, centre.x, centre.y, turn);
+  }
+  const norm = Math.hypot(towards.x, towards.y);
+  if (!(norm > 0)) return { dx: 0, dy: 0, dtheta: 0 };
+  return { dx: (towards.x / norm) * step, dy: (towards.y / norm) * step, dtheta: 0 };
+}
