@@ -27,9 +27,9 @@ export function sdeParams(c: Config): SdeParams {
   return { sdeSteps, sdeMode, sigmaSchedule, sigmaMax, sigmaMin, sigmaFloor, reflexGain, strategyGain };
 }
 
-/** The loop's parameters from the live config (σ, gains and n change while it runs). */
+/** The loop's parameters from the live config (σ, gains, n and the Δz-triggered re-plan change while it runs). */
 function loopParams(c: Config, horizon: number): LoopParams {
-  return { ...sdeParams(c), executeSteps: Math.min(c.executeSteps, horizon) };
+  return { ...sdeParams(c), executeSteps: Math.min(c.executeSteps, horizon), replanThreshold: c.replanThreshold };
 }
 
 export class LivePolicy {

@@ -1,5 +1,6 @@
 // The live playground in the engine worker: one lane (single view) or two lanes (side by side) stepped on the
-// worker's own clock, and the person's intents (play, pause, step, reset, shove, perturb, choose policies).
+// worker's own clock, and the person's intents (play, pause, step, reset, shove, perturb, choose policies, and
+// per-lane overrides of live parameters such as the executed chunk length n, so two lanes can run one policy two ways).
 //
 // Episodes: episode k of every lane starts from seed episodeSeed(config.seed, k), the evaluation's episode
 // seeds, so a seed reproduces what the playground shows and two lanes always face the same start. A lane whose
@@ -17,10 +18,12 @@ import { formatPerturbationSpec, parsePerturbationSpec } from '../sim/perturbati
 import { CONTROL_HZ } from '../sim/pusht/geometry';
 import { simTask } from '../sim/tasks';
 import type { TaskSpec } from '../sim/taskSpec';
+import { followConfig, laneConfig, parseLaneSettings, type LaneSettings } from './laneSettings';
 import { LiveHistory, seriesRow, type PlaygroundHistory } from './liveHistory';
 import { LiveLane } from './liveLane';
 import { LivePolicy } from './livePolicy';
-import { bestPolicy, checkpointKey, checkpointSlots, LIVE_POLICIES, MODULE_NAMES, POLICY_FOLDERS, policyLabel, policyModules, type LivePolicyName, type ModuleName } from './livePolicies';
+import { bestPolicy, checkpointKey, checkpointSlots, LIVE_POLICIES, MODULE_NAMES, POLICY_FOLDERS, POLICY_MODULES, policyLabel, policyModules, type LivePolicyName, type ModuleName } from './livePolicies';
+import { strategyRate } from '../policy/strategy';
 import { isOneShot } from './liveSuites';
 import { standIn, type ModuleSet, type ModuleTypes, type ShippedLoad } from './policyModules';
 import type { LiveFrame, PlaygroundIntent, PlaygroundStatus } from './protocol';
@@ -49,6 +52,8 @@ export interface PlaygroundHost {
 export class Playground {
   private lanes: LiveLane[] = [];
   private policies: LivePolicyName[];
+  /** Per lane index, kept across changes of policies and resets (a new playground, on a task switch, starts without). */
+  private readonly laneSettings: LaneSettings[] = Array.from({ length: MAX_LANES }, followConfig);
   private standIns: ModuleSet = {};
   private runConfig: Config;
   private episode = 0;
@@ -163,9 +168,11 @@ export class Playground {
     return this.modulesFor(name);
   }
 
-  /** What policy `name` runs, as the labels say it. */
+  /** What policy `name` runs, as the labels say it, with when its η_φ acts (per chunk or per control step). */
   label(name: LivePolicyName): string {
-    return policyLabel(name, policyModules(name, this.trained));
+    const base = policyLabel(name, policyModules(name, this.trained));
+    const strategy = POLICY_MODULES[name].required.includes('strategy') ? this.modulesFor(name).strategy : undefined;
+    return strategy ? `${base}, η per ${strategyRate(strategy.config) === 'step' ? 'control step' : 'chunk'}` : base;
   }
 
   /** Keys of the checkpoints found (checkpointKey). */
@@ -188,10 +195,7 @@ export class Playground {
       found: this.shipped.found,
       problems: this.shipped.problems,
       trained: [...trained],
-      lanes: this.lanes.map((l) => {
-        const modules = policyModules(l.policy.name, trained);
-        return { policy: l.policy.name, label: policyLabel(l.policy.name, modules), modules };
-      }),
+      lanes: this.lanes.map((l, i) => ({ policy: l.policy.name, label: this.label(l.policy.name), modules: policyModules(l.policy.name, trained), settings: { ...this.laneSettings[i] } })),
       runConfig: this.runConfig,
     };
   }
@@ -237,6 +241,9 @@ export class Playground {
         break;
       case 'policies':
         await this.setPolicies(intent.policies);
+        break;
+      case 'laneSettings':
+        this.setLaneSettings(intent.lane, intent.settings);
         break;
       default:
         throw new Error(`intent: unknown kind "${String((intent as { kind: unknown }).kind).slice(0, 40)}"`);
@@ -304,6 +311,14 @@ export class Playground {
     this.host.postStatus(this.status());
   }
 
+  private setLaneSettings(lane: unknown, settings: unknown): void {
+    if (!Number.isInteger(lane) || (lane as number) < 0 || (lane as number) >= this.lanes.length) throw new Error(`laneSettings.lane: ${String(lane).slice(0, 40)} is not a lane (there are ${this.lanes.length})`);
+    const i = lane as number;
+    // Bounded by the config's horizon as the config's own n is (a prior with a shorter one executes its whole chunk).
+    Object.assign(this.laneSettings[i], parseLaneSettings(settings, i, this.host.config().horizon));
+    this.host.postStatus(this.status());
+  }
+
   /** Applies the config (the parameters that apply on restart included) and starts again at episode 0. */
   private async reset(): Promise<void> {
     this.runConfig = this.host.config();
@@ -345,7 +360,7 @@ export class Playground {
       return;
     }
     const config = this.host.config();
-    for (const lane of this.lanes) await lane.stepOnce(config);
+    for (const [i, lane] of this.lanes.entries()) await lane.stepOnce(laneConfig(config, this.laneSettings[i]));
     this.record();
     const now = performance.now();
     this.stepTimes.push(now);
@@ -400,7 +415,7 @@ export class Playground {
   /** A lane's policy, its label and its lasting condition as a spec (null: nominal). */
   private laneMeta(lane: LiveLane): { policy: LivePolicyName; label: string; condition: string | null } {
     const c = lane.activeCondition;
-    return { policy: lane.policy.name, label: policyLabel(lane.policy.name, policyModules(lane.policy.name, this.trained)), condition: c.kind === 'nominal' ? null : formatPerturbationSpec(simTask(this.spec.name).suites, c) };
+    return { policy: lane.policy.name, label: this.label(lane.policy.name), condition: c.kind === 'nominal' ? null : formatPerturbationSpec(simTask(this.spec.name).suites, c) };
   }
 
   private post(): void {

@@ -12,6 +12,7 @@ import type { BackendMemory } from './backendMemory';
 import type { CheckpointFiles } from './checkpointFiles';
 import type { EvaluationProgress } from './evaluationProgress';
 import type { InferenceBenchRow } from './inferenceBench';
+import type { LaneSettings } from './laneSettings';
 import type { PlaygroundHistory } from './liveHistory';
 import type { LivePolicyName, ModuleName, ModuleStatus } from './livePolicies';
 import type { PpoStage, TrainingProgress, TrainStage } from './trainingProgress';
@@ -156,12 +157,16 @@ export type PlaygroundIntent =
   /** A perturbation spec as `--perturb` takes it, applied now: displace and kick once, bias/friction/mass from now on, nominal clears. */
   | { kind: 'perturb'; spec: string }
   /** The policy of each lane: one (single view) or two (side by side); the current episode restarts. */
-  | { kind: 'policies'; policies: LivePolicyName[] };
+  | { kind: 'policies'; policies: LivePolicyName[] }
+  /** Overrides of live parameters for lane `lane` (null: follow the config); they apply from the next step and outlast a change of policies. */
+  | { kind: 'laneSettings'; lane: number; settings: Partial<LaneSettings> };
 
 export interface LaneStatus {
   policy: LivePolicyName;
   label: string;
   modules: Partial<Record<ModuleName, ModuleStatus>>;
+  /** The lane's overrides of live parameters (null: the config's). */
+  settings: LaneSettings;
 }
 
 export interface PlaygroundStatus {
