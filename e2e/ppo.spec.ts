@@ -71,7 +71,7 @@ test('a tiny PPO run in the page: progress, live charts, pause/resume, stop, con
   await saving.getByRole('button', { name: 'save in browser' }).click();
   await expect(saving.getByTestId('saved-checkpoint')).toContainText('e2e critic (critic,');
   await page.evaluate(() => window.__sagr!.setPolicy(0, 'sagr'));
-  await page.waitForFunction(() => /^sagr \(v_θ, Φ, b_ψ, η_φ trained\)$/.test(window.__sagr!.state().playground?.lanes[0].label ?? ''));
+  await page.waitForFunction(() => /^sagr \(v_θ, Φ, b_ψ, η_φ trained\), η per chunk$/.test(window.__sagr!.state().playground?.lanes[0].label ?? ''));
   await expect(page.getByTestId('checkpoint-sagr')).toContainText('ppo-sagr');
 });
 

@@ -9,8 +9,26 @@ describe('live policies', () => {
   it('look for checkpoints where the CLI writes and reads them', () => {
     expect(POLICY_FOLDERS.sagr).toBe(`${PPO_RUNS.sagr}/`);
     expect(POLICY_FOLDERS.strategy).toBe(`${PPO_RUNS.strategy}/`);
+    expect(POLICY_FOLDERS.residual).toBe(`${PPO_RUNS.residual}/`);
     const keys = checkpointSlots().map(([f, m]) => `${f}${m}`);
-    expect(new Set(keys)).toEqual(new Set([...STAGE01, ...PPO, 'ppo/critic', 'ppo-strategy/prior', 'ppo-strategy/strategy', 'ppo-strategy/world', 'ppo-strategy/critic']));
+    expect(new Set(keys)).toEqual(
+      new Set([
+        ...STAGE01,
+        ...PPO,
+        'ppo/critic',
+        'ppo-strategy/prior',
+        'ppo-strategy/strategy',
+        'ppo-strategy/world',
+        'ppo-strategy/critic',
+        // The literal-recipe reflex runs with its own Φ (positions only) and prior copy; the per-step η from its own run.
+        'variants/reflex-literal/prior',
+        'variants/reflex-literal/world',
+        'variants/reflex-literal/reflex',
+        'ppo-residual/prior',
+        'ppo-residual/strategy',
+        'ppo-residual/world',
+      ]),
+    );
   });
 
   it('run what is trained, most complete first, and fall back to the expert', () => {
@@ -27,6 +45,10 @@ describe('live policies', () => {
     expect(defaultPair(new Set(STAGE01))).toEqual(['prior', 'reflex']);
     expect(defaultPair(new Set(['prior']))).toEqual(['prior', 'expert']);
     expect(defaultPair(new Set())).toEqual(['expert', 'prior']);
+    // The switches' variants are never chosen for the person: they are there to be compared on purpose.
+    const all = new Set(checkpointSlots().map(([f, m]) => `${f}${m}`));
+    expect(bestPolicy(all)).toBe('sagr');
+    expect(defaultPair(all)).toEqual(['prior', 'sagr']);
   });
 
   it('label every module as trained or randomly initialised', () => {

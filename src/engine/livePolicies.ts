@@ -5,7 +5,11 @@
 // labelled as such; its optional modules are used only when trained (an untrained Φ next to the expert or the
 // prior would draw meaningless residuals).
 
-export const LIVE_POLICIES = ['expert', 'prior', 'reflex', 'strategy', 'sagr'] as const;
+// reflex-literal: the reflex warmed up with the literal stage-1 target (it copies an actuator error instead of
+// cancelling it), with the positions-only Φ it was trained against; under a bias it fails where reflex holds.
+// residual: the prior with η_φ evaluated at every control step (strategyRate step, no reflex), beside strategy's
+// η once per chunk.
+export const LIVE_POLICIES = ['expert', 'prior', 'reflex', 'reflex-literal', 'strategy', 'residual', 'sagr'] as const;
 export type LivePolicyName = (typeof LIVE_POLICIES)[number];
 
 export const MODULE_NAMES = ['prior', 'world', 'reflex', 'strategy', 'critic'] as const;
@@ -17,7 +21,9 @@ export const POLICY_MODULES: Record<LivePolicyName, { required: readonly ModuleN
   expert: { required: [], optional: ['world'] },
   prior: { required: ['prior'], optional: ['world'] },
   reflex: { required: ['prior', 'world', 'reflex'], optional: [] },
+  'reflex-literal': { required: ['prior', 'world', 'reflex'], optional: [] },
   strategy: { required: ['prior', 'strategy'], optional: ['world'] },
+  residual: { required: ['prior', 'strategy'], optional: ['world'] },
   sagr: { required: ['prior', 'world', 'reflex', 'strategy'], optional: [] },
 };
 
@@ -34,7 +40,15 @@ export type ModuleStatus = 'trained' | 'random';
  * modules at its top, each stage-2 run in its own subfolder holding every module it ran with (the CLI's
  * defaults, src/cli/learnedPolicy.ts PPO_RUNS). The expert's observing Φ is the top-level one.
  */
-export const POLICY_FOLDERS: Record<LivePolicyName, string> = { expert: '', prior: '', reflex: '', strategy: 'ppo-strategy/', sagr: 'ppo/' };
+export const POLICY_FOLDERS: Record<LivePolicyName, string> = {
+  expert: '',
+  prior: '',
+  reflex: '',
+  'reflex-literal': 'variants/reflex-literal/',
+  strategy: 'ppo-strategy/',
+  residual: 'ppo-residual/',
+  sagr: 'ppo/',
+};
 
 /** A checkpoint's key: its folder and module, e.g. "ppo/strategy" or "prior". */
 export const checkpointKey = (folder: string, module: ModuleName): string => `${folder}${module}`;

@@ -1,0 +1,95 @@
+// The method's switches on the shipped Push-T checkpoints, in a headless playground that loads the live policies'
+// folders (POLICY_FOLDERS) as the page does.
+//   - η per chunk or per control step: strategy runs ppo-strategy/ (η once per chunk), residual ppo-residual/
+//     (η at every control step), and the labels say which.
+//   - The reflex's sign: the consistent reflex in one lane and the literal-recipe reflex (variants/reflex-literal/,
+//     with the positions-only Φ it was trained against) in the other, under the bias button's constant actuator
+//     offset on a fixed seed. Executed − intended = g_b·b + d (the chunk's action is what was intended): the
+//     consistent reflex cancels most of d, the literal one adds it a second time.
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig, type Config } from '../core/config';
+import { shippedCheckpoints } from '../cli/learnedPolicy';
+import { pushTSpec } from '../sim/pusht/pushTSpec';
+import { initRapier } from '../sim/pusht/pushTEnv';
+import { decompositionTerm, laneLayout, laneViews } from './liveFrame';
+import { checkpointKey, checkpointSlots, POLICY_FOLDERS } from './livePolicies';
+import { useNodeBackend } from './nodeBackend';
+import { nodeFileHandler } from './nodeCheckpoint';
+import { LOADERS, type ShippedLoad } from './policyModules';
+import { Playground } from './playground';
+import type { LiveFrame, PlaygroundStatus } from './protocol';
+import { patchWasmMatMul } from './wasmMatMul';
+
+const DIR = shippedCheckpoints('push-t');
+const OFFSET = { dx: 8, dy: -6 };
+const config: Config = { ...defaultConfig(), sigmaMax: 0, sigmaMin: 0, seed: 3 };
+
+/** The shipped modules in `folders`, loaded the way the page loads them (every slot of those folders). */
+async function shippedFor(folders: string[]): Promise<ShippedLoad> {
+  const load: ShippedLoad = { modules: new Map(), found: [], problems: [] };
+  for (const [folder, module] of checkpointSlots()) {
+    const dir = path.join(DIR, folder, module);
+    if (!folders.includes(folder) || !existsSync(path.join(dir, 'model.json'))) continue;
+    const key = checkpointKey(folder, module);
+    load.modules.set(key, await LOADERS[module](nodeFileHandler(dir), pushTSpec));
+    load.found.push({ key, module, source: dir });
+  }
+  return load;
+}
+
+beforeAll(async () => {
+  await useNodeBackend('wasm');
+  patchWasmMatMul();
+  await initRapier();
+});
+
+function headless(shipped: ShippedLoad) {
+  const frames: LiveFrame[] = [];
+  const statuses: PlaygroundStatus[] = [];
+  const host = { config: () => config, enqueue: <T>(job: () => Promise<T>) => job(), postFrame: (f: LiveFrame) => frames.push(f), postStatus: (s: PlaygroundStatus) => statuses.push(s), notify: () => undefined };
+  return { pg: new Playground(host, shipped, pushTSpec, 'test://'), frames, statuses };
+}
+
+describe('the method’s switches on the shipped checkpoints', () => {
+  it('η per chunk (strategy) beside η per control step (residual), each from its own stage-2 run', async () => {
+    const { pg, statuses } = headless(await shippedFor([POLICY_FOLDERS.strategy, POLICY_FOLDERS.residual]));
+    await pg.apply({ kind: 'pause' });
+    await pg.apply({ kind: 'policies', policies: ['strategy', 'residual'] });
+    expect(statuses.at(-1)!.lanes.map((l) => l.label)).toEqual(['strategy (v_θ, Φ, η_φ trained), η per chunk', 'residual (v_θ, Φ, η_φ trained), η per control step']);
+    pg.dispose();
+  });
+
+  it('the literal-recipe reflex: under a constant offset, its executed-minus-intended error is far larger than the consistent reflex’s', async () => {
+    const { pg, frames, statuses } = headless(await shippedFor([POLICY_FOLDERS.reflex, POLICY_FOLDERS['reflex-literal']]));
+    await pg.apply({ kind: 'pause' });
+    await pg.apply({ kind: 'policies', policies: ['reflex', 'reflex-literal'] });
+    // Both lanes run trained modules only: nothing stands in for a missing checkpoint.
+    expect(statuses.at(-1)!.lanes.map((l) => l.label)).toEqual(['reflex (v_θ, Φ, b_ψ trained)', 'reflex-literal (v_θ, Φ, b_ψ trained)']);
+    await pg.apply({ kind: 'perturb', spec: `bias:dx=${OFFSET.dx},dy=${OFFSET.dy}` });
+
+    const layout = laneLayout(pushTSpec.numTokens, pushTSpec.actionDim);
+    const error = [0, 0];
+    let counted = 0;
+    for (let t = 0; t < 40; t++) {
+      await pg.apply({ kind: 'step' });
+      const lanes = frames.at(-1)!.lanes;
+      if (lanes.some((l) => laneViews(l.data, layout).scalar('done') === 1)) break;
+      if (t < 5) continue; // the reflex needs residuals first
+      for (const i of [0, 1]) {
+        const b = decompositionTerm(laneViews(lanes[i].data, layout), 'reflex', 2); // g_b·b, pixels
+        error[i] += Math.hypot(b[0] + OFFSET.dx, b[1] + OFFSET.dy);
+      }
+      counted++;
+    }
+    pg.dispose();
+    const [consistent, literal] = error.map((e) => e / counted);
+    const offset = Math.hypot(OFFSET.dx, OFFSET.dy);
+    expect(counted).toBeGreaterThanOrEqual(20);
+    // The consistent reflex cancels at least half the offset; the literal one makes it worse than no reflex at all.
+    expect(consistent).toBeLessThan(0.5 * offset);
+    expect(literal).toBeGreaterThan(offset);
+    expect(literal).toBeGreaterThan(3 * consistent);
+  });
+});
