@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { checkpointKey, checkpointSlots, isFullyTrained, LIVE_POLICIES, MODULE_SYMBOLS, POLICY_FOLDERS, POLICY_MODULES } from '../engine/livePolicies';
 import { BrowserCheckpoints } from './BrowserCheckpoints';
 import { controls } from './controls';
+import { MethodSwitches } from './MethodSwitches';
 import { isOneShotButton, perturbationSpec, perturbButtons, sizedByConfig } from './perturbSpec';
 import { useApp } from './store';
 
@@ -172,6 +173,8 @@ export function PlaygroundPanel() {
         <h2>Policy</h2>
       </header>
       <Checkpoints />
+      <h2>Method</h2>
+      <MethodSwitches />
       <h2>Perturb</h2>
       <Perturbations />
       <h2>Checkpoints</h2>

@@ -1,6 +1,7 @@
 // Everything a person (or the test hook) can ask of the playground, in one place: intents to the engine,
 // the view and policy choice, and the exports. Buttons, keyboard shortcuts and window.__sagr all call these.
 import type { EngineClient } from '../engine/client';
+import { LANE_SETTING_KEYS, type LaneSettings } from '../engine/laneSettings';
 import { checkpointKey, checkpointSlots, defaultPair, type LivePolicyName, type ModuleName } from '../engine/livePolicies';
 import { parseSavedKey, savedKey } from '../engine/savedCheckpoint';
 import type { PpoStage, TrainStage } from '../engine/trainingProgress';
@@ -36,6 +37,8 @@ export interface Controls {
   setView(view: ViewMode): Promise<void>;
   /** The policy of the single view (lane 0) or of one side of the pair. */
   setPolicy(lane: number, policy: LivePolicyName): Promise<void>;
+  /** Overrides of live parameters for one lane (null: follow the config), e.g. lane 1 at n = 16 beside lane 0 at 4. */
+  setLaneSettings(lane: number, settings: Partial<LaneSettings>): Promise<void>;
   exportConfig(): void;
   exportRollout(lane: number): Promise<void>;
   exportPng(): Promise<void>;
@@ -110,6 +113,12 @@ export function installControls(store: AppStore, client: EngineClient): Controls
   const syncPolicies = async (view: ViewMode) => {
     const want = wanted(view);
     if (want.join() !== lanePolicies().join()) await intent({ kind: 'policies', policies: want });
+    // A playground started afresh (a task switch) has no overrides yet: send the lanes' again.
+    const lanes = store.getState().playground?.lanes ?? [];
+    for (const [i, lane] of lanes.entries()) {
+      const asked = store.getState().laneSettings[i];
+      if (LANE_SETTING_KEYS.some((k) => lane.settings[k] !== asked[k])) await intent({ kind: 'laneSettings', lane: i, settings: asked });
+    }
   };
 
   const scrub = installScrub(store, client);
@@ -146,6 +155,15 @@ export function installControls(store: AppStore, client: EngineClient): Controls
         s.setPair(pair);
       } else s.setSinglePolicy(policy);
       await syncPolicies(s.view);
+    },
+    async setLaneSettings(lane, settings) {
+      try {
+        await client.request('playgroundIntent', { intent: { kind: 'laneSettings', lane, settings } });
+        // Kept once the engine took it (a valid lane, 0 or 1), so a refused value is never sent again.
+        store.getState().setLaneSettings(lane, settings);
+      } catch (e) {
+        fail('laneSettings')(e);
+      }
     },
     exportConfig() {
       const config = store.getState().config;

@@ -4,6 +4,7 @@ import { useStore } from 'zustand';
 import { createStore } from 'zustand/vanilla';
 import { applyRaw, defaultConfig, parseHash, SCHEMA, type Config, type ConfigKey, type FieldError } from '../core/config';
 import type { InferenceBenchRow } from '../engine/inferenceBench';
+import { followConfig, type LaneSettings } from '../engine/laneSettings';
 import type { LivePolicyName } from '../engine/livePolicies';
 import type { EvaluationProgress } from '../engine/evaluationProgress';
 import { isPpoStage, type TrainingProgress } from '../engine/trainingProgress';
@@ -63,6 +64,8 @@ export interface AppState {
   slowAfterEvent: boolean;
   /** Scrubbing through the recorded ticks (null: the live frames are shown). */
   scrub: ScrubState | null;
+  /** The per-lane overrides the person asked for (by lane index), sent again to a playground started afresh. */
+  laneSettings: [LaneSettings, LaneSettings];
   bench: BenchState;
   /** The latest training run (null before the first). */
   training: TrainingProgress | null;
@@ -96,6 +99,7 @@ export interface AppState {
   setArrows(a: Partial<ArrowSettings>): void;
   setScrub(s: ScrubState | null): void;
   setSlowAfterEvent(on: boolean): void;
+  setLaneSettings(lane: number, s: Partial<LaneSettings>): void;
   setBench(b: BenchState): void;
   setTraining(t: TrainingProgress): void;
   setEvaluation(e: EvaluationProgress): void;
@@ -124,6 +128,7 @@ export function createAppStore(initialHash: string) {
     arrows: DEFAULT_ARROWS,
     scrub: null,
     slowAfterEvent: false,
+    laneSettings: [followConfig(), followConfig()],
     bench: { running: false, rows: null, error: null },
     training: null,
     lastPpo: null,
@@ -203,6 +208,11 @@ export function createAppStore(initialHash: string) {
     },
     setSlowAfterEvent(slowAfterEvent) {
       set({ slowAfterEvent });
+    },
+    setLaneSettings(lane, s) {
+      const laneSettings = [...get().laneSettings] as AppState['laneSettings'];
+      laneSettings[lane] = { ...laneSettings[lane], ...s };
+      set({ laneSettings });
     },
     setBench(bench) {
       set({ bench });

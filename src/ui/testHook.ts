@@ -3,6 +3,7 @@
 import type { Config, ConfigKey, FieldError } from '../core/config';
 import { blockCentroid } from '../engine/blockPose';
 import type { EngineClient } from '../engine/client';
+import type { LaneSettings } from '../engine/laneSettings';
 import type { LivePolicyName } from '../engine/livePolicies';
 import type { EvaluationProgress } from '../engine/evaluationProgress';
 import type { PpoStage, TrainingProgress, TrainStage } from '../engine/trainingProgress';
@@ -72,6 +73,8 @@ export interface SagrHook {
   perturb(kind: string): Promise<void>;
   setView(view: ViewMode): Promise<void>;
   setPolicy(lane: number, policy: LivePolicyName): Promise<void>;
+  /** Per-lane overrides of live parameters (executeSteps, reflexGain; null follows the config). */
+  setLaneSettings(lane: number, settings: Partial<LaneSettings>): Promise<void>;
   /** Trains a stage-0/1 module in place (see the training panel); resolves once the run has started. */
   startTraining(stage: TrainStage, iters: number): Promise<void>;
   /** Stage 2 (PPO, sagr or the strategy ablation) for `iters` iterations; resolves once the run has started. */
@@ -153,6 +156,7 @@ export function installTestHook(store: AppStore, client: EngineClient): void {
     perturb: c.perturb,
     setView: c.setView,
     setPolicy: c.setPolicy,
+    setLaneSettings: c.setLaneSettings,
     startTraining: c.startTraining,
     startPpo: c.startPpo,
     continuePpo: c.continuePpo,

@@ -1,0 +1,167 @@
+// The method's switches in the Run panel, all live: the executed chunk length n (the config's, so the URL keeps
+// it; the next chunk uses it), each lane's own n and reflex gain g_b (the side-by-side lanes can run one policy
+// two ways), and comparisons set up in one click: the reflex's stage-1 target (reflex against reflex-literal),
+// η per chunk or per control step (strategy against residual), and short against long chunks.
+import { useState } from 'react';
+import { parseValue, SCHEMA } from '../core/config';
+import type { LaneSettings } from '../engine/laneSettings';
+import type { LivePolicyName } from '../engine/livePolicies';
+import { CONTROL_HZ } from '../sim/pusht/geometry';
+import { controls } from './controls';
+import { appStore, useApp } from './store';
+
+function ChunkLength() {
+  const n = useApp((s) => s.config.executeSteps);
+  const horizon = useApp((s) => s.config.horizon);
+  const setParam = useApp((s) => s.setParam);
+  return (
+    <div className="switch-row" title={SCHEMA.executeSteps.help}>
+      <label htmlFor="run-execute-steps">chunk length n</label>
+      <input id="run-execute-steps" type="range" min={1} max={horizon} step={1} value={n} aria-label="executed chunk length n" data-testid="run-execute-steps" onChange={(e) => setParam('executeSteps', Number(e.target.value))} />
+      <output htmlFor="run-execute-steps" data-testid="run-execute-steps-value">
+        {n} of H = {horizon}
+      </output>
+      <p className="muted">
+        the prior re-plans every {n} steps ({(n / CONTROL_HZ).toFixed(1)} s) and executes the rest of each chunk open loop: the longer the chunk, the more a correction between re-plans (the reflex) matters.
+      </p>
+    </div>
+  );
+}
+
+/** One lane's overrides: its own n (or the config's) and, when it runs a reflex, its own gain. */
+function LaneRow({ lane, count }: { lane: number; count: number }) {
+  const status = useApp((s) => s.playground?.lanes[lane]);
+  const config = useApp((s) => s.config);
+  // Text being typed into the gain box, and the reason the last one was refused.
+  const [draft, setDraft] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  if (!status) return null;
+  const name = count > 1 ? (lane === 0 ? 'left' : 'right') : 'running';
+  const set = (s: Partial<LaneSettings>) => void controls().setLaneSettings(lane, s);
+  const commitGain = () => {
+    if (draft === null) return;
+    const text = draft.trim();
+    if (text === '') {
+      set({ reflexGain: null });
+      setDraft(null);
+      setError(null);
+      return;
+    }
+    const r = parseValue('reflexGain', text);
+    if (!r.ok) {
+      setError(`lanes[${lane}].reflexGain: ${r.message}`);
+      return;
+    }
+    set({ reflexGain: r.value as number });
+    setDraft(null);
+    setError(null);
+  };
+  const n = status.settings.executeSteps;
+  return (
+    <div className="switch-lane" data-testid={`lane-switches-${lane}`}>
+      <span className="switch-lane-name">
+        {name}: {status.policy}
+      </span>
+      <label>
+        n{' '}
+        <select aria-label={`${name} lane chunk length n`} data-testid={`lane-n-${lane}`} value={n === null ? '' : String(n)} onChange={(e) => set({ executeSteps: e.target.value === '' ? null : Number(e.target.value) })}>
+          <option value="">config ({config.executeSteps})</option>
+          {Array.from({ length: config.horizon }, (_, i) => i + 1).map((k) => (
+            <option key={k} value={k}>
+              {k}
+            </option>
+          ))}
+        </select>
+      </label>
+      {status.modules.reflex !== undefined && (
+        <label title={`${SCHEMA.reflexGain.help} Empty: the config's.`}>
+          g_b{' '}
+          <input
+            type="text"
+            className="param-value"
+            aria-label={`${name} lane reflex gain g_b`}
+            data-testid={`lane-gain-${lane}`}
+            spellCheck={false}
+            placeholder={`config (${config.reflexGain})`}
+            value={draft ?? (status.settings.reflexGain === null ? '' : String(status.settings.reflexGain))}
+            onChange={(e) => setDraft(e.target.value)}
+            onBlur={commitGain}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') commitGain();
+              if (e.key === 'Escape') {
+                setDraft(null);
+                setError(null);
+              }
+            }}
+          />
+        </label>
+      )}
+      {error && (
+        <div className="param-error" role="alert">
+          {error}
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** Side-by-side comparisons of one switch each: the pair, then each lane's overrides (null: the config's). */
+const FOLLOW: LaneSettings = { executeSteps: null, reflexGain: null };
+const COMPARISONS: readonly { id: string; label: string; help: string; pair: [LivePolicyName, LivePolicyName]; settings: [LaneSettings, LaneSettings] }[] = [
+  {
+    id: 'reflex-target',
+    label: 'reflex target',
+    help: 'the reflex warmed up on the consistent target (left) against the literal recipe (right): press bias and watch the literal one add the offset a second time',
+    pair: ['reflex', 'reflex-literal'],
+    settings: [FOLLOW, FOLLOW],
+  },
+  {
+    id: 'eta-rate',
+    label: 'η per chunk / step',
+    help: 'η once per chunk, in the sampler’s drift (strategy, left), against η at every control step on top of the chunk (residual, right), each trained by its own stage-2 run',
+    pair: ['strategy', 'residual'],
+    settings: [FOLLOW, FOLLOW],
+  },
+  {
+    id: 'chunk-length',
+    label: 'n = 4 / 16',
+    help: 'the full method re-planning every 4 steps (left) against every 16 (right), the long-chunk regime where the reflex has to carry the correction',
+    pair: ['sagr', 'sagr'],
+    settings: [
+      { ...FOLLOW, executeSteps: 4 },
+      { ...FOLLOW, executeSteps: 16 },
+    ],
+  },
+];
+
+function Comparisons() {
+  const horizon = useApp((s) => s.config.horizon);
+  const compare = async (c: (typeof COMPARISONS)[number]) => {
+    appStore.getState().setPair(c.pair);
+    await controls().setView('side');
+    for (const [lane, settings] of c.settings.entries()) await controls().setLaneSettings(lane, settings);
+  };
+  return (
+    <div className="button-row" role="group" aria-label="compare side by side">
+      {COMPARISONS.map((c) => (
+        <button key={c.id} type="button" data-testid={`compare-${c.id}`} title={c.help} disabled={c.settings.some((s) => (s.executeSteps ?? 0) > horizon)} onClick={() => void compare(c)}>
+          {c.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+export function MethodSwitches() {
+  const count = useApp((s) => s.playground?.lanes.length ?? 0);
+  return (
+    <div className="method-switches" data-testid="method-switches">
+      <ChunkLength />
+      {Array.from({ length: count }, (_, i) => (
+        <LaneRow key={i} lane={i} count={count} />
+      ))}
+      <p className="muted">compare side by side:</p>
+      <Comparisons />
+    </div>
+  );
+}
