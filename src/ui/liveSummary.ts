@@ -26,6 +26,8 @@ export interface LaneSummary {
   episode: number;
   episodeSeed: number;
   step: number;
+  /** Whether the latest step sampled a new action chunk (a re-plan; every n steps, n the lane's chunk length). */
+  decided: boolean;
   coverage: number;
   maxCoverage: number;
   /** R = α·r_task − β‖Δz‖² − γ‖b‖² of the latest step and its sum over the episode. */
@@ -100,6 +102,7 @@ export function summariseLane(lane: LaneFrame, layout: LaneLayout, spec: TaskSpe
     episode: s('episode'),
     episodeSeed: s('episodeSeed'),
     step: s('step'),
+    decided: s('decided') === 1,
     coverage: round(s('coverage')),
     maxCoverage: round(s('maxCoverage')),
     sagrReward: round(s('sagrReward')),

@@ -1,0 +1,97 @@
+// The method's switches in the Run panel, live: the executed chunk length n reaches the engine and the URL hash and
+// the next chunks use it; side by side, a lane's own n reaches the engine and each lane re-plans at its own n; a
+// lane's reflex gain is validated with a message naming the field; the reflex-target comparison runs the shipped
+// consistent and literal reflexes side by side.
+import type { Page } from '@playwright/test';
+import { parseHash } from '../src/core/config';
+import { appState, engineReady, expect, pausePlayground, playgroundStep, test } from './helpers';
+
+/**
+ * Steps the paused playground `steps` times and returns, per lane, the control steps (0-based, in the episode) at
+ * which the lane sampled a new chunk.
+ */
+async function decisionSteps(page: Page, steps: number): Promise<number[][]> {
+  const out: number[][] = [];
+  for (let i = 0; i < steps; i++) {
+    const before = (await appState(page)).live!.lanes[0].step;
+    await page.evaluate(() => window.__sagr!.step());
+    await page.waitForFunction((s) => window.__sagr!.state().live!.lanes[0].step === s + 1, before);
+    const lanes = (await appState(page)).live!.lanes;
+    lanes.forEach((l, k) => {
+      out[k] ??= [];
+      if (l.decided) out[k].push(l.step - 1);
+    });
+  }
+  return out;
+}
+
+test('the chunk-length slider in the Run panel reaches the engine and the hash, and the next chunks use it', async ({ page }) => {
+  test.setTimeout(90_000);
+  await page.goto('/?backend=cpu');
+  await engineReady(page);
+  await playgroundStep(page, 0);
+  const slider = page.getByRole('slider', { name: 'executed chunk length n' });
+  await expect(slider).toBeVisible();
+  await slider.focus();
+  await page.keyboard.press('End'); // the horizon, H = 16
+  await expect.poll(() => parseHash(new URL(page.url()).hash).config.executeSteps).toBe(16);
+  await page.waitForFunction(() => window.__sagr!.state().engineConfig?.executeSteps === 16);
+  await expect(page.getByTestId('run-execute-steps-value')).toHaveText('16 of H = 16');
+
+  // A fresh episode starts with a fresh chunk (the one under way when n changed keeps its own length).
+  const { episode } = (await pausePlayground(page)).live!;
+  await page.evaluate(() => window.__sagr!.nextEpisode());
+  await page.waitForFunction((e) => window.__sagr!.state().live?.episode === e + 1, episode);
+  const [decided] = await decisionSteps(page, 18);
+  expect(decided).toEqual([0, 16]);
+});
+
+test('side by side: the right lane’s own n reaches the engine and each lane re-plans at its own n; a bad gain names its field', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto('/?backend=cpu');
+  await engineReady(page);
+  await playgroundStep(page, 0);
+  await page.keyboard.press('3');
+  await page.waitForFunction(() => window.__sagr!.state().live?.lanes.length === 2);
+  await page.getByTestId('lane-n-1').selectOption('16');
+  await page.waitForFunction(() => window.__sagr!.state().playground?.lanes[1].settings.executeSteps === 16);
+  const s = await appState(page);
+  expect(s.playground!.lanes[0].settings.executeSteps).toBeNull();
+  // A lane's setting is not the config's: the hash keeps n = 4.
+  expect(s.config.executeSteps).toBe(4);
+  expect(parseHash(new URL(page.url()).hash).config.executeSteps).toBe(4);
+
+  // A fresh episode, so both lanes start their first chunk together.
+  const { episode } = (await pausePlayground(page)).live!;
+  await page.evaluate(() => window.__sagr!.nextEpisode());
+  await page.waitForFunction((e) => window.__sagr!.state().live?.episode === e + 1, episode);
+  const [left, right] = await decisionSteps(page, 18);
+  expect(left).toEqual([0, 4, 8, 12, 16]);
+  expect(right).toEqual([0, 16]);
+
+  // The right lane runs sagr, which has a reflex: its gain box refuses what is not a gain, naming the field.
+  const gain = page.getByTestId('lane-gain-1');
+  await gain.fill('abc');
+  await gain.press('Enter');
+  await expect(page.getByRole('alert').filter({ hasText: 'lanes[1].reflexGain' })).toHaveText('lanes[1].reflexGain: "abc" is not a number');
+  await gain.fill('5');
+  await gain.press('Enter');
+  await expect(page.getByRole('alert').filter({ hasText: 'lanes[1].reflexGain' })).toHaveText('lanes[1].reflexGain: 5 is outside [0, 3]');
+  expect((await appState(page)).playground!.lanes[1].settings.reflexGain).toBeNull();
+  await gain.fill('0.5');
+  await gain.press('Enter');
+  await page.waitForFunction(() => window.__sagr!.state().playground?.lanes[1].settings.reflexGain === 0.5);
+  await expect(page.getByRole('alert').filter({ hasText: 'lanes[1].reflexGain' })).toHaveCount(0);
+});
+
+test('the reflex-target comparison runs the shipped consistent and literal reflexes side by side', async ({ page }) => {
+  await page.goto('/?backend=cpu');
+  await engineReady(page);
+  await playgroundStep(page, 0);
+  await page.getByTestId('compare-reflex-target').click();
+  await page.waitForFunction(() => window.__sagr!.state().live?.lanes.map((l) => l.policy).join() === 'reflex,reflex-literal');
+  const s = await appState(page);
+  expect(s.view).toBe('side');
+  expect(s.playground!.lanes.map((l) => l.label)).toEqual(['reflex (v_θ, Φ, b_ψ trained)', 'reflex-literal (v_θ, Φ, b_ψ trained)']);
+  await expect(page.getByTestId('lane-switches-1')).toContainText('right: reflex-literal');
+});
