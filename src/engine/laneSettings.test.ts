@@ -57,6 +57,9 @@ describe('per-lane settings', () => {
       { executeSteps: null, reflexGain: null },
       { executeSteps: 16, reflexGain: null },
     ]);
+    // The label says what the lane runs differently (the prior here is a stand-in: nothing is trained).
+    expect(h.statuses.at(-1)!.lanes.map((l) => l.label)).toEqual(['prior (v_θ random init)', 'prior (v_θ random init) · n = 16']);
+    expect(h.frames.at(-1)!.lanes[1].label).toBe('prior (v_θ random init) · n = 16');
     const [left, right] = await decisions(h, 34);
     expect(left).toEqual([0, 4, 8, 12, 16, 20, 24, 28, 32]);
     expect(right).toEqual([0, 16, 32]);
@@ -77,6 +80,7 @@ describe('per-lane settings', () => {
     await h.pg.apply({ kind: 'policies', policies: ['reflex', 'reflex'] });
     await h.pg.apply({ kind: 'laneSettings', lane: 1, settings: { reflexGain: 0 } });
     await h.pg.apply({ kind: 'laneSettings', lane: 0, settings: { reflexGain: 2 } });
+    expect(h.statuses.at(-1)!.lanes.map((l) => l.label)).toEqual(['reflex (v_θ, Φ, b_ψ random init) · g_b = 2', 'reflex (v_θ, Φ, b_ψ random init) · g_b = 0']);
     for (let t = 0; t < 3; t++) await h.pg.apply({ kind: 'step' });
     const reflexTerm = (i: number) => decompositionTerm(h.lane(i), 'reflex', 2);
     const b0 = h.lane(0).reflex;

@@ -175,6 +175,15 @@ export class Playground {
     return strategy ? `${base}, η per ${strategyRate(strategy.config) === 'step' ? 'control step' : 'chunk'}` : base;
   }
 
+  /** Lane `i`'s policy label and the overrides it runs with, so two lanes of one policy read apart. */
+  private laneLabel(i: number): string {
+    const lane = this.lanes[i];
+    const s = this.laneSettings[i];
+    const own = [s.executeSteps !== null ? `n = ${s.executeSteps}` : '', s.reflexGain !== null && lane.policy.hasReflex ? `g_b = ${s.reflexGain}` : ''].filter(Boolean);
+    const label = this.label(lane.policy.name);
+    return own.length ? `${label} · ${own.join(', ')}` : label;
+  }
+
   /** Keys of the checkpoints found (checkpointKey). */
   get trained(): Set<string> {
     return new Set(this.shipped.modules.keys());
@@ -195,7 +204,7 @@ export class Playground {
       found: this.shipped.found,
       problems: this.shipped.problems,
       trained: [...trained],
-      lanes: this.lanes.map((l, i) => ({ policy: l.policy.name, label: this.label(l.policy.name), modules: policyModules(l.policy.name, trained), settings: { ...this.laneSettings[i] } })),
+      lanes: this.lanes.map((l, i) => ({ policy: l.policy.name, label: this.laneLabel(i), modules: policyModules(l.policy.name, trained), settings: { ...this.laneSettings[i] } })),
       runConfig: this.runConfig,
     };
   }
@@ -261,7 +270,7 @@ export class Playground {
 
   /** The recorded ticks of every lane, for scrubbing back and replaying while paused. */
   recorded(): PlaygroundHistory {
-    return this.history.snapshot({ task: this.spec.name, numTokens: this.spec.numTokens, actionDim: this.spec.actionDim, lanes: this.lanes.map((l) => this.laneMeta(l)) });
+    return this.history.snapshot({ task: this.spec.name, numTokens: this.spec.numTokens, actionDim: this.spec.actionDim, lanes: this.lanes.map((_, i) => this.laneMeta(i)) });
   }
 
   /** Stops the clock (a backend switch or benchmark runs meanwhile); resume() restarts it. */
@@ -405,17 +414,18 @@ export class Playground {
     this.ticks++;
     this.history.record(
       this.ticks,
-      this.lanes.map((lane) => {
+      this.lanes.map((lane, i) => {
         const data = lane.frame().data;
-        return { data, trailRow: lane.trailRow(), condition: this.laneMeta(lane).condition, series: seriesRow(this.ticks, data, lane.layout, this.spec.worldScale) };
+        return { data, trailRow: lane.trailRow(), condition: this.laneMeta(i).condition, series: seriesRow(this.ticks, data, lane.layout, this.spec.worldScale) };
       }),
     );
   }
 
-  /** A lane's policy, its label and its lasting condition as a spec (null: nominal). */
-  private laneMeta(lane: LiveLane): { policy: LivePolicyName; label: string; condition: string | null } {
+  /** Lane `i`'s policy, its label and its lasting condition as a spec (null: nominal). */
+  private laneMeta(i: number): { policy: LivePolicyName; label: string; condition: string | null } {
+    const lane = this.lanes[i];
     const c = lane.activeCondition;
-    return { policy: lane.policy.name, label: this.label(lane.policy.name), condition: c.kind === 'nominal' ? null : formatPerturbationSpec(simTask(this.spec.name).suites, c) };
+    return { policy: lane.policy.name, label: this.laneLabel(i), condition: c.kind === 'nominal' ? null : formatPerturbationSpec(simTask(this.spec.name).suites, c) };
   }
 
   private post(): void {
@@ -425,7 +435,7 @@ export class Playground {
       const { data, trail } = lane.frame();
       const series = this.history.series(i);
       transfer.push(data.buffer, trail.buffer, series.buffer);
-      return { ...this.laneMeta(lane), data, trail, series };
+      return { ...this.laneMeta(i), data, trail, series };
     });
     const frame: LiveFrame = {
       seq: ++this.seq,
