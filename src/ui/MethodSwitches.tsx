@@ -5,7 +5,7 @@
 import { useState } from 'react';
 import { parseValue, SCHEMA } from '../core/config';
 import type { LaneSettings } from '../engine/laneSettings';
-import type { LivePolicyName } from '../engine/livePolicies';
+import { isFullyTrained, type LivePolicyName } from '../engine/livePolicies';
 import { CONTROL_HZ } from '../sim/pusht/geometry';
 import { controls } from './controls';
 import { appStore, useApp } from './store';
@@ -136,6 +136,7 @@ const COMPARISONS: readonly { id: string; label: string; help: string; pair: [Li
 
 function Comparisons() {
   const horizon = useApp((s) => s.config.horizon);
+  const trained = new Set(useApp((s) => s.playground?.trained) ?? []);
   const compare = async (c: (typeof COMPARISONS)[number]) => {
     appStore.getState().setPair(c.pair);
     await controls().setView('side');
@@ -143,11 +144,17 @@ function Comparisons() {
   };
   return (
     <div className="button-row" role="group" aria-label="compare side by side">
-      {COMPARISONS.map((c) => (
-        <button key={c.id} type="button" data-testid={`compare-${c.id}`} title={c.help} disabled={c.settings.some((s) => (s.executeSteps ?? 0) > horizon)} onClick={() => void compare(c)}>
-          {c.label}
-        </button>
-      ))}
+      {COMPARISONS.map((c) => {
+        // A comparison of randomly initialised stand-ins would show nothing about the switch (push-3d ships no variants).
+        const untrained = c.pair.filter((p) => !isFullyTrained(p, trained));
+        const tooLong = c.settings.some((s) => (s.executeSteps ?? 0) > horizon);
+        const why = untrained.length ? ` (not available: no trained ${untrained.join(', ')} for this task)` : tooLong ? ` (not available: the horizon is ${horizon})` : '';
+        return (
+          <button key={c.id} type="button" data-testid={`compare-${c.id}`} title={`${c.help}${why}`} disabled={why !== ''} onClick={() => void compare(c)}>
+            {c.label}
+          </button>
+        );
+      })}
     </div>
   );
 }
