@@ -297,6 +297,13 @@ test('evaluation in the page: seeded episodes per policy and suite with success 
   expect(e.rows[2].summary.meanReflex).toBeGreaterThan(0);
   expect(e.rows[2].label).toMatch(/^reflex \(/);
   await expect(page.getByTestId('eval-table').locator('tbody tr')).toHaveCount(4);
+  // The kick comes at step 80, after these 20-step episodes' end: the run says so (its row equals nominal's).
+  expect(e.warnings).toEqual([expect.stringMatching(/^kick: .* every episode runs as nominal; set episodeLength to at least 96$/)]);
+  expect(e.rows[1].summary.meanFinalCoverage.mean).toBe(e.rows[0].summary.meanFinalCoverage.mean);
+  await expect(page.getByTestId('eval-warning')).toHaveCount(1);
+  await expect(page.getByTestId('eval-warning')).toContainText('kick: its event comes at control steps 80–95');
+  // The live view keeps its own episode length.
+  expect((await appState(page)).playground!.runConfig.liveEpisodeLength).toBe(300);
   // Bad input is refused with a message naming the field.
   await page.evaluate(() => window.__sagr!.startEval(['expert'], ['nominal'], 0));
   await expect(page.getByTestId('notice').filter({ hasText: 'evalStart.episodes: 0 is not an integer' })).toBeVisible();
