@@ -109,7 +109,7 @@ test('a live slider reaches the engine and the URL; that URL restores it; a rest
   await expect(page.getByTestId('perturb-kick')).toHaveAttribute('title', new RegExp(`kick:impulse=${expected}`));
 
   // The seed applies on restart: marked as waiting until reset.
-  const seed = page.getByLabel('seed value');
+  const seed = page.getByLabel('seed value', { exact: true });
   await seed.fill('7');
   await seed.press('Enter');
   await expect(page.getByTestId('pending-seed')).toHaveText(/applies on restart/);

@@ -33,6 +33,8 @@ export interface AppState {
   hashErrors: FieldError[];
   /** The last rejected panel input per field. */
   inputErrors: Partial<Record<ConfigKey, string>>;
+  /** Counts the times every typed value was dropped (Reset all, a new hash): the value boxes remount without their drafts. */
+  inputResets: number;
   backend: BackendState | null;
   snapshot: EngineSnapshot | null;
   /** The config the engine acknowledged last (null until the first reply). */
@@ -92,6 +94,7 @@ export function createAppStore(initialHash: string) {
     config: parsed.config,
     hashErrors: parsed.errors,
     inputErrors: {},
+    inputResets: 0,
     backend: null,
     snapshot: null,
     engineConfig: null,
@@ -128,11 +131,11 @@ export function createAppStore(initialHash: string) {
       get().setParam(key, SCHEMA[key].default);
     },
     resetAll() {
-      set({ config: defaultConfig(), inputErrors: {} });
+      set({ config: defaultConfig(), inputErrors: {}, inputResets: get().inputResets + 1 });
     },
     loadHash(hash) {
       const next = parseHash(hash);
-      set({ config: next.config, hashErrors: next.errors, inputErrors: {} });
+      set({ config: next.config, hashErrors: next.errors, inputErrors: {}, inputResets: get().inputResets + 1 });
     },
     dismissHashErrors() {
       set({ hashErrors: [] });
