@@ -1,6 +1,7 @@
 // The config in the URL hash and the side panel: hostile hashes are reported per field and fall back to the
 // default for that field only; panel changes rewrite the hash and reach the engine.
-import { SCHEMA, defaultConfig, parseHash } from '../src/core/config';
+import { CONFIG_KEYS, SCHEMA, defaultConfig, helpSummary, parseHash } from '../src/core/config';
+import { formatValue } from '../src/ui/sliderScale';
 import { appState, engineReady, expect, test } from './helpers';
 
 /** Config tests run on the cpu backend: the choice of backend is not what they test, and it starts fastest. */
@@ -74,6 +75,73 @@ test('a log-scale slider moves in ratios; typed values are validated with a mess
   await sigmaMin.press('Enter');
   await expect(page.locator('[data-param="sigmaMin"] .param-error')).toContainText('exceeds sigmaMax');
   expect((await appState(page)).config.sigmaMin).toBe(SCHEMA.sigmaMin.default);
+});
+
+test('"Reset all" clears a rejected value from its box and its message; so does the parameter\'s own reset', async ({ page }) => {
+  await page.goto(PAGE);
+  await engineReady(page);
+  const sigmaMin = page.getByLabel('sigmaMin value');
+  const error = page.locator('[data-param="sigmaMin"] .param-error');
+  const shownDefault = formatValue(SCHEMA.sigmaMin, SCHEMA.sigmaMin.default);
+  const numEnvs = page.getByLabel('numEnvs value');
+  await numEnvs.fill('64');
+  await numEnvs.press('Enter');
+  await expect.poll(async () => (await appState(page)).config.numEnvs).toBe(64);
+  // σmin 0.5 > σmax is refused: the box keeps the typed text to be corrected, the config keeps 0.02.
+  await sigmaMin.fill('0.5');
+  await sigmaMin.press('Enter');
+  await expect(error).toContainText('exceeds sigmaMax');
+  await expect(sigmaMin).toHaveValue('0.5');
+
+  await page.getByRole('button', { name: 'Reset all' }).click();
+  await expect(error).toHaveCount(0);
+  await expect(sigmaMin).toHaveValue(shownDefault);
+  await expect(numEnvs).toHaveValue(String(SCHEMA.numEnvs.default));
+  expect((await appState(page)).config).toEqual(defaultConfig());
+  await expect.poll(() => parseHash(new URL(page.url()).hash).config).toEqual(defaultConfig());
+
+  // The value is at its default, yet its reset is offered while a rejected draft stands, and clears it.
+  await sigmaMin.fill('0.5');
+  await sigmaMin.press('Enter');
+  await expect(error).toBeVisible();
+  await page.getByRole('button', { name: 'reset sigmaMin' }).click();
+  await expect(error).toHaveCount(0);
+  await expect(sigmaMin).toHaveValue(shownDefault);
+  await expect(page.getByRole('button', { name: 'reset sigmaMin' })).toBeDisabled();
+});
+
+test('each parameter shows a plain label with its unit, its raw key, and the first sentence of its help', async ({ page }) => {
+  await page.goto(PAGE);
+  await engineReady(page);
+  const shown = await page.evaluate(() =>
+    Object.fromEntries(
+      [...document.querySelectorAll<HTMLElement>('.param')].map((el) => [
+        el.dataset.param!,
+        { label: el.querySelector('.param-label')!.textContent, key: el.querySelector('.param-key')!.textContent, help: el.querySelector('.param-help')!.textContent, title: el.title },
+      ]),
+    ),
+  );
+  expect(Object.keys(shown)).toEqual(CONFIG_KEYS);
+  for (const k of CONFIG_KEYS) {
+    const p = SCHEMA[k];
+    expect(shown[k], k).toEqual({ label: 'unit' in p && p.unit ? `${p.label} (${p.unit})` : p.label, key: k, help: helpSummary(p), title: expect.stringContaining(p.help) });
+  }
+  await expect(page.getByTestId('label-sigmaMax')).toHaveText('σ max (noise at τ=0)');
+  await page.locator('[data-group="prior"] > summary').click();
+  await expect(page.getByTestId('label-executeSteps')).toHaveText('Executed chunk length n (steps)');
+  // Label and key over the slider, the description under it, all inside the panel and readable (not clipped to nothing).
+  const box = async (selector: string) => (await page.locator(selector).boundingBox())!;
+  const label = await box('[data-param="executeSteps"] .param-label');
+  const key = await box('[data-param="executeSteps"] .param-key');
+  const slider = await box('[data-param="executeSteps"] input[type="range"]');
+  const help = await box('[data-param="executeSteps"] .param-help');
+  const panel = await box('[data-param="executeSteps"]');
+  expect(label.y + label.height).toBeLessThanOrEqual(slider.y + 1);
+  expect(key.x).toBeGreaterThanOrEqual(label.x + label.width);
+  expect(help.y).toBeGreaterThanOrEqual(slider.y + slider.height - 1);
+  expect(help.width).toBeGreaterThan(100);
+  expect(help.x + help.width).toBeLessThanOrEqual(panel.x + panel.width + 1);
+  expect(slider.width).toBeGreaterThan(80);
 });
 
 test('editing the hash by hand re-applies it with the same validation', async ({ page }) => {

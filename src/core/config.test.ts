@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, ConfigError, crossFieldErrors, SCHEMA, defaultConfig, parseCliArgs, parseConfigJson, parseHash, toHash, type Config } from './config';
+import { CONFIG_KEYS, ConfigError, crossFieldErrors, SCHEMA, defaultConfig, helpSummary, parseCliArgs, parseConfigJson, parseHash, toHash, type Config } from './config';
 
 describe('config schema', () => {
   it('every default lies in its range and every param has help and a group', () => {
@@ -13,6 +13,27 @@ describe('config schema', () => {
       }
       if (p.kind === 'enum') expect(p.options, k).toContain(p.default);
     }
+  });
+
+  it('gives every parameter a plain label of its own, not its key', () => {
+    const labels = CONFIG_KEYS.map((k) => SCHEMA[k].label.trim());
+    for (const [i, k] of CONFIG_KEYS.entries()) {
+      expect(labels[i].length, k).toBeGreaterThan(0);
+      expect(labels[i], k).not.toBe(k);
+    }
+    const seen = new Map<string, string>();
+    for (const [i, k] of CONFIG_KEYS.entries()) {
+      const key = labels[i].toLowerCase();
+      expect(seen.get(key), `${k} shares its label "${labels[i]}"`).toBeUndefined();
+      seen.set(key, k);
+    }
+  });
+
+  it("summarises a parameter's help by its first sentence", () => {
+    expect(helpSummary(SCHEMA.executeSteps)).toBe('n, how many actions of a chunk are executed before replanning (≤ H).');
+    // Decimal points and a period inside parentheses do not end the sentence.
+    expect(helpSummary(SCHEMA.replanThreshold)).toMatch(/^A control for long chunks: .*0\.04 ≈ 10 px on Push-T\), the chunk is cut and the prior samples a new one at once\.$/);
+    expect(helpSummary(SCHEMA.task)).toBe(SCHEMA.task.help);
   });
 
   it('round-trips through the URL hash', () => {

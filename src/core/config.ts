@@ -19,6 +19,8 @@ export const GROUPS: readonly { id: Group; label: string }[] = [
 
 interface Common {
   group: Group;
+  /** A plain name for the panel (its unit, if any, is shown after it); the key stays the hash's and CLI's name. */
+  label: string;
   help: string;
   /** True when a change takes effect in a running rollout; false means "applies at the next (re)start". */
   live: boolean;
@@ -61,99 +63,101 @@ export const STRATEGY_RATES = ['chunk', 'step'] as const;
  */
 export const SCHEMA = {
   // ── task ──────────────────────────────────────────────────────────────────────────────────────────
-  task: choice({ group: 'task', default: 'push-t', options: TASKS, live: false, help: 'Which pushing task runs.' }),
-  seed: int({ group: 'task', default: 0, min: 0, max: 2 ** 31 - 1, step: 1, live: false, help: 'Root seed: every random draw (resets, noise, initialisation) flows from it.' }),
-  numEnvs: int({ group: 'task', default: 32, min: 1, max: 512, step: 1, live: false, help: 'B, the number of environments stepped in parallel for rollouts.' }),
-  episodeLength: int({ group: 'task', default: 300, min: 10, max: 2000, step: 10, unit: 'steps', live: false, help: 'Control steps (10 Hz) before an episode is cut.' }),
+  task: choice({ group: 'task', label: 'Task', default: 'push-t', options: TASKS, live: false, help: 'Which pushing task runs.' }),
+  seed: int({ group: 'task', label: 'Root seed (training, evaluation)', default: 0, min: 0, max: 2 ** 31 - 1, step: 1, live: false, help: 'Root seed: every random draw (resets, noise, initialisation) flows from it.' }),
+  numEnvs: int({ group: 'task', label: 'Parallel environments B', default: 32, min: 1, max: 512, step: 1, live: false, help: 'B, the number of environments stepped in parallel for rollouts.' }),
+  episodeLength: int({ group: 'task', label: 'Training/eval episode length', default: 300, min: 10, max: 2000, step: 10, unit: 'steps', live: false, help: 'Control steps (10 Hz) before a training or evaluation episode is cut (PPO rollouts, the evaluation, the CLI). The live view has its own, liveEpisodeLength.' }),
+  liveEpisodeLength: int({ group: 'task', label: 'Live view episode length', default: 300, min: 10, max: 2000, step: 10, unit: 'steps', live: false, help: 'Control steps (10 Hz) before an episode of the live view is cut; independent of episodeLength, so a short training rollout does not shorten what the view shows.' }),
+  liveSeed: int({ group: 'task', label: 'Live view seed', default: 11, min: 0, max: 2 ** 31 - 1, step: 1, live: false, help: 'Root seed of the live view’s episodes (episode k starts as episode k of `sagr eval --seed <liveSeed>`). The default 11 was picked by measurement (src/engine/liveSeed.test.ts) so that the policy shown at load, sagr on the shipped Push-T checkpoints, succeeds in its first episode (at step 100, on the wasm and cpu backends alike) instead of seed 0’s long failure; set another value here, as #liveSeed=… in the URL, or in a config file to see other starts.' }),
 
   // ── SDE sampler: da = [v + g_b·b + g_η·η] dτ + σ(τ) dW ─────────────────────────────────────────────
-  sdeSteps: int({ group: 'sde', default: 10, min: 1, max: 50, step: 1, live: true, help: 'K, Euler–Maruyama steps over flow time τ ∈ [0, 1] (K = 1 works).' }),
-  sdeMode: choice({ group: 'sde', default: 'chain', options: SDE_MODES, live: true, help: 'chain: exact log-probability of the K-step noisy chain (ReinFlow/DPPO); terminal: deterministic prior sample + b + η + σ·ε, one Gaussian.' }),
-  sigmaSchedule: choice({ group: 'sde', default: 'constant', options: SIGMA_SCHEDULES, live: true, help: 'Shape of σ(τ): constant σ_max, linear from σ_max to σ_min, or cosine from σ_max to σ_min.' }),
-  sigmaMax: float({ group: 'sde', default: 0.1, min: 0, max: 1, step: 0.005, live: true, help: 'σ at the start of the flow (τ = 0), in normalised action units.' }),
-  sigmaMin: float({ group: 'sde', default: 0.02, min: 0, max: 1, step: 0.005, live: true, help: 'σ at the end of the flow (τ = 1) for the linear and cosine schedules.' }),
-  sigmaFloor: float({ group: 'sde', default: 0.01, min: 0.0001, max: 0.5, step: 0.001, live: true, help: 'Lower bound on σ used in the log-probability (DPPO uses 0.1 for its likelihood) so ratios stay finite.' }),
-  reflexGain: float({ group: 'sde', default: 1, min: 0, max: 3, step: 0.05, live: true, help: 'g_b, scales the reflex b_ψ inside the drift (0 turns the reflex off).' }),
-  strategyGain: float({ group: 'sde', default: 1, min: 0, max: 3, step: 0.05, live: true, help: 'g_η, scales the strategy η_φ inside the drift (0 turns it off).' }),
+  sdeSteps: int({ group: 'sde', label: 'Flow steps K', default: 10, min: 1, max: 50, step: 1, live: true, help: 'K, Euler–Maruyama steps over flow time τ ∈ [0, 1] (K = 1 works).' }),
+  sdeMode: choice({ group: 'sde', label: 'SDE mode', default: 'chain', options: SDE_MODES, live: true, help: 'chain: exact log-probability of the K-step noisy chain (ReinFlow/DPPO); terminal: deterministic prior sample + b + η + σ·ε, one Gaussian.' }),
+  sigmaSchedule: choice({ group: 'sde', label: 'σ schedule over flow time', default: 'constant', options: SIGMA_SCHEDULES, live: true, help: 'Shape of σ(τ): constant σ_max, linear from σ_max to σ_min, or cosine from σ_max to σ_min.' }),
+  sigmaMax: float({ group: 'sde', label: 'σ max (noise at τ=0)', default: 0.1, min: 0, max: 1, step: 0.005, live: true, help: 'σ at the start of the flow (τ = 0), in normalised action units.' }),
+  sigmaMin: float({ group: 'sde', label: 'σ min (noise at τ=1)', default: 0.02, min: 0, max: 1, step: 0.005, live: true, help: 'σ at the end of the flow (τ = 1) for the linear and cosine schedules.' }),
+  sigmaFloor: float({ group: 'sde', label: 'σ floor in the log-probability', default: 0.01, min: 0.0001, max: 0.5, step: 0.001, live: true, help: 'Lower bound on σ used in the log-probability (DPPO uses 0.1 for its likelihood) so ratios stay finite.' }),
+  reflexGain: float({ group: 'sde', label: 'Reflex gain g_b', default: 1, min: 0, max: 3, step: 0.05, live: true, help: 'g_b, scales the reflex b_ψ inside the drift (0 turns the reflex off).' }),
+  strategyGain: float({ group: 'sde', label: 'Strategy gain g_η', default: 1, min: 0, max: 3, step: 0.05, live: true, help: 'g_η, scales the strategy η_φ inside the drift (0 turns it off).' }),
 
   // ── reward: R = α·r_task − β‖Δz‖² − γ‖b‖² ───────────────────────────────────────────────────────────
-  alpha: float({ group: 'reward', default: 1, min: 0, max: 10, step: 0.1, live: true, help: 'α, weight of the task reward r_task = clip(coverage / 0.95, 0, 1).' }),
-  beta: float({ group: 'reward', default: 0.1, min: 0, max: 10, step: 0.01, live: true, help: 'β, penalty on the geometric residual ‖Δz‖² (surprise).' }),
-  gamma: float({ group: 'reward', default: 0.01, min: 0, max: 10, step: 0.005, live: true, help: 'γ, penalty on the reflex magnitude ‖b‖² (effort).' }),
+  alpha: float({ group: 'reward', label: 'Task reward weight α', default: 1, min: 0, max: 10, step: 0.1, live: true, help: 'α, weight of the task reward r_task = clip(coverage / 0.95, 0, 1).' }),
+  beta: float({ group: 'reward', label: 'Surprise penalty β (on ‖Δz‖²)', default: 0.1, min: 0, max: 10, step: 0.01, live: true, help: 'β, penalty on the geometric residual ‖Δz‖² (surprise).' }),
+  gamma: float({ group: 'reward', label: 'Effort penalty γ (on ‖b‖²)', default: 0.01, min: 0, max: 10, step: 0.005, live: true, help: 'γ, penalty on the reflex magnitude ‖b‖² (effort).' }),
 
   // ── prior v_θ: conditional flow matching on action chunks ───────────────────────────────────────────
-  horizon: int({ group: 'prior', default: 16, min: 1, max: 32, step: 1, unit: 'steps', live: false, help: 'H, the action-chunk length predicted by the prior (Diffusion Policy on Push-T: 16).' }),
-  executeSteps: int({ group: 'prior', default: 4, min: 1, max: 32, step: 1, unit: 'steps', live: true, help: 'n, how many actions of a chunk are executed before replanning (≤ H). Diffusion Policy executes 8 on Push-T; the shipped Push-T prior succeeds most often at 4 (public/checkpoints/push-t/README.md).' }),
-  replanThreshold: float({ group: 'prior', default: 0, min: 0, max: 1, step: 0.005, live: true, help: 'A control for long chunks: when the newest residual ‖Δz‖ of an object token exceeds this (normalised units; 0.04 ≈ 10 px on Push-T), the chunk is cut and the prior samples a new one at once. 0 = off. Needs Φ (reflex, sagr); training ignores it.' }),
-  priorWidth: int({ group: 'prior', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Token width of the prior’s observation encoder and action expert.' }),
-  priorDepth: int({ group: 'prior', default: 2, min: 1, max: 8, step: 1, live: false, help: 'Transformer blocks in the prior’s observation encoder.' }),
-  priorHeads: int({ group: 'prior', default: 4, min: 1, max: 16, step: 1, live: false, help: 'Attention heads in the prior.' }),
-  priorExpertDepth: int({ group: 'prior', default: 2, min: 1, max: 8, step: 1, live: false, help: 'Transformer blocks in the action expert (self-attention over the chunk, cross-attention to the encoded observation).' }),
-  priorActionTokens: int({ group: 'prior', default: 4, min: 1, max: 32, step: 1, live: false, help: 'Tokens the action expert splits the H-step chunk into (each carries H / tokens consecutive actions; H gives one token per step as in π0). Must divide H; fewer is faster.' }),
-  priorLr: float({ group: 'prior', default: 1e-3, min: 1e-6, max: 1e-1, step: 1e-6, log: true, live: false, help: 'Adam learning rate for flow matching.' }),
-  priorBatch: int({ group: 'prior', default: 64, min: 1, max: 4096, step: 1, live: false, help: 'Minibatch size for flow matching.' }),
-  priorIters: int({ group: 'prior', default: 10_000, min: 1, max: 1_000_000, step: 1, live: false, help: 'Optimiser steps for stage 0 (prior).' }),
+  horizon: int({ group: 'prior', label: 'Chunk length H', default: 16, min: 1, max: 32, step: 1, unit: 'steps', live: false, help: 'H, the action-chunk length predicted by the prior (Diffusion Policy on Push-T: 16).' }),
+  executeSteps: int({ group: 'prior', label: 'Executed chunk length n', default: 4, min: 1, max: 32, step: 1, unit: 'steps', live: true, help: 'n, how many actions of a chunk are executed before replanning (≤ H). Diffusion Policy executes 8 on Push-T; the shipped Push-T prior succeeds most often at 4 (public/checkpoints/push-t/README.md).' }),
+  replanThreshold: float({ group: 'prior', label: 'Re-plan threshold on ‖Δz‖', default: 0, min: 0, max: 1, step: 0.005, live: true, help: 'A control for long chunks: when the newest residual ‖Δz‖ of an object token exceeds this (normalised units; 0.04 ≈ 10 px on Push-T), the chunk is cut and the prior samples a new one at once. 0 = off. Needs Φ (reflex, sagr); training ignores it.' }),
+  priorWidth: int({ group: 'prior', label: 'Prior width', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Token width of the prior’s observation encoder and action expert.' }),
+  priorDepth: int({ group: 'prior', label: 'Prior encoder blocks', default: 2, min: 1, max: 8, step: 1, live: false, help: 'Transformer blocks in the prior’s observation encoder.' }),
+  priorHeads: int({ group: 'prior', label: 'Prior attention heads', default: 4, min: 1, max: 16, step: 1, live: false, help: 'Attention heads in the prior.' }),
+  priorExpertDepth: int({ group: 'prior', label: 'Action expert blocks', default: 2, min: 1, max: 8, step: 1, live: false, help: 'Transformer blocks in the action expert (self-attention over the chunk, cross-attention to the encoded observation).' }),
+  priorActionTokens: int({ group: 'prior', label: 'Action tokens per chunk', default: 4, min: 1, max: 32, step: 1, live: false, help: 'Tokens the action expert splits the H-step chunk into (each carries H / tokens consecutive actions; H gives one token per step as in π0). Must divide H; fewer is faster.' }),
+  priorLr: float({ group: 'prior', label: 'Prior learning rate', default: 1e-3, min: 1e-6, max: 1e-1, step: 1e-6, log: true, live: false, help: 'Adam learning rate for flow matching.' }),
+  priorBatch: int({ group: 'prior', label: 'Prior batch size', default: 64, min: 1, max: 4096, step: 1, live: false, help: 'Minibatch size for flow matching.' }),
+  priorIters: int({ group: 'prior', label: 'Prior training steps', default: 10_000, min: 1, max: 1_000_000, step: 1, live: false, help: 'Optimiser steps for stage 0 (prior).' }),
 
   // ── world predictor Φ ──────────────────────────────────────────────────────────────────────────────
-  worldWidth: int({ group: 'world', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Token width of the world predictor.' }),
-  worldDepth: int({ group: 'world', default: 2, min: 1, max: 8, step: 1, live: false, help: 'Residual transformer blocks in Φ.' }),
-  worldHeads: int({ group: 'world', default: 4, min: 1, max: 16, step: 1, live: false, help: 'Attention heads in Φ.' }),
-  worldLr: float({ group: 'world', default: 1e-3, min: 1e-6, max: 1e-1, step: 1e-6, log: true, live: false, help: 'Adam learning rate for Φ’s dynamics loss.' }),
-  worldBatch: int({ group: 'world', default: 256, min: 1, max: 4096, step: 1, live: false, help: 'Minibatch size for Φ.' }),
-  worldIters: int({ group: 'world', default: 3000, min: 1, max: 1_000_000, step: 1, live: false, help: 'Optimiser steps for stage 0 (Φ).' }),
-  worldMotion: bool({ group: 'world', default: true, live: false, help: 'Φ also reads each token’s last displacement S_t − S_{t−1} and the previous commanded action, so it can tell the pusher’s velocity (positions alone cannot).' }),
-  worldActionNoise: float({ group: 'world', default: 0.1, min: 0, max: 1, step: 0.01, live: false, help: 'Std of the action perturbations replayed in the simulator to collect Φ’s training transitions (normalised units).' }),
+  worldWidth: int({ group: 'world', label: 'Φ width', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Token width of the world predictor.' }),
+  worldDepth: int({ group: 'world', label: 'Φ blocks', default: 2, min: 1, max: 8, step: 1, live: false, help: 'Residual transformer blocks in Φ.' }),
+  worldHeads: int({ group: 'world', label: 'Φ attention heads', default: 4, min: 1, max: 16, step: 1, live: false, help: 'Attention heads in Φ.' }),
+  worldLr: float({ group: 'world', label: 'Φ learning rate', default: 1e-3, min: 1e-6, max: 1e-1, step: 1e-6, log: true, live: false, help: 'Adam learning rate for Φ’s dynamics loss.' }),
+  worldBatch: int({ group: 'world', label: 'Φ batch size', default: 256, min: 1, max: 4096, step: 1, live: false, help: 'Minibatch size for Φ.' }),
+  worldIters: int({ group: 'world', label: 'Φ training steps', default: 3000, min: 1, max: 1_000_000, step: 1, live: false, help: 'Optimiser steps for stage 0 (Φ).' }),
+  worldMotion: bool({ group: 'world', label: 'Φ reads motion', default: true, live: false, help: 'Φ also reads each token’s last displacement S_t − S_{t−1} and the previous commanded action, so it can tell the pusher’s velocity (positions alone cannot).' }),
+  worldActionNoise: float({ group: 'world', label: 'Φ data action noise', default: 0.1, min: 0, max: 1, step: 0.01, live: false, help: 'Std of the action perturbations replayed in the simulator to collect Φ’s training transitions (normalised units).' }),
 
   // ── reflex b_ψ, stage 1 hindsight warm-up ──────────────────────────────────────────────────────────
-  reflexWidth: int({ group: 'reflex', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Width of the reflex cross-attention.' }),
-  reflexHeads: int({ group: 'reflex', default: 4, min: 1, max: 16, step: 1, live: false, help: 'Attention heads of the reflex.' }),
-  reflexDeltaScale: float({ group: 'reflex', default: 10, min: 0.1, max: 1000, step: 0.1, live: false, help: 'Δz is multiplied by this before the reflex embeds it: residuals (~0.01–0.1 normalised units) then reach the scale of token positions (~1).' }),
-  reflexQueries: int({ group: 'reflex', default: 1, min: 1, max: 8, step: 1, live: false, help: 'Learnable action queries attending over the residual tokens.' }),
-  reflexHistory: int({ group: 'reflex', default: 4, min: 1, max: 16, step: 1, unit: 'steps', live: false, help: 'k, residuals per token the reflex reads: Δz of the last k control steps (1 = the latest only). A persistent error shows over several steps; one step of Δz is noisy.' }),
-  reflexRefineRounds: int({ group: 'reflex', default: 3, min: 0, max: 20, step: 1, live: false, help: 'Closed-loop refinement of stage 1: over its second half, rounds that run the loop (prior, Φ, reflex) under actuator offsets and add what the reflex read, with target −offset, to its training data (DAgger for the reflex). 0: demonstration windows only.' }),
-  integralDecay: float({ group: 'reflex', default: 0.5, min: 0, max: 0.99, step: 0.01, live: true, help: 'λ of the integral reflex (a non-learned control): b = −EMA_λ(Δz of the pusher token) / g, g the fraction of a target change the pusher covers in one step.' }),
-  reflexNu: float({ group: 'reflex', default: 0.05, min: 0, max: 1, step: 0.005, live: false, help: 'ν, std of the hindsight action perturbation ε ~ N(0, ν²) (normalised units).' }),
-  reflexTarget: choice({ group: 'reflex', default: 'consistent', options: REFLEX_TARGETS, live: false, help: 'Stage-1 pseudo-residual. consistent: Δz = S(executed a*) − Φ(S, commanded a* − ε), formed as the run-time loop forms it, so b learns to cancel a persistent error; literal: the method source’s Δz = S_{t+1} − Φ(S, a* + ε), which teaches b to copy the error (kept to show that it doubles an offset).' }),
-  reflexLr: float({ group: 'reflex', default: 1e-3, min: 1e-6, max: 1e-1, step: 1e-6, log: true, live: false, help: 'Adam learning rate for stage 1.' }),
-  reflexBatch: int({ group: 'reflex', default: 256, min: 1, max: 4096, step: 1, live: false, help: 'Minibatch size for stage 1.' }),
-  reflexIters: int({ group: 'reflex', default: 2000, min: 1, max: 1_000_000, step: 1, live: false, help: 'Optimiser steps for stage 1.' }),
+  reflexWidth: int({ group: 'reflex', label: 'Reflex width', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Width of the reflex cross-attention.' }),
+  reflexHeads: int({ group: 'reflex', label: 'Reflex attention heads', default: 4, min: 1, max: 16, step: 1, live: false, help: 'Attention heads of the reflex.' }),
+  reflexDeltaScale: float({ group: 'reflex', label: 'Reflex Δz input scale', default: 10, min: 0.1, max: 1000, step: 0.1, live: false, help: 'Δz is multiplied by this before the reflex embeds it: residuals (~0.01–0.1 normalised units) then reach the scale of token positions (~1).' }),
+  reflexQueries: int({ group: 'reflex', label: 'Reflex action queries', default: 1, min: 1, max: 8, step: 1, live: false, help: 'Learnable action queries attending over the residual tokens.' }),
+  reflexHistory: int({ group: 'reflex', label: 'Reflex Δz history k', default: 4, min: 1, max: 16, step: 1, unit: 'steps', live: false, help: 'k, residuals per token the reflex reads: Δz of the last k control steps (1 = the latest only). A persistent error shows over several steps; one step of Δz is noisy.' }),
+  reflexRefineRounds: int({ group: 'reflex', label: 'Reflex closed-loop refinement rounds', default: 3, min: 0, max: 20, step: 1, live: false, help: 'Closed-loop refinement of stage 1: over its second half, rounds that run the loop (prior, Φ, reflex) under actuator offsets and add what the reflex read, with target −offset, to its training data (DAgger for the reflex). 0: demonstration windows only.' }),
+  integralDecay: float({ group: 'reflex', label: 'Integral reflex decay λ', default: 0.5, min: 0, max: 0.99, step: 0.01, live: true, help: 'λ of the integral reflex (a non-learned control): b = −EMA_λ(Δz of the pusher token) / g, g the fraction of a target change the pusher covers in one step.' }),
+  reflexNu: float({ group: 'reflex', label: 'Hindsight perturbation ν', default: 0.05, min: 0, max: 1, step: 0.005, live: false, help: 'ν, std of the hindsight action perturbation ε ~ N(0, ν²) (normalised units).' }),
+  reflexTarget: choice({ group: 'reflex', label: 'Reflex training target', default: 'consistent', options: REFLEX_TARGETS, live: false, help: 'Stage-1 pseudo-residual. consistent: Δz = S(executed a*) − Φ(S, commanded a* − ε), formed as the run-time loop forms it, so b learns to cancel a persistent error; literal: the method source’s Δz = S_{t+1} − Φ(S, a* + ε), which teaches b to copy the error (kept to show that it doubles an offset).' }),
+  reflexLr: float({ group: 'reflex', label: 'Reflex learning rate', default: 1e-3, min: 1e-6, max: 1e-1, step: 1e-6, log: true, live: false, help: 'Adam learning rate for stage 1.' }),
+  reflexBatch: int({ group: 'reflex', label: 'Reflex batch size', default: 256, min: 1, max: 4096, step: 1, live: false, help: 'Minibatch size for stage 1.' }),
+  reflexIters: int({ group: 'reflex', label: 'Reflex training steps', default: 2000, min: 1, max: 1_000_000, step: 1, live: false, help: 'Optimiser steps for stage 1.' }),
 
   // ── strategy η_φ and critic V ──────────────────────────────────────────────────────────────────────
-  strategyWidth: int({ group: 'strategy', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Width of the strategy network over state tokens.' }),
-  strategyRate: choice({ group: 'strategy', default: 'chunk', options: STRATEGY_RATES, live: false, help: 'When a new η_φ is evaluated: once per chunk, inside the sampler’s drift, or at every control step on top of the chunk (residual RL), like the reflex. Fixed when the strategy is built (PPO).' }),
-  criticWidth: int({ group: 'strategy', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Width of the critic V(s).' }),
+  strategyWidth: int({ group: 'strategy', label: 'Strategy width', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Width of the strategy network over state tokens.' }),
+  strategyRate: choice({ group: 'strategy', label: 'Strategy rate (per chunk or step)', default: 'chunk', options: STRATEGY_RATES, live: false, help: 'When a new η_φ is evaluated: once per chunk, inside the sampler’s drift, or at every control step on top of the chunk (residual RL), like the reflex. Fixed when the strategy is built (PPO).' }),
+  criticWidth: int({ group: 'strategy', label: 'Critic width', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Width of the critic V(s).' }),
 
   // ── PPO ─────────────────────────────────────────────────────────────────────────────────────────────
-  ppoIters: int({ group: 'ppo', default: 100, min: 1, max: 100_000, step: 1, live: false, help: 'PPO iterations (each: a rollout of B envs × T steps, then updates).' }),
-  rolloutSteps: int({ group: 'ppo', default: 64, min: 1, max: 2048, step: 1, unit: 'steps', live: false, help: 'T, control steps per env per rollout.' }),
-  discount: float({ group: 'ppo', default: 0.99, min: 0, max: 1, step: 0.001, live: false, help: 'Discount factor (CleanRL’s γ; named so it is not confused with the reward’s γ).' }),
-  gaeLambda: float({ group: 'ppo', default: 0.95, min: 0, max: 1, step: 0.01, live: false, help: 'λ of generalised advantage estimation.' }),
-  clipEps: float({ group: 'ppo', default: 0.05, min: 0.001, max: 0.5, step: 0.001, live: false, help: 'PPO clip range ε (flow policies want it tight; ReinFlow uses 0.01).' }),
-  valueClip: float({ group: 'ppo', default: 0.2, min: 0, max: 10, step: 0.01, live: false, help: 'Value-function clip range (0 disables value clipping).' }),
-  vfCoef: float({ group: 'ppo', default: 0.5, min: 0, max: 10, step: 0.05, live: false, help: 'Value-loss coefficient.' }),
-  entCoef: float({ group: 'ppo', default: 0, min: 0, max: 1, step: 0.001, live: false, help: 'Entropy-bonus coefficient.' }),
-  epochs: int({ group: 'ppo', default: 4, min: 1, max: 50, step: 1, live: false, help: 'Passes over each rollout.' }),
-  minibatches: int({ group: 'ppo', default: 4, min: 1, max: 256, step: 1, live: false, help: 'Minibatches per epoch.' }),
-  maxGradNorm: float({ group: 'ppo', default: 0.5, min: 0.01, max: 100, step: 0.01, live: false, help: 'Global gradient-norm clip.' }),
-  targetKl: float({ group: 'ppo', default: 0.02, min: 0, max: 1, step: 0.001, live: false, help: 'Stop the epochs early when approximate KL exceeds this (0 disables).' }),
-  criticWarmupIters: int({ group: 'ppo', default: 5, min: 0, max: 1000, step: 1, live: false, help: 'Iterations that train only the critic before the policy moves.' }),
-  lrStrategy: float({ group: 'ppo', default: 3e-4, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of η_φ.' }),
-  lrReflex: float({ group: 'ppo', default: 1e-4, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of b_ψ under PPO.' }),
-  lrWorld: float({ group: 'ppo', default: 3e-4, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of Φ on fresh rollouts.' }),
-  lrCritic: float({ group: 'ppo', default: 1e-3, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of the critic.' }),
-  ppoChunkMix: bool({ group: 'ppo', default: false, live: false, help: 'Each PPO iteration executes n, 2n or 4n actions per chunk (n = executeSteps, at most H), drawn per iteration, so one policy learns the long-chunk regime too (a slow prior executes long chunks open loop).' }),
-  disturbanceMix: float({ group: 'ppo', default: 0.5, min: 0, max: 1, step: 0.05, live: false, help: 'Fraction of PPO training episodes that draw a disturbance (displace, kick, offset, friction, mass; push-3d also tilt) from a training distribution with random sizes and times, never the evaluation suites’ exact values. Without it the reflex never earns reward for reacting.' }),
-  annealLr: bool({ group: 'ppo', default: true, live: false, help: 'Anneal learning rates linearly to zero over the run.' }),
+  ppoIters: int({ group: 'ppo', label: 'PPO iterations', default: 100, min: 1, max: 100_000, step: 1, live: false, help: 'PPO iterations (each: a rollout of B envs × T steps, then updates).' }),
+  rolloutSteps: int({ group: 'ppo', label: 'Rollout length T', default: 64, min: 1, max: 2048, step: 1, unit: 'steps', live: false, help: 'T, control steps per env per rollout.' }),
+  discount: float({ group: 'ppo', label: 'Discount factor', default: 0.99, min: 0, max: 1, step: 0.001, live: false, help: 'Discount factor (CleanRL’s γ; named so it is not confused with the reward’s γ).' }),
+  gaeLambda: float({ group: 'ppo', label: 'GAE λ', default: 0.95, min: 0, max: 1, step: 0.01, live: false, help: 'λ of generalised advantage estimation.' }),
+  clipEps: float({ group: 'ppo', label: 'PPO clip range ε', default: 0.05, min: 0.001, max: 0.5, step: 0.001, live: false, help: 'PPO clip range ε (flow policies want it tight; ReinFlow uses 0.01).' }),
+  valueClip: float({ group: 'ppo', label: 'Value clip range', default: 0.2, min: 0, max: 10, step: 0.01, live: false, help: 'Value-function clip range (0 disables value clipping).' }),
+  vfCoef: float({ group: 'ppo', label: 'Value loss weight', default: 0.5, min: 0, max: 10, step: 0.05, live: false, help: 'Value-loss coefficient.' }),
+  entCoef: float({ group: 'ppo', label: 'Entropy bonus weight', default: 0, min: 0, max: 1, step: 0.001, live: false, help: 'Entropy-bonus coefficient.' }),
+  epochs: int({ group: 'ppo', label: 'Epochs per rollout', default: 4, min: 1, max: 50, step: 1, live: false, help: 'Passes over each rollout.' }),
+  minibatches: int({ group: 'ppo', label: 'Minibatches per epoch', default: 4, min: 1, max: 256, step: 1, live: false, help: 'Minibatches per epoch.' }),
+  maxGradNorm: float({ group: 'ppo', label: 'Gradient norm clip', default: 0.5, min: 0.01, max: 100, step: 0.01, live: false, help: 'Global gradient-norm clip.' }),
+  targetKl: float({ group: 'ppo', label: 'Target KL (early stop)', default: 0.02, min: 0, max: 1, step: 0.001, live: false, help: 'Stop the epochs early when approximate KL exceeds this (0 disables).' }),
+  criticWarmupIters: int({ group: 'ppo', label: 'Critic warm-up iterations', default: 5, min: 0, max: 1000, step: 1, live: false, help: 'Iterations that train only the critic before the policy moves.' }),
+  lrStrategy: float({ group: 'ppo', label: 'Strategy learning rate (PPO)', default: 3e-4, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of η_φ.' }),
+  lrReflex: float({ group: 'ppo', label: 'Reflex learning rate (PPO)', default: 1e-4, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of b_ψ under PPO.' }),
+  lrWorld: float({ group: 'ppo', label: 'Φ learning rate (PPO)', default: 3e-4, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of Φ on fresh rollouts.' }),
+  lrCritic: float({ group: 'ppo', label: 'Critic learning rate (PPO)', default: 1e-3, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of the critic.' }),
+  ppoChunkMix: bool({ group: 'ppo', label: 'Mix chunk lengths n, 2n, 4n', default: false, live: false, help: 'Each PPO iteration executes n, 2n or 4n actions per chunk (n = executeSteps, at most H), drawn per iteration, so one policy learns the long-chunk regime too (a slow prior executes long chunks open loop).' }),
+  disturbanceMix: float({ group: 'ppo', label: 'Disturbed training episodes (fraction)', default: 0.5, min: 0, max: 1, step: 0.05, live: false, help: 'Fraction of PPO training episodes that draw a disturbance (displace, kick, offset, friction, mass; push-3d also tilt) from a training distribution with random sizes and times, never the evaluation suites’ exact values. Without it the reflex never earns reward for reacting.' }),
+  annealLr: bool({ group: 'ppo', label: 'Anneal learning rates', default: true, live: false, help: 'Anneal learning rates linearly to zero over the run.' }),
 
   // ── live perturbations: the playground's buttons apply these now (defaults: the eval suites') ────────
-  displaceDx: float({ group: 'perturb', default: 30, min: -200, max: 200, step: 1, unit: 'px', live: true, help: 'Displace button: block moved by dx (suite displace default 30).' }),
-  displaceDy: float({ group: 'perturb', default: -20, min: -200, max: 200, step: 1, unit: 'px', live: true, help: 'Displace button: block moved by dy, image axes, y down (suite default −20).' }),
-  displaceDtheta: float({ group: 'perturb', default: 0.3, min: -3.14, max: 3.14, step: 0.01, unit: 'rad', live: true, help: 'Displace button: block turned by dθ about its origin (suite default 0.3).' }),
-  kickImpulse: float({ group: 'perturb', default: 40, min: 0, max: 200, step: 1, unit: 'px', live: true, help: 'Kick button: impulse in mass·px, how far a free unit-mass block would travel (suite default 40); direction drawn from the seed.' }),
-  biasDx: float({ group: 'perturb', default: 8, min: -64, max: 64, step: 0.5, unit: 'px', live: true, help: 'Bias button: offset added to every commanded target, x (suite default 8).' }),
-  biasDy: float({ group: 'perturb', default: 0, min: -64, max: 64, step: 0.5, unit: 'px', live: true, help: 'Bias button: offset added to every commanded target, y (suite default 0).' }),
-  frictionMu: float({ group: 'perturb', default: 0.6, min: 0, max: 2, step: 0.05, live: true, help: 'Friction button: Coulomb μ at the pusher–block contact (the task: 0; suite default 0.6).' }),
-  massComDx: float({ group: 'perturb', default: 10, min: -60, max: 60, step: 1, unit: 'px', live: true, help: 'Mass button: the block’s centre of mass moved by this along its local x (suite default 10).' }),
+  displaceDx: float({ group: 'perturb', label: 'Displace Δx', default: 30, min: -200, max: 200, step: 1, unit: 'px', live: true, help: 'Displace button: block moved by dx (suite displace default 30).' }),
+  displaceDy: float({ group: 'perturb', label: 'Displace Δy', default: -20, min: -200, max: 200, step: 1, unit: 'px', live: true, help: 'Displace button: block moved by dy, image axes, y down (suite default −20).' }),
+  displaceDtheta: float({ group: 'perturb', label: 'Displace Δθ', default: 0.3, min: -3.14, max: 3.14, step: 0.01, unit: 'rad', live: true, help: 'Displace button: block turned by dθ about its origin (suite default 0.3).' }),
+  kickImpulse: float({ group: 'perturb', label: 'Kick impulse', default: 40, min: 0, max: 200, step: 1, unit: 'px', live: true, help: 'Kick button: impulse in mass·px, how far a free unit-mass block would travel (suite default 40); direction drawn from the seed.' }),
+  biasDx: float({ group: 'perturb', label: 'Bias x', default: 8, min: -64, max: 64, step: 0.5, unit: 'px', live: true, help: 'Bias button: offset added to every commanded target, x (suite default 8).' }),
+  biasDy: float({ group: 'perturb', label: 'Bias y', default: 0, min: -64, max: 64, step: 0.5, unit: 'px', live: true, help: 'Bias button: offset added to every commanded target, y (suite default 0).' }),
+  frictionMu: float({ group: 'perturb', label: 'Friction μ', default: 0.6, min: 0, max: 2, step: 0.05, live: true, help: 'Friction button: Coulomb μ at the pusher–block contact (the task: 0; suite default 0.6).' }),
+  massComDx: float({ group: 'perturb', label: 'Mass: centre-of-mass shift', default: 10, min: -60, max: 60, step: 1, unit: 'px', live: true, help: 'Mass button: the block’s centre of mass moved by this along its local x (suite default 10).' }),
 } as const satisfies Record<string, Param>;
 
 export type Schema = typeof SCHEMA;
@@ -404,4 +408,10 @@ export function parseCliArgs(
   const all = [...errors, ...applied.errors.map((e) => ({ field: isConfigKey(e.field) ? `--${kebab(e.field)}` : e.field, message: e.message }))];
   if (all.length) throw new ConfigError(all);
   return { config: applied.config, flags, switches, configFlags: new Set(Object.keys(raw) as ConfigKey[]) };
+}
+
+/** The first sentence of a parameter's help: the one-line description beside its control (the whole help is the tooltip). */
+export function helpSummary(p: Param): string {
+  const m = /^.*?[.!?](?=\s|$)/.exec(p.help);
+  return m ? m[0] : p.help;
 }

@@ -26,6 +26,8 @@ export interface EvaluationProgress {
   /** The cell being run and its finished episodes. */
   current: { policy: LivePolicyName; suite: string; finished: number } | null;
   rows: EvaluationRow[];
+  /** Suites whose event falls after the episode's end (eventPastEnd), said before the first episode runs. */
+  warnings: string[];
   /** null while running, else 'done', 'stopped' or the error. */
   outcome: string | null;
 }

@@ -10,7 +10,7 @@ import { ChunkedFlowPolicy } from '../eval/learnedPolicies';
 import { summarizeEpisodes } from '../eval/metrics';
 import type { RolloutPolicy } from '../eval/rolloutPolicy';
 import { runEpisodes } from '../eval/runEpisodes';
-import { formatPerturbationSpec, suiteDefault } from '../sim/perturbationSpec';
+import { eventPastEnd, formatPerturbationSpec, suiteDefault } from '../sim/perturbationSpec';
 import type { TaskSpec } from '../sim/taskSpec';
 import { simTask, type TaskName } from '../sim/tasks';
 import { MAX_EVAL_EPISODES, type EvaluationProgress } from './evaluationProgress';
@@ -37,13 +37,15 @@ export class LiveEvaluation {
     if (this.running) throw new Error('evalStart: an evaluation is already going (stop it first)');
     if (!Array.isArray(policies) || policies.length < 1 || policies.some((p) => !LIVE_POLICIES.includes(p))) throw new Error(`evalStart.policies: expected some of ${LIVE_POLICIES.join(', ')}`);
     const spec = playground.spec;
-    const names = simTask(spec.name).suites.names as readonly string[];
+    const table = simTask(spec.name).suites;
+    const names = table.names as readonly string[];
     if (!Array.isArray(suites) || suites.length < 1 || suites.some((s) => !names.includes(s))) throw new Error(`evalStart.suites: expected some of ${spec.name}'s suites: ${names.join(', ')}`);
     if (!Number.isInteger(episodes) || (episodes as number) < 1 || (episodes as number) > MAX_EVAL_EPISODES) throw new Error(`evalStart.episodes: ${String(episodes)} is not an integer in [1, ${MAX_EVAL_EPISODES}]`);
     // The policies are built now, inside the request (on the queue), from the modules the playground runs.
     const built = (policies as LivePolicyName[]).map((name) => ({ name, label: playground.label(name), make: this.policyFactory(name, config, playground, spec) }));
     this.stopAsked = false;
-    const progress: EvaluationProgress = { task: spec.name, policies: policies as LivePolicyName[], suites: suites as string[], episodes: episodes as number, seed: config.seed, running: true, current: null, rows: [], outcome: null };
+    const warnings = (suites as string[]).flatMap((s) => eventPastEnd(suiteDefault(table, s), config.episodeLength) ?? []);
+    const progress: EvaluationProgress = { task: spec.name, policies: policies as LivePolicyName[], suites: suites as string[], episodes: episodes as number, seed: config.seed, running: true, current: null, rows: [], warnings, outcome: null };
     this.progress = progress;
     this.post(progress);
     void this.run(progress, built, config);

@@ -30,7 +30,7 @@ const config: Config = {
   reflexHeads: 2,
   strategyWidth: 16,
   sdeSteps: 2,
-  episodeLength: 10,
+  liveEpisodeLength: 10,
 };
 const SEED = 12345;
 const PX = 256;
@@ -124,7 +124,7 @@ describe('live lane', () => {
   it('replays an episode exactly from its seed, and holds the last state when it ends', async () => {
     const first = await lane();
     const second = await lane();
-    for (let t = 0; t < config.episodeLength; t++) {
+    for (let t = 0; t < config.liveEpisodeLength; t++) {
       await first.stepOnce(config);
       await second.stepOnce(config);
     }
@@ -134,15 +134,15 @@ describe('live lane', () => {
     await first.stepOnce(config);
     expect(first.frame().data).toEqual(held.data); // a done lane does not step
     const v = laneViews(held.data, first.layout);
-    expect(v.scalar('step')).toBe(config.episodeLength);
+    expect(v.scalar('step')).toBe(config.liveEpisodeLength);
     expect(v.scalar('done')).toBe(1);
     // The held block pose is the final observation's, not the next episode's start the env has moved on to.
     const env = (first.env.envs[0] as PushTEnv).block;
     expect(Math.hypot(v.scalar('blockX') - env.x, v.scalar('blockY') - env.y)).toBeGreaterThan(1);
-    expect(held.trail.length).toBe(4 * (config.episodeLength + 1));
+    expect(held.trail.length).toBe(4 * (config.liveEpisodeLength + 1));
     const npzArrays = first.exportArrays();
-    expect(npzArrays.obs.shape).toEqual([config.episodeLength + 1, 10, 3]);
-    expect(npzArrays.action_terms.shape).toEqual([config.episodeLength, 5, 2]);
+    expect(npzArrays.obs.shape).toEqual([config.liveEpisodeLength + 1, 10, 3]);
+    expect(npzArrays.action_terms.shape).toEqual([config.liveEpisodeLength, 5, 2]);
     first.free();
     second.free();
     expect(tf.memory().numTensors).toBeGreaterThan(0); // the shared modules are still alive

@@ -103,7 +103,7 @@ export class LiveLane {
 
   /** A lane on the policy's task. */
   static async create(policy: LivePolicy, config: Config): Promise<LiveLane> {
-    const env = await createVecEnv(simTask(policy.spec.name), { numEnvs: 1, seed: config.seed, maxSteps: config.episodeLength });
+    const env = await createVecEnv(simTask(policy.spec.name), { numEnvs: 1, seed: config.liveSeed, maxSteps: config.liveEpisodeLength });
     return new LiveLane(env, policy);
   }
 

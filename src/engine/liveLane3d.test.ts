@@ -18,7 +18,7 @@ import { objectPlanarPose } from './objectPose3d';
 import { standIn } from './policyModules';
 import { writeKeypointTokens3d } from '../sim/push3d/tokens3d';
 
-const config: Config = { ...defaultConfig(), task: 'push-3d', horizon: 4, executeSteps: 2, priorWidth: 16, priorDepth: 1, priorExpertDepth: 1, priorHeads: 2, priorActionTokens: 2, sdeSteps: 2, episodeLength: 20 };
+const config: Config = { ...defaultConfig(), task: 'push-3d', horizon: 4, executeSteps: 2, priorWidth: 16, priorDepth: 1, priorExpertDepth: 1, priorHeads: 2, priorActionTokens: 2, sdeSteps: 2, liveEpisodeLength: 20 };
 const SEED = 7;
 const STEPS = 5;
 

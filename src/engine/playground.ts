@@ -2,8 +2,8 @@
 // worker's own clock, and the person's intents (play, pause, step, reset, shove, perturb, choose policies, and
 // per-lane overrides of live parameters such as the executed chunk length n, so two lanes can run one policy two ways).
 //
-// Episodes: episode k of every lane starts from seed episodeSeed(config.seed, k), the evaluation's episode
-// seeds, so a seed reproduces what the playground shows and two lanes always face the same start. A lane whose
+// Episodes: episode k of every lane starts from seed episodeSeed(config.liveSeed, k), the evaluation's episode
+// seeds, so `sagr eval --seed <liveSeed>` reproduces what the playground shows and two lanes always face the same start. A lane whose
 // episode ends holds its last state; when every lane has ended, the playground pauses briefly on the result
 // and all lanes start episode k + 1 together. Shoves and perturbations go to every lane at the same step.
 //
@@ -79,7 +79,7 @@ export class Playground {
     private readonly checkpointBase: string,
   ) {
     this.runConfig = host.config();
-    this.perturbRng = new Rng(deriveSeed(this.runConfig.seed, 'playground/perturb'));
+    this.perturbRng = new Rng(deriveSeed(this.runConfig.liveSeed, 'playground/perturb'));
     this.policies = [bestPolicy(this.trained)];
   }
 
@@ -331,7 +331,7 @@ export class Playground {
   /** Applies the config (the parameters that apply on restart included) and starts again at episode 0. */
   private async reset(): Promise<void> {
     this.runConfig = this.host.config();
-    this.perturbRng = new Rng(deriveSeed(this.runConfig.seed, 'playground/perturb'));
+    this.perturbRng = new Rng(deriveSeed(this.runConfig.liveSeed, 'playground/perturb'));
     for (const m of Object.values(this.standIns)) m.dispose();
     this.standIns = {};
     await this.buildLanes();
@@ -356,7 +356,7 @@ export class Playground {
   private startEpisode(k: number): void {
     this.episode = k;
     this.holdUntil = 0;
-    const seed = episodeSeed(this.runConfig.seed, k);
+    const seed = episodeSeed(this.runConfig.liveSeed, k);
     for (const lane of this.lanes) lane.startEpisode(k, seed);
     this.post();
   }

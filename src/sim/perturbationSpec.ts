@@ -94,3 +94,19 @@ export function formatPerturbationSpec<P extends TaskPerturbation>(table: SuiteT
   }
   return parts.length ? `${p.kind}:${parts.join(',')}` : p.kind;
 }
+
+/**
+ * Why a one-shot perturbation (displace, kick, tilt: at control step `at` + j, 0 ≤ j < `jitter` when the task jitters
+ * it) would miss episodes cut after `maxSteps` steps (the config key `lengthKey`), or null when it lands in every
+ * episode. An event past the end leaves the suite identical to nominal, which a results table would not show.
+ */
+export function eventPastEnd(p: TaskPerturbation, maxSteps: number, lengthKey = 'episodeLength'): string | null {
+  const { at, jitter } = p as { at?: unknown; jitter?: unknown };
+  if (typeof at !== 'number') return null;
+  const last = at + (typeof jitter === 'number' ? jitter : 1) - 1;
+  if (last < maxSteps) return null;
+  const when = last > at ? `control steps ${at}–${last}` : `control step ${at}`;
+  const fix = `set ${lengthKey} to at least ${last + 1}`;
+  if (at >= maxSteps) return `${p.kind}: its event comes at ${when}, after the episode's end (${lengthKey} ${maxSteps}), so every episode runs as nominal; ${fix}`;
+  return `${p.kind}: its event comes at ${when}, but episodes end at step ${maxSteps} (${lengthKey}), so some episodes never see it; ${fix}`;
+}

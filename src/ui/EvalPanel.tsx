@@ -66,6 +66,11 @@ export function EvalPanel() {
             {progress.task}: {progress.current ? `${progress.current.policy} on ${progress.current.suite}: ${progress.current.finished} / ${progress.episodes} episodes` : `${progress.rows.length} of ${progress.policies.length * progress.suites.length} done`}
             {progress.outcome ? ` · ${progress.outcome}` : ''} · seed {progress.seed}
           </p>
+          {progress.warnings.map((w) => (
+            <p key={w} className="param-error" role="alert" data-testid="eval-warning">
+              warning: {w}
+            </p>
+          ))}
           {progress.rows.length > 0 && (
             <table className="bench eval-table" data-testid="eval-table">
               <thead>

@@ -3,7 +3,7 @@ import { useApp } from './store';
 
 export function PairSummary() {
   const live = useApp((s) => s.live);
-  const episodeLength = useApp((s) => s.playground?.runConfig.episodeLength ?? 0);
+  const episodeLength = useApp((s) => s.playground?.runConfig.liveEpisodeLength ?? 0);
   if (!live || live.lanes.length < 2) return null;
   const score = live.task === 'push-t' ? 'coverage' : 'pose score';
   // Short of the step limit without success, a push-3d episode ended with the pillar fallen or tipped over.

@@ -1,7 +1,8 @@
-// One parameter's control, generated from its schema entry: a slider (linear or log) with an editable value,
-// a select for an enum, a checkbox for a bool; each with its help as tooltip and a reset to the default.
+// One parameter's control, generated from its schema entry: its plain label and unit over a slider (linear or log)
+// with an editable value, a select for an enum, a checkbox for a bool; the raw key beside the label, the help's
+// first sentence under the control and the whole help as tooltip; and a reset to the default.
 import { useState, type KeyboardEvent } from 'react';
-import { SCHEMA, type ConfigKey, type NumberParam } from '../core/config';
+import { helpSummary, SCHEMA, type ConfigKey, type NumberParam } from '../core/config';
 import { formatValue, fromSlider, sliderRange, toSlider } from './sliderScale';
 import { useApp } from './store';
 
@@ -43,7 +44,6 @@ function NumberInput({ name, p }: { name: ConfigKey; p: NumberParam }) {
         onBlur={commit}
         onKeyDown={onKey}
       />
-      <span className="param-unit">{p.unit ?? ''}</span>
     </>
   );
 }
@@ -73,18 +73,39 @@ export function ParamControl({ name }: { name: ConfigKey }) {
   const value = useApp((s) => s.config[name]);
   const error = useApp((s) => s.inputErrors[name]);
   const resetParam = useApp((s) => s.resetParam);
+  // A draft typed into the value box (a rejected one stays to be corrected) is dropped by a reset: this one's, or
+  // Reset all's, by remounting the box.
+  const resets = useApp((s) => s.inputResets);
+  const [ownResets, setOwnResets] = useState(0);
   // A parameter that is not live and differs from what the running episodes started with waits for a reset.
   const waiting = useApp((s) => !p.live && s.playground !== null && s.playground.runConfig[name] !== s.config[name]);
   const help = `${p.help}${p.live ? ' (applies live)' : ' (applies on restart)'}`;
   return (
     <div className={`param param-${p.kind}`} data-param={name} title={help}>
       <label htmlFor={`param-${name}`} className="param-name">
-        {name}
+        <span className="param-label" data-testid={`label-${name}`}>
+          {p.label}
+          {'unit' in p && p.unit ? ` (${p.unit})` : ''}
+        </span>
+        <code className="param-key">{name}</code>
       </label>
-      {p.kind === 'enum' ? <EnumInput name={name} options={p.options} /> : p.kind === 'bool' ? <BoolInput name={name} /> : <NumberInput name={name} p={p} />}
-      <button type="button" className="param-reset" title={`Reset to the default (${String(p.default)})`} aria-label={`reset ${name}`} disabled={value === p.default} onClick={() => resetParam(name)}>
+      {p.kind === 'enum' ? <EnumInput name={name} options={p.options} /> : p.kind === 'bool' ? <BoolInput name={name} /> : <NumberInput key={`${resets}-${ownResets}`} name={name} p={p} />}
+      <button
+        type="button"
+        className="param-reset"
+        title={`Reset to the default (${String(p.default)})`}
+        aria-label={`reset ${name}`}
+        disabled={value === p.default && !error}
+        onClick={() => {
+          resetParam(name);
+          setOwnResets((n) => n + 1);
+        }}
+      >
         ↺
       </button>
+      <div className="param-help" data-testid={`help-${name}`}>
+        {helpSummary(p)}
+      </div>
       {waiting && (
         <div className="param-pending" data-testid={`pending-${name}`}>
           applies on restart (r)

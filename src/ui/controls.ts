@@ -102,7 +102,7 @@ export function installControls(store: AppStore, client: EngineClient): Controls
   /** The task the lanes run: checkpoints saved in this browser are kept per task. */
   const playgroundTask = () => store.getState().playground?.task ?? store.getState().config.task;
   const lanePolicies = () => store.getState().playground?.lanes.map((l) => l.policy) ?? [];
-  const stamp = () => `seed${store.getState().config.seed}-ep${store.getState().live?.episode ?? 0}`;
+  const stamp = () => `liveSeed${store.getState().config.liveSeed}-ep${store.getState().live?.episode ?? 0}`;
 
   /** The policies the current view needs: one for 2D/3D, the pair side by side. */
   const wanted = (view: ViewMode): LivePolicyName[] => {

@@ -38,8 +38,13 @@ describe('app store', () => {
     const store = createAppStore('#seed=7&alpha=3');
     store.getState().resetParam('seed');
     expect(store.getState().config).toEqual({ ...defaultConfig(), alpha: 3 });
+    // A rejected value's message is cleared by Reset all, and the value boxes are told to drop what was typed.
+    expect(store.getState().setParam('sigmaMin', '0.5')).toBe(false);
+    const resets = store.getState().inputResets;
     store.getState().resetAll();
     expect(store.getState().config).toEqual(defaultConfig());
+    expect(store.getState().inputErrors).toEqual({});
+    expect(store.getState().inputResets).toBe(resets + 1);
     store.getState().loadHash('#seed=9&episodeLength=x');
     expect(store.getState().config.seed).toBe(9);
     expect(store.getState().hashErrors).toEqual([{ field: 'episodeLength', message: '"x" is not a number' }]);

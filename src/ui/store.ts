@@ -41,6 +41,8 @@ export interface AppState {
   hashErrors: FieldError[];
   /** The last rejected panel input per field. */
   inputErrors: Partial<Record<ConfigKey, string>>;
+  /** Counts the times every typed value was dropped (Reset all, a new hash): the value boxes remount without their drafts. */
+  inputResets: number;
   backend: BackendState | null;
   /** The engine's start-up stage (null before its first report). */
   startup: StartupProgress | null;
@@ -112,6 +114,7 @@ export function createAppStore(initialHash: string) {
     config: parsed.config,
     hashErrors: parsed.errors,
     inputErrors: {},
+    inputResets: 0,
     backend: null,
     startup: null,
     snapshot: null,
@@ -152,11 +155,11 @@ export function createAppStore(initialHash: string) {
       get().setParam(key, SCHEMA[key].default);
     },
     resetAll() {
-      set({ config: defaultConfig(), inputErrors: {} });
+      set({ config: defaultConfig(), inputErrors: {}, inputResets: get().inputResets + 1 });
     },
     loadHash(hash) {
       const next = parseHash(hash);
-      set({ config: next.config, hashErrors: next.errors, inputErrors: {} });
+      set({ config: next.config, hashErrors: next.errors, inputErrors: {}, inputResets: get().inputResets + 1 });
     },
     dismissHashErrors() {
       set({ hashErrors: [] });

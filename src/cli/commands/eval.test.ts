@@ -43,6 +43,18 @@ describe('eval command', () => {
     expect(s.meanMaxCoverage.mean).toBeGreaterThanOrEqual(s.meanFinalCoverage.mean);
   });
 
+  it("warns when a suite's event comes after the episode's end, where it would equal nominal", async () => {
+    const logged: string[] = [];
+    const c = { ...ctx({ policy: 'expert', suite: 'nominal,displace,kick', episodes: '1', perturb: 'kick:at=2' }, { episodeLength: 10, numEnvs: 1 }), log: (m: string) => logged.push(m) };
+    const report = (await evalCommand.run(c)) as EvalReport;
+    // displace at 60–75 never lands in 10 steps; the kick at 2–17 misses some episodes; nominal has no event.
+    expect(logged.filter((m) => m.startsWith('warning: '))).toEqual([
+      "warning: displace: its event comes at control steps 60–75, after the episode's end (--episode-length 10), so every episode runs as nominal; set --episode-length to at least 76",
+      'warning: kick: its event comes at control steps 2–17, but episodes end at step 10 (--episode-length), so some episodes never see it; set --episode-length to at least 18',
+    ]);
+    expect(report.results.expert.displace.outcomes).toBe(report.results.expert.nominal.outcomes);
+  });
+
   it('runs a list of suites with --perturb replacing its kind', () => {
     const ps = evalPerturbations(['nominal', 'displace', 'offset'], 'displace:dx=5');
     expect(ps.map((p) => p.kind)).toEqual(['nominal', 'displace', 'offset']);

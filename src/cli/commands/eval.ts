@@ -18,7 +18,7 @@ import { POLICY_NAMES, PolicyUnavailableError, createPolicy, type PolicyName } f
 import { runEpisodes } from '../../eval/runEpisodes';
 import { inShard, parseShard, planCells, type Shard, type ShardInfo } from '../../eval/shards';
 import type { RolloutPolicy } from '../../eval/rolloutPolicy';
-import { formatPerturbationSpec, parsePerturbationSpec, suiteDefault, type TaskPerturbation } from '../../sim/perturbationSpec';
+import { eventPastEnd, formatPerturbationSpec, parsePerturbationSpec, suiteDefault, type TaskPerturbation } from '../../sim/perturbationSpec';
 import { UsageError, enumFlag, intFlag, type Command } from '../command';
 import { checkReportPath, commandLine, writeReport, type ReportedEval } from '../evalReport';
 import { LEARNED_POLICIES, defaultCheckpoint, loadLearnedPolicy } from '../learnedPolicy';
@@ -100,6 +100,10 @@ export const evalCommand: Command = {
     const suiteNames = suiteList(flags, suites.names);
     const episodes = intFlag(flags, 'episodes', 100, 1, MAX_EPISODES);
     const perturbations = evalPerturbations(suiteNames, flags.perturb, task);
+    for (const p of perturbations) {
+      const past = eventPastEnd(p, config.episodeLength, '--episode-length');
+      if (past) log(`warning: ${past}`);
+    }
     const executeSteps = executeStepsList(flags, config);
     if (flags.checkpoint !== undefined && policyNames.length > 1) throw new UsageError('--checkpoint: give it with a single --policy (a list uses each policy\'s default checkpoint)');
     if (policyNames[0] === 'expert' && flags.checkpoint !== undefined) throw new UsageError('--checkpoint: the expert has no checkpoint (it plans with the simulator)');

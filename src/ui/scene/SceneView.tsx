@@ -31,7 +31,7 @@ const SHOVE_SEND_MS = 50;
 /** A press this close to the block (px) still grabs it. */
 const GRAB_MARGIN = 6;
 const NO_SHOVE: Displacement = { dx: 0, dy: 0, dtheta: 0 };
-const MAX_TRAIL = SCHEMA.episodeLength.max + 1;
+const MAX_TRAIL = SCHEMA.liveEpisodeLength.max + 1;
 /** How far (client px) from the block the arrow keys' screen directions are read back onto the table. */
 const KEY_PROBE_PX = 20;
 
@@ -215,7 +215,7 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
         titleRef.current!.textContent = l.label + (l.condition ? ` · ${l.condition}` : '');
         const s = v.scalar;
         // Short of the step limit without success, a push-3d episode ended in failure (fallen off or tipped over).
-        const cut = s('step') >= (appStore.getState().playground?.runConfig.episodeLength ?? 0);
+        const cut = s('step') >= (appStore.getState().playground?.runConfig.liveEpisodeLength ?? 0);
         const end = s('done') ? (s('success') ? ' · success' : cut ? ' · time limit' : ' · fallen or tipped over') : '';
         countersRef.current!.textContent = `episode ${s('episode')} · step ${s('step')} · ${pushT ? 'coverage' : 'pose score'} ${s('coverage').toFixed(3)} (max ${s('maxCoverage').toFixed(3)}) · R ${s('sagrReward').toFixed(3)} (Σ ${s('sagrReturn').toFixed(1)})${end}`;
         countersRef.current!.dataset.done = s('done') ? (s('success') ? 'success' : cut ? 'timeout' : 'failed') : '';
