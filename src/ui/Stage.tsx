@@ -1,5 +1,5 @@
-// The table area: the toolbar, one view (2D or 3D) or two side by side with their summary line, and the legend.
-// Side by side, Push-T's lanes are drawn top-down and push-3d's in 3D.
+// The table area: the toolbar, one view (2D or 3D) or two side by side with their summary line, and the legend as a
+// bar under them (never over the table). Side by side, Push-T's lanes are drawn top-down and push-3d's in 3D.
 import { Legend } from './Legend';
 import { PairSummary } from './PairSummary';
 import { PlaygroundBar } from './PlaygroundBar';
@@ -23,9 +23,9 @@ export function Stage() {
         ) : (
           <SceneView lane={0} mode={view} task={task} />
         )}
-        <Legend />
       </div>
       {view === 'side' && <PairSummary />}
+      <Legend />
     </section>
   );
 }
