@@ -3,7 +3,7 @@
 // reflex answers, sliders reach the engine and the URL, and the side-by-side view runs two policies on one seed.
 import { readFile } from 'node:fs/promises';
 import { parseHash, SCHEMA } from '../src/core/config';
-import { appState, engineReady, expect, pausePlayground, playgroundStep, test } from './helpers';
+import { appState, engineReady, expect, openTab, pausePlayground, playgroundStep, test } from './helpers';
 
 const PAGE = '/?backend=webgpu';
 /** Keypoint tokens are 0…8, the agent is token 9. */
@@ -98,6 +98,7 @@ test('a live slider reaches the engine and the URL; that URL restores it; a rest
   await page.goto('/?backend=cpu');
   await engineReady(page);
   await playgroundStep(page, 0);
+  await openTab(page, 'Parameters');
   await page.locator('[data-group="perturb"] > summary').click();
   const slider = page.getByRole('slider', { name: 'kickImpulse', exact: true });
   await slider.focus();
@@ -191,6 +192,7 @@ test('training the prior in the page: progress, a live loss chart, and the playg
   await page.goto('/?backend=wasm#priorIters=10&priorBatch=16');
   await engineReady(page);
   await playgroundStep(page, 0);
+  await openTab(page, 'Train');
   const panel = page.getByTestId('training-panel');
   await panel.getByRole('button', { name: 'train 10 iterations' }).click();
   await page.waitForFunction(() => window.__sagr!.state().training?.running === true);
@@ -216,6 +218,7 @@ test('a stage-0/1 run pauses and resumes between its steps while the playground 
   await page.goto('/?backend=wasm#priorIters=5000&priorBatch=16');
   await engineReady(page);
   await playgroundStep(page, 0);
+  await openTab(page, 'Train');
   const panel = page.getByTestId('training-panel');
   await panel.getByRole('button', { name: 'train 5000 iterations' }).click();
   await page.waitForFunction(() => window.__sagr!.state().training?.running === true);
@@ -245,6 +248,7 @@ test('checkpoints: save a module as two files, upload them back; a damaged uploa
   await page.goto('/?backend=wasm');
   await engineReady(page);
   await playgroundStep(page, 0);
+  await openTab(page, 'Checkpoints');
   await page.getByLabel('checkpoint slot').selectOption('reflex');
   const downloads: { name: string; path: string }[] = [];
   page.on('download', async (d) => downloads.push({ name: d.suggestedFilename(), path: (await d.path())! }));
@@ -295,7 +299,12 @@ test('evaluation in the page: seeded episodes per policy and suite with success 
   expect(e.rows[2].summary.meanDeltaZ).toBeGreaterThan(0);
   expect(e.rows[2].summary.meanReflex).toBeGreaterThan(0);
   expect(e.rows[2].label).toMatch(/^reflex \(/);
-  await expect(page.getByTestId('eval-table').locator('tbody tr')).toHaveCount(4);
+  await openTab(page, 'Evaluate');
+  const table = page.getByTestId('eval-table');
+  await expect(table.locator('tbody tr')).toHaveCount(4);
+  // Every column fits the panel: the table is no wider than its box, and the last column (steps) is in view.
+  expect(await table.evaluate((t) => t.scrollWidth <= t.parentElement!.clientWidth)).toBe(true);
+  await expect(table.locator('tbody tr').first().locator('td').last()).toBeInViewport();
   // Bad input is refused with a message naming the field.
   await page.evaluate(() => window.__sagr!.startEval(['expert'], ['nominal'], 0));
   await expect(page.getByTestId('notice').filter({ hasText: 'evalStart.episodes: 0 is not an integer' })).toBeVisible();

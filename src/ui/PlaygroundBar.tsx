@@ -13,7 +13,7 @@ export const SPEEDS: readonly (number | null)[] = [0.25, 0.5, 1, 2, 4, 8, null];
 const VIEWS: readonly { id: ViewMode; label: string; key: string }[] = [
   { id: '2d', label: '2D', key: '1' },
   { id: '3d', label: '3D', key: '2' },
-  { id: 'side', label: 'Side by side', key: '3' },
+  { id: 'side', label: 'Side', key: '3' },
 ];
 
 /** The policy a lane runs, chosen in the line above its view. */
@@ -83,7 +83,7 @@ export function PlaygroundBar() {
       </select>
       <span className="segmented" role="group" aria-label="view">
         {VIEWS.map((v) => (
-          <button key={v.id} type="button" className={view === v.id ? 'active' : ''} aria-pressed={view === v.id} title={`key ${v.key}`} onClick={() => void c().setView(v.id)}>
+          <button key={v.id} type="button" className={view === v.id ? 'active' : ''} aria-pressed={view === v.id} title={`key ${v.key}${v.id === 'side' ? ': two policies side by side' : ''}`} onClick={() => void c().setView(v.id)}>
             {v.label}
           </button>
         ))}
