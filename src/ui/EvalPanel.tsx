@@ -74,7 +74,7 @@ export function EvalPanel() {
                     <th>policy</th>
                     <th>suite</th>
                     <th title="success rate [Wilson 95% interval]">success</th>
-                    <th title="mean final coverage ± 95% half-width">final cov.</th>
+                    <th title="mean final coverage ± 95% half-width">cov.</th>
                     <th title="mean ‖Δz‖ per step (normalised units)">‖Δz‖</th>
                     <th title="mean ‖b‖ per step (normalised units)">‖b‖</th>
                     <th title="mean steps to success (successful episodes)">steps</th>
