@@ -71,8 +71,7 @@ export function EvalPanel() {
               <table className="bench eval-table" data-testid="eval-table">
                 <thead>
                   <tr>
-                    <th>policy</th>
-                    <th>suite</th>
+                    <th>policy / suite</th>
                     <th title="success rate [Wilson 95% interval]">success</th>
                     <th title="mean final coverage ± 95% half-width">cov.</th>
                     <th title="mean ‖Δz‖ per step (normalised units)">‖Δz‖</th>
@@ -83,8 +82,10 @@ export function EvalPanel() {
                 <tbody>
                   {progress.rows.map((r) => (
                     <tr key={`${r.policy}-${r.suite}`} title={`${r.label}; ${r.perturbation}; ${r.summary.episodes} episodes in ${r.seconds.toFixed(1)} s`}>
-                      <td>{r.policy}</td>
-                      <td>{r.suite}</td>
+                      <td>
+                        {r.policy}
+                        <span className="spread">{r.suite}</span>
+                      </td>
                       <td>
                         {pct(r.summary.successRate)}
                         <span className="spread">
