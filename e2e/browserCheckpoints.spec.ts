@@ -2,7 +2,7 @@
 // slot gives the policy exactly the outputs it had before the reload; a mismatched or damaged one is refused with
 // its reason and changes nothing; delete; restore the shipped defaults.
 import type { Page } from '@playwright/test';
-import { appState, engineReady, expect, pausePlayground, test } from './helpers';
+import { appState, engineReady, expect, openTab, pausePlayground, test } from './helpers';
 
 const STEPS = 4;
 const SAVED = 'sagr/push-t/reflex/e2e reflex';
@@ -43,6 +43,7 @@ test('IndexedDB: save, reload, load restores identical outputs; mismatched or da
 
   // The shipped stage-1 reflex, saved and loaded into the sagr policy's slot (which holds the shipped PPO reflex, or
   // a stand-in where none ships: either acts differently).
+  await openTab(page, 'Checkpoints');
   const panel = page.getByTestId('browser-checkpoints');
   await panel.getByLabel('slot for saved checkpoints').selectOption('reflex');
   await panel.getByLabel('saved checkpoint name').fill('e2e reflex');
@@ -103,6 +104,7 @@ test('IndexedDB: save, reload, load restores identical outputs; mismatched or da
   // Delete, then the shipped defaults: the sagr slot runs what a fresh page runs.
   await page.evaluate((key) => window.__sagr!.deleteSaved(key), DAMAGED);
   expect((await appState(page)).saved!.map((s) => s.key)).toEqual([SAVED]);
+  await openTab(page, 'Checkpoints');
   await panel.getByRole('button', { name: 'restore shipped defaults' }).click();
   await page.waitForFunction(() => !window.__sagr!.state().playground?.found.some((f) => f.key === 'ppo/reflex' && f.source.startsWith('saved in this browser')));
   expect(await sagrOutputs(page)).toEqual(fresh);

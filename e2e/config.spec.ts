@@ -2,7 +2,7 @@
 // default for that field only; panel changes rewrite the hash and reach the engine.
 import { CONFIG_KEYS, SCHEMA, defaultConfig, helpSummary, parseHash } from '../src/core/config';
 import { formatValue } from '../src/ui/sliderScale';
-import { appState, engineReady, expect, test } from './helpers';
+import { appState, engineReady, expect, openTab, test } from './helpers';
 
 /** Config tests run on the cpu backend: the choice of backend is not what they test, and it starts fastest. */
 const PAGE = '/?backend=cpu';
@@ -34,6 +34,7 @@ test('a hostile hash (too long) is refused whole with a message, and the app sti
 test('moving a slider updates the URL hash and the engine config', async ({ page }) => {
   await page.goto(PAGE);
   await engineReady(page);
+  await openTab(page, 'Parameters');
   const slider = page.getByRole('slider', { name: 'sigmaMax', exact: true });
   await slider.focus();
   await page.keyboard.press('ArrowRight');
@@ -52,6 +53,7 @@ test('moving a slider updates the URL hash and the engine config', async ({ page
 test('a log-scale slider moves in ratios; typed values are validated with a message naming the field', async ({ page }) => {
   await page.goto(PAGE);
   await engineReady(page);
+  await openTab(page, 'Parameters');
   await page.locator('[data-group="prior"] > summary').click();
   const lr = page.getByRole('slider', { name: 'priorLr', exact: true });
   await lr.focus();

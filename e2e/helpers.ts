@@ -38,3 +38,11 @@ export async function pausePlayground(page: Page): Promise<HookState> {
   await page.waitForFunction(() => window.__sagr!.state().live?.running === false);
   return appState(page);
 }
+
+/** Selects a tab of the side panel (Run, Train, Evaluate, Parameters, Engine, Checkpoints) and waits for its panel. */
+export async function openTab(page: Page, name: 'Run' | 'Train' | 'Evaluate' | 'Parameters' | 'Engine' | 'Checkpoints'): Promise<void> {
+  const tab = page.getByRole('tab', { name, exact: true });
+  await tab.click();
+  await expect(tab).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByRole('tabpanel', { name, exact: true })).toBeVisible();
+}

@@ -21,8 +21,8 @@ export interface PixelStats {
 
 export const hexRgb = (hex: number): [number, number, number] => [(hex >> 16) & 255, (hex >> 8) & 255, hex & 255];
 
-/** The HTML drawn over the canvas (titles, counters, legend) is hidden in the capture: only WebGL pixels count. */
-export const HIDE_OVERLAYS = '.view-overlay, .legend { visibility: hidden !important; }';
+/** The HTML that can lie over a canvas (the toasts; titles, counters and legend sit outside it) is hidden in the capture: only WebGL pixels count. */
+export const HIDE_OVERLAYS = '.messages { visibility: hidden !important; }';
 
 export async function pixelStats(page: Page, target: Locator, classes: Record<string, ColourClass>): Promise<PixelStats> {
   const png = (await target.screenshot({ style: HIDE_OVERLAYS })).toString('base64');

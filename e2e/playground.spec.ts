@@ -3,7 +3,7 @@
 // reflex answers, sliders reach the engine and the URL, and the side-by-side view runs two policies on one seed.
 import { readFile } from 'node:fs/promises';
 import { parseHash, SCHEMA } from '../src/core/config';
-import { appState, engineReady, expect, pausePlayground, playgroundStep, test } from './helpers';
+import { appState, engineReady, expect, openTab, pausePlayground, playgroundStep, test } from './helpers';
 
 const PAGE = '/?backend=webgpu';
 /** Keypoint tokens are 0…8, the agent is token 9. */
@@ -117,6 +117,7 @@ test('a live slider reaches the engine and the URL; that URL restores it; a rest
   await page.goto('/?backend=cpu');
   await engineReady(page);
   await playgroundStep(page, 0);
+  await openTab(page, 'Parameters');
   await page.locator('[data-group="perturb"] > summary').click();
   const slider = page.getByRole('slider', { name: 'kickImpulse', exact: true });
   await slider.focus();
@@ -211,6 +212,7 @@ test('training the prior in the page: progress, a live loss chart, and the playg
   await page.goto('/?backend=wasm#priorIters=10&priorBatch=16');
   await engineReady(page);
   await playgroundStep(page, 0);
+  await openTab(page, 'Train');
   const panel = page.getByTestId('training-panel');
   await panel.getByRole('button', { name: 'train 10 iterations' }).click();
   await page.waitForFunction(() => window.__sagr!.state().training?.running === true);
@@ -236,6 +238,7 @@ test('a stage-0/1 run pauses and resumes between its steps while the playground 
   await page.goto('/?backend=wasm#priorIters=5000&priorBatch=16');
   await engineReady(page);
   await playgroundStep(page, 0);
+  await openTab(page, 'Train');
   const panel = page.getByTestId('training-panel');
   await panel.getByRole('button', { name: 'train 5000 iterations' }).click();
   await page.waitForFunction(() => window.__sagr!.state().training?.running === true);
@@ -265,6 +268,7 @@ test('checkpoints: save a module as two files, upload them back; a damaged uploa
   await page.goto('/?backend=wasm');
   await engineReady(page);
   await playgroundStep(page, 0);
+  await openTab(page, 'Checkpoints');
   await page.getByLabel('checkpoint slot').selectOption('reflex');
   const downloads: { name: string; path: string }[] = [];
   page.on('download', async (d) => downloads.push({ name: d.suggestedFilename(), path: (await d.path())! }));
@@ -315,7 +319,15 @@ test('evaluation in the page: seeded episodes per policy and suite with success 
   expect(e.rows[2].summary.meanDeltaZ).toBeGreaterThan(0);
   expect(e.rows[2].summary.meanReflex).toBeGreaterThan(0);
   expect(e.rows[2].label).toMatch(/^reflex \(/);
-  await expect(page.getByTestId('eval-table').locator('tbody tr')).toHaveCount(4);
+  // At 1024×768 the side panel is at its narrowest (340 px).
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await openTab(page, 'Evaluate');
+  const table = page.getByTestId('eval-table');
+  await expect(table.locator('tbody tr')).toHaveCount(4);
+  // Every column fits the panel: the last column (steps) ends inside the table's box, which is in view.
+  const [lastRight, boxRight] = await table.evaluate((t) => [t.querySelector('th:last-child')!.getBoundingClientRect().right, t.parentElement!.getBoundingClientRect().right]);
+  expect(lastRight).toBeLessThanOrEqual(boxRight);
+  await expect(table.locator('tbody tr').first().locator('td').last()).toBeInViewport();
   // The kick comes at step 80, after these 20-step episodes' end: the run says so (its row equals nominal's).
   expect(e.warnings).toEqual([expect.stringMatching(/^kick: .* every episode runs as nominal; set episodeLength to at least 96$/)]);
   expect(e.rows[1].summary.meanFinalCoverage.mean).toBe(e.rows[0].summary.meanFinalCoverage.mean);

@@ -1,7 +1,7 @@
 // Stage 2 (PPO) in the page: a tiny run (budget from the URL's config) trains in the engine worker, advances the
 // progress bar and adds points to the live charts, pauses and resumes between iterations, stops on request and
 // continues from there; the iterations it finished are what the sagr policy then runs, and its critic is saveable.
-import { appState, engineReady, expect, pausePlayground, test } from './helpers';
+import { appState, engineReady, expect, openTab, pausePlayground, test } from './helpers';
 
 /** A budget small enough for software backends: 2 envs × 24 control steps per iteration (every rollout ends an episode: success is defined), one minibatch. */
 const TINY_PPO = 'numEnvs=2&rolloutSteps=24&episodeLength=20&epochs=1&minibatches=1&criticWarmupIters=0&ppoIters=40';
@@ -12,6 +12,7 @@ test('a tiny PPO run in the page: progress, live charts, pause/resume, stop, con
   await page.goto(`/?backend=wasm#${TINY_PPO}`);
   await engineReady(page);
   await page.waitForFunction(() => window.__sagr!.state().playground !== null);
+  await openTab(page, 'Train');
   const panel = page.getByTestId('training-panel');
   await panel.getByRole('button', { name: 'PPO (sagr)' }).click();
   await page.waitForFunction(() => window.__sagr!.state().training?.stage === 'ppo-sagr' && window.__sagr!.state().training?.running === true);
@@ -65,6 +66,7 @@ test('a tiny PPO run in the page: progress, live charts, pause/resume, stop, con
 
   // The run's critic is a module like the others: in its slot, saveable in this browser.
   await page.waitForFunction((n) => window.__sagr!.state().playground?.found.some((f) => f.key === 'ppo/critic' && f.source === `this session (${n} iterations of ppo-sagr)`), more.iter);
+  await openTab(page, 'Checkpoints');
   const saving = page.getByTestId('browser-checkpoints');
   await saving.getByLabel('slot for saved checkpoints').selectOption('ppo/critic');
   await saving.getByLabel('saved checkpoint name').fill('e2e critic');

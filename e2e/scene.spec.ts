@@ -98,12 +98,12 @@ const BASELINE_SIZE = { width: 880, height: 672 };
  */
 async function expertFrame(page: Page, task: string, steps: number): Promise<void> {
   await pausePlayground(page);
-  // Only WebGL pixels go into the baselines: the text over the canvas depends on the fonts installed, and so do the
+  // Only WebGL pixels go into the baselines: the text around the canvas depends on the fonts installed, and so do the
   // heights of the bars above the view (its top lands on a fractional pixel), hence the view is pinned to the page's
-  // corner at the baselines' size.
+  // corner at the baselines' size, its title and counters line taken out so the canvas fills it.
   await page.addStyleTag({ content: HIDE_OVERLAYS });
   const { width, height } = BASELINE_SIZE;
-  await page.addStyleTag({ content: `.views { position: fixed !important; left: 0; top: 0; width: ${width}px; height: ${height}px; z-index: 10; }` });
+  await page.addStyleTag({ content: `.views { position: fixed !important; left: 0; top: 0; width: ${width}px; height: ${height}px; z-index: 10; } .view-head { display: none !important; }` });
   await expect(page.getByTestId('table-canvas')).toHaveJSProperty('height', height);
   await page.evaluate(() => window.__sagr!.setPolicy(0, 'expert'));
   await page.evaluate(async (n) => {

@@ -1,32 +1,23 @@
-// The app shell: header, messages, the table stage with the side panel, the status bar and the help overlay.
-import { ConfigPanel } from './ConfigPanel';
-import { EnginePanel } from './EnginePanel';
-import { EvalPanel } from './EvalPanel';
+// The app shell: header, the table stage with the tabbed side panel, the status bar, the help overlay, and the
+// toasts (fixed over the page, so they never move the view).
 import { Header } from './Header';
 import { HelpOverlay } from './HelpOverlay';
 import { Messages } from './Messages';
-import { PlaygroundPanel } from './PlaygroundPanel';
+import { SidePanel } from './SidePanel';
 import { Stage } from './Stage';
 import { StatusBar } from './StatusBar';
-import { TrainingPanel } from './TrainingPanel';
 
 export function App() {
   return (
     <div className="app">
       <Header />
-      <Messages />
       <main className="workspace">
         <Stage />
-        <aside className="side-panel">
-          <PlaygroundPanel />
-          <TrainingPanel />
-          <EvalPanel />
-          <ConfigPanel />
-          <EnginePanel />
-        </aside>
+        <SidePanel />
       </main>
       <StatusBar />
       <HelpOverlay />
+      <Messages />
     </div>
   );
 }

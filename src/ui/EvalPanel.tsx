@@ -72,36 +72,43 @@ export function EvalPanel() {
             </p>
           ))}
           {progress.rows.length > 0 && (
-            <table className="bench eval-table" data-testid="eval-table">
-              <thead>
-                <tr>
-                  <th>policy</th>
-                  <th>suite</th>
-                  <th title="success rate [Wilson 95% interval]">success</th>
-                  <th title="mean final coverage ± 95% half-width">final cov.</th>
-                  <th title="mean ‖Δz‖ per step (normalised units)">‖Δz‖</th>
-                  <th title="mean ‖b‖ per step (normalised units)">‖b‖</th>
-                  <th title="mean steps to success (successful episodes)">steps</th>
-                </tr>
-              </thead>
-              <tbody>
-                {progress.rows.map((r) => (
-                  <tr key={`${r.policy}-${r.suite}`} title={`${r.label}; ${r.perturbation}; ${r.summary.episodes} episodes in ${r.seconds.toFixed(1)} s`}>
-                    <td>{r.policy}</td>
-                    <td>{r.suite}</td>
-                    <td>
-                      {pct(r.summary.successRate)} [{pct(r.summary.successCI.lo)}, {pct(r.summary.successCI.hi)}]
-                    </td>
-                    <td>
-                      {num(r.summary.meanFinalCoverage.mean, 2)} ± {num((r.summary.meanFinalCoverage.ci.hi - r.summary.meanFinalCoverage.ci.lo) / 2, 2)}
-                    </td>
-                    <td>{num(r.summary.meanDeltaZ)}</td>
-                    <td>{num(r.summary.meanReflex)}</td>
-                    <td>{num(r.summary.meanStepsToSuccess?.mean, 0)}</td>
+            <div className="table-scroll">
+              <table className="bench eval-table" data-testid="eval-table">
+                <thead>
+                  <tr>
+                    <th>policy / suite</th>
+                    <th title="success rate [Wilson 95% interval]">success</th>
+                    <th title="mean final coverage ± 95% half-width">cov.</th>
+                    <th title="mean ‖Δz‖ per step (normalised units)">‖Δz‖</th>
+                    <th title="mean ‖b‖ per step (normalised units)">‖b‖</th>
+                    <th title="mean steps to success (successful episodes)">steps</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {progress.rows.map((r) => (
+                    <tr key={`${r.policy}-${r.suite}`} title={`${r.label}; ${r.perturbation}; ${r.summary.episodes} episodes in ${r.seconds.toFixed(1)} s`}>
+                      <td>
+                        {r.policy}
+                        <span className="spread">{r.suite}</span>
+                      </td>
+                      <td>
+                        {pct(r.summary.successRate)}
+                        <span className="spread">
+                          [{pct(r.summary.successCI.lo)}, {pct(r.summary.successCI.hi)}]
+                        </span>
+                      </td>
+                      <td>
+                        {num(r.summary.meanFinalCoverage.mean, 2)}
+                        <span className="spread">± {num((r.summary.meanFinalCoverage.ci.hi - r.summary.meanFinalCoverage.ci.lo) / 2, 2)}</span>
+                      </td>
+                      <td>{num(r.summary.meanDeltaZ)}</td>
+                      <td>{num(r.summary.meanReflex)}</td>
+                      <td>{num(r.summary.meanStepsToSuccess?.mean, 0)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
         </>
       )}

@@ -3,6 +3,7 @@ import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { MetricsRecord } from '../train/stage';
+import { ITERATION_INCREMENTS, UNBOUNDED, yRange, type Bounds } from './chartRange';
 
 export interface ChartSeries {
   key: string;
@@ -11,12 +12,6 @@ export interface ChartSeries {
 }
 
 const DEFAULT_HEIGHT = 160;
-
-/** A linear y range around the data; a flat series gets ±1 around its value (uPlot's default would be 0–100). */
-function linearRange(_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax {
-  if (min === null || max === null) return [0, 1];
-  return min === max ? [min - 1, max + 1] : uPlot.rangeNum(min, max, 0.1, true);
-}
 
 /** The chart's columns: iterations, then each series (null where a record lacks it, so uPlot leaves a gap). */
 export function chartData(records: readonly MetricsRecord[], series: readonly ChartSeries[]): uPlot.AlignedData {
@@ -27,10 +22,24 @@ export function chartData(records: readonly MetricsRecord[], series: readonly Ch
   return [records.map((r) => r.iter), ...series.map((s) => records.map((r) => value(r, s.key)))];
 }
 
-export function LossChart({ records, series, log, height = DEFAULT_HEIGHT }: { records: readonly MetricsRecord[]; series: readonly ChartSeries[]; log: boolean; height?: number }) {
+/** `bounds`: the metric's natural y range on a linear scale (chartRange.ts); the data's padded span by default. */
+export function LossChart({
+  records,
+  series,
+  log,
+  height = DEFAULT_HEIGHT,
+  bounds = UNBOUNDED,
+}: {
+  records: readonly MetricsRecord[];
+  series: readonly ChartSeries[];
+  log: boolean;
+  height?: number;
+  bounds?: Bounds;
+}) {
   const hostRef = useRef<HTMLDivElement>(null);
   const plotRef = useRef<uPlot | null>(null);
   const seriesKey = series.map((s) => s.key).join();
+  const [lo, hi] = bounds;
 
   useEffect(() => {
     const host = hostRef.current!;
@@ -38,9 +47,9 @@ export function LossChart({ records, series, log, height = DEFAULT_HEIGHT }: { r
       {
         width: Math.max(200, host.clientWidth),
         height,
-        scales: { x: { time: false }, y: log ? { distr: 3 } : { distr: 1, range: linearRange } },
+        scales: { x: { time: false }, y: log ? { distr: 3 } : { distr: 1, range: (_u, min, max) => yRange(min, max, [lo, hi]) } },
         axes: [
-          { stroke: '#8b949e', grid: { stroke: '#262a30' }, ticks: { stroke: '#2a2f35' } },
+          { stroke: '#8b949e', grid: { stroke: '#262a30' }, ticks: { stroke: '#2a2f35' }, incrs: ITERATION_INCREMENTS },
           { stroke: '#8b949e', grid: { stroke: '#262a30' }, ticks: { stroke: '#2a2f35' }, size: 56 },
         ],
         series: [{ label: 'iter' }, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, spanGaps: true, points: { size: 4 } }))],
@@ -59,7 +68,7 @@ export function LossChart({ records, series, log, height = DEFAULT_HEIGHT }: { r
     };
     // The chart is rebuilt only when its series or scale change; new records go through setData below.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [seriesKey, log, height]);
+  }, [seriesKey, log, height, lo, hi]);
 
   useEffect(() => {
     plotRef.current?.setData(chartData(records, series));

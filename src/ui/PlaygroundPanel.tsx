@@ -1,8 +1,6 @@
-// The side panel's live part: which checkpoints the playground runs, the perturbation buttons, the exports,
-// and the inference benchmark.
-import { useState } from 'react';
-import { checkpointKey, checkpointSlots, isFullyTrained, LIVE_POLICIES, MODULE_SYMBOLS, POLICY_FOLDERS, POLICY_MODULES } from '../engine/livePolicies';
-import { BrowserCheckpoints } from './BrowserCheckpoints';
+// The side panel's Run tab: which checkpoints the playground runs, the perturbation buttons, the exports, and the
+// inference benchmark.
+import { checkpointKey, isFullyTrained, LIVE_POLICIES, MODULE_SYMBOLS, POLICY_FOLDERS, POLICY_MODULES } from '../engine/livePolicies';
 import { controls } from './controls';
 import { MethodSwitches } from './MethodSwitches';
 import { isOneShotButton, perturbationSpec, perturbButtons, sizedByConfig } from './perturbSpec';
@@ -60,44 +58,8 @@ function Perturbations() {
         </button>
       </div>
       <p className="muted">
-        in force: <code data-testid="condition">{condition ?? 'nominal'}</code>. Sizes: {sizedByConfig(task) ? 'the “Live perturbations” parameters below' : `${task}'s suite defaults (sagr eval --task ${task})`}. Or drag the object on the table (Shift turns it).
+        in force: <code data-testid="condition">{condition ?? 'nominal'}</code>. Sizes: {sizedByConfig(task) ? 'the “Live perturbations” parameters (Parameters tab)' : `${task}'s suite defaults (sagr eval --task ${task})`}. Or drag the object on the table (Shift turns it).
       </p>
-    </div>
-  );
-}
-
-function CheckpointFiles() {
-  const lanePolicy = useApp((s) => s.playground?.lanes[0]?.policy ?? 'prior');
-  const slots = checkpointSlots().map(([folder, m]) => checkpointKey(folder, m));
-  const first = POLICY_MODULES[lanePolicy].required[0] ?? 'world';
-  const [slot, setSlot] = useState<string | null>(null);
-  const chosen = slot ?? checkpointKey(POLICY_FOLDERS[lanePolicy], first);
-  return (
-    <div className="button-row">
-      <select aria-label="checkpoint slot" value={chosen} onChange={(e) => setSlot(e.target.value)} title="which module: the folder it lives in (ppo/: the sagr run) and its name">
-        {slots.map((k) => (
-          <option key={k} value={k}>
-            {k}
-          </option>
-        ))}
-      </select>
-      <button type="button" onClick={() => void controls().saveModule(chosen)} title="download its weights: <name>.json + <name>.weights.bin">
-        save
-      </button>
-      <label className="upload" title="choose the .json manifest and its .weights.bin together; it is validated before anything changes">
-        upload…
-        <input
-          type="file"
-          multiple
-          accept=".json,.bin"
-          aria-label="upload checkpoint"
-          onChange={(e) => {
-            const files = [...(e.target.files ?? [])];
-            e.target.value = '';
-            void controls().uploadModule(chosen, files);
-          }}
-        />
-      </label>
     </div>
   );
 }
@@ -177,9 +139,6 @@ export function PlaygroundPanel() {
       <MethodSwitches />
       <h2>Perturb</h2>
       <Perturbations />
-      <h2>Checkpoints</h2>
-      <CheckpointFiles />
-      <BrowserCheckpoints />
       <h2>Export</h2>
       <Exports />
       <h2>Speed</h2>

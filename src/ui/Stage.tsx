@@ -1,5 +1,6 @@
-// The table area: the toolbar, one view (2D or 3D) or two side by side with their summary line, the legend, and
-// under them the strip chart and the scrub timeline. Side by side, Push-T's lanes are drawn top-down and push-3d's in 3D.
+// The table area: the toolbar, one view (2D or 3D) or two side by side with their summary line, the legend as a
+// bar under them (never over the table), then the strip chart and the scrub timeline. Side by side, Push-T's lanes
+// are drawn top-down and push-3d's in 3D.
 import { Legend } from './Legend';
 import { PairSummary } from './PairSummary';
 import { PlaygroundBar } from './PlaygroundBar';
@@ -26,10 +27,10 @@ export function Stage() {
         ) : (
           <SceneView lane={0} mode={view} task={task} />
         )}
-        <Legend />
         <StartupProgress />
       </div>
       {view === 'side' && <PairSummary />}
+      <Legend />
       <StripChart />
       <Timeline />
     </section>

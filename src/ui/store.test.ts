@@ -56,8 +56,11 @@ describe('app store', () => {
     const { notices } = store.getState();
     expect(notices.length).toBe(20);
     expect(notices[19].message).toBe('n49');
-    store.getState().dismissNotice(19);
-    expect(store.getState().notices.at(-1)!.message).toBe('n48');
+    // Dismissing hides the toast only: the log (Engine tab) still has it.
+    store.getState().dismissNotice(notices[19].id);
+    expect(store.getState().notices.map((n) => n.shown)).toEqual([...Array(19).fill(true), false]);
+    expect(store.getState().notices.at(-1)!.message).toBe('n49');
+    expect(new Set(store.getState().notices.map((n) => n.id)).size).toBe(20);
   });
 
   it('keeps the latest PPO run through the stage-0/1 runs after it, so a continue can still go on with it', () => {

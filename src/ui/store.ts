@@ -17,6 +17,16 @@ import type { ScrubState } from './scrub';
 /** Oldest notices are dropped past this many, so a flapping error cannot grow the page without bound. */
 const MAX_NOTICES = 20;
 
+/** A notice as the page keeps it: a toast while `shown`, and a line of the notice log (Engine tab) until dropped. */
+export interface ShownNotice extends Notice {
+  /** Increasing per store, so a toast keeps its identity (and its timer) when older ones go. */
+  id: number;
+  /** False once dismissed or timed out: the toast is gone, the log keeps the notice. */
+  shown: boolean;
+  /** Date.now() when it arrived. */
+  at: number;
+}
+
 /** The table views: top-down (orthographic), orbitable 3D (perspective), and two policies side by side. */
 export const VIEW_MODES = ['2d', '3d', 'side'] as const;
 export type ViewMode = (typeof VIEW_MODES)[number];
@@ -49,7 +59,7 @@ export interface AppState {
   snapshot: EngineSnapshot | null;
   /** The config the engine acknowledged last (null until the first reply). */
   engineConfig: Config | null;
-  notices: Notice[];
+  notices: ShownNotice[];
   view: ViewMode;
   helpOpen: boolean;
   legendOpen: boolean;
@@ -86,7 +96,8 @@ export interface AppState {
   loadHash(hash: string): void;
   dismissHashErrors(): void;
   addNotice(n: Notice): void;
-  dismissNotice(index: number): void;
+  /** Hides the toast of notice `id` (the person's ×, or its time ran out); the log keeps it. */
+  dismissNotice(id: number): void;
   setBackend(b: BackendState): void;
   setStartup(p: StartupProgress): void;
   setSnapshot(s: EngineSnapshot): void;
@@ -165,10 +176,11 @@ export function createAppStore(initialHash: string) {
       set({ hashErrors: [] });
     },
     addNotice(n) {
-      set({ notices: [...get().notices, n].slice(-MAX_NOTICES) });
+      const id = (get().notices.at(-1)?.id ?? 0) + 1;
+      set({ notices: [...get().notices, { ...n, id, shown: true, at: Date.now() }].slice(-MAX_NOTICES) });
     },
-    dismissNotice(index) {
-      set({ notices: get().notices.filter((_, i) => i !== index) });
+    dismissNotice(id) {
+      set({ notices: get().notices.map((n) => (n.id === id ? { ...n, shown: false } : n)) });
     },
     setStartup(startup) {
       set({ startup });

@@ -1,5 +1,5 @@
-// One table view of one lane: a WebGL canvas with the table, the live layer and either camera, plus the
-// counters on top. The render loop runs on requestAnimationFrame and never waits on the engine: each display
+// One table view of one lane: a line with its title and counters, and under it a WebGL canvas with the table, the
+// live layer and either camera (nothing is drawn over the table). The render loop runs on requestAnimationFrame and never waits on the engine: each display
 // frame it takes the latest frame from liveFeed and redraws only when that frame, the camera or a drag changed.
 // Dragging the block (pointer events on the canvas, raycast to the table) sends shoves to the engine; they land
 // at the next control step, and until then a dashed outline shows where the block is going.
@@ -12,6 +12,7 @@ import * as THREE from 'three';
 import { blockCentroid, pointInBlock, type Displacement } from '../../engine/blockPose';
 import { laneViews } from '../../engine/liveFrame';
 import { controls } from '../controls';
+import { LanePolicy } from '../PlaygroundBar';
 import { liveFeed } from '../live';
 import { layoutOf } from '../liveSummary';
 import { appStore } from '../store';
@@ -262,11 +263,13 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
   }, [lane, mode, task]);
 
   return (
-    <div className="table-view" ref={hostRef} data-lane={lane}>
-      <div className="view-overlay">
-        <div className="view-title" ref={titleRef} data-testid={`view-title-${lane}`} />
-        <div className="view-counters" ref={countersRef} data-testid={`view-counters-${lane}`} />
+    <div className="table-view" data-lane={lane}>
+      <div className="view-head" data-testid={`view-head-${lane}`}>
+        <LanePolicy lane={lane} />
+        <span className="view-title" ref={titleRef} data-testid={`view-title-${lane}`} />
+        <span className="view-counters" ref={countersRef} data-testid={`view-counters-${lane}`} />
       </div>
+      <div className="canvas-host" ref={hostRef} />
     </div>
   );
 }
