@@ -90,11 +90,14 @@ test('the task selector switches the playground to push-3d (3D view, tokens in 3
   const tipped = (await runningTask(page, 'push-3d', upright.step + 1)).live!.lanes[0];
   const zMoves = tipped.tokenZ.slice(0, 12).map((z, k) => Math.abs(z - upright.tokenZ[k]));
   expect(Math.max(...zMoves)).toBeGreaterThan(0.01);
-  // A lasting condition holds until cleared.
+  // A lasting condition holds until cleared, its button pressed meanwhile (a one-shot's never is).
   await page.getByTestId('perturb-friction').click();
   await expect(page.getByTestId('condition')).toHaveText('friction:mu=0.25');
+  await expect(page.getByTestId('perturb-friction')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('perturb-tilt')).not.toHaveAttribute('aria-pressed');
   await page.getByRole('button', { name: 'clear' }).click();
   await expect(page.getByTestId('condition')).toHaveText('nominal');
+  await expect(page.getByTestId('perturb-friction')).toHaveAttribute('aria-pressed', 'false');
 
   await page.getByTestId('task').selectOption('push-t');
   const back = await runningTask(page, 'push-t', 1);

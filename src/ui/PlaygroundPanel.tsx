@@ -48,11 +48,24 @@ function Perturbations() {
   return (
     <div className="perturb">
       <div className="button-row">
-        {perturbButtons(task).map((k) => (
-          <button key={k} type="button" data-testid={`perturb-${k}`} title={`${perturbationSpec(task, k, config)} — ${isOneShotButton(task, k) ? 'at the next control step' : 'from now on, until cleared'}`} onClick={() => void controls().perturb(k)}>
-            {k}
-          </button>
-        ))}
+        {perturbButtons(task).map((k) => {
+          // A lasting condition's button stays pressed while it is in force (a one-shot has nothing to hold).
+          const lasting = !isOneShotButton(task, k);
+          const inForce = lasting && condition?.split(':')[0] === k;
+          return (
+            <button
+              key={k}
+              type="button"
+              data-testid={`perturb-${k}`}
+              className={inForce ? 'active' : undefined}
+              aria-pressed={lasting ? inForce : undefined}
+              title={`${perturbationSpec(task, k, config)} — ${lasting ? 'from now on, until cleared' : 'at the next control step'}`}
+              onClick={() => void controls().perturb(k)}
+            >
+              {k}
+            </button>
+          );
+        })}
         <button type="button" disabled={condition === null} onClick={() => void controls().perturb('nominal')} title="clear bias / friction / mass">
           clear
         </button>
