@@ -46,3 +46,29 @@ export async function openTab(page: Page, name: 'Run' | 'Train' | 'Evaluate' | '
   await expect(tab).toHaveAttribute('aria-selected', 'true');
   await expect(page.getByRole('tabpanel', { name, exact: true })).toBeVisible();
 }
+
+/** Drags lane 0's block `px` screen pixels towards the table's centre (so no wall stops it) with real pointer events; resolves once the engine holds the shove as pending. */
+export async function dragBlockTowardsCentre(page: Page, px: number): Promise<void> {
+  const at = (await page.evaluate(() => window.__sagr!.blockOnScreen(0)))!;
+  const centre = (await page.evaluate(() => window.__sagr!.tableToClient(0, 256, 256)))!;
+  const len = Math.hypot(centre.x - at.x, centre.y - at.y);
+  const [ux, uy] = [(centre.x - at.x) / len, (centre.y - at.y) / len];
+  await page.mouse.move(at.x, at.y);
+  await page.mouse.down();
+  await page.mouse.move(at.x + (px / 2) * ux, at.y + (px / 2) * uy, { steps: 4 });
+  await page.mouse.move(at.x + px * ux, at.y + px * uy, { steps: 4 });
+  await page.mouse.up();
+  await page.waitForFunction((half) => {
+    const p = window.__sagr!.state().live?.lanes[0].pending;
+    return p !== undefined && Math.hypot(p.dx, p.dy) > half;
+  }, px / 2);
+}
+
+/** Opens the page on the cpu backend and switches to the side-by-side view (key 3); resolves once two lanes run. */
+export async function sideBySideOnCpu(page: Page): Promise<void> {
+  await page.goto('/?backend=cpu');
+  await engineReady(page);
+  await playgroundStep(page, 0);
+  await page.keyboard.press('3');
+  await page.waitForFunction(() => window.__sagr!.state().live?.lanes.length === 2);
+}

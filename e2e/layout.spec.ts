@@ -3,7 +3,7 @@
 // notices are toasts that leave (info) or stay until dismissed (error) without moving the view, and a phone width
 // is one column with no sideways scroll, where the view plays and a drag shoves the block.
 import type { Locator, Page } from '@playwright/test';
-import { appState, engineReady, expect, openTab, pausePlayground, playgroundStep, test } from './helpers';
+import { appState, dragBlockTowardsCentre, engineReady, expect, openTab, pausePlayground, playgroundStep, test } from './helpers';
 
 /** The cpu backend starts fastest; the backend is not what these test. */
 const PAGE = '/?backend=cpu';
@@ -160,18 +160,6 @@ test.describe('at a phone width', () => {
     await page.waitForFunction(() => window.__sagr!.state().live?.running === true);
 
     await pausePlayground(page);
-    const at = (await page.evaluate(() => window.__sagr!.blockOnScreen(0)))!;
-    const centre = (await page.evaluate(() => window.__sagr!.tableToClient(0, 256, 256)))!;
-    const len = Math.hypot(centre.x - at.x, centre.y - at.y);
-    const [ux, uy] = [(centre.x - at.x) / len, (centre.y - at.y) / len];
-    await page.mouse.move(at.x, at.y);
-    await page.mouse.down();
-    await page.mouse.move(at.x + 15 * ux, at.y + 15 * uy, { steps: 4 });
-    await page.mouse.move(at.x + 30 * ux, at.y + 30 * uy, { steps: 4 });
-    await page.mouse.up();
-    await page.waitForFunction(() => {
-      const p = window.__sagr!.state().live?.lanes[0].pending;
-      return p !== undefined && Math.hypot(p.dx, p.dy) > 10;
-    });
+    await dragBlockTowardsCentre(page, 30);
   });
 });

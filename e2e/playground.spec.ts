@@ -3,7 +3,7 @@
 // reflex answers, sliders reach the engine and the URL, and the side-by-side view runs two policies on one seed.
 import { readFile } from 'node:fs/promises';
 import { parseHash, SCHEMA } from '../src/core/config';
-import { appState, engineReady, expect, openTab, pausePlayground, playgroundStep, test } from './helpers';
+import { appState, dragBlockTowardsCentre, engineReady, expect, openTab, pausePlayground, playgroundStep, sideBySideOnCpu, test } from './helpers';
 
 const PAGE = '/?backend=webgpu';
 /** Keypoint tokens are 0…8, the agent is token 9. */
@@ -78,19 +78,7 @@ test('dragging the block with the mouse spikes Δz on the moved tokens, and the 
 
   // Real pointer events on the canvas: press on the block, drag it 40 screen px towards the table's centre
   // (so no wall stops it), release.
-  const at = (await page.evaluate(() => window.__sagr!.blockOnScreen(0)))!;
-  const centre = (await page.evaluate(() => window.__sagr!.tableToClient(0, 256, 256)))!;
-  const len = Math.hypot(centre.x - at.x, centre.y - at.y);
-  const [ux, uy] = [(centre.x - at.x) / len, (centre.y - at.y) / len];
-  await page.mouse.move(at.x, at.y);
-  await page.mouse.down();
-  await page.mouse.move(at.x + 20 * ux, at.y + 20 * uy, { steps: 4 });
-  await page.mouse.move(at.x + 40 * ux, at.y + 40 * uy, { steps: 4 });
-  await page.mouse.up();
-  await page.waitForFunction(() => {
-    const p = window.__sagr!.state().live?.lanes[0].pending;
-    return p !== undefined && Math.hypot(p.dx, p.dy) > 20;
-  });
+  await dragBlockTowardsCentre(page, 40);
   const pending = (await appState(page)).live!.lanes[0].pending;
 
   await page.evaluate(() => window.__sagr!.step());
@@ -148,11 +136,7 @@ test('a live slider reaches the engine and the URL; that URL restores it; a rest
 
 test('side by side: two policies on the same episode seed, the same shove, and one summary line', async ({ page }) => {
   test.setTimeout(90_000);
-  await page.goto('/?backend=cpu');
-  await engineReady(page);
-  await playgroundStep(page, 0);
-  await page.keyboard.press('3');
-  await page.waitForFunction(() => window.__sagr!.state().live?.lanes.length === 2);
+  await sideBySideOnCpu(page);
   await expect(page.getByTestId('table-canvas-1')).toBeVisible();
   const episode = (await pausePlayground(page)).live!.episode;
   // A fresh episode: both lanes start from the same state.

@@ -4,7 +4,7 @@
 // consistent and literal reflexes side by side.
 import type { Page } from '@playwright/test';
 import { parseHash } from '../src/core/config';
-import { appState, engineReady, expect, pausePlayground, playgroundStep, test } from './helpers';
+import { appState, engineReady, expect, pausePlayground, playgroundStep, sideBySideOnCpu, test } from './helpers';
 
 /**
  * Steps the paused playground `steps` times and returns, per lane, the control steps (0-based, in the episode) at
@@ -48,11 +48,7 @@ test('the chunk-length slider in the Run panel reaches the engine and the hash, 
 
 test('side by side: the right lane’s own n reaches the engine and each lane re-plans at its own n; a bad gain names its field', async ({ page }) => {
   test.setTimeout(120_000);
-  await page.goto('/?backend=cpu');
-  await engineReady(page);
-  await playgroundStep(page, 0);
-  await page.keyboard.press('3');
-  await page.waitForFunction(() => window.__sagr!.state().live?.lanes.length === 2);
+  await sideBySideOnCpu(page);
   await page.getByTestId('lane-n-1').selectOption('16');
   await page.waitForFunction(() => window.__sagr!.state().playground?.lanes[1].settings.executeSteps === 16);
   const s = await appState(page);
