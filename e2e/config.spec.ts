@@ -82,6 +82,7 @@ test('a log-scale slider moves in ratios; typed values are validated with a mess
 test('"Reset all" clears a rejected value from its box and its message; so does the parameter\'s own reset', async ({ page }) => {
   await page.goto(PAGE);
   await engineReady(page);
+  await openTab(page, 'Parameters');
   const sigmaMin = page.getByLabel('sigmaMin value');
   const error = page.locator('[data-param="sigmaMin"] .param-error');
   const shownDefault = formatValue(SCHEMA.sigmaMin, SCHEMA.sigmaMin.default);
@@ -115,6 +116,7 @@ test('"Reset all" clears a rejected value from its box and its message; so does 
 test('each parameter shows a plain label with its unit, its raw key, and the first sentence of its help', async ({ page }) => {
   await page.goto(PAGE);
   await engineReady(page);
+  await openTab(page, 'Parameters');
   const shown = await page.evaluate(() =>
     Object.fromEntries(
       [...document.querySelectorAll<HTMLElement>('.param')].map((el) => [

@@ -186,8 +186,9 @@ test('exports: the config as JSON, the episode so far as .npz, the view as PNG',
   expect(png.bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
   const width = png.bytes.readUInt32BE(16);
   expect(width).toBe(await page.getByTestId('table-canvas').evaluate((c: HTMLCanvasElement) => c.width));
-  // A drawn table, not an empty buffer (a blank frame of this size compresses to a few kB).
-  expect(png.bytes.length).toBeGreaterThan(20_000);
+  // A drawn table, not an empty buffer (a blank frame of this size compresses to a few kB; the drawn one here, in
+  // the view left beside the strip chart, to about 18 kB).
+  expect(png.bytes.length).toBeGreaterThan(10_000);
 });
 
 test('training the prior in the page: progress, a live loss chart, and the playground runs the module it trained', async ({ page }) => {

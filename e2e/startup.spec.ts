@@ -3,7 +3,7 @@
 // Engine panel can forget the remembered choice.
 import type { Page } from '@playwright/test';
 import { BACKEND_MEMORY_STORAGE_KEY, type BackendMemory } from '../src/engine/backendMemory';
-import { engineReady, expect, playgroundStep, test } from './helpers';
+import { engineReady, expect, openTab, playgroundStep, test } from './helpers';
 
 function storedMemory(page: Page): Promise<BackendMemory> {
   return page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? '{}') as BackendMemory, BACKEND_MEMORY_STORAGE_KEY);
@@ -52,6 +52,7 @@ test('a second load in the same browser starts on the remembered backend without
   // Forget: the entry goes, so the next load benchmarks again.
   await page.goto('/');
   expect((await engineReady(page)).backend!.choice).toBe('remembered');
+  await openTab(page, 'Engine');
   await page.getByTestId('forget-backend').click();
   await expect(page.getByTestId('backend-forgotten')).toBeVisible();
   expect((await storedMemory(page))[first.memoryKey]).toBeUndefined();
