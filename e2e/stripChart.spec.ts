@@ -1,6 +1,7 @@
 // The strip chart and the scrub timeline, as a person uses them at normal speed: a shove's one-step Δz spike is
 // held by the chart with its marker (and still drawn a second later), scrubbing back to a recorded step shows
-// that step's frame, the previous-event button finds the shove, and a replay walks forward by itself.
+// that step's frame, the previous-event button finds the shove, and a replay walks forward by itself. wasm is forced:
+// the backend choice is not what these test, and timing every backend would cost each test ten seconds.
 import { EVENT_COLORS } from '../src/ui/StripChart';
 import { appState, engineReady, expect, pausePlayground, playgroundStep, test } from './helpers';
 import { pixelStats } from './pixels';
@@ -8,7 +9,7 @@ import { pixelStats } from './pixels';
 const hexToRgb = (hex: string): [number, number, number] => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
 
 test('at 1× a shove spikes ‖Δz‖ in the strip chart with its marker, still there a second later', async ({ page }) => {
-  await page.goto('/#');
+  await page.goto('/?backend=wasm');
   await engineReady(page);
   await playgroundStep(page, 5);
   const chart = page.getByTestId('strip-chart');
@@ -33,7 +34,7 @@ test('at 1× a shove spikes ‖Δz‖ in the strip chart with its marker, still 
 });
 
 test('scrubbing to a recorded step shows that step; previous event finds the shove; replay walks forward', async ({ page }) => {
-  await page.goto('/#');
+  await page.goto('/?backend=wasm');
   await engineReady(page);
   await playgroundStep(page, 3);
   await pausePlayground(page);
@@ -75,7 +76,7 @@ test('scrubbing to a recorded step shows that step; previous event finds the sho
 });
 
 test('slow motion after a shove: ¼× for a few seconds, then the speed it had', async ({ page }) => {
-  await page.goto('/#');
+  await page.goto('/?backend=wasm');
   await engineReady(page);
   await playgroundStep(page, 3);
   await page.getByLabel('slow motion after a shove').check();

@@ -27,7 +27,7 @@ export function Timeline() {
     return (
       <div className="timeline" data-testid="timeline">
         <button type="button" disabled={!started} onClick={() => void c().open()} title="Pause and scrub back through the last steps">
-          ⏪ Look back
+          ◀◀ Look back
         </button>
         <span className="timeline-note">pauses and scrubs back through the last {HISTORY_TICKS} control steps</span>
         <SlowMotionSwitch />
@@ -42,7 +42,7 @@ export function Timeline() {
   return (
     <div className="timeline scrubbing" data-testid="timeline" data-index={index} data-tick={h.ticks[index]}>
       <button type="button" onClick={() => c().previousEvent()} title="Back to the latest shove or perturbation before this step">
-        ⏮ event
+        |◀ event
       </button>
       <button type="button" aria-label="one step back" disabled={index === 0} onClick={() => c().to(index - 1)}>
         ◀
