@@ -107,18 +107,22 @@ test('arrow keys on the focused table view shove the block one step the way they
   const further = (await playgroundStep(page, before.step + 2)).live!.lanes[0];
   expect(sign * (further.block.y - after.block.y)).toBeGreaterThan(5);
 
-  // Shift + → turns the block clockwise on screen (+θ on the y-down table) by 15°.
+  // Shift + → turns the block clockwise on screen (+θ on the y-down table) by 15°. At the start of the next episode
+  // (a fixed state: liveSeed's episode 1), where the pusher does not touch the block, so the turn lands whole; in
+  // contact mid-episode the step's physics takes back an unpredictable part of it.
+  const { episode } = (await appState(page)).live!;
+  await page.evaluate(() => window.__sagr!.nextEpisode());
+  await page.waitForFunction((e) => window.__sagr!.state().live?.episode === e + 1, episode);
+  const start = (await appState(page)).live!.lanes[0];
+  expect(start.step).toBe(0);
   await page.keyboard.press('Shift+ArrowRight');
   await page.waitForFunction(() => window.__sagr!.state().live!.lanes[0].pending.dtheta !== 0);
   expect((await appState(page)).live!.lanes[0].pending.dtheta).toBeCloseTo(Math.PI / 12, 5);
   // Letters still act as shortcuts while the view has focus: s steps once, and the turn lands.
   await page.keyboard.press('s');
-  const turned = (await playgroundStep(page, before.step + 3)).live!.lanes[0];
-  const dAngle = Math.atan2(Math.sin(turned.block.angle - further.block.angle), Math.cos(turned.block.angle - further.block.angle));
-  // π/12 = 0.26 rad asked; the step's contact with the pusher adds or takes a little (0.19 seen on one run), and
-  // the state paused at varies with timing: a clear clockwise turn of about that size.
-  expect(dAngle).toBeGreaterThan(0.1);
-  expect(dAngle).toBeLessThan(0.4);
+  const turned = (await playgroundStep(page, 1)).live!.lanes[0];
+  const dAngle = Math.atan2(Math.sin(turned.block.angle - start.block.angle), Math.cos(turned.block.angle - start.block.angle));
+  expect(dAngle).toBeCloseTo(Math.PI / 12, 1);
 });
 
 test('push-3d in 3D: → moves the pillar right on screen whatever the camera, and Shift + → turns it clockwise as seen', async ({ page }) => {
