@@ -416,16 +416,20 @@ export class Playground {
       this.ticks,
       this.lanes.map((lane, i) => {
         const data = lane.frame().data;
-        return { data, trailRow: lane.trailRow(), condition: this.laneMeta(i).condition, series: seriesRow(this.ticks, data, lane.layout, this.spec.worldScale) };
+        return { data, trailRow: lane.trailRow(), condition: this.conditionSpec(i), series: seriesRow(this.ticks, data, lane.layout, this.spec.worldScale) };
       }),
     );
   }
 
   /** Lane `i`'s policy, its label and its lasting condition as a spec (null: nominal). */
   private laneMeta(i: number): { policy: LivePolicyName; label: string; condition: string | null } {
-    const lane = this.lanes[i];
-    const c = lane.activeCondition;
-    return { policy: lane.policy.name, label: this.laneLabel(i), condition: c.kind === 'nominal' ? null : formatPerturbationSpec(simTask(this.spec.name).suites, c) };
+    return { policy: this.lanes[i].policy.name, label: this.laneLabel(i), condition: this.conditionSpec(i) };
+  }
+
+  /** Lane `i`'s lasting condition as a spec (null: nominal). */
+  private conditionSpec(i: number): string | null {
+    const c = this.lanes[i].activeCondition;
+    return c.kind === 'nominal' ? null : formatPerturbationSpec(simTask(this.spec.name).suites, c);
   }
 
   private post(): void {

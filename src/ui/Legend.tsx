@@ -7,6 +7,7 @@ import { SCALE_MODES, autoScales, describeScale, type ScaleMode } from './scene/
 import { AFTERIMAGE_MS } from './scene/afterimage';
 import { RESIDUAL_SCALE_PX, residualGradientCss } from './scene/colorScale';
 import { TERM_COLORS, TOKEN_COLORS } from './scene/liveLayer';
+import { viewUnit } from './liveSummary';
 import { useApp } from './store';
 
 const hex = (c: number) => `#${c.toString(16).padStart(6, '0')}`;
@@ -35,8 +36,7 @@ export function Legend() {
   const open = useApp((s) => s.legendOpen);
   const arrows = useApp((s) => s.arrows);
   const setArrows = useApp((s) => s.setArrows);
-  // push-3d is drawn in millimetres (its layer scales Δz to them), Push-T in its pixels.
-  const unit = useApp((s) => ((s.playground?.task ?? 'push-t') === 'push-t' ? 'px' : 'mm'));
+  const unit = useApp((s) => viewUnit(s.playground?.task ?? 'push-t').name);
   const [gains, setGains] = useState({ deltaZ: 1, terms: 1 });
   useEffect(() => {
     if (!open) return;

@@ -11,6 +11,7 @@ import 'uplot/dist/uPlot.min.css';
 import { LANE_EVENTS, SERIES_INDEX, SERIES_STRIDE, type SeriesName } from '../engine/liveHistory';
 import type { LiveFrame } from '../engine/protocol';
 import { liveFeed } from './live';
+import { viewUnit } from './liveSummary';
 import { appStore } from './store';
 
 const CHART_FPS = 10;
@@ -48,8 +49,6 @@ export interface ChartState {
 }
 export const chartState: ChartState = { ticks: [], lanes: [], events: [], replans: [] };
 
-/** The view's unit per world unit: Push-T is drawn in pixels, push-3d in millimetres. */
-const displayScale = (task: string) => (task === 'push-t' ? 1 : 1000);
 
 /** The chart's columns from a live frame's series rows (lane 0's ticks; the lanes step together). */
 export function chartColumns(frame: LiveFrame): ChartState {
@@ -57,7 +56,7 @@ export function chartColumns(frame: LiveFrame): ChartState {
   const at = (lane: number, i: number, name: SeriesName) => frame.lanes[lane].series[i * SERIES_STRIDE + SERIES_INDEX[name]];
   const n = frame.lanes.length ? rows(0) : 0;
   const ticks = Array.from({ length: n }, (_, i) => at(0, i, 'tick'));
-  const unit = displayScale(frame.task);
+  const unit = viewUnit(frame.task).perWorldUnit;
   const lanes = frame.lanes.map((_, l) => {
     const cols = {} as Record<SeriesName, (number | null)[]>;
     for (const line of LINES) {
@@ -168,7 +167,7 @@ export function StripChart() {
       last = performance.now();
       const frame = liveFeed.live;
       if (!frame) return;
-      const unit = frame.task === 'push-t' ? 'px' : 'mm';
+      const unit = viewUnit(frame.task).name;
       if (shape !== `${frame.lanes.length}/${unit}`) {
         plot?.destroy();
         plot = buildChart(host, frame.lanes.length, unit);

@@ -4,6 +4,7 @@ import { DECOMPOSITION_TERMS, decompositionTerm, laneLayout, laneViews, type Dec
 import { tokenNorms } from '../sim/taskSpec';
 import type { LaneFrame, LiveFrame } from '../engine/protocol';
 import type { LivePolicyName } from '../engine/livePolicies';
+import { PX_PER_M } from '../sim/push3d/geometry';
 import { push3dSpec } from '../sim/push3d/push3dSpec';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
@@ -17,6 +18,11 @@ export function specOf(task: string): TaskSpec {
   const spec = SPECS[task];
   if (!spec) throw new Error(`task: "${task.slice(0, 40)}" is not one of ${Object.keys(SPECS).join(', ')}`);
   return spec;
+}
+
+/** The unit the view draws a task in and how many of it make one world unit: Push-T pixels; push-3d millimetres (its scene's units). */
+export function viewUnit(task: string): { name: 'px' | 'mm'; perWorldUnit: number } {
+  return task === 'push-t' ? { name: 'px', perWorldUnit: 1 } : { name: 'mm', perWorldUnit: PX_PER_M };
 }
 
 export interface LaneSummary {
