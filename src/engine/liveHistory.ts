@@ -37,6 +37,11 @@ export const SERIES_INDEX = Object.fromEntries(SERIES.map((name, i) => [name, i]
 /** Bit flags of a lane's `event` scalar: a shove (drag or keys), a one-shot suite (displace, kick, tilt), a lasting condition set. */
 export const LANE_EVENTS = { shove: 1, oneShot: 2, condition: 4 } as const;
 
+/** The LANE_EVENTS flags of one tick over every lane, from the lanes' buffers. */
+export function eventsOf(buffers: readonly Float32Array[], layout: LaneLayout): number {
+  return buffers.reduce((flags, b) => flags | laneViews(b, layout).scalar('event'), 0);
+}
+
 /** One lane's SERIES row for the tick `tick`, from its buffer. */
 export function seriesRow(tick: number, data: Float32Array, layout: LaneLayout, worldScale: readonly number[]): Float32Array {
   const v = laneViews(data, layout);

@@ -4,7 +4,7 @@
 // Play, Step or "live" go back to the engine's frames.
 import type { EngineClient } from '../engine/client';
 import { laneViews } from '../engine/liveFrame';
-import { LANE_EVENTS, recordedLane, type PlaygroundHistory } from '../engine/liveHistory';
+import { LANE_EVENTS, eventsOf, recordedLane, type PlaygroundHistory } from '../engine/liveHistory';
 import type { LiveFrame } from '../engine/protocol';
 import { CONTROL_HZ } from '../sim/pusht/geometry';
 import { liveFeed } from './live';
@@ -48,7 +48,7 @@ export function recordedFrame(h: PlaygroundHistory, index: number, stepsPerSecon
 /** The LANE_EVENTS flags of recorded tick `index`, over every lane. */
 export function eventsAt(h: PlaygroundHistory, index: number): number {
   const layout = layoutOf(h);
-  return h.lanes.reduce((flags, l) => flags | laneViews(l.data.subarray(index * layout.size, (index + 1) * layout.size), layout).scalar('event'), 0);
+  return eventsOf(h.lanes.map((l) => l.data.subarray(index * layout.size, (index + 1) * layout.size)), layout);
 }
 
 /** The latest recorded tick before `index` where something was done to the world (a shove, a suite, a condition), or null. */

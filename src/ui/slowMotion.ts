@@ -3,7 +3,7 @@
 // reflex's answer play out where the eye can follow, then returns to the pace it had (unless the person changed
 // the speed meanwhile).
 import type { LiveFrame } from '../engine/protocol';
-import { laneViews } from '../engine/liveFrame';
+import { eventsOf } from '../engine/liveHistory';
 import { CONTROL_HZ } from '../sim/pusht/geometry';
 import { controls } from './controls';
 import { liveFeed } from './live';
@@ -14,7 +14,7 @@ import type { AppStore } from './store';
 export const SLOW_STEPS_PER_SECOND = CONTROL_HZ / 4;
 export const SLOW_MS = 3000;
 
-const hasEvent = (f: LiveFrame) => f.lanes.some((l) => laneViews(l.data, layoutOf(f)).scalar('event') !== 0);
+const hasEvent = (f: LiveFrame) => eventsOf(f.lanes.map((l) => l.data), layoutOf(f)) !== 0;
 
 export function installSlowMotion(store: AppStore): void {
   let restore: { to: number | null; timer: ReturnType<typeof setTimeout> } | null = null;
