@@ -64,12 +64,13 @@ describe('eval --report', () => {
         expect(Number(m[2])).toBeCloseTo(100 * s.successCI.lo, 1);
         expect(Number(m[3])).toBeCloseTo(100 * s.successCI.hi, 1);
         expect(Number(m[4])).toBeCloseTo(s.meanMaxCoverage.mean, 3);
-        const [dz, b, steps] = residual.rows[policy][j].split(' / ');
+        const [dz, b, steps, calls] = residual.rows[policy][j].split(' / ');
         // Three significant digits of the JSON's figure, or – where the JSON has null.
         const same = (cell: string, x: number | null) => (x === null ? expect(cell).toBe('–') : expect(Number(cell)).toBeCloseTo(x, 2 - Math.floor(Math.log10(x))));
         same(dz, s.meanDeltaZ);
         same(b, s.meanReflex);
         expect(steps).toBe(s.meanStepsToSuccess ? s.meanStepsToSuccess.mean.toFixed(1) : '–');
+        expect(calls).toBe(s.priorCallsPer100Steps === null ? '–' : s.priorCallsPer100Steps.toFixed(1));
       });
     }
     // No prior in this run: only the claim about the reflex alone is checked; those against the prior are left out.
@@ -125,6 +126,7 @@ const summary = (k: number, n: number, dz: number | null = null, perturbation = 
   meanEpisodeLength: 200,
   meanDeltaZ: dz,
   meanReflex: dz === null ? null : dz / 2,
+  priorCallsPer100Steps: dz === null ? null : 12.5,
   outcomes: Array.from({ length: n }, (_, i) => (i < k ? '1' : '0')).join(''),
   perturbation,
 });
@@ -146,9 +148,9 @@ describe('renderReport', () => {
 
   it('formats cells from the summary', () => {
     expect(successCell(e.results.prior.displace)).toBe('20.0% [13.3, 28.9], cov 0.750');
-    expect(residualCell(e.results.sagr.nominal)).toBe('0.0123 / 0.00615 / 81.3');
-    expect(residualCell(e.results.sagr.kick)).toBe('0.0123 / 0.00615 / –');
-    expect(residualCell(e.results.prior.kick)).toBe('– / – / 81.3');
+    expect(residualCell(e.results.sagr.nominal)).toBe('0.0123 / 0.00615 / 81.3 / 12.5');
+    expect(residualCell(e.results.sagr.kick)).toBe('0.0123 / 0.00615 / – / 12.5');
+    expect(residualCell(e.results.prior.kick)).toBe('– / – / 81.3 / –');
   });
 
   it('states each claim with its verdict and says which checkpoints have no metrics', () => {

@@ -2,7 +2,7 @@
 //
 //   FILE                          the command line, date, task, seed, episodes per cell, backend; success (Wilson
 //                                 95% interval) and mean max coverage per policy × cell; ‖Δz‖ / ‖b‖ / steps to
-//                                 success per policy × cell; with several chunk lengths n, a table per suite of
+//                                 success / prior calls per 100 steps per policy × cell; with several chunk lengths n, a table per suite of
 //                                 success against n with each policy's paired test against the prior; the
 //                                 claims computed from the cells (src/eval/claims.ts); links to the figures
 //   <FILE base>-success-vs-n.svg  with several n: success against n, a line per policy, a panel per suite
@@ -147,9 +147,15 @@ export function successCell(s: SuiteSummary): string {
   return `${pct(s.successRate)}% [${pct(s.successCI.lo)}, ${pct(s.successCI.hi)}], cov ${s.meanMaxCoverage.mean.toFixed(3)}`;
 }
 
-/** "0.0123 / 0.0456 / 87.5": mean ‖Δz‖, mean ‖b‖, mean steps to success (– where there is none). */
+/** "0.0123 / 0.0456 / 87.5 / 25.0": mean ‖Δz‖, mean ‖b‖, mean steps to success, prior calls per 100 steps (– where there is none). */
 export function residualCell(s: SuiteSummary): string {
-  return [orDash(s.meanDeltaZ, (x) => x.toPrecision(3)), orDash(s.meanReflex, (x) => x.toPrecision(3)), orDash(s.meanStepsToSuccess?.mean, (x) => x.toFixed(1))].join(' / ');
+  return [
+    orDash(s.meanDeltaZ, (x) => x.toPrecision(3)),
+    orDash(s.meanReflex, (x) => x.toPrecision(3)),
+    orDash(s.meanStepsToSuccess?.mean, (x) => x.toFixed(1)),
+    // Summaries written before prior calls were counted have no such field.
+    orDash(s.priorCallsPer100Steps, (x) => x.toFixed(1)),
+  ].join(' / ');
 }
 
 function table(e: ReportedEval, suites: string[], cell: (s: SuiteSummary) => string): string[] {
@@ -229,7 +235,7 @@ export function renderReport(e: ReportedEval, o: { command: string; date: string
     '',
     '## Residuals and steps to success',
     '',
-    'Mean ‖Δz‖ / mean ‖b‖ (per control step, – for policies without them) / mean steps to success (over the successful episodes, – when none succeeded).',
+    'Mean ‖Δz‖ / mean ‖b‖ (per control step, – for policies without them) / mean steps to success (over the successful episodes, – when none succeeded) / prior calls per 100 control steps (chunks sampled: 100/n at chunk length n, more with a Δz-triggered re-plan).',
     '',
     ...table(e, cells, residualCell),
     '',

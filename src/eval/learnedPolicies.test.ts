@@ -53,6 +53,16 @@ describe('learned eval policies', () => {
     expect(c).toEqual(a);
     expect(a.map((r) => r.steps)).toEqual([12, 12, 12]);
     expect(a[0].meanDeltaZ).toBeNull();
+    // One prior call per n executed actions.
+    expect(a.map((r) => r.priorCalls)).toEqual([12, 12, 12].map((steps) => steps / tiny.executeSteps));
+  });
+
+  it('counts a Δz-triggered re-plan as a prior call', async () => {
+    // A threshold below any residual of the untrained Φ: every step after the first prediction re-plans.
+    const chunked = await evaluate(policy(2, tiny, makeReflexParts()), 2);
+    const triggered = await evaluate(policy(2, { ...tiny, replanThreshold: 1e-9 }, makeReflexParts()), 2);
+    expect(chunked.map((r) => r.priorCalls)).toEqual([6, 6, 6]);
+    expect(triggered.map((r) => r.priorCalls)).toEqual([12, 12, 12]);
   });
 
   it('prior (σ > 0): reproducible for a seed and B, and different from the ODE sample', async () => {

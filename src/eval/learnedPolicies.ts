@@ -54,11 +54,13 @@ export class ChunkedFlowPolicy implements RolloutPolicy {
     if (obs.numEnvs !== B || obs.tokens.length !== B * this.obsSize) throw new Error(`${this.name}: observation for ${obs.numEnvs} envs, policy built for ${B}`);
     // ‖Δz_t‖, the residual the corrections react to now (before act moves the history on).
     const deltaZNorm = this.modules.world ? this.newestResidualNorms() : undefined;
-    const { step } = await this.loop.step(obs.tokens, this.params);
+    const { decision, step } = await this.loop.step(obs.tokens, this.params);
+    const replanned = new Uint8Array(B);
+    for (const env of decision?.envs ?? []) replanned[env] = 1;
     const A = this.spec.actionDim;
     const hasReflex = this.loop.reflexSource === 'integral' || this.modules.reflex !== null;
     const reflexNorm = hasReflex ? Float32Array.from({ length: B }, (_, i) => Math.hypot(...step.reflex.subarray(i * A, (i + 1) * A))) : undefined;
-    return { actions: step.actions, deltaZNorm, reflexNorm };
+    return { actions: step.actions, deltaZNorm, reflexNorm, replanned };
   }
 
   observe(tokens: Float32Array, dones: Uint8Array, finalTokens: Float32Array): void {

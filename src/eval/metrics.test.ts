@@ -35,7 +35,7 @@ describe('meanWithInterval', () => {
 });
 
 describe('summarizeEpisodes', () => {
-  const ep = (success: boolean, steps: number, finalCoverage: number, maxCoverage: number, dz: number | null): EpisodeResult => ({
+  const ep = (success: boolean, steps: number, finalCoverage: number, maxCoverage: number, dz: number | null, priorCalls: number | null = null): EpisodeResult => ({
     seed: 0,
     success,
     steps,
@@ -44,6 +44,7 @@ describe('summarizeEpisodes', () => {
     maxCoverage,
     meanDeltaZ: dz,
     meanReflex: dz === null ? null : dz / 2,
+    priorCalls,
   });
 
   it('aggregates success, coverage and steps to success', () => {
@@ -64,5 +65,12 @@ describe('summarizeEpisodes', () => {
     expect(s.meanStepsToSuccess).toBeNull();
     expect(s.meanDeltaZ).toBeCloseTo(0.3, 12);
     expect(s.meanReflex).toBeCloseTo(0.15, 12);
+  });
+
+  it('counts prior calls per 100 control steps over all episodes', () => {
+    // 25 + 10 calls over 100 + 40 steps: 35 / 140 · 100 = 25, not the mean of the per-episode rates (25 and 25).
+    const s = summarizeEpisodes([ep(true, 100, 0.96, 0.96, null, 25), ep(true, 40, 0.96, 0.96, null, 10), ep(false, 300, 0.5, 0.8, null, 75)]);
+    expect(s.priorCallsPer100Steps).toBeCloseTo((100 * 110) / 440, 12);
+    expect(summarizeEpisodes([ep(true, 100, 0.96, 0.96, null)]).priorCallsPer100Steps).toBeNull();
   });
 });

@@ -69,6 +69,8 @@ export interface EpisodeResult {
   meanDeltaZ: number | null;
   /** Mean over the episode's steps of the policy's ‖b_t‖; null when the policy reports none. */
   meanReflex: number | null;
+  /** Chunks sampled from the prior during the episode (prior calls); null for policies without a prior. */
+  priorCalls: number | null;
 }
 
 export interface SuiteSummary {
@@ -83,6 +85,11 @@ export interface SuiteSummary {
   meanEpisodeLength: number;
   meanDeltaZ: number | null;
   meanReflex: number | null;
+  /**
+   * Prior calls per 100 control steps over all episodes (null without a prior): what a policy pays in network
+   * evaluations, so that a Δz-triggered re-plan can be compared with a shorter chunk at equal cost.
+   */
+  priorCallsPer100Steps: number | null;
   /** Per episode in episode order, '1' solved and '0' not: what paired tests between policies read (paired.ts). */
   outcomes: string;
 }
@@ -91,6 +98,13 @@ export interface SuiteSummary {
 function meanOfReported(xs: readonly (number | null)[]): number | null {
   const reported = xs.filter((x): x is number => x !== null);
   return reported.length ? mean(reported) : null;
+}
+
+function callsPer100Steps(results: readonly EpisodeResult[]): number | null {
+  if (results.some((r) => r.priorCalls === null)) return null;
+  const calls = results.reduce((sum, r) => sum + (r.priorCalls ?? 0), 0);
+  const steps = results.reduce((sum, r) => sum + r.steps, 0);
+  return (100 * calls) / steps;
 }
 
 export function summarizeEpisodes(results: readonly EpisodeResult[]): SuiteSummary {
@@ -108,6 +122,7 @@ export function summarizeEpisodes(results: readonly EpisodeResult[]): SuiteSumma
     meanEpisodeLength: mean(results.map((r) => r.steps)),
     meanDeltaZ: meanOfReported(results.map((r) => r.meanDeltaZ)),
     meanReflex: meanOfReported(results.map((r) => r.meanReflex)),
+    priorCallsPer100Steps: callsPer100Steps(results),
     outcomes: results.map((r) => (r.success ? '1' : '0')).join(''),
   };
 }

@@ -20,6 +20,8 @@ export interface PolicyOutput {
   deltaZNorm?: Float32Array;
   /** Per env, ‖b_t‖ of the reflex correction this step, when the policy has a reflex. */
   reflexNorm?: Float32Array;
+  /** Per env, 1 where the policy sampled a new chunk from its prior this step (a prior call), when it has a prior. */
+  replanned?: Uint8Array;
 }
 
 export interface RolloutPolicy {

@@ -36,6 +36,7 @@ interface Slot {
   deltaZSum: number;
   reflexSum: number;
   reported: number;
+  priorCalls: number;
 }
 
 /** Returns one result per episode, in episode order. */
@@ -55,7 +56,7 @@ export async function runEpisodes(policy: RolloutPolicy, opts: RunEpisodesOption
       const s = episodeSeed(seed, started);
       env.reseed(i, s);
       policy.resetEnv(i, s);
-      slots[i] = { episode: started++, steps: 0, maxCoverage: 0, deltaZSum: 0, reflexSum: 0, reported: 0 };
+      slots[i] = { episode: started++, steps: 0, maxCoverage: 0, deltaZSum: 0, reflexSum: 0, reported: 0, priorCalls: 0 };
     };
     for (let i = 0; i < B; i++) start(i);
     const states = Array.from({ length: B }, () => task.zeroState());
@@ -75,6 +76,7 @@ export async function runEpisodes(policy: RolloutPolicy, opts: RunEpisodesOption
         if (out.deltaZNorm || out.reflexNorm) slot.reported++;
         if (out.deltaZNorm) slot.deltaZSum += out.deltaZNorm[i];
         if (out.reflexNorm) slot.reflexSum += out.reflexNorm[i];
+        if (out.replanned) slot.priorCalls += out.replanned[i];
         if (!env.dones[i]) continue;
         const success = env.success[i] === 1;
         const result: EpisodeResult = {
@@ -86,6 +88,7 @@ export async function runEpisodes(policy: RolloutPolicy, opts: RunEpisodesOption
           maxCoverage: slot.maxCoverage,
           meanDeltaZ: out.deltaZNorm ? slot.deltaZSum / slot.reported : null,
           meanReflex: out.reflexNorm ? slot.reflexSum / slot.reported : null,
+          priorCalls: out.replanned ? slot.priorCalls : null,
         };
         results[slot.episode] = result;
         finished++;

@@ -86,7 +86,7 @@ export function EvalPanel() {
                 </thead>
                 <tbody>
                   {progress.rows.map((r) => (
-                    <tr key={`${r.policy}-${r.suite}`} title={`${r.label}; ${r.perturbation}; ${r.summary.episodes} episodes in ${r.seconds.toFixed(1)} s`}>
+                    <tr key={`${r.policy}-${r.suite}`} title={`${r.label}; ${r.perturbation}; ${r.summary.episodes} episodes in ${r.seconds.toFixed(1)} s${r.summary.priorCallsPer100Steps === null ? '' : `; ${r.summary.priorCallsPer100Steps.toFixed(1)} prior calls per 100 steps`}`}>
                       <td>
                         {r.policy}
                         <span className="spread">{r.suite}</span>

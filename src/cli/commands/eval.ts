@@ -161,7 +161,8 @@ export const evalCommand: Command = {
           log(
             `${policyName} on ${spec}${executeSteps.length > 1 ? ` at n = ${n}` : ''}: success ${(100 * summary.successRate).toFixed(1)}% [${(100 * ci.lo).toFixed(1)}, ${(100 * ci.hi).toFixed(1)}] of ${episodes}, ` +
               `coverage final ${summary.meanFinalCoverage.mean.toFixed(3)} max ${summary.meanMaxCoverage.mean.toFixed(3)}, ` +
-              `steps to success ${summary.meanStepsToSuccess ? summary.meanStepsToSuccess.mean.toFixed(1) : '-'} (${seconds.toFixed(1)} s)`,
+              `steps to success ${summary.meanStepsToSuccess ? summary.meanStepsToSuccess.mean.toFixed(1) : '-'}` +
+              `${summary.priorCallsPer100Steps === null ? '' : `, prior calls ${summary.priorCallsPer100Steps.toFixed(1)} per 100 steps`} (${seconds.toFixed(1)} s)`,
           );
         }
       }
