@@ -2,7 +2,8 @@
 //
 // Reads prior/, world/ and reflex/ from FROM (a folder as `train` writes it) and writes the run to RUN =
 // OUT/ppo, or OUT/ppo-strategy when reflexGain = 0 (the strategy ablation: reflex off, only η learns), or
-// OUT/ppo-residual when also strategyRate = step (residual RL without Δz, a control):
+// OUT/ppo-residual when also strategyRate = step (residual RL without Δz, a control), or OUT/dsrl when it is
+// latent (DSRL: η chooses the prior's initial noise; `train --stage dsrl`):
 //   RUN/state/           everything needed to resume: every module, every optimizer's moments, and in the
 //                        metadata the config, the next iteration and the reward scaler's statistics
 //   RUN/<module>/        prior, world, [reflex,] strategy, critic: one checkpoint each, what `eval` loads
@@ -18,7 +19,7 @@
 // iterations in a row; a state on disk with a NaN is refused on --resume (readCheckpoint checks every weight).
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { defaultConfig, parseConfigJson, type Config } from '../core/config';
+import { defaultConfig, parseConfigJson, type Config, type STRATEGY_RATES } from '../core/config';
 import { deriveSeed } from '../core/rng';
 import { useNodeBackend } from '../engine/nodeBackend';
 import { nodeFileHandler } from '../engine/nodeCheckpoint';
@@ -65,8 +66,9 @@ export interface PpoRunSummary {
   seconds: number;
 }
 
-export const runFolder = (out: string, config: Config): string =>
-  path.join(out, config.reflexGain !== 0 ? PPO_RUNS.sagr : config.strategyRate === 'step' ? PPO_RUNS.residual : PPO_RUNS.strategy);
+const STRATEGY_ONLY_RUNS: Record<(typeof STRATEGY_RATES)[number], string> = { chunk: PPO_RUNS.strategy, step: PPO_RUNS.residual, latent: PPO_RUNS.dsrl };
+
+export const runFolder = (out: string, config: Config): string => path.join(out, config.reflexGain !== 0 ? PPO_RUNS.sagr : STRATEGY_ONLY_RUNS[config.strategyRate as (typeof STRATEGY_RATES)[number]]);
 
 async function loadFrom<T>(dir: string, name: string, load: (dir: string) => Promise<T>): Promise<T> {
   try {

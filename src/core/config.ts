@@ -55,7 +55,7 @@ export const TASKS = ['push-t', 'push-3d'] as const;
 export const SIGMA_SCHEDULES = ['constant', 'linear', 'cosine'] as const;
 export const SDE_MODES = ['chain', 'terminal'] as const;
 export const REFLEX_TARGETS = ['consistent', 'literal'] as const;
-export const STRATEGY_RATES = ['chunk', 'step'] as const;
+export const STRATEGY_RATES = ['chunk', 'step', 'latent'] as const;
 
 /**
  * The schema. Keys are camelCase; the CLI flag is the kebab-case form (`sigmaMax` → `--sigma-max`).
@@ -124,7 +124,7 @@ export const SCHEMA = {
 
   // ── strategy η_φ and critic V ──────────────────────────────────────────────────────────────────────
   strategyWidth: int({ group: 'strategy', label: 'Strategy width', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Width of the strategy network over state tokens.' }),
-  strategyRate: choice({ group: 'strategy', label: 'Strategy rate (per chunk or step)', default: 'chunk', options: STRATEGY_RATES, live: false, help: 'When a new η_φ is evaluated: once per chunk, inside the sampler’s drift, or at every control step on top of the chunk (residual RL), like the reflex. Fixed when the strategy is built (PPO).' }),
+  strategyRate: choice({ group: 'strategy', label: 'Strategy rate (per chunk, step or latent)', default: 'chunk', options: STRATEGY_RATES, live: false, help: 'When and where η_φ acts: once per chunk, inside the sampler’s drift; at every control step on top of the chunk (residual RL), like the reflex; or latent: once per chunk as the prior’s initial noise a_0, the prior otherwise untouched (DSRL, `train --stage dsrl`). Fixed when the strategy is built (PPO).' }),
   criticWidth: int({ group: 'strategy', label: 'Critic width', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Width of the critic V(s).' }),
 
   // ── PPO ─────────────────────────────────────────────────────────────────────────────────────────────

@@ -11,6 +11,8 @@
 //   Controls (src/policy/closedLoop.ts): integral (the prior with the non-learned integral reflex on the agent
 //   token's residual), shuffled (sagr whose reflex reads another env's residuals), residual (the prior with a
 //   strategy trained per control step, no reflex: residual RL without Δz).
+//   Baselines: dsrl (the frozen prior whose initial noise a_0 a latent-rate strategy chooses, DSRL; at σ = 0 a_0 is
+//   the actor's mean μ_φ(s), as DSRL evaluates, else a draw from its Gaussian).
 import type { Config } from '../core/config';
 import { ClosedLoop, type LoopModules, type LoopParams, type ReflexSource } from '../policy/closedLoop';
 import { sigmaAt, type SdeParams } from '../policy/sde';
@@ -28,13 +30,14 @@ export function isDeterministic(p: SdeParams): boolean {
 export class ChunkedFlowPolicy implements RolloutPolicy {
   private readonly loop: ClosedLoop;
   private readonly obsSize: number;
+  private readonly params: LearnedPolicyParams;
 
   constructor(
     readonly name: string,
     private readonly modules: LoopModules & { prior: NonNullable<LoopModules['prior']> },
     private readonly spec: TaskSpec,
     readonly numEnvs: number,
-    private readonly params: LearnedPolicyParams,
+    params: LearnedPolicyParams,
     reflexSource: ReflexSource = 'learned',
   ) {
     const H = modules.prior.config.horizon;
@@ -42,6 +45,7 @@ export class ChunkedFlowPolicy implements RolloutPolicy {
       throw new Error(`executeSteps: ${params.executeSteps} is not in [1, ${H}] (the checkpoint's horizon)`);
     }
     this.loop = new ClosedLoop(modules, spec, numEnvs, { reflexSource, integralDecay: params.integralDecay, seed: params.seed });
+    this.params = { ...params, latentMean: isDeterministic(params) };
     this.obsSize = spec.numTokens * TOKEN_DIM;
   }
 

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../core/config';
-import { Rng } from '../core/rng';
+import { deriveSeed, Rng } from '../core/rng';
 import { useNodeBackend } from '../engine/nodeBackend';
 import { TOKEN_TYPE, type TaskSpec } from '../sim/taskSpec';
 import { ClosedLoop, executedLogProb, type LoopParams } from './closedLoop';
-import { FlowPrior } from './flowPrior';
+import { FlowPrior, sampleOde } from './flowPrior';
 import { Reflex } from './reflex';
 import { chainStepLogProbs, type SdeParams } from './sde';
 import { Strategy } from './strategy';
@@ -78,12 +78,12 @@ describe('ClosedLoop', () => {
   const size = spec.numTokens * 3;
   const agent = TINY.tokenTypes.indexOf(TOKEN_TYPE.agent) * 3;
 
-  function setup(history = 3, rate: 'chunk' | 'step' = 'chunk') {
+  function setup(history = 3, rate: 'chunk' | 'step' | 'latent' = 'chunk') {
     const modules = {
       prior: new FlowPrior(tinyPrior, 1),
       world: new WorldPredictor({ ...tinyWorld, motion: true }, 2),
       reflex: new Reflex({ ...tinyReflex, history }, 3),
-      strategy: new Strategy({ ...tinyStrategy, rate }, 4),
+      strategy: new Strategy({ ...tinyStrategy, rate, horizon: TINY.horizon }, 4),
     };
     const tokens = new Float32Array(B * size);
     new Rng(9).fillNormal(tokens, 0, 0.5);
@@ -134,6 +134,49 @@ describe('ClosedLoop', () => {
     const eta = tf.tidy(() => modules.strategy.apply(tf.tensor3d(tokens, [B, 4, 3]), tf.tensor3d(new Float32Array(B * 2 * 3).fill(0.5), [B, 2, 3])).dataSync());
     second[0].actions.forEach((x, k) => expect(x).toBeCloseTo(second[1].actions[k] + eta[k], 5));
     second[0].strategy.forEach((x, k) => expect(x).toBeCloseTo(eta[k], 5));
+    dispose();
+  });
+
+  it('latent rate (DSRL): a_0 = μ_φ + σ_φ·ε from the env’s stream (or μ_φ), the chunk the prior’s ODE from it, log π by hand', async () => {
+    const { modules, tokens, dispose } = setup(1, 'latent');
+    const ode: LoopParams = { ...params, sigmaMax: 0, sigmaMin: 0, reflexGain: 0 };
+    const [H, A] = [TINY.horizon, 2];
+    const goal = () => tf.tensor3d(new Float32Array(B * 2 * 3).fill(0.5), [B, 2, 3]);
+    // Move log σ away from 0 so σ's place in a_0 and in the density is checked.
+    const logStd = [...modules.strategy.variables.entries()].find(([name]) => name.endsWith('logStd'))![1];
+    logStd.assign(tf.fill([H, A], Math.log(0.7)));
+    const { mean, std } = tf.tidy(() => {
+      const g = modules.strategy.latent(tf.tensor3d(tokens, [B, 4, 3]), goal());
+      return { mean: g.mean.dataSync(), std: tf.exp(g.logStd).dataSync() };
+    });
+    const all = Int32Array.from([0, 1, 2]);
+    const loop = new ClosedLoop({ ...modules, world: null, reflex: null }, spec, B);
+    seeded(loop);
+    const drawn = await loop.decide(tokens, all, ode);
+    const eps = new Float32Array(H * A);
+    for (let i = 0; i < B; i++) {
+      // The env's stream (resetEnv → deriveSeed(episodeSeed, 'policy/noise')) gives its first H·A normals to ε.
+      new Rng(deriveSeed(100 + i, 'policy/noise')).fillNormal(eps);
+      let logProb = 0;
+      for (let k = 0; k < H * A; k++) {
+        const x = drawn.latent![i * H * A + k];
+        expect(x).toBeCloseTo(mean[i * H * A + k] + std[k] * eps[k], 5);
+        logProb += logN(x, mean[i * H * A + k], std[k]);
+      }
+      expect(drawn.latentLogProbs![i]).toBeCloseTo(logProb, 3);
+    }
+    seeded(loop);
+    const atMean = await loop.decide(tokens, all, { ...ode, latentMean: true });
+    atMean.latent!.forEach((x, k) => expect(x).toBeCloseTo(mean[k], 6));
+    // The executed chunk is the frozen prior's ODE from that a_0: nothing is added on the way.
+    const chunk = [];
+    for (let j = 0; j < n; j++) chunk.push(...(await loop.act(tokens, ode)).actions);
+    const expected = tf.tidy(() => {
+      const s = tf.tensor3d(tokens, [B, 4, 3]);
+      return sampleOde(modules.prior.velocityFn(modules.prior.encode(s, goal())), tf.tensor3d(atMean.latent!, [B, H, A]), ode.sdeSteps).dataSync();
+    });
+    for (let j = 0; j < n; j++) for (let i = 0; i < B; i++) for (let d = 0; d < A; d++) expect(chunk[(j * B + i) * A + d]).toBeCloseTo(expected[(i * H + j) * A + d], 5);
+    expect(drawn.strategy.every((x) => x === 0)).toBe(true); // no drift term
     dispose();
   });
 

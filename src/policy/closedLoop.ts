@@ -6,6 +6,8 @@
 //     η_c = η_φ(S_t) when the strategy acts per chunk; the SDE sampler draws an H-step chunk from the frozen
 //     prior v_θ with g_η·η_c in its drift. Env i's noise comes from its own stream, reseeded per episode
 //     (resetEnv), so an env's actions never depend on the batch it runs in.
+//     A latent-rate strategy (DSRL) acts here instead: the chain starts from a_0 ~ N(μ_φ(S_t), σ_φ²) in place of
+//     N(0, I), with nothing added to the drift.
 //   every control step t (the j-th action of the chunk):
 //     b_t = b_ψ(Δz_t, Δz_{t−1}, …, Δz_{t−k+1}; S_t)   the reflex on the last k residuals
 //     η_t = η_φ(S_t)                                   when the strategy acts per control step (residual RL)
@@ -36,9 +38,9 @@ import { deriveSeed, Rng } from '../core/rng';
 import { TOKEN_DIM, tokenNorms, type TaskSpec } from '../sim/taskSpec';
 import type { FlowPrior } from './flowPrior';
 import { reflexHistory, type Reflex } from './reflex';
-import { chainStepLogProbs, rowNoise, sampleSde, stepGaussians, type SdeParams } from './sde';
+import { chainStepLogProbs, rowNoise, sampleSde, stepGaussians, type NoiseSource, type SdeParams } from './sde';
 import { agentTokenIndex, goalTokensBatch, holdStillActions } from './stateTokens';
-import { strategyRate, type Strategy } from './strategy';
+import { latentLogProb, strategyRate, type LatentGaussian, type Strategy } from './strategy';
 import type { WorldPredictor } from './worldPredictor';
 
 export interface LoopModules {
@@ -64,8 +66,12 @@ export interface LoopOptions {
   recordTerms?: boolean;
 }
 
-/** replanThreshold: the Δz-triggered re-plan (0 or absent: off), in normalised units per token. */
-export type LoopParams = SdeParams & { executeSteps: number; replanThreshold?: number };
+/**
+ * replanThreshold: the Δz-triggered re-plan (0 or absent: off), in normalised units per token. latentMean: a
+ * latent-rate strategy (DSRL) sets a_0 = μ_φ(s) instead of drawing it (evaluation at σ = 0 and the page, as DSRL
+ * evaluates its actor's mean; absent in training rollouts, which explore).
+ */
+export type LoopParams = SdeParams & { executeSteps: number; replanThreshold?: number; latentMean?: boolean };
 
 /** What one decision produced for envs `envs` (row r of every array belongs to env envs[r]). */
 export interface Decision {
@@ -76,6 +82,9 @@ export interface Decision {
   stepLogProbs: Float32Array;
   /** M×A: the per-chunk η_φ before its gain (zero where it is off or acts per step). */
   strategy: Float32Array;
+  /** Latent-rate strategy (DSRL) only, else null: a_0 [M, H, A] and its log-probability under η_φ [M]. */
+  latent: Float32Array | null;
+  latentLogProbs: Float32Array | null;
 }
 
 /** What one control step did, per env. */
@@ -125,6 +134,20 @@ export function executedLogProb(residuals: tf.Tensor4D, chunkStrategy: tf.Tensor
     const perStep = chainStepLogProbs(adjusted, tf.zeros([m, a]), chunkStrategy, sde);
     return tf.sum(tf.mul(perStep, tf.reshape(executed, [m, n])), 1) as tf.Tensor1D;
   });
+}
+
+/**
+ * The sampler's noise with its first draw, a_0, taken from the latent-rate strategy: μ_φ + σ_φ·ε (ε still drawn
+ * from the env's own stream, so the chain's later draws are where they would be), or μ_φ alone with `mean`.
+ */
+function latentNoise(base: NoiseSource, g: LatentGaussian, mean: boolean): NoiseSource {
+  let first = true;
+  return (shape) => {
+    const eps = base(shape);
+    if (!first) return eps;
+    first = false;
+    return (mean ? g.mean : tf.add(g.mean, tf.mul(tf.exp(g.logStd), eps))) as tf.Tensor3D;
+  };
 }
 
 export class ClosedLoop {
@@ -220,19 +243,26 @@ export class ClosedLoop {
     const m = envs.length;
     const [H, A, N] = [this.horizon, this.actionDim, this.spec.numTokens];
     if (!Number.isInteger(p.executeSteps) || p.executeSteps < 1 || p.executeSteps > H) throw new Error(`executeSteps: ${p.executeSteps} is not in [1, horizon ${H}]`);
-    const chunkEta = strategy !== null && p.strategyGain !== 0 && strategyRate(strategy.config) === 'chunk';
+    const rate = strategy !== null && p.strategyGain !== 0 ? strategyRate(strategy.config) : null;
     const out = tf.tidy(() => {
       const s = tf.tensor3d(gatherRows(tokens, this.obsSize, envs), [m, N, TOKEN_DIM]);
       const goal = goalTokensBatch(this.spec, m);
       const zeros = tf.zeros([m, A]) as tf.Tensor2D;
-      const eta = chunkEta ? strategy!.apply(s, goal) : zeros;
-      const sample = sampleSde({ prior: prior.velocityFn(prior.encode(s, goal)), horizon: H, reflex: zeros, strategy: eta }, p, rowNoise(Array.from(envs, (i) => this.rngs[i])));
+      const eta = rate === 'chunk' ? strategy!.apply(s, goal) : zeros;
+      let noise = rowNoise(Array.from(envs, (i) => this.rngs[i]));
+      const latent = rate === 'latent' ? strategy!.latent(s, goal) : null;
+      if (latent) noise = latentNoise(noise, latent, p.latentMean ?? false);
+      const sample = sampleSde({ prior: prior.velocityFn(prior.encode(s, goal)), horizon: H, reflex: zeros, strategy: eta }, p, noise);
       const c = sample.contributions;
       const terms = this.recordTerms ? [tf.add(c.initial, c.prior), c.strategy, c.noise].map((t) => tf.reshape(t, [m, 1, H, A])) : [];
-      return [sample.action, sample.residuals, chainStepLogProbs(sample.residuals, zeros, eta, p), eta, ...(terms.length ? [tf.concat(terms, 1)] : [])];
+      const latentOut = latent ? [c.initial, latentLogProb(c.initial, latent)] : [];
+      return [sample.action, sample.residuals, chainStepLogProbs(sample.residuals, zeros, eta, p), eta, ...latentOut, ...(terms.length ? [tf.concat(terms, 1)] : [])];
     });
-    const [chunkValues, residuals, stepLogProbs, eta, terms] = (await Promise.all(out.map((t) => t.data()))) as Float32Array[];
+    const values = (await Promise.all(out.map((t) => t.data()))) as Float32Array[];
     tf.dispose(out);
+    const [chunkValues, residuals, stepLogProbs, eta] = values;
+    const [latentValues, latentLogProbs] = rate === 'latent' ? values.slice(4, 6) : [null, null];
+    const terms = values[rate === 'latent' ? 6 : 4];
     const chunkSize = H * A;
     for (let r = 0; r < m; r++) {
       const env = envs[r];
@@ -241,7 +271,7 @@ export class ClosedLoop {
       this.chunkLeft[env] = p.executeSteps;
       this.chunkStep[env] = 0;
     }
-    return { envs, residuals, stepLogProbs, strategy: eta };
+    return { envs, residuals, stepLogProbs, strategy: eta, latent: latentValues, latentLogProbs };
   }
 
   /**

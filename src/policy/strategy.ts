@@ -1,15 +1,26 @@
 // η_φ: the strategy, a per-control-step action correction [B, A] from the state tokens (observation + goal),
 // trained by PPO. Its output layer starts at ≈ 0 (orthogonal gain 0.01, as CleanRL's policy head), so at
 // PPO step 0 the policy is the prior (+ reflex).
+//
+// Latent rate (DSRL, Wagenmaker et al. 2025): η_φ instead chooses the prior's initial noise, a_0 ~ N(μ_φ(s), σ_φ²)
+// over the whole [H, A] chunk, and the frozen prior maps it to a chunk; v_θ is never changed. μ = LATENT_BOUND·tanh(·)
+// keeps a_0 where the prior was trained (its a_0 ~ N(0, I) rarely leaves ±2.5), and log σ_φ is a state-independent
+// learned vector (CleanRL's Gaussian head) starting at 0: at PPO step 0, a_0 ~ N(≈0, I), the prior's own sampler.
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../core/config';
 import { NUM_TOKEN_TYPES, TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import type { Checkpointable } from '../nn/checkpoint';
 import { PooledTokenMlp } from '../nn/pooledTokenMlp';
 import { Scope } from '../nn/scope';
+import { zeros } from '../nn/init';
 import { stateTypeIds } from './stateTokens';
 
 const OUTPUT_GAIN = 0.01;
+/** |μ_φ| < LATENT_BOUND per element of a_0 (latent rate). */
+export const LATENT_BOUND = 2.5;
+/** log σ_φ is clipped to this range in the likelihood, so a run cannot collapse σ to 0 or blow it up. */
+const LOG_STD_RANGE = [Math.log(0.05), Math.log(2)] as const;
+const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 export type StrategyConfig = {
   numTokens: number;
@@ -20,6 +31,8 @@ export type StrategyConfig = {
   /** When η is evaluated: once per chunk, in the sampler's drift, or at every control step on top of the chunk
    * (residual RL, as ResiP). Checkpoints from before this field hold 'chunk'. */
   rate?: StrategyRate;
+  /** H, the prior's chunk length: the latent rate's output is a whole a_0 [H, A]. */
+  horizon?: number;
 };
 
 export type StrategyRate = Config['strategyRate'];
@@ -28,13 +41,35 @@ export type StrategyRate = Config['strategyRate'];
 export const strategyRate = (c: StrategyConfig): StrategyRate => c.rate ?? 'chunk';
 
 export function strategyConfig(c: Config, spec: TaskSpec): StrategyConfig {
-  return { numTokens: spec.numTokens, numGoalTokens: spec.numGoalTokens, tokenTypes: Array.from(spec.tokenTypes), actionDim: spec.actionDim, width: c.strategyWidth, rate: c.strategyRate };
+  return { numTokens: spec.numTokens, numGoalTokens: spec.numGoalTokens, tokenTypes: Array.from(spec.tokenTypes), actionDim: spec.actionDim, width: c.strategyWidth, rate: c.strategyRate, horizon: c.horizon };
+}
+
+/** The latent rate's Gaussian over a_0: mean [B, H, A] and log σ [H, A] (clipped to LOG_STD_RANGE). */
+export interface LatentGaussian {
+  mean: tf.Tensor3D;
+  logStd: tf.Tensor2D;
+}
+
+/** Σ over H and A of log N(a_0; μ, σ²) per row [B]: what the rollout stores and PPO recomputes, by the same ops. */
+export function latentLogProb(latent: tf.Tensor3D, g: LatentGaussian): tf.Tensor1D {
+  return tf.tidy(() => {
+    const z = tf.mul(tf.sub(latent, g.mean), tf.exp(tf.neg(g.logStd)));
+    const perElement = tf.sub(tf.mul(tf.square(z), -0.5), tf.add(g.logStd, HALF_LOG_2PI));
+    return tf.sum(perElement, [1, 2]) as tf.Tensor1D;
+  });
+}
+
+/** Entropy of the latent Gaussian, the same for every state: Σ (log σ + ½ log 2πe). */
+export function latentEntropy(g: LatentGaussian): tf.Scalar {
+  return tf.tidy(() => tf.sum(tf.add(g.logStd, HALF_LOG_2PI + 0.5)) as tf.Scalar);
 }
 
 export class Strategy implements Checkpointable {
   readonly name = 'strategy';
   private readonly scope: Scope;
   private readonly net: PooledTokenMlp;
+  /** Latent rate only: log σ_φ [H, A]. */
+  private readonly logStd: tf.Variable | null;
 
   constructor(
     readonly config: StrategyConfig,
@@ -43,16 +78,32 @@ export class Strategy implements Checkpointable {
     const c = config;
     this.scope = Scope.root(this.name, seed);
     const typeIds = stateTypeIds(c.tokenTypes, c.numGoalTokens);
-    this.net = new PooledTokenMlp(this.scope, { featureDim: TOKEN_DIM, width: c.width, typeIds, numTypes: NUM_TOKEN_TYPES, outDim: c.actionDim, outGain: OUTPUT_GAIN });
+    const latent = strategyRate(c) === 'latent';
+    if (latent && !(Number.isInteger(c.horizon) && c.horizon! >= 1)) throw new Error(`strategy: the latent rate needs the prior's horizon, got ${c.horizon}`);
+    const outDim = latent ? c.horizon! * c.actionDim : c.actionDim;
+    this.net = new PooledTokenMlp(this.scope, { featureDim: TOKEN_DIM, width: c.width, typeIds, numTypes: NUM_TOKEN_TYPES, outDim, outGain: OUTPUT_GAIN });
+    this.logStd = latent ? this.scope.variable('logStd', [c.horizon!, c.actionDim], zeros) : null;
   }
 
   get variables() {
     return this.scope.variables;
   }
 
-  /** η_φ(s): tokens [B, N, 3], goal [B, G, 3] → correction [B, A]. */
+  /** η_φ(s): tokens [B, N, 3], goal [B, G, 3] → correction [B, A] (chunk and step rates). */
   apply(tokens: tf.Tensor3D, goal: tf.Tensor3D): tf.Tensor2D {
+    if (this.logStd) throw new Error('strategy: a latent-rate strategy gives a Gaussian over a_0 (latent()), not a correction');
     return tf.tidy(() => this.net.apply(tf.concat([tokens, goal], 1) as tf.Tensor3D));
+  }
+
+  /** The latent rate's Gaussian over the prior's initial noise a_0 for tokens [B, N, 3], goal [B, G, 3]. */
+  latent(tokens: tf.Tensor3D, goal: tf.Tensor3D): LatentGaussian {
+    const logStd = this.logStd;
+    if (!logStd) throw new Error(`strategy: latent() needs the latent rate, this one acts per ${strategyRate(this.config)}`);
+    const [H, A] = logStd.shape;
+    return tf.tidy(() => ({
+      mean: tf.reshape(tf.mul(tf.tanh(this.net.apply(tf.concat([tokens, goal], 1) as tf.Tensor3D)), LATENT_BOUND), [-1, H, A]) as tf.Tensor3D,
+      logStd: tf.clipByValue(logStd, LOG_STD_RANGE[0], LOG_STD_RANGE[1]) as tf.Tensor2D,
+    }));
   }
 
   dispose(): void {

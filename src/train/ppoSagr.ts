@@ -20,7 +20,7 @@ import { createVecEnv } from '../sim/vecEnv';
 import { executedLogProb, gatherRows, residualSteps } from '../policy/closedLoop';
 import { reflexHistory } from '../policy/reflex';
 import { goalTokensBatch } from '../policy/stateTokens';
-import { strategyRate } from '../policy/strategy';
+import { latentEntropy, latentLogProb, strategyRate } from '../policy/strategy';
 import { computeGae } from './gae';
 import { paramGroup, groupState, type ParamGroup } from './paramGroup';
 import { lrFraction, ppoUpdate, type EvaluateFn, type PpoUpdateStats } from './ppo';
@@ -193,10 +193,20 @@ export class SagrTrainer {
     const [N, A, H] = [spec.numTokens, spec.actionDim, c.horizon];
     const residualRows = residualSteps(sde);
     const strategy = m.strategy!;
-    const etaPerChunk = sde.strategyGain !== 0 && strategyRate(strategy.config) === 'chunk';
-    const etaPerStep = sde.strategyGain !== 0 && !etaPerChunk;
+    const rate = sde.strategyGain !== 0 ? strategyRate(strategy.config) : null;
+    const etaPerChunk = rate === 'chunk';
+    const etaPerStep = rate === 'step';
     const k = m.reflex ? reflexHistory(m.reflex.config) : 1;
-    const evaluate: EvaluateFn = (rows) => {
+    // DSRL: the action is a_0 itself, log N(a_0; μ_φ(s), σ_φ²); the frozen prior's chain adds no likelihood.
+    const evaluateLatent: EvaluateFn = (rows) => {
+      const M = rows.length;
+      const tokens = tf.tensor3d(gatherRows(buf.tokens, buf.obsSize, rows), [M, N, TOKEN_DIM]);
+      const goal = goalTokensBatch(spec, M);
+      const latent = strategy.latent(tokens, goal);
+      const stored = tf.tensor3d(gatherRows(buf.latents, H * A, rows), [M, H, A]);
+      return { newLogProb: latentLogProb(stored, latent), newValue: m.critic.apply(tokens, goal), entropy: tf.broadcastTo(latentEntropy(latent), [M]) as tf.Tensor1D };
+    };
+    const evaluateChain: EvaluateFn = (rows) => {
       const M = rows.length;
       const tokens = tf.tensor3d(gatherRows(buf.tokens, buf.obsSize, rows), [M, N, TOKEN_DIM]);
       const goal = goalTokensBatch(spec, M);
@@ -215,7 +225,7 @@ export class SagrTrainer {
     const trainPolicy = i >= c.criticWarmupIters;
     const fraction = lrFraction(i, numIterations, c.annealLr);
     const policyGroups = this.reflexGroup ? [this.strategyGroup, this.reflexGroup] : [this.strategyGroup];
-    const ppo = await ppoUpdate(evaluate, { oldLogProbs: buf.logProbs, oldValues: buf.values, advantages, returns }, c, {
+    const ppo = await ppoUpdate(rate === 'latent' ? evaluateLatent : evaluateChain, { oldLogProbs: buf.logProbs, oldValues: buf.values, advantages, returns }, c, {
       policyGroups,
       criticGroup: this.criticGroup,
       trainPolicy,

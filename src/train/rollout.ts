@@ -15,7 +15,8 @@
 // from deriveSeed(noiseSeed, 'rollout/episode', i, k).
 //
 // Recorded per transition: the decision's state tokens, chain residuals, per-chunk-step log-probs, value, scaled
-// reward, done. Per control step (row (t·n + j)·B + i): S, the residual history the reflex read, b and the
+// reward, done; with a latent-rate strategy (DSRL) also a_0, whose log-probability is then the transition's (the
+// chain from a_0 is the frozen prior's and carries none of η's likelihood). Per control step (row (t·n + j)·B + i): S, the residual history the reflex read, b and the
 // per-step η (what PPO needs to recompute the corrections), whether the step belonged to the transition, and
 // Φ's transition (S_{t−1}, a_{t−1}, S_t, a_t, S_{t+1}) for the dynamics loss.
 import * as tf from '@tensorflow/tfjs';
@@ -45,8 +46,11 @@ export class RolloutBuffer {
   readonly size: number;
   readonly tokens: Float32Array;
   readonly residuals: Float32Array;
-  /** log π of each transition's executed chunk steps (the sum of its stepLogProbs over the steps that ran). */
+  /** log π of each transition: its executed chunk steps' (the sum of its stepLogProbs over the steps that ran), or a_0's under a latent-rate strategy. */
   readonly logProbs: Float32Array;
+  /** Latent-rate strategy: a_0 [H, A] per transition and its log π (zero otherwise). */
+  readonly latents: Float32Array;
+  readonly latentLogProbs: Float32Array;
   /** Per transition, log π of each chunk step [H]. */
   readonly stepLogProbs: Float32Array;
   readonly values: Float32Array;
@@ -86,6 +90,8 @@ export class RolloutBuffer {
     this.residuals = new Float32Array(n * residualSize);
     this.logProbs = new Float32Array(n);
     this.stepLogProbs = new Float32Array(n * horizon);
+    this.latents = new Float32Array(n * horizon * actionDim);
+    this.latentLogProbs = new Float32Array(n);
     this.values = new Float32Array(n);
     this.rewards = new Float32Array(n);
     this.dones = new Float32Array(n);
@@ -226,6 +232,7 @@ export class SagrRollout {
     let stepStrategySum = 0;
     let physicsMs = 0;
     let inferenceMs = 0;
+    let latentRate = false;
 
     for (let t = 0; t < buf.numDecisions; t++) {
       await pace?.();
@@ -237,6 +244,9 @@ export class SagrRollout {
       const decision = await loop.decide(env.tokens, all, { ...s.sde, executeSteps: n });
       buf.residuals.set(decision.residuals, row0 * buf.residualSize);
       buf.stepLogProbs.set(decision.stepLogProbs, row0 * buf.horizon);
+      if (decision.latent) buf.latents.set(decision.latent, row0 * buf.horizon * a);
+      latentRate = decision.latentLogProbs !== null;
+      if (decision.latentLogProbs) buf.latentLogProbs.set(decision.latentLogProbs, row0);
       buf.values.set(await this.values(env.tokens, all), row0);
       inferenceMs += performance.now() - t0;
       for (let i = 0; i < B; i++) strategySum += rowNorm(decision.strategy, i, a);
@@ -302,7 +312,7 @@ export class SagrRollout {
       buf.rewards.set(transitionReward, row0);
     }
     buf.lastValues.set(await this.values(env.tokens, all));
-    buf.logProbs.set(await executedLogProbs(buf));
+    buf.logProbs.set(latentRate ? buf.latentLogProbs : await executedLogProbs(buf));
 
     return {
       episodes,

@@ -1,4 +1,4 @@
-// `sagr train --task push-t|push-3d --stage prior|world|reflex|ppo|all [--config FILE] [--iters N] --out DIR
+// `sagr train --task push-t|push-3d --stage prior|world|reflex|ppo|dsrl|all [--config FILE] [--iters N] --out DIR
 //             [--demos FILE] [--checkpoint DIR] [--init DIR] [--resume] [--json]`
 //
 // --task is the config key (a --config file may set it; the flag overrides). Trains the stage-0/1 modules on
@@ -18,6 +18,9 @@
 // `ppo` (stage 2, src/cli/trainPpo.ts) starts from the prior, world and reflex in --checkpoint DIR (default: the
 // shipped public/checkpoints/<task>) and writes its run to DIR/ppo (DIR/ppo-strategy with --reflex-gain 0, the
 // strategy ablation); --iters is its total iteration count; --resume continues the run in --out.
+// `dsrl` (a baseline, DSRL): PPO over the prior's initial noise a_0 with the prior frozen and no reflex; it is the
+// ppo stage with the settings of DSRL_SETTINGS (each can be overridden on the command line except the two that
+// make it DSRL) and writes DIR/dsrl.
 // `all` runs prior, world, reflex, then ppo from the modules just trained.
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import type * as tf from '@tensorflow/tfjs';
@@ -46,7 +49,24 @@ import { trainPpo } from '../trainPpo';
 
 const STAGES = ['prior', 'world', 'reflex'] as const;
 type Stage = (typeof STAGES)[number];
-const STAGE_CHOICES = [...STAGES, 'ppo', 'all'] as const;
+const STAGE_CHOICES = [...STAGES, 'ppo', 'dsrl', 'all'] as const;
+
+/**
+ * What `--stage dsrl` changes in the config: η chooses a_0 (strategyRate latent), no reflex, the task reward only
+ * (no Δz or ‖b‖ penalty: DSRL optimises the task), a deterministic chain from a_0 (exploration is a_0's Gaussian),
+ * and the clip range of Gaussian PPO (rl.md: 0.2), since the action is a plain Gaussian, not a flow chain.
+ */
+const DSRL_SETTINGS: Partial<Config> = { strategyRate: 'latent', reflexGain: 0, beta: 0, gamma: 0, sigmaMax: 0, sigmaMin: 0, clipEps: 0.2 };
+const DSRL_FIXED = ['strategyRate', 'reflexGain'] as const;
+
+/** The ppo stage's config for `--stage dsrl`: DSRL_SETTINGS under what the command line set explicitly. */
+function dsrlConfig(config: Config, configFlags: ReadonlySet<string>): Config {
+  for (const key of DSRL_FIXED) {
+    if (configFlags.has(key) && config[key] !== DSRL_SETTINGS[key]) throw new UsageError(`--${kebab(key)}: --stage dsrl needs ${DSRL_SETTINGS[key]} (that is what makes it DSRL); leave the flag out`);
+  }
+  const chosen = Object.fromEntries(Object.entries(DSRL_SETTINGS).filter(([key]) => !configFlags.has(key)));
+  return { ...config, ...chosen };
+}
 const MAX_ITERS = 1_000_000;
 interface StageContext {
   config: Config;
@@ -157,7 +177,7 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
 
 export const train: Command = {
   name: 'train',
-  summary: 'train the prior, world predictor and reflex on demonstrations, then PPO (--stage prior|world|reflex|ppo|all, --out DIR)',
+  summary: 'train the prior, world predictor and reflex on demonstrations, then PPO (--stage prior|world|reflex|ppo|dsrl|all, --out DIR)',
   values: ['stage', 'iters', 'out', 'demos', 'checkpoint', 'init'],
   switches: ['json', 'resume'],
   acceptsConfig: true,
@@ -169,17 +189,17 @@ export const train: Command = {
     if (!out) throw new UsageError('--out is required (the folder the checkpoints and metrics go to)');
     const command = `npm run sagr -- ${process.argv.slice(2).join(' ')}`;
     const resume = switches.has('resume');
-    if (resume && stage !== 'ppo') throw new UsageError('--resume: only --stage ppo can be resumed');
+    if (resume && stage !== 'ppo' && stage !== 'dsrl') throw new UsageError('--resume: only --stage ppo and dsrl can be resumed');
     // --task stays allowed: the resumed run checks it against its saved config's task.
     const changed = [...configFlags].filter((k) => k !== 'task');
     if (resume && (changed.length || flags.config !== undefined)) throw new UsageError(`--resume continues with the run's saved config; drop ${flags.config !== undefined ? '--config' : `--${kebab(changed[0])}`}`);
     if (flags.init !== undefined && !(STAGES as readonly string[]).includes(stage)) throw new UsageError(`--init: fine-tunes one module; use it with --stage ${STAGES.join(', ')}, not ${stage}`);
     if (flags.init === '') throw new UsageError('--init: needs the folder of a trained module (DIR/<stage>)');
-    if (stage === 'ppo') {
-      if (flags.demos !== undefined) throw new UsageError('--demos: the ppo stage learns from its own rollouts, not from demonstrations');
+    if (stage === 'ppo' || stage === 'dsrl') {
+      if (flags.demos !== undefined) throw new UsageError(`--demos: the ${stage} stage learns from its own rollouts, not from demonstrations`);
       const from = flags.checkpoint ?? shippedCheckpoints(task);
-      const ppo = await trainPpo({ config, from, out, iters: itersOverride, resume, command, log });
-      return { task, out, stages: { ppo } };
+      const ppo = await trainPpo({ config: stage === 'dsrl' ? dsrlConfig(config, configFlags) : config, from, out, iters: itersOverride, resume, command, log });
+      return { task, out, stages: { [stage]: ppo } };
     }
     const demosFile = flags.demos ?? defaultDemos(task);
     const demos = readDemos(demosFile, task, 'demos');

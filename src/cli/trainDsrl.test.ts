@@ -1,0 +1,98 @@
+// `train --stage dsrl` end to end with tiny modules (DSRL: PPO over the prior's initial noise a_0): the run folder,
+// the prior left bit-identical while the latent actor learns, PPO's first ratio at 1, eval of the run as the dsrl
+// policy, and the flags that would stop it being DSRL.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig, type Config } from '../core/config';
+import { useNodeBackend } from '../engine/nodeBackend';
+import { nodeFileHandler } from '../engine/nodeCheckpoint';
+import { readCheckpoint, saveCheckpoint } from '../nn/checkpoint';
+import { FlowPrior, flowPriorConfig } from '../policy/flowPrior';
+import { WorldPredictor, worldPredictorConfig } from '../policy/worldPredictor';
+import { pushTSpec } from '../sim/pusht/pushTSpec';
+import { TINY_SAGR_NETS } from '../testing/tinyConfig';
+import { UsageError, type CommandContext } from './command';
+import { evalCommand, type EvalReport } from './commands/eval';
+import { train } from './commands/train';
+import type { PpoRunSummary } from './trainPpo';
+
+const config: Config = {
+  ...defaultConfig(),
+  ...TINY_SAGR_NETS,
+  executeSteps: 2,
+  numEnvs: 2,
+  episodeLength: 10,
+  rolloutSteps: 6,
+  epochs: 2,
+  minibatches: 2,
+  worldBatch: 8,
+  criticWarmupIters: 1,
+  targetKl: 0,
+};
+
+function ctx(flags: Record<string, string>, overrides: Partial<Config> = {}): CommandContext {
+  return { config: { ...config, ...overrides }, configFlags: new Set(Object.keys(overrides) as (keyof Config)[]), flags, switches: new Set(['json']), log: () => {} };
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'sagr-dsrl-'));
+const from = path.join(dir, 'stage01');
+
+/** Every weight of the checkpoint in `folder`, as plain arrays by name. */
+async function weightsOf(folder: string): Promise<Record<string, number[]>> {
+  const c = await readCheckpoint(nodeFileHandler(folder));
+  const out: Record<string, number[]> = {};
+  for (const [name, t] of Object.entries(c.weights)) out[name] = Array.from(await t.data());
+  tf.dispose(Object.values(c.weights));
+  return out;
+}
+
+beforeAll(async () => {
+  await useNodeBackend('wasm');
+  const modules = [new FlowPrior(flowPriorConfig(config, pushTSpec), 1), new WorldPredictor(worldPredictorConfig(config, pushTSpec), 2)];
+  for (const m of modules) await saveCheckpoint([m], nodeFileHandler(path.join(from, m.name)), { task: 'push-t', config });
+  for (const m of modules) m.dispose();
+});
+
+describe('train --stage dsrl', () => {
+  const out = path.join(dir, 'out');
+  const run = path.join(out, 'dsrl');
+
+  it('trains only the latent actor (the prior stays bit-identical) with an exact first ratio, and eval runs it as dsrl', async () => {
+    const summary = (await train.run(ctx({ stage: 'dsrl', out, checkpoint: from, iters: '3' }))) as { stages: { dsrl: PpoRunSummary } };
+    expect(summary.stages.dsrl.run).toBe(run);
+    for (const m of ['state', 'prior', 'strategy', 'critic']) expect(existsSync(path.join(run, m, 'model.json')), m).toBe(true);
+    expect(existsSync(path.join(run, 'reflex'))).toBe(false);
+    const saved = JSON.parse(readFileSync(path.join(run, 'config.json'), 'utf8')) as Config;
+    expect([saved.strategyRate, saved.reflexGain, saved.beta, saved.sigmaMax, saved.clipEps]).toEqual(['latent', 0, 0, 0, 0.2]);
+
+    expect(await weightsOf(path.join(run, 'prior'))).toEqual(await weightsOf(path.join(from, 'prior')));
+    const strategyMeta = JSON.parse(readFileSync(path.join(run, 'strategy', 'model.json'), 'utf8')).userDefinedMetadata.modules.strategy;
+    expect(strategyMeta).toMatchObject({ rate: 'latent', horizon: config.horizon });
+    const logs = readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(logs.map((l) => l.trainPolicy)).toEqual([false, true, true]);
+    // The rollout's log N(a_0; μ, σ²) and PPO's recomputation agree before the first step.
+    expect(logs[1].ppo.firstRatioError).toBeLessThan(1e-5);
+    expect(logs[1].ppo.entropy).not.toBeNull();
+    // The actor moved: log σ_φ starts at 0 and PPO's entropy term or its gradient moves it.
+    const logStd = Object.entries(await weightsOf(path.join(run, 'strategy'))).find(([name]) => name.endsWith('logStd'))![1];
+    expect(logStd.some((x) => x !== 0)).toBe(true);
+
+    const evaluate = async () => ((await evalCommand.run(ctx({ policy: 'dsrl', checkpoint: run, episodes: '2' }, { sigmaMax: 0, sigmaMin: 0 }))) as EvalReport).results.dsrl.nominal;
+    const [a, b] = [await evaluate(), await evaluate()];
+    expect(a.episodes).toBe(2);
+    expect(a.meanReflex).toBeNull();
+    expect(b).toEqual({ ...a, seconds: b.seconds });
+  });
+
+  it.each([
+    [{ reflexGain: 1 }, /^--reflex-gain: --stage dsrl needs 0 \(that is what makes it DSRL\); leave the flag out$/],
+    [{ strategyRate: 'chunk' as const }, /^--strategy-rate: --stage dsrl needs latent/],
+  ])('refuses %o, which would not be DSRL', async (overrides, message) => {
+    const err = await train.run(ctx({ stage: 'dsrl', out: path.join(dir, 'o2'), checkpoint: from }, overrides)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(message);
+  });
+});
