@@ -10,6 +10,7 @@ describe('live policies', () => {
     expect(POLICY_FOLDERS.sagr).toBe(`${PPO_RUNS.sagr}/`);
     expect(POLICY_FOLDERS.strategy).toBe(`${PPO_RUNS.strategy}/`);
     expect(POLICY_FOLDERS.residual).toBe(`${PPO_RUNS.residual}/`);
+    expect(POLICY_FOLDERS.dsrl).toBe(`${PPO_RUNS.dsrl}/`);
     const keys = checkpointSlots().map(([f, m]) => `${f}${m}`);
     expect(new Set(keys)).toEqual(
       new Set([
@@ -27,6 +28,9 @@ describe('live policies', () => {
         'ppo-residual/prior',
         'ppo-residual/strategy',
         'ppo-residual/world',
+        'dsrl/prior',
+        'dsrl/strategy',
+        'dsrl/world',
       ]),
     );
   });

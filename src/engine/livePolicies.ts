@@ -9,7 +9,8 @@
 // cancelling it), with the positions-only Φ it was trained against; under a bias it fails where reflex holds.
 // residual: the prior with η_φ evaluated at every control step (strategyRate step, no reflex), beside strategy's
 // η once per chunk.
-export const LIVE_POLICIES = ['expert', 'prior', 'reflex', 'reflex-literal', 'strategy', 'residual', 'sagr'] as const;
+// dsrl: the frozen prior whose initial noise a_0 η_φ chooses (strategyRate latent; DSRL, a baseline).
+export const LIVE_POLICIES = ['expert', 'prior', 'reflex', 'reflex-literal', 'strategy', 'residual', 'sagr', 'dsrl'] as const;
 export type LivePolicyName = (typeof LIVE_POLICIES)[number];
 
 export const MODULE_NAMES = ['prior', 'world', 'reflex', 'strategy', 'critic'] as const;
@@ -25,7 +26,11 @@ export const POLICY_MODULES: Record<LivePolicyName, { required: readonly ModuleN
   strategy: { required: ['prior', 'strategy'], optional: ['world'] },
   residual: { required: ['prior', 'strategy'], optional: ['world'] },
   sagr: { required: ['prior', 'world', 'reflex', 'strategy'], optional: [] },
+  dsrl: { required: ['prior', 'strategy'], optional: ['world'] },
 };
+
+/** How a policy's randomly initialised stand-in strategy must act, where that is not the config's strategyRate. */
+export const STAND_IN_RATES: Partial<Record<LivePolicyName, 'chunk' | 'step' | 'latent'>> = { strategy: 'chunk', residual: 'step', dsrl: 'latent' };
 
 /**
  * What a policy's stage-2 run trains besides the modules the policy runs: the critic V(s), kept in the run's folder
@@ -48,6 +53,7 @@ export const POLICY_FOLDERS: Record<LivePolicyName, string> = {
   strategy: 'ppo-strategy/',
   residual: 'ppo-residual/',
   sagr: 'ppo/',
+  dsrl: 'dsrl/',
 };
 
 /** A checkpoint's key: its folder and module, e.g. "ppo/strategy" or "prior". */

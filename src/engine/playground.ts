@@ -22,7 +22,7 @@ import { followConfig, laneConfig, parseLaneSettings, type LaneSettings } from '
 import { LiveHistory, seriesRow, type PlaygroundHistory } from './liveHistory';
 import { LiveLane } from './liveLane';
 import { LivePolicy } from './livePolicy';
-import { bestPolicy, checkpointKey, checkpointSlots, LIVE_POLICIES, MODULE_NAMES, POLICY_FOLDERS, POLICY_MODULES, policyLabel, policyModules, type LivePolicyName, type ModuleName } from './livePolicies';
+import { bestPolicy, checkpointKey, checkpointSlots, LIVE_POLICIES, MODULE_NAMES, POLICY_FOLDERS, POLICY_MODULES, STAND_IN_RATES, policyLabel, policyModules, type LivePolicyName, type ModuleName } from './livePolicies';
 import { strategyRate } from '../policy/strategy';
 import { isOneShot } from './liveSuites';
 import { standIn, type ModuleSet, type ModuleTypes, type ShippedLoad } from './policyModules';
@@ -306,9 +306,16 @@ export class Playground {
     const set: Record<string, unknown> = {};
     for (const name of MODULE_NAMES) {
       if (status[name] === 'trained') set[name] = this.shipped.modules.get(checkpointKey(POLICY_FOLDERS[policy], name));
-      else if (status[name] === 'random') set[name] = (this.standIns as Record<string, unknown>)[name] ??= standIn(name, this.runConfig, this.spec);
+      else if (status[name] === 'random') set[name] = this.standInFor(policy, name);
     }
     return set as ModuleSet;
+  }
+
+  /** The stand-in `name` for `policy`: shared by module name, except a strategy that must act at another rate. */
+  private standInFor(policy: LivePolicyName, name: ModuleName): unknown {
+    const rate = name === 'strategy' ? STAND_IN_RATES[policy] : undefined;
+    const key = rate && rate !== this.runConfig.strategyRate ? `${name}:${rate}` : name;
+    return ((this.standIns as Record<string, unknown>)[key] ??= standIn(name, rate ? { ...this.runConfig, strategyRate: rate } : this.runConfig, this.spec));
   }
 
   private async setPolicies(policies: unknown): Promise<void> {

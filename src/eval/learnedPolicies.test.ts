@@ -12,7 +12,8 @@ import { pushTSpec } from '../sim/pusht/pushTSpec';
 import { PushTVecEnv } from '../sim/vecEnv';
 import { TINY_NETS } from '../testing/tinyConfig';
 import { loadPrior, loadReflex, loadWorld } from './learnedCheckpoints';
-import { ChunkedFlowPolicy, isDeterministic } from './learnedPolicies';
+import { isDeterministic } from '../policy/sde';
+import { ChunkedFlowPolicy } from './learnedPolicies';
 import { runEpisodes } from './runEpisodes';
 
 const spec = pushTSpec;

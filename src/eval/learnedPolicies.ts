@@ -15,17 +15,12 @@
 //   the actor's mean μ_φ(s), as DSRL evaluates, else a draw from its Gaussian).
 import type { Config } from '../core/config';
 import { ClosedLoop, type LoopModules, type LoopParams, type ReflexSource } from '../policy/closedLoop';
-import { sigmaAt, type SdeParams } from '../policy/sde';
+import { isDeterministic } from '../policy/sde';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import type { PolicyObservation, PolicyOutput, RolloutPolicy } from './rolloutPolicy';
 
 export type LearnedPolicyParams = LoopParams & Pick<Config, 'seed' | 'integralDecay'>;
 
-/** True when σ(τ) is 0 at every step the sampler takes, i.e. the sample is the prior's ODE. */
-export function isDeterministic(p: SdeParams): boolean {
-  if (p.sdeMode === 'terminal') return p.sigmaMax === 0;
-  return Array.from({ length: p.sdeSteps }, (_, k) => sigmaAt(k / p.sdeSteps, p)).every((s) => s === 0);
-}
 
 export class ChunkedFlowPolicy implements RolloutPolicy {
   private readonly loop: ClosedLoop;

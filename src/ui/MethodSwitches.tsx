@@ -1,7 +1,8 @@
 // The method's switches in the Run panel, all live: the executed chunk length n (the config's, so the URL keeps
 // it; the next chunk uses it), each lane's own n and reflex gain g_b (the side-by-side lanes can run one policy
 // two ways), and comparisons set up in one click: the reflex's stage-1 target (reflex against reflex-literal),
-// η per chunk or per control step (strategy against residual), and short against long chunks.
+// η per chunk or per control step (strategy against residual), the full method against DSRL, and short against
+// long chunks.
 import { useState } from 'react';
 import { parseValue, SCHEMA } from '../core/config';
 import type { LaneSettings } from '../engine/laneSettings';
@@ -120,6 +121,13 @@ const COMPARISONS: readonly { id: string; label: string; help: string; pair: [Li
     label: 'η per chunk / step',
     help: 'η once per chunk, in the sampler’s drift (strategy, left), against η at every control step on top of the chunk (residual, right), each trained by its own stage-2 run',
     pair: ['strategy', 'residual'],
+    settings: [FOLLOW, FOLLOW],
+  },
+  {
+    id: 'dsrl',
+    label: 'SA-GR / DSRL',
+    help: 'the full method (left) against DSRL (right): the same frozen prior, whose initial noise a_0 a PPO-trained actor chooses instead of a reflex and η correcting the actions',
+    pair: ['sagr', 'dsrl'],
     settings: [FOLLOW, FOLLOW],
   },
   {
