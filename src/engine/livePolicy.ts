@@ -5,7 +5,7 @@
 // simulator copy) has no decomposition; Φ, when trained, still predicts next to it so its residuals can be watched.
 import type { Config } from '../core/config';
 import { ClosedLoop, type LoopParams } from '../policy/closedLoop';
-import { isDeterministic, type SdeParams } from '../policy/sde';
+import type { SdeParams } from '../policy/sde';
 import type { TaskExpert, TaskState } from '../sim/simTask';
 import { simTask } from '../sim/tasks';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
@@ -29,9 +29,7 @@ export function sdeParams(c: Config): SdeParams {
 
 /** The loop's parameters from the live config (σ, gains, n and the Δz-triggered re-plan change while it runs). */
 function loopParams(c: Config, horizon: number): LoopParams {
-  const sde = sdeParams(c);
-  // A latent-rate strategy (dsrl) shows its actor's mean a_0 when the sampler is deterministic, as eval does.
-  return { ...sde, executeSteps: Math.min(c.executeSteps, horizon), replanThreshold: c.replanThreshold, latentMean: isDeterministic(sde) };
+  return { ...sdeParams(c), executeSteps: Math.min(c.executeSteps, horizon), replanThreshold: c.replanThreshold };
 }
 
 export class LivePolicy {

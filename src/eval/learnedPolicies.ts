@@ -11,11 +11,9 @@
 //   Controls (src/policy/closedLoop.ts): integral (the prior with the non-learned integral reflex on the agent
 //   token's residual), shuffled (sagr whose reflex reads another env's residuals), residual (the prior with a
 //   strategy trained per control step, no reflex: residual RL without Δz).
-//   Baselines: dsrl (the frozen prior whose initial noise a_0 a latent-rate strategy chooses, DSRL; at σ = 0 a_0 is
-//   the actor's mean μ_φ(s), as DSRL evaluates, else a draw from its Gaussian).
+//   Baselines: dsrl (the frozen prior whose initial noise a_0 ~ N(μ_φ(s), σ_φ²) a latent-rate strategy chooses, DSRL).
 import type { Config } from '../core/config';
 import { ClosedLoop, type LoopModules, type LoopParams, type ReflexSource } from '../policy/closedLoop';
-import { isDeterministic } from '../policy/sde';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import type { PolicyObservation, PolicyOutput, RolloutPolicy } from './rolloutPolicy';
 
@@ -40,7 +38,7 @@ export class ChunkedFlowPolicy implements RolloutPolicy {
       throw new Error(`executeSteps: ${params.executeSteps} is not in [1, ${H}] (the checkpoint's horizon)`);
     }
     this.loop = new ClosedLoop(modules, spec, numEnvs, { reflexSource, integralDecay: params.integralDecay, seed: params.seed });
-    this.params = { ...params, latentMean: isDeterministic(params) };
+    this.params = params;
     this.obsSize = spec.numTokens * TOKEN_DIM;
   }
 
