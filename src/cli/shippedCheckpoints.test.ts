@@ -56,13 +56,14 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     expect(results[0].meanReflex).toBeGreaterThan(0);
   });
 
-  it('hold the stage-2 runs (sagr, strategy, and on Push-T the per-step residual) made from these stage-0/1 modules, each running a short seeded episode', async () => {
+  it('hold the stage-2 runs (sagr, strategy, and on Push-T the per-step residual and DSRL) made from these stage-0/1 modules, each running a short seeded episode', async () => {
     const prior = readFileSync(path.join(DIR, 'prior', 'weights.bin'));
-    for (const name of task === 'push-t' ? (['sagr', 'strategy', 'residual'] as const) : (['sagr', 'strategy'] as const)) {
+    for (const name of task === 'push-t' ? (['sagr', 'strategy', 'residual', 'dsrl'] as const) : (['sagr', 'strategy'] as const)) {
       const dir = defaultCheckpoint(name, task);
       const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
       expect(config.reflexGain === 0).toBe(name !== 'sagr');
       if (name === 'residual') expect(config.strategyRate).toBe('step');
+      if (name === 'dsrl') expect([config.strategyRate, config.beta, config.gamma]).toEqual(['latent', 0, 0]);
       // The frozen prior is the shipped one, byte for byte.
       expect(readFileSync(path.join(dir, 'prior', 'weights.bin')).equals(prior)).toBe(true);
       const iterations = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
