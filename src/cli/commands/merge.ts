@@ -98,6 +98,7 @@ function mergeEvaluation(parts: EvalReport[], files: readonly string[], flags: R
 function mergeDemos(parts: ShardPart[], flags: Record<string, string>, log: (msg: string) => void) {
   if (flags.report !== undefined) throw new UsageError('--report: the parts are demonstrations (demos --shard), which have no report; --out writes the dataset');
   if (!flags.out) throw new UsageError('--out is required: the dataset file to write (demonstration parts merge into one)');
+  if (flags.npz === '') throw new UsageError('--npz: needs a file name');
   const { run } = parts[0];
   const base = readDemosFile(flags.base ?? run.base.file ?? defaultDemos(run.task), run.task, 'base');
   const r = refusedAsParts(() => mergeRecoveryParts(parts, base));
