@@ -4,7 +4,8 @@
 //
 //   npm run build && SAGR_BENCH=1 npx playwright test e2e/trainSpeed.spec.ts
 //
-// SAGR_BENCH_ROUNDS (default 3) sets the rounds; `-g wasm` or `-g webgpu` runs one part. Figures go to stdout.
+// SAGR_BENCH_ROUNDS (default 3) sets the rounds; `-g wasm` or `-g webgpu` runs one part (`-g kernels`: the project's
+// wasm matMul kernels against tfjs's own, ?wasmKernels=tfjs). Figures go to stdout.
 import type { Page } from '@playwright/test';
 import { MAX_WASM_THREADS } from '../src/engine/wasmThreads';
 import { appState, engineReady, expect, playgroundStep, pausePlayground, test } from './helpers';
@@ -84,4 +85,40 @@ test('webgpu: prior training on the WebGPU adapter (SwiftShader here), for the r
   const run = await priorStepMs(page, '?backend=webgpu', 60_000, 120_000);
   expect(run.backend).toBe('webgpu');
   console.log(`webgpu: prior ${run.msPerStep.toFixed(1)} ms/step (${run.steps} steps; load ${await loadAverage()})`);
+});
+
+/**
+ * Milliseconds per control step of the playground run as fast as it goes (B = 1: the policy's inference, the physics
+ * and the frame), from the page's own measured rate, sampled every second over `windowMs` after `warmupMs`.
+ */
+async function controlStepMs(page: Page, warmupMs: number, windowMs: number): Promise<number> {
+  await page.evaluate(() => window.__sagr!.setSpeed(null));
+  await page.evaluate(() => window.__sagr!.play());
+  await page.waitForTimeout(warmupMs);
+  const rates: number[] = [];
+  for (let t = 0; t < windowMs; t += 1000) {
+    await page.waitForTimeout(1000);
+    rates.push((await appState(page)).live!.measuredStepsPerSecond);
+  }
+  return 1000 / median(rates);
+}
+
+test('wasm kernels: prior training and the playground\'s control step, the project\'s matMul kernels against tfjs\'s own', async ({ page }) => {
+  const n = rounds();
+  test.setTimeout(n * 300_000);
+  const variants = { sagr: 'wasmKernels=sagr', tfjs: 'wasmKernels=tfjs' };
+  const figures: Record<string, { train: number[]; step: number[] }> = { sagr: { train: [], step: [] }, tfjs: { train: [], step: [] } };
+  for (let r = 0; r < n; r++) {
+    for (const [kernels, param] of Object.entries(variants)) {
+      const run = await priorStepMs(page, `?backend=wasm&${param}`, 8_000, 20_000);
+      expect(run.backend).toBe('wasm');
+      const step = await controlStepMs(page, 5_000, 10_000);
+      figures[kernels].train.push(run.msPerStep);
+      figures[kernels].step.push(step);
+      console.log(`round ${r + 1} ${kernels} kernels (${run.threads} wasm thread${run.threads === 1 ? '' : 's'}): prior ${run.msPerStep.toFixed(1)} ms/step (${run.steps} steps), control step B=1 ${step.toFixed(1)} ms (load ${await loadAverage()})`);
+    }
+  }
+  const line = (what: 'train' | 'step') => `sagr ${median(figures.sagr[what]).toFixed(1)}, tfjs ${median(figures.tfjs[what]).toFixed(1)}: ${(median(figures.tfjs[what]) / median(figures.sagr[what])).toFixed(2)}×`;
+  console.log(`prior training, median ms/step: ${line('train')}`);
+  console.log(`playground control step B=1, median ms: ${line('step')}`);
 });

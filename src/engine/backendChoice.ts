@@ -3,6 +3,8 @@
 // "GPU" is a CPU in disguise, so every backend that starts is timed on the policy's own control step and the
 // fastest wins.
 
+import type { WasmKernelChoice } from './wasmKernels';
+
 export const BROWSER_BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BrowserBackend = (typeof BROWSER_BACKENDS)[number];
 
@@ -48,6 +50,10 @@ export interface WasmState {
   simd: boolean;
   /** Why that many (wasmThreads.ts). */
   threadsReason: string;
+  /** Whose matMul kernels run (wasmKernels.ts), and which of the project's are in place (wasmMatMul.ts). */
+  kernels: WasmKernelChoice;
+  transposeFix: boolean;
+  simdBatchMatMul: boolean;
 }
 
 export type AdapterClass = 'hardware' | 'software' | 'none';

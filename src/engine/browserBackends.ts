@@ -9,6 +9,8 @@ import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-si
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import type { AdapterInfo, BrowserBackend, WasmState } from './backendChoice';
 import { BROWSER_BACKENDS } from './backendChoice';
+import type { WasmKernelChoice } from './wasmKernels';
+import { patchWasmMatMul, type WasmKernels } from './wasmMatMul';
 
 setWasmPaths({
   'tfjs-backend-wasm.wasm': wasmUrl,
@@ -55,10 +57,21 @@ export async function probeAdapter(): Promise<AdapterInfo | null> {
   };
 }
 
-/** What the started wasm backend runs with: its actual thread count (1 where the page is not isolated) and SIMD. */
-export async function wasmState(threadsReason: string): Promise<WasmState> {
+/**
+ * Puts the project's matMul kernels in place of tfjs-wasm's, as the CLI runs them (wasmMatMul.ts), unless `choice`
+ * is tfjs's own; call once wasm has started (startableBackends), before any wasm work.
+ */
+export function useWasmKernels(choice: WasmKernelChoice): WasmKernels {
+  return choice === 'sagr' ? patchWasmMatMul() : { transposeFix: false, simdBatchMatMul: false };
+}
+
+/**
+ * What the started wasm backend runs with: its actual thread count (1 where the page is not isolated), SIMD, and the
+ * matMul kernels useWasmKernels put in place.
+ */
+export async function wasmState(threadsReason: string, kernels: WasmKernelChoice, inPlace: WasmKernels): Promise<WasmState> {
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
-  return { threads: getThreadsCount(), simd, threadsReason };
+  return { threads: getThreadsCount(), simd, threadsReason, kernels, ...inPlace };
 }
 
 /**

@@ -69,7 +69,7 @@ export interface Requests {
    * are the raw `?backend=` and `?wasmThreads=` values (null when absent); `remembered` is the page's stored
    * backend memory, which skips the benchmark when it holds this adapter and browser's key.
    */
-  init: { payload: { backendParam: string | null; wasmThreadsParam: string | null; config: Config; remembered: BackendMemory }; result: BackendState };
+  init: { payload: { backendParam: string | null; wasmThreadsParam: string | null; wasmKernelsParam: string | null; config: Config; remembered: BackendMemory }; result: BackendState };
   /** Replaces the engine's config; the worker validates it and answers with the config it applied. */
   setConfig: { payload: { config: Config }; result: { config: Config; errors: FieldError[] } };
   /** Computes a·b and its sum on the engine's backend (checks that the backend computes correctly). */

@@ -2,7 +2,8 @@
 // ([B·heads, L, D/heads] with L ≈ 4–19). tfjs-wasm 4.22 sends only batch-1 products to XNNPACK; a batched one
 // runs a scalar loop at ≈ 1.5 GFLOP/s, and splitting it into batch-1 calls costs more (XNNPACK packs the
 // right-hand matrix on every call, ~40 µs). This is a 128-bit SIMD loop, assembled below into a tiny
-// WebAssembly module that imports the backend's own memory, so it reads and writes the tensors in place:
+// WebAssembly module that imports the backend's own memory (plain, or shared in the threaded build), so it reads and
+// writes the tensors in place; it runs on the calling thread, like tfjs-wasm's own scalar loop:
 //
 //   for g < batch, i < m:  C[g,i,:] = 0;  for p < k:  C[g,i,:] += A[g,i,p] · B[g,p,:]   (4 columns per vector op)
 //
@@ -125,25 +126,42 @@ const locals = vec([
 ]);
 const code = [...locals, ...body, op.end];
 
-const MODULE = new Uint8Array([
+/**
+ * The memory import's limits: tfjs's single-threaded builds export a plain memory (any size: min 0, no max); the
+ * threaded build's is shared, and a shared import must declare itself shared with a maximum at least the memory's
+ * (emscripten's is the whole 32-bit space, 65536 pages of 64 KiB).
+ */
+const PLAIN_LIMITS = [0x00, ...uleb(0)];
+const WASM32_PAGES = 65536;
+const SHARED_LIMITS = [0x03, ...uleb(0), ...uleb(WASM32_PAGES)];
+
+const moduleBytes = (limits: number[]) => new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
   ...section(1, vec([[0x60, ...vec(Array.from({ length: 7 }, () => [I32])), ...vec([])]])), // type: (i32 × 7) → ()
-  ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])), // import the memory, min 0 pages
+  ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])), // import the memory
   ...section(3, vec([[0]])), // function 0 has type 0
   ...section(7, vec([[...name('bmm'), 0x00, 0]])), // export it as bmm
   ...section(10, vec([[...uleb(code.length), ...code]])),
 ]);
 
-type Bmm = (a: number, b: number, c: number, batch: number, m: number, k: number, n: number) => void;
+export type Bmm = (a: number, b: number, c: number, batch: number, m: number, k: number, n: number) => void;
 
-/** The SIMD product bound to the backend's memory, or null where it cannot run (no SIMD, a shared memory). */
-function instantiate(backend: BackendWasm): Bmm | null {
-  const memory = (backend.wasm as unknown as { asm?: { memory?: WebAssembly.Memory } }).asm?.memory;
-  // The threaded build's memory is shared, and importing it would need a matching declaration.
-  if (!(memory instanceof WebAssembly.Memory) || !(memory.buffer instanceof ArrayBuffer)) return null;
-  if (!WebAssembly.validate(MODULE)) return null;
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(MODULE), { env: { memory } });
-  return instance.exports.bmm as Bmm;
+/** The SIMD product reading and writing `memory` (plain or shared), or null where it cannot run (no SIMD). */
+export function simdProduct(memory: WebAssembly.Memory): Bmm | null {
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const bytes = moduleBytes(shared ? SHARED_LIMITS : PLAIN_LIMITS);
+  if (!WebAssembly.validate(bytes)) return null;
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.bmm as Bmm;
+}
+
+/**
+ * The backend's memory: exported by the single-threaded builds (Module.asm.memory), made by the threaded build's
+ * JavaScript and handed to its pthreads (Module.wasmMemory).
+ */
+function backendMemory(backend: BackendWasm): WebAssembly.Memory | null {
+  const module = backend.wasm as unknown as { asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
+  const memory = module.asm?.memory ?? module.wasmMemory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
 }
 
 interface MatMulAttrs {
@@ -157,7 +175,8 @@ interface MatMulAttrs {
  */
 export function registerWasmBatchMatMul(transposeKernel: tf.KernelFunc, backend: BackendWasm): boolean {
   if (tf.getKernel(BATCH_MATMUL_KERNEL, 'wasm')) return true;
-  const bmm = instantiate(backend);
+  const memory = backendMemory(backend);
+  const bmm = memory && simdProduct(memory);
   if (!bmm) return false;
   const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
   const transposed = (x: tf.TensorInfo) => transposeKernel({ inputs: { x }, backend, attrs: { perm: [0, 2, 1] } }) as tf.TensorInfo;

@@ -19,6 +19,14 @@ interface MatMulAttrs {
 
 let patched = false;
 
+/** What runs in place of tfjs-wasm's own matMul kernels (the page's Engine panel shows it). */
+export interface WasmKernels {
+  /** BatchMatMul and _FusedMatMul transpose explicitly. */
+  transposeFix: boolean;
+  /** The SIMD batched product (wasmBatchMatMul.ts) is registered. */
+  simdBatchMatMul: boolean;
+}
+
 /** Swaps the last two axes of `x` with the backend's own Transpose kernel; the caller frees the result. */
 function transposeLastTwo(x: tf.TensorInfo, backend: tf.KernelBackend, transpose: tf.KernelFunc): tf.TensorInfo {
   const rank = x.shape.length;
@@ -29,16 +37,16 @@ function transposeLastTwo(x: tf.TensorInfo, backend: tf.KernelBackend, transpose
 
 /**
  * Re-registers the wasm matMul kernels with explicit transposes, and registers the SIMD batched product once the
- * wasm backend is initialised. Idempotent; call after the wasm backend is registered (importing
+ * wasm backend is initialised; says what is in place. Idempotent; call after the wasm backend is registered (importing
  * @tensorflow/tfjs-backend-wasm does that). A no-op where the kernels are missing.
  */
-export function patchWasmMatMul(): void {
+export function patchWasmMatMul(): WasmKernels {
   const transposeConfig = tf.getKernel('Transpose', BACKEND);
-  if (!transposeConfig) return;
+  if (!transposeConfig) return { transposeFix: false, simdBatchMatMul: false };
   // The SIMD kernel needs the initialised backend's memory: tried on every call until it is registered.
   const backend = tf.findBackend(BACKEND) as BackendWasm | null;
-  if (backend) registerWasmBatchMatMul(transposeConfig.kernelFunc, backend);
-  if (patched) return;
+  const simdBatchMatMul = backend !== null && registerWasmBatchMatMul(transposeConfig.kernelFunc, backend);
+  if (patched) return { transposeFix: true, simdBatchMatMul };
   for (const name of PATCHED_KERNELS) {
     const original = tf.getKernel(name, BACKEND);
     if (!original) continue;
@@ -59,4 +67,5 @@ export function patchWasmMatMul(): void {
     tf.registerKernel({ ...original, kernelFunc });
   }
   patched = true;
+  return { transposeFix: true, simdBatchMatMul };
 }

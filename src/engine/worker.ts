@@ -14,7 +14,7 @@ import {
   type BrowserBackend,
 } from './backendChoice';
 import { memoryFrom, memoryKey, recall, type BackendMemory } from './backendMemory';
-import { activate, probeAdapter, startableBackends, wasmState, webgpuDevice } from './browserBackends';
+import { activate, probeAdapter, startableBackends, useWasmKernels, wasmState, webgpuDevice } from './browserBackends';
 import { benchBackend, benchControlStep, withBenchModules, type InferenceBenchRow } from './inferenceBench';
 import { benchMatMul } from './microbench';
 import { checkpointFiles, loadUploaded } from './checkpointFiles';
@@ -34,6 +34,7 @@ import {
   type WorkerMessage,
 } from './protocol';
 import { taskSpec, validateTask } from '../sim/tasks';
+import { parseWasmKernelsParam } from './wasmKernels';
 import { chooseWasmThreads, parseWasmThreadsParam } from './wasmThreads';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
@@ -123,20 +124,23 @@ function benchFigureText(r: BenchFigures): string {
   return `out after matMul ${r.matMulMs.toFixed(1)} ms`;
 }
 
-async function chooseBackend(backendParam: string | null, wasmThreadsParam: string | null, remembered: BackendMemory): Promise<BackendState> {
+async function chooseBackend(backendParam: string | null, wasmThreadsParam: string | null, wasmKernelsParam: string | null, remembered: BackendMemory): Promise<BackendState> {
   const t0 = performance.now();
   progress('probing', 'probing the WebGPU adapter and starting the tfjs backends');
   const param = parseBackendParam(backendParam);
   if (param.error) notify('error', 'backend', param.error);
   const threadsParam = parseWasmThreadsParam(wasmThreadsParam);
   if (threadsParam.error) notify('error', 'backend', threadsParam.error);
+  const kernelsParam = parseWasmKernelsParam(wasmKernelsParam);
+  if (kernelsParam.error) notify('error', 'backend', kernelsParam.error);
   const isolated = scope.crossOriginIsolated;
   const threads = chooseWasmThreads({ forced: threadsParam.forced, isolated, cores: navigator.hardwareConcurrency });
   for (const n of threads.notices) notify('warn', 'backend', n);
   const adapter = await probeAdapter();
   const runnable = await startableBackends(threads.threads);
   const key = memoryKey({ adapter, userAgent: navigator.userAgent, wasmThreads: threads.threads });
-  const found = { adapter, runnable, crossOriginIsolated: isolated, wasm: runnable.includes('wasm') ? await wasmState(threads.reason) : null, memoryKey: key };
+  const wasm = runnable.includes('wasm') ? await wasmState(threads.reason, kernelsParam.kernels, useWasmKernels(kernelsParam.kernels)) : null;
+  const found = { adapter, runnable, crossOriginIsolated: isolated, wasm, memoryKey: key };
   const decision = decideBackend({ forced: param.forced, adapter, runnable });
   const level = param.forced ? 'warn' : 'info';
   if (decision.action === 'none') throw new Error(`backend: ${decision.reason}`);
@@ -267,10 +271,10 @@ function startHeartbeat(): void {
 }
 
 const handlers: RequestHandlers = {
-  async init({ backendParam, wasmThreadsParam, config: initial, remembered }) {
+  async init({ backendParam, wasmThreadsParam, wasmKernelsParam, config: initial, remembered }) {
     if (state) return state;
     config = applyRaw(defaultConfig(), initial as unknown as Record<string, unknown>).config;
-    state = await chooseBackend(backendParam, wasmThreadsParam, memoryFrom(remembered));
+    state = await chooseBackend(backendParam, wasmThreadsParam, wasmKernelsParam, memoryFrom(remembered));
     watchWebgpu();
     startHeartbeat();
     post({ type: 'backend', state });

@@ -73,7 +73,7 @@ function settleStartState(task: AnySimTask, env: VecEnv<unknown, TaskState, Task
 
 /**
  * The arrays of a dataset being recorded, one episode at a time; an episode that fails is dropped. It may start
- * from an existing dataset of the same task, whose episodes then come first.
+ * from an existing dataset of the same task, whose episodes then come first, and take in whole datasets (append).
  */
 export class DemoRecorder {
   private readonly tokens = new Floats(new Float32Array(1 << 16));
@@ -92,15 +92,20 @@ export class DemoRecorder {
   ) {
     this.state = task.zeroState();
     this.row = new Float64Array(task.stateLayout.length);
-    if (base === undefined) return;
-    const m = base.manifest;
+    if (base !== undefined) this.append(base);
+  }
+
+  /** Appends the episodes of a dataset of the same task (they come after those kept so far). */
+  append(ds: DemoDataset): void {
+    const m = ds.manifest;
+    const task = this.task;
     const same = m.task === task.spec.name && m.numTokens === task.spec.numTokens && m.actionDim === task.spec.actionDim && m.stateLayout.join() === task.stateLayout.join();
-    if (!same) throw new Error(`demos: the base dataset holds ${m.task} demonstrations (${m.numTokens} tokens, state ${m.stateLayout.join(',')}), not ${task.spec.name}'s`);
-    this.tokens.push(base.tokens);
-    this.states.push(base.states);
-    this.actions.push(base.actions);
-    this.rewards.push(base.rewards);
-    this.coverage.push(base.coverage);
+    if (!same) throw new Error(`demos: the dataset holds ${m.task} demonstrations (${m.numTokens} tokens, state ${m.stateLayout.join(',')}), not ${task.spec.name}'s`);
+    this.tokens.push(ds.tokens);
+    this.states.push(ds.states);
+    this.actions.push(ds.actions);
+    this.rewards.push(ds.rewards);
+    this.coverage.push(ds.coverage);
     this.episodeSeeds.push(...m.episodeSeeds);
     this.episodeLengths.push(...m.episodeLengths);
   }
@@ -145,8 +150,8 @@ export class DemoRecorder {
     return { success, steps, maxCoverage };
   }
 
-  /** The dataset file of every episode kept so far. */
-  encode(seed: number, expert: ExpertStats): Uint8Array {
+  /** The dataset file of every episode kept so far; `part` marks a shard's part (DemoManifest.part). */
+  encode(seed: number, expert: ExpertStats, part?: unknown): Uint8Array {
     const spec = this.task.spec;
     const meta: DemoMeta = {
       task: spec.name,
@@ -160,6 +165,7 @@ export class DemoRecorder {
       episodeLengths: this.episodeLengths,
       normalisation: { worldScale: spec.worldScale, worldOffset: spec.worldOffset, rule: `world = normalised · worldScale + worldOffset (tokens x, y, z; actions ${AXES.slice(0, spec.actionDim).join(', ')})` },
       expert,
+      part,
     };
     return encodeDemos(meta, { tokens: this.tokens.view(), states: this.states.view(), actions: this.actions.view(), rewards: this.rewards.view(), coverage: this.coverage.view() });
   }

@@ -16,6 +16,8 @@ export interface RunEpisodesOptions {
   episodes: number;
   /** Root seed: episode seeds derive from it. */
   seed: number;
+  /** Index of the first episode (default 0): a shard of a longer run runs episodes firstEpisode, firstEpisode + 1, … */
+  firstEpisode?: number;
   /** Environments stepped in parallel (capped at the number of episodes). */
   numEnvs: number;
   /** Control steps before an episode is cut (default: the task's 300). */
@@ -41,8 +43,9 @@ interface Slot {
 
 /** Returns one result per episode, in episode order. */
 export async function runEpisodes(policy: RolloutPolicy, opts: RunEpisodesOptions): Promise<EpisodeResult[]> {
-  const { episodes, seed } = opts;
+  const { episodes, seed, firstEpisode = 0 } = opts;
   if (!Number.isInteger(episodes) || episodes < 1) throw new Error(`episodes: ${episodes} is not a positive integer`);
+  if (!Number.isInteger(firstEpisode) || firstEpisode < 0) throw new Error(`firstEpisode: ${firstEpisode} is not a non-negative integer`);
   if (!Number.isInteger(opts.numEnvs) || opts.numEnvs < 1) throw new Error(`numEnvs: ${opts.numEnvs} is not a positive integer`);
   const B = Math.min(opts.numEnvs, episodes);
   const task = simTask(opts.task ?? 'push-t');
@@ -53,7 +56,7 @@ export async function runEpisodes(policy: RolloutPolicy, opts: RunEpisodesOption
     let started = 0;
     let finished = 0;
     const start = (i: number) => {
-      const s = episodeSeed(seed, started);
+      const s = episodeSeed(seed, firstEpisode + started);
       env.reseed(i, s);
       policy.resetEnv(i, s);
       slots[i] = { episode: started++, steps: 0, maxCoverage: 0, deltaZSum: 0, reflexSum: 0, reported: 0, priorCalls: 0 };
@@ -80,7 +83,7 @@ export async function runEpisodes(policy: RolloutPolicy, opts: RunEpisodesOption
         if (!env.dones[i]) continue;
         const success = env.success[i] === 1;
         const result: EpisodeResult = {
-          seed: episodeSeed(seed, slot.episode),
+          seed: episodeSeed(seed, firstEpisode + slot.episode),
           success,
           steps: slot.steps,
           stepsToSuccess: success ? slot.steps : null,

@@ -38,6 +38,15 @@ export function planCells<P>(policies: readonly string[], executeSteps: readonly
   return cells;
 }
 
+/**
+ * The items (e.g. learner episodes) of shard i of n when a run's `total` items are cut into n consecutive blocks of
+ * near-equal size: [first, first + count). Consecutive blocks put back in shard order are the run's order.
+ */
+export function shardBlock(shard: Shard, total: number): { first: number; count: number } {
+  const first = Math.floor((shard.index * total) / shard.count);
+  return { first, count: Math.floor(((shard.index + 1) * total) / shard.count) - first };
+}
+
 export const inShard = (cell: { index: number }, shard: Shard | null): boolean => shard === null || cell.index % shard.count === shard.index;
 
 /** What a shard's JSON carries besides its cells, so that `merge` can check the parts and order the cells. */

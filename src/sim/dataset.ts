@@ -88,6 +88,11 @@ export interface DemoManifest {
   stepOffsets: number[];
   normalisation: { worldScale: readonly number[]; worldOffset: readonly number[]; rule: string };
   expert: ExpertStats;
+  /**
+   * Only in a shard's part of a sharded recording (src/eval/recoveryShards.ts): what `merge` needs to put the parts
+   * back together. Absent from a whole dataset.
+   */
+  part?: unknown;
   fields: FieldSpec[];
 }
 
@@ -169,6 +174,7 @@ export function encodeDemos(meta: DemoMeta, arrays: Omit<DemoDataset, 'manifest'
     stepOffsets: stepOffsetsOf(meta.episodeLengths),
     normalisation: meta.normalisation,
     expert: meta.expert,
+    part: meta.part, // JSON.stringify drops it when undefined
     fields,
   };
   const json = new TextEncoder().encode(JSON.stringify(manifest));
@@ -188,6 +194,11 @@ export function encodeDemos(meta: DemoMeta, arrays: Omit<DemoDataset, 'manifest'
   view.setUint32(16, payloadLength, true);
   view.setUint32(20, crc32(out.subarray(HEADER_BYTES)), true);
   return out;
+}
+
+/** The CRC-32 of a decoded file's manifest and payload (its header's): an identity for the file's contents. */
+export function demoChecksum(bytes: Uint8Array): number {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(20, true);
 }
 
 /** A demonstration file that cannot be read; the message says what is wrong. */

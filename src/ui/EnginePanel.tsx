@@ -1,8 +1,9 @@
 // What the engine runs on and why: backend, adapter, the backends that started, cross-origin isolation and the wasm
-// backend's threads and SIMD, and the start-up timings.
+// backend's threads, SIMD and matMul kernels, and the start-up timings.
 import { useState } from 'react';
 import { describeAdapter } from '../engine/backendChoice';
 import type { BackendState } from '../engine/protocol';
+import { wasmKernelsText } from '../engine/wasmKernels';
 import { forgetBackendChoice } from './backendMemoryStore';
 import { useApp } from './store';
 
@@ -66,6 +67,8 @@ export function EnginePanel() {
             <dd data-testid="engine-wasm" title={b.wasm ? `threads: ${b.wasm.threadsReason}` : undefined}>
               {b.wasm ? `${b.wasm.threads} thread${b.wasm.threads === 1 ? '' : 's'} · SIMD ${b.wasm.simd ? 'on' : 'off'}` : 'did not start'}
             </dd>
+            <dt>matMul</dt>
+            <dd data-testid="engine-wasm-kernels">{b.wasm ? wasmKernelsText(b.wasm) : '—'}</dd>
             <dt>chosen in</dt>
             <dd>{(b.startupMs / 1000).toFixed(2)} s</dd>
           </dl>

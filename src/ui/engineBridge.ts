@@ -29,6 +29,7 @@ const TASK_VIEW: Record<string, ViewMode> = { 'push-t': '2d', 'push-3d': '3d' };
 export function connectEngine(store: AppStore, client: EngineClient, params: URLSearchParams): void {
   const backendParam = params.get('backend');
   const wasmThreadsParam = params.get('wasmThreads');
+  const wasmKernelsParam = params.get('wasmKernels');
   // `?checkpoints=` names the folder of the task the page opened with; other tasks load their shipped folder.
   const openedWith = store.getState().config.task;
   const baseFor = (task: string) => checkpointBase(task === openedWith ? params.get('checkpoints') : null, task);
@@ -71,7 +72,7 @@ export function connectEngine(store: AppStore, client: EngineClient, params: URL
     }, failed('setConfig'));
 
   client
-    .request('init', { backendParam, wasmThreadsParam, config: store.getState().config, remembered: loadBackendMemory() })
+    .request('init', { backendParam, wasmThreadsParam, wasmKernelsParam, config: store.getState().config, remembered: loadBackendMemory() })
     .then((b) => {
       setBackend(b);
       keepBackendChoice(b);

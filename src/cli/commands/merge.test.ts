@@ -42,7 +42,7 @@ describe('eval --shard and merge', () => {
     const other = JSON.parse(readFileSync(files[0], 'utf8'));
     writeFileSync(path.join(dir, 'other.json'), JSON.stringify({ ...other, seed: 7 }));
     expect((await refused({ parts: [path.join(dir, 'other.json'), files[1], files[2]].join(',') })).message).toMatch(/^--parts: part 2 differs from part 1 in seed \(0 against 7\)/);
-    expect((await refused({ parts: path.join(dir, 'whole', 'results.md') })).message).toMatch(/is not JSON/);
+    expect((await refused({ parts: path.join(dir, 'whole', 'results.md') })).message).toMatch(/is neither JSON/);
   });
 
   it.each([
