@@ -91,3 +91,14 @@ test('the reflex-target comparison runs the shipped consistent and literal refle
   expect(s.playground!.lanes.map((l) => l.label)).toEqual(['reflex (v_θ, Φ, b_ψ trained)', 'reflex-literal (v_θ, Φ, b_ψ trained)']);
   await expect(page.getByTestId('lane-switches-1')).toContainText('right: reflex-literal');
 });
+
+test('the SA-GR / DSRL comparison runs the shipped sagr beside the shipped DSRL run, each labelled with where its η acts', async ({ page }) => {
+  await page.goto('/?backend=cpu');
+  await engineReady(page);
+  await playgroundStep(page, 0);
+  await page.getByTestId('compare-dsrl').click();
+  await page.waitForFunction(() => window.__sagr!.state().live?.lanes.map((l) => l.policy).join() === 'sagr,dsrl');
+  const s = await appState(page);
+  expect(s.playground!.lanes.map((l) => l.label)).toEqual(['sagr (v_θ, Φ, b_ψ, η_φ trained), η per chunk', 'dsrl (v_θ, Φ, η_φ trained), η chooses a_0']);
+  await expect(page.getByTestId('lane-switches-1')).toContainText('right: dsrl');
+});

@@ -49,6 +49,9 @@ export interface PlaygroundHost {
   notify(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
+
+/** How a lane's label says where its η_φ acts. */
+const STRATEGY_LABELS: Record<string, string> = { chunk: 'η per chunk', step: 'η per control step', latent: 'η chooses a_0' };
 export class Playground {
   private lanes: LiveLane[] = [];
   private policies: LivePolicyName[];
@@ -168,11 +171,11 @@ export class Playground {
     return this.modulesFor(name);
   }
 
-  /** What policy `name` runs, as the labels say it, with when its η_φ acts (per chunk or per control step). */
+  /** What policy `name` runs, as the labels say it, with when its η_φ acts (per chunk, per control step, or on a_0). */
   label(name: LivePolicyName): string {
     const base = policyLabel(name, policyModules(name, this.trained));
     const strategy = POLICY_MODULES[name].required.includes('strategy') ? this.modulesFor(name).strategy : undefined;
-    return strategy ? `${base}, η per ${strategyRate(strategy.config) === 'step' ? 'control step' : 'chunk'}` : base;
+    return strategy ? `${base}, ${STRATEGY_LABELS[strategyRate(strategy.config)]}` : base;
   }
 
   /** Lane `i`'s policy label and the overrides it runs with, so two lanes of one policy read apart. */
