@@ -9,6 +9,12 @@
 // they ended): per substep it only moves the kinematic pusher and steps the world (Push-T also zeroes its
 // quasi-static block's velocity), with no PD, tokens or score. (The wrapper figures also include the
 // benchmark pusher's own few trigonometric calls per step.)
+//
+// The replay must meet the very contacts the wrapper run did, or the two figures time different physics: it
+// restarts an episode as the env does, and push-3d's episode start rebuilds the world (clearHistory), which
+// the replay therefore does too (both figures include it). Replayed without it, push-3d's worlds kept the last
+// episode's contact cache, most of them left the recorded trajectory within a step, and the raw figure timed
+// other (on the whole cheaper) contacts: a 25–36% "overhead", against ~3% of actual wrapper work.
 import { comWorld } from './push3d/pose3';
 import { SUBSTEPS_PER_ACTION as SUBSTEPS_3D } from './push3d/geometry';
 import type { Push3DEnv } from './push3d/push3dEnv';
@@ -37,13 +43,15 @@ export interface SimBenchResult {
 }
 
 /** What the benchmark needs to drive one task's simulator directly. */
-interface BenchDriver<Sim> {
+export interface BenchDriver<Sim> {
   substepsPerStep: number;
   /** The benchmark pusher's world target at control step `step`, into out[offset…offset + actionDim). */
   circlingTarget(sim: Sim, step: number, out: Float32Array, offset: number): void;
   /** Writes the pusher's position to path[offset…]; moves the pusher to it. */
   pusherTo(sim: Sim, path: Float64Array, offset: number, write: boolean): void;
   advancePhysics(sim: Sim): void;
+  /** What an episode start does to the simulator beyond setting its state (push-3d: a fresh world). */
+  freshWorld(sim: Sim): void;
 }
 
 const BENCH_ENVS = 64;
@@ -54,7 +62,7 @@ const ROUNDS = 3;
 const WARMUP_STEPS = 100;
 const CIRCLE_RATE = 0.05; // radians per control step
 
-const pushTDriver: BenchDriver<PushTEnv> = {
+export const pushTDriver: BenchDriver<PushTEnv> = {
   substepsPerStep: SUBSTEPS_PER_ACTION,
   circlingTarget(env, step, out, offset) {
     const radius = 40; // px
@@ -73,10 +81,11 @@ const pushTDriver: BenchDriver<PushTEnv> = {
     }
   },
   advancePhysics: (env) => env.advancePhysics(),
+  freshWorld: () => {},
 };
 
 const PUSH_HEIGHT_3D = 0.03;
-const push3dDriver: BenchDriver<Push3DEnv> = {
+export const push3dDriver: BenchDriver<Push3DEnv> = {
   substepsPerStep: SUBSTEPS_3D,
   circlingTarget(env, step, out, offset) {
     const radius = 0.08; // m
@@ -97,6 +106,7 @@ const push3dDriver: BenchDriver<Push3DEnv> = {
     }
   },
   advancePhysics: (env) => env.advancePhysics(),
+  freshWorld: (env) => env.clearHistory(),
 };
 
 /** Runs `steps` control steps of `vec` under the circling pusher; returns seconds. */
@@ -124,7 +134,7 @@ interface Recording<S> {
  * start (the first, and each auto-reset after a success or a failure) is kept, so the replay meets the
  * same contacts the wrapper did.
  */
-function record<Sim, S extends object, P extends TaskPerturbation>(vec: VecEnv<Sim, S, P>, driver: BenchDriver<Sim>, startEpisodes: () => void, steps: number): Recording<S> {
+export function record<Sim, S extends object, P extends TaskPerturbation>(vec: VecEnv<Sim, S, P>, driver: BenchDriver<Sim>, startEpisodes: () => void, steps: number): Recording<S> {
   const B = vec.numEnvs;
   const D = vec.spec.actionDim;
   const K = driver.substepsPerStep;
@@ -151,7 +161,7 @@ function record<Sim, S extends object, P extends TaskPerturbation>(vec: VecEnv<S
 }
 
 /** Raw physics: replays a recording, step-major like the vectorised env; returns seconds. */
-function replay<Sim, S extends object, P extends TaskPerturbation>(vec: VecEnv<Sim, S, P>, driver: BenchDriver<Sim>, rec: Recording<S>, steps: number): number {
+export function replay<Sim, S extends object, P extends TaskPerturbation>(vec: VecEnv<Sim, S, P>, driver: BenchDriver<Sim>, rec: Recording<S>, steps: number): number {
   const B = vec.numEnvs;
   const D = vec.spec.actionDim;
   const K = driver.substepsPerStep;
@@ -160,8 +170,11 @@ function replay<Sim, S extends object, P extends TaskPerturbation>(vec: VecEnv<S
   for (let t = 0; t < steps; t++) {
     for (let i = 0; i < B; i++) {
       const start = rec.restarts[t].get(i);
-      if (start) vec.setState(i, start);
       const sim = vec.envs[i];
+      if (start) {
+        vec.setState(i, start);
+        driver.freshWorld(sim);
+      }
       for (let k = 0; k < K; k++, at += D) {
         driver.pusherTo(sim, rec.path, at, false);
         driver.advancePhysics(sim);
