@@ -35,7 +35,8 @@ export interface SimBenchResult {
   vecEnvStepsPerSec: number;
   /** The same 64 worlds, replayed pusher paths, physics only, control steps/s (the physics limit). */
   rawStepsPerSec: number;
-  /** Wrapper time over raw physics time, minus 1 (0.25 = the wrapper costs 25% on top of the physics). */
+  /** Wrapper time over raw physics time, minus 1 (0.25 = the wrapper costs 25% on top of the physics), in CPU
+   * time: on a shared machine the wall-clock ratio of two runs swings by tens of percent with the other load. */
   wrapperOverhead: number;
   numEnvs: number;
   stepsPerEnv: number;
@@ -109,16 +110,37 @@ export const push3dDriver: BenchDriver<Push3DEnv> = {
   freshWorld: (env) => env.clearHistory(),
 };
 
-/** Runs `steps` control steps of `vec` under the circling pusher; returns seconds. */
-function runVec<Sim, S extends object, P extends TaskPerturbation>(vec: VecEnv<Sim, S, P>, driver: BenchDriver<Sim>, steps: number, actions: Float32Array): number {
+/** Wall-clock and CPU seconds of a piece of work. */
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+/** CPU time of this process, seconds (Node: the benchmark runs from the CLI). */
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+function timed(work: () => void): Timing {
+  const wall0 = performance.now();
+  const cpu0 = cpuSeconds();
+  work();
+  return { wall: (performance.now() - wall0) / 1000, cpu: cpuSeconds() - cpu0 };
+}
+
+/** The faster of two timings, field by field. */
+const fastest = (a: Timing, b: Timing): Timing => ({ wall: Math.min(a.wall, b.wall), cpu: Math.min(a.cpu, b.cpu) });
+const NOT_YET: Timing = { wall: Infinity, cpu: Infinity };
+
+/** Runs `steps` control steps of `vec` under the circling pusher. */
+function runVec<Sim, S extends object, P extends TaskPerturbation>(vec: VecEnv<Sim, S, P>, driver: BenchDriver<Sim>, steps: number, actions: Float32Array): void {
   const D = vec.spec.actionDim;
-  const t0 = performance.now();
   for (let t = 0; t < steps; t++) {
     for (let i = 0; i < vec.numEnvs; i++) driver.circlingTarget(vec.envs[i], vec.episodeStep[i], actions, D * i);
     actionsToNormalised(vec.spec, actions, actions);
     vec.step(actions);
   }
-  return (performance.now() - t0) / 1000;
 }
 
 /** A recorded run: every physics substep's pusher position, and the states episodes (re)started from. */
@@ -160,12 +182,11 @@ export function record<Sim, S extends object, P extends TaskPerturbation>(vec: V
   return { path, restarts };
 }
 
-/** Raw physics: replays a recording, step-major like the vectorised env; returns seconds. */
-export function replay<Sim, S extends object, P extends TaskPerturbation>(vec: VecEnv<Sim, S, P>, driver: BenchDriver<Sim>, rec: Recording<S>, steps: number): number {
+/** Raw physics: replays a recording, step-major like the vectorised env. */
+export function replay<Sim, S extends object, P extends TaskPerturbation>(vec: VecEnv<Sim, S, P>, driver: BenchDriver<Sim>, rec: Recording<S>, steps: number): void {
   const B = vec.numEnvs;
   const D = vec.spec.actionDim;
   const K = driver.substepsPerStep;
-  const t0 = performance.now();
   let at = 0;
   for (let t = 0; t < steps; t++) {
     for (let i = 0; i < B; i++) {
@@ -181,12 +202,11 @@ export function replay<Sim, S extends object, P extends TaskPerturbation>(vec: V
       }
     }
   }
-  return (performance.now() - t0) / 1000;
 }
 
 /**
  * Measures each figure ROUNDS times, interleaved, and keeps the fastest (the least disturbed by other
- * processes on a shared machine). Each round of the vectorised env replays the same episodes (env i is
+ * processes on a shared machine), in wall-clock and in CPU time. Each round of the vectorised env replays the same episodes (env i is
  * reseeded with i) for one episode length; episodes that end auto-reset, and the raw replay restarts them
  * where the recorded run did.
  */
@@ -203,15 +223,15 @@ async function benchTask<Sim, State extends object, P extends TaskPerturbation>(
   };
   const rec = record(vec, driver, startEpisodes, BENCH_STEPS);
 
-  let singleSec = Infinity;
-  let vecSec = Infinity;
-  let rawSec = Infinity;
+  let single1 = NOT_YET;
+  let vecB = NOT_YET;
+  let raw = NOT_YET;
   for (let r = 0; r < ROUNDS; r++) {
     single.reseed(0, 0);
-    singleSec = Math.min(singleSec, runVec(single, driver, SINGLE_ENV_STEPS, action1));
+    single1 = fastest(single1, timed(() => runVec(single, driver, SINGLE_ENV_STEPS, action1)));
     startEpisodes();
-    vecSec = Math.min(vecSec, runVec(vec, driver, BENCH_STEPS, actions));
-    rawSec = Math.min(rawSec, replay(vec, driver, rec, BENCH_STEPS));
+    vecB = fastest(vecB, timed(() => runVec(vec, driver, BENCH_STEPS, actions)));
+    raw = fastest(raw, timed(() => replay(vec, driver, rec, BENCH_STEPS)));
   }
   single.free();
   vec.free();
@@ -219,10 +239,10 @@ async function benchTask<Sim, State extends object, P extends TaskPerturbation>(
   const total = B * BENCH_STEPS;
   return {
     task: task.spec.name,
-    singleEnvStepsPerSec: SINGLE_ENV_STEPS / singleSec,
-    vecEnvStepsPerSec: total / vecSec,
-    rawStepsPerSec: total / rawSec,
-    wrapperOverhead: vecSec / rawSec - 1,
+    singleEnvStepsPerSec: SINGLE_ENV_STEPS / single1.wall,
+    vecEnvStepsPerSec: total / vecB.wall,
+    rawStepsPerSec: total / raw.wall,
+    wrapperOverhead: vecB.cpu / raw.cpu - 1,
     numEnvs: B,
     stepsPerEnv: BENCH_STEPS,
     substepsPerStep: driver.substepsPerStep,

@@ -75,13 +75,13 @@ async function benchSimulators(log: Log): Promise<{ sim: SimBenchResult; sim3d: 
   const sim = await benchSim();
   log(
     `sim: one env ${sim.singleEnvStepsPerSec.toFixed(0)} steps/s, B=${sim.numEnvs} ${sim.vecEnvStepsPerSec.toFixed(0)} steps/s, ` +
-      `raw Rapier ${sim.rawStepsPerSec.toFixed(0)} steps/s, wrapper overhead ${(100 * sim.wrapperOverhead).toFixed(1)}% ` +
+      `raw Rapier ${sim.rawStepsPerSec.toFixed(0)} steps/s, wrapper overhead ${(100 * sim.wrapperOverhead).toFixed(1)}% of CPU time ` +
       `(targets: ≥ 5000 steps/s, ≤ 25%)`,
   );
   const sim3d = await benchSim3d();
   log(
     `sim/push-3d: one env ${sim3d.singleEnvStepsPerSec.toFixed(0)} steps/s, B=${sim3d.numEnvs} ${sim3d.vecEnvStepsPerSec.toFixed(0)} steps/s, ` +
-      `raw Rapier 3D ${sim3d.rawStepsPerSec.toFixed(0)} steps/s, wrapper overhead ${(100 * sim3d.wrapperOverhead).toFixed(1)}%`,
+      `raw Rapier 3D ${sim3d.rawStepsPerSec.toFixed(0)} steps/s, wrapper overhead ${(100 * sim3d.wrapperOverhead).toFixed(1)}% of CPU time`,
   );
   return { sim, sim3d };
 }
