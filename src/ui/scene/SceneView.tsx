@@ -1,5 +1,5 @@
-// One table view of one lane: a line with its title and counters, and under it a WebGL canvas with the table, the
-// live layer and either camera (nothing is drawn over the table). The render loop runs on requestAnimationFrame and never waits on the engine: each display
+// One table view of one lane: a line with its title and counters (push-3d: and one with the pose score's parts),
+// and under it a WebGL canvas with the table, the live layer and either camera (nothing is drawn over the table). The render loop runs on requestAnimationFrame and never waits on the engine: each display
 // frame it takes the latest frame from liveFeed and redraws only when that frame, the camera or a drag changed.
 // Dragging the block (pointer events on the canvas, raycast to the table) sends shoves to the engine; they land
 // at the next control step, and until then a dashed outline shows where the block is going.
@@ -14,7 +14,7 @@ import { laneViews } from '../../engine/liveFrame';
 import { controls } from '../controls';
 import { LanePolicy } from '../PlaygroundBar';
 import { liveFeed } from '../live';
-import { layoutOf } from '../liveSummary';
+import { layoutOf, posePartsText } from '../liveSummary';
 import { appStore } from '../store';
 import { orbitCamera, topDownCamera, type ViewCamera } from './cameras';
 import { addDisplacement, ARROW_KEYS, arrowShove, dragAboutCentre, dragDisplacement, displaced, KEY_SHOVE_FRACTION, type Point } from './dragShove';
@@ -40,6 +40,7 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
   const hostRef = useRef<HTMLDivElement>(null);
   const titleRef = useRef<HTMLDivElement>(null);
   const countersRef = useRef<HTMLDivElement>(null);
+  const poseRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     const host = hostRef.current!;
@@ -219,6 +220,7 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
         const cut = s('step') >= (appStore.getState().playground?.runConfig.liveEpisodeLength ?? 0);
         const end = s('done') ? (s('success') ? ' · success' : cut ? ' · time limit' : ' · fallen or tipped over') : '';
         countersRef.current!.textContent = `episode ${s('episode')} · step ${s('step')} · ${pushT ? 'coverage' : 'pose score'} ${s('coverage').toFixed(3)} (max ${s('maxCoverage').toFixed(3)}) · R ${s('sagrReward').toFixed(3)} (Σ ${s('sagrReturn').toFixed(1)})${end}`;
+        if (poseRef.current) poseRef.current.textContent = `pose score parts: ${posePartsText(s('posePosition'), s('poseHeading'), s('poseTilt'))}`;
         countersRef.current!.dataset.done = s('done') ? (s('success') ? 'success' : cut ? 'timeout' : 'failed') : '';
       }
     };
@@ -268,6 +270,7 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
         <LanePolicy lane={lane} />
         <span className="view-title" ref={titleRef} data-testid={`view-title-${lane}`} />
         <span className="view-counters" ref={countersRef} data-testid={`view-counters-${lane}`} />
+        {task === 'push-3d' && <span className="view-pose" ref={poseRef} data-testid={`view-pose-${lane}`} />}
       </div>
       <div className="canvas-host" ref={hostRef} />
     </div>
