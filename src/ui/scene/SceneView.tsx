@@ -20,7 +20,7 @@ import { orbitCamera, topDownCamera, type ViewCamera } from './cameras';
 import { addDisplacement, ARROW_KEYS, arrowShove, dragAboutCentre, dragDisplacement, displaced, KEY_SHOVE_FRACTION, type Point } from './dragShove';
 import { LiveLayer, tableToWorld } from './liveLayer';
 import { Push3dLayer } from './push3dLayer';
-import { createPush3dScene, sceneToWorld, worldToScene } from './push3dTable';
+import { createPush3dScene, pillarReach, sceneToWorld, worldToScene } from './push3dTable';
 import { HEIGHT, createTableScene } from './pushtTable';
 import { views } from './viewRegistry';
 import { SCHEMA } from '../../core/config';
@@ -60,7 +60,7 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
     host.prepend(canvas);
     const table = pushT ? createTableScene() : createPush3dScene();
     let dirty = true;
-    const cam: ViewCamera = mode === '2d' ? topDownCamera() : orbitCamera(canvas, () => (dirty = true));
+    const cam: ViewCamera = mode === '2d' ? topDownCamera() : orbitCamera(canvas, () => (dirty = true), pushT ? undefined : pillarReach());
     let layer: LiveLayer | Push3dLayer | null = null;
 
     const resize = () => {
