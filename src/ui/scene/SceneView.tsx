@@ -1,6 +1,7 @@
 // One table view of one lane: a line with its title and counters (push-3d: and one with the pose score's parts),
 // and under it a WebGL canvas with the table, the live layer and either camera (nothing is drawn over the table). The render loop runs on requestAnimationFrame and never waits on the engine: each display
-// frame it takes the latest frame from liveFeed and redraws only when that frame, the camera or a drag changed.
+// frame it takes the latest frame from liveFeed and redraws only when that frame, the camera or a drag changed (and, while
+// a residual's afterimage fades, at most every FADE_FRAME_MS).
 // Dragging the block (pointer events on the canvas, raycast to the table) sends shoves to the engine; they land
 // at the next control step, and until then a dashed outline shows where the block is going.
 // push-3d (the `task` prop, the playground's) gets its own scene and layer, in 3D; its pillar is grabbed where the
@@ -35,6 +36,12 @@ const NO_SHOVE: Displacement = { dx: 0, dy: 0, dtheta: 0 };
 const MAX_TRAIL = SCHEMA.liveEpisodeLength.max + 1;
 /** How far (client px) from the block the arrow keys' screen directions are read back onto the table. */
 const KEY_PROBE_PX = 20;
+/**
+ * While only afterimages fade (no new frame, no drag), redraw at most this often, ms. A fade reads as smooth at
+ * ~15 fps, and redrawing both views at the display's rate made push-3d's side-by-side crawl in software WebGL: its
+ * Φ's residuals are spikes at most steps, so some afterimage is always fading.
+ */
+const FADE_FRAME_MS = 66;
 
 export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d'; task: string }) {
   const hostRef = useRef<HTMLDivElement>(null);
@@ -231,14 +238,19 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
     };
 
     let frame = 0;
+    let renderedAt = -Infinity;
     let arrows = appStore.getState().arrows;
     const loop = (now: number) => {
       if (lane === 0) liveFeed.countDisplayFrame(now);
       if (cam.update()) dirty = true;
       const f = liveFeed.latest;
-      if ((f && f.seq !== drawnSeq) || dragging || animating || appStore.getState().arrows !== arrows) dirty = true;
+      if ((f && f.seq !== drawnSeq) || dragging || appStore.getState().arrows !== arrows) dirty = true;
+      if (animating && now - renderedAt >= FADE_FRAME_MS) dirty = true;
       arrows = appStore.getState().arrows;
-      if (dirty) render();
+      if (dirty) {
+        render();
+        renderedAt = now;
+      }
       frame = requestAnimationFrame(loop);
     };
     frame = requestAnimationFrame(loop);
