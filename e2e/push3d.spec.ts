@@ -50,6 +50,17 @@ test('the task selector switches the playground to push-3d (3D view, tokens in 3
   await runningTask(page, 'push-3d', lane.step + 2);
 
   await pausePlayground(page);
+  // The pose score and its parts, as the engine computed them for the state shown: the score on the counters'
+  // line, position (mm), heading and tilt (°) on the line under it.
+  const shown = (await appState(page)).live!.lanes[0];
+  const counters = await page.getByTestId('view-counters-0').textContent();
+  expect(Number(counters!.match(/pose score ([\d.]+)/)![1])).toBeCloseTo(shown.coverage, 3);
+  const parts = (await page.getByTestId('view-pose-0').textContent())!.match(/^pose score parts: position ([\d.]+) mm · heading ([\d.]+)° · tilt ([\d.]+)°$/);
+  expect(parts).not.toBeNull();
+  const [position, heading, tilt] = parts!.slice(1).map(Number);
+  expect(position).toBeCloseTo(shown.pose!.position * 1000, 1);
+  expect(heading).toBeCloseTo((shown.pose!.heading * 180) / Math.PI, 1);
+  expect(tilt).toBeCloseTo((shown.pose!.tilt * 180) / Math.PI, 1);
   const canvas = page.getByTestId('table-canvas');
   await expect(canvas).toHaveAttribute('data-task', 'push-3d');
   await expect(canvas).toHaveAttribute('data-view', '3d');
@@ -90,6 +101,9 @@ test('the task selector switches the playground to push-3d (3D view, tokens in 3
   const tipped = (await runningTask(page, 'push-3d', upright.step + 1)).live!.lanes[0];
   const zMoves = tipped.tokenZ.slice(0, 12).map((z, k) => Math.abs(z - upright.tokenZ[k]));
   expect(Math.max(...zMoves)).toBeGreaterThan(0.01);
+  // The tilt part of the pose score shows it (the frame drawn may be a step later: the pillar falls back).
+  expect(tipped.pose!.tilt).toBeGreaterThan(0.05);
+  await expect(page.getByTestId('view-pose-0')).toHaveText(/tilt (?!0\.0°)[\d.]+°$/);
   // A lasting condition holds until cleared, its button pressed meanwhile (a one-shot's never is).
   await page.getByTestId('perturb-friction').click();
   await expect(page.getByTestId('condition')).toHaveText('friction:mu=0.25');
@@ -105,6 +119,7 @@ test('the task selector switches the playground to push-3d (3D view, tokens in 3
   expect(back.live!.lanes[0].tokens).toHaveLength(10);
   expect(back.live!.lanes[0].tokenZ.every((z) => z === 0)).toBe(true);
   await expect(canvas).toHaveAttribute('data-task', 'push-t');
+  await expect(page.getByTestId('view-pose-0')).toHaveCount(0);
   await expect(page.getByTestId('perturb-kick')).toBeVisible();
   await expect(page.getByTestId('perturb-tilt')).toHaveCount(0);
 });

@@ -49,6 +49,10 @@ export const SCALARS = [
   'blockAngle',
   'agentX',
   'agentY',
+  /** push-3d: the pose score's parts (objectPose3d.ts): centre-of-mass distance from the goal's (m), heading and tilt errors (rad); Push-T: 0. */
+  'posePosition',
+  'poseHeading',
+  'poseTilt',
   /** A shove asked for but not applied yet (it lands at the next control step): dx, dy px, dθ rad. */
   'pendingDx',
   'pendingDy',

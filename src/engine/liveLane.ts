@@ -23,7 +23,7 @@ import { createVecEnv, type VecEnv } from '../sim/vecEnv';
 import { blockCentroid, poseFromKeypoints, type Displacement } from './blockPose';
 import { liveActs, type LiveTaskActs } from './livePerturbations';
 import { isOneShot } from './liveSuites';
-import { objectPlanarPose } from './objectPose3d';
+import { objectPlanarPose, poseParts, type PoseParts } from './objectPose3d';
 import { emptyRewardTerms, sagrReward, type RewardTerms } from '../train/reward';
 import { DECOMPOSITION_TERMS, TRAIL_STRIDE, laneLayout, laneViews, type LaneLayout } from './liveFrame';
 import { LANE_EVENTS } from './liveHistory';
@@ -67,6 +67,8 @@ export class LiveLane {
   /** The displayed state: S_t, block pose and agent (held at the final state once the episode is done). */
   readonly tokens: Float32Array;
   readonly block: Pose = { x: 0, y: 0, angle: 0 };
+  /** push-3d: the displayed state's pose score parts (Push-T: zeros). */
+  readonly poseParts: PoseParts = { position: 0, heading: 0, tilt: 0 };
   agentX = 0;
   agentY = 0;
   /** Shoves asked for since the last step, summed; applied at the next step. */
@@ -235,10 +237,11 @@ export class LiveLane {
     this.pushTrail();
   }
 
-  /** push-3d: the object's planar pose (centre of mass, heading) and the pusher, metres, read off the tokens. */
+  /** push-3d: the object's planar pose (centre of mass, heading), its pose score's parts and the pusher, metres, read off the tokens. */
   private showTokens(): void {
     const spec = this.env.spec;
     objectPlanarPose(this.tokens, spec, this.block);
+    poseParts(this.tokens, spec, this.poseParts);
     const agent = (spec.numTokens - 1) * TOKEN_DIM;
     this.agentX = denormaliseCoord(spec, 0, this.tokens[agent]);
     this.agentY = denormaliseCoord(spec, 1, this.tokens[agent + 1]);
@@ -319,6 +322,9 @@ export class LiveLane {
     set('blockAngle', this.block.angle);
     set('agentX', this.agentX);
     set('agentY', this.agentY);
+    set('posePosition', this.poseParts.position);
+    set('poseHeading', this.poseParts.heading);
+    set('poseTilt', this.poseParts.tilt);
     set('pendingDx', this.pending.dx);
     set('pendingDy', this.pending.dy);
     set('pendingDtheta', this.pending.dtheta);

@@ -9,6 +9,12 @@
 // they ended): per substep it only moves the kinematic pusher and steps the world (Push-T also zeroes its
 // quasi-static block's velocity), with no PD, tokens or score. (The wrapper figures also include the
 // benchmark pusher's own few trigonometric calls per step.)
+//
+// The replay must meet the very contacts the wrapper run did, or the two figures time different physics: it
+// restarts an episode as the env does, and push-3d's episode start rebuilds the world (clearHistory), which
+// the replay therefore does too (both figures include it). Replayed without it, push-3d's worlds kept the last
+// episode's contact cache, most of them left the recorded trajectory within a step, and the raw figure timed
+// other (on the whole cheaper) contacts: a 25–36% "overhead", against ~3% of actual wrapper work.
 import { comWorld } from './push3d/pose3';
 import { SUBSTEPS_PER_ACTION as SUBSTEPS_3D } from './push3d/geometry';
 import type { Push3DEnv } from './push3d/push3dEnv';
@@ -29,7 +35,8 @@ export interface SimBenchResult {
   vecEnvStepsPerSec: number;
   /** The same 64 worlds, replayed pusher paths, physics only, control steps/s (the physics limit). */
   rawStepsPerSec: number;
-  /** Wrapper time over raw physics time, minus 1 (0.25 = the wrapper costs 25% on top of the physics). */
+  /** Wrapper time over raw physics time, minus 1 (0.25 = the wrapper costs 25% on top of the physics), in CPU
+   * time: on a shared machine the wall-clock ratio of two runs swings by tens of percent with the other load. */
   wrapperOverhead: number;
   numEnvs: number;
   stepsPerEnv: number;
@@ -37,13 +44,15 @@ export interface SimBenchResult {
 }
 
 /** What the benchmark needs to drive one task's simulator directly. */
-interface BenchDriver<Sim> {
+export interface BenchDriver<Sim> {
   substepsPerStep: number;
   /** The benchmark pusher's world target at control step `step`, into out[offset…offset + actionDim). */
   circlingTarget(sim: Sim, step: number, out: Float32Array, offset: number): void;
   /** Writes the pusher's position to path[offset…]; moves the pusher to it. */
   pusherTo(sim: Sim, path: Float64Array, offset: number, write: boolean): void;
   advancePhysics(sim: Sim): void;
+  /** What an episode start does to the simulator beyond setting its state (push-3d: a fresh world). */
+  freshWorld(sim: Sim): void;
 }
 
 const BENCH_ENVS = 64;
@@ -54,7 +63,7 @@ const ROUNDS = 3;
 const WARMUP_STEPS = 100;
 const CIRCLE_RATE = 0.05; // radians per control step
 
-const pushTDriver: BenchDriver<PushTEnv> = {
+export const pushTDriver: BenchDriver<PushTEnv> = {
   substepsPerStep: SUBSTEPS_PER_ACTION,
   circlingTarget(env, step, out, offset) {
     const radius = 40; // px
@@ -73,10 +82,11 @@ const pushTDriver: BenchDriver<PushTEnv> = {
     }
   },
   advancePhysics: (env) => env.advancePhysics(),
+  freshWorld: () => {},
 };
 
 const PUSH_HEIGHT_3D = 0.03;
-const push3dDriver: BenchDriver<Push3DEnv> = {
+export const push3dDriver: BenchDriver<Push3DEnv> = {
   substepsPerStep: SUBSTEPS_3D,
   circlingTarget(env, step, out, offset) {
     const radius = 0.08; // m
@@ -97,18 +107,40 @@ const push3dDriver: BenchDriver<Push3DEnv> = {
     }
   },
   advancePhysics: (env) => env.advancePhysics(),
+  freshWorld: (env) => env.clearHistory(),
 };
 
-/** Runs `steps` control steps of `vec` under the circling pusher; returns seconds. */
-function runVec<Sim, S extends object, P extends TaskPerturbation>(vec: VecEnv<Sim, S, P>, driver: BenchDriver<Sim>, steps: number, actions: Float32Array): number {
+/** Wall-clock and CPU seconds of a piece of work. */
+interface Timing {
+  wall: number;
+  cpu: number;
+}
+
+/** CPU time of this process, seconds (Node: the benchmark runs from the CLI). */
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+function timed(work: () => void): Timing {
+  const wall0 = performance.now();
+  const cpu0 = cpuSeconds();
+  work();
+  return { wall: (performance.now() - wall0) / 1000, cpu: cpuSeconds() - cpu0 };
+}
+
+/** The faster of two timings, field by field. */
+const fastest = (a: Timing, b: Timing): Timing => ({ wall: Math.min(a.wall, b.wall), cpu: Math.min(a.cpu, b.cpu) });
+const NOT_YET: Timing = { wall: Infinity, cpu: Infinity };
+
+/** Runs `steps` control steps of `vec` under the circling pusher. */
+function runVec<Sim, S extends object, P extends TaskPerturbation>(vec: VecEnv<Sim, S, P>, driver: BenchDriver<Sim>, steps: number, actions: Float32Array): void {
   const D = vec.spec.actionDim;
-  const t0 = performance.now();
   for (let t = 0; t < steps; t++) {
     for (let i = 0; i < vec.numEnvs; i++) driver.circlingTarget(vec.envs[i], vec.episodeStep[i], actions, D * i);
     actionsToNormalised(vec.spec, actions, actions);
     vec.step(actions);
   }
-  return (performance.now() - t0) / 1000;
 }
 
 /** A recorded run: every physics substep's pusher position, and the states episodes (re)started from. */
@@ -124,7 +156,7 @@ interface Recording<S> {
  * start (the first, and each auto-reset after a success or a failure) is kept, so the replay meets the
  * same contacts the wrapper did.
  */
-function record<Sim, S extends object, P extends TaskPerturbation>(vec: VecEnv<Sim, S, P>, driver: BenchDriver<Sim>, startEpisodes: () => void, steps: number): Recording<S> {
+export function record<Sim, S extends object, P extends TaskPerturbation>(vec: VecEnv<Sim, S, P>, driver: BenchDriver<Sim>, startEpisodes: () => void, steps: number): Recording<S> {
   const B = vec.numEnvs;
   const D = vec.spec.actionDim;
   const K = driver.substepsPerStep;
@@ -150,30 +182,31 @@ function record<Sim, S extends object, P extends TaskPerturbation>(vec: VecEnv<S
   return { path, restarts };
 }
 
-/** Raw physics: replays a recording, step-major like the vectorised env; returns seconds. */
-function replay<Sim, S extends object, P extends TaskPerturbation>(vec: VecEnv<Sim, S, P>, driver: BenchDriver<Sim>, rec: Recording<S>, steps: number): number {
+/** Raw physics: replays a recording, step-major like the vectorised env. */
+export function replay<Sim, S extends object, P extends TaskPerturbation>(vec: VecEnv<Sim, S, P>, driver: BenchDriver<Sim>, rec: Recording<S>, steps: number): void {
   const B = vec.numEnvs;
   const D = vec.spec.actionDim;
   const K = driver.substepsPerStep;
-  const t0 = performance.now();
   let at = 0;
   for (let t = 0; t < steps; t++) {
     for (let i = 0; i < B; i++) {
       const start = rec.restarts[t].get(i);
-      if (start) vec.setState(i, start);
       const sim = vec.envs[i];
+      if (start) {
+        vec.setState(i, start);
+        driver.freshWorld(sim);
+      }
       for (let k = 0; k < K; k++, at += D) {
         driver.pusherTo(sim, rec.path, at, false);
         driver.advancePhysics(sim);
       }
     }
   }
-  return (performance.now() - t0) / 1000;
 }
 
 /**
  * Measures each figure ROUNDS times, interleaved, and keeps the fastest (the least disturbed by other
- * processes on a shared machine). Each round of the vectorised env replays the same episodes (env i is
+ * processes on a shared machine), in wall-clock and in CPU time. Each round of the vectorised env replays the same episodes (env i is
  * reseeded with i) for one episode length; episodes that end auto-reset, and the raw replay restarts them
  * where the recorded run did.
  */
@@ -190,15 +223,15 @@ async function benchTask<Sim, State extends object, P extends TaskPerturbation>(
   };
   const rec = record(vec, driver, startEpisodes, BENCH_STEPS);
 
-  let singleSec = Infinity;
-  let vecSec = Infinity;
-  let rawSec = Infinity;
+  let single1 = NOT_YET;
+  let vecB = NOT_YET;
+  let raw = NOT_YET;
   for (let r = 0; r < ROUNDS; r++) {
     single.reseed(0, 0);
-    singleSec = Math.min(singleSec, runVec(single, driver, SINGLE_ENV_STEPS, action1));
+    single1 = fastest(single1, timed(() => runVec(single, driver, SINGLE_ENV_STEPS, action1)));
     startEpisodes();
-    vecSec = Math.min(vecSec, runVec(vec, driver, BENCH_STEPS, actions));
-    rawSec = Math.min(rawSec, replay(vec, driver, rec, BENCH_STEPS));
+    vecB = fastest(vecB, timed(() => runVec(vec, driver, BENCH_STEPS, actions)));
+    raw = fastest(raw, timed(() => replay(vec, driver, rec, BENCH_STEPS)));
   }
   single.free();
   vec.free();
@@ -206,10 +239,10 @@ async function benchTask<Sim, State extends object, P extends TaskPerturbation>(
   const total = B * BENCH_STEPS;
   return {
     task: task.spec.name,
-    singleEnvStepsPerSec: SINGLE_ENV_STEPS / singleSec,
-    vecEnvStepsPerSec: total / vecSec,
-    rawStepsPerSec: total / rawSec,
-    wrapperOverhead: vecSec / rawSec - 1,
+    singleEnvStepsPerSec: SINGLE_ENV_STEPS / single1.wall,
+    vecEnvStepsPerSec: total / vecB.wall,
+    rawStepsPerSec: total / raw.wall,
+    wrapperOverhead: vecB.cpu / raw.cpu - 1,
     numEnvs: B,
     stepsPerEnv: BENCH_STEPS,
     substepsPerStep: driver.substepsPerStep,

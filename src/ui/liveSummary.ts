@@ -25,6 +25,14 @@ export function viewUnit(task: string): { name: 'px' | 'mm'; perWorldUnit: numbe
   return task === 'push-t' ? { name: 'px', perWorldUnit: 1 } : { name: 'mm', perWorldUnit: PX_PER_M };
 }
 
+const MM_PER_M = 1000;
+const DEG_PER_RAD = 180 / Math.PI;
+
+/** push-3d's pose score parts as the views show them: "position 12.3 mm · heading 4.5° · tilt 0.8°" (metres and radians in). */
+export function posePartsText(position: number, heading: number, tilt: number): string {
+  return `position ${(position * MM_PER_M).toFixed(1)} mm · heading ${(heading * DEG_PER_RAD).toFixed(1)}° · tilt ${(tilt * DEG_PER_RAD).toFixed(1)}°`;
+}
+
 export interface LaneSummary {
   policy: LivePolicyName;
   label: string;
@@ -34,8 +42,11 @@ export interface LaneSummary {
   step: number;
   /** Whether the latest step sampled a new action chunk (a re-plan; every n steps, n the lane's chunk length). */
   decided: boolean;
+  /** The task's score (Push-T: goal coverage; push-3d: pose score) and its episode maximum. */
   coverage: number;
   maxCoverage: number;
+  /** push-3d: the pose score's parts (m, rad, rad; objectPose3d.ts); null for Push-T. */
+  pose: { position: number; heading: number; tilt: number } | null;
   /** R = α·r_task − β‖Δz‖² − γ‖b‖² of the latest step and its sum over the episode. */
   sagrReward: number;
   sagrReturn: number;
@@ -111,6 +122,7 @@ export function summariseLane(lane: LaneFrame, layout: LaneLayout, spec: TaskSpe
     decided: s('decided') === 1,
     coverage: round(s('coverage')),
     maxCoverage: round(s('maxCoverage')),
+    pose: spec.name === 'push-3d' ? { position: round(s('posePosition'), 5), heading: round(s('poseHeading')), tilt: round(s('poseTilt')) } : null,
     sagrReward: round(s('sagrReward')),
     sagrReturn: round(s('sagrReturn')),
     done: s('done') === 1,

@@ -1,6 +1,7 @@
-// One table view of one lane: a line with its title and counters, and under it a WebGL canvas with the table, the
-// live layer and either camera (nothing is drawn over the table). The render loop runs on requestAnimationFrame and never waits on the engine: each display
-// frame it takes the latest frame from liveFeed and redraws only when that frame, the camera or a drag changed.
+// One table view of one lane: a line with its title and counters (push-3d: and one with the pose score's parts),
+// and under it a WebGL canvas with the table, the live layer and either camera (nothing is drawn over the table). The render loop runs on requestAnimationFrame and never waits on the engine: each display
+// frame it takes the latest frame from liveFeed and redraws only when that frame, the camera or a drag changed (and, while
+// a residual's afterimage fades, at most every FADE_FRAME_MS).
 // Dragging the block (pointer events on the canvas, raycast to the table) sends shoves to the engine; they land
 // at the next control step, and until then a dashed outline shows where the block is going.
 // push-3d (the `task` prop, the playground's) gets its own scene and layer, in 3D; its pillar is grabbed where the
@@ -14,13 +15,13 @@ import { laneViews } from '../../engine/liveFrame';
 import { controls } from '../controls';
 import { LanePolicy } from '../PlaygroundBar';
 import { liveFeed } from '../live';
-import { layoutOf } from '../liveSummary';
+import { layoutOf, posePartsText } from '../liveSummary';
 import { appStore } from '../store';
 import { orbitCamera, topDownCamera, type ViewCamera } from './cameras';
 import { addDisplacement, ARROW_KEYS, arrowShove, dragAboutCentre, dragDisplacement, displaced, KEY_SHOVE_FRACTION, type Point } from './dragShove';
 import { LiveLayer, tableToWorld } from './liveLayer';
 import { Push3dLayer } from './push3dLayer';
-import { createPush3dScene, sceneToWorld, worldToScene } from './push3dTable';
+import { createPush3dScene, pillarReach, sceneToWorld, worldToScene } from './push3dTable';
 import { HEIGHT, createTableScene } from './pushtTable';
 import { views } from './viewRegistry';
 import { SCHEMA } from '../../core/config';
@@ -35,11 +36,18 @@ const NO_SHOVE: Displacement = { dx: 0, dy: 0, dtheta: 0 };
 const MAX_TRAIL = SCHEMA.liveEpisodeLength.max + 1;
 /** How far (client px) from the block the arrow keys' screen directions are read back onto the table. */
 const KEY_PROBE_PX = 20;
+/**
+ * While only afterimages fade (no new frame, no drag), redraw at most this often, ms. A fade reads as smooth at
+ * ~15 fps, and redrawing both views at the display's rate made push-3d's side-by-side crawl in software WebGL: its
+ * Φ's residuals are spikes at most steps, so some afterimage is always fading.
+ */
+const FADE_FRAME_MS = 66;
 
 export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d'; task: string }) {
   const hostRef = useRef<HTMLDivElement>(null);
   const titleRef = useRef<HTMLDivElement>(null);
   const countersRef = useRef<HTMLDivElement>(null);
+  const poseRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     const host = hostRef.current!;
@@ -59,7 +67,7 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
     host.prepend(canvas);
     const table = pushT ? createTableScene() : createPush3dScene();
     let dirty = true;
-    const cam: ViewCamera = mode === '2d' ? topDownCamera() : orbitCamera(canvas, () => (dirty = true));
+    const cam: ViewCamera = mode === '2d' ? topDownCamera() : orbitCamera(canvas, () => (dirty = true), pushT ? undefined : pillarReach());
     let layer: LiveLayer | Push3dLayer | null = null;
 
     const resize = () => {
@@ -219,6 +227,7 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
         const cut = s('step') >= (appStore.getState().playground?.runConfig.liveEpisodeLength ?? 0);
         const end = s('done') ? (s('success') ? ' · success' : cut ? ' · time limit' : ' · fallen or tipped over') : '';
         countersRef.current!.textContent = `episode ${s('episode')} · step ${s('step')} · ${pushT ? 'coverage' : 'pose score'} ${s('coverage').toFixed(3)} (max ${s('maxCoverage').toFixed(3)}) · R ${s('sagrReward').toFixed(3)} (Σ ${s('sagrReturn').toFixed(1)})${end}`;
+        if (poseRef.current) poseRef.current.textContent = `pose score parts: ${posePartsText(s('posePosition'), s('poseHeading'), s('poseTilt'))}`;
         countersRef.current!.dataset.done = s('done') ? (s('success') ? 'success' : cut ? 'timeout' : 'failed') : '';
       }
     };
@@ -229,14 +238,19 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
     };
 
     let frame = 0;
+    let renderedAt = -Infinity;
     let arrows = appStore.getState().arrows;
     const loop = (now: number) => {
       if (lane === 0) liveFeed.countDisplayFrame(now);
       if (cam.update()) dirty = true;
       const f = liveFeed.latest;
-      if ((f && f.seq !== drawnSeq) || dragging || animating || appStore.getState().arrows !== arrows) dirty = true;
+      if ((f && f.seq !== drawnSeq) || dragging || appStore.getState().arrows !== arrows) dirty = true;
+      if (animating && now - renderedAt >= FADE_FRAME_MS) dirty = true;
       arrows = appStore.getState().arrows;
-      if (dirty) render();
+      if (dirty) {
+        render();
+        renderedAt = now;
+      }
       frame = requestAnimationFrame(loop);
     };
     frame = requestAnimationFrame(loop);
@@ -268,6 +282,7 @@ export function SceneView({ lane, mode, task }: { lane: number; mode: '2d' | '3d
         <LanePolicy lane={lane} />
         <span className="view-title" ref={titleRef} data-testid={`view-title-${lane}`} />
         <span className="view-counters" ref={countersRef} data-testid={`view-counters-${lane}`} />
+        {task === 'push-3d' && <span className="view-pose" ref={poseRef} data-testid={`view-pose-${lane}`} />}
       </div>
       <div className="canvas-host" ref={hostRef} />
     </div>

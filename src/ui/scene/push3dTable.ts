@@ -3,7 +3,7 @@
 // scene: the cameras (pixels around the 512 px workspace's centre), so push-3d's metres are drawn as
 // millimetres about that centre, z up (right-handed, no y flip: push-3d's frame is z-up like three.js's).
 import * as THREE from 'three';
-import { GOAL_POSE, OBJECT_HEIGHT, PX_PER_M, TABLE_HALF, TABLE_THICKNESS, type Pose3 } from '../../sim/push3d/geometry';
+import { COM_LOCAL, FOOTPRINT_CORNERS, GOAL_POSE, OBJECT_KEYPOINTS, OBJECT_HEIGHT, PX_PER_M, TABLE_HALF, TABLE_THICKNESS, type Pose3 } from '../../sim/push3d/geometry';
 import { WORKSPACE_SIZE } from '../../sim/pusht/geometry';
 import { COLORS, Z, disposeTree, tOutline, type TableScene } from './pushtTable';
 
@@ -25,6 +25,22 @@ export function worldToScene(x: number, y: number, z: number, out = new THREE.Ve
 /** The push-3d table point (metres) under a three.js position. */
 export function sceneToWorld(p: THREE.Vector3): { x: number; y: number } {
   return { x: (p.x - CENTRE_X) / SCENE_PER_M, y: (p.y - CENTRE_Y) / SCENE_PER_M };
+}
+
+/** The footprint's widest span (m): the tallest a pillar lying on its side can stand. */
+const FOOTPRINT_SPAN = Math.max(...FOOTPRINT_CORNERS.flatMap(([ax, ay]) => FOOTPRINT_CORNERS.map(([bx, by]) => Math.hypot(ax - bx, ay - by))));
+/** The farthest any keypoint (a corner) is from the centre of mass (m): how far past its centre the pillar reaches, however it lies. */
+const COM_REACH = Math.max(...OBJECT_KEYPOINTS.map(([x, y, z]) => Math.hypot(x - COM_LOCAL[0], y - COM_LOCAL[1], z - COM_LOCAL[2])));
+
+/**
+ * Everywhere the pillar can be while an episode runs (scene units), for the 3D camera to keep in view: its
+ * centre of mass over the table (past an edge it falls, and the episode ends), so the pillar within COM_REACH
+ * of the table, tipped or lying on its side; from the table's underside up to its height or, on its side, its
+ * footprint's span. (A displace suite's drop starts higher, for a moment.)
+ */
+export function pillarReach(): THREE.Box3 {
+  const reach = TABLE_HALF + COM_REACH;
+  return new THREE.Box3(worldToScene(-reach, -reach, -TABLE_THICKNESS), worldToScene(reach, reach, Math.max(OBJECT_HEIGHT, FOOTPRINT_SPAN)));
 }
 
 /** The T footprint in its local frame, scene units (Push-T's boxes are push-3d's at 1 px = 1 mm). */
