@@ -1,12 +1,14 @@
 // `sagr bench [--task push-t|push-3d] [--json]`: speed figures for every part that has a target. Sections are
 // added as parts land. --task (the config key) picks the task of the training-step and PPO sections; the
 // simulator section runs both tasks.
+import { availableParallelism } from 'node:os';
 import { microbench, type MicrobenchResult } from '../../engine/microbench';
 import { NODE_BACKENDS, useNodeBackend } from '../../engine/nodeBackend';
 import { benchPolicy, type PolicyBenchResult } from '../../policy/bench';
 import { benchSim, benchSim3d } from '../../sim/bench';
 import { patchWasmMatMul } from '../../engine/wasmMatMul';
 import { benchTrainSteps } from '../../train/bench';
+import { benchDataParallel } from '../../train/dataParallelBench';
 import { benchPpo } from '../../train/ppoBench';
 import { defaultConfig } from '../../core/config';
 import type { Comparison } from '../../reference/compare';
@@ -19,7 +21,7 @@ const against = (c: Comparison) =>
 
 export const bench: Command = {
   name: 'bench',
-  summary: 'benchmark tensor backends, networks, the simulator, training steps and PPO iterations; --json for one JSON object',
+  summary: 'benchmark tensor backends, networks, the simulator, training steps (one and two workers) and PPO iterations; --json for one JSON object',
   switches: ['json'],
   acceptsConfig: false,
   configKeys: ['task'],
@@ -65,12 +67,18 @@ export const bench: Command = {
         `(target: prior ≤ 30 min)`,
     );
     log(`train/wasm (${task}): prior step B=${train.priorBatch}: ${against(train.prior)} (targets: ≥ 3.5× faster, ≤ 600 kernels)`);
+    const dp = await benchDataParallel({ ...defaultConfig(), task });
+    log(
+      `train/data-parallel (${task}): prior step B=${dp.batch}: 1 worker ${dp.oneWorkerMs.toFixed(0)} ms (${dp.oneWorkerExamplesPerSec.toFixed(0)} examples/s), ` +
+        `${dp.workers} workers ${dp.parallelMs.toFixed(0)} ms (${dp.parallelExamplesPerSec.toFixed(0)} examples/s): ${dp.speedup.toFixed(2)}× ` +
+        `(medians of ${dp.steps} alternating steps, ${availableParallelism()} cores available; target: ≥ 1.7×)`,
+    );
     const ppo = await benchPpo({ task });
     const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
     log(
       `ppo/wasm (${task}): ${ppo.envStepsPerSec.toFixed(0)} env steps/s over full iterations (B=${ppo.numEnvs}, ${ppo.controlStepsPerIteration} control steps, ${ppo.secondsPerIteration.toFixed(1)} s each); ` +
         `physics ${pct(ppo.fractions.physics)}, inference ${pct(ppo.fractions.inference)}, updates ${pct(ppo.fractions.updates)}, other ${pct(ppo.fractions.other)}`,
     );
-    return { task, tensors, nn, sim, sim3d, train, ppo };
+    return { task, tensors, nn, sim, sim3d, train, dataParallel: dp, ppo };
   },
 };
