@@ -41,6 +41,8 @@ export function partBounds(size: number, parts: number): number[] {
 class GradientWorker {
   private readonly thread: Worker;
   private pending: { resolve: (reply: GradientReply) => void; reject: (e: Error) => void } | null = null;
+  /** Set once the thread has failed: later requests are refused at once rather than left waiting. */
+  private failure: Error | null = null;
   private closing = false;
   /** Resolves once the replica is built (rejects if the thread fails first). */
   readonly ready: Promise<unknown>;
@@ -69,10 +71,12 @@ class GradientWorker {
   }
 
   private fail(reason: string): void {
-    this.settle((p) => p.reject(new Error(`data-parallel worker ${this.index}: ${reason}`)));
+    this.failure ??= new Error(`data-parallel worker ${this.index}: ${reason}`);
+    this.settle((p) => p.reject(this.failure!));
   }
 
   async gradient(request: GradientRequest): Promise<{ loss: number; grads: Float32Array }> {
+    if (this.failure) throw this.failure;
     if (this.pending) throw new Error(`data-parallel worker ${this.index}: a request is already in flight`);
     const reply = this.await();
     const buffers = [request.weights, ...Object.values(request.examples.fields)].map((a) => a.buffer as ArrayBuffer);
