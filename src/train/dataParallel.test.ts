@@ -1,5 +1,5 @@
 // Data-parallel steps over worker threads (dataParallel.ts), on tiny modules: the summed gradient is the full
-// batch's, a fixed seed and worker count give the same bits, training with two workers learns as with one, and
+// batch's (prior and Φ), a fixed seed and worker count give the same bits, training with two workers learns as with one, and
 // failures (a worker's error, a worker that cannot start, NaN in a worker's rows) reach the trainer cleanly.
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -10,7 +10,8 @@ import { useNodeBackend } from '../engine/nodeBackend';
 import { patchWasmMatMul } from '../engine/wasmMatMul';
 import { flatten } from '../nn/flat';
 import { FlowPrior, flowPriorConfig } from '../policy/flowPrior';
-import { tinyPrior } from '../policy/testFixtures';
+import { tinyPrior, tinyWorld } from '../policy/testFixtures';
+import { WorldPredictor } from '../policy/worldPredictor';
 import { decodeDemos } from '../sim/dataset';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
 import { TINY_NETS } from '../testing/tinyConfig';
@@ -19,7 +20,7 @@ import type { EpisodeSplit } from './demoData';
 import { localGradients, type Examples, type GradientSource } from './gradientSource';
 import { GuardedStep } from './guardedStep';
 import type { MetricsRecord } from './stage';
-import { PRIOR_LOSS } from './stageLosses';
+import { PRIOR_LOSS, WORLD_LOSS } from './stageLosses';
 import { trainPrior } from './trainPrior';
 
 beforeAll(async () => {
@@ -100,6 +101,31 @@ describe('data-parallel gradients (tiny prior, two workers)', () => {
   });
 });
 
+describe('data-parallel gradients (tiny world predictor, two workers)', () => {
+  it('gives the full batch’s loss and gradient within float tolerance', async () => {
+    const world = new WorldPredictor(tinyWorld, 3);
+    const pool = await dataParallel(2)(WORLD_LOSS, world);
+    const rng = new Rng(4);
+    const size = 12;
+    const normals = (row: number) => {
+      const x = new Float32Array(size * row);
+      rng.fillNormal(x);
+      return x;
+    };
+    const tokens = tinyWorld.numTokens * 3;
+    const examples: Examples = { size, fields: { prevTokens: normals(tokens), prevActions: normals(tinyWorld.actionDim), tokens: normals(tokens), actions: normals(tinyWorld.actionDim), next: normals(tokens) } };
+    const whole = await (await localGradients(WORLD_LOSS, world)).gradient(examples);
+    const split = await pool.gradient(examples);
+    const [g1, g2] = [await read(whole.grads), await read(split.grads)];
+    const [l1, l2] = [(await read(whole.loss))[0], (await read(split.loss))[0]];
+    expect(Math.abs(l2 - l1) / l1).toBeLessThan(1e-5);
+    expect(Math.max(...g1.map((g, i) => Math.abs(g - g2[i])))).toBeLessThan(1e-5 * Math.max(...g1.map(Math.abs)));
+    tf.dispose([whole, split]);
+    await pool.dispose();
+    world.dispose();
+  });
+});
+
 describe('data-parallel failures', () => {
   // Worker threads are OS threads: the process's thread count says whether they ended (Linux's /proc).
   const threads = () => readdirSync('/proc/self/task').length;
@@ -165,5 +191,5 @@ describe('data-parallel prior training (tiny, fixed seed)', () => {
     two.losses.forEach((loss, i) => expect(Math.abs(loss - one.losses[i]) / one.losses[i]).toBeLessThan(0.02));
     for (const r of [one, two]) expect(r.losses.at(-1)!).toBeLessThan(0.7 * r.losses[0]);
     expect(Math.abs(two.report.heldOutLoss - one.report.heldOutLoss) / one.report.heldOutLoss).toBeLessThan(0.02);
-  });
+  }, 180_000); // three runs and two worker start-ups: ~15 s on an idle 2-core machine, 30 s seen under load
 });
