@@ -49,12 +49,11 @@ export async function benchDataParallel(c: Config = defaultConfig(), workers = 2
   try {
     for (const w of [1, workers]) {
       const prior = new FlowPrior(flowPriorConfig(c, spec), c.seed);
-      const guard = new GuardedStep('prior', prior.variables, () => {});
       const source = await dataParallel(w)(PRIOR_LOSS, prior).catch((e: unknown) => {
-        guard.dispose();
         prior.dispose();
         throw e;
       });
+      const guard = new GuardedStep('prior', prior.variables, () => {});
       const step = async () => {
         const t0 = performance.now();
         await guard.apply(await source.gradient(examples), LR);
