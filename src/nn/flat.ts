@@ -84,3 +84,8 @@ export function unflatten(flat: tf.Tensor1D, shapes: readonly (readonly number[]
   // A single shape still comes back as a one-element list.
   return Array.isArray(out) ? out : [out];
 }
+
+/** Writes `flat` (the values of `variables`, flattened in order) into the variables. */
+export function assignFlat(variables: readonly tf.Variable[], flat: tf.Tensor1D): void {
+  tf.tidy(() => unflatten(flat, variables.map((v) => v.shape)).forEach((value, i) => variables[i].assign(value)));
+}

@@ -21,7 +21,6 @@ import { Dense } from '../nn/dense';
 import { normal, orthogonal } from '../nn/init';
 import { LayerNorm } from '../nn/layerNorm';
 import { Mlp } from '../nn/mlp';
-import { gaussianTensor } from '../nn/noise';
 import { Scope } from '../nn/scope';
 import { sinusoidalEmbedding } from '../nn/timeEmbedding';
 import { TokenEmbedding } from '../nn/tokenEmbedding';
@@ -166,16 +165,35 @@ export interface FlowBatch {
   actions: tf.Tensor3D;
 }
 
+/** A batch's draws for the flow-matching loss: flow times τ [B] and noise ε [B, H, A] (row-major). */
+export interface FlowDraws {
+  tau: Float32Array;
+  noise: Float32Array;
+}
+
+/** Draws τ and ε for `b` chunks of [h, a] from `rng`: B flow times, then B·H·A normals. */
+export function drawFlow(rng: Rng, b: number, h: number, a: number): FlowDraws {
+  const tau = Float32Array.from({ length: b }, () => sampleFlowTime(rng));
+  const noise = new Float32Array(b * h * a);
+  rng.fillNormal(noise);
+  return { tau, noise };
+}
+
 /**
  * Conditional flow-matching loss E‖v_θ(a_τ, s, τ) − (a − ε)‖², mean over batch, steps and action dims.
- * τ and ε are drawn from `rng` (B flow times, then B·H·A normals). Use inside optimizer.minimize.
+ * τ and ε are drawn from `rng` (drawFlow). Use inside optimizer.minimize.
  */
 export function flowMatchingLoss(prior: FlowPrior, batch: FlowBatch, rng: Rng): tf.Scalar {
   const [b, h, a] = batch.actions.shape;
-  const tau = Float32Array.from({ length: b }, () => sampleFlowTime(rng));
+  return flowMatchingLossAt(prior, batch, drawFlow(rng, b, h, a));
+}
+
+/** The flow-matching loss at given draws (the data-parallel step draws them once for the whole batch, then splits). */
+export function flowMatchingLossAt(prior: FlowPrior, batch: FlowBatch, draws: FlowDraws): tf.Scalar {
+  const [b, h, a] = batch.actions.shape;
   return tf.tidy(() => {
-    const noise = gaussianTensor<tf.Rank.R3>(rng, [b, h, a]);
-    const tauB = tf.tensor1d(tau);
+    const noise = tf.tensor3d(draws.noise, [b, h, a]);
+    const tauB = tf.tensor1d(draws.tau);
     const t = tf.reshape(tauB, [b, 1, 1]);
     const aTau = tf.add(tf.mul(t, batch.actions), tf.mul(tf.sub(1, t), noise)) as tf.Tensor3D;
     const target = tf.sub(batch.actions, noise);

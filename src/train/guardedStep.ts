@@ -3,7 +3,8 @@
 // and if the weights themselves are no longer finite they (and the optimiser's moments) are restored to the
 // last values known to give a finite loss and gradient. Otherwise the snapshot moves to the current weights and
 // Adam applies the gradient. The gradient, its norm, the snapshot and the update all work on flat buffers
-// (nn/flat.ts): a handful of kernels per step, not a few per parameter.
+// (nn/flat.ts): a handful of kernels per step, not a few per parameter. `apply` takes a loss and gradient computed
+// elsewhere: the data-parallel step (dataParallel.ts) sums its workers' parts and hands the sum to the same guard.
 import * as tf from '@tensorflow/tfjs';
 import { flatten } from '../nn/flat';
 import type { VariableMap } from '../nn/scope';
@@ -19,6 +20,21 @@ export interface StepResult {
   gradNorm: number;
   /** False when the step was skipped for a non-finite loss or gradient. */
   applied: boolean;
+}
+
+/** A step's loss and its gradient, flattened in parameter order (nn/flat.ts). */
+export type LossAndGradient = {
+  loss: tf.Scalar;
+  grads: tf.Tensor1D;
+};
+
+/** The loss `lossFn` builds from `variables`, and its gradient (the caller frees both). */
+export function lossAndGradient(lossFn: () => tf.Scalar, variables: readonly tf.Variable[]): LossAndGradient {
+  return tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(lossFn, [...variables]);
+    // A variable the loss does not reach gets no gradient from tfjs.
+    return { loss: value, grads: flatten(variables.map((v) => grads[v.name] ?? tf.zerosLike(v))) };
+  });
 }
 
 export class GuardedStep {
@@ -52,14 +68,14 @@ export class GuardedStep {
   }
 
   /** Minimises `lossFn` (a scalar built from the module's variables) by one Adam step at learning rate `lr`. */
-  async step(lossFn: () => tf.Scalar, lr: number): Promise<StepResult> {
-    const { grads, stats } = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(lossFn, this.varList);
-      // A variable the loss does not reach gets no gradient from tfjs.
-      const flat = flatten(this.varList.map((v) => grads[v.name] ?? tf.zerosLike(v)));
-      const gradNorm = tf.sqrt(tf.sum(tf.square(flat)));
-      return { grads: flat, stats: tf.stack([value, gradNorm]) };
-    });
+  step(lossFn: () => tf.Scalar, lr: number): Promise<StepResult> {
+    return this.apply(lossAndGradient(lossFn, this.varList), lr);
+  }
+
+  /** One Adam step from a loss and gradient computed elsewhere (e.g. summed over data-parallel workers); frees both. */
+  async apply({ loss: lossValue, grads }: LossAndGradient, lr: number): Promise<StepResult> {
+    const stats = tf.tidy(() => tf.stack([lossValue, tf.sqrt(tf.sum(tf.square(grads)))]));
+    lossValue.dispose();
     const [loss, gradNorm] = await stats.data();
     stats.dispose();
     this.steps++;

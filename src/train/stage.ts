@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { TOKEN_DIM } from '../sim/taskSpec';
 import type { WorldInput } from '../policy/worldPredictor';
 import type { Transitions } from './demoData';
+import type { GradientSourceFactory } from './gradientSource';
 
 export interface StageOptions {
   /** Optimiser steps. */
@@ -22,6 +23,8 @@ export interface StageOptions {
   onEvaluated?: (iter: number) => Promise<void>;
   /** Awaited before every optimiser step (the browser's engine worker yields, pauses and stops there). */
   pace?: () => Promise<void>;
+  /** Where the prior's and Φ's steps compute their gradients: this thread (the default) or worker threads (dataParallel.ts). */
+  gradients?: GradientSourceFactory;
 }
 
 export type MetricsRecord = { stage: string; iter: number } & Record<string, number | string | null>;

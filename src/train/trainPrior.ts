@@ -2,8 +2,9 @@
 // path, τ from the shifted Beta(1.5, 1) cut at 0.999, target a − ε; see flowMatchingLoss).
 //
 //   for iter in 0..iters−1:
-//     B examples (S_t, goal, a_{t:t+H}) drawn uniformly from the training episodes
-//     loss = E‖v_θ(τ·a + (1 − τ)·ε, s, τ) − (a − ε)‖²
+//     B examples (S_t, goal, a_{t:t+H}) drawn uniformly from the training episodes, τ and ε drawn for each
+//     loss = E‖v_θ(τ·a + (1 − τ)·ε, s, τ) − (a − ε)‖² and its gradient (in this thread, or summed over the
+//       parts of the batch that data-parallel workers computed: o.gradients, dataParallel.ts)
 //     Adam step at the warm-up + cosine learning rate (skipped, weights restored, on NaN/Inf)
 //     EMA of the weights updated (ema.ts); the averaged weights are evaluated and left in the module at the end
 //   every evalEvery: held-out flow-matching loss (fixed examples, τ and ε), and the held-out MSE of the
@@ -18,8 +19,10 @@ import { flowMatchingLoss, sampleOde, type FlowPrior } from '../policy/flowPrior
 import { goalTokensBatch } from '../policy/stateTokens';
 import { gatherPriorBatch, indexSteps, sampleIndices, type EpisodeSplit, type PriorBatch } from './demoData';
 import { EmaWeights } from './ema';
+import { localGradients } from './gradientSource';
 import { GuardedStep, warmupCosineLr } from './guardedStep';
 import { checkStageOptions, LossMeter, warmupFor, type StageOptions } from './stage';
+import { PRIOR_LOSS, priorExamples } from './stageLosses';
 
 /** Held-out examples for the loss (a fixed draw) and, the first of them, for the sampled-chunk error. */
 const HELD_OUT_EXAMPLES = 1024;
@@ -29,6 +32,8 @@ const EVAL_CHUNK = 256;
 
 export interface PriorReport {
   iters: number;
+  /** Threads that computed each step's gradient (StageOptions.gradients). */
+  workers: number;
   finalTrainLoss: number | null;
   heldOutLoss: number;
   heldOutSampleMse: number;
@@ -91,6 +96,7 @@ export async function trainPrior(prior: FlowPrior, demos: DemoDataset, split: Ep
   const evalSeed = deriveSeed(o.seed, 'prior/held-out-noise');
 
   const rng = new Rng(deriveSeed(o.seed, 'prior/train'));
+  const gradients = await (o.gradients ?? localGradients)(PRIOR_LOSS, prior);
   const guard = new GuardedStep('prior', prior.variables, o.log);
   const ema = new EmaWeights(prior.variables.values());
   const warmup = warmupFor(o.iters);
@@ -100,10 +106,9 @@ export async function trainPrior(prior: FlowPrior, demos: DemoDataset, split: Ep
   try {
     for (let iter = 0; iter < o.iters; iter++) {
       await o.pace?.();
-      const batch = priorTensors(spec, gatherPriorBatch(demos, train, sampleIndices(rng, train.count, c.priorBatch), horizon), horizon);
+      const examples = priorExamples(spec, gatherPriorBatch(demos, train, sampleIndices(rng, train.count, c.priorBatch), horizon), horizon, rng);
       const lr = warmupCosineLr(c.priorLr, iter, o.iters, warmup);
-      const step = await guard.step(() => flowMatchingLoss(prior, batch, rng), lr);
-      tf.dispose(batch);
+      const step = await guard.apply(await gradients.gradient(examples), lr);
       if (step.applied) ema.update();
       meter.add(step.loss);
 
@@ -121,8 +126,9 @@ export async function trainPrior(prior: FlowPrior, demos: DemoDataset, split: Ep
     }
     ema.swap(); // the module keeps the averaged weights
   } finally {
+    await gradients.dispose();
     guard.dispose();
     ema.dispose();
   }
-  return { iters: o.iters, finalTrainLoss: lastTrainLoss, ...held, skippedSteps: guard.skipped, seconds: (performance.now() - t0) / 1000 };
+  return { iters: o.iters, workers: gradients.workers, finalTrainLoss: lastTrainLoss, ...held, skippedSteps: guard.skipped, seconds: (performance.now() - t0) / 1000 };
 }

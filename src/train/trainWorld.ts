@@ -10,11 +10,13 @@ import type { Config } from '../core/config';
 import { deriveSeed, Rng } from '../core/rng';
 import type { DemoDataset } from '../sim/dataset';
 import { TOKEN_DIM, TOKEN_TYPE, type TaskSpec } from '../sim/taskSpec';
-import { dynamicsLoss, type WorldPredictor } from '../policy/worldPredictor';
+import type { WorldPredictor } from '../policy/worldPredictor';
 import { concatTransitions, demoTransitions, indexSteps, pickTransitions, sampleIndices, type EpisodeSplit, type Transitions } from './demoData';
+import { localGradients } from './gradientSource';
 import { GuardedStep, warmupCosineLr } from './guardedStep';
 import { replayPerturbedTransitions } from './replayTransitions';
 import { checkStageOptions, LossMeter, transitionTensors, warmupFor, type StageOptions } from './stage';
+import { WORLD_LOSS, worldExamples } from './stageLosses';
 
 /** Perturbed replays per demonstrated training step (fresh ε each). */
 export const WORLD_REPLAY_COPIES = 2;
@@ -31,6 +33,8 @@ export interface WorldMetrics {
 
 export interface WorldReport extends WorldMetrics {
   iters: number;
+  /** Threads that computed each step's gradient (StageOptions.gradients). */
+  workers: number;
   trainTransitions: number;
   finalTrainLoss: number | null;
   skippedSteps: number;
@@ -90,6 +94,7 @@ export async function trainWorld(world: WorldPredictor, demos: DemoDataset, spli
   o.log(`world: ${train.count} training transitions, ${heldOut.count} held-out (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 
   const rng = new Rng(deriveSeed(o.seed, 'world/train'));
+  const gradients = await (o.gradients ?? localGradients)(WORLD_LOSS, world);
   const guard = new GuardedStep('world', world.variables, o.log);
   const warmup = warmupFor(o.iters);
   const meter = new LossMeter();
@@ -98,10 +103,9 @@ export async function trainWorld(world: WorldPredictor, demos: DemoDataset, spli
   try {
     for (let iter = 0; iter < o.iters; iter++) {
       await o.pace?.();
-      const batch = transitionTensors(pickTransitions(train, sampleIndices(rng, train.count, c.worldBatch)));
+      const examples = worldExamples(pickTransitions(train, sampleIndices(rng, train.count, c.worldBatch)));
       const lr = warmupCosineLr(c.worldLr, iter, o.iters, warmup);
-      const step = await guard.step(() => dynamicsLoss(world, batch, batch.next), lr);
-      tf.dispose(batch);
+      const step = await guard.apply(await gradients.gradient(examples), lr);
       meter.add(step.loss);
 
       if ((iter + 1) % o.evalEvery === 0 || iter === o.iters - 1) {
@@ -117,7 +121,8 @@ export async function trainWorld(world: WorldPredictor, demos: DemoDataset, spli
       }
     }
   } finally {
+    await gradients.dispose();
     guard.dispose();
   }
-  return { iters: o.iters, trainTransitions: train.count, finalTrainLoss: lastTrainLoss, ...metrics, skippedSteps: guard.skipped, seconds: (performance.now() - t0) / 1000 };
+  return { iters: o.iters, workers: gradients.workers, trainTransitions: train.count, finalTrainLoss: lastTrainLoss, ...metrics, skippedSteps: guard.skipped, seconds: (performance.now() - t0) / 1000 };
 }

@@ -1,7 +1,7 @@
 // A copy of some variables' values, to roll back to when an update produces NaN/Inf (DESIGN §5). The copy is
 // one flat buffer (nn/flat.ts): taking it and restoring it are one kernel each, whatever the number of variables.
 import * as tf from '@tensorflow/tfjs';
-import { flatten, unflatten } from '../nn/flat';
+import { assignFlat, flatten } from '../nn/flat';
 
 export class WeightSnapshot {
   private readonly variables: tf.Variable[];
@@ -14,12 +14,7 @@ export class WeightSnapshot {
 
   /** Writes the saved values back (the snapshot stays valid for another restore). */
   restore(): void {
-    tf.tidy(() =>
-      unflatten(
-        this.saved,
-        this.variables.map((v) => v.shape),
-      ).forEach((value, i) => this.variables[i].assign(value)),
-    );
+    assignFlat(this.variables, this.saved);
   }
 
   dispose(): void {

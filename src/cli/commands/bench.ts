@@ -1,6 +1,7 @@
 // `sagr bench [--task push-t|push-3d] [--only SECTION] [--json]`: speed figures for every part that has a
 // target. Sections are added as parts land. --task (the config key) picks the task of the training-step and PPO
 // sections; the simulator section runs both tasks. --only runs one section (the full run takes minutes).
+import { availableParallelism } from 'node:os';
 import { enumFlag, type Command } from '../command';
 import { microbench, type MicrobenchResult } from '../../engine/microbench';
 import { NODE_BACKENDS, useNodeBackend } from '../../engine/nodeBackend';
@@ -8,6 +9,7 @@ import { benchPolicy, type PolicyBenchResult } from '../../policy/bench';
 import { benchSim, benchSim3d, type SimBenchResult } from '../../sim/bench';
 import { patchWasmMatMul } from '../../engine/wasmMatMul';
 import { benchTrainSteps, type TrainBenchResult } from '../../train/bench';
+import { benchDataParallel, type DataParallelBenchResult } from '../../train/dataParallelBench';
 import { benchPpo, type PpoBenchResult } from '../../train/ppoBench';
 import { defaultConfig, type Config } from '../../core/config';
 import type { Comparison } from '../../reference/compare';
@@ -23,7 +25,7 @@ const against = (c: Comparison) =>
 
 export const bench: Command = {
   name: 'bench',
-  summary: 'benchmark tensor backends, networks, the simulator, training steps and PPO iterations; --json for one JSON object',
+  summary: 'benchmark tensor backends, networks, the simulator, training steps (one and two workers) and PPO iterations; --json for one JSON object',
   values: ['only'],
   switches: ['json'],
   acceptsConfig: false,
@@ -36,7 +38,7 @@ export const bench: Command = {
     if (runs('tensor')) result.tensors = await benchTensors(log);
     if (runs('nn')) result.nn = await benchNetworks(log);
     if (runs('sim')) Object.assign(result, await benchSimulators(log));
-    if (runs('train')) result.train = await benchTraining(task, log);
+    if (runs('train')) Object.assign(result, await benchTraining(task, log));
     if (runs('ppo')) result.ppo = await benchPpoSection(task, log);
     return result;
   },
@@ -86,7 +88,7 @@ async function benchSimulators(log: Log): Promise<{ sim: SimBenchResult; sim3d: 
   return { sim, sim3d };
 }
 
-async function benchTraining(task: Config['task'], log: Log): Promise<TrainBenchResult> {
+async function benchTraining(task: Config['task'], log: Log): Promise<{ train: TrainBenchResult; dataParallel: DataParallelBenchResult }> {
   // Training runs on wasm with the transposed-matMul fix, as `sagr train` does.
   await useNodeBackend('wasm');
   patchWasmMatMul();
@@ -97,7 +99,13 @@ async function benchTraining(task: Config['task'], log: Log): Promise<TrainBench
       `(target: prior ≤ 30 min)`,
   );
   log(`train/wasm (${task}): prior step B=${train.priorBatch}: ${against(train.prior)} (targets: ≥ 3.5× faster, ≤ 600 kernels)`);
-  return train;
+  const dp = await benchDataParallel({ ...defaultConfig(), task });
+  log(
+    `train/data-parallel (${task}): prior step B=${dp.batch}: 1 worker ${dp.oneWorkerMs.toFixed(0)} ms (${dp.oneWorkerExamplesPerSec.toFixed(0)} examples/s), ` +
+      `${dp.workers} workers ${dp.parallelMs.toFixed(0)} ms (${dp.parallelExamplesPerSec.toFixed(0)} examples/s): ${dp.speedup.toFixed(2)}× ` +
+      `(medians of ${dp.steps} alternating steps, ${availableParallelism()} cores available; target: ≥ 1.7×)`,
+  );
+  return { train, dataParallel: dp };
 }
 
 async function benchPpoSection(task: Config['task'], log: Log): Promise<PpoBenchResult> {

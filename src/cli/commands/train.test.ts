@@ -36,6 +36,10 @@ describe('train command', () => {
     [{ stage: 'reflex', out: path.join(dir, 'empty'), iters: '1' }, /^--checkpoint: the reflex stage needs a trained world predictor in .*empty\/world/],
     [{ stage: 'ppo', out: dir, init: dir }, /^--init: fine-tunes one module; use it with --stage prior, world, reflex, not ppo$/],
     [{ stage: 'prior', out: path.join(dir, 'x'), init: path.join(dir, 'nowhere'), iters: '1' }, /^--init: cannot load the prior from .*nowhere\/prior/],
+    [{ stage: 'prior', out: dir, workers: '0' }, /^--workers: 0 is outside \[1, 64\]$/],
+    [{ stage: 'prior', out: dir, workers: 'two' }, /^--workers: "two" is not an integer$/],
+    [{ stage: 'all', out: dir, workers: '17' }, /^--workers: 17 is more than the smallest batch to split, 16 \(prior 16, world 16\)$/],
+    [{ stage: 'ppo', out: dir, workers: '2' }, /^--workers: the ppo stage runs in one thread; data-parallel training is for the prior and world stages$/],
   ])('refuses %o with a one-line reason naming the flag', async (flags, message) => {
     const err = await train.run(ctx(flags, tiny)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
@@ -48,10 +52,23 @@ describe('train command', () => {
     await expect(train.run(ctx({ stage: 'prior', out: dir, demos: bad }, tiny))).rejects.toThrow(/^--demos: demos: file is 9 bytes, shorter than the 24-byte header/);
   });
 
+  it('--workers 2 trains the prior on two workers, says so, and records it', async () => {
+    const logs: string[] = [];
+    const demosFile = writeDemoSubset(defaultDemos('push-t'), path.join(dir, 'demos-workers.bin'), 4);
+    const summary = (await train.run({ ...ctx({ stage: 'prior', out: path.join(dir, 'workers'), demos: demosFile, iters: '2', workers: '2' }, tiny), log: (m) => logs.push(m) })) as {
+      workers: number;
+      stages: { prior: { workers: number } };
+    };
+    expect(logs).toContain('training on 2 workers (--workers)');
+    expect(summary.workers).toBe(2);
+    expect(summary.stages.prior.workers).toBe(2);
+  });
+
   it('--stage all writes three checkpoints, metrics and the config, then a ppo run; eval runs the prior and the reflex from them', async () => {
     const out = path.join(dir, 'run');
     const demosFile = writeDemoSubset(defaultDemos('push-t'), path.join(dir, 'demos.bin'), 4);
-    const summary = (await train.run(ctx({ stage: 'all', out, demos: demosFile, iters: '3' }, tiny))) as { stages: Record<string, { iters: number; checkpoint: string }> };
+    // One thread: worker start-up would double this test's time; the data-parallel path has its own test above.
+    const summary = (await train.run(ctx({ stage: 'all', out, demos: demosFile, iters: '3', workers: '1' }, tiny))) as { stages: Record<string, { iters: number; checkpoint: string }> };
     expect(Object.keys(summary.stages)).toEqual(['prior', 'world', 'reflex', 'ppo']);
     expect(existsSync(path.join(out, 'ppo', 'strategy', 'model.json'))).toBe(true);
     for (const stage of ['prior', 'world', 'reflex']) {
@@ -86,10 +103,10 @@ describe('train command', () => {
     expect(rec.episodes).toBe(4 + rec.recovery.recovered);
     await expect(demos.run(ctx({ episodes: '1', every: '5', out: recovered }, tiny))).rejects.toThrow(/^--every: only with --recover-from/);
     const tuned = path.join(dir, 'tuned');
-    const fine = (await train.run(ctx({ stage: 'prior', out: tuned, demos: recovered, init: out, iters: '1' }, { ...tiny, priorLr: 1e-7 }))) as { stages: { prior: { init: string } } };
+    const fine = (await train.run(ctx({ stage: 'prior', out: tuned, demos: recovered, init: out, iters: '1', workers: '1' }, { ...tiny, priorLr: 1e-7 }))) as { stages: { prior: { init: string } } };
     expect(fine.stages.prior.init).toBe(out);
     // Φ too (any stage's module): one step at a learning rate of 1e-7 leaves the weights where --init found them.
-    await train.run(ctx({ stage: 'world', out: tuned, demos: demosFile, init: out, iters: '1' }, { ...tiny, worldLr: 1e-7 }));
+    await train.run(ctx({ stage: 'world', out: tuned, demos: demosFile, init: out, iters: '1', workers: '1' }, { ...tiny, worldLr: 1e-7 }));
     for (const module of ['prior', 'world']) {
       const weights = (d: string) => new Float32Array(readFileSync(path.join(d, module, 'weights.bin')).buffer.slice(0));
       const [before, after] = [weights(out), weights(tuned)];

@@ -1,5 +1,5 @@
 // `sagr train --task push-t|push-3d --stage prior|world|reflex|ppo|dsrl|all [--config FILE] [--iters N] --out DIR
-//             [--demos FILE] [--checkpoint DIR] [--init DIR] [--resume] [--json]`
+//             [--demos FILE] [--checkpoint DIR] [--init DIR] [--workers N] [--resume] [--json]`
 //
 // --task is the config key (a --config file may set it; the flag overrides). Trains the stage-0/1 modules on
 // the task's demonstrations (default: the shipped public/data/<task>-demos.bin) on the wasm backend. Writes
@@ -22,7 +22,11 @@
 // ppo stage with the settings of DSRL_SETTINGS (each can be overridden on the command line except the two that
 // make it DSRL) and writes DIR/dsrl.
 // `all` runs prior, world, reflex, then ppo from the modules just trained.
+// --workers N (default: the cores available, os.availableParallelism()): the prior and world stages train
+// data-parallel over N threads (src/train/dataParallel.ts), the same bits for the same seed and N; 1 is the
+// one-thread path. The reflex and ppo stages run in one thread.
 import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { kebab, type Config } from '../../core/config';
@@ -37,7 +41,9 @@ import { WorldPredictor, worldPredictorConfig } from '../../policy/worldPredicto
 import type { DemoDataset } from '../../sim/dataset';
 import type { TaskSpec } from '../../sim/taskSpec';
 import { taskSpec, validateTask } from '../../sim/tasks';
+import { dataParallel } from '../../train/dataParallel';
 import { splitEpisodes, type EpisodeSplit } from '../../train/demoData';
+import type { GradientSourceFactory } from '../../train/gradientSource';
 import { reflexWarmup } from '../../train/reflexWarmup';
 import { evalEveryFor, type MetricsRecord, type StageOptions } from '../../train/stage';
 import { trainPrior } from '../../train/trainPrior';
@@ -68,6 +74,10 @@ function dsrlConfig(config: Config, configFlags: ReadonlySet<string>): Config {
   return { ...config, ...chosen };
 }
 const MAX_ITERS = 1_000_000;
+/** Each worker is a whole wasm backend with a replica of the module. */
+const MAX_WORKERS = 64;
+/** The stages that train data-parallel, with the batch a worker count must not exceed (a part per worker). */
+const PARALLEL_STAGES = { prior: 'priorBatch', world: 'worldBatch' } as const;
 interface StageContext {
   config: Config;
   spec: TaskSpec;
@@ -78,6 +88,8 @@ interface StageContext {
   /** --init: the folder whose module (DIR/<stage>) the stage fine-tunes. */
   init: string | undefined;
   itersOverride: number | undefined;
+  /** How the prior and world stages compute their gradients (--workers). */
+  gradients: GradientSourceFactory;
   command: string;
   log: (msg: string) => void;
 }
@@ -103,6 +115,7 @@ function stageOptions(ctx: StageContext, module: Checkpointable, stage: Stage, i
     },
     evalEvery: evalEveryFor(stageIters),
     onEvaluated: async (iter) => void (await writeCheckpoint(ctx, module, stage, { iter, partial: true })),
+    gradients: ctx.gradients,
   };
 }
 
@@ -178,7 +191,7 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
 export const train: Command = {
   name: 'train',
   summary: 'train the prior, world predictor and reflex on demonstrations, then PPO (--stage prior|world|reflex|ppo|dsrl|all, --out DIR)',
-  values: ['stage', 'iters', 'out', 'demos', 'checkpoint', 'init'],
+  values: ['stage', 'iters', 'out', 'demos', 'checkpoint', 'init', 'workers'],
   switches: ['json', 'resume'],
   acceptsConfig: true,
   async run({ config, configFlags, flags, switches, log }) {
@@ -195,6 +208,13 @@ export const train: Command = {
     if (resume && (changed.length || flags.config !== undefined)) throw new UsageError(`--resume continues with the run's saved config; drop ${flags.config !== undefined ? '--config' : `--${kebab(changed[0])}`}`);
     if (flags.init !== undefined && !(STAGES as readonly string[]).includes(stage)) throw new UsageError(`--init: fine-tunes one module; use it with --stage ${STAGES.join(', ')}, not ${stage}`);
     if (flags.init === '') throw new UsageError('--init: needs the folder of a trained module (DIR/<stage>)');
+    const stages: Stage[] = stage === 'all' ? [...STAGES] : stage === 'ppo' || stage === 'dsrl' ? [] : [stage];
+    const parallel = stages.filter((s): s is keyof typeof PARALLEL_STAGES => s in PARALLEL_STAGES);
+    if (flags.workers !== undefined && parallel.length === 0) throw new UsageError(`--workers: the ${stage} stage runs in one thread; data-parallel training is for the prior and world stages`);
+    // Default: a worker per core, as many as the smallest data-parallel batch can feed (a row each at least).
+    const feedable = Math.min(MAX_WORKERS, ...parallel.map((s) => config[PARALLEL_STAGES[s]]));
+    const workers = flags.workers === undefined ? Math.min(availableParallelism(), feedable) : intFlag(flags, 'workers', undefined, 1, MAX_WORKERS);
+    if (workers > feedable) throw new UsageError(`--workers: ${workers} is more than the smallest batch to split, ${feedable} (${parallel.map((s) => `${s} ${config[PARALLEL_STAGES[s]]}`).join(', ')})`);
     if (stage === 'ppo' || stage === 'dsrl') {
       if (flags.demos !== undefined) throw new UsageError(`--demos: the ${stage} stage learns from its own rollouts, not from demonstrations`);
       const from = flags.checkpoint ?? shippedCheckpoints(task);
@@ -216,6 +236,11 @@ export const train: Command = {
     const spec = taskSpec(task);
     const split = splitEpisodes(demos.manifest.episodes, config.seed);
     log(`train ${stage}: ${demos.manifest.episodes} episodes (${split.train.length} train, ${split.heldOut.length} held out), ${demos.manifest.steps} steps from ${demosFile}`);
+    if (parallel.length > 0) {
+      const why = flags.workers !== undefined ? '--workers' : `${availableParallelism()} cores available${workers < availableParallelism() ? `, capped at the batch` : ''}; --workers N sets it`;
+      const others = stages.length > parallel.length ? `: the ${parallel.join(' and ')} stage${parallel.length > 1 ? 's' : ''}; the others run in one thread` : '';
+      log(`training on ${workers} worker${workers === 1 ? '' : 's'} (${why})${others}`);
+    }
     const ctx: StageContext = {
       config,
       spec,
@@ -225,13 +250,13 @@ export const train: Command = {
       checkpointDir: flags.checkpoint ?? out,
       init: flags.init,
       itersOverride,
+      gradients: dataParallel(workers),
       command,
       log,
     };
-    const stages: Stage[] = stage === 'all' ? [...STAGES] : [stage];
     const reports: Record<string, object> = {};
     for (const s of stages) reports[s] = await runStage(s, ctx);
     if (stage === 'all') reports.ppo = await trainPpo({ config, from: ctx.checkpointDir, out, iters: itersOverride, resume: false, command, log });
-    return { task, out, demos: demosFile, episodes: { train: split.train.length, heldOut: split.heldOut.length }, stages: reports };
+    return { task, out, demos: demosFile, episodes: { train: split.train.length, heldOut: split.heldOut.length }, workers, stages: reports };
   },
 };
