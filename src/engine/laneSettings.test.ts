@@ -1,6 +1,7 @@
 // Side-by-side lanes running the same policy with different live settings: the headless playground (cpu backend,
 // tiny randomly initialised modules) re-plans each lane at its own n, applies each lane's reflex gain, keeps the
-// settings across a change of policies, and refuses bad settings with a message naming the field.
+// settings across a change of policies, and refuses bad settings with a message naming the field. Also: a
+// policy's stand-in strategy acts at the rate that policy needs.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../core/config';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
@@ -128,5 +129,19 @@ describe('per-lane settings', () => {
   it('a refused key leaves the valid keys of the same change unapplied too', () => {
     expect(() => parseLaneSettings({ executeSteps: 8, reflexGain: 9 }, 1, 16)).toThrow('lanes[1].reflexGain: 9 is outside [0, 3]');
     expect(parseLaneSettings({ executeSteps: 8, reflexGain: null }, 1, 16)).toEqual({ executeSteps: 8, reflexGain: null });
+  });
+});
+
+describe('stand-in strategies', () => {
+  it('act at the rate their policy needs, whatever the config says: strategy per chunk, residual per step, dsrl on a_0', async () => {
+    const h = headless({ ...config, strategyRate: 'step' });
+    await h.pg.apply({ kind: 'pause' });
+    await h.pg.apply({ kind: 'policies', policies: ['strategy', 'dsrl'] });
+    await h.pg.apply({ kind: 'step' });
+    expect(h.statuses.at(-1)!.lanes.map((l) => l.label)).toEqual(['strategy (v_θ, η_φ random init), η per chunk', 'dsrl (v_θ, η_φ random init), η chooses a_0']);
+    await h.pg.apply({ kind: 'policies', policies: ['residual', 'sagr'] });
+    await h.pg.apply({ kind: 'step' });
+    // sagr's stand-in follows the config (strategyRate step here), as it did before stand-ins had rates.
+    expect(h.statuses.at(-1)!.lanes.map((l) => l.label)).toEqual(['residual (v_θ, η_φ random init), η per control step', 'sagr (v_θ, Φ, b_ψ, η_φ random init), η per control step']);
   });
 });
