@@ -12,8 +12,7 @@ import { pushTSpec } from '../sim/pusht/pushTSpec';
 import { PushTVecEnv } from '../sim/vecEnv';
 import { TINY_NETS } from '../testing/tinyConfig';
 import { loadPrior, loadReflex, loadWorld } from './learnedCheckpoints';
-import { isDeterministic } from '../policy/sde';
-import { ChunkedFlowPolicy } from './learnedPolicies';
+import { ChunkedFlowPolicy, isDeterministic } from './learnedPolicies';
 import { runEpisodes } from './runEpisodes';
 
 const spec = pushTSpec;

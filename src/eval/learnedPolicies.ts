@@ -14,23 +14,28 @@
 //   Baselines: dsrl (the frozen prior whose initial noise a_0 ~ N(μ_φ(s), σ_φ²) a latent-rate strategy chooses, DSRL).
 import type { Config } from '../core/config';
 import { ClosedLoop, type LoopModules, type LoopParams, type ReflexSource } from '../policy/closedLoop';
+import { sigmaAt, type SdeParams } from '../policy/sde';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import type { PolicyObservation, PolicyOutput, RolloutPolicy } from './rolloutPolicy';
 
 export type LearnedPolicyParams = LoopParams & Pick<Config, 'seed' | 'integralDecay'>;
 
+/** True when σ(τ) is 0 at every step the sampler takes, i.e. the sample is the prior's ODE. */
+export function isDeterministic(p: SdeParams): boolean {
+  if (p.sdeMode === 'terminal') return p.sigmaMax === 0;
+  return Array.from({ length: p.sdeSteps }, (_, k) => sigmaAt(k / p.sdeSteps, p)).every((s) => s === 0);
+}
 
 export class ChunkedFlowPolicy implements RolloutPolicy {
   private readonly loop: ClosedLoop;
   private readonly obsSize: number;
-  private readonly params: LearnedPolicyParams;
 
   constructor(
     readonly name: string,
     private readonly modules: LoopModules & { prior: NonNullable<LoopModules['prior']> },
     private readonly spec: TaskSpec,
     readonly numEnvs: number,
-    params: LearnedPolicyParams,
+    private readonly params: LearnedPolicyParams,
     reflexSource: ReflexSource = 'learned',
   ) {
     const H = modules.prior.config.horizon;
@@ -38,7 +43,6 @@ export class ChunkedFlowPolicy implements RolloutPolicy {
       throw new Error(`executeSteps: ${params.executeSteps} is not in [1, ${H}] (the checkpoint's horizon)`);
     }
     this.loop = new ClosedLoop(modules, spec, numEnvs, { reflexSource, integralDecay: params.integralDecay, seed: params.seed });
-    this.params = params;
     this.obsSize = spec.numTokens * TOKEN_DIM;
   }
 

@@ -47,12 +47,6 @@ export function sigmaAt(tau: number, p: SdeParams): number {
   }
 }
 
-/** True when σ(τ) is 0 at every step the sampler takes, i.e. the sample is the prior's ODE. */
-export function isDeterministic(p: SdeParams): boolean {
-  if (p.sdeMode === 'terminal') return p.sigmaMax === 0;
-  return Array.from({ length: p.sdeSteps }, (_, k) => sigmaAt(k / p.sdeSteps, p)).every((s) => s === 0);
-}
-
 /**
  * The Gaussians of the stored steps: residual r_k ~ N(meanScale·m, std_k²). Chain: one per Euler step,
  * meanScale = Δτ, std_k = max(σ(τ_k), σ_floor)·√Δτ. Terminal: one step, meanScale = 1, std = max(σ_max, σ_floor).
