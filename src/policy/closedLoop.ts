@@ -242,7 +242,7 @@ export class ClosedLoop {
     const [H, A, N] = [this.horizon, this.actionDim, this.spec.numTokens];
     if (!Number.isInteger(p.executeSteps) || p.executeSteps < 1 || p.executeSteps > H) throw new Error(`executeSteps: ${p.executeSteps} is not in [1, horizon ${H}]`);
     const rate = strategy !== null && p.strategyGain !== 0 ? strategyRate(strategy.config) : null;
-    const out = tf.tidy(() => {
+    const out: Record<string, tf.Tensor> = tf.tidy(() => {
       const s = tf.tensor3d(gatherRows(tokens, this.obsSize, envs), [m, N, TOKEN_DIM]);
       const goal = goalTokensBatch(this.spec, m);
       const zeros = tf.zeros([m, A]) as tf.Tensor2D;
@@ -252,15 +252,20 @@ export class ClosedLoop {
       if (latent) noise = latentNoise(noise, latent);
       const sample = sampleSde({ prior: prior.velocityFn(prior.encode(s, goal)), horizon: H, reflex: zeros, strategy: eta }, p, noise);
       const c = sample.contributions;
-      const terms = this.recordTerms ? [tf.add(c.initial, c.prior), c.strategy, c.noise].map((t) => tf.reshape(t, [m, 1, H, A])) : [];
-      const latentOut = latent ? [c.initial, latentLogProb(c.initial, latent)] : [];
-      return [sample.action, sample.residuals, chainStepLogProbs(sample.residuals, zeros, eta, p), eta, ...latentOut, ...(terms.length ? [tf.concat(terms, 1)] : [])];
+      return {
+        chunk: sample.action,
+        residuals: sample.residuals,
+        stepLogProbs: chainStepLogProbs(sample.residuals, zeros, eta, p),
+        eta,
+        ...(latent ? { latent: c.initial, latentLogProbs: latentLogProb(c.initial, latent) } : {}),
+        ...(this.recordTerms ? { terms: tf.concat([tf.add(c.initial, c.prior), c.strategy, c.noise].map((t) => tf.reshape(t, [m, 1, H, A])), 1) } : {}),
+      };
     });
-    const values = (await Promise.all(out.map((t) => t.data()))) as Float32Array[];
-    tf.dispose(out);
-    const [chunkValues, residuals, stepLogProbs, eta] = values;
-    const [latentValues, latentLogProbs] = rate === 'latent' ? values.slice(4, 6) : [null, null];
-    const terms = values[rate === 'latent' ? 6 : 4];
+    const names = Object.keys(out);
+    const read = (await Promise.all(names.map((k) => out[k].data()))) as Float32Array[];
+    tf.dispose(Object.values(out));
+    const values: Record<string, Float32Array | undefined> = Object.fromEntries(names.map((k, i) => [k, read[i]]));
+    const [chunkValues, residuals, stepLogProbs, eta, terms] = [values.chunk!, values.residuals!, values.stepLogProbs!, values.eta!, values.terms];
     const chunkSize = H * A;
     for (let r = 0; r < m; r++) {
       const env = envs[r];
@@ -269,7 +274,7 @@ export class ClosedLoop {
       this.chunkLeft[env] = p.executeSteps;
       this.chunkStep[env] = 0;
     }
-    return { envs, residuals, stepLogProbs, strategy: eta, latent: latentValues, latentLogProbs };
+    return { envs, residuals, stepLogProbs, strategy: eta, latent: values.latent ?? null, latentLogProbs: values.latentLogProbs ?? null };
   }
 
   /**

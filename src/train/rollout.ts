@@ -48,9 +48,8 @@ export class RolloutBuffer {
   readonly residuals: Float32Array;
   /** log π of each transition: its executed chunk steps' (the sum of its stepLogProbs over the steps that ran), or a_0's under a latent-rate strategy. */
   readonly logProbs: Float32Array;
-  /** Latent-rate strategy: a_0 [H, A] per transition and its log π (zero otherwise). */
+  /** Latent-rate strategy: a_0 [H, A] per transition (zero otherwise). */
   readonly latents: Float32Array;
-  readonly latentLogProbs: Float32Array;
   /** Per transition, log π of each chunk step [H]. */
   readonly stepLogProbs: Float32Array;
   readonly values: Float32Array;
@@ -91,7 +90,6 @@ export class RolloutBuffer {
     this.logProbs = new Float32Array(n);
     this.stepLogProbs = new Float32Array(n * horizon);
     this.latents = new Float32Array(n * horizon * actionDim);
-    this.latentLogProbs = new Float32Array(n);
     this.values = new Float32Array(n);
     this.rewards = new Float32Array(n);
     this.dones = new Float32Array(n);
@@ -244,9 +242,10 @@ export class SagrRollout {
       const decision = await loop.decide(env.tokens, all, { ...s.sde, executeSteps: n });
       buf.residuals.set(decision.residuals, row0 * buf.residualSize);
       buf.stepLogProbs.set(decision.stepLogProbs, row0 * buf.horizon);
+      // A latent-rate strategy's transition log π is a_0's, known now; the chain's is summed over the executed steps at the end.
+      latentRate = decision.latent !== null;
       if (decision.latent) buf.latents.set(decision.latent, row0 * buf.horizon * a);
-      latentRate = decision.latentLogProbs !== null;
-      if (decision.latentLogProbs) buf.latentLogProbs.set(decision.latentLogProbs, row0);
+      if (decision.latentLogProbs) buf.logProbs.set(decision.latentLogProbs, row0);
       buf.values.set(await this.values(env.tokens, all), row0);
       inferenceMs += performance.now() - t0;
       for (let i = 0; i < B; i++) strategySum += rowNorm(decision.strategy, i, a);
@@ -312,7 +311,7 @@ export class SagrRollout {
       buf.rewards.set(transitionReward, row0);
     }
     buf.lastValues.set(await this.values(env.tokens, all));
-    buf.logProbs.set(latentRate ? buf.latentLogProbs : await executedLogProbs(buf));
+    if (!latentRate) buf.logProbs.set(await executedLogProbs(buf));
 
     return {
       episodes,
