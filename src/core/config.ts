@@ -2,7 +2,7 @@
 // Every parameter has a default, a range, a step, a group and help text; the sliders, the URL hash, the
 // CLI flags and the config files are all generated from and validated against this table.
 
-export type Group = 'task' | 'sde' | 'reward' | 'prior' | 'world' | 'reflex' | 'strategy' | 'ppo' | 'eval' | 'perturb';
+export type Group = 'task' | 'sde' | 'reward' | 'prior' | 'world' | 'reflex' | 'strategy' | 'ppo' | 'rwfm' | 'eval' | 'perturb';
 
 export const GROUPS: readonly { id: Group; label: string }[] = [
   { id: 'task', label: 'Task' },
@@ -13,6 +13,7 @@ export const GROUPS: readonly { id: Group; label: string }[] = [
   { id: 'reflex', label: 'Reflex b_ψ (stage 1)' },
   { id: 'strategy', label: 'Strategy η_φ and critic' },
   { id: 'ppo', label: 'PPO (stage 2)' },
+  { id: 'rwfm', label: 'Reward-weighted flow matching (baseline)' },
   { id: 'eval', label: 'Evaluation' },
   { id: 'perturb', label: 'Live perturbations' },
 ];
@@ -149,6 +150,14 @@ export const SCHEMA = {
   disturbanceMix: float({ group: 'ppo', label: 'Disturbed training episodes (fraction)', default: 0.5, min: 0, max: 1, step: 0.05, live: false, help: 'Fraction of PPO training episodes that draw a disturbance (displace, kick, offset, friction, mass; push-3d also tilt) from a training distribution with random sizes and times, never the evaluation suites’ exact values. Without it the reflex never earns reward for reacting.' }),
   annealLr: bool({ group: 'ppo', label: 'Anneal learning rates', default: true, live: false, help: 'Anneal learning rates linearly to zero over the run.' }),
 
+  // ── reward-weighted flow matching (RWFM, Pfrommer et al. 2025) and its GRPO variant: baselines, src/train/rwfm.ts ──
+  rwfmGroupSize: int({ group: 'rwfm', label: 'Samples per state G', default: 1, min: 1, max: 64, step: 1, live: false, help: 'G: chunks sampled from the same simulator state. 1: RWFM, weight min(exp(α·r), cap); more: the GRPO variant, weight min(exp(α·A), cap) with A = (r − mean)/std within the group (rl.md: G = 10, α = 2). numEnvs must be a multiple of G.' }),
+  rwfmAlpha: float({ group: 'rwfm', label: 'Weight temperature α', default: 3, min: 0, max: 50, step: 0.1, live: false, help: 'α in w = exp(α·r) (RWFM; r is a chunk’s discounted mean task reward, in [0, 1] on Push-T) or exp(α·A) (GRPO). 0: plain flow matching on the rollouts.' }),
+  rwfmWeightCap: float({ group: 'rwfm', label: 'Weight cap', default: 20, min: 1, max: 1e6, step: 1, log: true, live: false, help: 'Weights are min(exp(·), cap) before they are normalised to mean 1 over each minibatch (rl.md: 20).' }),
+  rwfmLr: float({ group: 'rwfm', label: 'Fine-tuning learning rate', default: 1e-4, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Adam learning rate of the prior’s weighted flow-matching fine-tuning (annealed with annealLr).' }),
+  rwfmEpochs: int({ group: 'rwfm', label: 'Epochs per round', default: 4, min: 1, max: 50, step: 1, live: false, help: 'Passes over each round’s rolled-out (observation, chunk) pairs.' }),
+  rwfmBatch: int({ group: 'rwfm', label: 'Minibatch size', default: 64, min: 1, max: 4096, step: 1, live: false, help: 'Pairs per fine-tuning step (the weights are normalised over it).' }),
+
   // ── live perturbations: the playground's buttons apply these now (defaults: the eval suites') ────────
   displaceDx: float({ group: 'perturb', label: 'Displace Δx', default: 30, min: -200, max: 200, step: 1, unit: 'px', live: true, help: 'Displace button: block moved by dx (suite displace default 30).' }),
   displaceDy: float({ group: 'perturb', label: 'Displace Δy', default: -20, min: -200, max: 200, step: 1, unit: 'px', live: true, help: 'Displace button: block moved by dy, image axes, y down (suite default −20).' }),
@@ -242,6 +251,7 @@ export function crossFieldErrors(c: Config): RelationError[] {
     if (c[width] % c[heads] !== 0) rule([heads, width], `${heads} ${c[heads]} does not divide ${width} ${c[width]}`);
   }
   if (c.sigmaMin > c.sigmaMax) rule(['sigmaMin', 'sigmaMax'], `sigmaMin ${c.sigmaMin} exceeds sigmaMax ${c.sigmaMax}`);
+  if (c.numEnvs % c.rwfmGroupSize !== 0) rule(['rwfmGroupSize', 'numEnvs'], `rwfmGroupSize ${c.rwfmGroupSize} does not divide numEnvs ${c.numEnvs} (the envs run in groups of G)`);
   return errs;
 }
 

@@ -72,6 +72,8 @@ export type LoopParams = SdeParams & { executeSteps: number; replanThreshold?: n
 /** What one decision produced for envs `envs` (row r of every array belongs to env envs[r]). */
 export interface Decision {
   envs: Int32Array;
+  /** M×H×A: the sampled chunks (before the per-step corrections), what the envs will execute. */
+  chunks: Float32Array;
   /** M×K'×H×A chain residuals (K' = K for chain mode, 1 for terminal), sampled without the per-step corrections. */
   residuals: Float32Array;
   /** M×H: log π of each chunk step's chain (chainStepLogProbs), as PPO will recompute it. */
@@ -274,7 +276,7 @@ export class ClosedLoop {
       this.chunkLeft[env] = p.executeSteps;
       this.chunkStep[env] = 0;
     }
-    return { envs, residuals, stepLogProbs, strategy: eta, latent: values.latent ?? null, latentLogProbs: values.latentLogProbs ?? null };
+    return { envs, chunks: chunkValues, residuals, stepLogProbs, strategy: eta, latent: values.latent ?? null, latentLogProbs: values.latentLogProbs ?? null };
   }
 
   /**

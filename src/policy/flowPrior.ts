@@ -188,9 +188,14 @@ export function flowMatchingLoss(prior: FlowPrior, batch: FlowBatch, rng: Rng): 
   return flowMatchingLossAt(prior, batch, drawFlow(rng, b, h, a));
 }
 
-/** The flow-matching loss at given draws (the data-parallel step draws them once for the whole batch, then splits). */
-export function flowMatchingLossAt(prior: FlowPrior, batch: FlowBatch, draws: FlowDraws): tf.Scalar {
+/**
+ * The flow-matching loss at given draws (the data-parallel step draws them once for the whole batch, then splits).
+ * With `weights` [B] (reward-weighted flow matching, src/train/rwfm.ts) it is the weighted mean
+ * (1/B)·Σ_i w_i·mean_{h,a}(v_θ − u)²_i: the caller normalises the weights (w = 1 for all is the plain loss).
+ */
+export function flowMatchingLossAt(prior: FlowPrior, batch: FlowBatch, draws: FlowDraws, weights?: Float32Array): tf.Scalar {
   const [b, h, a] = batch.actions.shape;
+  if (weights && weights.length !== b) throw new Error(`flow matching: ${weights.length} weights for a batch of ${b}`);
   return tf.tidy(() => {
     const noise = tf.tensor3d(draws.noise, [b, h, a]);
     const tauB = tf.tensor1d(draws.tau);
@@ -198,7 +203,8 @@ export function flowMatchingLossAt(prior: FlowPrior, batch: FlowBatch, draws: Fl
     const aTau = tf.add(tf.mul(t, batch.actions), tf.mul(tf.sub(1, t), noise)) as tf.Tensor3D;
     const target = tf.sub(batch.actions, noise);
     const v = prior.velocity(prior.encode(batch.tokens, batch.goal), aTau, tauB);
-    return tf.mean(tf.square(tf.sub(v, target))) as tf.Scalar;
+    const perExample = tf.mean(tf.square(tf.sub(v, target)), [1, 2]);
+    return tf.mean(weights ? tf.mul(perExample, tf.tensor1d(weights)) : perExample) as tf.Scalar;
   });
 }
 

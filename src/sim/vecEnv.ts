@@ -213,6 +213,17 @@ export class VecEnv<Sim, State extends object, P extends TaskPerturbation> {
     this.coverage[i] = env.outcome(this.outcome).score;
   }
 
+  /**
+   * Env `to` takes env `from`'s physical state and episode step count: the two then continue from ONE simulator
+   * state (GRPO's samples per state, src/train/rwfm.ts). The episode's perturbation is each env's own, so reseed
+   * both with the same seed first to make them the same episode.
+   */
+  copyEnv(from: number, to: number): void {
+    this.checkIndex(from);
+    this.setState(to, this.getState(from, this.scratchState));
+    this.episodeStep[to] = this.episodeStep[from];
+  }
+
   /** Frees every world's WASM memory. */
   free(): void {
     for (const env of this.taskEnvs) env.free();

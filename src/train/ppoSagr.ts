@@ -80,6 +80,13 @@ function checkModulesFit(m: SagrTrainerModules, spec: TaskSpec): void {
   }
 }
 
+/** The executed chunk length of iteration i: executeSteps, or with ppoChunkMix one of n, 2n, 4n (≤ H) drawn from (seed, i). */
+export function chunkLengthAt(c: Pick<Config, 'ppoChunkMix' | 'executeSteps' | 'horizon' | 'seed'>, i: number): number {
+  if (!c.ppoChunkMix) return c.executeSteps;
+  const lengths = [1, 2, 4].map((f) => f * c.executeSteps).filter((n) => n <= c.horizon);
+  return lengths[new Rng(deriveSeed(c.seed, 'ppo/chunk', i)).int(0, lengths.length)];
+}
+
 /** A state the trainer refuses to continue from (NaN/Inf in the rollout); the weights were rolled back. */
 export class NonFiniteStateError extends Error {
   override name = 'NonFiniteStateError';
@@ -112,12 +119,9 @@ export class SagrTrainer {
     if (options.rewardMoments) rollout.scaler.moments = { ...options.rewardMoments };
   }
 
-  /** The executed chunk length of iteration i: executeSteps, or with ppoChunkMix one of n, 2n, 4n (≤ H) drawn from (seed, i). */
+  /** The executed chunk length of iteration i (chunkLengthAt). */
   chunkLength(i: number): number {
-    const c = this.options.config;
-    if (!c.ppoChunkMix) return c.executeSteps;
-    const lengths = [1, 2, 4].map((f) => f * c.executeSteps).filter((n) => n <= c.horizon);
-    return lengths[new Rng(deriveSeed(c.seed, 'ppo/chunk', i)).int(0, lengths.length)];
+    return chunkLengthAt(this.options.config, i);
   }
 
   private buffer(n: number): RolloutBuffer {

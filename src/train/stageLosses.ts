@@ -31,7 +31,8 @@ export const PRIOR_LOSS: StageLoss<FlowPrior> = {
       goal: tf.tensor3d(f.goal, [size, numGoalTokens, TOKEN_DIM]),
       actions: tf.tensor3d(f.chunks, [size, horizon, actionDim]),
     };
-    return flowMatchingLossAt(prior, batch, { tau: f.tau, noise: f.noise });
+    // Reward-weighted flow matching (rwfm.ts) adds a `weights` field; the demonstrations have none.
+    return flowMatchingLossAt(prior, batch, { tau: f.tau, noise: f.noise }, f.weights);
   },
 };
 

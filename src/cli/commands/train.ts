@@ -1,4 +1,4 @@
-// `sagr train --task push-t|push-3d --stage prior|world|reflex|ppo|dsrl|all [--config FILE] [--iters N] --out DIR
+// `sagr train --task push-t|push-3d --stage prior|world|reflex|ppo|dsrl|rwfm|grpo|all [--config FILE] [--iters N] --out DIR
 //             [--demos FILE] [--checkpoint DIR] [--init DIR] [--workers N] [--resume] [--json]`
 //
 // --task is the config key (a --config file may set it; the flag overrides). Trains the stage-0/1 modules on
@@ -21,6 +21,9 @@
 // `dsrl` (a baseline, DSRL): PPO over the prior's initial noise a_0 with the prior frozen and no reflex; it is the
 // ppo stage with the settings of DSRL_SETTINGS (each can be overridden on the command line except the two that
 // make it DSRL) and writes DIR/dsrl.
+// `rwfm` and `grpo` (baselines, src/cli/trainRwfm.ts): reward-weighted flow matching fine-tunes the prior in
+// --checkpoint DIR on its own rollouts weighted by min(exp(α·r), 20); grpo samples G = 10 chunks from each state and
+// weights them by exp(2·A), A the advantage within the group. RWFM_SETTINGS / GRPO_SETTINGS; DIR/rwfm, DIR/grpo.
 // `all` runs prior, world, reflex, then ppo from the modules just trained.
 // --workers N (default: the cores available, os.availableParallelism()): the prior and world stages train
 // data-parallel over N threads (src/train/dataParallel.ts), the same bits for the same seed and N; 1 is the
@@ -52,10 +55,11 @@ import { UsageError, enumFlag, intFlag, type Command } from '../command';
 import { defaultDemos, readDemos } from '../demoFiles';
 import { shippedCheckpoints } from '../learnedPolicy';
 import { trainPpo } from '../trainPpo';
+import { trainRwfm } from '../trainRwfm';
 
 const STAGES = ['prior', 'world', 'reflex'] as const;
 type Stage = (typeof STAGES)[number];
-const STAGE_CHOICES = [...STAGES, 'ppo', 'dsrl', 'all'] as const;
+const STAGE_CHOICES = [...STAGES, 'ppo', 'dsrl', 'rwfm', 'grpo', 'all'] as const;
 
 /**
  * What `--stage dsrl` changes in the config: η chooses a_0 (strategyRate latent), no reflex, the task reward only
@@ -72,6 +76,26 @@ function dsrlConfig(config: Config, configFlags: ReadonlySet<string>): Config {
   }
   const chosen = Object.fromEntries(Object.entries(DSRL_SETTINGS).filter(([key]) => !configFlags.has(key)));
   return { ...config, ...chosen };
+}
+
+/**
+ * What `--stage rwfm` and `--stage grpo` change in the config (each can be overridden on the command line; the group
+ * size must stay 1 for rwfm and above 1 for grpo). RWFM: α = 3 on r in [0, 1] (the weight spans 1 … e³ ≈ 20, the
+ * cap). GRPO (rl.md): G = 10 samples per state, weight exp(2A); 30 envs (three groups of ten) and 107 rounds of
+ * 30 × 64 env steps = 205,440, the nearest to PPO's 100 × 2,048 = 204,800.
+ */
+const RWFM_SETTINGS: Record<'rwfm' | 'grpo', Partial<Config>> = {
+  rwfm: { rwfmGroupSize: 1, rwfmAlpha: 3 },
+  grpo: { rwfmGroupSize: 10, rwfmAlpha: 2, numEnvs: 30, ppoIters: 107 },
+};
+
+function rwfmStageConfig(stage: 'rwfm' | 'grpo', config: Config, configFlags: ReadonlySet<string>): Config {
+  const chosen = Object.fromEntries(Object.entries(RWFM_SETTINGS[stage]).filter(([key]) => !configFlags.has(key)));
+  const c = { ...config, ...chosen };
+  if (stage === 'rwfm' && c.rwfmGroupSize !== 1) throw new UsageError(`--rwfm-group-size: --stage rwfm samples one chunk per state (1); ${c.rwfmGroupSize} samples per state is --stage grpo`);
+  if (stage === 'grpo' && c.rwfmGroupSize < 2) throw new UsageError(`--rwfm-group-size: --stage grpo needs at least 2 samples per state, got ${c.rwfmGroupSize}`);
+  if (c.numEnvs % c.rwfmGroupSize !== 0) throw new UsageError(`--num-envs: ${c.numEnvs} is not a multiple of --rwfm-group-size ${c.rwfmGroupSize} (the envs run in groups of G)`);
+  return c;
 }
 const MAX_ITERS = 1_000_000;
 /** Each worker is a whole wasm backend with a replica of the module. */
@@ -190,7 +214,7 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
 
 export const train: Command = {
   name: 'train',
-  summary: 'train the prior, world predictor and reflex on demonstrations, then PPO (--stage prior|world|reflex|ppo|dsrl|all, --out DIR)',
+  summary: 'train the prior, world predictor and reflex on demonstrations, then PPO (--stage prior|world|reflex|ppo|dsrl|rwfm|grpo|all, --out DIR)',
   values: ['stage', 'iters', 'out', 'demos', 'checkpoint', 'init', 'workers'],
   switches: ['json', 'resume'],
   acceptsConfig: true,
@@ -208,6 +232,12 @@ export const train: Command = {
     if (resume && (changed.length || flags.config !== undefined)) throw new UsageError(`--resume continues with the run's saved config; drop ${flags.config !== undefined ? '--config' : `--${kebab(changed[0])}`}`);
     if (flags.init !== undefined && !(STAGES as readonly string[]).includes(stage)) throw new UsageError(`--init: fine-tunes one module; use it with --stage ${STAGES.join(', ')}, not ${stage}`);
     if (flags.init === '') throw new UsageError('--init: needs the folder of a trained module (DIR/<stage>)');
+    if (stage === 'rwfm' || stage === 'grpo') {
+      if (flags.demos !== undefined) throw new UsageError(`--demos: the ${stage} stage learns from its own rollouts, not from demonstrations`);
+      if (flags.workers !== undefined) throw new UsageError(`--workers: the ${stage} stage runs in one thread`);
+      const run = await trainRwfm({ config: rwfmStageConfig(stage, config, configFlags), from: flags.checkpoint ?? shippedCheckpoints(task), out, iters: itersOverride, command, log });
+      return { task, out, stages: { [stage]: run } };
+    }
     const stages: Stage[] = stage === 'all' ? [...STAGES] : stage === 'ppo' || stage === 'dsrl' ? [] : [stage];
     const parallel = stages.filter((s): s is keyof typeof PARALLEL_STAGES => s in PARALLEL_STAGES);
     if (flags.workers !== undefined && parallel.length === 0) throw new UsageError(`--workers: the ${stage} stage runs in one thread; data-parallel training is for the prior and world stages`);
