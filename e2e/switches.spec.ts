@@ -1,7 +1,7 @@
 // The method's switches in the Run panel, live: the executed chunk length n reaches the engine and the URL hash and
 // the next chunks use it; side by side, a lane's own n reaches the engine and each lane re-plans at its own n; a
 // lane's reflex gain is validated with a message naming the field; the reflex-target comparison runs the shipped
-// consistent and literal reflexes side by side.
+// consistent and literal reflexes side by side, and so do the shipped DSRL, RWFM and GRPO baselines.
 import type { Page } from '@playwright/test';
 import { parseHash } from '../src/core/config';
 import { appState, engineReady, expect, pausePlayground, playgroundStep, sideBySideOnCpu, test } from './helpers';
@@ -101,4 +101,18 @@ test('the SA-GR / DSRL comparison runs the shipped sagr beside the shipped DSRL 
   const s = await appState(page);
   expect(s.playground!.lanes.map((l) => l.label)).toEqual(['sagr (v_θ, Φ, b_ψ, η_φ trained), η per chunk', 'dsrl (v_θ, Φ, η_φ trained), η chooses a_0']);
   await expect(page.getByTestId('lane-switches-1')).toContainText('right: dsrl');
+});
+
+test('the RWFM / GRPO comparison runs the two shipped fine-tuned priors side by side', async ({ page }) => {
+  await page.goto('/?backend=cpu');
+  await engineReady(page);
+  await playgroundStep(page, 0);
+  await page.getByTestId('compare-rwfm').click();
+  await page.waitForFunction(() => window.__sagr!.state().live?.lanes.map((l) => l.policy).join() === 'rwfm,grpo');
+  const s = await appState(page);
+  expect(s.playground!.lanes.map((l) => l.label)).toEqual(['rwfm (v_θ, Φ trained)', 'grpo (v_θ, Φ trained)']);
+  await expect(page.getByTestId('lane-switches-1')).toContainText('right: grpo');
+  // Both fine-tuned priors act: one control step (it pauses) moves each lane on.
+  await page.evaluate(() => window.__sagr!.step());
+  await page.waitForFunction(() => (window.__sagr!.state().live?.lanes ?? []).every((l) => l.step > 0));
 });

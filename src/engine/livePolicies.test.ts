@@ -11,6 +11,8 @@ describe('live policies', () => {
     expect(POLICY_FOLDERS.strategy).toBe(`${PPO_RUNS.strategy}/`);
     expect(POLICY_FOLDERS.residual).toBe(`${PPO_RUNS.residual}/`);
     expect(POLICY_FOLDERS.dsrl).toBe(`${PPO_RUNS.dsrl}/`);
+    expect(POLICY_FOLDERS.rwfm).toBe(`${PPO_RUNS.rwfm}/`);
+    expect(POLICY_FOLDERS.grpo).toBe(`${PPO_RUNS.grpo}/`);
     const keys = checkpointSlots().map(([f, m]) => `${f}${m}`);
     expect(new Set(keys)).toEqual(
       new Set([
@@ -31,6 +33,11 @@ describe('live policies', () => {
         'dsrl/prior',
         'dsrl/strategy',
         'dsrl/world',
+        // RWFM and GRPO fine-tune the prior itself; Φ (a copy of the shipped one) only draws residuals beside it.
+        'rwfm/prior',
+        'rwfm/world',
+        'grpo/prior',
+        'grpo/world',
       ]),
     );
   });

@@ -10,7 +10,9 @@
 // residual: the prior with η_φ evaluated at every control step (strategyRate step, no reflex), beside strategy's
 // η once per chunk.
 // dsrl: the frozen prior whose initial noise a_0 η_φ chooses (strategyRate latent; DSRL, a baseline).
-export const LIVE_POLICIES = ['expert', 'prior', 'reflex', 'reflex-literal', 'strategy', 'residual', 'sagr', 'dsrl'] as const;
+// rwfm, grpo: the prior itself fine-tuned by reward-weighted flow matching on its own rollouts, and by its GRPO
+// variant (baselines, src/train/rwfm.ts): they run as the prior does, with other weights.
+export const LIVE_POLICIES = ['expert', 'prior', 'reflex', 'reflex-literal', 'strategy', 'residual', 'sagr', 'dsrl', 'rwfm', 'grpo'] as const;
 export type LivePolicyName = (typeof LIVE_POLICIES)[number];
 
 export const MODULE_NAMES = ['prior', 'world', 'reflex', 'strategy', 'critic'] as const;
@@ -27,6 +29,8 @@ export const POLICY_MODULES: Record<LivePolicyName, { required: readonly ModuleN
   residual: { required: ['prior', 'strategy'], optional: ['world'] },
   sagr: { required: ['prior', 'world', 'reflex', 'strategy'], optional: [] },
   dsrl: { required: ['prior', 'strategy'], optional: ['world'] },
+  rwfm: { required: ['prior'], optional: ['world'] },
+  grpo: { required: ['prior'], optional: ['world'] },
 };
 
 /** How a policy's randomly initialised stand-in strategy must act, where that is not the config's strategyRate. */
@@ -54,6 +58,8 @@ export const POLICY_FOLDERS: Record<LivePolicyName, string> = {
   residual: 'ppo-residual/',
   sagr: 'ppo/',
   dsrl: 'dsrl/',
+  rwfm: 'rwfm/',
+  grpo: 'grpo/',
 };
 
 /** A checkpoint's key: its folder and module, e.g. "ppo/strategy" or "prior". */

@@ -1,8 +1,8 @@
 // The method's switches in the Run panel, all live: the executed chunk length n (the config's, so the URL keeps
 // it; the next chunk uses it), each lane's own n and reflex gain g_b (the side-by-side lanes can run one policy
 // two ways), and comparisons set up in one click: the reflex's stage-1 target (reflex against reflex-literal),
-// η per chunk or per control step (strategy against residual), the full method against DSRL, and short against
-// long chunks.
+// η per chunk or per control step (strategy against residual), the full method against DSRL, the prior fine-tuned
+// by reward-weighted flow matching against its GRPO variant, and short against long chunks.
 import { useState } from 'react';
 import { parseValue, SCHEMA } from '../core/config';
 import type { LaneSettings } from '../engine/laneSettings';
@@ -128,6 +128,13 @@ const COMPARISONS: readonly { id: string; label: string; help: string; pair: [Li
     label: 'SA-GR / DSRL',
     help: 'the full method (left) against DSRL (right): the same frozen prior, whose initial noise a_0 a PPO-trained actor chooses instead of a reflex and η correcting the actions',
     pair: ['sagr', 'dsrl'],
+    settings: [FOLLOW, FOLLOW],
+  },
+  {
+    id: 'rwfm',
+    label: 'RWFM / GRPO',
+    help: 'the prior fine-tuned on its own rollouts by reward-weighted flow matching, weight exp(α·r) (left), against the GRPO variant, 10 samples from each state weighted by exp(2A) within the group (right): no reflex, no η, other weights',
+    pair: ['rwfm', 'grpo'],
     settings: [FOLLOW, FOLLOW],
   },
   {
