@@ -80,38 +80,33 @@ test('side by side: the right lane’s own n reaches the engine and each lane re
   await expect(page.getByRole('alert').filter({ hasText: 'lanes[1].reflexGain' })).toHaveCount(0);
 });
 
-test('the reflex-target comparison runs the shipped consistent and literal reflexes side by side', async ({ page }) => {
+/**
+ * Opens the page, clicks the one-click comparison `id` and waits until its two lanes run `pair`; checks the lanes'
+ * labels and the right lane's switches, and returns the app state (the view is then side by side).
+ */
+async function runComparison(page: Page, id: string, pair: [string, string], labels: [string, string]) {
   await page.goto('/?backend=cpu');
   await engineReady(page);
   await playgroundStep(page, 0);
-  await page.getByTestId('compare-reflex-target').click();
-  await page.waitForFunction(() => window.__sagr!.state().live?.lanes.map((l) => l.policy).join() === 'reflex,reflex-literal');
+  await page.getByTestId(`compare-${id}`).click();
+  await page.waitForFunction((want) => window.__sagr!.state().live?.lanes.map((l) => l.policy).join() === want, pair.join());
   const s = await appState(page);
+  expect(s.playground!.lanes.map((l) => l.label)).toEqual(labels);
+  await expect(page.getByTestId('lane-switches-1')).toContainText(`right: ${pair[1]}`);
+  return s;
+}
+
+test('the reflex-target comparison runs the shipped consistent and literal reflexes side by side', async ({ page }) => {
+  const s = await runComparison(page, 'reflex-target', ['reflex', 'reflex-literal'], ['reflex (v_θ, Φ, b_ψ trained)', 'reflex-literal (v_θ, Φ, b_ψ trained)']);
   expect(s.view).toBe('side');
-  expect(s.playground!.lanes.map((l) => l.label)).toEqual(['reflex (v_θ, Φ, b_ψ trained)', 'reflex-literal (v_θ, Φ, b_ψ trained)']);
-  await expect(page.getByTestId('lane-switches-1')).toContainText('right: reflex-literal');
 });
 
 test('the SA-GR / DSRL comparison runs the shipped sagr beside the shipped DSRL run, each labelled with where its η acts', async ({ page }) => {
-  await page.goto('/?backend=cpu');
-  await engineReady(page);
-  await playgroundStep(page, 0);
-  await page.getByTestId('compare-dsrl').click();
-  await page.waitForFunction(() => window.__sagr!.state().live?.lanes.map((l) => l.policy).join() === 'sagr,dsrl');
-  const s = await appState(page);
-  expect(s.playground!.lanes.map((l) => l.label)).toEqual(['sagr (v_θ, Φ, b_ψ, η_φ trained), η per chunk', 'dsrl (v_θ, Φ, η_φ trained), η chooses a_0']);
-  await expect(page.getByTestId('lane-switches-1')).toContainText('right: dsrl');
+  await runComparison(page, 'dsrl', ['sagr', 'dsrl'], ['sagr (v_θ, Φ, b_ψ, η_φ trained), η per chunk', 'dsrl (v_θ, Φ, η_φ trained), η chooses a_0']);
 });
 
 test('the RWFM / GRPO comparison runs the two shipped fine-tuned priors side by side', async ({ page }) => {
-  await page.goto('/?backend=cpu');
-  await engineReady(page);
-  await playgroundStep(page, 0);
-  await page.getByTestId('compare-rwfm').click();
-  await page.waitForFunction(() => window.__sagr!.state().live?.lanes.map((l) => l.policy).join() === 'rwfm,grpo');
-  const s = await appState(page);
-  expect(s.playground!.lanes.map((l) => l.label)).toEqual(['rwfm (v_θ, Φ trained)', 'grpo (v_θ, Φ trained)']);
-  await expect(page.getByTestId('lane-switches-1')).toContainText('right: grpo');
+  await runComparison(page, 'rwfm', ['rwfm', 'grpo'], ['rwfm (v_θ, Φ trained)', 'grpo (v_θ, Φ trained)']);
   // Both fine-tuned priors act: one control step (it pauses) moves each lane on.
   await page.evaluate(() => window.__sagr!.step());
   await page.waitForFunction(() => (window.__sagr!.state().live?.lanes ?? []).every((l) => l.step > 0));

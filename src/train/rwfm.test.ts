@@ -171,6 +171,7 @@ describe('train --stage rwfm | grpo', () => {
     expect(existsSync(path.join(run, 'prior', 'model.json'))).toBe(true);
     const saved = JSON.parse(readFileSync(path.join(run, 'config.json'), 'utf8')) as Config;
     expect(saved.rwfmGroupSize).toBe(groupSize);
+    expect([saved.sigmaMax, saved.sigmaMin]).toEqual([0, 0]); // the deterministic chain: a_0 is the exploration
     expect(readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
     expect(await weightsOf(path.join(run, 'prior'))).not.toEqual(await weightsOf(path.join(from, 'prior')));
     const report = (await evalCommand.run(ctx({ policy: stage, checkpoint: run, episodes: '2' }, { sigmaMax: 0, sigmaMin: 0 }))) as EvalReport;

@@ -82,11 +82,14 @@ function dsrlConfig(config: Config, configFlags: ReadonlySet<string>): Config {
  * What `--stage rwfm` and `--stage grpo` change in the config (each can be overridden on the command line; the group
  * size must stay 1 for rwfm and above 1 for grpo). RWFM: α = 3 on r in [0, 1] (the weight spans 1 … e³ ≈ 20, the
  * cap). GRPO (rl.md): G = 10 samples per state, weight exp(2A); 30 envs (three groups of ten) and 107 rounds of
- * 30 × 64 env steps = 205,440, the nearest to PPO's 100 × 2,048 = 204,800.
+ * 30 × 64 env steps = 205,440, the nearest to PPO's 100 × 2,048 = 204,800. Both sample the deterministic chain
+ * (σ = 0): the exploration is the prior's own a_0 ~ N(0, I), so the rollouts are drawn from the flow's marginals and
+ * unweighted fine-tuning on them leaves the flow where it is (the chain's σ noise does not keep the marginals,
+ * rl.md, and each round would fit a wider policy).
  */
 const RWFM_SETTINGS: Record<'rwfm' | 'grpo', Partial<Config>> = {
-  rwfm: { rwfmGroupSize: 1, rwfmAlpha: 3 },
-  grpo: { rwfmGroupSize: 10, rwfmAlpha: 2, numEnvs: 30, ppoIters: 107 },
+  rwfm: { rwfmGroupSize: 1, rwfmAlpha: 3, sigmaMax: 0, sigmaMin: 0 },
+  grpo: { rwfmGroupSize: 10, rwfmAlpha: 2, numEnvs: 30, ppoIters: 107, sigmaMax: 0, sigmaMin: 0 },
 };
 
 function rwfmStageConfig(stage: 'rwfm' | 'grpo', config: Config, configFlags: ReadonlySet<string>): Config {
