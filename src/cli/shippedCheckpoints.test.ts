@@ -75,4 +75,24 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
       expect(results[0].meanReflex === null).toBe(name !== 'sagr');
     }
   });
+
+  it.skipIf(task !== 'push-t')('hold the RWFM and GRPO runs: the shipped prior fine-tuned for the whole budget, beside a copy of the shipped Φ', async () => {
+    const prior = readFileSync(path.join(DIR, 'prior', 'weights.bin'));
+    const world = readFileSync(path.join(DIR, 'world', 'weights.bin'));
+    for (const name of ['rwfm', 'grpo'] as const) {
+      const dir = defaultCheckpoint(name, task);
+      const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
+      expect(config.rwfmGroupSize === 1).toBe(name === 'rwfm');
+      const meta = JSON.parse(readFileSync(path.join(dir, 'prior', 'model.json'), 'utf8')).userDefinedMetadata;
+      expect(meta.command).toMatch(new RegExp(`^npm run sagr -- train --stage ${name} `));
+      expect(meta.round).toBe(config.ppoIters);
+      expect(readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(config.ppoIters);
+      expect(readFileSync(path.join(dir, 'prior', 'weights.bin')).equals(prior)).toBe(false);
+      expect(readFileSync(path.join(dir, 'world', 'weights.bin')).equals(world)).toBe(true);
+      const policy = await loadLearnedPolicy(name, dir, defaultConfig(), spec, 2);
+      const results = await runEpisodes(policy, { task, perturbation: nominal, episodes: 2, seed: 0, numEnvs: 2, maxSteps: 20 });
+      policy.dispose();
+      expect(results).toHaveLength(2);
+    }
+  });
 });
