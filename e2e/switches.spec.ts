@@ -106,6 +106,7 @@ test('the SA-GR / DSRL comparison runs the shipped sagr beside the shipped DSRL 
 });
 
 test('the RWFM / GRPO comparison runs the two shipped fine-tuned priors side by side', async ({ page }) => {
+  test.setTimeout(90_000); // 57 s measured on the shared 2-core machine under load: loading, then a step of both
   await runComparison(page, 'rwfm', ['rwfm', 'grpo'], ['rwfm (v_θ, Φ trained)', 'grpo (v_θ, Φ trained)']);
   // Both fine-tuned priors act: one control step (it pauses) moves each lane on.
   await page.evaluate(() => window.__sagr!.step());
