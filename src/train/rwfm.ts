@@ -8,8 +8,9 @@
 //       a group whose member 0 ended its episode starts a new one: all G members reseeded from ONE seed (the same
 //         start and the same training disturbance, disturbanceMix of the episodes)
 //       members 1..G−1 take member 0's state (VecEnv.copyEnv): the G samples start from the same simulator state
-//       every env samples a chunk a [H, A] from the current prior: a_0 ~ N(0, I) and the chain's σ(τ) noise
-//         (sigmaMax/sigmaMin, chain mode) are the exploration; it executes a's first n actions
+//       every env samples a chunk a [H, A] from the current prior and executes its first n actions. Exploration: the
+//         prior's own a_0 ~ N(0, I), plus the chain's σ(τ) noise where sigmaMax > 0 (the stages set σ = 0: the
+//         rollouts are then drawn from the flow's marginals, which plain noise on the chain does not keep)
 //       r = Σ_j γ^j r_j / Σ_j γ^j over the steps j < n that ran before the episode ended (the chunk's discounted
 //         MEAN task reward, in [0, 1] on Push-T, so α means the same at n = 4 and 16)
 //     weights (chunkWeights):  RWFM  w = min(exp(α·r), cap)
@@ -24,7 +25,7 @@
 // costs numEnvs·n·⌈rolloutSteps/n⌉ env steps, branches included (GRPO's trunk advances G times slower).
 import type { Config } from '../core/config';
 import { deriveSeed, Rng } from '../core/rng';
-import { ClosedLoop } from '../policy/closedLoop';
+import { ClosedLoop, gatherRows } from '../policy/closedLoop';
 import type { FlowPrior } from '../policy/flowPrior';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import type { TaskPerturbation } from '../sim/perturbationSpec';
@@ -116,6 +117,8 @@ export class RwfmRollout {
   private readonly groupEpisodes: Int32Array;
   private readonly needsStart: Uint8Array;
   private readonly noiseCount: Int32Array;
+  /** Member 0's task reward summed over its episode so far (episodes run across rounds). */
+  private readonly episodeReturn: Float64Array;
 
   constructor(
     readonly env: VecEnv<unknown, TaskState, TaskPerturbation>,
@@ -130,6 +133,7 @@ export class RwfmRollout {
     this.groupEpisodes = new Int32Array(this.groups);
     this.needsStart = new Uint8Array(this.groups).fill(1);
     this.noiseCount = new Int32Array(env.numEnvs);
+    this.episodeReturn = new Float64Array(this.groups);
   }
 
   /** Group q's members are envs q·G … q·G + G − 1; member 0 carries the episode. */
@@ -168,7 +172,7 @@ export class RwfmRollout {
     const discounted = new Float64Array(E);
     const discountMass = new Float64Array(E);
     const actions = new Float32Array(E * A);
-    const episodeReturn = new Float64Array(this.groups);
+    const episodeReturn = this.episodeReturn;
     for (let t = 0; t < decisions; t++) {
       this.branch();
       round.tokens.set(env.tokens, t * E * obsSize);
@@ -214,14 +218,8 @@ export async function weightedFlowMatching(prior: FlowPrior, spec: TaskSpec, gua
     rng.shuffle(order);
     for (let start = 0; start < round.size; start += c.rwfmBatch) {
       const rows = order.subarray(start, Math.min(round.size, start + c.rwfmBatch));
-      const size = rows.length;
-      const tokens = new Float32Array(size * obsSize);
-      const chunks = new Float32Array(size * H * A);
-      rows.forEach((m, r) => {
-        tokens.set(round.tokens.subarray(m * obsSize, (m + 1) * obsSize), r * obsSize);
-        chunks.set(round.chunks.subarray(m * H * A, (m + 1) * H * A), r * H * A);
-      });
-      const examples = priorExamples(spec, { tokens, chunks, size }, H, rng);
+      const batch = { tokens: gatherRows(round.tokens, obsSize, rows), chunks: gatherRows(round.chunks, H * A, rows), size: rows.length };
+      const examples = priorExamples(spec, batch, H, rng);
       examples.fields.weights = normaliseWeights(Float32Array.from(rows, (m) => weights[m]));
       const step = await guard.step(() => PRIOR_LOSS.loss(prior, examples), lr);
       if (step.applied) {
