@@ -10,7 +10,8 @@
 // residual: the prior with η_φ evaluated at every control step (strategyRate step, no reflex), beside strategy's
 // η once per chunk.
 // dsrl: the frozen prior whose initial noise a_0 η_φ chooses (strategyRate latent; DSRL, a baseline).
-export const LIVE_POLICIES = ['expert', 'prior', 'reflex', 'reflex-literal', 'strategy', 'residual', 'sagr', 'dsrl'] as const;
+// meanflow: a one-step prior distilled from the prior (MeanFlow, a baseline): one network evaluation per chunk.
+export const LIVE_POLICIES = ['expert', 'prior', 'reflex', 'reflex-literal', 'strategy', 'residual', 'sagr', 'dsrl', 'meanflow'] as const;
 export type LivePolicyName = (typeof LIVE_POLICIES)[number];
 
 export const MODULE_NAMES = ['prior', 'world', 'reflex', 'strategy', 'critic'] as const;
@@ -27,7 +28,11 @@ export const POLICY_MODULES: Record<LivePolicyName, { required: readonly ModuleN
   residual: { required: ['prior', 'strategy'], optional: ['world'] },
   sagr: { required: ['prior', 'world', 'reflex', 'strategy'], optional: [] },
   dsrl: { required: ['prior', 'strategy'], optional: ['world'] },
+  meanflow: { required: ['prior'], optional: [] },
 };
+
+/** Policies whose randomly initialised stand-in prior is a one-step (MeanFlow) prior, sampled as theirs is. */
+export const ONE_STEP_PRIOR_POLICIES: readonly LivePolicyName[] = ['meanflow'];
 
 /** How a policy's randomly initialised stand-in strategy must act, where that is not the config's strategyRate. */
 export const STAND_IN_RATES: Partial<Record<LivePolicyName, 'chunk' | 'step' | 'latent'>> = { strategy: 'chunk', residual: 'step', dsrl: 'latent' };
@@ -54,6 +59,7 @@ export const POLICY_FOLDERS: Record<LivePolicyName, string> = {
   residual: 'ppo-residual/',
   sagr: 'ppo/',
   dsrl: 'dsrl/',
+  meanflow: 'meanflow/',
 };
 
 /** A checkpoint's key: its folder and module, e.g. "ppo/strategy" or "prior". */

@@ -1,8 +1,8 @@
 // The method's switches in the Run panel, all live: the executed chunk length n (the config's, so the URL keeps
 // it; the next chunk uses it), each lane's own n and reflex gain g_b (the side-by-side lanes can run one policy
 // two ways), and comparisons set up in one click: the reflex's stage-1 target (reflex against reflex-literal),
-// η per chunk or per control step (strategy against residual), the full method against DSRL, and short against
-// long chunks.
+// η per chunk or per control step (strategy against residual), the full method against DSRL, the K-step prior
+// against its one-step distillation (MeanFlow), and short against long chunks.
 import { useState } from 'react';
 import { parseValue, SCHEMA } from '../core/config';
 import type { LaneSettings } from '../engine/laneSettings';
@@ -128,6 +128,13 @@ const COMPARISONS: readonly { id: string; label: string; help: string; pair: [Li
     label: 'SA-GR / DSRL',
     help: 'the full method (left) against DSRL (right): the same frozen prior, whose initial noise a_0 a PPO-trained actor chooses instead of a reflex and η correcting the actions',
     pair: ['sagr', 'dsrl'],
+    settings: [FOLLOW, FOLLOW],
+  },
+  {
+    id: 'meanflow',
+    label: 'K-step / one-step prior',
+    help: 'the prior integrated in K Euler steps (left) against the one-step prior distilled from it (MeanFlow, right): one network evaluation per chunk instead of K',
+    pair: ['prior', 'meanflow'],
     settings: [FOLLOW, FOLLOW],
   },
   {
