@@ -110,7 +110,7 @@ describe('config schema', () => {
   });
 
   it('validates the MeanFlow stage keys, naming the field (and both fields of a broken relation)', () => {
-    expect(() => parseCliArgs(['--meanflow-fd-step', '0'])).toThrow(/^--meanflow-fd-step: 0 is outside \[0\.000001, 0\.01\]$/);
+    expect(() => parseCliArgs(['--meanflow-fd-step', '0'])).toThrow(/^--meanflow-fd-step: 0 is outside \[0\.000001, 0\.1\]$/);
     expect(() => parseCliArgs(['--meanflow-loss-power', '-1'])).toThrow(/^--meanflow-loss-power: -1 is outside \[0, 2\]$/);
     expect(() => parseCliArgs(['--meanflow-iters', '2.5'])).toThrow(/^--meanflow-iters: 2\.5 is not an integer$/);
     const d = defaultConfig();

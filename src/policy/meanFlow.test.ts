@@ -48,23 +48,34 @@ describe('MeanFlow', () => {
     const rng = new Rng(1);
     const z = gaussianTensor<tf.Rank.R3>(rng, [B, 4, 2]);
     const v = gaussianTensor<tf.Rank.R3>(rng, [B, 4, 2]);
-    const r = tf.tensor1d([0.1, 0.5, 0.9]);
+    const rValues = Float32Array.from([0.1, 0.5, 0.9]);
+    const r = tf.tensor1d(rValues);
     const rr = tf.reshape(r, [-1, 1, 1]);
     const exact = tf.add(tf.add(tf.mul(tf.mul(v, tf.mul(z, 2)), tf.sin(tf.mul(rr, 3))), tf.mul(tf.mul(tf.cos(tf.mul(rr, 3)), 3), tf.square(z))), tf.mul(tf.square(rr), 3));
-    const { derivative, value } = flowDerivative(u, z, r, v, 1e-3);
-    // Float32 rounding over 2δ dominates (~1e-7·|u| / 2e-3); the O(δ²) curvature term is ~1e-5.
+    const { derivative, value } = flowDerivative(u, z, rValues, Float32Array.from([1, 1, 1]), v, 1e-3);
+    // Central: float32 rounding over 2δ dominates (~1e-7·|u| / 2e-3); the O(δ²) curvature term is ~1e-5.
     expect(maxAbs(derivative, exact)).toBeLessThan(2e-3);
     expect(maxAbs(value, u(z, r))).toBeLessThan(1e-4);
-    tf.dispose([z, v, r, rr, exact, derivative, value]);
+    // At the ends of 0 ≤ r ≤ t (r = 0; r = t = 0.5; r = t = 0) the difference is one-sided and never leaves them.
+    const seen: number[] = [];
+    const spy = (zz: tf.Tensor3D, ri: tf.Tensor1D) => (seen.push(...ri.dataSync()), u(zz, ri));
+    const ends = flowDerivative(spy, z, Float32Array.from([0, 0.5, 0]), Float32Array.from([1, 0.5, 0]), v, 1e-3);
+    expect(seen.slice(0, 2).every((x) => x >= 0) && Math.max(seen[1], seen[4]) <= 0.5).toBe(true);
+    const rEnds = tf.tensor1d([0, 0.5, 0]);
+    const rrEnds = tf.reshape(rEnds, [-1, 1, 1]);
+    const exactEnds = tf.add(tf.add(tf.mul(tf.mul(v, tf.mul(z, 2)), tf.sin(tf.mul(rrEnds, 3))), tf.mul(tf.mul(tf.cos(tf.mul(rrEnds, 3)), 3), tf.square(z))), tf.mul(tf.square(rrEnds), 3));
+    // One-sided: error O(δ)·|u''| (~1e-2 here).
+    expect(maxAbs(ends.derivative, exactEnds)).toBeLessThan(3e-2);
+    tf.dispose([z, v, r, rr, exact, derivative, value, ends, rEnds, rrEnds, exactEnds]);
   });
 
   it('the MeanFlow target v + (t − r)·d/dr u reproduces the analytic average velocity of a flow (this project’s τ direction)', () => {
-    const t = tf.tensor1d([1, 0.8, 0.6]);
-    const r = tf.tensor1d([0, 0.3, 0.55]);
+    const [tValues, rValues] = [Float32Array.from([1, 0.8, 0.6]), Float32Array.from([0.2, 0.3, 0.55])];
+    const [t, r] = [tf.tensor1d(tValues), tf.tensor1d(rValues)];
     const flow = exponentialFlow(1.5, t);
     const z = gaussianTensor<tf.Rank.R3>(new Rng(2), [B, 4, 2]);
     const v = flow.v(z);
-    const { derivative } = flowDerivative(flow.u, z, r, v, 1e-3);
+    const { derivative } = flowDerivative(flow.u, z, rValues, tValues, v, 1e-3);
     const target = meanFlowTarget(v, tf.sub(t, r) as tf.Tensor1D, derivative);
     const truth = flow.u(z, r);
     expect(maxAbs(target, truth)).toBeLessThan(2e-3);
@@ -79,10 +90,10 @@ describe('MeanFlow', () => {
 
   it('rejects a finite-difference step that is not positive, naming the field', () => {
     const z = tf.zeros([1, 4, 2]) as tf.Tensor3D;
-    const r = tf.zeros([1]) as tf.Tensor1D;
-    expect(() => flowDerivative((x) => x, z, r, z, 0)).toThrow(/meanflowFdStep: 0/);
-    expect(() => flowDerivative((x) => x, z, r, z, NaN)).toThrow(/meanflowFdStep/);
-    tf.dispose([z, r]);
+    const r = Float32Array.from([0]);
+    expect(() => flowDerivative((x) => x, z, r, r, z, 0)).toThrow(/meanflowFdStep: 0/);
+    expect(() => flowDerivative((x) => x, z, r, r, z, NaN)).toThrow(/meanflowFdStep/);
+    tf.dispose(z);
   });
 
   it('at initialisation the one-step prior is the K-step prior exactly: u(z, r, t) = v(z, r) for every interval, r = t included', () => {

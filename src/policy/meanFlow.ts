@@ -16,13 +16,16 @@
 // the total derivative being the directional derivative of u along (v, 1) in (z, r). The loss regresses u_θ on the
 // right-hand side with a stop-gradient: ‖u_θ(z_r, r, t) − sg[v + (t − r)·(v·∂_z u_θ + ∂_r u_θ)]‖².
 //
-// tfjs has no forward-mode JVP, so the directional derivative is a CENTRAL FINITE DIFFERENCE, two extra forward
-// passes with t fixed:
+// tfjs has no forward-mode JVP, so the directional derivative is a FINITE DIFFERENCE, two extra forward passes
+// with t fixed, central where it fits inside 0 ≤ r ≤ t (one-sided at r = 0 and r = t, see flowDerivative):
 //
 //   d/dr u ≈ [u(z + δ·v, r + δ, t) − u(z − δ·v, r − δ, t)] / (2δ)        (error O(δ²) plus float32 rounding / δ)
 //
-// which needs no gradient (the term is inside the stop-gradient anyway). δ must be small against the time
-// embedding's fastest period (4e-3): see meanflowFdStep in src/core/config.ts.
+// which needs no gradient (the term is inside the stop-gradient anyway). As δ → 0 it converges to the JVP (tested
+// against an analytic u). The stage uses δ = 0.02 on purpose (meanflowFdStep in src/core/config.ts): the K-step
+// prior's velocity carries small fast wiggles in τ from its time embedding, which dominate the exact derivative
+// (~9× the smooth one near τ = 0, measured) and made the bootstrapped target run away; δ = 0.02 differentiates the
+// smooth part, which is what the average over an interval sees.
 //
 // MeanFlow's adaptive loss weighting: example i's squared error e_i gets the stop-gradient weight 1 / (e_i + c)^p
 // (the paper's p = 1, c = 1e-3), so a few examples with a large target (near the data end the flow's acceleration
@@ -34,16 +37,25 @@ import { FlowPrior, sampleOde, type EncodedObs, type VelocityFn } from './flowPr
 export type AverageVelocityFromStart = (zR: tf.Tensor3D, r: tf.Tensor1D) => tf.Tensor3D;
 
 /**
- * d/dr u(z_r, r, t) along the flow, the directional derivative of u along (v, 1) in (z, r), by a central finite
- * difference of step δ; and u(z_r, r, t) itself as the mean of the two evaluations (also to O(δ²)). zR, v [B, H, A]; r [B].
+ * d/dr u(z_r, r, t) along the flow, the directional derivative of u along (v, 1) in (z, r), by a finite difference of
+ * step δ that stays where u is defined, 0 ≤ r ≤ t: between r_lo = max(0, r − δ) and r_hi = min(t, r + δ) (central
+ * inside, one-sided at the ends; an r − δ below 0 or an r + δ past t would ask u at an interval it was never trained
+ * on, and (0, 1)'s target would drift with it), each point moved along the flow by (r_i − r)·v. Also u(z_r, r, t),
+ * interpolated between the two. zR, v [B, H, A]; r, t [B] (numbers).
  */
-export function flowDerivative(u: AverageVelocityFromStart, zR: tf.Tensor3D, r: tf.Tensor1D, v: tf.Tensor3D, delta: number): { derivative: tf.Tensor3D; value: tf.Tensor3D } {
+export function flowDerivative(u: AverageVelocityFromStart, zR: tf.Tensor3D, r: Float32Array, t: Float32Array, v: tf.Tensor3D, delta: number): { derivative: tf.Tensor3D; value: tf.Tensor3D } {
   if (!(delta > 0 && Number.isFinite(delta))) throw new Error(`meanflowFdStep: ${delta} is not a positive finite number`);
+  const lo = r.map((ri) => Math.max(0, ri - delta));
+  // r = t = 0 has no room: a forward step (the target multiplies it by t − r = 0).
+  const hi = r.map((ri, i) => (t[i] > lo[i] ? Math.min(t[i], ri + delta) : ri + delta));
   return tf.tidy(() => {
-    const step = tf.mul(v, delta);
-    const ahead = u(tf.add(zR, step) as tf.Tensor3D, tf.add(r, delta) as tf.Tensor1D);
-    const behind = u(tf.sub(zR, step) as tf.Tensor3D, tf.sub(r, delta) as tf.Tensor1D);
-    return { derivative: tf.div(tf.sub(ahead, behind), 2 * delta) as tf.Tensor3D, value: tf.div(tf.add(ahead, behind), 2) as tf.Tensor3D };
+    const column = (x: Float32Array) => tf.tensor3d(x, [x.length, 1, 1]);
+    const at = (ri: Float32Array) => u(tf.add(zR, tf.mul(column(ri.map((x, i) => x - r[i])), v)) as tf.Tensor3D, tf.tensor1d(ri));
+    const [uLo, uHi] = [at(lo), at(hi)];
+    const span = column(hi.map((x, i) => x - lo[i]));
+    const derivative = tf.div(tf.sub(uHi, uLo), span) as tf.Tensor3D;
+    const value = tf.add(uLo, tf.mul(column(r.map((x, i) => x - lo[i])), derivative)) as tf.Tensor3D;
+    return { derivative, value };
   });
 }
 

@@ -8,7 +8,8 @@
 //       r = t, the rest two draws of the flow-time schedule, sorted) and noise ε; z_r = r·a + (1 − r)·ε
 //     v = v_φ(z_r, r)                                        the teacher's velocity (distillation: lower variance
 //                                                            than the conditional velocity a − ε)
-//     target = sg[v + (t − r)·(u_θ(z_r + δv, r + δ, t) − u_θ(z_r − δv, r − δ, t)) / 2δ]     (MeanFlow identity)
+//     target = sg[v + (t − r)·(u_θ(z_r + δv, r + δ, t) − u_θ(z_r − δv, r − δ, t)) / 2δ]     (MeanFlow identity; the
+//              difference one-sided where r ∓ δ would leave 0 ≤ r ≤ t)
 //     loss = E w·‖u_θ(z_r, r, t) − target‖² (w = 1 / (e + c)^p, MeanFlow's adaptive weight, stop-gradient), Adam step (GuardedStep), EMA of the weights
 //   every evalEvery, on fixed held-out examples and a_0: the one-step chunk against the teacher's K-step Euler
 //   chunk from the same a_0 (mean squared difference, and that relative to the teacher chunks' variance), and
@@ -91,7 +92,7 @@ export function meanFlowExamples(student: FlowPrior, teacher: FlowPrior, spec: T
     const rr = tf.reshape(rB, [size, 1, 1]);
     const zR = tf.add(tf.mul(rr, x.actions), tf.mul(tf.sub(1, rr), tf.tensor3d(noise, [size, horizon, actionDim]))) as tf.Tensor3D;
     const v = teacher.velocity(teacher.encode(x.tokens, x.goal), zR, rB);
-    const u = flowDerivative(averageVelocityFromStart(student, student.encode(x.tokens, x.goal), tB), zR, rB, v, s.fdStep);
+    const u = flowDerivative(averageVelocityFromStart(student, student.encode(x.tokens, x.goal), tB), zR, r, t, v, s.fdStep);
     const target = meanFlowTarget(v, tf.sub(tB, rB) as tf.Tensor1D, u.derivative);
     return { zR, target, error: tf.mean(tf.square(tf.sub(u.value, target)), [1, 2]) };
   });

@@ -163,6 +163,15 @@ async function initialModule<M>(ctx: StageContext, stage: Stage, fresh: () => M,
   }
 }
 
+/** A module a stage needs from --checkpoint DIR, or a one-line reason saying `what` it was for. */
+async function loadFromCheckpoint<M>(load: (h: tf.io.IOHandler, spec: TaskSpec) => Promise<M>, dir: string, spec: TaskSpec, what: string): Promise<M> {
+  try {
+    return await load(nodeFileHandler(dir), spec);
+  } catch (e) {
+    throw new UsageError(`--checkpoint: ${what} in ${dir} (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
 async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
   const { config, spec, demos, split } = ctx;
   const init = ctx.init ?? null;
@@ -177,12 +186,7 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
     }
     case 'reflex': {
       const worldDir = path.join(ctx.checkpointDir, 'world');
-      let world: WorldPredictor;
-      try {
-        world = await loadWorld(nodeFileHandler(worldDir), spec);
-      } catch (e) {
-        throw new UsageError(`--checkpoint: the reflex stage needs a trained world predictor in ${worldDir} (${(e as Error).message})`);
-      }
+      const world = await loadFromCheckpoint(loadWorld, worldDir, spec, 'the reflex stage needs a trained world predictor');
       // The closed-loop refinement runs the prior beside them (skipped, and said, when there is none).
       const priorDir = path.join(ctx.checkpointDir, 'prior');
       const prior = config.reflexRefineRounds > 0 && existsSync(path.join(priorDir, 'model.json')) ? await loadPrior(nodeFileHandler(priorDir), spec) : null;
@@ -197,12 +201,7 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
     }
     case 'meanflow': {
       const priorDir = path.join(ctx.checkpointDir, 'prior');
-      let teacher: FlowPrior;
-      try {
-        teacher = await loadPrior(nodeFileHandler(priorDir), spec);
-      } catch (e) {
-        throw new UsageError(`--checkpoint: the meanflow stage distils the K-step prior in ${priorDir} (${(e as Error).message.split('\n')[0]})`);
-      }
+      const teacher = await loadFromCheckpoint(loadPrior, priorDir, spec, 'the meanflow stage distils the K-step prior');
       try {
         if (teacher.config.meanFlow) throw new UsageError(`--checkpoint: ${priorDir} holds a one-step (MeanFlow) prior; the meanflow stage needs a K-step prior to distil`);
         return await trainAndSave(ctx, meanFlowFromPrior(teacher, config.seed), stage, async (m) => ({ ...(await trainMeanFlow(m, teacher, demos, split, spec, config, stageOptions(ctx, m, stage, config.meanflowIters))), teacher: priorDir }));
