@@ -110,7 +110,7 @@ test('the K-step / one-step comparison runs the shipped prior beside the shipped
   await page.getByTestId('compare-meanflow').click();
   await page.waitForFunction(() => window.__sagr!.state().live?.lanes.map((l) => l.policy).join() === 'prior,meanflow');
   const s = await appState(page);
-  expect(s.playground!.lanes.map((l) => l.label)).toEqual(['prior (v_θ trained)', 'meanflow (v_θ trained), one step per chunk']);
+  expect(s.playground!.lanes.map((l) => l.label)).toEqual(['prior (v_θ, Φ trained)', 'meanflow (v_θ trained), one step per chunk']);
   await expect(page.getByTestId('lane-switches-1')).toContainText('right: meanflow');
   // The one-step lane runs: its control steps go on.
   const start = (await appState(page)).live!.lanes[1].step;
