@@ -27,10 +27,9 @@ import { goalTokensBatch } from '../policy/stateTokens';
 import type { DemoDataset } from '../sim/dataset';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import { gatherPriorBatch, indexSteps, sampleIndices, type EpisodeSplit, type PriorBatch } from './demoData';
-import { EmaWeights } from './ema';
-import { localGradients, type Examples, type StageLoss } from './gradientSource';
-import { GuardedStep, warmupCosineLr } from './guardedStep';
-import { checkStageOptions, LossMeter, warmupFor, type StageOptions } from './stage';
+import { runEmaStage } from './emaStage';
+import type { Examples, StageLoss } from './gradientSource';
+import { checkStageOptions, type StageOptions } from './stage';
 
 /** Held-out examples for the one-step-against-K-step comparison (a fixed draw of examples and a_0). */
 const HELD_OUT_EXAMPLES = 256;
@@ -134,7 +133,7 @@ export const MEANFLOW_LOSS: StageLoss<FlowPrior> = {
 };
 
 /** How close the one-step chunk is to the teacher's K-step chunk and to the demonstration, from the same a_0. */
-export interface OneStepGap {
+export type OneStepGap = {
   /** Mean squared difference, one-step against K-step chunk, per action element. */
   mseToKStep: number;
   /** mseToKStep over the K-step chunks' variance across examples (per element, averaged): 0 = identical, 1 = no better than their mean. */
@@ -215,40 +214,19 @@ export async function trainMeanFlow(student: FlowPrior, teacher: FlowPrior, demo
   o.log(`meanflow: before training (one Euler step of the prior) one-step vs K=${c.sdeSteps} MSE ${initial.mseToKStep.toFixed(5)} (relative ${initial.relativeToKStep.toFixed(4)}), sample MSE ${initial.oneStepSampleMse.toFixed(5)} vs the K-step prior's ${initial.kStepSampleMse.toFixed(5)}`);
 
   const rng = new Rng(deriveSeed(o.seed, 'meanflow/train'));
-  const gradients = await (o.gradients ?? localGradients)(MEANFLOW_LOSS, student);
-  const guard = new GuardedStep('meanflow', student.variables, o.log);
-  const ema = new EmaWeights(student.variables.values());
-  const warmup = warmupFor(o.iters);
-  const meter = new LossMeter();
-  let lastTrainLoss: number | null = null;
-  let gap = initial;
-  try {
-    for (let iter = 0; iter < o.iters; iter++) {
-      await o.pace?.();
-      const batch = gatherPriorBatch(demos, train, sampleIndices(rng, train.count, c.meanflowBatch), horizon);
-      const examples = meanFlowExamples(student, teacher, spec, batch, rng, settings);
-      const lr = warmupCosineLr(c.meanflowLr, iter, o.iters, warmup);
-      const step = await guard.apply(await gradients.gradient(examples), lr);
-      if (step.applied) ema.update();
-      meter.add(step.loss);
-
-      if ((iter + 1) % o.evalEvery === 0 || iter === o.iters - 1) {
-        gap = await ema.withAverage(async () => {
-          const g = await oneStepGap(student, teacher, spec, heldOut, c.sdeSteps, evalSeed);
-          await o.onEvaluated?.(iter + 1);
-          return g;
-        });
-        lastTrainLoss = meter.take();
-        const seconds = (performance.now() - t0) / 1000;
-        o.onMetrics({ stage: 'meanflow', iter: iter + 1, lr, trainLoss: lastTrainLoss, gradNorm: step.gradNorm, ...gap, skippedSteps: guard.skipped, seconds });
-        o.log(`meanflow ${iter + 1}/${o.iters}: train ${lastTrainLoss?.toFixed(5)} one-step vs K-step MSE ${gap.mseToKStep.toFixed(5)} (relative ${gap.relativeToKStep.toFixed(4)}) sample MSE ${gap.oneStepSampleMse.toFixed(5)} (K-step ${gap.kStepSampleMse.toFixed(5)}) (${seconds.toFixed(0)} s)`);
-      }
-    }
-    ema.swap(); // the module keeps the averaged weights
-  } finally {
-    await gradients.dispose();
-    guard.dispose();
-    ema.dispose();
-  }
-  return { iters: o.iters, workers: gradients.workers, ...gap, initial, finalTrainLoss: lastTrainLoss, skippedSteps: guard.skipped, seconds: (performance.now() - t0) / 1000 };
+  const run = await runEmaStage(
+    {
+      name: 'meanflow',
+      module: student,
+      loss: MEANFLOW_LOSS,
+      baseLr: c.meanflowLr,
+      examples: () => meanFlowExamples(student, teacher, spec, gatherPriorBatch(demos, train, sampleIndices(rng, train.count, c.meanflowBatch), horizon), rng, settings),
+      evaluate: () => oneStepGap(student, teacher, spec, heldOut, c.sdeSteps, evalSeed),
+      describe: (g) => `one-step vs K-step MSE ${g.mseToKStep.toFixed(5)} (relative ${g.relativeToKStep.toFixed(4)}) sample MSE ${g.oneStepSampleMse.toFixed(5)} (K-step ${g.kStepSampleMse.toFixed(5)})`,
+      initial,
+      t0,
+    },
+    o,
+  );
+  return { iters: o.iters, workers: run.workers, ...run.held, initial, finalTrainLoss: run.lastTrainLoss, skippedSteps: run.skippedSteps, seconds: (performance.now() - t0) / 1000 };
 }
