@@ -23,13 +23,12 @@ import { deriveSeed, Rng } from '../core/rng';
 import { gaussianTensor } from '../nn/noise';
 import { FlowPrior, sampleFlowTime, sampleOde, type FlowPriorConfig } from '../policy/flowPrior';
 import { adaptiveWeight, averageVelocityFromStart, flowDerivative, meanFlowSample, meanFlowTarget } from '../policy/meanFlow';
-import { goalTokensBatch } from '../policy/stateTokens';
 import type { DemoDataset } from '../sim/dataset';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import { gatherPriorBatch, indexSteps, sampleIndices, type EpisodeSplit, type PriorBatch } from './demoData';
 import { runEmaStage } from './emaStage';
 import type { Examples, StageLoss } from './gradientSource';
-import { checkStageOptions, type StageOptions } from './stage';
+import { checkStageOptions, priorTensors, type StageOptions } from './stage';
 
 /** Held-out examples for the one-step-against-K-step comparison (a fixed draw of examples and a_0). */
 const HELD_OUT_EXAMPLES = 256;
@@ -64,14 +63,6 @@ export function drawInterval(rng: Rng, s: MeanFlowSettings): { r: number; t: num
   return { r: Math.min(x, y), t: Math.max(x, y) };
 }
 
-function batchTensors(spec: TaskSpec, b: PriorBatch, horizon: number) {
-  return {
-    tokens: tf.tensor3d(b.tokens, [b.size, spec.numTokens, TOKEN_DIM]),
-    goal: goalTokensBatch(spec, b.size),
-    actions: tf.tensor3d(b.chunks, [b.size, horizon, spec.actionDim]),
-  };
-}
-
 /**
  * One step's examples: the observation, z_r, r, h = t − r and the stop-gradient MeanFlow target, computed here
  * from the frozen teacher and the student's current weights.
@@ -84,7 +75,7 @@ export function meanFlowExamples(student: FlowPrior, teacher: FlowPrior, spec: T
   for (let i = 0; i < size; i++) ({ r: r[i], t: t[i] } = drawInterval(rng, s));
   const noise = new Float32Array(size * horizon * actionDim);
   rng.fillNormal(noise);
-  const x = batchTensors(spec, batch, horizon);
+  const x = priorTensors(spec, batch, horizon);
   const out = tf.tidy(() => {
     const rB = tf.tensor1d(r);
     const tB = tf.tensor1d(t);
@@ -155,7 +146,7 @@ export async function oneStepGap(student: FlowPrior, teacher: FlowPrior, spec: T
   for (let start = 0; start < examples.size; start += EVAL_CHUNK) {
     const size = Math.min(EVAL_CHUNK, examples.size - start);
     const part: PriorBatch = { tokens: examples.tokens.subarray(start * n, (start + size) * n), chunks: examples.chunks.subarray(start * per, (start + size) * per), size };
-    const x = batchTensors(spec, part, horizon);
+    const x = priorTensors(spec, part, horizon);
     const a0 = gaussianTensor<tf.Rank.R3>(rng, [size, horizon, actionDim]);
     const both = tf.tidy(() => [sampleOde(teacher.velocityFn(teacher.encode(x.tokens, x.goal)), a0, kSteps), meanFlowSample(student, student.encode(x.tokens, x.goal), a0)]);
     kStep.set(await both[0].data(), start * per);

@@ -17,10 +17,9 @@ import type { DemoDataset } from '../sim/dataset';
 import type { TaskSpec } from '../sim/taskSpec';
 import { gaussianTensor } from '../nn/noise';
 import { flowMatchingLoss, sampleOde, type FlowPrior } from '../policy/flowPrior';
-import { goalTokensBatch } from '../policy/stateTokens';
 import { gatherPriorBatch, indexSteps, sampleIndices, type EpisodeSplit, type PriorBatch } from './demoData';
 import { runEmaStage } from './emaStage';
-import { checkStageOptions, type StageOptions } from './stage';
+import { checkStageOptions, priorTensors, type StageOptions } from './stage';
 import { PRIOR_LOSS, priorExamples } from './stageLosses';
 
 /** Held-out examples for the loss (a fixed draw) and, the first of them, for the sampled-chunk error. */
@@ -38,14 +37,6 @@ export interface PriorReport {
   heldOutSampleMse: number;
   skippedSteps: number;
   seconds: number;
-}
-
-function priorTensors(spec: TaskSpec, b: PriorBatch, horizon: number) {
-  return {
-    tokens: tf.tensor3d(b.tokens, [b.size, spec.numTokens, 3]),
-    goal: goalTokensBatch(spec, b.size),
-    actions: tf.tensor3d(b.chunks, [b.size, horizon, spec.actionDim]),
-  };
 }
 
 /** Mean flow-matching loss and mean squared error of the ODE sample on a fixed held-out set. */
