@@ -38,8 +38,8 @@ const OUTPUT_GAIN = 0.01;
 const SLOT_STD = 0.02;
 /**
  * MeanFlow's interval h = t − r enters the sinusoidal embedding scaled by this, so its fastest period is 1 (not the
- * flow time's 4e-3): the MeanFlow target differentiates u in r (and so in h), and a fast embedding made that
- * derivative, and the bootstrapped target with it, blow up within 125 steps (train loss 20, measured).
+ * flow time's 4e-3): the MeanFlow target differentiates u in r (and so in h). With the fast scale (and no adaptive
+ * loss weights yet) the bootstrapped target blew up within 125 steps (train loss 20, measured).
  */
 const INTERVAL_EMBEDDING_SCALE = 4e-3;
 
