@@ -112,3 +112,17 @@ test('the RWFM / GRPO comparison runs the two shipped fine-tuned priors side by 
   await page.evaluate(() => window.__sagr!.step());
   await page.waitForFunction(() => (window.__sagr!.state().live?.lanes ?? []).every((l) => l.step > 0));
 });
+
+test('the K-step / one-step comparison runs the shipped prior beside the shipped one-step (MeanFlow) prior, which acts', async ({ page }) => {
+  await page.goto('/?backend=cpu');
+  await engineReady(page);
+  await playgroundStep(page, 0);
+  await page.getByTestId('compare-meanflow').click();
+  await page.waitForFunction(() => window.__sagr!.state().live?.lanes.map((l) => l.policy).join() === 'prior,meanflow');
+  const s = await appState(page);
+  expect(s.playground!.lanes.map((l) => l.label)).toEqual(['prior (v_θ, Φ trained)', 'meanflow (v_θ trained), one step per chunk']);
+  await expect(page.getByTestId('lane-switches-1')).toContainText('right: meanflow');
+  // The one-step lane runs: its control steps go on.
+  const start = (await appState(page)).live!.lanes[1].step;
+  await page.waitForFunction((n) => (window.__sagr!.state().live?.lanes[1]?.step ?? -1) >= n, start + 5, { timeout: 60_000 });
+});

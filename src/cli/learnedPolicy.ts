@@ -19,7 +19,7 @@ export const LEARNED_POLICIES = ['prior', 'reflex', 'strategy', 'sagr'] as const
 /** The reviewers' controls (src/policy/closedLoop.ts): not in `all`, named explicitly. */
 export const CONTROL_POLICIES = ['integral', 'shuffled', 'residual'] as const;
 /** The field's other ways to improve a flow policy, on the same harness (issue 19): not in `all`, named explicitly. */
-export const BASELINE_POLICIES = ['dsrl', 'rwfm', 'grpo'] as const;
+export const BASELINE_POLICIES = ['dsrl', 'rwfm', 'grpo', 'meanflow'] as const;
 export type LearnedPolicyName = (typeof LEARNED_POLICIES)[number] | (typeof CONTROL_POLICIES)[number] | (typeof BASELINE_POLICIES)[number];
 
 /** The shipped checkpoints of a task (the embedded defaults). */
@@ -27,8 +27,8 @@ export function shippedCheckpoints(task: string): string {
   return fileURLToPath(new URL(`../../public/checkpoints/${task}`, import.meta.url));
 }
 
-/** Subfolders of the shipped checkpoints holding the stage-2 runs. */
-export const PPO_RUNS = { sagr: 'ppo', shuffled: 'ppo', strategy: 'ppo-strategy', residual: 'ppo-residual', dsrl: 'dsrl', rwfm: 'rwfm', grpo: 'grpo' } as const;
+/** Subfolders of the shipped checkpoints holding the stage-2 runs (and the one-step prior's run, `train --stage meanflow`). */
+export const PPO_RUNS = { sagr: 'ppo', shuffled: 'ppo', strategy: 'ppo-strategy', residual: 'ppo-residual', dsrl: 'dsrl', rwfm: 'rwfm', grpo: 'grpo', meanflow: 'meanflow' } as const;
 
 /** Which modules a policy runs, and where its reflex comes from. */
 const POLICY_PARTS: Record<LearnedPolicyName, { world: boolean; reflex: boolean; strategy: boolean; reflexSource: ReflexSource }> = {
@@ -44,6 +44,8 @@ const POLICY_PARTS: Record<LearnedPolicyName, { world: boolean; reflex: boolean;
   // RWFM and its GRPO variant: the prior alone, with the weights fine-tuned on its reward-weighted rollouts.
   rwfm: { world: false, reflex: false, strategy: false, reflexSource: 'learned' },
   grpo: { world: false, reflex: false, strategy: false, reflexSource: 'learned' },
+  // MeanFlow: a one-step prior alone (its checkpoint's meanFlow flag makes the loop sample it in one step).
+  meanflow: { world: false, reflex: false, strategy: false, reflexSource: 'learned' },
 };
 
 /** Where a policy's checkpoint is when --checkpoint is not given. */
@@ -67,6 +69,10 @@ export async function loadLearnedPolicy(name: LearnedPolicyName, dir: string, co
   if (config.executeSteps > prior.config.horizon) {
     prior.dispose();
     throw new UsageError(`--execute-steps: ${config.executeSteps} exceeds the checkpoint's horizon ${prior.config.horizon}`);
+  }
+  if (name === 'meanflow' && !prior.config.meanFlow) {
+    prior.dispose();
+    throw new UsageError(`--checkpoint: ${path.join(dir, 'prior')} is a K-step prior; --policy meanflow needs a one-step (MeanFlow) prior, as \`train --stage meanflow --out OUT\` writes to OUT/meanflow`);
   }
   const loaded: { dispose(): void }[] = [prior];
   const part = async <T extends { dispose(): void }>(wanted: boolean, module: string, load: (h: ReturnType<typeof nodeFileHandler>, s: TaskSpec) => Promise<T>): Promise<T | null> => {

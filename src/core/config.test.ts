@@ -109,6 +109,17 @@ describe('config schema', () => {
     for (const r of [onlyHorizon, tokensKept, both, fine]) expect(crossFieldErrors(r.config)).toEqual([]);
   });
 
+  it('validates the MeanFlow stage keys, naming the field (and both fields of a broken relation)', () => {
+    expect(() => parseCliArgs(['--meanflow-fd-step', '0'])).toThrow(/^--meanflow-fd-step: 0 is outside \[0\.000001, 0\.1\]$/);
+    expect(() => parseCliArgs(['--meanflow-loss-power', '-1'])).toThrow(/^--meanflow-loss-power: -1 is outside \[0, 2\]$/);
+    expect(() => parseCliArgs(['--meanflow-iters', '2.5'])).toThrow(/^--meanflow-iters: 2\.5 is not an integer$/);
+    const d = defaultConfig();
+    const r = parseHash('#meanflowFullFraction=0.6&meanflowEqualFraction=0.6');
+    expect(r.errors.map((e) => e.message)).toEqual([`meanflowFullFraction 0.6 + meanflowEqualFraction 0.6 exceeds 1`]);
+    expect(r.config.meanflowFullFraction + r.config.meanflowEqualFraction).toBeLessThanOrEqual(1);
+    expect(crossFieldErrors({ ...d, meanflowFullFraction: 0.5, meanflowEqualFraction: 0.5 })).toEqual([]);
+  });
+
   it('parses CLI flags in both spellings, booleans and command flags', () => {
     const r = parseCliArgs(['--sigma-max', '0.2', '--sde-steps=3', '--no-anneal-lr', '--out', 'dir', '--json'], { values: ['out'], switches: ['json'] });
     expect(r.config.sigmaMax).toBe(0.2);

@@ -98,6 +98,14 @@ export const SCHEMA = {
   priorLr: float({ group: 'prior', label: 'Prior learning rate', default: 1e-3, min: 1e-6, max: 1e-1, step: 1e-6, log: true, live: false, help: 'Adam learning rate for flow matching.' }),
   priorBatch: int({ group: 'prior', label: 'Prior batch size', default: 64, min: 1, max: 4096, step: 1, live: false, help: 'Minibatch size for flow matching.' }),
   priorIters: int({ group: 'prior', label: 'Prior training steps', default: 10_000, min: 1, max: 1_000_000, step: 1, live: false, help: 'Optimiser steps for stage 0 (prior).' }),
+  // ── the one-step prior (MeanFlow baseline, `train --stage meanflow`): distilled from the K-step prior ─────────
+  meanflowIters: int({ group: 'prior', label: 'MeanFlow training steps', default: 1500, min: 1, max: 1_000_000, step: 1, live: false, help: 'Optimiser steps of `train --stage meanflow`, which distils the K-step prior into a one-step prior (MeanFlow: an average velocity u(z_r, r, t), a = a_0 + u(a_0, 0, 1)).' }),
+  meanflowLr: float({ group: 'prior', label: 'MeanFlow learning rate', default: 1e-4, min: 1e-6, max: 1e-1, step: 1e-6, log: true, live: false, help: 'Adam learning rate of the MeanFlow stage (it starts from the K-step prior’s weights, so a fine-tuning rate; at 3e-4 the bootstrapped target ran away once the warm-up ended, measured).' }),
+  meanflowBatch: int({ group: 'prior', label: 'MeanFlow batch size', default: 64, min: 1, max: 4096, step: 1, live: false, help: 'Minibatch size of the MeanFlow stage.' }),
+  meanflowFdStep: float({ group: 'prior', label: 'MeanFlow finite-difference step δ', default: 0.02, min: 1e-6, max: 0.1, step: 1e-6, log: true, live: false, help: 'δ of the central finite difference that stands in for the JVP d/dr u = v·∂_z u + ∂_r u in the MeanFlow target (tfjs has no forward-mode autodiff). Not infinitesimal on purpose: the shipped prior’s velocity wiggles in τ at the time embedding’s fast periods (down to 4e-3), so its exact derivative at τ ≈ 0 is ~9× the smooth one (rms 1.05 at δ → 0 against 0.12 at δ = 0.02, measured) and the bootstrapped target ran away with δ = 3e-5; δ = 0.02 differentiates the smooth part.' }),
+  meanflowLossPower: float({ group: 'prior', label: 'MeanFlow adaptive loss weight power p', default: 1, min: 0, max: 2, step: 0.05, live: false, help: 'MeanFlow’s adaptive loss weighting: each example’s squared error e is weighted by the stop-gradient 1 / (e + 1e-3)^p (the paper’s best, p = 1); 0 is the plain squared error.' }),
+  meanflowFullFraction: float({ group: 'prior', label: 'MeanFlow share of whole intervals', default: 0.25, min: 0, max: 1, step: 0.01, live: false, help: 'Share of training examples with (r, t) = (0, 1), the one interval the one-step prior is evaluated on; the rest draw r ≤ t from the flow-time schedule.' }),
+  meanflowEqualFraction: float({ group: 'prior', label: 'MeanFlow share of empty intervals', default: 0.25, min: 0, max: 1, step: 0.01, live: false, help: 'Share of training examples with r = t, where the target is the K-step prior’s velocity itself (MeanFlow’s flow-matching part).' }),
 
   // ── world predictor Φ ──────────────────────────────────────────────────────────────────────────────
   worldWidth: int({ group: 'world', label: 'Φ width', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Token width of the world predictor.' }),
@@ -250,6 +258,7 @@ export function crossFieldErrors(c: Config): RelationError[] {
   for (const [heads, width] of [['priorHeads', 'priorWidth'], ['worldHeads', 'worldWidth'], ['reflexHeads', 'reflexWidth']] as const) {
     if (c[width] % c[heads] !== 0) rule([heads, width], `${heads} ${c[heads]} does not divide ${width} ${c[width]}`);
   }
+  if (c.meanflowFullFraction + c.meanflowEqualFraction > 1) rule(['meanflowFullFraction', 'meanflowEqualFraction'], `meanflowFullFraction ${c.meanflowFullFraction} + meanflowEqualFraction ${c.meanflowEqualFraction} exceeds 1`);
   if (c.sigmaMin > c.sigmaMax) rule(['sigmaMin', 'sigmaMax'], `sigmaMin ${c.sigmaMin} exceeds sigmaMax ${c.sigmaMax}`);
   if (c.numEnvs % c.rwfmGroupSize !== 0) rule(['rwfmGroupSize', 'numEnvs'], `rwfmGroupSize ${c.rwfmGroupSize} does not divide numEnvs ${c.numEnvs} (the envs run in groups of G)`);
   return errs;

@@ -144,4 +144,13 @@ describe('stand-in strategies', () => {
     // sagr's stand-in follows the config (strategyRate step here), as it did before stand-ins had rates.
     expect(h.statuses.at(-1)!.lanes.map((l) => l.label)).toEqual(['residual (v_θ, η_φ random init), η per control step', 'sagr (v_θ, Φ, b_ψ, η_φ random init), η per control step']);
   });
+
+  it('meanflow’s stand-in prior is a one-step prior of its own, sampled in one step; the prior lane keeps the K-step one', async () => {
+    const h = headless(config);
+    await h.pg.apply({ kind: 'pause' });
+    await h.pg.apply({ kind: 'policies', policies: ['prior', 'meanflow'] });
+    await h.pg.apply({ kind: 'step' });
+    expect(h.statuses.at(-1)!.lanes.map((l) => l.label)).toEqual(['prior (v_θ random init)', 'meanflow (v_θ random init), one step per chunk']);
+    h.pg.dispose();
+  });
 });

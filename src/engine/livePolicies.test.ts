@@ -13,6 +13,7 @@ describe('live policies', () => {
     expect(POLICY_FOLDERS.dsrl).toBe(`${PPO_RUNS.dsrl}/`);
     expect(POLICY_FOLDERS.rwfm).toBe(`${PPO_RUNS.rwfm}/`);
     expect(POLICY_FOLDERS.grpo).toBe(`${PPO_RUNS.grpo}/`);
+    expect(POLICY_FOLDERS.meanflow).toBe(`${PPO_RUNS.meanflow}/`);
     const keys = checkpointSlots().map(([f, m]) => `${f}${m}`);
     expect(new Set(keys)).toEqual(
       new Set([
@@ -38,6 +39,8 @@ describe('live policies', () => {
         'rwfm/world',
         'grpo/prior',
         'grpo/world',
+        // The one-step prior alone (train --stage meanflow writes OUT/meanflow/prior).
+        'meanflow/prior',
       ]),
     );
   });

@@ -12,7 +12,8 @@
 // dsrl: the frozen prior whose initial noise a_0 η_φ chooses (strategyRate latent; DSRL, a baseline).
 // rwfm, grpo: the prior itself fine-tuned by reward-weighted flow matching on its own rollouts, and by its GRPO
 // variant (baselines, src/train/rwfm.ts): they run as the prior does, with other weights.
-export const LIVE_POLICIES = ['expert', 'prior', 'reflex', 'reflex-literal', 'strategy', 'residual', 'sagr', 'dsrl', 'rwfm', 'grpo'] as const;
+// meanflow: a one-step prior distilled from the prior (MeanFlow, a baseline): one network evaluation per chunk.
+export const LIVE_POLICIES = ['expert', 'prior', 'reflex', 'reflex-literal', 'strategy', 'residual', 'sagr', 'dsrl', 'rwfm', 'grpo', 'meanflow'] as const;
 export type LivePolicyName = (typeof LIVE_POLICIES)[number];
 
 export const MODULE_NAMES = ['prior', 'world', 'reflex', 'strategy', 'critic'] as const;
@@ -31,7 +32,11 @@ export const POLICY_MODULES: Record<LivePolicyName, { required: readonly ModuleN
   dsrl: { required: ['prior', 'strategy'], optional: ['world'] },
   rwfm: { required: ['prior'], optional: ['world'] },
   grpo: { required: ['prior'], optional: ['world'] },
+  meanflow: { required: ['prior'], optional: [] },
 };
+
+/** Policies whose randomly initialised stand-in prior is a one-step (MeanFlow) prior, sampled as theirs is. */
+export const ONE_STEP_PRIOR_POLICIES: readonly LivePolicyName[] = ['meanflow'];
 
 /** How a policy's randomly initialised stand-in strategy must act, where that is not the config's strategyRate. */
 export const STAND_IN_RATES: Partial<Record<LivePolicyName, 'chunk' | 'step' | 'latent'>> = { strategy: 'chunk', residual: 'step', dsrl: 'latent' };
@@ -60,6 +65,7 @@ export const POLICY_FOLDERS: Record<LivePolicyName, string> = {
   dsrl: 'dsrl/',
   rwfm: 'rwfm/',
   grpo: 'grpo/',
+  meanflow: 'meanflow/',
 };
 
 /** A checkpoint's key: its folder and module, e.g. "ppo/strategy" or "prior". */

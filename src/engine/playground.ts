@@ -22,7 +22,7 @@ import { followConfig, laneConfig, parseLaneSettings, type LaneSettings } from '
 import { LiveHistory, seriesRow, type PlaygroundHistory } from './liveHistory';
 import { LiveLane } from './liveLane';
 import { LivePolicy } from './livePolicy';
-import { bestPolicy, checkpointKey, checkpointSlots, LIVE_POLICIES, MODULE_NAMES, POLICY_FOLDERS, POLICY_MODULES, STAND_IN_RATES, policyLabel, policyModules, type LivePolicyName, type ModuleName } from './livePolicies';
+import { bestPolicy, checkpointKey, checkpointSlots, LIVE_POLICIES, MODULE_NAMES, POLICY_FOLDERS, POLICY_MODULES, ONE_STEP_PRIOR_POLICIES, STAND_IN_RATES, policyLabel, policyModules, type LivePolicyName, type ModuleName } from './livePolicies';
 import { strategyRate } from '../policy/strategy';
 import { isOneShot } from './liveSuites';
 import { standIn, type ModuleSet, type ModuleTypes, type ShippedLoad } from './policyModules';
@@ -175,7 +175,8 @@ export class Playground {
   label(name: LivePolicyName): string {
     const base = policyLabel(name, policyModules(name, this.trained));
     const strategy = POLICY_MODULES[name].required.includes('strategy') ? this.modulesFor(name).strategy : undefined;
-    return strategy ? `${base}, ${STRATEGY_LABELS[strategyRate(strategy.config)]}` : base;
+    if (strategy) return `${base}, ${STRATEGY_LABELS[strategyRate(strategy.config)]}`;
+    return this.modulesFor(name).prior?.config.meanFlow ? `${base}, one step per chunk` : base;
   }
 
   /** Lane `i`'s policy label and the overrides it runs with, so two lanes of one policy read apart. */
@@ -314,11 +315,16 @@ export class Playground {
     return set as ModuleSet;
   }
 
-  /** The stand-in `name` for `policy`: shared by module name, except a strategy that must act at another rate. */
+  /**
+   * The stand-in `name` for `policy`: shared by module name, except a strategy that must act at another rate and the
+   * one-step prior of meanflow (the MeanFlow architecture).
+   */
   private standInFor(policy: LivePolicyName, name: ModuleName): unknown {
+    const standIns = this.standIns as Record<string, unknown>;
+    if (name === 'prior' && ONE_STEP_PRIOR_POLICIES.includes(policy)) return (standIns['prior:one-step'] ??= standIn(name, this.runConfig, this.spec, { meanFlow: true }));
     const rate = name === 'strategy' ? STAND_IN_RATES[policy] : undefined;
     const key = rate && rate !== this.runConfig.strategyRate ? `${name}:${rate}` : name;
-    return ((this.standIns as Record<string, unknown>)[key] ??= standIn(name, rate ? { ...this.runConfig, strategyRate: rate } : this.runConfig, this.spec));
+    return (standIns[key] ??= standIn(name, rate ? { ...this.runConfig, strategyRate: rate } : this.runConfig, this.spec));
   }
 
   private async setPolicies(policies: unknown): Promise<void> {

@@ -108,8 +108,8 @@ export async function loadShippedModules(baseUrl: string, spec: TaskSpec): Promi
 }
 
 /** A randomly initialised module from the current config, seeded from the config's seed and the module name. */
-export function standIn<K extends ModuleName>(name: K, config: Config, spec: TaskSpec): ModuleTypes[K] {
-  return build(name, configFor(name, config, spec), deriveSeed(config.seed, 'playground/stand-in', name));
+export function standIn<K extends ModuleName>(name: K, config: Config, spec: TaskSpec, architecture: ModuleConfig = {}): ModuleTypes[K] {
+  return build(name, { ...configFor(name, config, spec), ...architecture }, deriveSeed(config.seed, 'playground/stand-in', name));
 }
 
 /**

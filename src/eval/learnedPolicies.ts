@@ -11,8 +11,10 @@
 //   Controls (src/policy/closedLoop.ts): integral (the prior with the non-learned integral reflex on the agent
 //   token's residual), shuffled (sagr whose reflex reads another env's residuals), residual (the prior with a
 //   strategy trained per control step, no reflex: residual RL without Δz).
-//   Baselines: dsrl (the frozen prior whose initial noise a_0 ~ N(μ_φ(s), σ_φ²) a latent-rate strategy chooses, DSRL).
-//   rwfm and grpo (the prior alone, its weights fine-tuned by reward-weighted flow matching or its GRPO variant).
+//   Baselines: dsrl (the frozen prior whose initial noise a_0 ~ N(μ_φ(s), σ_φ²) a latent-rate strategy chooses, DSRL);
+//   rwfm and grpo (the prior alone, its weights fine-tuned by reward-weighted flow matching or its GRPO variant);
+//   meanflow (a one-step prior distilled from the prior, MeanFlow as in MP1: a = a_0 + u(a_0, 0, 1), one network
+//   evaluation per chunk).
 import type { Config } from '../core/config';
 import { ClosedLoop, type LoopModules, type LoopParams, type ReflexSource } from '../policy/closedLoop';
 import { sigmaAt, type SdeParams } from '../policy/sde';

@@ -2,7 +2,8 @@
 // encode + K-step sample per control step (B = 1 for the live demo, B = 64 for batched rollouts), a full
 // SDE sample, and one forward of Φ and of the reflex at B = 64. Each figure is the median of 3–7 runs,
 // read back to the host (so deferred backends are timed honestly). The B = 1 sample is also timed beside the
-// pre-issue-16 layers (src/reference/) in the same process, with both kernel counts.
+// pre-issue-16 layers (src/reference/) in the same process, with both kernel counts, and beside the one-step
+// (MeanFlow) prior's sample, a = a_0 + u(a_0, 0, 1), at the same sizes (the K-step sample is then the reference).
 import * as tf from '@tensorflow/tfjs';
 import { defaultConfig } from '../core/config';
 import { Rng } from '../core/rng';
@@ -11,6 +12,7 @@ import { compareWithReference, type Comparison } from '../reference/compare';
 import { withReferenceLayers } from '../reference/layers';
 import { taskSpec } from '../sim/tasks';
 import { FlowPrior, flowPriorConfig, sampleOde } from './flowPrior';
+import { meanFlowFromPrior, meanFlowSample } from './meanFlow';
 import { Reflex, reflexConfig } from './reflex';
 import { sampleSde } from './sde';
 import { Strategy, strategyConfig } from './strategy';
@@ -25,6 +27,11 @@ export interface PolicyBenchResult {
   priorSampleB64Ms: number;
   /** The B = 1 sample (and its kernel count) beside the same sample on the pre-issue-16 layers. */
   priorSampleB1: Comparison;
+  /**
+   * The one-step (MeanFlow) prior's encode + sample at B = 1 against the K-step prior's (interleaved rounds; its
+   * `speedup` is the K-step time over the one-step time).
+   */
+  oneStepSampleB1: Comparison;
   /** Median ms of the encode alone at B = 64 (the rest is K velocity evaluations). */
   priorEncodeB64Ms: number;
   /** Median ms of encode + reflex + strategy + chain-mode SDE sample at B = 64. */
@@ -94,11 +101,20 @@ export async function benchPolicy(): Promise<PolicyBenchResult> {
     a.dispose();
   };
   const priorSampleB1 = await compareWithReference(sampleOne, () => withReferenceLayers(sampleOne), SAMPLE_ROUNDS);
+  const oneStepPrior = meanFlowFromPrior(prior, 5);
+  const oneStepSampleOne = async () => {
+    const a = tf.tidy(() => meanFlowSample(oneStepPrior, oneStepPrior.encode(one.tokens, one.goal), one.noise));
+    await a.data();
+    a.dispose();
+  };
+  const oneStepSampleB1 = await compareWithReference(oneStepSampleOne, sampleOne, SAMPLE_ROUNDS);
+  oneStepPrior.dispose();
   const result: PolicyBenchResult = {
     backend: tf.getBackend(),
     steps: config.sdeSteps,
     priorSampleB1Ms: priorSampleB1.ms,
     priorSampleB1,
+    oneStepSampleB1,
     priorSampleB64Ms: await time(priorSample(many)),
     priorEncodeB64Ms: await time(() => prior.encode(many.tokens, many.goal)),
     sdeSampleB64Ms: await time(() =>

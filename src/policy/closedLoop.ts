@@ -6,6 +6,7 @@
 //     η_c = η_φ(S_t) when the strategy acts per chunk; the SDE sampler draws an H-step chunk from the frozen
 //     prior v_θ with g_η·η_c in its drift. Env i's noise comes from its own stream, reseeded per episode
 //     (resetEnv), so an env's actions never depend on the batch it runs in.
+//     A one-step prior (MeanFlow, `meanFlow` in its config) is sampled in ONE step, a = a_0 + u(a_0, 0, 1), whatever K.
 //     A latent-rate strategy (DSRL) acts here instead: the chain starts from a_0 ~ N(μ_φ(S_t), σ_φ²) in place of
 //     N(0, I), with nothing added to the drift.
 //   every control step t (the j-th action of the chunk):
@@ -37,6 +38,7 @@ import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, Rng } from '../core/rng';
 import { TOKEN_DIM, tokenNorms, type TaskSpec } from '../sim/taskSpec';
 import type { FlowPrior } from './flowPrior';
+import { meanFlowVelocityFn } from './meanFlow';
 import { reflexHistory, type Reflex } from './reflex';
 import { chainStepLogProbs, rowNoise, sampleSde, stepGaussians, type NoiseSource, type SdeParams } from './sde';
 import { agentTokenIndex, goalTokensBatch, holdStillActions } from './stateTokens';
@@ -244,6 +246,9 @@ export class ClosedLoop {
     const [H, A, N] = [this.horizon, this.actionDim, this.spec.numTokens];
     if (!Number.isInteger(p.executeSteps) || p.executeSteps < 1 || p.executeSteps > H) throw new Error(`executeSteps: ${p.executeSteps} is not in [1, horizon ${H}]`);
     const rate = strategy !== null && p.strategyGain !== 0 ? strategyRate(strategy.config) : null;
+    // A one-step (MeanFlow) prior: the sampler takes a single step with its average velocity over [0, 1].
+    const oneStep = prior.config.meanFlow === true;
+    const sde = oneStep ? { ...p, sdeSteps: 1 } : p;
     const out: Record<string, tf.Tensor> = tf.tidy(() => {
       const s = tf.tensor3d(gatherRows(tokens, this.obsSize, envs), [m, N, TOKEN_DIM]);
       const goal = goalTokensBatch(this.spec, m);
@@ -252,12 +257,14 @@ export class ClosedLoop {
       let noise = rowNoise(Array.from(envs, (i) => this.rngs[i]));
       const latent = rate === 'latent' ? strategy!.latent(s, goal) : null;
       if (latent) noise = latentNoise(noise, latent);
-      const sample = sampleSde({ prior: prior.velocityFn(prior.encode(s, goal)), horizon: H, reflex: zeros, strategy: eta }, p, noise);
+      const encoded = prior.encode(s, goal);
+      const velocity = oneStep ? meanFlowVelocityFn(prior, encoded, 1) : prior.velocityFn(encoded);
+      const sample = sampleSde({ prior: velocity, horizon: H, reflex: zeros, strategy: eta }, sde, noise);
       const c = sample.contributions;
       return {
         chunk: sample.action,
         residuals: sample.residuals,
-        stepLogProbs: chainStepLogProbs(sample.residuals, zeros, eta, p),
+        stepLogProbs: chainStepLogProbs(sample.residuals, zeros, eta, sde),
         eta,
         ...(latent ? { latent: c.initial, latentLogProbs: latentLogProb(c.initial, latent) } : {}),
         ...(this.recordTerms ? { terms: tf.concat([tf.add(c.initial, c.prior), c.strategy, c.noise].map((t) => tf.reshape(t, [m, 1, H, A])), 1) } : {}),

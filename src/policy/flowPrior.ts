@@ -18,7 +18,7 @@ import { NUM_TOKEN_TYPES, TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import type { KeyValues } from '../nn/attention';
 import type { Checkpointable } from '../nn/checkpoint';
 import { Dense } from '../nn/dense';
-import { normal, orthogonal } from '../nn/init';
+import { normal, orthogonal, zeros } from '../nn/init';
 import { LayerNorm } from '../nn/layerNorm';
 import { Mlp } from '../nn/mlp';
 import { Scope } from '../nn/scope';
@@ -36,6 +36,12 @@ const MLP_RATIO = 2;
 /** Velocity output gain: ≈ 0 at initialisation, like every output head here. */
 const OUTPUT_GAIN = 0.01;
 const SLOT_STD = 0.02;
+/**
+ * MeanFlow's interval h = t − r enters the sinusoidal embedding scaled by this, so its fastest period is 1 (not the
+ * flow time's 4e-3): the MeanFlow target differentiates u in r (and so in h). With the fast scale (and no adaptive
+ * loss weights yet) the bootstrapped target blew up within 125 steps (train loss 20, measured).
+ */
+const INTERVAL_EMBEDDING_SCALE = 4e-3;
 
 export type FlowPriorConfig = {
   numTokens: number;
@@ -49,6 +55,12 @@ export type FlowPriorConfig = {
   expertDepth: number;
   heads: number;
   actionTokens: number;
+  /**
+   * The architecture flag of a one-step prior (MeanFlow, `train --stage meanflow`): the expert also embeds the
+   * interval h = t − r, so the network is an average velocity u(z_r, r, t) (src/policy/meanFlow.ts). Absent in a
+   * K-step prior's checkpoint.
+   */
+  meanFlow?: boolean;
 };
 
 export function flowPriorConfig(c: Config, spec: TaskSpec): FlowPriorConfig {
@@ -84,6 +96,8 @@ export class FlowPrior implements Checkpointable {
   private readonly chunkIn: Dense;
   private readonly chunkSlots: tf.Variable;
   private readonly timeMlp: Mlp;
+  /** MeanFlow only: the embedding of the interval h = t − r, added to the time embedding; zero at initialisation. */
+  private readonly intervalMlp: Mlp | null;
   private readonly expertBlocks: TransformerBlock[];
   private readonly expertNorm: LayerNorm;
   private readonly velocityOut: Dense;
@@ -108,6 +122,7 @@ export class FlowPrior implements Checkpointable {
     this.chunkIn = new Dense(exp.child('chunkIn'), this.stepsPerToken * c.actionDim, c.width, orthogonal(1));
     this.chunkSlots = exp.variable('chunkSlots', [c.actionTokens, c.width], normal(SLOT_STD));
     this.timeMlp = new Mlp(exp.child('time'), [c.width, c.width, c.width], 'silu', orthogonal(1), orthogonal(1));
+    this.intervalMlp = c.meanFlow ? new Mlp(exp.child('interval'), [c.width, c.width, c.width], 'silu', orthogonal(1), zeros) : null;
     this.expertBlocks = Array.from({ length: c.expertDepth }, (_, i) => new TransformerBlock(exp.child(`block${i}`), { ...block, crossWidth: c.width }));
     this.expertNorm = new LayerNorm(exp.child('norm'), c.width);
     this.velocityOut = new Dense(exp.child('out'), c.width, this.stepsPerToken * c.actionDim, orthogonal(OUTPUT_GAIN));
@@ -127,13 +142,33 @@ export class FlowPrior implements Checkpointable {
     });
   }
 
-  /** v_θ(a_τ, s, τ): aTau [B, H, A]; tau a number shared by the batch or [B] → velocity [B, H, A]. */
+  /**
+   * v_θ(a_τ, s, τ): aTau [B, H, A]; tau a number shared by the batch or [B] → velocity [B, H, A]. For a MeanFlow
+   * prior this is u(a_τ, τ, τ), its average velocity over an empty interval: the instantaneous velocity.
+   */
   velocity(encoded: EncodedObs, aTau: tf.Tensor3D, tau: number | tf.Tensor1D): tf.Tensor3D {
+    return this.expert(encoded, aTau, tau, this.intervalMlp ? 0 : null);
+  }
+
+  /**
+   * MeanFlow's average velocity u(z_r, r, t) = (1 / (t − r)) ∫_r^t v(z_τ, τ) dτ along the flow from z_r at τ = r
+   * (this project's direction: τ = 0 noise, τ = 1 data, so t ≥ r and z_t = z_r + (t − r)·u). r and h = t − r: numbers
+   * shared by the batch or [B]. Only a prior built with `meanFlow` has it.
+   */
+  averageVelocity(encoded: EncodedObs, zR: tf.Tensor3D, r: number | tf.Tensor1D, h: number | tf.Tensor1D): tf.Tensor3D {
+    if (!this.intervalMlp) throw new Error('prior: averageVelocity needs a MeanFlow prior (config.meanFlow)');
+    return this.expert(encoded, zR, r, h);
+  }
+
+  /** The action expert at flow time τ, with the interval h embedded too when given (MeanFlow). */
+  private expert(encoded: EncodedObs, aTau: tf.Tensor3D, tau: number | tf.Tensor1D, h: number | tf.Tensor1D | null): tf.Tensor3D {
     const { horizon, actionDim, actionTokens, width } = this.config;
-    const [b, h, a] = aTau.shape;
-    if (h !== horizon || a !== actionDim) throw new Error(`prior: expected a chunk [B, ${horizon}, ${actionDim}], got [${aTau.shape.join(', ')}]`);
+    const [b, hSteps, a] = aTau.shape;
+    if (hSteps !== horizon || a !== actionDim) throw new Error(`prior: expected a chunk [B, ${horizon}, ${actionDim}], got [${aTau.shape.join(', ')}]`);
     return tf.tidy(() => {
-      const time = tf.reshape(this.timeMlp.apply(sinusoidalEmbedding(tau, width)), [-1, 1, width]);
+      let timeEmbedding = this.timeMlp.apply(sinusoidalEmbedding(tau, width));
+      if (h !== null && this.intervalMlp) timeEmbedding = tf.add(timeEmbedding, this.intervalMlp.apply(sinusoidalEmbedding(typeof h === 'number' ? h * INTERVAL_EMBEDDING_SCALE : (tf.mul(h, INTERVAL_EMBEDDING_SCALE) as tf.Tensor1D), width)));
+      const time = tf.reshape(timeEmbedding, [-1, 1, width]);
       const chunk = this.chunkIn.apply(tf.reshape(aTau, [b, actionTokens, this.stepsPerToken * actionDim]) as tf.Tensor3D);
       let x = tf.add(tf.add(chunk, this.chunkSlots), time) as tf.Tensor3D;
       this.expertBlocks.forEach((block, i) => (x = block.apply(x, encoded.crossKeysValues[i])));

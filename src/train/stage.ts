@@ -1,8 +1,9 @@
 // What every supervised stage (prior, world, reflex) takes and reports.
 import * as tf from '@tensorflow/tfjs';
-import { TOKEN_DIM } from '../sim/taskSpec';
+import { goalTokensBatch } from '../policy/stateTokens';
+import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import type { WorldInput } from '../policy/worldPredictor';
-import type { Transitions } from './demoData';
+import type { PriorBatch, Transitions } from './demoData';
 import type { GradientSourceFactory } from './gradientSource';
 
 export interface StageOptions {
@@ -47,6 +48,15 @@ export function warmupFor(iters: number): number {
 export function checkStageOptions(o: StageOptions): void {
   if (!Number.isInteger(o.iters) || o.iters < 1) throw new Error(`iters: ${o.iters} is not a positive integer`);
   if (!Number.isInteger(o.evalEvery) || o.evalEvery < 1) throw new Error(`evalEvery: ${o.evalEvery} is not a positive integer`);
+}
+
+/** A prior batch as tensors: tokens [B, N, 3], goal [B, G, 3], chunks [B, H, A] (the caller frees them). */
+export function priorTensors(spec: TaskSpec, b: PriorBatch, horizon: number) {
+  return {
+    tokens: tf.tensor3d(b.tokens, [b.size, spec.numTokens, TOKEN_DIM]),
+    goal: goalTokensBatch(spec, b.size),
+    actions: tf.tensor3d(b.chunks, [b.size, horizon, spec.actionDim]),
+  };
 }
 
 /** A transition set as tensors: Φ's input (S_t, a_t, S_{t−1}, a_{t−1}) and S_{t+1} (the caller disposes them). */

@@ -9,6 +9,7 @@ import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import type { PriorBatch, Transitions } from './demoData';
 import type { Examples, StageLoss, TrainedModule } from './gradientSource';
 import { transitionTensors } from './stage';
+import { MEANFLOW_LOSS } from './trainMeanFlow';
 
 /** A worker's replica is overwritten with the trainer's weights before every step: any seed will do. */
 const REPLICA_SEED = 0;
@@ -53,4 +54,4 @@ export const WORLD_LOSS: StageLoss<WorldPredictor> = {
 };
 
 /** What a worker thread can train, by StageLoss.name. */
-export const STAGE_LOSSES: Record<string, StageLoss<TrainedModule>> = { prior: PRIOR_LOSS, world: WORLD_LOSS };
+export const STAGE_LOSSES: Record<string, StageLoss<TrainedModule>> = { prior: PRIOR_LOSS, world: WORLD_LOSS, meanflow: MEANFLOW_LOSS };

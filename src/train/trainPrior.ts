@@ -7,6 +7,7 @@
 //       parts of the batch that data-parallel workers computed: o.gradients, dataParallel.ts)
 //     Adam step at the warm-up + cosine learning rate (skipped, weights restored, on NaN/Inf)
 //     EMA of the weights updated (ema.ts); the averaged weights are evaluated and left in the module at the end
+//     (the loop is emaStage.ts, shared with the one-step prior's stage)
 //   every evalEvery: held-out flow-matching loss (fixed examples, τ and ε), and the held-out MSE of the
 //   deterministic K-step ODE sample against the demonstrated chunk (what the policy will actually execute).
 import * as tf from '@tensorflow/tfjs';
@@ -16,12 +17,9 @@ import type { DemoDataset } from '../sim/dataset';
 import type { TaskSpec } from '../sim/taskSpec';
 import { gaussianTensor } from '../nn/noise';
 import { flowMatchingLoss, sampleOde, type FlowPrior } from '../policy/flowPrior';
-import { goalTokensBatch } from '../policy/stateTokens';
 import { gatherPriorBatch, indexSteps, sampleIndices, type EpisodeSplit, type PriorBatch } from './demoData';
-import { EmaWeights } from './ema';
-import { localGradients } from './gradientSource';
-import { GuardedStep, warmupCosineLr } from './guardedStep';
-import { checkStageOptions, LossMeter, warmupFor, type StageOptions } from './stage';
+import { runEmaStage } from './emaStage';
+import { checkStageOptions, priorTensors, type StageOptions } from './stage';
 import { PRIOR_LOSS, priorExamples } from './stageLosses';
 
 /** Held-out examples for the loss (a fixed draw) and, the first of them, for the sampled-chunk error. */
@@ -39,14 +37,6 @@ export interface PriorReport {
   heldOutSampleMse: number;
   skippedSteps: number;
   seconds: number;
-}
-
-function priorTensors(spec: TaskSpec, b: PriorBatch, horizon: number) {
-  return {
-    tokens: tf.tensor3d(b.tokens, [b.size, spec.numTokens, 3]),
-    goal: goalTokensBatch(spec, b.size),
-    actions: tf.tensor3d(b.chunks, [b.size, horizon, spec.actionDim]),
-  };
 }
 
 /** Mean flow-matching loss and mean squared error of the ODE sample on a fixed held-out set. */
@@ -96,39 +86,19 @@ export async function trainPrior(prior: FlowPrior, demos: DemoDataset, split: Ep
   const evalSeed = deriveSeed(o.seed, 'prior/held-out-noise');
 
   const rng = new Rng(deriveSeed(o.seed, 'prior/train'));
-  const gradients = await (o.gradients ?? localGradients)(PRIOR_LOSS, prior);
-  const guard = new GuardedStep('prior', prior.variables, o.log);
-  const ema = new EmaWeights(prior.variables.values());
-  const warmup = warmupFor(o.iters);
-  const meter = new LossMeter();
-  let lastTrainLoss: number | null = null;
-  let held = { heldOutLoss: NaN, heldOutSampleMse: NaN };
-  try {
-    for (let iter = 0; iter < o.iters; iter++) {
-      await o.pace?.();
-      const examples = priorExamples(spec, gatherPriorBatch(demos, train, sampleIndices(rng, train.count, c.priorBatch), horizon), horizon, rng);
-      const lr = warmupCosineLr(c.priorLr, iter, o.iters, warmup);
-      const step = await guard.apply(await gradients.gradient(examples), lr);
-      if (step.applied) ema.update();
-      meter.add(step.loss);
-
-      if ((iter + 1) % o.evalEvery === 0 || iter === o.iters - 1) {
-        held = await ema.withAverage(async () => {
-          const metrics = await evaluatePrior(prior, spec, heldOut, horizon, c.sdeSteps, evalSeed);
-          await o.onEvaluated?.(iter + 1);
-          return metrics;
-        });
-        lastTrainLoss = meter.take();
-        const seconds = (performance.now() - t0) / 1000;
-        o.onMetrics({ stage: 'prior', iter: iter + 1, lr, trainLoss: lastTrainLoss, gradNorm: step.gradNorm, ...held, skippedSteps: guard.skipped, seconds });
-        o.log(`prior ${iter + 1}/${o.iters}: train ${lastTrainLoss?.toFixed(4)} held-out ${held.heldOutLoss.toFixed(4)} sample MSE ${held.heldOutSampleMse.toFixed(5)} (${seconds.toFixed(0)} s)`);
-      }
-    }
-    ema.swap(); // the module keeps the averaged weights
-  } finally {
-    await gradients.dispose();
-    guard.dispose();
-    ema.dispose();
-  }
-  return { iters: o.iters, workers: gradients.workers, finalTrainLoss: lastTrainLoss, ...held, skippedSteps: guard.skipped, seconds: (performance.now() - t0) / 1000 };
+  const run = await runEmaStage(
+    {
+      name: 'prior',
+      module: prior,
+      loss: PRIOR_LOSS,
+      baseLr: c.priorLr,
+      examples: () => priorExamples(spec, gatherPriorBatch(demos, train, sampleIndices(rng, train.count, c.priorBatch), horizon), horizon, rng),
+      evaluate: () => evaluatePrior(prior, spec, heldOut, horizon, c.sdeSteps, evalSeed),
+      describe: (h) => `held-out ${h.heldOutLoss.toFixed(4)} sample MSE ${h.heldOutSampleMse.toFixed(5)}`,
+      initial: { heldOutLoss: NaN, heldOutSampleMse: NaN },
+      t0,
+    },
+    o,
+  );
+  return { iters: o.iters, workers: run.workers, finalTrainLoss: run.lastTrainLoss, ...run.held, skippedSteps: run.skippedSteps, seconds: (performance.now() - t0) / 1000 };
 }

@@ -2,7 +2,8 @@
 // it; the next chunk uses it), each lane's own n and reflex gain g_b (the side-by-side lanes can run one policy
 // two ways), and comparisons set up in one click: the reflex's stage-1 target (reflex against reflex-literal),
 // η per chunk or per control step (strategy against residual), the full method against DSRL, the prior fine-tuned
-// by reward-weighted flow matching against its GRPO variant, and short against long chunks.
+// by reward-weighted flow matching against its GRPO variant, the K-step prior against its one-step distillation
+// (MeanFlow), and short against long chunks.
 import { useState } from 'react';
 import { parseValue, SCHEMA } from '../core/config';
 import type { LaneSettings } from '../engine/laneSettings';
@@ -135,6 +136,13 @@ const COMPARISONS: readonly { id: string; label: string; help: string; pair: [Li
     label: 'RWFM / GRPO',
     help: 'the prior fine-tuned on its own rollouts by reward-weighted flow matching, weight exp(α·r) (left), against the GRPO variant, 10 samples from each state weighted by exp(2A) within the group (right): no reflex, no η, other weights',
     pair: ['rwfm', 'grpo'],
+    settings: [FOLLOW, FOLLOW],
+  },
+  {
+    id: 'meanflow',
+    label: 'K-step / one-step prior',
+    help: 'the prior integrated in K Euler steps (left) against the one-step prior distilled from it (MeanFlow, right): one network evaluation per chunk instead of K',
+    pair: ['prior', 'meanflow'],
     settings: [FOLLOW, FOLLOW],
   },
   {

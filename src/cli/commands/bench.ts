@@ -68,6 +68,11 @@ async function benchNetworks(log: Log): Promise<PolicyBenchResult[]> {
         `full SDE step B=64 ${r.sdeSampleB64Ms.toFixed(1)} ms; Φ B=64 ${r.worldB64Ms.toFixed(1)} ms; reflex B=64 ${r.reflexB64Ms.toFixed(1)} ms (median of ≥ ${r.minRuns})`,
     );
     log(`nn/${backend}: K=${r.steps} sample B=1: ${against(r.priorSampleB1)} (targets: ≥ 3× faster, ≤ 400 kernels)`);
+    const o = r.oneStepSampleB1;
+    log(
+      `nn/${backend}: one-step (MeanFlow) prior encode + sample B=1 ${o.ms.toFixed(2)} ms, ${o.kernels} kernels; K=${r.steps} prior ${o.referenceMs.toFixed(2)} ms, ` +
+        `${o.referenceKernels} kernels: ${o.speedup.toFixed(2)}× faster (medians of ${o.rounds} interleaved rounds)`,
+    );
     nn.push(r);
   }
   return nn;

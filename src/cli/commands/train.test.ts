@@ -28,9 +28,11 @@ describe('train command', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'sagr-train-'));
 
   it.each([
-    [{ out: dir }, /^--stage is required \(one of prior, world, reflex, ppo, dsrl, rwfm, grpo, all\)$/],
+    [{ out: dir }, /^--stage is required \(one of prior, world, reflex, meanflow, ppo, dsrl, rwfm, grpo, all\)$/],
     [{ stage: 'prior' }, /^--out is required/],
-    [{ stage: 'ppo2', out: dir }, /^--stage: "ppo2" is not one of prior, world, reflex, ppo, dsrl, rwfm, grpo, all$/],
+    [{ stage: 'ppo2', out: dir }, /^--stage: "ppo2" is not one of prior, world, reflex, meanflow, ppo, dsrl, rwfm, grpo, all$/],
+    [{ stage: 'meanflow', out: path.join(dir, 'mf'), checkpoint: path.join(dir, 'nowhere'), iters: '1', workers: '1' }, /^--checkpoint: the meanflow stage distils the K-step prior in .*nowhere\/prior/],
+    [{ stage: 'meanflow', out: dir, init: dir }, /^--init: fine-tunes one module; use it with --stage prior, world, reflex, not meanflow$/],
     [{ stage: 'prior', out: dir, iters: '0' }, /^--iters: 0 is outside \[1, 1000000\]$/],
     [{ stage: 'prior', out: dir, demos: path.join(dir, 'missing.bin') }, /^--demos: cannot read ".*missing\.bin"/],
     [{ stage: 'reflex', out: path.join(dir, 'empty'), iters: '1' }, /^--checkpoint: the reflex stage needs a trained world predictor in .*empty\/world/],
@@ -95,6 +97,23 @@ describe('train command', () => {
     const err = await evalCommand.run(ctx({ policy: 'prior', checkpoint: path.join(dir, 'nowhere'), episodes: '1' }, tiny)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);
     expect((err as Error).message).toMatch(/^--checkpoint: cannot load the prior from .*nowhere\/prior/);
+
+    // The one-step prior (MeanFlow) distilled from that prior: a prior checkpoint with the meanFlow flag in DIR/meanflow/prior,
+    // which eval runs as --policy meanflow; a K-step prior is refused there, and the one-step prior as a teacher.
+    const mf = (await train.run(ctx({ stage: 'meanflow', checkpoint: out, out, demos: demosFile, iters: '2', workers: '1' }, tiny))) as { stages: { meanflow: { iters: number; checkpoint: string; relativeToKStep: number } } };
+    expect(mf.stages.meanflow.iters).toBe(2);
+    expect(mf.stages.meanflow.checkpoint).toBe(path.join(out, 'meanflow', 'prior'));
+    expect(Number.isFinite(mf.stages.meanflow.relativeToKStep)).toBe(true);
+    const mfMeta = JSON.parse(readFileSync(path.join(out, 'meanflow', 'prior', 'model.json'), 'utf8')).userDefinedMetadata;
+    expect([mfMeta.stage, mfMeta.modules.prior.meanFlow, mfMeta.report.teacher]).toEqual(['meanflow', true, path.join(out, 'prior')]);
+    const mfReport = (await evalCommand.run(ctx({ policy: 'meanflow', checkpoint: path.join(out, 'meanflow'), episodes: '2' }, tiny))) as EvalReport;
+    expect(mfReport.results.meanflow.nominal.episodes).toBe(2);
+    const kStepErr = await evalCommand.run(ctx({ policy: 'meanflow', checkpoint: out, episodes: '1' }, tiny)).catch((e: unknown) => e);
+    expect(kStepErr).toBeInstanceOf(UsageError);
+    expect((kStepErr as Error).message).toMatch(/^--checkpoint: .*\/prior is a K-step prior; --policy meanflow needs a one-step \(MeanFlow\) prior/);
+    await expect(train.run(ctx({ stage: 'meanflow', checkpoint: path.join(out, 'meanflow'), out: path.join(dir, 'mf2'), demos: demosFile, iters: '1', workers: '1' }, tiny))).rejects.toThrow(
+      /^--checkpoint: .*meanflow\/prior holds a one-step \(MeanFlow\) prior; the meanflow stage needs a K-step prior to distil$/,
+    );
 
     // DAgger's loop: expert recoveries from the prior's states, then the prior fine-tuned on them (--init).
     const recovered = path.join(dir, 'recovered.bin');

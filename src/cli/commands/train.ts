@@ -1,4 +1,4 @@
-// `sagr train --task push-t|push-3d --stage prior|world|reflex|ppo|dsrl|rwfm|grpo|all [--config FILE] [--iters N] --out DIR
+// `sagr train --task push-t|push-3d --stage prior|world|reflex|meanflow|ppo|dsrl|rwfm|grpo|all [--config FILE] [--iters N] --out DIR
 //             [--demos FILE] [--checkpoint DIR] [--init DIR] [--workers N] [--resume] [--json]`
 //
 // --task is the config key (a --config file may set it; the flag overrides). Trains the stage-0/1 modules on
@@ -24,6 +24,10 @@
 // `rwfm` and `grpo` (baselines, src/cli/trainRwfm.ts): reward-weighted flow matching fine-tunes the prior in
 // --checkpoint DIR on its own rollouts weighted by min(exp(α·r), 20); grpo samples G = 10 chunks from each state and
 // weights them by exp(2·A), A the advantage within the group. RWFM_SETTINGS / GRPO_SETTINGS; DIR/rwfm, DIR/grpo.
+// `meanflow` (a baseline, MeanFlow as in MP1): distils the K-step prior in --checkpoint DIR/prior (default: the
+// shipped one) into a one-step prior on the demonstrations (src/train/trainMeanFlow.ts) and writes DIR/meanflow/prior,
+// a prior checkpoint with the `meanFlow` architecture flag (one network evaluation per chunk: a = a_0 + u(a_0, 0, 1)),
+// in a run folder as the stage-2 runs have theirs (`eval --policy meanflow --checkpoint DIR/meanflow`).
 // `all` runs prior, world, reflex, then ppo from the modules just trained.
 // --workers N (default: the cores available, os.availableParallelism()): the prior and world stages train
 // data-parallel over N threads (src/train/dataParallel.ts), the same bits for the same seed and N; 1 is the
@@ -39,6 +43,7 @@ import { patchWasmMatMul } from '../../engine/wasmMatMul';
 import { loadPrior, loadReflex, loadWorld } from '../../eval/learnedCheckpoints';
 import { saveCheckpoint, type Checkpointable } from '../../nn/checkpoint';
 import { FlowPrior, flowPriorConfig } from '../../policy/flowPrior';
+import { meanFlowFromPrior } from '../../policy/meanFlow';
 import { Reflex, reflexConfig } from '../../policy/reflex';
 import { WorldPredictor, worldPredictorConfig } from '../../policy/worldPredictor';
 import type { DemoDataset } from '../../sim/dataset';
@@ -49,6 +54,7 @@ import { splitEpisodes, type EpisodeSplit } from '../../train/demoData';
 import type { GradientSourceFactory } from '../../train/gradientSource';
 import { reflexWarmup } from '../../train/reflexWarmup';
 import { evalEveryFor, type MetricsRecord, type StageOptions } from '../../train/stage';
+import { trainMeanFlow } from '../../train/trainMeanFlow';
 import { trainPrior } from '../../train/trainPrior';
 import { trainWorld } from '../../train/trainWorld';
 import { UsageError, enumFlag, intFlag, type Command } from '../command';
@@ -58,8 +64,9 @@ import { trainPpo } from '../trainPpo';
 import { trainRwfm } from '../trainRwfm';
 
 const STAGES = ['prior', 'world', 'reflex'] as const;
-type Stage = (typeof STAGES)[number];
-const STAGE_CHOICES = [...STAGES, 'ppo', 'dsrl', 'rwfm', 'grpo', 'all'] as const;
+/** The supervised stages: the three of `all`, and the MeanFlow baseline (distilled from a trained prior). */
+type Stage = (typeof STAGES)[number] | 'meanflow';
+const STAGE_CHOICES = [...STAGES, 'meanflow', 'ppo', 'dsrl', 'rwfm', 'grpo', 'all'] as const;
 
 /**
  * What `--stage dsrl` changes in the config: η chooses a_0 (strategyRate latent), no reflex, the task reward only
@@ -104,7 +111,7 @@ const MAX_ITERS = 1_000_000;
 /** Each worker is a whole wasm backend with a replica of the module. */
 const MAX_WORKERS = 64;
 /** The stages that train data-parallel, with the batch a worker count must not exceed (a part per worker). */
-const PARALLEL_STAGES = { prior: 'priorBatch', world: 'worldBatch' } as const;
+const PARALLEL_STAGES = { prior: 'priorBatch', world: 'worldBatch', meanflow: 'meanflowBatch' } as const;
 interface StageContext {
   config: Config;
   spec: TaskSpec;
@@ -127,7 +134,7 @@ interface StageContext {
  */
 function stageOptions(ctx: StageContext, module: Checkpointable, stage: Stage, iters: number): StageOptions {
   const metricsFile = path.join(ctx.out, 'metrics.jsonl');
-  const moduleMetricsFile = path.join(ctx.out, stage, 'metrics.jsonl');
+  const moduleMetricsFile = path.join(stageDir(ctx.out, stage), 'metrics.jsonl');
   mkdirSync(path.dirname(moduleMetricsFile), { recursive: true });
   writeFileSync(moduleMetricsFile, '');
   const stageIters = ctx.itersOverride ?? iters;
@@ -146,9 +153,12 @@ function stageOptions(ctx: StageContext, module: Checkpointable, stage: Stage, i
   };
 }
 
+/** Where a stage's module goes: DIR/<stage>, and the one-step prior as the prior of the run folder DIR/meanflow. */
+const stageDir = (out: string, stage: Stage): string => (stage === 'meanflow' ? path.join(out, 'meanflow', 'prior') : path.join(out, stage));
+
 /** DIR/<stage>/model.json + weights.bin; the metadata records the task, the config, the report and the command. */
 async function writeCheckpoint(ctx: StageContext, module: Checkpointable, stage: Stage, report: object): Promise<string> {
-  const dir = path.join(ctx.out, stage);
+  const dir = stageDir(ctx.out, stage);
   await saveCheckpoint([module], nodeFileHandler(dir), { task: ctx.spec.name, stage, config: ctx.config, report, command: ctx.command });
   return dir;
 }
@@ -180,6 +190,15 @@ async function initialModule<M>(ctx: StageContext, stage: Stage, fresh: () => M,
   }
 }
 
+/** A module a stage needs from --checkpoint DIR, or a one-line reason saying `what` it was for. */
+async function loadFromCheckpoint<M>(load: (h: tf.io.IOHandler, spec: TaskSpec) => Promise<M>, dir: string, spec: TaskSpec, what: string): Promise<M> {
+  try {
+    return await load(nodeFileHandler(dir), spec);
+  } catch (e) {
+    throw new UsageError(`--checkpoint: ${what} in ${dir} (${(e as Error).message.split('\n')[0]})`);
+  }
+}
+
 async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
   const { config, spec, demos, split } = ctx;
   const init = ctx.init ?? null;
@@ -194,12 +213,7 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
     }
     case 'reflex': {
       const worldDir = path.join(ctx.checkpointDir, 'world');
-      let world: WorldPredictor;
-      try {
-        world = await loadWorld(nodeFileHandler(worldDir), spec);
-      } catch (e) {
-        throw new UsageError(`--checkpoint: the reflex stage needs a trained world predictor in ${worldDir} (${(e as Error).message})`);
-      }
+      const world = await loadFromCheckpoint(loadWorld, worldDir, spec, 'the reflex stage needs a trained world predictor');
       // The closed-loop refinement runs the prior beside them (skipped, and said, when there is none).
       const priorDir = path.join(ctx.checkpointDir, 'prior');
       const prior = config.reflexRefineRounds > 0 && existsSync(path.join(priorDir, 'model.json')) ? await loadPrior(nodeFileHandler(priorDir), spec) : null;
@@ -212,12 +226,22 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
         prior?.dispose();
       }
     }
+    case 'meanflow': {
+      const priorDir = path.join(ctx.checkpointDir, 'prior');
+      const teacher = await loadFromCheckpoint(loadPrior, priorDir, spec, 'the meanflow stage distils the K-step prior');
+      try {
+        if (teacher.config.meanFlow) throw new UsageError(`--checkpoint: ${priorDir} holds a one-step (MeanFlow) prior; the meanflow stage needs a K-step prior to distil`);
+        return await trainAndSave(ctx, meanFlowFromPrior(teacher, config.seed), stage, async (m) => ({ ...(await trainMeanFlow(m, teacher, demos, split, spec, config, stageOptions(ctx, m, stage, config.meanflowIters))), teacher: priorDir }));
+      } finally {
+        teacher.dispose();
+      }
+    }
   }
 }
 
 export const train: Command = {
   name: 'train',
-  summary: 'train the prior, world predictor and reflex on demonstrations, then PPO (--stage prior|world|reflex|ppo|dsrl|rwfm|grpo|all, --out DIR)',
+  summary: 'train the prior, world predictor and reflex on demonstrations, then PPO (--stage prior|world|reflex|meanflow|ppo|dsrl|rwfm|grpo|all, --out DIR)',
   values: ['stage', 'iters', 'out', 'demos', 'checkpoint', 'init', 'workers'],
   switches: ['json', 'resume'],
   acceptsConfig: true,
@@ -280,7 +304,8 @@ export const train: Command = {
       demos,
       split,
       out,
-      checkpointDir: flags.checkpoint ?? out,
+      // The reflex stage reads the Φ just trained in --out; the meanflow stage the shipped prior unless told.
+      checkpointDir: flags.checkpoint ?? (stage === 'meanflow' ? shippedCheckpoints(task) : out),
       init: flags.init,
       itersOverride,
       gradients: dataParallel(workers),
