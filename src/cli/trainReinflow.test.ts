@@ -1,0 +1,103 @@
+// `train --stage reinflow` end to end with tiny modules (ReinFlow: PPO over the flow chain with a learned noise
+// σ_k(s), v_θ fine-tuned): the run folder, the prior fine-tuned, PPO's first ratio at 1 and an entropy, no tensor
+// left behind, eval of the run as the reinflow policy (deterministic per seed), and the flags that would stop it
+// being ReinFlow.
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultConfig, type Config } from '../core/config';
+import { useNodeBackend } from '../engine/nodeBackend';
+import { nodeFileHandler } from '../engine/nodeCheckpoint';
+import { readCheckpoint, saveCheckpoint } from '../nn/checkpoint';
+import { FlowPrior, flowPriorConfig } from '../policy/flowPrior';
+import { WorldPredictor, worldPredictorConfig } from '../policy/worldPredictor';
+import { pushTSpec } from '../sim/pusht/pushTSpec';
+import { TINY_SAGR_NETS } from '../testing/tinyConfig';
+import { UsageError, type CommandContext } from './command';
+import { evalCommand, type EvalReport } from './commands/eval';
+import { train } from './commands/train';
+import type { PpoRunSummary } from './trainPpo';
+
+const config: Config = {
+  ...defaultConfig(),
+  ...TINY_SAGR_NETS,
+  executeSteps: 2,
+  numEnvs: 2,
+  episodeLength: 10,
+  rolloutSteps: 6,
+  epochs: 2,
+  minibatches: 2,
+  worldBatch: 8,
+  criticWarmupIters: 1,
+  targetKl: 0,
+};
+
+function ctx(flags: Record<string, string>, overrides: Partial<Config> = {}): CommandContext {
+  return { config: { ...config, ...overrides }, configFlags: new Set(Object.keys(overrides) as (keyof Config)[]), flags, switches: new Set(['json']), log: () => {} };
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'sagr-reinflow-'));
+const from = path.join(dir, 'stage01');
+
+/** Every weight of the checkpoint in `folder`, as plain arrays by name. */
+async function weightsOf(folder: string): Promise<Record<string, number[]>> {
+  const c = await readCheckpoint(nodeFileHandler(folder));
+  const out: Record<string, number[]> = {};
+  for (const [name, t] of Object.entries(c.weights)) out[name] = Array.from(await t.data());
+  tf.dispose(Object.values(c.weights));
+  return out;
+}
+
+beforeAll(async () => {
+  await useNodeBackend('wasm');
+  const modules = [new FlowPrior(flowPriorConfig(config, pushTSpec), 1), new WorldPredictor(worldPredictorConfig(config, pushTSpec), 2)];
+  for (const m of modules) await saveCheckpoint([m], nodeFileHandler(path.join(from, m.name)), { task: 'push-t', config });
+  for (const m of modules) m.dispose();
+});
+
+describe('train --stage reinflow', () => {
+  const out = path.join(dir, 'out');
+  const run = path.join(out, 'reinflow');
+
+  it('fine-tunes v_θ with the noise net σ_k(s) from an exact first ratio, leaks no tensor, and eval runs it as reinflow', async () => {
+    const tensors = tf.memory().numTensors;
+    const summary = (await train.run(ctx({ stage: 'reinflow', out, checkpoint: from, iters: '3' }))) as { stages: { reinflow: PpoRunSummary } };
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(summary.stages.reinflow.run).toBe(run);
+    for (const m of ['state', 'prior', 'strategy', 'critic']) expect(existsSync(path.join(run, m, 'model.json')), m).toBe(true);
+    expect(existsSync(path.join(run, 'reflex'))).toBe(false);
+    const saved = JSON.parse(readFileSync(path.join(run, 'config.json'), 'utf8')) as Config;
+    expect([saved.strategyRate, saved.reflexGain, saved.beta, saved.sdeMode, saved.sigmaMin, saved.sigmaMax, saved.clipEps, saved.entCoef]).toEqual(['noise', 0, 0, 'chain', 0.08, 0.24, 0.01, 0.03]);
+    const strategyMeta = JSON.parse(readFileSync(path.join(run, 'strategy', 'model.json'), 'utf8')).userDefinedMetadata.modules.strategy;
+    expect(strategyMeta).toMatchObject({ rate: 'noise', sdeSteps: config.sdeSteps, noiseBounds: [0.08, 0.24] });
+
+    const logs = readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(logs.map((l) => l.trainPolicy)).toEqual([false, true, true]);
+    // The rollout's chain log π and PPO's recomputation under the same v_θ and σ_k agree before the first step.
+    for (const l of logs) expect(l.ppo.firstRatioError).toBeLessThan(1e-5);
+    expect(logs[1].ppo.entropy).not.toBeNull();
+    // ReinFlow's own choice: v_θ is fine-tuned (not so DSRL's frozen prior); the critic warm-up left it alone.
+    const [tuned, prior] = [await weightsOf(path.join(run, 'prior')), await weightsOf(path.join(from, 'prior'))];
+    expect(Object.keys(tuned)).toEqual(Object.keys(prior));
+    expect(Object.keys(tuned).some((name) => tuned[name].some((x, i) => x !== prior[name][i]))).toBe(true);
+
+    const evaluate = async () => ((await evalCommand.run(ctx({ policy: 'reinflow', checkpoint: run, episodes: '2' }, { sigmaMax: 0, sigmaMin: 0 }))) as EvalReport).results.reinflow.nominal;
+    const [a, b] = [await evaluate(), await evaluate()];
+    expect(a.episodes).toBe(2);
+    expect(a.meanReflex).toBeNull();
+    expect(b).toEqual({ ...a, seconds: b.seconds });
+  });
+
+  it.each([
+    [{ reflexGain: 1 }, /^--reflex-gain: --stage reinflow needs 0 \(that is what makes it ReinFlow\); leave the flag out$/],
+    [{ strategyRate: 'latent' as const }, /^--strategy-rate: --stage reinflow needs noise/],
+    [{ sdeMode: 'terminal' as const }, /^--sde-mode: --stage reinflow needs chain/],
+    [{ sigmaMin: 0 }, /^--sigma-min: 0; ReinFlow's learned noise/],
+  ])('refuses %o, which would not be ReinFlow', async (overrides, message) => {
+    const err = await train.run(ctx({ stage: 'reinflow', out: path.join(dir, 'o2'), checkpoint: from }, overrides)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(message);
+  });
+});
