@@ -102,3 +102,17 @@ test('the SA-GR / DSRL comparison runs the shipped sagr beside the shipped DSRL 
   expect(s.playground!.lanes.map((l) => l.label)).toEqual(['sagr (v_θ, Φ, b_ψ, η_φ trained), η per chunk', 'dsrl (v_θ, Φ, η_φ trained), η chooses a_0']);
   await expect(page.getByTestId('lane-switches-1')).toContainText('right: dsrl');
 });
+
+test('the SA-GR / ReinFlow comparison runs the shipped sagr beside the shipped ReinFlow run (its own fine-tuned prior), and the ReinFlow lane moves', async ({ page }) => {
+  await page.goto('/?backend=cpu');
+  await engineReady(page);
+  await playgroundStep(page, 0);
+  await page.getByTestId('compare-reinflow').click();
+  await page.waitForFunction(() => window.__sagr!.state().live?.lanes.map((l) => l.policy).join() === 'sagr,reinflow');
+  const s = await appState(page);
+  expect(s.playground!.lanes.map((l) => l.label)).toEqual(['sagr (v_θ, Φ, b_ψ, η_φ trained), η per chunk', 'reinflow (v_θ, Φ, η_φ trained), η = σ_k(s), v_θ fine-tuned']);
+  await expect(page.getByTestId('lane-switches-1')).toContainText('right: reinflow');
+  // The ReinFlow lane (right) runs: its step count moves on.
+  const start = await page.evaluate(() => window.__sagr!.state().live!.lanes[1].step);
+  await page.waitForFunction((n) => (window.__sagr!.state().live?.lanes[1]?.step ?? -1) >= n, start + 5, { timeout: 60_000 });
+});

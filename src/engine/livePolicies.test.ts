@@ -11,6 +11,7 @@ describe('live policies', () => {
     expect(POLICY_FOLDERS.strategy).toBe(`${PPO_RUNS.strategy}/`);
     expect(POLICY_FOLDERS.residual).toBe(`${PPO_RUNS.residual}/`);
     expect(POLICY_FOLDERS.dsrl).toBe(`${PPO_RUNS.dsrl}/`);
+    expect(POLICY_FOLDERS.reinflow).toBe(`${PPO_RUNS.reinflow}/`);
     const keys = checkpointSlots().map(([f, m]) => `${f}${m}`);
     expect(new Set(keys)).toEqual(
       new Set([
@@ -31,6 +32,9 @@ describe('live policies', () => {
         'dsrl/prior',
         'dsrl/strategy',
         'dsrl/world',
+        'reinflow/prior',
+        'reinflow/strategy',
+        'reinflow/world',
       ]),
     );
   });
