@@ -80,38 +80,31 @@ test('side by side: the right lane’s own n reaches the engine and each lane re
   await expect(page.getByRole('alert').filter({ hasText: 'lanes[1].reflexGain' })).toHaveCount(0);
 });
 
-test('the reflex-target comparison runs the shipped consistent and literal reflexes side by side', async ({ page }) => {
+/** Clicks comparison `id` on a fresh page and waits until its two lanes run `policies`; returns the page's state. */
+async function compare(page: Page, id: string, policies: [string, string]) {
   await page.goto('/?backend=cpu');
   await engineReady(page);
   await playgroundStep(page, 0);
-  await page.getByTestId('compare-reflex-target').click();
-  await page.waitForFunction(() => window.__sagr!.state().live?.lanes.map((l) => l.policy).join() === 'reflex,reflex-literal');
-  const s = await appState(page);
+  await page.getByTestId(`compare-${id}`).click();
+  await page.waitForFunction((want) => window.__sagr!.state().live?.lanes.map((l) => l.policy).join() === want, policies.join());
+  await expect(page.getByTestId('lane-switches-1')).toContainText(`right: ${policies[1]}`);
+  return appState(page);
+}
+
+test('the reflex-target comparison runs the shipped consistent and literal reflexes side by side', async ({ page }) => {
+  const s = await compare(page, 'reflex-target', ['reflex', 'reflex-literal']);
   expect(s.view).toBe('side');
   expect(s.playground!.lanes.map((l) => l.label)).toEqual(['reflex (v_θ, Φ, b_ψ trained)', 'reflex-literal (v_θ, Φ, b_ψ trained)']);
-  await expect(page.getByTestId('lane-switches-1')).toContainText('right: reflex-literal');
 });
 
 test('the SA-GR / DSRL comparison runs the shipped sagr beside the shipped DSRL run, each labelled with where its η acts', async ({ page }) => {
-  await page.goto('/?backend=cpu');
-  await engineReady(page);
-  await playgroundStep(page, 0);
-  await page.getByTestId('compare-dsrl').click();
-  await page.waitForFunction(() => window.__sagr!.state().live?.lanes.map((l) => l.policy).join() === 'sagr,dsrl');
-  const s = await appState(page);
+  const s = await compare(page, 'dsrl', ['sagr', 'dsrl']);
   expect(s.playground!.lanes.map((l) => l.label)).toEqual(['sagr (v_θ, Φ, b_ψ, η_φ trained), η per chunk', 'dsrl (v_θ, Φ, η_φ trained), η chooses a_0']);
-  await expect(page.getByTestId('lane-switches-1')).toContainText('right: dsrl');
 });
 
 test('the SA-GR / ReinFlow comparison runs the shipped sagr beside the shipped ReinFlow run (its own fine-tuned prior), and the ReinFlow lane moves', async ({ page }) => {
-  await page.goto('/?backend=cpu');
-  await engineReady(page);
-  await playgroundStep(page, 0);
-  await page.getByTestId('compare-reinflow').click();
-  await page.waitForFunction(() => window.__sagr!.state().live?.lanes.map((l) => l.policy).join() === 'sagr,reinflow');
-  const s = await appState(page);
+  const s = await compare(page, 'reinflow', ['sagr', 'reinflow']);
   expect(s.playground!.lanes.map((l) => l.label)).toEqual(['sagr (v_θ, Φ, b_ψ, η_φ trained), η per chunk', 'reinflow (v_θ, Φ, η_φ trained), η = σ_k(s), v_θ fine-tuned']);
-  await expect(page.getByTestId('lane-switches-1')).toContainText('right: reinflow');
   // The ReinFlow lane (right) runs: its step count moves on.
   const start = await page.evaluate(() => window.__sagr!.state().live!.lanes[1].step);
   await page.waitForFunction((n) => (window.__sagr!.state().live?.lanes[1]?.step ?? -1) >= n, start + 5, { timeout: 60_000 });

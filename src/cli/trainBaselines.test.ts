@@ -1,7 +1,10 @@
-// `train --stage reinflow` end to end with tiny modules (ReinFlow: PPO over the flow chain with a learned noise
-// σ_k(s), v_θ fine-tuned): the run folder, the prior fine-tuned, PPO's first ratio at 1 and an entropy, no tensor
-// left behind, eval of the run as the reinflow policy (deterministic per seed), and the flags that would stop it
-// being ReinFlow.
+// The field's baselines (issue 19) end to end with tiny modules, from one set of stage-0/1 modules:
+// `train --stage dsrl` (DSRL: PPO over the prior's initial noise a_0): the run folder, the prior left bit-identical
+// while the latent actor learns, PPO's first ratio at 1, eval of the run as the dsrl policy, and the flags that would
+// stop it being DSRL.
+// `train --stage reinflow` (ReinFlow: PPO over the flow chain with a learned noise σ_k(s), v_θ fine-tuned): the run
+// folder, the prior fine-tuned, PPO's first ratio at 1 and an entropy, no tensor left behind, eval of the run as the
+// reinflow policy (deterministic per seed), and the flags that would stop it being ReinFlow.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -38,7 +41,7 @@ function ctx(flags: Record<string, string>, overrides: Partial<Config> = {}): Co
   return { config: { ...config, ...overrides }, configFlags: new Set(Object.keys(overrides) as (keyof Config)[]), flags, switches: new Set(['json']), log: () => {} };
 }
 
-const dir = mkdtempSync(path.join(tmpdir(), 'sagr-reinflow-'));
+const dir = mkdtempSync(path.join(tmpdir(), 'sagr-baselines-'));
 const from = path.join(dir, 'stage01');
 
 /** Every weight of the checkpoint in `folder`, as plain arrays by name. */
@@ -50,11 +53,57 @@ async function weightsOf(folder: string): Promise<Record<string, number[]>> {
   return out;
 }
 
+/** `eval --policy POLICY` of the run in `run`, twice at σ = 0 on the same seed: two seeded episodes, the same figures, no reflex. */
+async function expectDeterministicEval(policy: 'dsrl' | 'reinflow', run: string): Promise<void> {
+  const evaluate = async () => ((await evalCommand.run(ctx({ policy, checkpoint: run, episodes: '2' }, { sigmaMax: 0, sigmaMin: 0 }))) as EvalReport).results[policy].nominal;
+  const [a, b] = [await evaluate(), await evaluate()];
+  expect(a.episodes).toBe(2);
+  expect(a.meanReflex).toBeNull();
+  expect(b).toEqual({ ...a, seconds: b.seconds });
+}
+
 beforeAll(async () => {
   await useNodeBackend('wasm');
   const modules = [new FlowPrior(flowPriorConfig(config, pushTSpec), 1), new WorldPredictor(worldPredictorConfig(config, pushTSpec), 2)];
   for (const m of modules) await saveCheckpoint([m], nodeFileHandler(path.join(from, m.name)), { task: 'push-t', config });
   for (const m of modules) m.dispose();
+});
+
+describe('train --stage dsrl', () => {
+  const out = path.join(dir, 'out');
+  const run = path.join(out, 'dsrl');
+
+  it('trains only the latent actor (the prior stays bit-identical) with an exact first ratio, and eval runs it as dsrl', async () => {
+    const summary = (await train.run(ctx({ stage: 'dsrl', out, checkpoint: from, iters: '3' }))) as { stages: { dsrl: PpoRunSummary } };
+    expect(summary.stages.dsrl.run).toBe(run);
+    for (const m of ['state', 'prior', 'strategy', 'critic']) expect(existsSync(path.join(run, m, 'model.json')), m).toBe(true);
+    expect(existsSync(path.join(run, 'reflex'))).toBe(false);
+    const saved = JSON.parse(readFileSync(path.join(run, 'config.json'), 'utf8')) as Config;
+    expect([saved.strategyRate, saved.reflexGain, saved.beta, saved.sigmaMax, saved.clipEps]).toEqual(['latent', 0, 0, 0, 0.2]);
+
+    expect(await weightsOf(path.join(run, 'prior'))).toEqual(await weightsOf(path.join(from, 'prior')));
+    const strategyMeta = JSON.parse(readFileSync(path.join(run, 'strategy', 'model.json'), 'utf8')).userDefinedMetadata.modules.strategy;
+    expect(strategyMeta).toMatchObject({ rate: 'latent', horizon: config.horizon });
+    const logs = readFileSync(path.join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(logs.map((l) => l.trainPolicy)).toEqual([false, true, true]);
+    // The rollout's log N(a_0; μ, σ²) and PPO's recomputation agree before the first step.
+    expect(logs[1].ppo.firstRatioError).toBeLessThan(1e-5);
+    expect(logs[1].ppo.entropy).not.toBeNull();
+    // The actor moved: log σ_φ starts at 0 and PPO's entropy term or its gradient moves it.
+    const logStd = Object.entries(await weightsOf(path.join(run, 'strategy'))).find(([name]) => name.endsWith('logStd'))![1];
+    expect(logStd.some((x) => x !== 0)).toBe(true);
+
+    await expectDeterministicEval('dsrl', run);
+  });
+
+  it.each([
+    [{ reflexGain: 1 }, /^--reflex-gain: --stage dsrl needs 0 \(that is what makes it DSRL\); leave the flag out$/],
+    [{ strategyRate: 'chunk' as const }, /^--strategy-rate: --stage dsrl needs latent/],
+  ])('refuses %o, which would not be DSRL', async (overrides, message) => {
+    const err = await train.run(ctx({ stage: 'dsrl', out: path.join(dir, 'o2'), checkpoint: from }, overrides)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(message);
+  });
 });
 
 describe('train --stage reinflow', () => {
@@ -83,11 +132,7 @@ describe('train --stage reinflow', () => {
     expect(Object.keys(tuned)).toEqual(Object.keys(prior));
     expect(Object.keys(tuned).some((name) => tuned[name].some((x, i) => x !== prior[name][i]))).toBe(true);
 
-    const evaluate = async () => ((await evalCommand.run(ctx({ policy: 'reinflow', checkpoint: run, episodes: '2' }, { sigmaMax: 0, sigmaMin: 0 }))) as EvalReport).results.reinflow.nominal;
-    const [a, b] = [await evaluate(), await evaluate()];
-    expect(a.episodes).toBe(2);
-    expect(a.meanReflex).toBeNull();
-    expect(b).toEqual({ ...a, seconds: b.seconds });
+    await expectDeterministicEval('reinflow', run);
   });
 
   it.each([
