@@ -127,6 +127,8 @@ describe('train --stage reinflow', () => {
     // The rollout's chain log π and PPO's recomputation under the same v_θ and σ_k agree before the first step.
     for (const l of logs) expect(l.ppo.firstRatioError).toBeLessThan(1e-5);
     expect(logs[1].ppo.entropy).not.toBeNull();
+    // The logged σ is the learned one (from the middle of its bounds), not the bound sigmaMax.
+    for (const l of logs) expect([l.sigma > 0.08, l.sigma < 0.24]).toEqual([true, true]);
     // ReinFlow's own choice: v_θ is fine-tuned (not so DSRL's frozen prior); the critic warm-up left it alone.
     const [tuned, prior] = [await weightsOf(path.join(run, 'prior')), await weightsOf(path.join(from, 'prior'))];
     expect(Object.keys(tuned)).toEqual(Object.keys(prior));

@@ -8,7 +8,7 @@ import { Rng } from '../core/rng';
 import { useNodeBackend } from '../engine/nodeBackend';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
 import type { VelocityFn } from './flowPrior';
-import { chainMeans, reinflowEntropy, reinflowStepLogProbs, sampleSde, type SdeParams } from './sde';
+import { chainMeans, reinflowEntropy, reinflowSigma, reinflowStepLogProbs, sampleSde, type SdeParams } from './sde';
 import { Strategy, strategyConfig } from './strategy';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -112,6 +112,8 @@ describe('ReinFlow chain log-probability', () => {
       let h = 0;
       for (let k = 0; k < K; k++) for (let d = 0; d < A; d++) h += Math.log(sigma[b][k][d] * Math.sqrt(dt)) + HALF_LOG_2PI + 0.5;
       expect(entropy.arraySync()[b]).toBeCloseTo(h / (K * A), 5);
+      // … and back from it, σ's geometric mean (what the training log prints as σ).
+      expect(reinflowSigma(entropy.arraySync()[b], K)).toBeCloseTo(Math.exp(sigma[b].flat().reduce((t, x) => t + Math.log(x), 0) / (K * A)), 5);
     }
     // The sampler's chain ends at its action, and PPO's recomputation from the chain alone gives the same numbers.
     expect(chain.map((row) => row[K]).flat(2)).toEqual(Array.from(sample.action.dataSync()));

@@ -227,6 +227,11 @@ export function reinflowStepLogProbs(chain: tf.Tensor4D, means: tf.Tensor4D, ste
   });
 }
 
+/** The geometric mean of σ_k(s) behind a mean reinflowEntropy (its inverse): exp(H − ½ log 2πe)/√Δτ. */
+export function reinflowSigma(entropy: number, sdeSteps: number): number {
+  return Math.exp(entropy - HALF_LOG_2PI - 0.5) * Math.sqrt(sdeSteps);
+}
+
 /** ReinFlow's entropy per row [B]: the per-step Gaussians' mean over steps and dimensions, log(σ_k·√Δτ) + ½ log 2πe. */
 export function reinflowEntropy(stepStd: tf.Tensor3D): tf.Tensor1D {
   const k = stepStd.shape[1];

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../core/config';
 import { deriveSeed, Rng } from '../core/rng';
 import type { Critic } from '../policy/critic';
-import { chainMeans, reinflowEntropy, reinflowStepLogProbs, type SdeParams } from '../policy/sde';
+import { chainMeans, reinflowEntropy, reinflowSigma, reinflowStepLogProbs, type SdeParams } from '../policy/sde';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import { simTask } from '../sim/tasks';
 import { createVecEnv } from '../sim/vecEnv';
@@ -55,7 +55,7 @@ export interface IterationLog {
   rollout: RolloutStats;
   ppo: PpoUpdateStats;
   world: WorldUpdateStats;
-  /** σ_max of the sampler (fixed, not learned). */
+  /** σ_max of the sampler (fixed), or under ReinFlow the learned σ_k(s)'s geometric mean over the update's samples. */
   sigma: number;
   /** n, the actions executed per chunk in this iteration's rollout. */
   executeSteps: number;
@@ -261,7 +261,7 @@ export class SagrTrainer {
       rollout,
       ppo,
       world,
-      sigma: c.sigmaMax,
+      sigma: rate === 'noise' && ppo.entropy !== null ? reinflowSigma(ppo.entropy, c.sdeSteps) : c.sigmaMax,
       executeSteps: n,
       learningRateFraction: fraction,
       updateMs: end - tUpdate,
@@ -285,7 +285,7 @@ export function formatIteration(l: IterationLog): string {
     `ppo ${l.iteration}${l.trainPolicy ? '' : ' (critic warm-up)'}: return ${f(r.meanReturn, 2)} success ${f(100 * r.successRate, 0)}% (${r.episodes} ep), ` +
     `R/step task ${f(r.rewardTerms.task)} −surprise ${f(r.rewardTerms.surprise, 4)} −effort ${f(r.rewardTerms.effort, 4)}, ` +
     `pg ${f(l.ppo.pgLoss, 4)} v ${f(l.ppo.vLoss)} dyn ${f(l.world.dynamicsLoss, 6)} kl ${f(l.ppo.approxKl, 4)} clip ${f(l.ppo.clipFrac)} ev ${f(l.ppo.explainedVariance, 2)}, ` +
-    `‖Δz‖ ${f(r.meanDeltaZ, 4)} ‖b‖ ${f(r.meanReflex, 4)} ‖η‖ ${f(r.meanStrategy, 4)} σ ${l.sigma} n ${l.executeSteps}, ` +
+    `‖Δz‖ ${f(r.meanDeltaZ, 4)} ‖b‖ ${f(r.meanReflex, 4)} ‖η‖ ${f(r.meanStrategy, 4)} σ ${+l.sigma.toFixed(4)} n ${l.executeSteps}, ` +
     `${(l.wallMs / 1000).toFixed(1)} s, ${l.envStepsPerSec.toFixed(0)} env steps/s`
   );
 }
