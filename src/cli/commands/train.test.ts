@@ -28,9 +28,9 @@ describe('train command', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'sagr-train-'));
 
   it.each([
-    [{ out: dir }, /^--stage is required \(one of prior, world, reflex, ppo, dsrl, all\)$/],
+    [{ out: dir }, /^--stage is required \(one of prior, world, reflex, ppo, dsrl, reinflow, all\)$/],
     [{ stage: 'prior' }, /^--out is required/],
-    [{ stage: 'ppo2', out: dir }, /^--stage: "ppo2" is not one of prior, world, reflex, ppo, dsrl, all$/],
+    [{ stage: 'ppo2', out: dir }, /^--stage: "ppo2" is not one of prior, world, reflex, ppo, dsrl, reinflow, all$/],
     [{ stage: 'prior', out: dir, iters: '0' }, /^--iters: 0 is outside \[1, 1000000\]$/],
     [{ stage: 'prior', out: dir, demos: path.join(dir, 'missing.bin') }, /^--demos: cannot read ".*missing\.bin"/],
     [{ stage: 'reflex', out: path.join(dir, 'empty'), iters: '1' }, /^--checkpoint: the reflex stage needs a trained world predictor in .*empty\/world/],
