@@ -96,6 +96,12 @@ async function runComparison(page: Page, id: string, pair: [string, string], lab
   return s;
 }
 
+/** The right lane runs: its control steps go on by 5. */
+async function rightLaneMoves(page: Page) {
+  const start = (await appState(page)).live!.lanes[1].step;
+  await page.waitForFunction((n) => (window.__sagr!.state().live?.lanes[1]?.step ?? -1) >= n, start + 5, { timeout: 60_000 });
+}
+
 test('the reflex-target comparison runs the shipped consistent and literal reflexes side by side', async ({ page }) => {
   const s = await runComparison(page, 'reflex-target', ['reflex', 'reflex-literal'], ['reflex (v_θ, Φ, b_ψ trained)', 'reflex-literal (v_θ, Φ, b_ψ trained)']);
   expect(s.view).toBe('side');
@@ -103,6 +109,11 @@ test('the reflex-target comparison runs the shipped consistent and literal refle
 
 test('the SA-GR / DSRL comparison runs the shipped sagr beside the shipped DSRL run, each labelled with where its η acts', async ({ page }) => {
   await runComparison(page, 'dsrl', ['sagr', 'dsrl'], ['sagr (v_θ, Φ, b_ψ, η_φ trained), η per chunk', 'dsrl (v_θ, Φ, η_φ trained), η chooses a_0']);
+});
+
+test('the SA-GR / ReinFlow comparison runs the shipped sagr beside the shipped ReinFlow run (its own fine-tuned prior), and the ReinFlow lane moves', async ({ page }) => {
+  await runComparison(page, 'reinflow', ['sagr', 'reinflow'], ['sagr (v_θ, Φ, b_ψ, η_φ trained), η per chunk', 'reinflow (v_θ, Φ, η_φ trained), η = σ_k(s), v_θ fine-tuned']);
+  await rightLaneMoves(page);
 });
 
 test('the RWFM / GRPO comparison runs the two shipped fine-tuned priors side by side', async ({ page }) => {
@@ -114,15 +125,6 @@ test('the RWFM / GRPO comparison runs the two shipped fine-tuned priors side by 
 });
 
 test('the K-step / one-step comparison runs the shipped prior beside the shipped one-step (MeanFlow) prior, which acts', async ({ page }) => {
-  await page.goto('/?backend=cpu');
-  await engineReady(page);
-  await playgroundStep(page, 0);
-  await page.getByTestId('compare-meanflow').click();
-  await page.waitForFunction(() => window.__sagr!.state().live?.lanes.map((l) => l.policy).join() === 'prior,meanflow');
-  const s = await appState(page);
-  expect(s.playground!.lanes.map((l) => l.label)).toEqual(['prior (v_θ, Φ trained)', 'meanflow (v_θ trained), one step per chunk']);
-  await expect(page.getByTestId('lane-switches-1')).toContainText('right: meanflow');
-  // The one-step lane runs: its control steps go on.
-  const start = (await appState(page)).live!.lanes[1].step;
-  await page.waitForFunction((n) => (window.__sagr!.state().live?.lanes[1]?.step ?? -1) >= n, start + 5, { timeout: 60_000 });
+  await runComparison(page, 'meanflow', ['prior', 'meanflow'], ['prior (v_θ, Φ trained)', 'meanflow (v_θ trained), one step per chunk']);
+  await rightLaneMoves(page);
 });

@@ -67,16 +67,19 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     expect(results[0].meanReflex).toBeGreaterThan(0);
   });
 
-  it('hold the stage-2 runs (sagr, strategy, and on Push-T the per-step residual and DSRL) made from these stage-0/1 modules, each running a short seeded episode', async () => {
+  it('hold the stage-2 runs (sagr, strategy, and on Push-T the per-step residual, DSRL and ReinFlow) made from these stage-0/1 modules, each running a short seeded episode', async () => {
     const prior = readFileSync(path.join(DIR, 'prior', 'weights.bin'));
-    for (const name of task === 'push-t' ? (['sagr', 'strategy', 'residual', 'dsrl'] as const) : (['sagr', 'strategy'] as const)) {
+    for (const name of task === 'push-t' ? (['sagr', 'strategy', 'residual', 'dsrl', 'reinflow'] as const) : (['sagr', 'strategy'] as const)) {
       const dir = defaultCheckpoint(name, task);
       const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
       expect(config.reflexGain === 0).toBe(name !== 'sagr');
       if (name === 'residual') expect(config.strategyRate).toBe('step');
       if (name === 'dsrl') expect([config.strategyRate, config.beta, config.gamma]).toEqual(['latent', 0, 0]);
-      // The frozen prior is the shipped one, byte for byte.
-      expect(readFileSync(path.join(dir, 'prior', 'weights.bin')).equals(prior)).toBe(true);
+      if (name === 'reinflow') expect([config.strategyRate, config.beta, config.gamma, config.clipEps, config.entCoef]).toEqual(['noise', 0, 0, 0.01, 0.03]);
+      // The frozen prior is the shipped one, byte for byte; ReinFlow's is the shipped one fine-tuned (same shape).
+      const own = readFileSync(path.join(dir, 'prior', 'weights.bin'));
+      expect(own.equals(prior)).toBe(name !== 'reinflow');
+      expect(own.length).toBe(prior.length);
       const iterations = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
       expect(iterations.length).toBe(config.ppoIters);
       const policy = await loadLearnedPolicy(name, dir, defaultConfig(), spec, 2);

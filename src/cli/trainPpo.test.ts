@@ -90,7 +90,7 @@ describe('train --stage ppo', () => {
     [{ stage: 'ppo', out: path.join(dir, 'fresh') }, {}, ['resume'], /^--resume: cannot continue from .*fresh\/ppo\/state/],
     [{ stage: 'ppo', out }, { sigmaMax: 0.2 }, ['resume'], /^--resume continues with the run's saved config; drop --sigma-max$/],
     [{ stage: 'ppo', out, iters: '3' }, {}, ['resume'], /^--iters: the run is already at iteration 3 of 3$/],
-    [{ stage: 'prior', out }, {}, ['resume'], /^--resume: only --stage ppo and dsrl can be resumed$/],
+    [{ stage: 'prior', out }, {}, ['resume'], /^--resume: only --stage ppo, dsrl, reinflow can be resumed$/],
     [{ stage: 'ppo', out, demos: 'x.bin' }, {}, [], /^--demos: the ppo stage learns from its own rollouts/],
     [{ stage: 'ppo', out: path.join(dir, 'o2'), checkpoint: path.join(dir, 'nowhere') }, {}, [], /^--checkpoint: cannot load the prior from .*nowhere\/prior/],
     [{ stage: 'ppo', out: path.join(dir, 'o3'), checkpoint: from }, { horizon: 8 }, [], /^--horizon: 8, but the prior in .* was trained with horizon 4$/],

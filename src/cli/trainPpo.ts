@@ -3,7 +3,9 @@
 // Reads prior/, world/ and reflex/ from FROM (a folder as `train` writes it) and writes the run to RUN =
 // OUT/ppo, or OUT/ppo-strategy when reflexGain = 0 (the strategy ablation: reflex off, only η learns), or
 // OUT/ppo-residual when also strategyRate = step (residual RL without Δz, a control), or OUT/dsrl when it is
-// latent (DSRL: η chooses the prior's initial noise; `train --stage dsrl`):
+// latent (DSRL: η chooses the prior's initial noise; `train --stage dsrl`), or OUT/reinflow when it is noise
+// (ReinFlow: η is the chain's learned noise scale and v_θ is fine-tuned; `train --stage reinflow`; its prior/ is
+// the fine-tuned one):
 //   RUN/state/           everything needed to resume: every module, every optimizer's moments, and in the
 //                        metadata the config, the next iteration and the reward scaler's statistics
 //   RUN/<module>/        prior, world, [reflex,] strategy, critic: one checkpoint each, what `eval` loads
@@ -66,7 +68,7 @@ export interface PpoRunSummary {
   seconds: number;
 }
 
-const STRATEGY_ONLY_RUNS: Record<(typeof STRATEGY_RATES)[number], string> = { chunk: PPO_RUNS.strategy, step: PPO_RUNS.residual, latent: PPO_RUNS.dsrl };
+const STRATEGY_ONLY_RUNS: Record<(typeof STRATEGY_RATES)[number], string> = { chunk: PPO_RUNS.strategy, step: PPO_RUNS.residual, latent: PPO_RUNS.dsrl, noise: PPO_RUNS.reinflow };
 
 export const runFolder = (out: string, config: Config): string => path.join(out, config.reflexGain !== 0 ? PPO_RUNS.sagr : STRATEGY_ONLY_RUNS[config.strategyRate as (typeof STRATEGY_RATES)[number]]);
 

@@ -56,7 +56,7 @@ export const TASKS = ['push-t', 'push-3d'] as const;
 export const SIGMA_SCHEDULES = ['constant', 'linear', 'cosine'] as const;
 export const SDE_MODES = ['chain', 'terminal'] as const;
 export const REFLEX_TARGETS = ['consistent', 'literal'] as const;
-export const STRATEGY_RATES = ['chunk', 'step', 'latent'] as const;
+export const STRATEGY_RATES = ['chunk', 'step', 'latent', 'noise'] as const;
 
 /**
  * The schema. Keys are camelCase; the CLI flag is the kebab-case form (`sigmaMax` → `--sigma-max`).
@@ -133,7 +133,7 @@ export const SCHEMA = {
 
   // ── strategy η_φ and critic V ──────────────────────────────────────────────────────────────────────
   strategyWidth: int({ group: 'strategy', label: 'Strategy width', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Width of the strategy network over state tokens.' }),
-  strategyRate: choice({ group: 'strategy', label: 'Strategy rate (per chunk, step or latent)', default: 'chunk', options: STRATEGY_RATES, live: false, help: 'When and where η_φ acts: once per chunk, inside the sampler’s drift; at every control step on top of the chunk (residual RL), like the reflex; or latent: once per chunk as the prior’s initial noise a_0, the prior otherwise untouched (DSRL, `train --stage dsrl`). Fixed when the strategy is built (PPO).' }),
+  strategyRate: choice({ group: 'strategy', label: 'Strategy rate (per chunk, step, latent or noise)', default: 'chunk', options: STRATEGY_RATES, live: false, help: 'When and where η_φ acts: once per chunk, inside the sampler’s drift; at every control step on top of the chunk (residual RL), like the reflex; latent: once per chunk as the prior’s initial noise a_0, the prior otherwise untouched (DSRL, `train --stage dsrl`); or noise: once per chunk as the chain’s per-step noise scale σ_k(s) in [σ min, σ max] while PPO fine-tunes the prior’s v_θ (ReinFlow, `train --stage reinflow`). Fixed when the strategy is built (PPO).' }),
   criticWidth: int({ group: 'strategy', label: 'Critic width', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Width of the critic V(s).' }),
 
   // ── PPO ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -153,6 +153,7 @@ export const SCHEMA = {
   lrStrategy: float({ group: 'ppo', label: 'Strategy learning rate (PPO)', default: 3e-4, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of η_φ.' }),
   lrReflex: float({ group: 'ppo', label: 'Reflex learning rate (PPO)', default: 1e-4, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of b_ψ under PPO.' }),
   lrWorld: float({ group: 'ppo', label: 'Φ learning rate (PPO)', default: 3e-4, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of Φ on fresh rollouts.' }),
+  lrPrior: float({ group: 'ppo', label: 'Prior learning rate (PPO, ReinFlow)', default: 3e-6, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of the prior’s velocity field v_θ when PPO fine-tunes it (ReinFlow, `train --stage reinflow`); SA-GR and DSRL keep v_θ frozen. 3e-6 was chosen on selection seed 11: at 3e-5 the fine-tuned prior fell to 0–13% success.' }),
   lrCritic: float({ group: 'ppo', label: 'Critic learning rate (PPO)', default: 1e-3, min: 1e-7, max: 1e-1, step: 1e-7, log: true, live: false, help: 'Learning rate of the critic.' }),
   ppoChunkMix: bool({ group: 'ppo', label: 'Mix chunk lengths n, 2n, 4n', default: false, live: false, help: 'Each PPO iteration executes n, 2n or 4n actions per chunk (n = executeSteps, at most H), drawn per iteration, so one policy learns the long-chunk regime too (a slow prior executes long chunks open loop).' }),
   disturbanceMix: float({ group: 'ppo', label: 'Disturbed training episodes (fraction)', default: 0.5, min: 0, max: 1, step: 0.05, live: false, help: 'Fraction of PPO training episodes that draw a disturbance (displace, kick, offset, friction, mass; push-3d also tilt) from a training distribution with random sizes and times, never the evaluation suites’ exact values. Without it the reflex never earns reward for reacting.' }),

@@ -133,7 +133,7 @@ describe('per-lane settings', () => {
 });
 
 describe('stand-in strategies', () => {
-  it('act at the rate their policy needs, whatever the config says: strategy per chunk, residual per step, dsrl on a_0', async () => {
+  it('act at the rate their policy needs, whatever the config says: strategy per chunk, residual per step, dsrl on a_0, reinflow as the noise', async () => {
     const h = headless({ ...config, strategyRate: 'step' });
     await h.pg.apply({ kind: 'pause' });
     await h.pg.apply({ kind: 'policies', policies: ['strategy', 'dsrl'] });
@@ -143,6 +143,9 @@ describe('stand-in strategies', () => {
     await h.pg.apply({ kind: 'step' });
     // sagr's stand-in follows the config (strategyRate step here), as it did before stand-ins had rates.
     expect(h.statuses.at(-1)!.lanes.map((l) => l.label)).toEqual(['residual (v_θ, η_φ random init), η per control step', 'sagr (v_θ, Φ, b_ψ, η_φ random init), η per control step']);
+    await h.pg.apply({ kind: 'policies', policies: ['reinflow'] });
+    await h.pg.apply({ kind: 'step' });
+    expect(h.statuses.at(-1)!.lanes.map((l) => l.label)).toEqual(['reinflow (v_θ, η_φ random init), η = σ_k(s), v_θ fine-tuned']);
   });
 
   it('meanflow’s stand-in prior is a one-step prior of its own, sampled in one step; the prior lane keeps the K-step one', async () => {

@@ -11,6 +11,7 @@ describe('live policies', () => {
     expect(POLICY_FOLDERS.strategy).toBe(`${PPO_RUNS.strategy}/`);
     expect(POLICY_FOLDERS.residual).toBe(`${PPO_RUNS.residual}/`);
     expect(POLICY_FOLDERS.dsrl).toBe(`${PPO_RUNS.dsrl}/`);
+    expect(POLICY_FOLDERS.reinflow).toBe(`${PPO_RUNS.reinflow}/`);
     expect(POLICY_FOLDERS.rwfm).toBe(`${PPO_RUNS.rwfm}/`);
     expect(POLICY_FOLDERS.grpo).toBe(`${PPO_RUNS.grpo}/`);
     expect(POLICY_FOLDERS.meanflow).toBe(`${PPO_RUNS.meanflow}/`);
@@ -34,6 +35,9 @@ describe('live policies', () => {
         'dsrl/prior',
         'dsrl/strategy',
         'dsrl/world',
+        'reinflow/prior',
+        'reinflow/strategy',
+        'reinflow/world',
         // RWFM and GRPO fine-tune the prior itself; Φ (a copy of the shipped one) only draws residuals beside it.
         'rwfm/prior',
         'rwfm/world',

@@ -51,7 +51,7 @@ export interface PlaygroundHost {
 
 
 /** How a lane's label says where its η_φ acts. */
-const STRATEGY_LABELS: Record<string, string> = { chunk: 'η per chunk', step: 'η per control step', latent: 'η chooses a_0' };
+const STRATEGY_LABELS: Record<string, string> = { chunk: 'η per chunk', step: 'η per control step', latent: 'η chooses a_0', noise: 'η = σ_k(s), v_θ fine-tuned' };
 export class Playground {
   private lanes: LiveLane[] = [];
   private policies: LivePolicyName[];
@@ -171,7 +171,7 @@ export class Playground {
     return this.modulesFor(name);
   }
 
-  /** What policy `name` runs, as the labels say it, with when its η_φ acts (per chunk, per control step, or on a_0). */
+  /** What policy `name` runs, as the labels say it, with when its η_φ acts (per chunk, per control step, on a_0, or as the chain's noise). */
   label(name: LivePolicyName): string {
     const base = policyLabel(name, policyModules(name, this.trained));
     const strategy = POLICY_MODULES[name].required.includes('strategy') ? this.modulesFor(name).strategy : undefined;

@@ -12,22 +12,19 @@
 //   token's residual), shuffled (sagr whose reflex reads another env's residuals), residual (the prior with a
 //   strategy trained per control step, no reflex: residual RL without Δz).
 //   Baselines: dsrl (the frozen prior whose initial noise a_0 ~ N(μ_φ(s), σ_φ²) a latent-rate strategy chooses, DSRL);
-//   rwfm and grpo (the prior alone, its weights fine-tuned by reward-weighted flow matching or its GRPO variant);
-//   meanflow (a one-step prior distilled from the prior, MeanFlow as in MP1: a = a_0 + u(a_0, 0, 1), one network
-//   evaluation per chunk).
+//   reinflow (ReinFlow's fine-tuned v_θ; its learned noise σ_k(s) joins the chain only when σ ≠ 0, so at σ = 0 it is
+//   the fine-tuned prior's ODE, sampled as the prior's); rwfm and grpo (the prior alone, its weights fine-tuned by
+//   reward-weighted flow matching or its GRPO variant); meanflow (a one-step prior distilled from the prior, MeanFlow
+//   as in MP1: a = a_0 + u(a_0, 0, 1), one network evaluation per chunk).
 import type { Config } from '../core/config';
 import { ClosedLoop, type LoopModules, type LoopParams, type ReflexSource } from '../policy/closedLoop';
-import { sigmaAt, type SdeParams } from '../policy/sde';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import type { PolicyObservation, PolicyOutput, RolloutPolicy } from './rolloutPolicy';
 
 export type LearnedPolicyParams = LoopParams & Pick<Config, 'seed' | 'integralDecay'>;
 
-/** True when σ(τ) is 0 at every step the sampler takes, i.e. the sample is the prior's ODE. */
-export function isDeterministic(p: SdeParams): boolean {
-  if (p.sdeMode === 'terminal') return p.sigmaMax === 0;
-  return Array.from({ length: p.sdeSteps }, (_, k) => sigmaAt(k / p.sdeSteps, p)).every((s) => s === 0);
-}
+// isDeterministic lives beside σ(τ) in policy/sde.ts (the closed loop reads it too: ReinFlow's learned noise is off at σ = 0).
+export { isDeterministic } from '../policy/sde';
 
 export class ChunkedFlowPolicy implements RolloutPolicy {
   private readonly loop: ClosedLoop;

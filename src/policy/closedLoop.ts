@@ -8,7 +8,9 @@
 //     (resetEnv), so an env's actions never depend on the batch it runs in.
 //     A one-step prior (MeanFlow, `meanFlow` in its config) is sampled in ONE step, a = a_0 + u(a_0, 0, 1), whatever K.
 //     A latent-rate strategy (DSRL) acts here instead: the chain starts from a_0 ~ N(μ_φ(S_t), σ_φ²) in place of
-//     N(0, I), with nothing added to the drift.
+//     N(0, I), with nothing added to the drift. A noise-rate strategy (ReinFlow) gives the chain's per-step noise
+//     scale σ_k(S_t) in place of σ(τ_k), nothing in the drift; at σ = 0 (evaluation) the chain is v_θ's ODE, the
+//     learned noise being ReinFlow's exploration.
 //   every control step t (the j-th action of the chunk):
 //     b_t = b_ψ(Δz_t, Δz_{t−1}, …, Δz_{t−k+1}; S_t)   the reflex on the last k residuals
 //     η_t = η_φ(S_t)                                   when the strategy acts per control step (residual RL)
@@ -40,7 +42,7 @@ import { TOKEN_DIM, tokenNorms, type TaskSpec } from '../sim/taskSpec';
 import type { FlowPrior } from './flowPrior';
 import { meanFlowVelocityFn } from './meanFlow';
 import { reflexHistory, type Reflex } from './reflex';
-import { chainStepLogProbs, rowNoise, sampleSde, stepGaussians, type NoiseSource, type SdeParams } from './sde';
+import { chainStepLogProbs, isDeterministic, reinflowStepLogProbs, rowNoise, sampleSde, stepGaussians, type NoiseSource, type SdeParams } from './sde';
 import { agentTokenIndex, goalTokensBatch, holdStillActions } from './stateTokens';
 import { latentLogProb, strategyRate, type LatentGaussian, type Strategy } from './strategy';
 import type { WorldPredictor } from './worldPredictor';
@@ -85,6 +87,8 @@ export interface Decision {
   /** Latent-rate strategy (DSRL) only, else null: a_0 [M, H, A] and its log-probability under η_φ [M]. */
   latent: Float32Array | null;
   latentLogProbs: Float32Array | null;
+  /** Noise-rate strategy (ReinFlow) with σ ≠ 0 only, else null: the chain a_0 … a_K [M, K+1, H, A]; stepLogProbs are then ReinFlow's. */
+  chain: Float32Array | null;
 }
 
 /** What one control step did, per env. */
@@ -257,14 +261,16 @@ export class ClosedLoop {
       let noise = rowNoise(Array.from(envs, (i) => this.rngs[i]));
       const latent = rate === 'latent' ? strategy!.latent(s, goal) : null;
       if (latent) noise = latentNoise(noise, latent);
+      const stepStd = rate === 'noise' && !isDeterministic(p) ? strategy!.noiseStd(s, goal) : undefined;
       const encoded = prior.encode(s, goal);
       const velocity = oneStep ? meanFlowVelocityFn(prior, encoded, 1) : prior.velocityFn(encoded);
-      const sample = sampleSde({ prior: velocity, horizon: H, reflex: zeros, strategy: eta }, sde, noise);
+      const sample = sampleSde({ prior: velocity, horizon: H, reflex: zeros, strategy: eta, stepStd }, sde, noise);
       const c = sample.contributions;
       return {
         chunk: sample.action,
         residuals: sample.residuals,
-        stepLogProbs: chainStepLogProbs(sample.residuals, zeros, eta, sde),
+        stepLogProbs: stepStd ? reinflowStepLogProbs(sample.chain!, sample.means!, stepStd, p.executeSteps) : chainStepLogProbs(sample.residuals, zeros, eta, sde),
+        ...(stepStd ? { chain: sample.chain! } : {}),
         eta,
         ...(latent ? { latent: c.initial, latentLogProbs: latentLogProb(c.initial, latent) } : {}),
         ...(this.recordTerms ? { terms: tf.concat([tf.add(c.initial, c.prior), c.strategy, c.noise].map((t) => tf.reshape(t, [m, 1, H, A])), 1) } : {}),
@@ -283,7 +289,7 @@ export class ClosedLoop {
       this.chunkLeft[env] = p.executeSteps;
       this.chunkStep[env] = 0;
     }
-    return { envs, chunks: chunkValues, residuals, stepLogProbs, strategy: eta, latent: values.latent ?? null, latentLogProbs: values.latentLogProbs ?? null };
+    return { envs, chunks: chunkValues, residuals, stepLogProbs, strategy: eta, latent: values.latent ?? null, latentLogProbs: values.latentLogProbs ?? null, chain: values.chain ?? null };
   }
 
   /**

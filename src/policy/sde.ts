@@ -14,6 +14,11 @@
 // [B, K, H, A]; the log-probability under NEW reflex/strategy outputs is then Σ log N(r_k; m·Δτ, s_k²)
 // (`chainLogProb`), differentiable and with no prior forward pass.
 //
+// ReinFlow (a baseline, `train --stage reinflow`): a learned, state-dependent noise scale σ_k(s) [B, K, A]
+// (`stepStd`, from a noise-rate strategy) replaces σ(τ_k) in every chain step, a_{k+1} = a_k + v(a_k, τ_k)·Δτ +
+// σ_k(s)·√Δτ·ε_k (the √Δτ keeps σ's meaning at any K, as σ(τ) here). Since PPO then fine-tunes v_θ, the chain is
+// stored whole (`chain`, a_0 … a_K) and its likelihood recomputed from new v_θ and σ_k (reinflowStepLogProbs).
+//
 // Terminal mode (the simplified method and an ablation): a = ODE prior sample (σ = 0, same K) + m + σ_max·ε,
 // one Gaussian with std max(σ_max, σ_floor); residual r = a − prior sample [B, 1, H, A].
 //
@@ -47,6 +52,12 @@ export function sigmaAt(tau: number, p: SdeParams): number {
   }
 }
 
+/** True when σ(τ) is 0 at every step the sampler takes, i.e. the sample is the prior's ODE. */
+export function isDeterministic(p: SdeParams): boolean {
+  if (p.sdeMode === 'terminal') return p.sigmaMax === 0;
+  return Array.from({ length: p.sdeSteps }, (_, k) => sigmaAt(k / p.sdeSteps, p)).every((s) => s === 0);
+}
+
 /**
  * The Gaussians of the stored steps: residual r_k ~ N(meanScale·m, std_k²). Chain: one per Euler step,
  * meanScale = Δτ, std_k = max(σ(τ_k), σ_floor)·√Δτ. Terminal: one step, meanScale = 1, std = max(σ_max, σ_floor).
@@ -72,12 +83,15 @@ export type SdeSample = {
   residuals: tf.Tensor4D;
   /** log π(chain) [B], summed over steps, H and A. */
   logProb: tf.Tensor1D;
+  /** With a learned noise scale (ReinFlow) only: the chain a_0 … a_K [B, K+1, H, A] and each step's mean [B, K, H, A]. */
+  chain?: tf.Tensor4D;
+  means?: tf.Tensor4D;
 };
 
-/** Σ over H and A of log N(x; mean, std²) for chunks [B, H, A]. */
-function gaussianLogDensity(x: tf.Tensor3D, mean: tf.Tensor3D, std: number): tf.Tensor1D {
+/** Σ over H and A of log N(x; mean, std²) for chunks [B, H, A]; std a number or a tensor that broadcasts. */
+function gaussianLogDensity(x: tf.Tensor3D, mean: tf.Tensor3D, std: number | tf.Tensor): tf.Tensor1D {
   const z = tf.div(tf.sub(x, mean), std);
-  const perElement = tf.sub(tf.mul(tf.square(z), -0.5), Math.log(std) + HALF_LOG_2PI);
+  const perElement = tf.sub(tf.mul(tf.square(z), -0.5), typeof std === 'number' ? Math.log(std) + HALF_LOG_2PI : tf.add(tf.log(std), HALF_LOG_2PI));
   return tf.sum(perElement, [1, 2]) as tf.Tensor1D;
 }
 
@@ -90,6 +104,8 @@ export interface SdeInputs {
   reflex: tf.Tensor2D;
   /** η_φ(s) [B, A]. */
   strategy: tf.Tensor2D;
+  /** ReinFlow: the learned noise scale σ_k(s) [B, K, A], used in place of σ(τ_k) (chain mode only). */
+  stepStd?: tf.Tensor3D;
 }
 
 /** Standard normals of shape [B, H, A] for the sampler. */
@@ -111,11 +127,14 @@ export function rowNoise(rngs: readonly Rng[]): NoiseSource {
 }
 
 /** Samples an action chunk (chain or terminal mode per `p.sdeMode`). Free the result with tf.dispose. */
-export function sampleSde({ prior, horizon, reflex, strategy }: SdeInputs, p: SdeParams, noiseOrRng: NoiseSource | Rng): SdeSample {
+export function sampleSde({ prior, horizon, reflex, strategy, stepStd }: SdeInputs, p: SdeParams, noiseOrRng: NoiseSource | Rng): SdeSample {
   const normals = noiseOrRng instanceof Rng ? sharedNoise(noiseOrRng) : noiseOrRng;
   const { meanScale, stds } = stepGaussians(p);
   const [b, a] = reflex.shape;
   if (strategy.shape[0] !== b || strategy.shape[1] !== a) throw new Error(`sde: strategy shape [${strategy.shape.join(', ')}] differs from reflex [${b}, ${a}]`);
+  if (stepStd && (p.sdeMode !== 'chain' || stepStd.shape.join() !== [b, p.sdeSteps, a].join())) {
+    throw new Error(`sde: a learned noise scale needs chain mode and shape [${b}, ${p.sdeSteps}, ${a}], got ${p.sdeMode} and [${stepStd.shape.join(', ')}]`);
+  }
   return tf.tidy(() => {
     const reflexDrift = tf.reshape(tf.mul(reflex, p.reflexGain), [b, 1, a]);
     const strategyDrift = tf.reshape(tf.mul(strategy, p.strategyGain), [b, 1, a]);
@@ -146,14 +165,19 @@ export function sampleSde({ prior, horizon, reflex, strategy }: SdeInputs, p: Sd
     let noiseSum: tf.Tensor = tf.zeros(shape);
     let logProb: tf.Tensor = tf.zeros([b]);
     const residuals: tf.Tensor[] = [];
+    const [chain, means]: tf.Tensor[][] = [[initial], []];
     for (let k = 0; k < p.sdeSteps; k++) {
       const priorStep = tf.mul(prior(action, k * dt), dt);
       const mean = tf.add(tf.add(action, priorStep), tf.mul(correction, dt)) as tf.Tensor3D;
       const sigma = sigmaAt(k * dt, p);
-      const noiseStep = sigma === 0 ? tf.zeros(shape) : tf.mul(normals(shape), sigma * Math.sqrt(dt));
-      const next = (sigma === 0 ? mean : tf.add(mean, noiseStep)) as tf.Tensor3D;
-      logProb = tf.add(logProb, gaussianLogDensity(next, mean, stds[k]));
+      // ReinFlow's learned σ_k(s) [B, 1, A] over the H chunk steps, else the schedule's σ(τ_k).
+      const std = stepStd ? tf.mul(tf.slice(stepStd, [0, k, 0], [b, 1, a]), Math.sqrt(dt)) : stds[k];
+      const noiseStep = stepStd ? tf.mul(normals(shape), std) : sigma === 0 ? tf.zeros(shape) : tf.mul(normals(shape), sigma * Math.sqrt(dt));
+      const next = (!stepStd && sigma === 0 ? mean : tf.add(mean, noiseStep)) as tf.Tensor3D;
+      logProb = tf.add(logProb, gaussianLogDensity(next, mean, std));
       residuals.push(tf.sub(tf.sub(next, action), priorStep));
+      chain.push(next);
+      means.push(mean);
       priorSum = tf.add(priorSum, priorStep);
       noiseSum = tf.add(noiseSum, noiseStep);
       action = next;
@@ -166,8 +190,52 @@ export function sampleSde({ prior, horizon, reflex, strategy }: SdeInputs, p: Sd
       strategy: tf.broadcastTo(strategyDrift, shape) as tf.Tensor3D,
       noise: noiseSum as tf.Tensor3D,
     };
-    return { action, contributions, residuals: tf.stack(residuals, 1) as tf.Tensor4D, logProb: logProb as tf.Tensor1D };
+    const learned = stepStd ? { chain: tf.stack(chain, 1) as tf.Tensor4D, means: tf.stack(means, 1) as tf.Tensor4D } : {};
+    return { action, contributions, residuals: tf.stack(residuals, 1) as tf.Tensor4D, logProb: logProb as tf.Tensor1D, ...learned };
   });
+}
+
+/**
+ * ReinFlow: the step means of stored chains [B, K+1, H, A] under a (possibly fine-tuned) velocity field,
+ * μ_k = a_k + v(a_k, τ_k)·Δτ [B, K, H, A], by the sampler's own ops.
+ */
+export function chainMeans(velocity: VelocityFn, chain: tf.Tensor4D): tf.Tensor4D {
+  const [b, k1, h, a] = chain.shape;
+  const dt = 1 / (k1 - 1);
+  return tf.tidy(() => {
+    const states = tf.unstack(chain, 1) as tf.Tensor3D[];
+    const means = states.slice(0, -1).map((ak, k) => tf.add(ak, tf.mul(velocity(tf.reshape(ak, [b, h, a]) as tf.Tensor3D, k * dt), dt)));
+    return tf.stack(means, 1) as tf.Tensor4D;
+  });
+}
+
+/**
+ * ReinFlow's log π per chunk step [B, H]: Σ_k Σ_A log N(a_{k+1}; μ_k, (σ_k·√Δτ)²), divided by K·A·n (the paper's
+ * normalisation per denoising step and action dimension, n the executed chunk steps that the caller sums over),
+ * so a transition's log π is a mean per element and PPO's tight clip reads the same at any K, A or n.
+ * chain [B, K+1, H, A], means [B, K, H, A] (chainMeans, or the sampler's), stepStd σ_k(s) [B, K, A].
+ */
+export function reinflowStepLogProbs(chain: tf.Tensor4D, means: tf.Tensor4D, stepStd: tf.Tensor3D, n: number): tf.Tensor2D {
+  const [b, k1, , a] = chain.shape;
+  const k = k1 - 1;
+  if (means.shape[1] !== k || stepStd.shape[1] !== k) throw new Error(`reinflowStepLogProbs: a chain of ${k} steps, ${means.shape[1]} means and ${stepStd.shape[1]} noise scales`);
+  return tf.tidy(() => {
+    const std = tf.mul(tf.reshape(stepStd, [b, k, 1, a]), Math.sqrt(1 / k));
+    const z = tf.div(tf.sub(tf.slice(chain, [0, 1, 0, 0], [b, k, -1, a]), means), std);
+    const perElement = tf.sub(tf.mul(tf.square(z), -0.5), tf.add(tf.log(std), HALF_LOG_2PI));
+    return tf.div(tf.sum(perElement, [1, 3]), k * a * n) as tf.Tensor2D;
+  });
+}
+
+/** The geometric mean of σ_k(s) behind a mean reinflowEntropy (its inverse): exp(H − ½ log 2πe)/√Δτ. */
+export function reinflowSigma(entropy: number, sdeSteps: number): number {
+  return Math.exp(entropy - HALF_LOG_2PI - 0.5) * Math.sqrt(sdeSteps);
+}
+
+/** ReinFlow's entropy per row [B]: the per-step Gaussians' mean over steps and dimensions, log(σ_k·√Δτ) + ½ log 2πe. */
+export function reinflowEntropy(stepStd: tf.Tensor3D): tf.Tensor1D {
+  const k = stepStd.shape[1];
+  return tf.tidy(() => tf.add(tf.mean(tf.log(tf.mul(stepStd, Math.sqrt(1 / k))), [1, 2]), HALF_LOG_2PI + 0.5) as tf.Tensor1D);
 }
 
 /**

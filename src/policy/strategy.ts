@@ -6,6 +6,11 @@
 // over the whole [H, A] chunk, and the frozen prior maps it to a chunk; v_θ is never changed. μ = LATENT_BOUND·tanh(·)
 // keeps a_0 where the prior was trained (its a_0 ~ N(0, I) rarely leaves ±2.5), and log σ_φ is a state-independent
 // learned vector (CleanRL's Gaussian head) starting at 0: at PPO step 0, a_0 ~ N(≈0, I), the prior's own sampler.
+//
+// Noise rate (ReinFlow, Zhang et al. 2025): η_φ is ReinFlow's noise network, the chain's per-step noise scale
+// σ_k(s) = σ_lo + (σ_hi − σ_lo)·sigmoid(net(s)) [K, A] (one per Euler step k and action dimension, shared by the H
+// chunk steps), bounded in [σ_lo, σ_hi] = the config's [sigmaMin, sigmaMax] when it was built; it starts at the
+// middle of the range. The velocity field v_θ is fine-tuned beside it (src/train/ppoSagr.ts).
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../core/config';
 import { NUM_TOKEN_TYPES, TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
@@ -33,6 +38,9 @@ export type StrategyConfig = {
   rate?: StrategyRate;
   /** H, the prior's chunk length: the latent rate's output is a whole a_0 [H, A]. */
   horizon?: number;
+  /** Noise rate: K, the chain's Euler steps, and [σ_lo, σ_hi], the bounds of σ_k(s). */
+  sdeSteps?: number;
+  noiseBounds?: [number, number];
 };
 
 export type StrategyRate = Config['strategyRate'];
@@ -41,7 +49,16 @@ export type StrategyRate = Config['strategyRate'];
 export const strategyRate = (c: StrategyConfig): StrategyRate => c.rate ?? 'chunk';
 
 export function strategyConfig(c: Config, spec: TaskSpec): StrategyConfig {
-  return { numTokens: spec.numTokens, numGoalTokens: spec.numGoalTokens, tokenTypes: Array.from(spec.tokenTypes), actionDim: spec.actionDim, width: c.strategyWidth, rate: c.strategyRate, horizon: c.horizon };
+  const noise = c.strategyRate === 'noise' ? { sdeSteps: c.sdeSteps, noiseBounds: [c.sigmaMin, c.sigmaMax] as [number, number] } : {};
+  return { numTokens: spec.numTokens, numGoalTokens: spec.numGoalTokens, tokenTypes: Array.from(spec.tokenTypes), actionDim: spec.actionDim, width: c.strategyWidth, rate: c.strategyRate, horizon: c.horizon, ...noise };
+}
+
+/** The noise rate's bounds, checked: 0 < σ_lo ≤ σ_hi (a zero σ would give the chain no likelihood). */
+function noiseBounds(c: StrategyConfig): [number, number] {
+  const [lo, hi] = c.noiseBounds ?? [NaN, NaN];
+  if (!(lo > 0 && hi >= lo)) throw new Error(`strategy: the noise rate needs bounds 0 < σ_lo ≤ σ_hi (sigmaMin, sigmaMax), got [${c.noiseBounds?.join(', ')}]`);
+  if (!(Number.isInteger(c.sdeSteps) && c.sdeSteps! >= 1)) throw new Error(`strategy: the noise rate needs the chain's step count K, got ${c.sdeSteps}`);
+  return [lo, hi];
 }
 
 /** The latent rate's Gaussian over a_0: mean [B, H, A] and log σ [H, A] (clipped to LOG_STD_RANGE). */
@@ -80,7 +97,9 @@ export class Strategy implements Checkpointable {
     const typeIds = stateTypeIds(c.tokenTypes, c.numGoalTokens);
     const latent = strategyRate(c) === 'latent';
     if (latent && !(Number.isInteger(c.horizon) && c.horizon! >= 1)) throw new Error(`strategy: the latent rate needs the prior's horizon, got ${c.horizon}`);
-    const outDim = latent ? c.horizon! * c.actionDim : c.actionDim;
+    const noise = strategyRate(c) === 'noise';
+    if (noise) noiseBounds(c);
+    const outDim = latent ? c.horizon! * c.actionDim : noise ? c.sdeSteps! * c.actionDim : c.actionDim;
     this.net = new PooledTokenMlp(this.scope, { featureDim: TOKEN_DIM, width: c.width, typeIds, numTypes: NUM_TOKEN_TYPES, outDim, outGain: OUTPUT_GAIN });
     this.logStd = latent ? this.scope.variable('logStd', [c.horizon!, c.actionDim], zeros) : null;
   }
@@ -91,7 +110,8 @@ export class Strategy implements Checkpointable {
 
   /** η_φ(s): tokens [B, N, 3], goal [B, G, 3] → correction [B, A] (chunk and step rates). */
   apply(tokens: tf.Tensor3D, goal: tf.Tensor3D): tf.Tensor2D {
-    if (this.logStd) throw new Error('strategy: a latent-rate strategy gives a Gaussian over a_0 (latent()), not a correction');
+    const rate = strategyRate(this.config);
+    if (rate === 'latent' || rate === 'noise') throw new Error(`strategy: a ${rate}-rate strategy gives ${rate === 'latent' ? 'a Gaussian over a_0 (latent())' : 'the chain’s noise scale (noiseStd())'}, not a correction`);
     return tf.tidy(() => this.net.apply(tf.concat([tokens, goal], 1) as tf.Tensor3D));
   }
 
@@ -104,6 +124,14 @@ export class Strategy implements Checkpointable {
       mean: tf.reshape(tf.mul(tf.tanh(this.net.apply(tf.concat([tokens, goal], 1) as tf.Tensor3D)), LATENT_BOUND), [-1, H, A]) as tf.Tensor3D,
       logStd: tf.clipByValue(logStd, LOG_STD_RANGE[0], LOG_STD_RANGE[1]) as tf.Tensor2D,
     }));
+  }
+
+  /** The noise rate's σ_k(s) [B, K, A] in [σ_lo, σ_hi], for tokens [B, N, 3], goal [B, G, 3] (ReinFlow's noise net). */
+  noiseStd(tokens: tf.Tensor3D, goal: tf.Tensor3D): tf.Tensor3D {
+    if (strategyRate(this.config) !== 'noise') throw new Error(`strategy: noiseStd() needs the noise rate, this one acts per ${strategyRate(this.config)}`);
+    const [lo, hi] = noiseBounds(this.config);
+    const [K, A] = [this.config.sdeSteps!, this.config.actionDim];
+    return tf.tidy(() => tf.reshape(tf.add(tf.mul(tf.sigmoid(this.net.apply(tf.concat([tokens, goal], 1) as tf.Tensor3D)), hi - lo), lo), [-1, K, A]) as tf.Tensor3D);
   }
 
   dispose(): void {

@@ -6,14 +6,16 @@
 //     of the executed chunk steps (executedLogProb: each executed action's per-step correction g_b·b + g_η·η
 //     recomputed; the frozen prior needs no forward pass), and the value loss for the critic
 //   → one pass of Φ's dynamics loss over the same fresh control steps (worldUpdate.ts).
-// v_θ stays frozen. The first criticWarmupIters iterations train only the critic (and Φ).
+// v_θ stays frozen, except under a noise-rate strategy (ReinFlow, `train --stage reinflow`): η_φ is then the
+// noise net σ_k(s) and PPO fine-tunes v_θ beside it (lrPrior), the ratio from the stored chains' Gaussians under
+// the new v_θ and σ_k (reinflowStepLogProbs). The first criticWarmupIters iterations train only the critic (and Φ).
 // Which corrections learn follows the gains: reflexGain = 0 trains the "strategy" ablation (prior + η, reflex
 // off, b not trained); otherwise the full method trains both η and b.
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../core/config';
 import { deriveSeed, Rng } from '../core/rng';
 import type { Critic } from '../policy/critic';
-import type { SdeParams } from '../policy/sde';
+import { chainMeans, reinflowEntropy, reinflowSigma, reinflowStepLogProbs, type SdeParams } from '../policy/sde';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import { simTask } from '../sim/tasks';
 import { createVecEnv } from '../sim/vecEnv';
@@ -53,7 +55,7 @@ export interface IterationLog {
   rollout: RolloutStats;
   ppo: PpoUpdateStats;
   world: WorldUpdateStats;
-  /** σ_max of the sampler (fixed, not learned). */
+  /** σ_max of the sampler (fixed), or under ReinFlow the learned σ_k(s)'s geometric mean over the update's samples. */
   sigma: number;
   /** n, the actions executed per chunk in this iteration's rollout. */
   executeSteps: number;
@@ -99,6 +101,8 @@ export class SagrTrainer {
   readonly reflexGroup: ParamGroup | null;
   readonly criticGroup: ParamGroup;
   readonly worldGroup: ParamGroup;
+  /** ReinFlow only: v_θ, fine-tuned by PPO (null: the prior stays frozen). */
+  readonly priorGroup: ParamGroup | null;
   /** One rollout buffer per chunk length n (its shape depends on n). */
   private readonly buffers = new Map<number, RolloutBuffer>();
   private lastGood: WeightSnapshot | null = null;
@@ -115,6 +119,7 @@ export class SagrTrainer {
     this.strategyGroup = paramGroup('strategy', m.strategy.variables, c.lrStrategy);
     this.reflexGroup = this.trainReflex && m.reflex ? paramGroup('reflex', m.reflex.variables, c.lrReflex) : null;
     this.criticGroup = paramGroup('critic', m.critic.variables, c.lrCritic);
+    this.priorGroup = strategyRate(m.strategy.config) === 'noise' ? paramGroup('prior', m.prior.variables, c.lrPrior) : null;
     this.worldGroup = paramGroup('world', m.world.variables, c.lrWorld);
     if (options.rewardMoments) rollout.scaler.moments = { ...options.rewardMoments };
   }
@@ -148,7 +153,7 @@ export class SagrTrainer {
 
   /** Every group's parameters and optimizer state (what a checkpoint holds besides the frozen prior). */
   get groups(): ParamGroup[] {
-    return [this.strategyGroup, ...(this.reflexGroup ? [this.reflexGroup] : []), this.criticGroup, this.worldGroup];
+    return [this.strategyGroup, ...(this.reflexGroup ? [this.reflexGroup] : []), ...(this.priorGroup ? [this.priorGroup] : []), this.criticGroup, this.worldGroup];
   }
 
   get rewardMoments(): RunningMoments {
@@ -210,6 +215,18 @@ export class SagrTrainer {
       const stored = tf.tensor3d(gatherRows(buf.latents, H * A, rows), [M, H, A]);
       return { newLogProb: latentLogProb(stored, latent), newValue: m.critic.apply(tokens, goal), entropy: tf.broadcastTo(latentEntropy(latent), [M]) as tf.Tensor1D };
     };
+    // ReinFlow: the stored chains' per-step Gaussians under the current v_θ and σ_k(s), over the executed chunk steps.
+    const evaluateReinflow: EvaluateFn = (rows) => {
+      const M = rows.length;
+      const tokens = tf.tensor3d(gatherRows(buf.tokens, buf.obsSize, rows), [M, N, TOKEN_DIM]);
+      const goal = goalTokensBatch(spec, M);
+      const chain = tf.tensor4d(gatherRows(buf.chains, buf.chainSize, rows), [M, residualRows + 1, H, A]);
+      const stepStd = strategy.noiseStd(tokens, goal);
+      const perStep = reinflowStepLogProbs(chain, chainMeans(m.prior.velocityFn(m.prior.encode(tokens, goal)), chain), stepStd, n);
+      const executed = tf.tensor2d(gatherRows(buf.stepExecuted, 1, buf.stepRows(rows)), [M, n]);
+      const newLogProb = tf.sum(tf.mul(tf.slice(perStep, [0, 0], [M, n]), executed), 1) as tf.Tensor1D;
+      return { newLogProb, newValue: m.critic.apply(tokens, goal), entropy: reinflowEntropy(stepStd) };
+    };
     const evaluateChain: EvaluateFn = (rows) => {
       const M = rows.length;
       const tokens = tf.tensor3d(gatherRows(buf.tokens, buf.obsSize, rows), [M, N, TOKEN_DIM]);
@@ -228,8 +245,9 @@ export class SagrTrainer {
     };
     const trainPolicy = i >= c.criticWarmupIters;
     const fraction = lrFraction(i, numIterations, c.annealLr);
-    const policyGroups = this.reflexGroup ? [this.strategyGroup, this.reflexGroup] : [this.strategyGroup];
-    const ppo = await ppoUpdate(rate === 'latent' ? evaluateLatent : evaluateChain, { oldLogProbs: buf.logProbs, oldValues: buf.values, advantages, returns }, c, {
+    const policyGroups = [this.strategyGroup, ...(this.reflexGroup ? [this.reflexGroup] : []), ...(this.priorGroup ? [this.priorGroup] : [])];
+    const evaluate = rate === 'latent' ? evaluateLatent : rate === 'noise' ? evaluateReinflow : evaluateChain;
+    const ppo = await ppoUpdate(evaluate, { oldLogProbs: buf.logProbs, oldValues: buf.values, advantages, returns }, c, {
       policyGroups,
       criticGroup: this.criticGroup,
       trainPolicy,
@@ -247,7 +265,7 @@ export class SagrTrainer {
       rollout,
       ppo,
       world,
-      sigma: c.sigmaMax,
+      sigma: rate === 'noise' && ppo.entropy !== null ? reinflowSigma(ppo.entropy, c.sdeSteps) : c.sigmaMax,
       executeSteps: n,
       learningRateFraction: fraction,
       updateMs: end - tUpdate,
@@ -271,7 +289,7 @@ export function formatIteration(l: IterationLog): string {
     `ppo ${l.iteration}${l.trainPolicy ? '' : ' (critic warm-up)'}: return ${f(r.meanReturn, 2)} success ${f(100 * r.successRate, 0)}% (${r.episodes} ep), ` +
     `R/step task ${f(r.rewardTerms.task)} −surprise ${f(r.rewardTerms.surprise, 4)} −effort ${f(r.rewardTerms.effort, 4)}, ` +
     `pg ${f(l.ppo.pgLoss, 4)} v ${f(l.ppo.vLoss)} dyn ${f(l.world.dynamicsLoss, 6)} kl ${f(l.ppo.approxKl, 4)} clip ${f(l.ppo.clipFrac)} ev ${f(l.ppo.explainedVariance, 2)}, ` +
-    `‖Δz‖ ${f(r.meanDeltaZ, 4)} ‖b‖ ${f(r.meanReflex, 4)} ‖η‖ ${f(r.meanStrategy, 4)} σ ${l.sigma} n ${l.executeSteps}, ` +
+    `‖Δz‖ ${f(r.meanDeltaZ, 4)} ‖b‖ ${f(r.meanReflex, 4)} ‖η‖ ${f(r.meanStrategy, 4)} σ ${+l.sigma.toFixed(4)} n ${l.executeSteps}, ` +
     `${(l.wallMs / 1000).toFixed(1)} s, ${l.envStepsPerSec.toFixed(0)} env steps/s`
   );
 }

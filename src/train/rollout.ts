@@ -16,7 +16,8 @@
 //
 // Recorded per transition: the decision's state tokens, chain residuals, per-chunk-step log-probs, value, scaled
 // reward, done; with a latent-rate strategy (DSRL) also a_0, whose log-probability is then the transition's (the
-// chain from a_0 is the frozen prior's and carries none of η's likelihood). Per control step (row (t·n + j)·B + i): S, the residual history the reflex read, b and the
+// chain from a_0 is the frozen prior's and carries none of η's likelihood); with a noise-rate strategy (ReinFlow) the
+// whole chain a_0 … a_K, since PPO fine-tunes v_θ and recomputes the chain's likelihood. Per control step (row (t·n + j)·B + i): S, the residual history the reflex read, b and the
 // per-step η (what PPO needs to recompute the corrections), whether the step belonged to the transition, and
 // Φ's transition (S_{t−1}, a_{t−1}, S_t, a_t, S_{t+1}) for the dynamics loss.
 import * as tf from '@tensorflow/tfjs';
@@ -50,6 +51,10 @@ export class RolloutBuffer {
   readonly logProbs: Float32Array;
   /** Latent-rate strategy: a_0 [H, A] per transition (zero otherwise). */
   readonly latents: Float32Array;
+  /** Noise-rate strategy (ReinFlow): the chain a_0 … a_K [K+1, H, A] per transition (zero otherwise). */
+  readonly chains: Float32Array;
+  /** (K+1)·H·A: one stored chain. */
+  readonly chainSize: number;
   /** Per transition, log π of each chunk step [H]. */
   readonly stepLogProbs: Float32Array;
   readonly values: Float32Array;
@@ -90,6 +95,8 @@ export class RolloutBuffer {
     this.logProbs = new Float32Array(n);
     this.stepLogProbs = new Float32Array(n * horizon);
     this.latents = new Float32Array(n * horizon * actionDim);
+    this.chainSize = residualSize + horizon * actionDim;
+    this.chains = new Float32Array(n * this.chainSize);
     this.values = new Float32Array(n);
     this.rewards = new Float32Array(n);
     this.dones = new Float32Array(n);
@@ -245,6 +252,7 @@ export class SagrRollout {
       // A latent-rate strategy's transition log π is a_0's, known now; the chain's is summed over the executed steps at the end.
       latentRate = decision.latent !== null;
       if (decision.latent) buf.latents.set(decision.latent, row0 * buf.horizon * a);
+      if (decision.chain) buf.chains.set(decision.chain, row0 * buf.chainSize);
       if (decision.latentLogProbs) buf.logProbs.set(decision.latentLogProbs, row0);
       buf.values.set(await this.values(env.tokens, all), row0);
       inferenceMs += performance.now() - t0;

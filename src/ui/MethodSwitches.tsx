@@ -1,9 +1,9 @@
 // The method's switches in the Run panel, all live: the executed chunk length n (the config's, so the URL keeps
 // it; the next chunk uses it), each lane's own n and reflex gain g_b (the side-by-side lanes can run one policy
 // two ways), and comparisons set up in one click: the reflex's stage-1 target (reflex against reflex-literal),
-// η per chunk or per control step (strategy against residual), the full method against DSRL, the prior fine-tuned
-// by reward-weighted flow matching against its GRPO variant, the K-step prior against its one-step distillation
-// (MeanFlow), and short against long chunks.
+// η per chunk or per control step (strategy against residual), the full method against DSRL and against ReinFlow,
+// the prior fine-tuned by reward-weighted flow matching against its GRPO variant, the K-step prior against its
+// one-step distillation (MeanFlow), and short against long chunks.
 import { useState } from 'react';
 import { parseValue, SCHEMA } from '../core/config';
 import type { LaneSettings } from '../engine/laneSettings';
@@ -129,6 +129,13 @@ const COMPARISONS: readonly { id: string; label: string; help: string; pair: [Li
     label: 'SA-GR / DSRL',
     help: 'the full method (left) against DSRL (right): the same frozen prior, whose initial noise a_0 a PPO-trained actor chooses instead of a reflex and η correcting the actions',
     pair: ['sagr', 'dsrl'],
+    settings: [FOLLOW, FOLLOW],
+  },
+  {
+    id: 'reinflow',
+    label: 'SA-GR / ReinFlow',
+    help: 'the full method (left) against ReinFlow (right): PPO fine-tunes the prior’s velocity field itself, exploring with a learned noise σ_k(s) in the chain (used when σ > 0; at σ = 0 the fine-tuned prior runs its ODE), instead of a reflex and η correcting a frozen prior',
+    pair: ['sagr', 'reinflow'],
     settings: [FOLLOW, FOLLOW],
   },
   {

@@ -28,9 +28,9 @@ describe('train command', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'sagr-train-'));
 
   it.each([
-    [{ out: dir }, /^--stage is required \(one of prior, world, reflex, meanflow, ppo, dsrl, rwfm, grpo, all\)$/],
+    [{ out: dir }, /^--stage is required \(one of prior, world, reflex, meanflow, ppo, dsrl, reinflow, rwfm, grpo, all\)$/],
     [{ stage: 'prior' }, /^--out is required/],
-    [{ stage: 'ppo2', out: dir }, /^--stage: "ppo2" is not one of prior, world, reflex, meanflow, ppo, dsrl, rwfm, grpo, all$/],
+    [{ stage: 'ppo2', out: dir }, /^--stage: "ppo2" is not one of prior, world, reflex, meanflow, ppo, dsrl, reinflow, rwfm, grpo, all$/],
     [{ stage: 'meanflow', out: path.join(dir, 'mf'), checkpoint: path.join(dir, 'nowhere'), iters: '1', workers: '1' }, /^--checkpoint: the meanflow stage distils the K-step prior in .*nowhere\/prior/],
     [{ stage: 'meanflow', out: dir, init: dir }, /^--init: fine-tunes one module; use it with --stage prior, world, reflex, not meanflow$/],
     [{ stage: 'prior', out: dir, iters: '0' }, /^--iters: 0 is outside \[1, 1000000\]$/],

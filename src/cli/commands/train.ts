@@ -1,4 +1,4 @@
-// `sagr train --task push-t|push-3d --stage prior|world|reflex|meanflow|ppo|dsrl|rwfm|grpo|all [--config FILE] [--iters N] --out DIR
+// `sagr train --task push-t|push-3d --stage prior|world|reflex|meanflow|ppo|dsrl|reinflow|rwfm|grpo|all [--config FILE] [--iters N] --out DIR
 //             [--demos FILE] [--checkpoint DIR] [--init DIR] [--workers N] [--resume] [--json]`
 //
 // --task is the config key (a --config file may set it; the flag overrides). Trains the stage-0/1 modules on
@@ -19,11 +19,13 @@
 // shipped public/checkpoints/<task>) and writes its run to DIR/ppo (DIR/ppo-strategy with --reflex-gain 0, the
 // strategy ablation); --iters is its total iteration count; --resume continues the run in --out.
 // `dsrl` (a baseline, DSRL): PPO over the prior's initial noise a_0 with the prior frozen and no reflex; it is the
-// ppo stage with the settings of DSRL_SETTINGS (each can be overridden on the command line except the two that
+// ppo stage with the settings of BASELINES.dsrl (each can be overridden on the command line except the two that
 // make it DSRL) and writes DIR/dsrl.
+// `reinflow` (a baseline, ReinFlow): PPO over the flow chain with a learned per-step noise σ_k(s) and the prior's
+// v_θ fine-tuned, no reflex; the ppo stage with the settings of BASELINES.reinflow; writes DIR/reinflow.
 // `rwfm` and `grpo` (baselines, src/cli/trainRwfm.ts): reward-weighted flow matching fine-tunes the prior in
 // --checkpoint DIR on its own rollouts weighted by min(exp(α·r), 20); grpo samples G = 10 chunks from each state and
-// weights them by exp(2·A), A the advantage within the group. RWFM_SETTINGS / GRPO_SETTINGS; DIR/rwfm, DIR/grpo.
+// weights them by exp(2·A), A the advantage within the group. RWFM_SETTINGS; DIR/rwfm, DIR/grpo.
 // `meanflow` (a baseline, MeanFlow as in MP1): distils the K-step prior in --checkpoint DIR/prior (default: the
 // shipped one) into a one-step prior on the demonstrations (src/train/trainMeanFlow.ts) and writes DIR/meanflow/prior,
 // a prior checkpoint with the `meanFlow` architecture flag (one network evaluation per chunk: a = a_0 + u(a_0, 0, 1)),
@@ -66,23 +68,42 @@ import { trainRwfm } from '../trainRwfm';
 const STAGES = ['prior', 'world', 'reflex'] as const;
 /** The supervised stages: the three of `all`, and the MeanFlow baseline (distilled from a trained prior). */
 type Stage = (typeof STAGES)[number] | 'meanflow';
-const STAGE_CHOICES = [...STAGES, 'meanflow', 'ppo', 'dsrl', 'rwfm', 'grpo', 'all'] as const;
 
 /**
- * What `--stage dsrl` changes in the config: η chooses a_0 (strategyRate latent), no reflex, the task reward only
- * (no Δz or ‖b‖ penalty: DSRL optimises the task), a deterministic chain from a_0 (exploration is a_0's Gaussian),
- * and the clip range of Gaussian PPO (rl.md: 0.2), since the action is a plain Gaussian, not a flow chain.
+ * The field's baselines (issue 19) are the ppo stage with settings of their own; each can be overridden on the
+ * command line except `fixed`, the ones that make it that method.
+ * dsrl: η chooses a_0 (strategyRate latent), no reflex, the task reward only (no Δz or ‖b‖ penalty: DSRL
+ * optimises the task), a deterministic chain from a_0 (exploration is a_0's Gaussian), and the clip range of
+ * Gaussian PPO (rl.md: 0.2), since the action is a plain Gaussian, not a flow chain.
+ * reinflow: η is ReinFlow's noise net σ_k(s) (strategyRate noise) in [sigmaMin, sigmaMax] = [0.08, 0.24] (per unit
+ * flow time, as σ(τ): a step's std is σ_k·√Δτ, so the chunk's accumulated noise is 0.08–0.24 normalised units,
+ * 20–61 px on Push-T, around SA-GR's σ = 0.1) while PPO fine-tunes v_θ (lrPrior); a chain sampler (its likelihood
+ * is the per-step Gaussians), no reflex, the task reward only, and ReinFlow's tight clip 0.01 and entropy
+ * coefficient 0.03 (rl.md).
  */
-const DSRL_SETTINGS: Partial<Config> = { strategyRate: 'latent', reflexGain: 0, beta: 0, gamma: 0, sigmaMax: 0, sigmaMin: 0, clipEps: 0.2 };
-const DSRL_FIXED = ['strategyRate', 'reflexGain'] as const;
+const BASELINES = {
+  dsrl: { method: 'DSRL', settings: { strategyRate: 'latent', reflexGain: 0, beta: 0, gamma: 0, sigmaMax: 0, sigmaMin: 0, clipEps: 0.2 }, fixed: ['strategyRate', 'reflexGain'] },
+  reinflow: {
+    method: 'ReinFlow',
+    settings: { strategyRate: 'noise', reflexGain: 0, beta: 0, gamma: 0, sdeMode: 'chain', sigmaMin: 0.08, sigmaMax: 0.24, clipEps: 0.01, entCoef: 0.03 },
+    fixed: ['strategyRate', 'reflexGain', 'sdeMode'],
+  },
+} satisfies Record<string, { method: string; settings: Partial<Config>; fixed: (keyof Config)[] }>;
+type Baseline = keyof typeof BASELINES;
+const isBaseline = (stage: string): stage is Baseline => stage in BASELINES;
+const STAGE_CHOICES = [...STAGES, 'meanflow', 'ppo', 'dsrl', 'reinflow', 'rwfm', 'grpo', 'all'] as const satisfies readonly (Stage | 'ppo' | Baseline | 'rwfm' | 'grpo' | 'all')[];
 
-/** The ppo stage's config for `--stage dsrl`: DSRL_SETTINGS under what the command line set explicitly. */
-function dsrlConfig(config: Config, configFlags: ReadonlySet<string>): Config {
-  for (const key of DSRL_FIXED) {
-    if (configFlags.has(key) && config[key] !== DSRL_SETTINGS[key]) throw new UsageError(`--${kebab(key)}: --stage dsrl needs ${DSRL_SETTINGS[key]} (that is what makes it DSRL); leave the flag out`);
+/** The ppo stage's config for a baseline's stage: its settings under what the command line set explicitly. */
+function baselineConfig(stage: Baseline, config: Config, configFlags: ReadonlySet<string>): Config {
+  const { method, settings, fixed } = BASELINES[stage];
+  for (const key of fixed) {
+    const wanted = (settings as Partial<Config>)[key];
+    if (configFlags.has(key) && config[key] !== wanted) throw new UsageError(`--${kebab(key)}: --stage ${stage} needs ${wanted} (that is what makes it ${method}); leave the flag out`);
   }
-  const chosen = Object.fromEntries(Object.entries(DSRL_SETTINGS).filter(([key]) => !configFlags.has(key)));
-  return { ...config, ...chosen };
+  const chosen = Object.fromEntries(Object.entries(settings).filter(([key]) => !configFlags.has(key)));
+  const made = { ...config, ...chosen };
+  if (stage === 'reinflow' && !(made.sigmaMin > 0)) throw new UsageError(`--sigma-min: ${made.sigmaMin}; ReinFlow's learned noise σ_k(s) lies in [sigma-min, sigma-max] and needs a positive lower bound`);
+  return made;
 }
 
 /**
@@ -241,7 +262,7 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
 
 export const train: Command = {
   name: 'train',
-  summary: 'train the prior, world predictor and reflex on demonstrations, then PPO (--stage prior|world|reflex|meanflow|ppo|dsrl|rwfm|grpo|all, --out DIR)',
+  summary: 'train the prior, world predictor and reflex on demonstrations, then PPO (--stage prior|world|reflex|meanflow|ppo|dsrl|reinflow|rwfm|grpo|all, --out DIR)',
   values: ['stage', 'iters', 'out', 'demos', 'checkpoint', 'init', 'workers'],
   switches: ['json', 'resume'],
   acceptsConfig: true,
@@ -253,7 +274,7 @@ export const train: Command = {
     if (!out) throw new UsageError('--out is required (the folder the checkpoints and metrics go to)');
     const command = `npm run sagr -- ${process.argv.slice(2).join(' ')}`;
     const resume = switches.has('resume');
-    if (resume && stage !== 'ppo' && stage !== 'dsrl') throw new UsageError('--resume: only --stage ppo and dsrl can be resumed');
+    if (resume && stage !== 'ppo' && !isBaseline(stage)) throw new UsageError(`--resume: only --stage ppo, ${Object.keys(BASELINES).join(', ')} can be resumed`);
     // --task stays allowed: the resumed run checks it against its saved config's task.
     const changed = [...configFlags].filter((k) => k !== 'task');
     if (resume && (changed.length || flags.config !== undefined)) throw new UsageError(`--resume continues with the run's saved config; drop ${flags.config !== undefined ? '--config' : `--${kebab(changed[0])}`}`);
@@ -265,17 +286,17 @@ export const train: Command = {
       const run = await trainRwfm({ config: rwfmStageConfig(stage, config, configFlags), from: flags.checkpoint ?? shippedCheckpoints(task), out, iters: itersOverride, command, log });
       return { task, out, stages: { [stage]: run } };
     }
-    const stages: Stage[] = stage === 'all' ? [...STAGES] : stage === 'ppo' || stage === 'dsrl' ? [] : [stage];
+    const stages: Stage[] = stage === 'all' ? [...STAGES] : stage === 'ppo' || isBaseline(stage) ? [] : [stage];
     const parallel = stages.filter((s): s is keyof typeof PARALLEL_STAGES => s in PARALLEL_STAGES);
     if (flags.workers !== undefined && parallel.length === 0) throw new UsageError(`--workers: the ${stage} stage runs in one thread; data-parallel training is for the prior and world stages`);
     // Default: a worker per core, as many as the smallest data-parallel batch can feed (a row each at least).
     const feedable = Math.min(MAX_WORKERS, ...parallel.map((s) => config[PARALLEL_STAGES[s]]));
     const workers = flags.workers === undefined ? Math.min(availableParallelism(), feedable) : intFlag(flags, 'workers', undefined, 1, MAX_WORKERS);
     if (workers > feedable) throw new UsageError(`--workers: ${workers} is more than the smallest batch to split, ${feedable} (${parallel.map((s) => `${s} ${config[PARALLEL_STAGES[s]]}`).join(', ')})`);
-    if (stage === 'ppo' || stage === 'dsrl') {
+    if (stage === 'ppo' || isBaseline(stage)) {
       if (flags.demos !== undefined) throw new UsageError(`--demos: the ${stage} stage learns from its own rollouts, not from demonstrations`);
       const from = flags.checkpoint ?? shippedCheckpoints(task);
-      const ppo = await trainPpo({ config: stage === 'dsrl' ? dsrlConfig(config, configFlags) : config, from, out, iters: itersOverride, resume, command, log });
+      const ppo = await trainPpo({ config: isBaseline(stage) ? baselineConfig(stage, config, configFlags) : config, from, out, iters: itersOverride, resume, command, log });
       return { task, out, stages: { [stage]: ppo } };
     }
     const demosFile = flags.demos ?? defaultDemos(task);
