@@ -88,11 +88,15 @@ export type SdeSample = {
   means?: tf.Tensor4D;
 };
 
-/** Σ over H and A of log N(x; mean, std²) for chunks [B, H, A]; std a number or a tensor that broadcasts. */
-function gaussianLogDensity(x: tf.Tensor3D, mean: tf.Tensor3D, std: number | tf.Tensor): tf.Tensor1D {
+/** log N(x; mean, std²) per element; std a number or a tensor that broadcasts. */
+function gaussianLogDensityElements(x: tf.Tensor, mean: tf.Tensor, std: number | tf.Tensor): tf.Tensor {
   const z = tf.div(tf.sub(x, mean), std);
-  const perElement = tf.sub(tf.mul(tf.square(z), -0.5), typeof std === 'number' ? Math.log(std) + HALF_LOG_2PI : tf.add(tf.log(std), HALF_LOG_2PI));
-  return tf.sum(perElement, [1, 2]) as tf.Tensor1D;
+  return tf.sub(tf.mul(tf.square(z), -0.5), typeof std === 'number' ? Math.log(std) + HALF_LOG_2PI : tf.add(tf.log(std), HALF_LOG_2PI));
+}
+
+/** Σ over H and A of log N(x; mean, std²) for chunks [B, H, A]. */
+function gaussianLogDensity(x: tf.Tensor3D, mean: tf.Tensor3D, std: number | tf.Tensor): tf.Tensor1D {
+  return tf.sum(gaussianLogDensityElements(x, mean, std), [1, 2]) as tf.Tensor1D;
 }
 
 export interface SdeInputs {
@@ -221,8 +225,7 @@ export function reinflowStepLogProbs(chain: tf.Tensor4D, means: tf.Tensor4D, ste
   if (means.shape[1] !== k || stepStd.shape[1] !== k) throw new Error(`reinflowStepLogProbs: a chain of ${k} steps, ${means.shape[1]} means and ${stepStd.shape[1]} noise scales`);
   return tf.tidy(() => {
     const std = tf.mul(tf.reshape(stepStd, [b, k, 1, a]), Math.sqrt(1 / k));
-    const z = tf.div(tf.sub(tf.slice(chain, [0, 1, 0, 0], [b, k, -1, a]), means), std);
-    const perElement = tf.sub(tf.mul(tf.square(z), -0.5), tf.add(tf.log(std), HALF_LOG_2PI));
+    const perElement = gaussianLogDensityElements(tf.slice(chain, [0, 1, 0, 0], [b, k, -1, a]), means, std);
     return tf.div(tf.sum(perElement, [1, 3]), k * a * n) as tf.Tensor2D;
   });
 }
