@@ -7,6 +7,7 @@
 // SAGR_BENCH_ROUNDS (default 3) sets the rounds; `-g wasm` or `-g webgpu` runs one part (`-g kernels`: the project's
 // wasm matMul kernels against tfjs's own, ?wasmKernels=tfjs). Figures go to stdout.
 import type { Page } from '@playwright/test';
+import { BACKEND_MEMORY_STORAGE_KEY } from '../src/engine/backendMemory';
 import { MAX_WASM_THREADS } from '../src/engine/wasmThreads';
 import { appState, engineReady, expect, playgroundStep, pausePlayground, test } from './helpers';
 
@@ -52,8 +53,12 @@ async function priorStepMs(page: Page, query: string, warmupMs: number, windowMs
   return { msPerStep: timed.ms / timed.steps, steps: timed.steps, threads: s.backend!.wasm?.threads ?? null, backend: s.backend!.backend };
 }
 
-/** The wasm policy step at B = 1 from the automatic choice's start-up timings (wasm is always timed first and fully). */
+/**
+ * The wasm policy step at B = 1 from the automatic choice's start-up timings (wasm is always timed first and fully).
+ * The choice an earlier round remembered is forgotten first, or the page would skip the benchmark.
+ */
 async function wasmPolicyStepMs(page: Page, threads: string): Promise<number> {
+  await page.evaluate((key) => localStorage.removeItem(key), BACKEND_MEMORY_STORAGE_KEY);
   await page.goto(`/?wasmThreads=${threads}`);
   const s = await engineReady(page);
   return s.backend!.bench.find((r) => r.backend === 'wasm')!.policyStepMs!;

@@ -76,7 +76,7 @@ function policyPasses(modules: ModuleTypes, spec: TaskSpec, config: Config, batc
     tf.tidy(() => {
       const eta = strategy.apply(tokens, goal);
       const b = reflex.apply(deltaZ, tokens).correction;
-      return sampleSde({ prior: prior.velocityFn(prior.encode(tokens, goal)), horizon: prior.config.horizon, reflex: b, strategy: eta }, sde, rng).action;
+      return sampleSde({ prior: prior.velocityFn(prior.encode(tokens, goal), sde.sdeSteps), horizon: prior.config.horizon, reflex: b, strategy: eta }, sde, rng).action;
     });
   const step = () => tf.tidy(() => tf.concat([tf.reshape(reflex.apply(deltaZ, tokens).correction, [-1]), tf.reshape(world.predict({ tokens, action: actions, prevTokens: tokens, prevAction: actions }), [-1])]));
   return { decide, step, executeSteps: Math.min(config.executeSteps, prior.config.horizon), inputs: [tokens, deltaZ, actions, goal] };

@@ -88,19 +88,22 @@ export async function benchPolicy(): Promise<PolicyBenchResult> {
   });
   const one = inputs(1);
   const many = inputs(BATCH);
-  const priorSample = (x: typeof one) => () => tf.tidy(() => sampleOde(prior.velocityFn(prior.encode(x.tokens, x.goal)), x.noise, config.sdeSteps));
+  // `timeTable` false: the flow times embedded at every step, as the code before issue 16 did (the reference path).
+  const priorSample = (x: typeof one, timeTable = true) => () =>
+    tf.tidy(() => sampleOde(prior.velocityFn(prior.encode(x.tokens, x.goal), timeTable ? config.sdeSteps : undefined), x.noise, config.sdeSteps));
   const runs: number[] = [];
   const time = async (f: () => tf.TensorContainer) => {
     const r = await medianMs(f);
     runs.push(r.runs);
     return r.ms;
   };
-  const sampleOne = async () => {
-    const a = priorSample(one)();
+  const sampleOneWith = (timeTable: boolean) => async () => {
+    const a = priorSample(one, timeTable)();
     await a.data();
     a.dispose();
   };
-  const priorSampleB1 = await compareWithReference(sampleOne, () => withReferenceLayers(sampleOne), SAMPLE_ROUNDS);
+  const sampleOne = sampleOneWith(true);
+  const priorSampleB1 = await compareWithReference(sampleOne, () => withReferenceLayers(sampleOneWith(false)), SAMPLE_ROUNDS);
   const oneStepPrior = meanFlowFromPrior(prior, 5);
   const oneStepSampleOne = async () => {
     const a = tf.tidy(() => meanFlowSample(oneStepPrior, oneStepPrior.encode(one.tokens, one.goal), one.noise));
@@ -122,7 +125,7 @@ export async function benchPolicy(): Promise<PolicyBenchResult> {
         const enc = prior.encode(many.tokens, many.goal);
         const b = reflex.apply(many.deltaZ, many.tokens).correction;
         const eta = strategy.apply(many.tokens, many.goal);
-        return sampleSde({ prior: prior.velocityFn(enc), horizon: config.horizon, reflex: b, strategy: eta }, config, rng).action;
+        return sampleSde({ prior: prior.velocityFn(enc, config.sdeSteps), horizon: config.horizon, reflex: b, strategy: eta }, config, rng).action;
       }),
     ),
     worldB64Ms: await time(() => world.predict({ tokens: many.tokens, action: many.action, prevTokens: many.tokens, prevAction: many.action })),

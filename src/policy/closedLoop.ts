@@ -263,7 +263,7 @@ export class ClosedLoop {
       if (latent) noise = latentNoise(noise, latent);
       const stepStd = rate === 'noise' && !isDeterministic(p) ? strategy!.noiseStd(s, goal) : undefined;
       const encoded = prior.encode(s, goal);
-      const velocity = oneStep ? meanFlowVelocityFn(prior, encoded, 1) : prior.velocityFn(encoded);
+      const velocity = oneStep ? meanFlowVelocityFn(prior, encoded, 1) : prior.velocityFn(encoded, sde.sdeSteps);
       const sample = sampleSde({ prior: velocity, horizon: H, reflex: zeros, strategy: eta, stepStd }, sde, noise);
       const c = sample.contributions;
       return {

@@ -39,6 +39,7 @@ async function outputsOn(backend: NodeBackend): Promise<Record<string, Float32Ar
     encoded: enc.context,
     velocity: prior.velocity(enc, aTau, 0.3),
     odeSample: sampleOde(prior.velocityFn(enc), aTau, 3),
+    odeSampleTimeTable: sampleOde(prior.velocityFn(enc, 3), aTau, 3),
     displacement: world.displacement({ tokens, action, prevTokens: tokens, prevAction: action }),
     correction: r.correction,
     attention: r.attention,
@@ -87,6 +88,8 @@ describe('policy modules', () => {
       expect(scale, key).toBeGreaterThan(0);
       expect(maxAbs(cpu[key].map((x, i) => x - wasm[key][i])) / scale, key).toBeLessThan(1e-4);
     }
+    // The flow times embedded once per sample (velocityFn's table) give the same bits as embedded at every step.
+    for (const r of [cpu, wasm]) expect(Array.from(r.odeSampleTimeTable)).toEqual(Array.from(r.odeSample));
     // Output heads start near zero (residual-policy practice), the critic does not.
     expect(maxAbs(cpu.correction)).toBeLessThan(0.1);
     expect(maxAbs(cpu.strategy)).toBeLessThan(0.1);
@@ -121,6 +124,34 @@ describe('policy modules', () => {
     expect([...prior.variables.keys()]).toContain('prior/expert/block0/crossAttn/wk/w');
   });
 
+  it('sample a K = 10 chunk at B = 1 to the same bits with fewer kernels when the flow times are embedded once', async () => {
+    await useNodeBackend('wasm');
+    const config = defaultConfig();
+    const spec = taskSpec('push-t');
+    const rng = new Rng(4);
+    const prior = new FlowPrior(flowPriorConfig(config, spec), 1);
+    const tokens = gaussianTensor<tf.Rank.R3>(rng, [1, spec.numTokens, 3]);
+    const goal = goalTokensBatch(spec, 1);
+    const a0 = gaussianTensor<tf.Rank.R3>(rng, [1, config.horizon, spec.actionDim]);
+    const K = 10;
+    const run = async (steps?: number) => {
+      let values: Float32Array = new Float32Array();
+      const { kernels } = await tf.profile(async () => {
+        const a = tf.tidy(() => sampleOde(prior.velocityFn(prior.encode(tokens, goal), steps), a0, K));
+        values = (await a.data()) as Float32Array;
+        a.dispose();
+      });
+      return { kernels: kernels.length, values };
+    };
+    const [direct, table] = [await run(), await run(K)];
+    expect(Array.from(table.values)).toEqual(Array.from(direct.values));
+    // 8 kernels fewer per step (sinusoid, time MLP, reshape), the table's own 11 once.
+    expect(direct.kernels - table.kernels).toBeGreaterThanOrEqual(6 * K);
+    expect(table.kernels).toBeLessThanOrEqual(400); // issue 16's target for the default prior
+    tf.dispose([tokens, goal, a0]);
+    prior.dispose();
+  });
+
   it('keep tf.memory().numTensors flat over 200 training and sampling iterations', async () => {
     await useNodeBackend('wasm');
     const rng = new Rng(3);
@@ -147,7 +178,7 @@ describe('policy modules', () => {
       const deltaZ = tf.sub(batch.tokens, predicted) as tf.Tensor3D;
       const r = reflex.apply(deltaZ, batch.tokens);
       const eta = strategy.apply(batch.tokens, batch.goal);
-      const sample = sampleSde({ prior: prior.velocityFn(enc), horizon: TINY.horizon, reflex: r.correction, strategy: eta }, sdeParams, rng);
+      const sample = sampleSde({ prior: prior.velocityFn(enc, sdeParams.sdeSteps), horizon: TINY.horizon, reflex: r.correction, strategy: eta }, sdeParams, rng);
       await sample.action.data();
       tf.dispose([enc, predicted, deltaZ, r, eta, sample]);
       if (i === 0) after1 = tf.memory().numTensors;

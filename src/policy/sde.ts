@@ -32,7 +32,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../core/config';
 import { Rng } from '../core/rng';
 import { gaussianTensor } from '../nn/noise';
-import { sampleOde, type VelocityFn } from './flowPrior';
+import { eulerTimes, sampleOde, type VelocityFn } from './flowPrior';
 
 export type SdeParams = Pick<Config, 'sdeSteps' | 'sdeMode' | 'sigmaSchedule' | 'sigmaMax' | 'sigmaMin' | 'sigmaFloor' | 'reflexGain' | 'strategyGain'>;
 
@@ -68,7 +68,7 @@ export function stepGaussians(p: SdeParams): { meanScale: number; stds: number[]
   if (p.sdeMode !== 'chain' && p.sdeMode !== 'terminal') throw new Error(`sdeMode: "${p.sdeMode}" is not one of chain, terminal`);
   if (p.sdeMode === 'terminal') return { meanScale: 1, stds: [Math.max(p.sigmaMax, p.sigmaFloor)] };
   const dt = 1 / k;
-  return { meanScale: dt, stds: Array.from({ length: k }, (_, i) => Math.max(sigmaAt(i * dt, p), p.sigmaFloor) * Math.sqrt(dt)) };
+  return { meanScale: dt, stds: eulerTimes(k).map((tau) => Math.max(sigmaAt(tau, p), p.sigmaFloor) * Math.sqrt(dt)) };
 }
 
 export type SdeSample = {
@@ -164,6 +164,7 @@ export function sampleSde({ prior, horizon, reflex, strategy, stepStd }: SdeInpu
     }
 
     const dt = meanScale;
+    const taus = eulerTimes(p.sdeSteps);
     let action: tf.Tensor3D = initial;
     let priorSum: tf.Tensor = tf.zeros(shape);
     let noiseSum: tf.Tensor = tf.zeros(shape);
@@ -171,9 +172,9 @@ export function sampleSde({ prior, horizon, reflex, strategy, stepStd }: SdeInpu
     const residuals: tf.Tensor[] = [];
     const [chain, means]: tf.Tensor[][] = [[initial], []];
     for (let k = 0; k < p.sdeSteps; k++) {
-      const priorStep = tf.mul(prior(action, k * dt), dt);
+      const priorStep = tf.mul(prior(action, taus[k]), dt);
       const mean = tf.add(tf.add(action, priorStep), tf.mul(correction, dt)) as tf.Tensor3D;
-      const sigma = sigmaAt(k * dt, p);
+      const sigma = sigmaAt(taus[k], p);
       // ReinFlow's learned σ_k(s) [B, 1, A] over the H chunk steps, else the schedule's σ(τ_k).
       const std = stepStd ? tf.mul(tf.slice(stepStd, [0, k, 0], [b, 1, a]), Math.sqrt(dt)) : stds[k];
       const noiseStep = stepStd ? tf.mul(normals(shape), std) : sigma === 0 ? tf.zeros(shape) : tf.mul(normals(shape), sigma * Math.sqrt(dt));
@@ -206,9 +207,10 @@ export function sampleSde({ prior, horizon, reflex, strategy, stepStd }: SdeInpu
 export function chainMeans(velocity: VelocityFn, chain: tf.Tensor4D): tf.Tensor4D {
   const [b, k1, h, a] = chain.shape;
   const dt = 1 / (k1 - 1);
+  const taus = eulerTimes(k1 - 1);
   return tf.tidy(() => {
     const states = tf.unstack(chain, 1) as tf.Tensor3D[];
-    const means = states.slice(0, -1).map((ak, k) => tf.add(ak, tf.mul(velocity(tf.reshape(ak, [b, h, a]) as tf.Tensor3D, k * dt), dt)));
+    const means = states.slice(0, -1).map((ak, k) => tf.add(ak, tf.mul(velocity(tf.reshape(ak, [b, h, a]) as tf.Tensor3D, taus[k]), dt)));
     return tf.stack(means, 1) as tf.Tensor4D;
   });
 }

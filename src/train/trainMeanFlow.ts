@@ -148,7 +148,7 @@ export async function oneStepGap(student: FlowPrior, teacher: FlowPrior, spec: T
     const part: PriorBatch = { tokens: examples.tokens.subarray(start * n, (start + size) * n), chunks: examples.chunks.subarray(start * per, (start + size) * per), size };
     const x = priorTensors(spec, part, horizon);
     const a0 = gaussianTensor<tf.Rank.R3>(rng, [size, horizon, actionDim]);
-    const both = tf.tidy(() => [sampleOde(teacher.velocityFn(teacher.encode(x.tokens, x.goal)), a0, kSteps), meanFlowSample(student, student.encode(x.tokens, x.goal), a0)]);
+    const both = tf.tidy(() => [sampleOde(teacher.velocityFn(teacher.encode(x.tokens, x.goal), kSteps), a0, kSteps), meanFlowSample(student, student.encode(x.tokens, x.goal), a0)]);
     kStep.set(await both[0].data(), start * per);
     oneStep.set(await both[1].data(), start * per);
     tf.dispose([x, a0, both]);

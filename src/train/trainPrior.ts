@@ -61,7 +61,7 @@ async function evaluatePrior(prior: FlowPrior, spec: TaskSpec, heldOut: PriorBat
     if (start < HELD_OUT_SAMPLED) {
       const err = tf.tidy(() => {
         const encoded = prior.encode(t.tokens, t.goal);
-        const sample = sampleOde(prior.velocityFn(encoded), gaussianTensor<tf.Rank.R3>(rng, [size, horizon, a]), odeSteps);
+        const sample = sampleOde(prior.velocityFn(encoded, odeSteps), gaussianTensor<tf.Rank.R3>(rng, [size, horizon, a]), odeSteps);
         return tf.sum(tf.mean(tf.square(tf.sub(sample, t.actions)), [1, 2]));
       });
       sampleSum += (await err.data())[0];
