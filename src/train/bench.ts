@@ -2,7 +2,8 @@
 // backend: ms per guarded Adam step of each supervised stage (prior flow matching, Φ dynamics, reflex hindsight
 // incl. the frozen Φ forward), on synthetic batches of the real shapes. These figures size a run: iters × ms/step
 // is the stage's wall time. The prior's step is also timed beside the pre-issue-16 step (src/reference/: the old
-// layers, Adam and guard) in the same process, with both kernel counts.
+// layers, Adam and guard) in the same process, with both kernel counts, and its matrix products are measured apart
+// (productShare.ts): their time at the backend's product rate is what no fusion of the other kernels removes.
 import * as tf from '@tensorflow/tfjs';
 import { defaultConfig, type Config } from '../core/config';
 import { Rng } from '../core/rng';
@@ -17,6 +18,7 @@ import { ReferenceGuardedStep } from '../reference/optimizer';
 import { TOKEN_DIM } from '../sim/taskSpec';
 import { taskSpec } from '../sim/tasks';
 import { GuardedStep, SUPERVISED_ADAM_EPS } from './guardedStep';
+import { measureProducts } from './productShare';
 
 const WARMUP_STEPS = 2;
 const TIMED_STEPS = 5;
@@ -33,6 +35,8 @@ export interface TrainBenchResult {
   priorStepMs: number;
   /** The prior's step (and its kernel count) beside the pre-issue-16 step on a second prior of the same seed. */
   prior: Comparison;
+  /** The matrix products of one prior step: GFLOP, how many, their ms, and their share of the step's time. */
+  priorProducts: { gflop: number; count: number; ms: number; share: number };
   worldStepMs: number;
   reflexStepMs: number;
   /** Wall time of the default iteration counts at these speeds, minutes (evaluation not included). */
@@ -67,6 +71,12 @@ export async function benchTrainSteps(c: Config = defaultConfig()): Promise<Trai
     () => withReferenceLayers(async () => void (await referenceGuard.step(() => flowMatchingLoss(referencePrior, priorBatch, rng), LR))),
     PRIOR_ROUNDS,
   );
+  let priorStepsMs = 0;
+  const products = await measureProducts(async () => {
+    const t0 = performance.now();
+    for (let i = 0; i < TIMED_STEPS; i++) await priorGuard.step(() => flowMatchingLoss(prior, priorBatch, rng), LR);
+    priorStepsMs = performance.now() - t0;
+  });
   tf.dispose(priorBatch);
   [priorGuard, referenceGuard, prior, referencePrior].forEach((x) => x.dispose());
 
@@ -105,6 +115,7 @@ export async function benchTrainSteps(c: Config = defaultConfig()): Promise<Trai
     reflexBatch: c.reflexBatch,
     priorStepMs: priorComparison.ms,
     prior: priorComparison,
+    priorProducts: { gflop: products.gflop / TIMED_STEPS, count: products.products / TIMED_STEPS, ms: products.ms / TIMED_STEPS, share: products.ms / priorStepsMs },
     worldStepMs,
     reflexStepMs,
     priorMinutes: minutes(priorComparison.ms, c.priorIters),

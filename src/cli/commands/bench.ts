@@ -104,6 +104,11 @@ async function benchTraining(task: Config['task'], log: Log): Promise<{ train: T
       `(target: prior ≤ 30 min)`,
   );
   log(`train/wasm (${task}): prior step B=${train.priorBatch}: ${against(train.prior)} (targets: ≥ 3.5× faster, ≤ 600 kernels)`);
+  const pp = train.priorProducts;
+  log(
+    `train/wasm (${task}): prior step B=${train.priorBatch}: ${pp.count.toFixed(0)} matrix products, ${pp.gflop.toFixed(3)} GFLOP in ${pp.ms.toFixed(1)} ms ` +
+      `(${(pp.gflop / (pp.ms / 1000)).toFixed(1)} GFLOP/s), ${(100 * pp.share).toFixed(0)}% of the step; the old step ÷ 3.5 is ${(train.prior.referenceMs / 3.5).toFixed(1)} ms`,
+  );
   const dp = await benchDataParallel({ ...defaultConfig(), task });
   log(
     `train/data-parallel (${task}): prior step B=${dp.batch}: 1 worker ${dp.oneWorkerMs.toFixed(0)} ms (${dp.oneWorkerExamplesPerSec.toFixed(0)} examples/s), ` +
