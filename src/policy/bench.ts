@@ -49,8 +49,9 @@ const MIN_RUNS = 3;
 const BUDGET_MS = 3000;
 const WARMUP = 1;
 const BATCH = 64;
-/** Interleaved rounds of the B = 1 sample against the reference layers. */
+/** Interleaved rounds of the B = 1 sample against the reference layers: per round, each path re-warms, then is timed. */
 const SAMPLE_ROUNDS = 15;
+const SAMPLE_ROUND_SHAPE = { warm: 3, timed: 3 };
 
 async function medianMs(run: () => tf.TensorContainer): Promise<{ ms: number; runs: number }> {
   const once = async () => {
@@ -103,14 +104,14 @@ export async function benchPolicy(): Promise<PolicyBenchResult> {
     a.dispose();
   };
   const sampleOne = sampleOneWith(true);
-  const priorSampleB1 = await compareWithReference(sampleOne, () => withReferenceLayers(sampleOneWith(false)), SAMPLE_ROUNDS);
+  const priorSampleB1 = await compareWithReference(sampleOne, () => withReferenceLayers(sampleOneWith(false)), SAMPLE_ROUNDS, SAMPLE_ROUND_SHAPE);
   const oneStepPrior = meanFlowFromPrior(prior, 5);
   const oneStepSampleOne = async () => {
     const a = tf.tidy(() => meanFlowSample(oneStepPrior, oneStepPrior.encode(one.tokens, one.goal), one.noise));
     await a.data();
     a.dispose();
   };
-  const oneStepSampleB1 = await compareWithReference(oneStepSampleOne, sampleOne, SAMPLE_ROUNDS);
+  const oneStepSampleB1 = await compareWithReference(oneStepSampleOne, sampleOne, SAMPLE_ROUNDS, SAMPLE_ROUND_SHAPE);
   oneStepPrior.dispose();
   const result: PolicyBenchResult = {
     backend: tf.getBackend(),

@@ -12,7 +12,7 @@ import { benchTrainSteps, type TrainBenchResult } from '../../train/bench';
 import { benchDataParallel, type DataParallelBenchResult } from '../../train/dataParallelBench';
 import { benchPpo, type PpoBenchResult } from '../../train/ppoBench';
 import { defaultConfig, type Config } from '../../core/config';
-import type { Comparison } from '../../reference/compare';
+import { roundsText, type Comparison } from '../../reference/compare';
 
 /** The sections in the order they run; `--only` picks one. */
 const SECTIONS = ['tensor', 'nn', 'sim', 'train', 'ppo'] as const;
@@ -21,7 +21,7 @@ type Section = (typeof SECTIONS)[number];
 /** "12.3 ms, 357 kernels; old path 40.1 ms, 3,882 kernels: 3.26× faster (medians of 7 interleaved rounds)". */
 const against = (c: Comparison) =>
   `${c.ms.toFixed(1)} ms, ${c.kernels} kernels; old path ${c.referenceMs.toFixed(1)} ms, ${c.referenceKernels} kernels: ` +
-  `${c.speedup.toFixed(2)}× faster (medians of ${c.rounds} interleaved rounds)`;
+  `${c.speedup.toFixed(2)}× faster (${roundsText(c)})`;
 
 export const bench: Command = {
   name: 'bench',
@@ -71,7 +71,7 @@ async function benchNetworks(log: Log): Promise<PolicyBenchResult[]> {
     const o = r.oneStepSampleB1;
     log(
       `nn/${backend}: one-step (MeanFlow) prior encode + sample B=1 ${o.ms.toFixed(2)} ms, ${o.kernels} kernels; K=${r.steps} prior ${o.referenceMs.toFixed(2)} ms, ` +
-        `${o.referenceKernels} kernels: ${o.speedup.toFixed(2)}× faster (medians of ${o.rounds} interleaved rounds)`,
+        `${o.referenceKernels} kernels: ${o.speedup.toFixed(2)}× faster (${roundsText(o)})`,
     );
     nn.push(r);
   }
