@@ -27,6 +27,18 @@ export function shippedCheckpoints(task: string): string {
   return fileURLToPath(new URL(`../../public/checkpoints/${task}`, import.meta.url));
 }
 
+const REPOSITORY = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * A checkpoint folder as a run's metadata records where it started (`from`, `teacher`): relative to the repository
+ * when inside it, so a shipped run names public/checkpoints/… and not the path of the machine that trained it;
+ * elsewhere absolute.
+ */
+export function recordedPath(folder: string): string {
+  const relative = path.relative(REPOSITORY, path.resolve(folder));
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? path.resolve(folder) : relative;
+}
+
 /** Subfolders of the shipped checkpoints holding the stage-2 runs (and the one-step prior's run, `train --stage meanflow`). */
 export const PPO_RUNS = { sagr: 'ppo', shuffled: 'ppo', strategy: 'ppo-strategy', residual: 'ppo-residual', dsrl: 'dsrl', reinflow: 'reinflow', rwfm: 'rwfm', grpo: 'grpo', meanflow: 'meanflow' } as const;
 

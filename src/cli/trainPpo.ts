@@ -37,7 +37,7 @@ import { taskSpec } from '../sim/tasks';
 import { formatIteration, NonFiniteStateError, SagrTrainer, type IterationLog, type SagrTrainerModules } from '../train/ppoSagr';
 import type { RunningMoments } from '../train/rewardScaler';
 import { UsageError } from './command';
-import { PPO_RUNS } from './learnedPolicy';
+import { PPO_RUNS, recordedPath } from './learnedPolicy';
 
 /** Iterations between checkpoints. */
 export const CHECKPOINT_EVERY = 10;
@@ -212,7 +212,7 @@ export async function trainPpo(o: PpoRunOptions): Promise<PpoRunSummary> {
     if (start.state) for (const t of Object.values(start.state.weights)) t.dispose();
   }
   o.log(o.resume ? `ppo: resuming ${run} at iteration ${startIteration} of ${numIterations}` : `ppo: from ${o.from} (prior, world${modules.reflex ? ', reflex' : ''}), run in ${run}`);
-  const extra = { task: config.task, config, numIterations, command: o.command, from: o.resume ? null : o.from };
+  const extra = { task: config.task, config, numIterations, command: o.command, from: o.resume ? null : recordedPath(o.from) };
   let last: IterationLog | null = null;
   let rolledBackInARow = 0;
   try {

@@ -18,7 +18,7 @@ import { saveCheckpoint } from '../nn/checkpoint';
 import { taskSpec } from '../sim/tasks';
 import { formatRound, RwfmTrainer, type RwfmRoundLog } from '../train/rwfm';
 import { UsageError } from './command';
-import { PPO_RUNS } from './learnedPolicy';
+import { PPO_RUNS, recordedPath } from './learnedPolicy';
 import { CHECKPOINT_EVERY } from './trainPpo';
 
 export interface RwfmRunOptions {
@@ -69,7 +69,7 @@ export async function trainRwfm(o: RwfmRunOptions): Promise<RwfmRunSummary> {
     trainer = await RwfmTrainer.create({ config: c, prior, numRounds, log: o.log });
     o.log(`${path.basename(run)}: fine-tuning ${priorDir}, ${numRounds} rounds, ${c.numEnvs} envs in groups of ${c.rwfmGroupSize}, run in ${run}`);
     const save = async () => {
-      await saveCheckpoint([prior], nodeFileHandler(path.join(run, 'prior')), { task: c.task, stage: path.basename(run), config: c, round: trainer!.round, envSteps: trainer!.totalEnvSteps, from: priorDir, command: o.command });
+      await saveCheckpoint([prior], nodeFileHandler(path.join(run, 'prior')), { task: c.task, stage: path.basename(run), config: c, round: trainer!.round, envSteps: trainer!.totalEnvSteps, from: recordedPath(priorDir), command: o.command });
       o.log(`${path.basename(run)}: prior at round ${trainer!.round} written to ${path.join(run, 'prior')}`);
     };
     while (trainer.round < numRounds) {

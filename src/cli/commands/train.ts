@@ -61,7 +61,7 @@ import { trainPrior } from '../../train/trainPrior';
 import { trainWorld } from '../../train/trainWorld';
 import { UsageError, enumFlag, intFlag, type Command } from '../command';
 import { defaultDemos, readDemos } from '../demoFiles';
-import { shippedCheckpoints } from '../learnedPolicy';
+import { recordedPath, shippedCheckpoints } from '../learnedPolicy';
 import { trainPpo } from '../trainPpo';
 import { trainRwfm } from '../trainRwfm';
 
@@ -252,7 +252,7 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<object> {
       const teacher = await loadFromCheckpoint(loadPrior, priorDir, spec, 'the meanflow stage distils the K-step prior');
       try {
         if (teacher.config.meanFlow) throw new UsageError(`--checkpoint: ${priorDir} holds a one-step (MeanFlow) prior; the meanflow stage needs a K-step prior to distil`);
-        return await trainAndSave(ctx, meanFlowFromPrior(teacher, config.seed), stage, async (m) => ({ ...(await trainMeanFlow(m, teacher, demos, split, spec, config, stageOptions(ctx, m, stage, config.meanflowIters))), teacher: priorDir }));
+        return await trainAndSave(ctx, meanFlowFromPrior(teacher, config.seed), stage, async (m) => ({ ...(await trainMeanFlow(m, teacher, demos, split, spec, config, stageOptions(ctx, m, stage, config.meanflowIters))), teacher: recordedPath(priorDir) }));
       } finally {
         teacher.dispose();
       }
