@@ -20,6 +20,6 @@ describe('compareWithReference', () => {
     expect(c.ms).toBeLessThan(20);
     expect(c.referenceMs).toBeLessThan(30);
     expect(c.speedup).toBeGreaterThan(1);
-    expect(roundsText(c)).toBe('medians of 3 interleaved rounds (2 timed after 2 untimed each)');
+    expect(roundsText(c)).toBe('medians of 3 interleaved rounds, 2 timed after 2 untimed each');
   });
 });

@@ -29,9 +29,9 @@ export interface RoundShape {
   timed: number;
 }
 
-/** "medians of 15 interleaved rounds (3 timed after 3 untimed each)". */
+/** "medians of 15 interleaved rounds, 3 timed after 3 untimed each". */
 export const roundsText = ({ rounds, shape }: Comparison) =>
-  `medians of ${rounds} interleaved rounds` + (shape.warm === 0 && shape.timed === 1 ? '' : ` (${shape.timed} timed after ${shape.warm} untimed each)`);
+  `medians of ${rounds} interleaved rounds` + (shape.warm === 0 && shape.timed === 1 ? '' : `, ${shape.timed} timed after ${shape.warm} untimed each`);
 
 /** `run` and `reference` each do one unit of work (a training step, a chunk sample) and wait for its result. */
 export async function compareWithReference(run: () => Promise<void>, reference: () => Promise<void>, rounds: number, shape: RoundShape = { warm: 0, timed: 1 }): Promise<Comparison> {

@@ -22,8 +22,9 @@ import { measureProducts } from './productShare';
 
 const WARMUP_STEPS = 2;
 const TIMED_STEPS = 5;
-/** Interleaved rounds of the prior's step against the reference step. */
+/** Interleaved rounds of the prior's step against the reference step: per round, each path re-warms, then is timed. */
 const PRIOR_ROUNDS = 7;
+const PRIOR_ROUND_SHAPE = { warm: 1, timed: 2 };
 const LR = 1e-4;
 
 export interface TrainBenchResult {
@@ -70,6 +71,7 @@ export async function benchTrainSteps(c: Config = defaultConfig()): Promise<Trai
     async () => void (await priorGuard.step(() => flowMatchingLoss(prior, priorBatch, rng), LR)),
     () => withReferenceLayers(async () => void (await referenceGuard.step(() => flowMatchingLoss(referencePrior, priorBatch, rng), LR))),
     PRIOR_ROUNDS,
+    PRIOR_ROUND_SHAPE,
   );
   let priorStepsMs = 0;
   const products = await measureProducts(async () => {

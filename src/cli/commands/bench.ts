@@ -18,7 +18,7 @@ import { roundsText, type Comparison } from '../../reference/compare';
 const SECTIONS = ['tensor', 'nn', 'sim', 'train', 'ppo'] as const;
 type Section = (typeof SECTIONS)[number];
 
-/** "12.3 ms, 357 kernels; old path 40.1 ms, 3,882 kernels: 3.26× faster (medians of 7 interleaved rounds)". */
+/** "12.3 ms, 357 kernels; old path 40.1 ms, 3,882 kernels: 3.26× faster (medians of 7 interleaved rounds, 2 timed after 1 untimed each)". */
 const against = (c: Comparison) =>
   `${c.ms.toFixed(1)} ms, ${c.kernels} kernels; old path ${c.referenceMs.toFixed(1)} ms, ${c.referenceKernels} kernels: ` +
   `${c.speedup.toFixed(2)}× faster (${roundsText(c)})`;
