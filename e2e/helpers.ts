@@ -1,5 +1,6 @@
 // Shared e2e helpers: a `test` that fails on uncaught page errors, and waits on the app's state through
 // window.__sagr instead of sleeping.
+import { readFileSync } from 'node:fs';
 import { test as base, expect, type Page } from '@playwright/test';
 import type { HookState } from '../src/ui/testHook';
 
@@ -72,3 +73,9 @@ export async function sideBySideOnCpu(page: Page): Promise<void> {
   await page.keyboard.press('3');
   await page.waitForFunction(() => window.__sagr!.state().live?.lanes.length === 2);
 }
+
+/** The opt-in measurements' figure: the upper middle of the samples. */
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** The machine's 1, 5 and 15 minute load averages, printed beside a measurement (a shared machine moves it). */
+export const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');

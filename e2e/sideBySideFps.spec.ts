@@ -6,15 +6,12 @@
 // Each case opens the page, runs the side-by-side view for a warm-up, then reads the page's own frame counter
 // (display frames over the last second) once a second for FPS_SAMPLES seconds; the median goes to stdout with the
 // machine's load average (a shared machine moves it).
-import { engineReady, expect, playgroundStep, test } from './helpers';
+import { engineReady, expect, loadAverage, median, playgroundStep, test } from './helpers';
 
 const WARMUP_MS = 5_000;
 const FPS_SAMPLES = 10;
 
 test.skip(!process.env.SAGR_BENCH, 'a measurement: set SAGR_BENCH=1 to run it');
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const loadAverage = async () => (await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 for (const task of ['push-t', 'push-3d']) {
   for (const backend of ['wasm', 'cpu']) {
@@ -32,7 +29,7 @@ for (const task of ['push-t', 'push-3d']) {
         fps.push(await page.evaluate(() => window.__sagr!.state().fps));
       }
       const steps = await page.evaluate(() => window.__sagr!.state().live!.lanes.map((l) => l.step));
-      console.log(`${task} side by side on ${backend}: median ${median(fps).toFixed(1)} fps (${fps.map((f) => f.toFixed(0)).join(' ')}), lanes at steps ${steps.join(', ')} (load ${await loadAverage()})`);
+      console.log(`${task} side by side on ${backend}: median ${median(fps).toFixed(1)} fps (${fps.map((f) => f.toFixed(0)).join(' ')}), lanes at steps ${steps.join(', ')} (load ${loadAverage()})`);
       expect(median(fps)).toBeGreaterThan(0);
     });
   }

@@ -9,7 +9,7 @@
 import type { Page } from '@playwright/test';
 import { BACKEND_MEMORY_STORAGE_KEY } from '../src/engine/backendMemory';
 import { MAX_WASM_THREADS } from '../src/engine/wasmThreads';
-import { appState, engineReady, expect, playgroundStep, pausePlayground, test } from './helpers';
+import { appState, engineReady, expect, loadAverage, median, playgroundStep, pausePlayground, test } from './helpers';
 
 /** Long enough that no held-out evaluation (every ITERS / 20 iterations) falls in a timed window. */
 const ITERS = 100_000;
@@ -23,9 +23,6 @@ function rounds(): number {
 }
 
 test.skip(!process.env.SAGR_BENCH, 'a measurement: set SAGR_BENCH=1 to run it');
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const loadAverage = async () => (await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 /** Trains the prior in the page for about `ms`, then stops the run; returns the optimiser steps it took and the time. */
 async function trainFor(page: Page, ms: number): Promise<{ steps: number; ms: number }> {
@@ -77,7 +74,7 @@ test('wasm: prior training and the B = 1 policy step, one thread against one per
       const step = await wasmPolicyStepMs(page, threads);
       figures[threads].train.push(run.msPerStep);
       figures[threads].step.push(step);
-      console.log(`round ${r + 1} threads ${threads}: prior ${run.msPerStep.toFixed(1)} ms/step (${run.steps} steps), policy step B=1 ${step.toFixed(1)} ms (load ${await loadAverage()})`);
+      console.log(`round ${r + 1} threads ${threads}: prior ${run.msPerStep.toFixed(1)} ms/step (${run.steps} steps), policy step B=1 ${step.toFixed(1)} ms (load ${loadAverage()})`);
     }
   }
   const [one, all] = [median(figures['1'].train), median(figures[many].train)];
@@ -89,7 +86,7 @@ test('webgpu: prior training on the WebGPU adapter (SwiftShader here), for the r
   test.setTimeout(900_000);
   const run = await priorStepMs(page, '?backend=webgpu', 60_000, 120_000);
   expect(run.backend).toBe('webgpu');
-  console.log(`webgpu: prior ${run.msPerStep.toFixed(1)} ms/step (${run.steps} steps; load ${await loadAverage()})`);
+  console.log(`webgpu: prior ${run.msPerStep.toFixed(1)} ms/step (${run.steps} steps; load ${loadAverage()})`);
 });
 
 /**
@@ -120,7 +117,7 @@ test('wasm kernels: prior training and the playground\'s control step, the proje
       const step = await controlStepMs(page, 5_000, 10_000);
       figures[kernels].train.push(run.msPerStep);
       figures[kernels].step.push(step);
-      console.log(`round ${r + 1} ${kernels} kernels (${run.threads} wasm thread${run.threads === 1 ? '' : 's'}): prior ${run.msPerStep.toFixed(1)} ms/step (${run.steps} steps), control step B=1 ${step.toFixed(1)} ms (load ${await loadAverage()})`);
+      console.log(`round ${r + 1} ${kernels} kernels (${run.threads} wasm thread${run.threads === 1 ? '' : 's'}): prior ${run.msPerStep.toFixed(1)} ms/step (${run.steps} steps), control step B=1 ${step.toFixed(1)} ms (load ${loadAverage()})`);
     }
   }
   const line = (what: 'train' | 'step') => `sagr ${median(figures.sagr[what]).toFixed(1)}, tfjs ${median(figures.tfjs[what]).toFixed(1)}: ${(median(figures.tfjs[what]) / median(figures.sagr[what])).toFixed(2)}×`;
