@@ -12,7 +12,7 @@
 // step, like a shove; a lasting condition (bias, friction, mass) from now on, and in later episodes too.
 import type { Config } from '../core/config';
 import type { NpyArray } from '../sim/npz';
-import { suiteDefault, type TaskPerturbation } from '../sim/perturbationSpec';
+import { suiteDefault, type SuiteTable, type TaskPerturbation } from '../sim/perturbationSpec';
 import type { Pose } from '../sim/pusht/geometry';
 import type { PushTEnv } from '../sim/pusht/pushTEnv';
 import type { TaskState } from '../sim/simTask';
@@ -31,6 +31,11 @@ import type { LivePolicy } from './livePolicy';
 
 /** Export names of the one-shots' records (rows: step, then the suite's parameters in its key order, `at` left out). */
 const ONE_SHOT_RECORDS: Record<string, string> = { displace: 'shoves', kick: 'kicks', tilt: 'tilts' };
+
+/** A recorded one-shot's parameters: all but its timing (`at` is the recorded step; an applied event has no jitter). */
+function recordedParams(suites: SuiteTable<TaskPerturbation>, kind: string): { field: string }[] {
+  return suites.params[kind as keyof typeof suites.params].filter((d) => d.key !== 'at' && d.key !== 'jitter');
+}
 
 /** What the lane records per control step for the export. */
 interface EpisodeRecord {
@@ -256,7 +261,7 @@ export class LiveLane {
   }
 
   private recordOneShot(step: number, p: TaskPerturbation): void {
-    const values = this.env.task.suites.params[p.kind].filter((d) => d.key !== 'at').map((d) => (p as unknown as Record<string, number>)[d.field]);
+    const values = recordedParams(this.env.task.suites, p.kind).map((d) => (p as unknown as Record<string, number>)[d.field]);
     (this.record.oneShots[p.kind] ??= []).push(step, ...values);
   }
 
@@ -347,7 +352,7 @@ export class LiveLane {
     const oneShots: Record<string, NpyArray> = {};
     for (const kind of suites.names.filter((k) => isOneShot(suites, k))) {
       const xs = r.oneShots[kind] ?? [];
-      const width = suites.params[kind].length; // the step, then every parameter but `at`
+      const width = 1 + recordedParams(suites, kind).length; // the step, then the parameters
       oneShots[ONE_SHOT_RECORDS[kind]] = { data: Float64Array.from(xs), shape: [xs.length / width, width] };
     }
     return {

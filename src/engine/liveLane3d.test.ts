@@ -109,7 +109,7 @@ describe('push-3d lane', () => {
     const tilted = await make();
     const plain = await make();
     expect(tilted.tokens).toEqual(plain.tokens);
-    const TILT = { kind: 'tilt', angle: 0.35, azimuth: 1, at: 60 } as const;
+    const TILT = { kind: 'tilt', angle: 0.35, azimuth: 1, at: 60, jitter: 1 } as const;
     tilted.perturbOnce(perturbation(TILT));
     await tilted.stepOnce(config);
     await plain.stepOnce(config);
@@ -134,7 +134,7 @@ describe('push-3d lane', () => {
     lane.startEpisode(0, SEED);
     const before = { ...lane.block };
     const ANGLE = -2;
-    lane.perturbOnce(perturbation({ kind: 'kick', impulse: 0.3, angle: ANGLE, at: 80 }));
+    lane.perturbOnce(perturbation({ kind: 'kick', impulse: 0.3, angle: ANGLE, at: 80, jitter: 1 }));
     for (let t = 0; t < 3; t++) await lane.stepOnce(config);
     const [mx, my] = [lane.block.x - before.x, lane.block.y - before.y];
     expect(Math.hypot(mx, my)).toBeGreaterThan(0.01);
@@ -149,7 +149,7 @@ describe('push-3d lane', () => {
       lane.startEpisode(1, SEED);
       lane.setCondition(perturbation({ kind: 'friction', mu }));
       const x0 = lane.block.x;
-      lane.perturbOnce(perturbation({ kind: 'kick', impulse: 0.3, angle: Math.PI, at: 0 }));
+      lane.perturbOnce(perturbation({ kind: 'kick', impulse: 0.3, angle: Math.PI, at: 0, jitter: 1 }));
       for (let t = 0; t < 3; t++) await lane.stepOnce(config);
       const d = x0 - lane.block.x;
       lane.startEpisode(2, SEED);

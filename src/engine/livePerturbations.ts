@@ -64,7 +64,7 @@ const push3dActs: LiveTaskActs = {
     if (p.kind === 'mass') env.setComOffset(p.comDx, p.comDy, p.comDz);
     else env.setComOffset(0, 0, 0);
   },
-  displacement: ({ dx, dy, dtheta }) => ({ kind: 'displace', dx, dy, dz: 0, dyaw: dtheta, at: 0 }) satisfies Push3DPerturbation,
+  displacement: ({ dx, dy, dtheta }) => ({ kind: 'displace', dx, dy, dz: 0, dyaw: dtheta, at: 0, jitter: 1 }) satisfies Push3DPerturbation,
 };
 
 const LIVE_ACTS: Record<TaskName, LiveTaskActs> = { 'push-t': pushTActs, 'push-3d': push3dActs };

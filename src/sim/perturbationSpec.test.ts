@@ -25,9 +25,10 @@ describe('eventPastEnd', () => {
     for (const name of ['nominal', 'bias', 'friction', 'mass'] as const) expect(eventPastEnd(PUSH_T_SUITES.defaults[name], 10), name).toBeNull();
   });
 
-  it('handles push-3d events, which have no jitter, and names the length key it is given', () => {
-    const tilt = PUSH_3D_SUITES.defaults.tilt; // at 60
+  it('handles push-3d events, jittered as Push-T\'s, and names the length key it is given', () => {
+    const tilt = { ...PUSH_3D_SUITES.defaults.tilt, jitter: 1 }; // at 60
     expect(eventPastEnd(tilt, 61)).toBeNull();
+    expect(eventPastEnd(PUSH_3D_SUITES.defaults.tilt, 75)).toBe("tilt: its event comes at control steps 60–75, but episodes end at step 75 (episodeLength), so some episodes never see it; set episodeLength to at least 76");
     expect(eventPastEnd(tilt, 60, 'liveEpisodeLength')).toBe("tilt: its event comes at control step 60, after the episode's end (liveEpisodeLength 60), so every episode runs as nominal; set liveEpisodeLength to at least 61");
   });
 });

@@ -10,7 +10,7 @@ const withoutAt = ({ at: _at, jitter: _jitter, ...rest }: Record<string, unknown
 describe('perturbation buttons', () => {
   it("are each task's suites that apply live, in the suites' order (push-3d adds tilt)", () => {
     expect(perturbButtons('push-t')).toEqual(['displace', 'kick', 'bias', 'offset', 'friction', 'mass']);
-    expect(perturbButtons('push-3d')).toEqual(['displace', 'kick', 'bias', 'friction', 'mass', 'tilt']);
+    expect(perturbButtons('push-3d')).toEqual(['displace', 'kick', 'bias', 'offset', 'friction', 'mass', 'tilt']);
     expect(perturbButtons('push-3d').filter((k) => isOneShotButton('push-3d', k))).toEqual(['displace', 'kick', 'tilt']);
     expect(() => perturbationSpec('push-t', 'tilt', defaultConfig())).toThrow(`perturb: "tilt" is not one of push-t's live suites (displace, kick, bias, offset, friction, mass)`);
   });

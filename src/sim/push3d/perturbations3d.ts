@@ -5,16 +5,18 @@
 //   nominal       the task.
 //   shifted-init  the object's origin starts in a border band of width `band` m outside the nominal reset
 //                 square, its whole footprint on the table.
-//   displace      at control step `at`, before its action runs, the object is moved by (dx, dy, dz) and
-//                 turned by dyaw about the vertical through its centre of mass (dz ≥ 0: it is dropped).
-//   kick          at control step `at` the object's centre of mass gets a horizontal impulse `impulse` N·s
-//                 (a velocity change impulse / mass) in direction `angle`; omitted = uniform per episode.
+//   displace      at control step `at` + j, j uniform in [0, jitter) per episode (so the event lands at any phase
+//                 of an action chunk, as on Push-T), before its action runs, the object is moved by (dx, dy, dz)
+//                 and turned by dyaw about the vertical through its centre of mass (dz ≥ 0: it is dropped).
+//   kick          at control step `at` + j (as displace) the object's centre of mass gets a horizontal impulse
+//                 `impulse` N·s (a velocity change impulse / mass) in direction `angle`; omitted = uniform per episode.
 //   bias          the pusher's commanded target is offset by (dx, dy, dz) m at every step (a miscalibrated arm).
+//   offset        bias in a random horizontal direction: per episode, an offset of size uniform in [min, max] m.
 //   friction      the table's Coulomb friction becomes `mu` (nominal 0.5). Note that a pillar sliding freely
 //                 on a table with mu ≳ 0.68 tips over as it decelerates (mu · 6 cm > 4.1 cm).
 //   mass          the centre of mass moves by (com_dx, com_dy, com_dz) m in the object's frame (mass and
 //                 inertia about it unchanged): pushes turn it differently, and a higher one tips more easily.
-//   tilt          at control step `at` the object is tipped by `angle` towards direction `azimuth` (omitted =
+//   tilt          at control step `at` + j (as displace) the object is tipped by `angle` towards direction `azimuth` (omitted =
 //                 uniform per episode) about the footprint corner lowest on that side, and released at rest:
 //                 below the tipping angle in that direction (≥ 0.59 rad) it falls back, past it over.
 import type { Rng } from '../../core/rng';
@@ -24,21 +26,25 @@ import { comWorld, rotateAbout, toWorld3 } from './pose3';
 import type { Push3DEnv, Push3DState } from './push3dEnv';
 import { sampleResetState3d, sampleShiftedResetState3d } from './reset';
 
-export const SUITE_NAMES_3D = ['nominal', 'shifted-init', 'displace', 'kick', 'bias', 'friction', 'mass', 'tilt'] as const;
+export const SUITE_NAMES_3D = ['nominal', 'shifted-init', 'displace', 'kick', 'bias', 'offset', 'friction', 'mass', 'tilt'] as const;
 
 export type Push3DPerturbation =
   | { kind: 'nominal' }
   | { kind: 'shifted-init'; band: number }
-  | { kind: 'displace'; dx: number; dy: number; dz: number; dyaw: number; at: number }
-  | { kind: 'kick'; impulse: number; angle: number | null; at: number }
+  | { kind: 'displace'; dx: number; dy: number; dz: number; dyaw: number; at: number; jitter: number }
+  | { kind: 'kick'; impulse: number; angle: number | null; at: number; jitter: number }
   | { kind: 'bias'; dx: number; dy: number; dz: number }
+  | { kind: 'offset'; min: number; max: number }
   | { kind: 'friction'; mu: number }
   | { kind: 'mass'; comDx: number; comDy: number; comDz: number }
-  | { kind: 'tilt'; angle: number; azimuth: number | null; at: number };
+  | { kind: 'tilt'; angle: number; azimuth: number | null; at: number; jitter: number };
 
 const MAX_STEP = 2000;
 const TWO_PI = 2 * Math.PI;
+/** Event times spread over this many steps: every phase of a chunk of up to 16 actions. */
+const DEFAULT_JITTER = 16;
 const at = { key: 'at', field: 'at', min: 0, max: MAX_STEP, integer: true };
+const jitter = { key: 'jitter', field: 'jitter', min: 1, max: MAX_STEP, integer: true };
 const metres = (key: string, field: string, limit: number) => ({ key, field, min: -limit, max: limit, integer: false });
 
 export const PUSH_3D_SUITES: SuiteTable<Push3DPerturbation> = {
@@ -46,22 +52,27 @@ export const PUSH_3D_SUITES: SuiteTable<Push3DPerturbation> = {
   params: {
     nominal: [],
     'shifted-init': [{ key: 'band', field: 'band', min: 0.001, max: 0.1, integer: false }],
-    displace: [metres('dx', 'dx', 2 * TABLE_HALF), metres('dy', 'dy', 2 * TABLE_HALF), { key: 'dz', field: 'dz', min: 0, max: 0.2, integer: false }, metres('dyaw', 'dyaw', TWO_PI), at],
-    kick: [{ key: 'impulse', field: 'impulse', min: 0, max: 2, integer: false }, { ...metres('angle', 'angle', TWO_PI), optional: true }, at],
+    displace: [metres('dx', 'dx', 2 * TABLE_HALF), metres('dy', 'dy', 2 * TABLE_HALF), { key: 'dz', field: 'dz', min: 0, max: 0.2, integer: false }, metres('dyaw', 'dyaw', TWO_PI), at, jitter],
+    kick: [{ key: 'impulse', field: 'impulse', min: 0, max: 2, integer: false }, { ...metres('angle', 'angle', TWO_PI), optional: true }, at, jitter],
     bias: [metres('dx', 'dx', 0.1), metres('dy', 'dy', 0.1), metres('dz', 'dz', 0.1)],
+    offset: [
+      { key: 'min', field: 'min', min: 0, max: 0.1, integer: false },
+      { key: 'max', field: 'max', min: 0, max: 0.1, integer: false },
+    ],
     friction: [{ key: 'mu', field: 'mu', min: 0, max: 2, integer: false }],
     mass: [metres('com_dx', 'comDx', 0.05), metres('com_dy', 'comDy', 0.05), metres('com_dz', 'comDz', 0.05)],
-    tilt: [{ key: 'angle', field: 'angle', min: 0, max: Math.PI / 2, integer: false }, { ...metres('azimuth', 'azimuth', TWO_PI), optional: true }, at],
+    tilt: [{ key: 'angle', field: 'angle', min: 0, max: Math.PI / 2, integer: false }, { ...metres('azimuth', 'azimuth', TWO_PI), optional: true }, at, jitter],
   },
   defaults: {
     nominal: { kind: 'nominal' },
     'shifted-init': { kind: 'shifted-init', band: 0.04 },
-    displace: { kind: 'displace', dx: 0.03, dy: -0.02, dz: 0.01, dyaw: 0.3, at: 60 },
-    kick: { kind: 'kick', impulse: 0.3, angle: null, at: 80 },
+    displace: { kind: 'displace', dx: 0.03, dy: -0.02, dz: 0.01, dyaw: 0.3, at: 60, jitter: DEFAULT_JITTER },
+    kick: { kind: 'kick', impulse: 0.3, angle: null, at: 80, jitter: DEFAULT_JITTER },
     bias: { kind: 'bias', dx: 0.008, dy: 0, dz: 0 },
+    offset: { kind: 'offset', min: 0.004, max: 0.012 },
     friction: { kind: 'friction', mu: 0.25 },
     mass: { kind: 'mass', comDx: 0.01, comDy: 0, comDz: 0.02 },
-    tilt: { kind: 'tilt', angle: 0.35, azimuth: null, at: 60 },
+    tilt: { kind: 'tilt', angle: 0.35, azimuth: null, at: 60, jitter: DEFAULT_JITTER },
   },
 };
 
@@ -71,6 +82,27 @@ export function parsePerturbation3d(spec: string): Push3DPerturbation {
 
 export function formatPerturbation3d(p: Push3DPerturbation): string {
   return formatPerturbationSpec(PUSH_3D_SUITES, p);
+}
+
+/**
+ * The concrete perturbation of one episode: a random time within the jitter window, a random-direction offset
+ * as the horizontal bias it draws. Draws from the env's perturbation stream, before startEpisode3d's own draws.
+ */
+export function episodePerturbation3d(p: Push3DPerturbation, rng: Rng): Push3DPerturbation {
+  switch (p.kind) {
+    case 'displace':
+    case 'kick':
+    case 'tilt':
+      return { ...p, at: p.at + rng.int(0, p.jitter), jitter: 1 };
+    case 'offset': {
+      if (p.min > p.max) throw new Error(`offset: min ${p.min} exceeds max ${p.max}`);
+      const size = rng.range(p.min, p.max);
+      const angle = rng.range(-Math.PI, Math.PI);
+      return { kind: 'bias', dx: size * Math.cos(angle), dy: size * Math.sin(angle), dz: 0 };
+    }
+    default:
+      return p;
+  }
 }
 
 // ── stage 2's training disturbances ──────────────────────────────────────────────────────────────────
@@ -91,9 +123,9 @@ export function trainingDisturbance3d(rng: Rng, disturbed: number): Push3DPertur
   const direction = rng.range(-Math.PI, Math.PI);
   switch (rng.int(0, 6)) {
     case 0:
-      return { kind: 'displace', dx: rng.range(-0.04, 0.04), dy: rng.range(-0.04, 0.04), dz: rng.range(0, 0.01), dyaw: rng.range(-0.5, 0.5), at };
+      return { kind: 'displace', dx: rng.range(-0.04, 0.04), dy: rng.range(-0.04, 0.04), dz: rng.range(0, 0.01), dyaw: rng.range(-0.5, 0.5), at, jitter: 1 };
     case 1:
-      return { kind: 'kick', impulse: rng.range(0.1, 0.5), angle: direction, at };
+      return { kind: 'kick', impulse: rng.range(0.1, 0.5), angle: direction, at, jitter: 1 };
     case 2: {
       const size = rng.range(0.002, 0.016);
       return { kind: 'bias', dx: size * Math.cos(direction), dy: size * Math.sin(direction), dz: 0 };
@@ -103,7 +135,7 @@ export function trainingDisturbance3d(rng: Rng, disturbed: number): Push3DPertur
     case 4:
       return { kind: 'mass', comDx: rng.range(-0.015, 0.015), comDy: rng.range(-0.015, 0.015), comDz: rng.range(0, 0.03) };
     default:
-      return { kind: 'tilt', angle: rng.range(0.1, 0.5), azimuth: direction, at };
+      return { kind: 'tilt', angle: rng.range(0.1, 0.5), azimuth: direction, at, jitter: 1 };
   }
 }
 

@@ -61,7 +61,7 @@ describe('push-3d spec and tokens', () => {
   });
 
   it('keeps the keypoint tokens rigid in 3D while the pillar slides, turns and tips', async () => {
-    const vec = await createVecEnv(push3dTask, { numEnvs: 1, seed: 0, perturbation: { kind: 'tilt', angle: 0.4, azimuth: 1, at: 5 } });
+    const vec = await createVecEnv(push3dTask, { numEnvs: 1, seed: 0, perturbation: { kind: 'tilt', angle: 0.4, azimuth: 1, at: 5, jitter: 1 } });
     const rng = new Rng(5);
     const a = new Float32Array(3);
     let maxTilt = 0;
@@ -158,21 +158,22 @@ describe('push-3d episodes in the vectorised env', () => {
 describe('push-3d perturbations', () => {
   it('parses its own kinds and keys, round-trips, and refuses Push-T keys with a clear message', () => {
     expect(parsePerturbation3d('displace:dz=0.05,dyaw=-0.2')).toEqual({ ...PUSH_3D_SUITES.defaults.displace, dz: 0.05, dyaw: -0.2 });
-    expect(parsePerturbation3d('tilt:angle=0.5,azimuth=1,at=3')).toEqual({ kind: 'tilt', angle: 0.5, azimuth: 1, at: 3 });
-    expect(parsePerturbation3d('tilt')).toEqual({ kind: 'tilt', angle: 0.35, azimuth: null, at: 60 });
+    expect(parsePerturbation3d('tilt:angle=0.5,azimuth=1,at=3')).toEqual({ kind: 'tilt', angle: 0.5, azimuth: 1, at: 3, jitter: 16 });
+    expect(parsePerturbation3d('tilt')).toEqual({ kind: 'tilt', angle: 0.35, azimuth: null, at: 60, jitter: 16 });
+    expect(parsePerturbation3d('offset:min=0.002,max=0.006')).toEqual({ kind: 'offset', min: 0.002, max: 0.006 });
     for (const name of PUSH_3D_SUITES.names) expect(parsePerturbation3d(formatPerturbation3d(PUSH_3D_SUITES.defaults[name]))).toEqual(PUSH_3D_SUITES.defaults[name]);
-    expect(() => parsePerturbation3d('displace:dtheta=0.3')).toThrow(/perturbation displace: unknown key "dtheta" \(keys: dx, dy, dz, dyaw, at\)/);
+    expect(() => parsePerturbation3d('displace:dtheta=0.3')).toThrow(/perturbation displace: unknown key "dtheta" \(keys: dx, dy, dz, dyaw, at, jitter\)/);
     expect(() => parsePerturbation3d('displace:dz=-0.01')).toThrow(/displace: dz=-0.01 is outside \[0, 0.2000\]/);
     expect(() => parsePerturbation3d('tilt:angle=2')).toThrow(/tilt: angle=2 is outside \[0, 1.5708\]/);
     expect(() => parsePerturbation3d('mass:com_dz=x')).toThrow(/mass: com_dz="x" is not a number/);
-    expect(() => parsePerturbation3d('wobble')).toThrow(/unknown kind "wobble" \(kinds: nominal, shifted-init, displace, kick, bias, friction, mass, tilt\)/);
+    expect(() => parsePerturbation3d('wobble')).toThrow(/unknown kind "wobble" \(kinds: nominal, shifted-init, displace, kick, bias, offset, friction, mass, tilt\)/);
     expect(() => parsePerturbation3d('tilt:at=1.5')).toThrow(/tilt: at=1.5 is not an integer/);
     // One parser, each task's kinds: Push-T has no tilt.
     expect(() => parsePerturbationSpec(simTask('push-t').suites, 'tilt')).toThrow(/unknown kind "tilt" \(kinds: nominal, shifted-init, displace, kick, bias, offset, friction, mass\)/);
   });
 
   it('displace moves the object by (dx, dy, dz) and turns it by dyaw about its centre of mass, at its step only', async () => {
-    const p: Push3DPerturbation = { kind: 'displace', dx: 0.03, dy: -0.02, dz: 0.01, dyaw: 0.3, at: 4 };
+    const p: Push3DPerturbation = { kind: 'displace', dx: 0.03, dy: -0.02, dz: 0.01, dyaw: 0.3, at: 4, jitter: 1 };
     const { vec, hold } = await quietEnv(p);
     const env = vec.envs[0];
     const draws = { kickAngle: 0, tiltAzimuth: 0 };
@@ -204,11 +205,11 @@ describe('push-3d perturbations', () => {
       vec.free();
       return [c1[0] - c0[0], c1[1] - c0[1]];
     };
-    const [dx, dy] = await slide({ kind: 'kick', impulse: 0.3, angle: Math.PI / 2, at: 2 }, 3);
+    const [dx, dy] = await slide({ kind: 'kick', impulse: 0.3, angle: Math.PI / 2, at: 2, jitter: 1 }, 3);
     expect(Math.abs(dx)).toBeLessThan(0.003);
     expect(dy).toBeGreaterThan(0.025); // v = 0.6 m/s against μg: v²/2μg ≈ 3.7 cm
     expect(dy).toBeLessThan(0.05);
-    const random = { kind: 'kick', impulse: 0.3, angle: null, at: 2 } as const;
+    const random = { kind: 'kick', impulse: 0.3, angle: null, at: 2, jitter: 1 } as const;
     const [ax, ay] = await slide(random, 1);
     expect(await slide(random, 1)).toEqual([ax, ay]);
     const [bx, by] = await slide(random, 2);
@@ -230,6 +231,51 @@ describe('push-3d perturbations', () => {
     expect(p1[0] - p0[0]).toBeCloseTo(0.008, 4);
     expect(p1[1] - p0[1]).toBeCloseTo(-0.004, 4);
     expect(p1[2] - p0[2]).toBeCloseTo(0.02, 4);
+  });
+
+  it('offset draws a horizontal bias of size in [min, max] m in a random direction per episode, and the pusher shows it', async () => {
+    const angles: number[] = [];
+    for (let e = 0; e < 100; e++) {
+      const vec = await createVecEnv(push3dTask, { numEnvs: 1, seed: e, perturbation: PUSH_3D_SUITES.defaults.offset });
+      const p = vec.episodePerturbation(0) as Extract<Push3DPerturbation, { kind: 'bias' }>;
+      expect(p.kind).toBe('bias');
+      expect(p.dz).toBe(0);
+      expect(Math.hypot(p.dx, p.dy)).toBeGreaterThanOrEqual(0.004);
+      expect(Math.hypot(p.dx, p.dy)).toBeLessThanOrEqual(0.012);
+      angles.push(Math.atan2(p.dy, p.dx));
+      if (e === 0) {
+        const s = vec.getState(0);
+        const target = new Float32Array([-0.2 / 0.3, 0.2 / 0.3, 0.1 / 0.3]);
+        for (let t = 0; t < 40; t++) vec.step(target);
+        const g = vec.getState(0);
+        expect(g.pusherX - -0.2).toBeCloseTo(p.dx, 4);
+        expect(g.pusherY - 0.2).toBeCloseTo(p.dy, 4);
+        expect(s.pusherZ).not.toBe(g.pusherZ);
+      }
+      vec.free();
+    }
+    for (let q = 0; q < 4; q++) expect(angles.filter((a) => Math.floor(((a + Math.PI) / (2 * Math.PI)) * 4) === q).length).toBeGreaterThan(10);
+    expect(() => push3dTask.episodePerturbation({ kind: 'offset', min: 0.01, max: 0.005 }, new Rng(0))).toThrow('offset: min 0.01 exceeds max 0.005');
+  });
+
+  it('displace, kick and tilt land at `at` + j, j uniform in [0, jitter) per episode, the same for a seed', async () => {
+    for (const kind of ['displace', 'kick', 'tilt'] as const) {
+      const suite = PUSH_3D_SUITES.defaults[kind];
+      const steps = new Set<number>();
+      const vec = await createVecEnv(push3dTask, { numEnvs: 1, seed: 3, perturbation: suite });
+      for (let e = 0; e < 120; e++) {
+        vec.reseed(0, e);
+        const p = vec.episodePerturbation(0) as Extract<Push3DPerturbation, { kind: typeof kind }>;
+        expect(p.at).toBeGreaterThanOrEqual(suite.at);
+        expect(p.at).toBeLessThan(suite.at + suite.jitter);
+        expect(p.jitter).toBe(1);
+        steps.add(p.at);
+        vec.reseed(0, e);
+        expect(vec.episodePerturbation(0)).toEqual(p);
+      }
+      vec.free();
+      expect(steps.size, kind).toBe(suite.jitter);
+    }
   });
 
   it('friction and mass change the dynamics but keep the nominal episode starts (paired comparisons)', async () => {
@@ -259,7 +305,7 @@ describe('push-3d perturbations', () => {
   });
 
   it('tilt tips the pillar by `angle` onto a bottom corner at its step; below the tipping angle it falls back, past it over', async () => {
-    const p: Push3DPerturbation = { kind: 'tilt', angle: 0.35, azimuth: 2, at: 3 };
+    const p: Push3DPerturbation = { kind: 'tilt', angle: 0.35, azimuth: 2, at: 3, jitter: 1 };
     const { vec } = await quietEnv(p);
     const env = vec.envs[0];
     beforeControlStep3d(env, p, 3, { kickAngle: 0, tiltAzimuth: 2 });
@@ -273,7 +319,7 @@ describe('push-3d perturbations', () => {
 
     // Towards the crossbar's outer face (the object's heading is 0.4: azimuth 0.4 − π/2), whose tipping angle is atan(4.07 / 6) = 0.6 rad.
     const tip = async (angle: number) => {
-      const { vec, hold } = await quietEnv({ kind: 'tilt', angle, azimuth: 0.4 - Math.PI / 2, at: 3 });
+      const { vec, hold } = await quietEnv({ kind: 'tilt', angle, azimuth: 0.4 - Math.PI / 2, at: 3, jitter: 1 });
       for (let t = 0; t < 30 && !vec.dones[0]; t++) vec.step(hold);
       const out = { done: vec.dones[0] === 1, success: vec.success[0] === 1, tilt: tiltOf(pose(vec.getState(0))) };
       vec.free();

@@ -3,7 +3,7 @@ import type { Rng } from '../../core/rng';
 import type { SimTask, StepOutcome, TaskEnv } from '../simTask';
 import { Push3DExpert } from './expert3d';
 import { clampTarget } from './geometry';
-import { PUSH_3D_SUITES, beforeControlStep3d, startEpisode3d, targetBias3d, trainingDisturbance3d, type Push3DEpisodeDraws, type Push3DPerturbation } from './perturbations3d';
+import { PUSH_3D_SUITES, beforeControlStep3d, episodePerturbation3d, startEpisode3d, targetBias3d, trainingDisturbance3d, type Push3DEpisodeDraws, type Push3DPerturbation } from './perturbations3d';
 import { PUSH3D_STATE_LAYOUT, Push3DEnv, initRapier3d, zeroState3d, type Push3DState } from './push3dEnv';
 import { push3dSpec } from './push3dSpec';
 import { hasFailed, isSuccess, poseErrors, poseScore, zeroErrors } from './score';
@@ -61,8 +61,7 @@ export const push3dTask: SimTask<Push3DEnv, Push3DState, Push3DPerturbation> = {
   createEnv: () => new Push3DTaskEnv(),
   zeroState: zeroState3d,
   targetBias: targetBias3d,
-  // push-3d's suites draw their random directions in startEpisode3d; nothing else is random per episode.
-  episodePerturbation: (p) => p,
+  episodePerturbation: episodePerturbation3d,
   trainingDisturbance: trainingDisturbance3d,
   createExpert() {
     const expert = new Push3DExpert();

@@ -37,7 +37,7 @@ function extremePoses(): Pose3[] {
             // The tilt suite's own action on a stand-in for the simulator (it reads and sets the object's pose).
             const object = uprightPose(x, y, yaw);
             const env = { object, setObjectPose: (p: Pose3) => Object.assign(object, p), setVelocity: () => {}, readObject: () => {} } as unknown as Push3DEnv;
-            beforeControlStep3d(env, { kind: 'tilt', angle, azimuth: null, at: 0 }, 0, { kickAngle: 0, tiltAzimuth: (2 * Math.PI * d) / TILT_DIRECTIONS });
+            beforeControlStep3d(env, { kind: 'tilt', angle, azimuth: null, at: 0, jitter: 1 }, 0, { kickAngle: 0, tiltAzimuth: (2 * Math.PI * d) / TILT_DIRECTIONS });
             const com = comWorld(object);
             if (Math.abs(com[0]) <= TABLE_HALF && Math.abs(com[1]) <= TABLE_HALF) poses.push(object);
           }
