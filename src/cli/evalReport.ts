@@ -259,7 +259,7 @@ export function renderReport(e: ReportedEval, o: { command: string; date: string
     '',
     '"≥ B + X points" compares the same seeded episodes: the difference in success, with McNemar\'s exact test on the episodes one policy solved and the other did not where a significance level is named. Claims that need a policy or cell not run here are left out.',
     '',
-    ...claims(e.results, e.executeSteps, e.defaultExecuteSteps).map((c) => `- **${c.met === null ? 'not evaluated' : c.met ? 'met' : 'not met'}**: ${c.target} — ${c.evidence}.`),
+    ...claims(e.results, e.executeSteps, e.defaultExecuteSteps, e.task).map((c) => `- **${c.met === null ? 'not evaluated' : c.met ? 'met' : 'not met'}**: ${c.target} — ${c.evidence}.`),
     '',
     '## Learning curves',
     '',

@@ -65,6 +65,22 @@ describe('claims', () => {
     expect(got[10].evidence).toMatch(/\+1\.0 points; 40 episodes solved by sagr only, 39 by integral only, p = 1\.0$/);
   });
 
+  it("checks push-3d's own targets at n = 8: + 15 points on tilt, displace and offset, a nominal drop ≤ 3", () => {
+    const t3: SummaryTable = {
+      prior: { [k('nominal', 8)]: s(40), [k('tilt', 8)]: s(20), [k('displace', 8)]: s(20), [k('offset', 8)]: s(10) },
+      sagr: { [k('nominal', 8)]: s(37), [k('tilt', 8)]: s(36), [k('displace', 8)]: s(34), [k('offset', 8)]: s(30) },
+    };
+    expect(claims(t3, ns, 4, 'push-3d').map((c) => [c.target, c.met])).toEqual([
+      ['sagr ≥ prior + 15 points on tilt at n = 8 (paired p < 0.05)', true],
+      ['sagr ≥ prior + 15 points on displace at n = 8 (paired p < 0.05)', false],
+      ['sagr ≥ prior + 15 points on offset at n = 8 (paired p < 0.05)', true],
+      ["sagr's nominal success at n = 8 is at most 3 points below prior's", true],
+    ]);
+    // Push-T's targets are not push-3d's: none of them is checked there, and n = 4 alone checks nothing.
+    expect(claims(table, ns, 4, 'push-3d').some((c) => c.target.includes('+ 20 points'))).toBe(false);
+    expect(claims(t3, [4], 4, 'push-3d')).toEqual([]);
+  });
+
   it('leaves out what was not run, and says what is missing when nothing can be checked', () => {
     const only = claims({ prior: { nominal: s(80) } }, [4], 4);
     expect(only.every((c) => c.met === null)).toBe(true);

@@ -1,13 +1,15 @@
 // The claims the evaluation exists to check, computed from eval summaries rather than written by hand. Policies
 // run on the same seeded episodes, so "A beats B" is decided by a paired test (McNemar's exact test on the
-// episodes one solved and the other did not, paired.ts), not by comparing Wilson intervals. The targets (issue
-// #15), for the executed chunk lengths n that were evaluated:
+// episodes one solved and the other did not, paired.ts), not by comparing Wilson intervals. The targets, for the
+// executed chunk lengths n that were evaluated. Push-T (issue #15):
 //   - at the default n, the reflex policy ≥ prior + 25 points on the random-direction offset suite, and within
 //     10 points of its own nominal success;
 //   - at the default n, sagr ≥ prior + 10 points on displace and kick, and sagr's nominal drop ≤ 2 points;
 //   - at long chunks (n ≥ 8), sagr ≥ prior + 20 points on displace, kick and offset with paired p < 0.01, and
 //     sagr ≥ prior on nominal;
 //   - at long chunks, sagr beats each control (integral reflex, shuffled Δz, residual PPO) that was evaluated.
+// push-3d (issue #17): at n = 8, sagr ≥ prior + 15 points on tilt, displace and offset (paired p < 0.05), and
+// sagr's nominal drop ≤ 3 points.
 import type { Interval } from './metrics';
 import { mcnemarExact } from './paired';
 
@@ -81,23 +83,36 @@ function ownNominalClaim(x: ClaimInput, n: number): Claim {
   return { target, met: gap <= 10, evidence: `${describe('offset', offset)} vs ${describe('nominal', nominal)}: ${gap >= 0 ? 'a drop' : 'a gain'} of ${Math.abs(gap).toFixed(1)} points` };
 }
 
-/** Every claim the evaluated cells allow, default n first, then each long chunk length. */
-export function claims(table: SummaryTable, executeSteps: readonly number[], defaultN: number): Claim[] {
-  const x: ClaimInput = { table, executeSteps, defaultN };
+/** push-3d's targets hold at this chunk length. */
+export const PUSH_3D_CHUNK = 8;
+
+function push3dClaims(x: ClaimInput): Claim[] {
+  if (!x.executeSteps.includes(PUSH_3D_CHUNK)) return [];
+  return [...['tilt', 'displace', 'offset'].map((suite) => leadClaim(x, 'sagr', 'prior', suite, PUSH_3D_CHUNK, 15, ALPHA)), nominalDropClaim(x, PUSH_3D_CHUNK, 3)];
+}
+
+function pushTClaims(x: ClaimInput): Claim[] {
   const out: Claim[] = [];
-  if (executeSteps.includes(defaultN)) {
-    out.push(leadClaim(x, 'reflex', 'prior', 'offset', defaultN, 25, ALPHA), ownNominalClaim(x, defaultN));
-    for (const suite of ['displace', 'kick']) out.push(leadClaim(x, 'sagr', 'prior', suite, defaultN, 10, ALPHA));
-    out.push(nominalDropClaim(x, defaultN, 2));
+  if (x.executeSteps.includes(x.defaultN)) {
+    out.push(leadClaim(x, 'reflex', 'prior', 'offset', x.defaultN, 25, ALPHA), ownNominalClaim(x, x.defaultN));
+    for (const suite of ['displace', 'kick']) out.push(leadClaim(x, 'sagr', 'prior', suite, x.defaultN, 10, ALPHA));
+    out.push(nominalDropClaim(x, x.defaultN, 2));
   }
-  for (const n of executeSteps.filter((m) => m >= LONG_CHUNK)) {
+  for (const n of x.executeSteps.filter((m) => m >= LONG_CHUNK)) {
     for (const suite of ['displace', 'kick', 'offset']) out.push(leadClaim(x, 'sagr', 'prior', suite, n, 20, ALPHA_LONG));
     out.push(leadClaim(x, 'sagr', 'prior', 'nominal', n, 0, null));
     for (const control of CONTROLS) {
-      if (!table[control]) continue;
+      if (!x.table[control]) continue;
       for (const suite of ['displace', 'kick', 'offset']) out.push(leadClaim(x, 'sagr', control, suite, n, 0, ALPHA));
     }
   }
+  return out;
+}
+
+/** Every claim of `task`'s targets that the evaluated cells allow (Push-T: default n first, then each long n). */
+export function claims(table: SummaryTable, executeSteps: readonly number[], defaultN: number, task = 'push-t'): Claim[] {
+  const x: ClaimInput = { table, executeSteps, defaultN };
+  const out = task === 'push-3d' ? push3dClaims(x) : pushTClaims(x);
   // Only the claims whose policies were all evaluated, unless nothing at all could be checked.
   const checked = out.filter((c) => c.met !== null);
   return checked.length ? checked : out;
