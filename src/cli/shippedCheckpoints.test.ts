@@ -58,13 +58,15 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     for (const m of [prior, world, reflex]) m.dispose();
   });
 
-  it.runIf(task === 'push-3d')('hold the DAgger prior variant: a finished fine-tune of a prior for the task, running as the prior policy', async () => {
-    const dir = path.join(DIR, 'variants', 'prior-dagger');
-    const m = JSON.parse(readFileSync(path.join(dir, 'prior', 'model.json'), 'utf8')).userDefinedMetadata;
-    expect([m.task, m.stage, m.report.skippedSteps, m.report.partial]).toEqual([task, 'prior', 0, undefined]);
-    expect(m.command).toMatch(/^npm run sagr -- train --task push-3d --stage prior --init \S+ --demos /);
-    expect(readFileSync(path.join(dir, 'prior', 'weights.bin')).equals(readFileSync(path.join(DIR, 'prior', 'weights.bin')))).toBe(false);
-    const policy = await loadLearnedPolicy('prior', dir, defaultConfig(), spec, 2);
+  it.runIf(task === 'push-3d')('hold the DAgger prior (a fine-tune on recovered states), Φ reading motion, and the literal-recipe reflex as a variant', async () => {
+    expect(metadata('prior').command).toMatch(/^npm run sagr -- train --task push-3d --stage prior --init \S+ --demos /);
+    expect(metadata('world').config.worldMotion).toBe(true);
+    expect(metadata('reflex').config.reflexTarget).toBe('consistent');
+    const literal = path.join(DIR, 'variants', 'reflex-literal');
+    const m = JSON.parse(readFileSync(path.join(literal, 'reflex', 'model.json'), 'utf8')).userDefinedMetadata;
+    expect([m.task, m.stage, m.config.reflexTarget ?? 'literal']).toEqual([task, 'reflex', 'literal']);
+    expect(readFileSync(path.join(literal, 'prior', 'weights.bin')).equals(readFileSync(path.join(DIR, 'prior', 'weights.bin')))).toBe(true);
+    const policy = await loadLearnedPolicy('reflex', literal, defaultConfig(), spec, 2);
     const results = await runEpisodes(policy, { task, perturbation: nominal, episodes: 2, seed: 0, numEnvs: 2, maxSteps: 20 });
     policy.dispose();
     expect(results).toHaveLength(2);
