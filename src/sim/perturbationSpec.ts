@@ -1,6 +1,8 @@
 // The `--perturb SPEC` language, for every task: `kind[:key=value,…]`, e.g. `displace:dx=30,at=60`. One
 // parser; each task brings its table of kinds (its suites), their keys with ranges, and the suite defaults
 // (Push-T: perturbations.ts; push-3d: push3d/perturbations3d.ts). Keys left out keep the suite's default.
+// Also the per-episode draws both tasks' suites share (an event's step within its jitter, an offset's bias).
+import type { Rng } from '../core/rng';
 
 /** A perturbation: a kind (a suite's name) and its numeric parameters. */
 export interface TaskPerturbation {
@@ -109,4 +111,17 @@ export function eventPastEnd(p: TaskPerturbation, maxSteps: number, lengthKey = 
   const fix = `set ${lengthKey} to at least ${last + 1}`;
   if (at >= maxSteps) return `${p.kind}: its event comes at ${when}, after the episode's end (${lengthKey} ${maxSteps}), so every episode runs as nominal; ${fix}`;
   return `${p.kind}: its event comes at ${when}, but episodes end at step ${maxSteps} (${lengthKey}), so some episodes never see it; ${fix}`;
+}
+
+/** A one-shot event's step for one episode: `at` + j, j uniform in [0, jitter) (so it lands at any phase of a chunk). */
+export function drawEventStep<P extends { at: number; jitter: number }>(p: P, rng: Rng): P {
+  return { ...p, at: p.at + rng.int(0, p.jitter), jitter: 1 };
+}
+
+/** An offset suite's bias for one episode: size uniform in [min, max], direction uniform in the table's plane. */
+export function drawOffset(p: { min: number; max: number }, rng: Rng): { dx: number; dy: number } {
+  if (p.min > p.max) throw new Error(`offset: min ${p.min} exceeds max ${p.max}`);
+  const size = rng.range(p.min, p.max);
+  const angle = rng.range(-Math.PI, Math.PI);
+  return { dx: size * Math.cos(angle), dy: size * Math.sin(angle) };
 }

@@ -21,7 +21,7 @@
 //                 inertia about the centre of mass unchanged), so pushes turn it differently.
 import type { Rng } from '../core/rng';
 import { BLOCK_MASS, SUBSTEP_DT, WORKSPACE_SIZE } from './pusht/geometry';
-import { formatPerturbationSpec, parsePerturbationSpec, suiteDefault, validateSuiteIn, type SuiteTable } from './perturbationSpec';
+import { drawEventStep, drawOffset, formatPerturbationSpec, parsePerturbationSpec, suiteDefault, validateSuiteIn, type SuiteTable } from './perturbationSpec';
 import type { PushTEnv, PushTState } from './pusht/pushTEnv';
 import { sampleResetState, sampleShiftedResetState } from './pusht/reset';
 
@@ -121,13 +121,9 @@ export function episodePerturbation(p: Perturbation, rng: Rng): Perturbation {
   switch (p.kind) {
     case 'displace':
     case 'kick':
-      return { ...p, at: p.at + rng.int(0, p.jitter), jitter: 1 };
-    case 'offset': {
-      if (p.min > p.max) throw new Error(`offset: min ${p.min} exceeds max ${p.max}`);
-      const size = rng.range(p.min, p.max);
-      const angle = rng.range(-Math.PI, Math.PI);
-      return { kind: 'bias', dx: size * Math.cos(angle), dy: size * Math.sin(angle) };
-    }
+      return drawEventStep(p, rng);
+    case 'offset':
+      return { kind: 'bias', ...drawOffset(p, rng) };
     default:
       return p;
   }

@@ -20,7 +20,7 @@
 //                 uniform per episode) about the footprint corner lowest on that side, and released at rest:
 //                 below the tipping angle in that direction (≥ 0.59 rad) it falls back, past it over.
 import type { Rng } from '../../core/rng';
-import { formatPerturbationSpec, parsePerturbationSpec, type SuiteTable } from '../perturbationSpec';
+import { drawEventStep, drawOffset, formatPerturbationSpec, parsePerturbationSpec, type SuiteTable } from '../perturbationSpec';
 import { FOOTPRINT_CORNERS, OBJECT_MASS, TABLE_FRICTION, TABLE_HALF, type Pose3 } from './geometry';
 import { comWorld, rotateAbout, toWorld3 } from './pose3';
 import type { Push3DEnv, Push3DState } from './push3dEnv';
@@ -93,13 +93,9 @@ export function episodePerturbation3d(p: Push3DPerturbation, rng: Rng): Push3DPe
     case 'displace':
     case 'kick':
     case 'tilt':
-      return { ...p, at: p.at + rng.int(0, p.jitter), jitter: 1 };
-    case 'offset': {
-      if (p.min > p.max) throw new Error(`offset: min ${p.min} exceeds max ${p.max}`);
-      const size = rng.range(p.min, p.max);
-      const angle = rng.range(-Math.PI, Math.PI);
-      return { kind: 'bias', dx: size * Math.cos(angle), dy: size * Math.sin(angle), dz: 0 };
-    }
+      return drawEventStep(p, rng);
+    case 'offset':
+      return { kind: 'bias', ...drawOffset(p, rng), dz: 0 };
     default:
       return p;
   }
