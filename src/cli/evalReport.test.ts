@@ -8,7 +8,7 @@ import { defaultConfig } from '../core/config';
 import { wilsonInterval, type SuiteSummary } from '../eval/metrics';
 import { UsageError, type CommandContext } from './command';
 import { evalCommand, type EvalReport } from './commands/eval';
-import { commandLine, policyCurves, renderReport, residualCell, successCell, type ReportedEval } from './evalReport';
+import { commandLine, policyCurves, renderReport, residualCell, worldErrorCell, successCell, type ReportedEval } from './evalReport';
 
 const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -127,6 +127,7 @@ const summary = (k: number, n: number, dz: number | null = null, perturbation = 
   meanDeltaZ: dz,
   meanReflex: dz === null ? null : dz / 2,
   priorCallsPer100Steps: dz === null ? null : 12.5,
+  worldError: dz === null ? null : { all: 0.25, object: 0.3, agent: 0.125 },
   outcomes: Array.from({ length: n }, (_, i) => (i < k ? '1' : '0')).join(''),
   perturbation,
 });
@@ -151,6 +152,17 @@ describe('renderReport', () => {
     expect(residualCell(e.results.sagr.nominal)).toBe('0.0123 / 0.00615 / 81.3 / 12.5');
     expect(residualCell(e.results.sagr.kick)).toBe('0.0123 / 0.00615 / – / 12.5');
     expect(residualCell(e.results.prior.kick)).toBe('– / – / 81.3 / –');
+    expect(worldErrorCell(e.results.sagr.kick)).toBe('0.250 (object 0.300, agent 0.125)');
+    expect(worldErrorCell(e.results.prior.kick)).toBe('–');
+  });
+
+  it("tables Φ's closed-loop error against no motion for the policies that ran Φ only", () => {
+    const { markdown } = renderReport(e, { command: 'npm run sagr -- eval', date: '2026-01-01T00:00:00.000Z', file: '/tmp/r.md' });
+    const world = tableUnder(markdown, '## Φ against no motion, in closed loop');
+    expect(Object.keys(world.rows)).toEqual(['strategy', 'sagr']);
+    expect(world.rows.sagr).toEqual(Array(3).fill('0.250 (object 0.300, agent 0.125)'));
+    const { markdown: none } = renderReport({ ...e, results: { prior: e.results.prior } }, { command: 'npm run sagr -- eval', date: '2026-01-01T00:00:00.000Z', file: '/tmp/r.md' });
+    expect(none).not.toContain('Φ against no motion');
   });
 
   it('states each claim with its verdict and says which checkpoints have no metrics', () => {

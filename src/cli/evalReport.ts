@@ -158,11 +158,17 @@ export function residualCell(s: SuiteSummary): string {
   ].join(' / ');
 }
 
-function table(e: ReportedEval, suites: string[], cell: (s: SuiteSummary) => string): string[] {
+/** "0.210 (object 0.281, agent 0.041)": Φ's closed-loop error against no motion (– without Φ, or in a summary written before it was measured). */
+export function worldErrorCell(s: SuiteSummary): string {
+  const w = s.worldError;
+  return w ? `${w.all.toFixed(3)} (object ${w.object.toFixed(3)}, agent ${w.agent.toFixed(3)})` : dash;
+}
+
+function table(e: ReportedEval, suites: string[], cell: (s: SuiteSummary) => string, only: (bySuite: Record<string, SuiteSummary>) => boolean = () => true): string[] {
   return [
     `| policy | ${suites.join(' | ')} |`,
     `| --- | ${suites.map(() => '---').join(' | ')} |`,
-    ...Object.entries(e.results).map(([policy, bySuite]) => `| ${policy} | ${suites.map((s) => (bySuite[s] ? cell(bySuite[s]) : dash)).join(' | ')} |`),
+    ...Object.entries(e.results).filter(([, bySuite]) => only(bySuite)).map(([policy, bySuite]) => `| ${policy} | ${suites.map((s) => (bySuite[s] ? cell(bySuite[s]) : dash)).join(' | ')} |`),
   ];
 }
 
@@ -240,6 +246,17 @@ export function renderReport(e: ReportedEval, o: { command: string; date: string
     ...table(e, cells, residualCell),
     '',
   ];
+  const withWorld = (bySuite: Record<string, SuiteSummary>) => Object.values(bySuite).some((r) => r.worldError);
+  if (Object.values(e.results).some(withWorld)) {
+    md.push(
+      "## Φ against no motion, in closed loop",
+      '',
+      "Φ's one-step error over the cell's steps, Σ‖Ŝ_{t+1} − S_{t+1}‖ over tokens as a fraction of Σ‖S_t − S_{t+1}‖ (predicting that nothing moves), on the states each policy with Φ visits: all tokens (object, agent). Below 1, Φ beats standing still.",
+      '',
+      ...table(e, cells, worldErrorCell, withWorld),
+      '',
+    );
+  }
   if (e.executeSteps.length > 1) {
     const sweep = sweepSection(e, suites);
     const name = `${base}-success-vs-n.svg`;

@@ -61,7 +61,8 @@ export class ChunkedFlowPolicy implements RolloutPolicy {
     const A = this.spec.actionDim;
     const hasReflex = this.loop.reflexSource === 'integral' || this.modules.reflex !== null;
     const reflexNorm = hasReflex ? Float32Array.from({ length: B }, (_, i) => Math.hypot(...step.reflex.subarray(i * A, (i + 1) * A))) : undefined;
-    return { actions: step.actions, deltaZNorm, reflexNorm, replanned };
+    const predicted = this.modules.world ? this.loop.predicted.slice() : undefined;
+    return { actions: step.actions, deltaZNorm, predicted, reflexNorm, replanned };
   }
 
   observe(tokens: Float32Array, dones: Uint8Array, finalTokens: Float32Array): void {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { WorldErrorSums } from '../policy/worldError';
 import { meanWithInterval, summarizeEpisodes, wilsonInterval, type EpisodeResult } from './metrics';
 
 // Reference values computed with mpmath at 40 digits from the Wilson formula with z = √2·erfinv(0.95).
@@ -35,7 +36,7 @@ describe('meanWithInterval', () => {
 });
 
 describe('summarizeEpisodes', () => {
-  const ep = (success: boolean, steps: number, finalCoverage: number, maxCoverage: number, dz: number | null, priorCalls: number | null = null): EpisodeResult => ({
+  const ep = (success: boolean, steps: number, finalCoverage: number, maxCoverage: number, dz: number | null, priorCalls: number | null = null, worldError: WorldErrorSums | null = null): EpisodeResult => ({
     seed: 0,
     success,
     steps,
@@ -45,6 +46,7 @@ describe('summarizeEpisodes', () => {
     meanDeltaZ: dz,
     meanReflex: dz === null ? null : dz / 2,
     priorCalls,
+    worldError,
   });
 
   it('aggregates success, coverage and steps to success', () => {
@@ -65,6 +67,15 @@ describe('summarizeEpisodes', () => {
     expect(s.meanStepsToSuccess).toBeNull();
     expect(s.meanDeltaZ).toBeCloseTo(0.3, 12);
     expect(s.meanReflex).toBeCloseTo(0.15, 12);
+  });
+
+  it("gives Φ's error against no motion by token type as ratios of the cell's sums, not means of per-episode ratios", () => {
+    const w = (objectError: number, agentError: number, objectMotion: number, agentMotion: number) => ({ objectError, agentError, objectMotion, agentMotion, squared: 0 });
+    const s = summarizeEpisodes([ep(false, 300, 0.1, 0.2, 0.4, null, w(1, 1, 4, 2)), ep(false, 300, 0.1, 0.2, 0.2, null, w(3, 0.5, 4, 8))]);
+    expect(s.worldError!.object).toBeCloseTo(4 / 8, 12);
+    expect(s.worldError!.agent).toBeCloseTo(1.5 / 10, 12);
+    expect(s.worldError!.all).toBeCloseTo(5.5 / 18, 12);
+    expect(summarizeEpisodes([ep(false, 300, 0.1, 0.2, null)]).worldError).toBeNull();
   });
 
   it('counts prior calls per 100 control steps over all episodes', () => {

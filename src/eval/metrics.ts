@@ -1,5 +1,6 @@
 // Evaluation metrics: success rate with a Wilson 95% interval, means with normal-approximation intervals,
 // and the per-suite summary that `eval --json` prints. Pure arithmetic over finished episodes.
+import { mergeWorldErrors, worldErrorRatios, zeroWorldErrorSums, type WorldErrorRatios, type WorldErrorSums } from '../policy/worldError';
 
 /** z for a two-sided 95% interval: Φ⁻¹(0.975). */
 export const Z95 = 1.959963984540054;
@@ -71,6 +72,8 @@ export interface EpisodeResult {
   meanReflex: number | null;
   /** Chunks sampled from the prior during the episode (prior calls); null for policies without a prior. */
   priorCalls: number | null;
+  /** Φ's one-step errors and the no-motion baseline over the episode's steps (policy/worldError.ts); null without Φ. */
+  worldError: WorldErrorSums | null;
 }
 
 export interface SuiteSummary {
@@ -90,6 +93,8 @@ export interface SuiteSummary {
    * evaluations, so that a Δz-triggered re-plan can be compared with a shorter chunk at equal cost.
    */
   priorCallsPer100Steps: number | null;
+  /** Φ's closed-loop error against no motion, by token type, over all the cell's steps; null without Φ. */
+  worldError: WorldErrorRatios | null;
   /** Per episode in episode order, '1' solved and '0' not: what paired tests between policies read (paired.ts). */
   outcomes: string;
 }
@@ -123,6 +128,7 @@ export function summarizeEpisodes(results: readonly EpisodeResult[]): SuiteSumma
     meanDeltaZ: meanOfReported(results.map((r) => r.meanDeltaZ)),
     meanReflex: meanOfReported(results.map((r) => r.meanReflex)),
     priorCallsPer100Steps: callsPer100Steps(results),
+    worldError: results.some((r) => r.worldError === null) ? null : worldErrorRatios(results.reduce((sum, r) => mergeWorldErrors(sum, r.worldError!), zeroWorldErrorSums())),
     outcomes: results.map((r) => (r.success ? '1' : '0')).join(''),
   };
 }

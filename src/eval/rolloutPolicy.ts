@@ -18,6 +18,8 @@ export interface PolicyOutput {
   actions: Float32Array;
   /** Per env, ‖Δz_t‖ this step (Frobenius norm over the N×3 residual), when the policy has a world predictor. */
   deltaZNorm?: Float32Array;
+  /** B×N×3: Φ's prediction Ŝ_{t+1} of the observation this step's actions lead to, when the policy has a world predictor. */
+  predicted?: Float32Array;
   /** Per env, ‖b_t‖ of the reflex correction this step, when the policy has a reflex. */
   reflexNorm?: Float32Array;
   /** Per env, 1 where the policy sampled a new chunk from its prior this step (a prior call), when it has a prior. */

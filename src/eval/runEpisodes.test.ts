@@ -45,6 +45,19 @@ describe('runEpisodes', () => {
     }
   });
 
+  it('scores a predictor of no motion at exactly 1 against no motion, and reports nothing for a policy without Φ', async () => {
+    const inner = probePolicy(2);
+    const stay: RolloutPolicy = { ...inner, act: async (obs) => ({ ...(await inner.act(obs)), predicted: obs.tokens.slice() }) };
+    const results = await runEpisodes(stay, { perturbation: SUITES.nominal, episodes: 3, seed: 11, numEnvs: 2, maxSteps: 5 });
+    for (const r of results) {
+      const w = r.worldError!;
+      expect(w.objectMotion + w.agentMotion).toBeGreaterThan(0);
+      expect(w.objectError).toBeCloseTo(w.objectMotion, 5);
+      expect(w.agentError).toBeCloseTo(w.agentMotion, 5);
+    }
+    expect((await runEpisodes(probePolicy(2), { perturbation: SUITES.nominal, episodes: 2, seed: 11, numEnvs: 2, maxSteps: 5 }))[0].worldError).toBeNull();
+  });
+
   it('gives identical results for the same seed, whatever the number of parallel envs', async () => {
     const run = async (numEnvs: number) => {
       const policy = await createExpertPolicy(numEnvs);

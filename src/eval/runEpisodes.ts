@@ -5,6 +5,7 @@ import { deriveSeed } from '../core/rng';
 import type { TaskPerturbation } from '../sim/perturbationSpec';
 import { simTask, type TaskName } from '../sim/tasks';
 import { createVecEnv } from '../sim/vecEnv';
+import { addWorldErrors, zeroWorldErrorSums, type WorldErrorSums } from '../policy/worldError';
 import type { EpisodeResult } from './metrics';
 import type { PolicyObservation, RolloutPolicy } from './rolloutPolicy';
 
@@ -39,6 +40,8 @@ interface Slot {
   reflexSum: number;
   reported: number;
   priorCalls: number;
+  /** Φ's errors and the no-motion baseline, while the policy predicts. */
+  world: WorldErrorSums;
 }
 
 /** Returns one result per episode, in episode order. */
@@ -59,16 +62,19 @@ export async function runEpisodes(policy: RolloutPolicy, opts: RunEpisodesOption
       const s = episodeSeed(seed, firstEpisode + started);
       env.reseed(i, s);
       policy.resetEnv(i, s);
-      slots[i] = { episode: started++, steps: 0, maxCoverage: 0, deltaZSum: 0, reflexSum: 0, reported: 0, priorCalls: 0 };
+      slots[i] = { episode: started++, steps: 0, maxCoverage: 0, deltaZSum: 0, reflexSum: 0, reported: 0, priorCalls: 0, world: zeroWorldErrorSums() };
     };
     for (let i = 0; i < B; i++) start(i);
     const states = Array.from({ length: B }, () => task.zeroState());
     const obs: PolicyObservation = { numEnvs: B, tokens: env.tokens, episodeStep: env.episodeStep, states };
+    const before = new Float32Array(env.tokens.length);
+    const size = env.tokens.length / B;
 
     while (finished < episodes) {
       for (let i = 0; i < B; i++) env.getState(i, states[i]);
       const out = await policy.act(obs);
       if (out.actions.length !== B * env.spec.actionDim) throw new Error(`${policy.name}: returned ${out.actions.length} action values for ${B} envs`);
+      before.set(env.tokens);
       env.step(out.actions);
       policy.observe?.(env.tokens, env.dones, env.finalTokens);
       for (let i = 0; i < B; i++) {
@@ -80,6 +86,7 @@ export async function runEpisodes(policy: RolloutPolicy, opts: RunEpisodesOption
         if (out.deltaZNorm) slot.deltaZSum += out.deltaZNorm[i];
         if (out.reflexNorm) slot.reflexSum += out.reflexNorm[i];
         if (out.replanned) slot.priorCalls += out.replanned[i];
+        if (out.predicted) addWorldErrors(env.spec, slot.world, out.predicted, i * size, env.dones[i] ? env.finalTokens : env.tokens, i * size, before, i * size);
         if (!env.dones[i]) continue;
         const success = env.success[i] === 1;
         const result: EpisodeResult = {
@@ -92,6 +99,7 @@ export async function runEpisodes(policy: RolloutPolicy, opts: RunEpisodesOption
           meanDeltaZ: out.deltaZNorm ? slot.deltaZSum / slot.reported : null,
           meanReflex: out.reflexNorm ? slot.reflexSum / slot.reported : null,
           priorCalls: out.replanned ? slot.priorCalls : null,
+          worldError: out.predicted ? slot.world : null,
         };
         results[slot.episode] = result;
         finished++;

@@ -35,7 +35,7 @@ describe('SagrRollout on push-3d', () => {
     const task = simTask(c.task);
     const spec = task.spec;
     // Tipped 1.4 rad at step 1, past the 1.0 rad at which push-3d calls the object tipped over.
-    const env = await createVecEnv(task, { numEnvs: c.numEnvs, seed: 0, maxSteps: 100, perturbation: parsePerturbationSpec(task.suites, 'tilt:angle=1.4,at=1') });
+    const env = await createVecEnv(task, { numEnvs: c.numEnvs, seed: 0, maxSteps: 100, perturbation: parsePerturbationSpec(task.suites, 'tilt:angle=1.4,at=1,jitter=1') });
     const modules = {
       prior: new FlowPrior(flowPriorConfig(c, spec), 1),
       world: new WorldPredictor(worldPredictorConfig(c, spec), 2),

@@ -9,8 +9,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../core/config';
 import { deriveSeed, Rng } from '../core/rng';
 import type { DemoDataset } from '../sim/dataset';
-import { TOKEN_DIM, TOKEN_TYPE, type TaskSpec } from '../sim/taskSpec';
+import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import type { WorldPredictor } from '../policy/worldPredictor';
+import { addWorldErrors, worldErrorRatios, zeroWorldErrorSums } from '../policy/worldError';
 import { concatTransitions, demoTransitions, indexSteps, pickTransitions, sampleIndices, type EpisodeSplit, type Transitions } from './demoData';
 import { localGradients } from './gradientSource';
 import { GuardedStep, warmupCosineLr } from './guardedStep';
@@ -43,41 +44,18 @@ export interface WorldReport extends WorldMetrics {
 
 /** Loss and displacement-error ratios of Φ on a transition set. */
 export async function evaluateWorld(world: WorldPredictor, spec: TaskSpec, t: Transitions): Promise<WorldMetrics> {
-  const n = spec.numTokens;
-  const err = { all: 0, object: 0, agent: 0 };
-  const base = { all: 0, object: 0, agent: 0 };
-  let lossSum = 0;
+  const size = spec.numTokens * TOKEN_DIM;
+  const sums = zeroWorldErrorSums();
   for (let start = 0; start < t.count; start += EVAL_CHUNK) {
     const part = pickTransitions(t, Int32Array.from({ length: Math.min(EVAL_CHUNK, t.count - start) }, (_, i) => start + i));
     const x = transitionTensors(part);
     const predicted = world.predict(x);
     const p = (await predicted.data()) as Float32Array;
     tf.dispose([x, predicted]);
-    for (let b = 0; b < part.count; b++) {
-      for (let k = 0; k < n; k++) {
-        const o = (b * n + k) * TOKEN_DIM;
-        let e2 = 0;
-        let m2 = 0;
-        for (let d = 0; d < TOKEN_DIM; d++) {
-          const target = part.next[o + d];
-          e2 += (p[o + d] - target) ** 2;
-          m2 += (part.tokens[o + d] - target) ** 2;
-        }
-        lossSum += e2;
-        const kind = spec.tokenTypes[k] === TOKEN_TYPE.agent ? 'agent' : 'object';
-        err.all += Math.sqrt(e2);
-        base.all += Math.sqrt(m2);
-        err[kind] += Math.sqrt(e2);
-        base[kind] += Math.sqrt(m2);
-      }
-    }
+    for (let b = 0; b < part.count; b++) addWorldErrors(spec, sums, p, b * size, part.next, b * size, part.tokens, b * size);
   }
-  return {
-    heldOutLoss: lossSum / (t.count * n * TOKEN_DIM),
-    errorRatio: err.all / base.all,
-    objectErrorRatio: err.object / base.object,
-    agentErrorRatio: err.agent / base.agent,
-  };
+  const r = worldErrorRatios(sums);
+  return { heldOutLoss: sums.squared / (t.count * size), errorRatio: r.all, objectErrorRatio: r.object, agentErrorRatio: r.agent };
 }
 
 export async function trainWorld(world: WorldPredictor, demos: DemoDataset, split: EpisodeSplit, spec: TaskSpec, c: Config, o: StageOptions): Promise<WorldReport> {

@@ -27,18 +27,18 @@ describe('eval command', () => {
   });
 
   it('takes each task\'s suites: push-3d has tilt and 3-D keys, Push-T neither', async () => {
-    expect(evalPerturbations(['nominal', 'shifted-init', 'displace', 'kick', 'bias', 'friction', 'mass', 'tilt'], 'tilt:angle=0.2', 'push-3d').map((p) => p.kind)).toEqual(['nominal', 'shifted-init', 'displace', 'kick', 'bias', 'friction', 'mass', 'tilt']);
-    expect(() => evalPerturbations(['displace'], 'displace:dtheta=1', 'push-3d')).toThrow(/^--perturb: perturbation displace: unknown key "dtheta" \(keys: dx, dy, dz, dyaw, at\)$/);
+    expect(evalPerturbations(['nominal', 'shifted-init', 'displace', 'kick', 'bias', 'offset', 'friction', 'mass', 'tilt'], 'tilt:angle=0.2', 'push-3d').map((p) => p.kind)).toEqual(['nominal', 'shifted-init', 'displace', 'kick', 'bias', 'offset', 'friction', 'mass', 'tilt']);
+    expect(() => evalPerturbations(['displace'], 'displace:dtheta=1', 'push-3d')).toThrow(/^--perturb: perturbation displace: unknown key "dtheta" \(keys: dx, dy, dz, dyaw, at, jitter\)$/);
     const err = await evalCommand.run(ctx({ policy: 'expert', suite: 'tilt' })).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/^--suite: "tilt" is not one of nominal, shifted-init, displace, kick, bias, offset, friction, mass, all$/);
   });
 
   it('evaluates the push-3d expert under tilt', async () => {
-    const report = (await evalCommand.run(ctx({ policy: 'expert', suite: 'tilt', episodes: '1', perturb: 'tilt:angle=0.3,at=2' }, { task: 'push-3d', episodeLength: 10, numEnvs: 1 }))) as EvalReport;
+    const report = (await evalCommand.run(ctx({ policy: 'expert', suite: 'tilt', episodes: '1', perturb: 'tilt:angle=0.3,at=2,jitter=1' }, { task: 'push-3d', episodeLength: 10, numEnvs: 1 }))) as EvalReport;
     expect(report.task).toBe('push-3d');
     const s = report.results.expert.tilt;
     expect(s.episodes).toBe(1);
-    expect(s.perturbation).toBe('tilt:angle=0.3,at=2');
+    expect(s.perturbation).toBe('tilt:angle=0.3,at=2,jitter=1');
     expect(s.meanEpisodeLength).toBe(10);
     expect(s.meanMaxCoverage.mean).toBeGreaterThanOrEqual(s.meanFinalCoverage.mean);
   });
