@@ -29,7 +29,7 @@ import { DECOMPOSITION_TERMS, TRAIL_STRIDE, laneLayout, laneViews, type LaneLayo
 import { LANE_EVENTS } from './liveHistory';
 import type { LivePolicy } from './livePolicy';
 
-/** Export names of the one-shots' records (rows: step, then the suite's parameters in its key order, `at` left out). */
+/** Export names of the one-shots' records (rows: step, then the suite's parameters in its key order, `at` and `jitter` left out). */
 const ONE_SHOT_RECORDS: Record<string, string> = { displace: 'shoves', kick: 'kicks', tilt: 'tilts' };
 
 /** A recorded one-shot's parameters: all but its timing (`at` is the recorded step; an applied event has no jitter). */
