@@ -84,8 +84,8 @@ test('side by side: the right lane’s own n reaches the engine and each lane re
  * Opens the page, clicks the one-click comparison `id` and waits until its two lanes run `pair`; checks the lanes'
  * labels and the right lane's switches, and returns the app state (the view is then side by side).
  */
-async function runComparison(page: Page, id: string, pair: [string, string], labels: [string, string]) {
-  await page.goto('/?backend=cpu');
+async function runComparison(page: Page, id: string, pair: [string, string], labels: [string, string], url = '/?backend=cpu') {
+  await page.goto(url);
   await engineReady(page);
   await playgroundStep(page, 0);
   await page.getByTestId(`compare-${id}`).click();
@@ -105,6 +105,13 @@ async function rightLaneMoves(page: Page) {
 test('the reflex-target comparison runs the shipped consistent and literal reflexes side by side', async ({ page }) => {
   const s = await runComparison(page, 'reflex-target', ['reflex', 'reflex-literal'], ['reflex (v_θ, Φ, b_ψ trained)', 'reflex-literal (v_θ, Φ, b_ψ trained)']);
   expect(s.view).toBe('side');
+});
+
+test('on push-3d the reflex-target comparison runs its shipped consistent and literal reflexes; comparisons of runs push-3d does not ship are disabled, saying why', async ({ page }) => {
+  await runComparison(page, 'reflex-target', ['reflex', 'reflex-literal'], ['reflex (v_θ, Φ, b_ψ trained)', 'reflex-literal (v_θ, Φ, b_ψ trained)'], '/?backend=cpu#task=push-3d');
+  expect((await appState(page)).config.task).toBe('push-3d');
+  await expect(page.getByTestId('compare-dsrl')).toBeDisabled();
+  await expect(page.getByTestId('compare-dsrl')).toHaveAttribute('title', /\(not available: no trained dsrl for this task\)$/);
 });
 
 test('the SA-GR / DSRL comparison runs the shipped sagr beside the shipped DSRL run, each labelled with where its η acts', async ({ page }) => {
