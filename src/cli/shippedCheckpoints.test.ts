@@ -58,7 +58,7 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     for (const m of [prior, world, reflex]) m.dispose();
   });
 
-  it.runIf(task === 'push-3d')('hold the DAgger prior (a fine-tune on recovered states), Φ reading motion, and the literal-recipe reflex as a variant', async () => {
+  it.runIf(task === 'push-3d')('hold the DAgger prior (a fine-tune on recovered states), Φ reading motion, and as variants the literal-recipe reflex and a third DAgger round', async () => {
     expect(metadata('prior').command).toMatch(/^npm run sagr -- train --task push-3d --stage prior --init \S+ --demos /);
     expect(metadata('world').config.worldMotion).toBe(true);
     expect(metadata('reflex').config.reflexTarget).toBe('consistent');
@@ -70,6 +70,13 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     const results = await runEpisodes(policy, { task, perturbation: nominal, episodes: 2, seed: 0, numEnvs: 2, maxSteps: 20 });
     policy.dispose();
     expect(results).toHaveLength(2);
+    // A third DAgger round, fine-tuned from prior/ on its recoveries, ships as a variant that runs as the prior policy.
+    const round3 = path.join(DIR, 'variants', 'prior-dagger3');
+    const r3 = JSON.parse(readFileSync(path.join(round3, 'prior', 'model.json'), 'utf8')).userDefinedMetadata;
+    expect([r3.stage, r3.report.skippedSteps, r3.report.init]).toEqual(['prior', 0, 'public/checkpoints/push-3d']);
+    const prior3 = await loadLearnedPolicy('prior', round3, defaultConfig(), spec, 2);
+    expect(await runEpisodes(prior3, { task, perturbation: nominal, episodes: 2, seed: 0, numEnvs: 2, maxSteps: 20 })).toHaveLength(2);
+    prior3.dispose();
   });
 
   it('run as the reflex policy in a short seeded episode', async () => {
