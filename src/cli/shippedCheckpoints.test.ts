@@ -58,7 +58,7 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     for (const m of [prior, world, reflex]) m.dispose();
   });
 
-  it.runIf(task === 'push-3d')('hold the DAgger prior (a fine-tune on recovered states), Φ reading motion, and as variants the literal-recipe reflex and a third DAgger round', async () => {
+  it.runIf(task === 'push-3d')('hold the DAgger prior (a fine-tune on recovered states), Φ reading motion, and as variants the literal-recipe reflex and DAgger rounds 3 and 4', async () => {
     expect(metadata('prior').command).toMatch(/^npm run sagr -- train --task push-3d --stage prior --init \S+ --demos /);
     expect(metadata('world').config.worldMotion).toBe(true);
     expect(metadata('reflex').config.reflexTarget).toBe('consistent');
@@ -70,13 +70,15 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     const results = await runEpisodes(policy, { task, perturbation: nominal, episodes: 2, seed: 0, numEnvs: 2, maxSteps: 20 });
     policy.dispose();
     expect(results).toHaveLength(2);
-    // A third DAgger round, fine-tuned from prior/ on its recoveries, ships as a variant that runs as the prior policy.
-    const round3 = path.join(DIR, 'variants', 'prior-dagger3');
-    const r3 = JSON.parse(readFileSync(path.join(round3, 'prior', 'model.json'), 'utf8')).userDefinedMetadata;
-    expect([r3.stage, r3.report.skippedSteps, r3.report.init]).toEqual(['prior', 0, 'public/checkpoints/push-3d']);
-    const prior3 = await loadLearnedPolicy('prior', round3, defaultConfig(), spec, 2);
-    expect(await runEpisodes(prior3, { task, perturbation: nominal, episodes: 2, seed: 0, numEnvs: 2, maxSteps: 20 })).toHaveLength(2);
-    prior3.dispose();
+    // Two more DAgger rounds, each fine-tuned from the one before on its recoveries, ship as variants that run as the prior policy.
+    for (const [variant, init] of [['prior-dagger3', 'public/checkpoints/push-3d'], ['prior-dagger4', 'public/checkpoints/push-3d/variants/prior-dagger3']]) {
+      const dir = path.join(DIR, 'variants', variant);
+      const m = JSON.parse(readFileSync(path.join(dir, 'prior', 'model.json'), 'utf8')).userDefinedMetadata;
+      expect([m.stage, m.report.skippedSteps, m.report.init]).toEqual(['prior', 0, init]);
+      const round = await loadLearnedPolicy('prior', dir, defaultConfig(), spec, 2);
+      expect(await runEpisodes(round, { task, perturbation: nominal, episodes: 2, seed: 0, numEnvs: 2, maxSteps: 20 })).toHaveLength(2);
+      round.dispose();
+    }
   });
 
   it('run as the reflex policy in a short seeded episode', async () => {
