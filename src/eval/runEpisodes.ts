@@ -74,7 +74,7 @@ export async function runEpisodes(policy: RolloutPolicy, opts: RunEpisodesOption
       for (let i = 0; i < B; i++) env.getState(i, states[i]);
       const out = await policy.act(obs);
       if (out.actions.length !== B * env.spec.actionDim) throw new Error(`${policy.name}: returned ${out.actions.length} action values for ${B} envs`);
-      before.set(env.tokens);
+      if (out.predicted) before.set(env.tokens); // S_t, for Φ's no-motion baseline
       env.step(out.actions);
       policy.observe?.(env.tokens, env.dones, env.finalTokens);
       for (let i = 0; i < B; i++) {

@@ -16,9 +16,9 @@
 //                 on a table with mu ≳ 0.68 tips over as it decelerates (mu · 6 cm > 4.1 cm).
 //   mass          the centre of mass moves by (com_dx, com_dy, com_dz) m in the object's frame (mass and
 //                 inertia about it unchanged): pushes turn it differently, and a higher one tips more easily.
-//   tilt          at control step `at` + j (as displace) the object is tipped by `angle` towards direction `azimuth` (omitted =
-//                 uniform per episode) about the footprint corner lowest on that side, and released at rest:
-//                 below the tipping angle in that direction (≥ 0.59 rad) it falls back, past it over.
+//   tilt          at control step `at` + j (as displace) the object is tipped by `angle` towards direction
+//                 `azimuth` (omitted = uniform per episode) about the footprint corner lowest on that side, and
+//                 released at rest: below the tipping angle in that direction (≥ 0.59 rad) it falls back, past it over.
 import type { Rng } from '../../core/rng';
 import { drawEventStep, drawOffset, formatPerturbationSpec, parsePerturbationSpec, type SuiteTable } from '../perturbationSpec';
 import { FOOTPRINT_CORNERS, OBJECT_MASS, TABLE_FRICTION, TABLE_HALF, type Pose3 } from './geometry';
