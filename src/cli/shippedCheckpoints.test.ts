@@ -58,9 +58,10 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     for (const m of [prior, world, reflex]) m.dispose();
   });
 
-  it.runIf(task === 'push-3d')('hold the DAgger prior (a fine-tune on recovered states), Φ reading motion, and as variants the literal-recipe reflex and DAgger rounds 3 and 4', async () => {
+  it.runIf(task === 'push-3d')('hold the DAgger prior (a fine-tune on recovered states), Φ reading motion fine-tuned on those states, and as variants the literal-recipe reflex and DAgger rounds 2 to 4', async () => {
     expect(metadata('prior').command).toMatch(/^npm run sagr -- train --task push-3d --stage prior --init \S+ --demos /);
     expect(metadata('world').config.worldMotion).toBe(true);
+    expect(metadata('world').command).toMatch(/^npm run sagr -- train --task push-3d --stage world --init \S+ --demos /);
     expect(metadata('reflex').config.reflexTarget).toBe('consistent');
     const literal = path.join(DIR, 'variants', 'reflex-literal');
     const m = JSON.parse(readFileSync(path.join(literal, 'reflex', 'model.json'), 'utf8')).userDefinedMetadata;
@@ -70,8 +71,10 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     const results = await runEpisodes(policy, { task, perturbation: nominal, episodes: 2, seed: 0, numEnvs: 2, maxSteps: 20 });
     policy.dispose();
     expect(results).toHaveLength(2);
-    // Two more DAgger rounds, each fine-tuned from the one before on its recoveries, ship as variants that run as the prior policy.
-    for (const [variant, init] of [['prior-dagger3', 'public/checkpoints/push-3d'], ['prior-dagger4', 'public/checkpoints/push-3d/variants/prior-dagger3']]) {
+    // Earlier DAgger rounds, each fine-tuned from the one before on its recoveries, ship as variants that run as the
+    // prior policy (round 3 started from round 2 when round 2 was prior/).
+    const rounds = [['prior-dagger2', 'runs/p3d-long'], ['prior-dagger3', 'public/checkpoints/push-3d'], ['prior-dagger4', 'public/checkpoints/push-3d/variants/prior-dagger3']];
+    for (const [variant, init] of rounds) {
       const dir = path.join(DIR, 'variants', variant);
       const m = JSON.parse(readFileSync(path.join(dir, 'prior', 'model.json'), 'utf8')).userDefinedMetadata;
       expect([m.stage, m.report.skippedSteps, m.report.init]).toEqual(['prior', 0, init]);
