@@ -88,6 +88,22 @@ describe('eval --report', () => {
     expect(existsSync(path.join(dir, 'results-curves-expert.svg'))).toBe(false);
   });
 
+  it('keeps the hand-written part of the report it replaces (from the first "(written by hand)" section on) and regenerates the rest', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'results.md');
+    const run = () => evalCommand.run(ctx({ policy: 'expert', suite: 'nominal', episodes: '2', report: file }, { episodeLength: 10, numEnvs: 2 }));
+    await run();
+    const hand = '## Reading (written by hand)\n\nThe expert wins.\n\n### A detail (written by hand)\n\nMore.\n';
+    writeFileSync(file, `${readFileSync(file, 'utf8').replace('## Success', 'stale line\n\n## Success')}\n${hand}`);
+    await run();
+    await run();
+    const md = readFileSync(file, 'utf8');
+    expect(md).not.toContain('stale line');
+    expect(md.indexOf('## Success')).toBeGreaterThan(0);
+    expect(md.endsWith(`\n\n${hand}`)).toBe(true);
+    expect(md.split('## Reading (written by hand)')).toHaveLength(2);
+  });
+
   it('records the exact command line of a CLI run', () => {
     const file = path.join(tmp(), 'expert.md');
     const args = ['eval', '--policy', 'expert', '--suite', 'kick', '--perturb', 'kick:impulse=30,at=2', '--episodes', '1', '--episode-length', '10', '--report', file];

@@ -11,6 +11,8 @@
 // A policy's curves come from the metrics.jsonl its checkpoint was trained with: the PPO run's RUN/metrics.jsonl
 // for strategy and sagr; for the stage-0/1 modules DIR/<module>/metrics.jsonl, else DIR/metrics.jsonl (a
 // `train --out DIR` folder). A checkpoint without metrics gets a sentence saying where they were looked for.
+// Writing over an existing FILE keeps its hand-written part: everything from its first "## … (written by hand)"
+// heading on, placed after the regenerated sections.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { cellKey, claims } from '../eval/claims';
@@ -299,13 +301,25 @@ export function renderReport(e: ReportedEval, o: { command: string; date: string
   return { markdown: md.join('\n'), figures };
 }
 
-/** Writes the report and its figures; returns the paths written. */
+/** The first heading of a report's hand-written part: the generated sections come before it. */
+const HAND_WRITTEN = /^## .*\(written by hand\)$/m;
+
+/** An existing report's hand-written part, from its first hand-written section to the end ('' when it has none). */
+function handWrittenPart(file: string): string {
+  if (!existsSync(file)) return '';
+  const old = readFileSync(file, 'utf8');
+  const start = HAND_WRITTEN.exec(old);
+  return start === null ? '' : old.slice(start.index);
+}
+
+/** Writes the report and its figures, keeping the hand-written part of the report it replaces; returns the paths written. */
 export function writeReport(e: ReportedEval, o: { command: string; date: string; file: string }): string[] {
   const { markdown, figures } = renderReport(e, o);
   const dir = path.dirname(o.file);
   const written = [o.file, ...Object.keys(figures).map((name) => path.join(dir, name))];
   try {
-    writeFileSync(o.file, markdown);
+    const kept = handWrittenPart(o.file);
+    writeFileSync(o.file, kept === '' ? markdown : `${markdown.trimEnd()}\n\n${kept}`);
     for (const [name, svg] of Object.entries(figures)) writeFileSync(path.join(dir, name), svg);
   } catch (e) {
     throw new UsageError(`--report: cannot write "${o.file.slice(0, 80)}" (${(e as Error).message.split('\n')[0]})`);
