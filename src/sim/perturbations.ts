@@ -184,7 +184,9 @@ export function beforeControlStep(env: PushTEnv, p: Perturbation, step: number, 
     env.setBlockPose(env.block.x + p.dx, env.block.y + p.dy, env.block.angle + p.dtheta);
   } else if (p.kind === 'kick' && step === p.at) {
     const speed = p.impulse / (BLOCK_MASS * KICK_SUBSTEPS * SUBSTEP_DT);
-    env.kick(speed * Math.cos(episode.kickAngle), speed * Math.sin(episode.kickAngle), KICK_SUBSTEPS);
+    // A direction given in `p` wins over the episode's draw: a kick set mid-episode (setEpisodePerturbation) has no draw.
+    const angle = p.angle ?? episode.kickAngle;
+    env.kick(speed * Math.cos(angle), speed * Math.sin(angle), KICK_SUBSTEPS);
   }
 }
 

@@ -176,11 +176,14 @@ export function beforeControlStep3d(env: Push3DEnv, p: Push3DPerturbation, step:
     env.setObjectPose(pose);
   } else if (p.kind === 'kick' && step === p.at) {
     const dv = p.impulse / OBJECT_MASS;
-    env.kick(dv * Math.cos(draws.kickAngle), dv * Math.sin(draws.kickAngle), 0);
+    // A direction given in `p` wins over the episode's draw: a kick set mid-episode (setEpisodePerturbation) has no draw.
+    const angle = p.angle ?? draws.kickAngle;
+    env.kick(dv * Math.cos(angle), dv * Math.sin(angle), 0);
   } else if (p.kind === 'tilt' && step === p.at) {
     Object.assign(pose, env.object);
-    const ux = Math.cos(draws.tiltAzimuth);
-    const uy = Math.sin(draws.tiltAzimuth);
+    const azimuth = p.azimuth ?? draws.tiltAzimuth; // as the kick's direction
+    const ux = Math.cos(azimuth);
+    const uy = Math.sin(azimuth);
     // Pivot: the bottom corner furthest along the tilt direction; the axis z × u tips the top towards u.
     let best = -Infinity;
     let px = 0;

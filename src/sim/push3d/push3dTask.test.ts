@@ -214,6 +214,20 @@ describe('push-3d perturbations', () => {
     expect(await slide(random, 1)).toEqual([ax, ay]);
     const [bx, by] = await slide(random, 2);
     expect(Math.hypot(ax - bx, ay - by)).toBeGreaterThan(0.01);
+
+    // Set mid-episode (Φ's event replays do), a kick or tilt goes where `p` says, not where the nominal start's draw pointed.
+    const { vec, hold, s } = await quietEnv({ kind: 'nominal' });
+    const c0 = Array.from(comWorld(pose(s)));
+    vec.setEpisodePerturbation(0, { kind: 'kick', impulse: 0.3, angle: -Math.PI / 2, at: vec.episodeStep[0], jitter: 1 });
+    for (let t = 0; t <= 12; t++) vec.step(hold);
+    const c1 = Array.from(comWorld(pose(vec.getState(0))));
+    expect(c1[1] - c0[1]).toBeLessThan(-0.025);
+    vec.setEpisodePerturbation(0, { kind: 'tilt', angle: 0.3, azimuth: Math.PI / 2, at: vec.episodeStep[0], jitter: 1 });
+    vec.step(hold);
+    const top = new Float64Array(3 * NUM_KEYPOINTS);
+    keypointsWorld(pose(vec.getState(0)), top);
+    expect(top[3 * 12 + 1] - c1[1]).toBeGreaterThan(0.005); // the centre of mass leans towards +y
+    vec.free();
   });
 
   it('bias offsets the commanded target on every axis', async () => {
