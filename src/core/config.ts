@@ -116,6 +116,7 @@ export const SCHEMA = {
   worldIters: int({ group: 'world', label: 'Φ training steps', default: 3000, min: 1, max: 1_000_000, step: 1, live: false, help: 'Optimiser steps for stage 0 (Φ).' }),
   worldMotion: bool({ group: 'world', label: 'Φ reads motion', default: true, live: false, help: 'Φ also reads each token’s last displacement S_t − S_{t−1} and the previous commanded action, so it can tell the pusher’s velocity (positions alone cannot).' }),
   worldActionNoise: float({ group: 'world', label: 'Φ data action noise', default: 0.1, min: 0, max: 1, step: 0.01, live: false, help: 'Std of the action perturbations replayed in the simulator to collect Φ’s training transitions (normalised units).' }),
+  worldEventRollouts: float({ group: 'world', label: 'Φ event rollouts (per step)', default: 0, min: 0, max: 1, step: 0.01, live: false, help: 'Short rollouts after one-shot disturbances (displace, kick; push-3d also tilt, drawn as stage 2 trains) per demonstrated training step, replayed in the simulator so that Φ learns the motion that follows an event (a tipped pillar falling back) instead of reading it as the action’s. 0: none.' }),
 
   // ── reflex b_ψ, stage 1 hindsight warm-up ──────────────────────────────────────────────────────────
   reflexWidth: int({ group: 'reflex', label: 'Reflex width', default: 64, min: 8, max: 512, step: 8, live: false, help: 'Width of the reflex cross-attention.' }),

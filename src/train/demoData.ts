@@ -121,7 +121,8 @@ const TOKEN_FIELDS = ['prevTokens', 'tokens', 'next'] as const;
 const ACTION_FIELDS = ['prevActions', 'actions'] as const;
 const FIELDS = [...TOKEN_FIELDS, ...ACTION_FIELDS] as const;
 
-function emptyTransitions(count: number, numTokens: number, actionDim: number): Transitions {
+/** `count` zeroed transitions. */
+export function emptyTransitions(count: number, numTokens: number, actionDim: number): Transitions {
   const n = numTokens * TOKEN_DIM;
   const tokens = () => new Float32Array(count * n);
   const actions = () => new Float32Array(count * actionDim);

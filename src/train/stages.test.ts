@@ -84,6 +84,21 @@ describe('stage 0 and 1 training (tiny, fixed seed)', () => {
     expect(report.agentErrorRatio).toBeLessThan(0.7 * (records[0].agentErrorRatio as number));
   });
 
+  it('world with event rollouts: their transitions join the training set, and the error after each kind of event is reported and goes down', async () => {
+    const withEvents: Config = { ...tiny, worldEventRollouts: 0.05 };
+    const fresh = new WorldPredictor(worldPredictorConfig(withEvents, spec), 2);
+    const records: MetricsRecord[] = [];
+    const report = await trainWorld(fresh, demos, split, spec, withEvents, options(200, records, []));
+    fresh.dispose();
+    const steps = demos.manifest.episodeLengths.slice(0, 6).reduce((a, b) => a + b, 0);
+    // Push-T's events are displacements and kicks; a rollout records up to 7 steps after its event.
+    const events = report.trainTransitions - 3 * steps;
+    expect(events).toBeGreaterThan(Math.round(0.05 * steps) * 3);
+    expect(events).toBeLessThanOrEqual(Math.round(0.05 * steps) * 7);
+    expect(Object.keys(report.afterEvents!).sort()).toEqual(['errorRatioAfterDisplace', 'errorRatioAfterKick', 'eventErrorRatio', 'eventObjectErrorRatio']);
+    expect(report.afterEvents!.eventErrorRatio).toBeLessThan(records[0].eventErrorRatio as number);
+  });
+
   it('reflex: with Φ frozen, the hindsight loss goes down and b explains part of −ε', async () => {
     // A 200-step Φ with motion inputs leans on the motion and barely on the action; the warm-up needs Φ to react
     // to the action, so this test trains one without them.

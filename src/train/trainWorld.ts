@@ -2,7 +2,9 @@
 //   - the demonstrated transitions (S_t, a*_t, S_{t+1}), and
 //   - transitions with perturbed actions (S_t, a*_t + ε, S'_{t+1}), ε ~ N(0, worldActionNoise²), collected by
 //     replaying the demonstration states in the simulator (replayTransitions.ts), so that Φ learns how the
-//     action changes the outcome, not only what the expert's action usually does.
+//     action changes the outcome, not only what the expert's action usually does;
+//   - with worldEventRollouts > 0, the transitions of short rollouts after one-shot disturbances (a tipped pillar
+//     falling back, a kicked object sliding), which no demonstration shows; held out likewise, reported apart.
 // Metric: on held-out episodes' perturbed transitions, the mean per-token displacement error ‖Ŝ − S'‖ as a
 // fraction of the "no motion" baseline ‖S_t − S'‖ (target ≤ 0.25), overall and for the object and agent tokens.
 import * as tf from '@tensorflow/tfjs';
@@ -15,13 +17,17 @@ import { addWorldErrors, worldErrorRatios, zeroWorldErrorSums } from '../policy/
 import { concatTransitions, demoTransitions, indexSteps, pickTransitions, sampleIndices, type EpisodeSplit, type Transitions } from './demoData';
 import { localGradients } from './gradientSource';
 import { GuardedStep, warmupCosineLr } from './guardedStep';
-import { replayPerturbedTransitions } from './replayTransitions';
+import { replayEventTransitions, replayPerturbedTransitions, type EventTransitions } from './replayTransitions';
 import { checkStageOptions, LossMeter, transitionTensors, warmupFor, type StageOptions } from './stage';
 import { WORLD_LOSS, worldExamples } from './stageLosses';
 
 /** Perturbed replays per demonstrated training step (fresh ε each). */
 export const WORLD_REPLAY_COPIES = 2;
 const HELD_OUT_TRANSITIONS = 2048;
+/** Control steps of an event rollout (the event's own step is not recorded). */
+export const WORLD_EVENT_STEPS = 8;
+/** Held-out event rollouts (each up to WORLD_EVENT_STEPS − 1 transitions). */
+const HELD_OUT_EVENT_ROLLOUTS = 256;
 const EVAL_CHUNK = 512;
 
 export interface WorldMetrics {
@@ -32,7 +38,26 @@ export interface WorldMetrics {
   agentErrorRatio: number;
 }
 
+/**
+ * On held-out event rollouts (worldEventRollouts > 0): the error ratio over all of them and over the object's
+ * tokens, then per kind of event as `errorRatioAfter<Kind>` (errorRatioAfterTilt, …).
+ */
+export type WorldEventMetrics = Record<string, number>;
+
+/** Φ's error ratios on held-out transitions after events, overall and per kind of event. */
+async function evaluateAfterEvents(world: WorldPredictor, spec: TaskSpec, t: EventTransitions): Promise<WorldEventMetrics> {
+  const all = await evaluateWorld(world, spec, t);
+  const out: WorldEventMetrics = { eventErrorRatio: all.errorRatio, eventObjectErrorRatio: all.objectErrorRatio };
+  for (const kind of [...new Set(t.kinds)].sort()) {
+    const rows = t.kinds.flatMap((k, r) => (k === kind ? [r] : []));
+    out[`errorRatioAfter${kind[0].toUpperCase()}${kind.slice(1)}`] = (await evaluateWorld(world, spec, pickTransitions(t, rows))).errorRatio;
+  }
+  return out;
+}
+
 export interface WorldReport extends WorldMetrics {
+  /** After events (worldEventRollouts > 0), else absent. */
+  afterEvents?: WorldEventMetrics;
   iters: number;
   /** Threads that computed each step's gradient (StageOptions.gradients). */
   workers: number;
@@ -66,10 +91,18 @@ export async function trainWorld(world: WorldPredictor, demos: DemoDataset, spli
   const heldOutIndex = indexSteps(demos, split.heldOut);
   const replayRng = new Rng(deriveSeed(o.seed, 'world/replay'));
   o.log(`world: replaying ${trainIndex.count} × ${WORLD_REPLAY_COPIES} perturbed training transitions (σ = ${c.worldActionNoise})…`);
-  const train = concatTransitions([demoTransitions(demos, trainIndex), await replayPerturbedTransitions(demos, trainIndex, c.worldActionNoise, WORLD_REPLAY_COPIES, replayRng)]);
+  const parts = [demoTransitions(demos, trainIndex), await replayPerturbedTransitions(demos, trainIndex, c.worldActionNoise, WORLD_REPLAY_COPIES, replayRng)];
+  const eventRollouts = Math.round(c.worldEventRollouts * trainIndex.count);
+  let heldOutEvents: EventTransitions | null = null;
+  if (eventRollouts > 0) {
+    o.log(`world: ${eventRollouts} event rollouts of ${WORLD_EVENT_STEPS} steps…`);
+    parts.push(await replayEventTransitions(demos, trainIndex, c.worldActionNoise, eventRollouts, WORLD_EVENT_STEPS, new Rng(deriveSeed(o.seed, 'world/events'))));
+    heldOutEvents = await replayEventTransitions(demos, heldOutIndex, c.worldActionNoise, HELD_OUT_EVENT_ROLLOUTS, WORLD_EVENT_STEPS, new Rng(deriveSeed(o.seed, 'world/held-out-events')));
+  }
+  const train = concatTransitions(parts);
   const heldOutAll = await replayPerturbedTransitions(demos, heldOutIndex, c.worldActionNoise, 1, new Rng(deriveSeed(o.seed, 'world/held-out')));
   const heldOut = pickTransitions(heldOutAll, sampleIndices(new Rng(deriveSeed(o.seed, 'world/held-out-pick')), heldOutAll.count, Math.min(HELD_OUT_TRANSITIONS, heldOutAll.count)));
-  o.log(`world: ${train.count} training transitions, ${heldOut.count} held-out (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  o.log(`world: ${train.count} training transitions (${parts[2]?.count ?? 0} after events), ${heldOut.count} held-out (${heldOutEvents?.count ?? 0} after events) (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 
   const rng = new Rng(deriveSeed(o.seed, 'world/train'));
   const gradients = await (o.gradients ?? localGradients)(WORLD_LOSS, world);
@@ -78,6 +111,7 @@ export async function trainWorld(world: WorldPredictor, demos: DemoDataset, spli
   const meter = new LossMeter();
   let lastTrainLoss: number | null = null;
   let metrics: WorldMetrics = { heldOutLoss: NaN, errorRatio: NaN, objectErrorRatio: NaN, agentErrorRatio: NaN };
+  let eventMetrics: WorldEventMetrics | null = null;
   try {
     for (let iter = 0; iter < o.iters; iter++) {
       await o.pace?.();
@@ -88,13 +122,15 @@ export async function trainWorld(world: WorldPredictor, demos: DemoDataset, spli
 
       if ((iter + 1) % o.evalEvery === 0 || iter === o.iters - 1) {
         metrics = await evaluateWorld(world, spec, heldOut);
+        if (heldOutEvents) eventMetrics = await evaluateAfterEvents(world, spec, heldOutEvents);
         lastTrainLoss = meter.take();
         const seconds = (performance.now() - t0) / 1000;
-        o.onMetrics({ stage: 'world', iter: iter + 1, lr, trainLoss: lastTrainLoss, gradNorm: step.gradNorm, ...metrics, skippedSteps: guard.skipped, seconds });
+        o.onMetrics({ stage: 'world', iter: iter + 1, lr, trainLoss: lastTrainLoss, gradNorm: step.gradNorm, ...metrics, ...eventMetrics, skippedSteps: guard.skipped, seconds });
         await o.onEvaluated?.(iter + 1);
+        const events = eventMetrics ? `; after events ${Object.entries(eventMetrics).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}` : '';
         o.log(
           `world ${iter + 1}/${o.iters}: train ${lastTrainLoss?.toExponential(3)} held-out ${metrics.heldOutLoss.toExponential(3)} ` +
-            `error/no-motion ${metrics.errorRatio.toFixed(3)} (object ${metrics.objectErrorRatio.toFixed(3)}, agent ${metrics.agentErrorRatio.toFixed(3)}) (${seconds.toFixed(0)} s)`,
+            `error/no-motion ${metrics.errorRatio.toFixed(3)} (object ${metrics.objectErrorRatio.toFixed(3)}, agent ${metrics.agentErrorRatio.toFixed(3)}${events}) (${seconds.toFixed(0)} s)`,
         );
       }
     }
@@ -102,5 +138,5 @@ export async function trainWorld(world: WorldPredictor, demos: DemoDataset, spli
     await gradients.dispose();
     guard.dispose();
   }
-  return { iters: o.iters, workers: gradients.workers, trainTransitions: train.count, finalTrainLoss: lastTrainLoss, ...metrics, skippedSteps: guard.skipped, seconds: (performance.now() - t0) / 1000 };
+  return { iters: o.iters, workers: gradients.workers, trainTransitions: train.count, finalTrainLoss: lastTrainLoss, ...metrics, ...(eventMetrics ? { afterEvents: eventMetrics } : {}), skippedSteps: guard.skipped, seconds: (performance.now() - t0) / 1000 };
 }
