@@ -58,8 +58,14 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     for (const m of [prior, world, reflex]) m.dispose();
   });
 
-  it.runIf(task === 'push-3d')('hold the DAgger prior (a fine-tune on recovered states), Φ reading motion fine-tuned on those states, and as variants the literal-recipe reflex and DAgger rounds 2 to 4', async () => {
-    expect(metadata('prior').command).toMatch(/^npm run sagr -- train --task push-3d --stage prior --init \S+ --demos /);
+  it.runIf(task === 'push-3d')('hold the DAgger prior (the average of two fine-tunes on recovered states, shipped as variants), Φ reading motion fine-tuned on those states, and as variants the literal-recipe reflex and DAgger rounds 2 to 8', async () => {
+    expect(metadata('prior').command).toMatch(/^npm run sagr -- average --checkpoints /);
+    for (const run of metadata('prior').report.averageOf) expect(run.command).toMatch(/^npm run sagr -- train --task push-3d --stage prior --init \S+ --demos /);
+    // prior/ is exactly the float32 mean of rounds 7 and 8, as `average` computes it ((a + b) / 2).
+    const weights = (dir: string) => new Float32Array(new Uint8Array(readFileSync(path.join(dir, 'prior', 'weights.bin'))).buffer);
+    const [mean, r7, r8] = [DIR, path.join(DIR, 'variants', 'prior-dagger7'), path.join(DIR, 'variants', 'prior-dagger8')].map(weights);
+    expect(r7.length).toBe(mean.length);
+    expect(mean.every((w, i) => w === Math.fround(Math.fround(r7[i] + r8[i]) / 2))).toBe(true);
     expect(metadata('world').config.worldMotion).toBe(true);
     expect(metadata('world').command).toMatch(/^npm run sagr -- train --task push-3d --stage world --init \S+ --demos /);
     expect(metadata('reflex').config.reflexTarget).toBe('consistent');
@@ -72,8 +78,14 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     policy.dispose();
     expect(results).toHaveLength(2);
     // Earlier DAgger rounds, each fine-tuned from the one before on its recoveries, ship as variants that run as the
-    // prior policy (round 3 started from round 2 when round 2 was prior/).
-    const rounds = [['prior-dagger2', 'runs/p3d-long'], ['prior-dagger3', 'public/checkpoints/push-3d'], ['prior-dagger4', 'public/checkpoints/push-3d/variants/prior-dagger3']];
+    // prior policy (round 3 started from round 2 when round 2 was prior/, round 8 from round 7 when it was).
+    const rounds = [
+      ['prior-dagger2', 'runs/p3d-long'],
+      ['prior-dagger3', 'public/checkpoints/push-3d'],
+      ['prior-dagger4', 'public/checkpoints/push-3d/variants/prior-dagger3'],
+      ['prior-dagger7', 'runs/p3d-dag6/run'],
+      ['prior-dagger8', 'public/checkpoints/push-3d'],
+    ];
     for (const [variant, init] of rounds) {
       const dir = path.join(DIR, 'variants', variant);
       const m = JSON.parse(readFileSync(path.join(dir, 'prior', 'model.json'), 'utf8')).userDefinedMetadata;
