@@ -14,7 +14,7 @@ import { rowState, type AnySimTask } from '../sim/simTask';
 import { TOKEN_DIM } from '../sim/taskSpec';
 import { simTask } from '../sim/tasks';
 import { createVecEnv } from '../sim/vecEnv';
-import { concatTransitions, emptyTransitions, gatherTransitions, pickTransitions, type StepIndex, type Transitions } from './demoData';
+import { emptyTransitions, gatherTransitions, pickTransitions, type StepIndex, type Transitions } from './demoData';
 
 /** Environments stepped together while replaying. Fixed, so a replay is deterministic: Rapier's contact cache
  * (warm starts) carries over between the states one env replays, so another value changes the last bits. */
@@ -122,7 +122,8 @@ export async function replayEventTransitions(demos: DemoDataset, index: StepInde
   const rows = new Int32Array(envs);
   const lastRows = new Int32Array(envs);
   const eventKinds: string[] = new Array(envs);
-  const parts: Transitions[] = [];
+  // Room for every rollout's full length; trimmed to what was recorded at the end.
+  const out = emptyTransitions(rollouts * (steps - 1), m.numTokens, a);
   const kinds: string[] = [];
   try {
     for (let start = 0; start < rollouts; start += envs) {
@@ -138,8 +139,6 @@ export async function replayEventTransitions(demos: DemoDataset, index: StepInde
         eventKinds[j] = event.kind;
         live[j] = 1;
       }
-      const out = emptyTransitions(used * (steps - 1), m.numTokens, a);
-      let recorded = 0;
       for (let k = 0; k < steps; k++) {
         current.set(env.tokens);
         for (let j = 0; j < used; j++) {
@@ -153,23 +152,22 @@ export async function replayEventTransitions(demos: DemoDataset, index: StepInde
           const tokens = (f: Float32Array) => f.subarray(j * n, (j + 1) * n);
           const action = (f: Float32Array) => f.subarray(j * a, (j + 1) * a);
           if (k > 0) {
-            out.prevTokens.set(tokens(prevTokens), recorded * n);
-            out.prevActions.set(action(prevActions), recorded * a);
-            out.tokens.set(tokens(current), recorded * n);
-            out.actions.set(action(actions), recorded * a);
-            out.next.set(tokens(env.dones[j] ? env.finalTokens : env.tokens), recorded * n);
+            const r = kinds.length;
+            out.prevTokens.set(tokens(prevTokens), r * n);
+            out.prevActions.set(action(prevActions), r * a);
+            out.tokens.set(tokens(current), r * n);
+            out.actions.set(action(actions), r * a);
+            out.next.set(tokens(env.dones[j] ? env.finalTokens : env.tokens), r * n);
             kinds.push(eventKinds[j]);
-            recorded++;
           }
           prevTokens.set(tokens(current), j * n);
           prevActions.set(action(actions), j * a);
           if (env.dones[j]) live[j] = 0; // auto-reset: the rest of this rollout belongs to no state of the demonstrations
         }
       }
-      parts.push(pickTransitions(out, Int32Array.from({ length: recorded }, (_, r) => r)));
     }
   } finally {
     env.free();
   }
-  return { ...concatTransitions(parts), kinds };
+  return { ...pickTransitions(out, Int32Array.from(kinds, (_, r) => r)), kinds };
 }

@@ -13,7 +13,7 @@ import { deriveSeed, Rng } from '../core/rng';
 import type { DemoDataset } from '../sim/dataset';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import type { WorldPredictor } from '../policy/worldPredictor';
-import { addWorldErrors, worldErrorRatios, zeroWorldErrorSums } from '../policy/worldError';
+import { addWorldErrors, mergeWorldErrors, worldErrorRatios, zeroWorldErrorSums, type WorldErrorSums } from '../policy/worldError';
 import { concatTransitions, demoTransitions, indexSteps, pickTransitions, sampleIndices, type EpisodeSplit, type Transitions } from './demoData';
 import { localGradients } from './gradientSource';
 import { GuardedStep, warmupCosineLr } from './guardedStep';
@@ -44,15 +44,17 @@ export interface WorldMetrics {
  */
 export type WorldEventMetrics = Record<string, number>;
 
-/** Φ's error ratios on held-out transitions after events, overall and per kind of event. */
+/** Φ's error ratios on held-out transitions after events, per kind of event and (their sums merged) overall. */
 async function evaluateAfterEvents(world: WorldPredictor, spec: TaskSpec, t: EventTransitions): Promise<WorldEventMetrics> {
-  const all = await evaluateWorld(world, spec, t);
-  const out: WorldEventMetrics = { eventErrorRatio: all.errorRatio, eventObjectErrorRatio: all.objectErrorRatio };
+  const all = zeroWorldErrorSums();
+  const perKind: WorldEventMetrics = {};
   for (const kind of [...new Set(t.kinds)].sort()) {
-    const rows = t.kinds.flatMap((k, r) => (k === kind ? [r] : []));
-    out[`errorRatioAfter${kind[0].toUpperCase()}${kind.slice(1)}`] = (await evaluateWorld(world, spec, pickTransitions(t, rows))).errorRatio;
+    const sums = await worldErrorSums(world, spec, pickTransitions(t, t.kinds.flatMap((k, r) => (k === kind ? [r] : []))));
+    mergeWorldErrors(all, sums);
+    perKind[`errorRatioAfter${kind[0].toUpperCase()}${kind.slice(1)}`] = worldErrorRatios(sums).all;
   }
-  return out;
+  const r = worldErrorRatios(all);
+  return { eventErrorRatio: r.all, eventObjectErrorRatio: r.object, ...perKind };
 }
 
 export interface WorldReport extends WorldMetrics {
@@ -69,6 +71,13 @@ export interface WorldReport extends WorldMetrics {
 
 /** Loss and displacement-error ratios of Φ on a transition set. */
 export async function evaluateWorld(world: WorldPredictor, spec: TaskSpec, t: Transitions): Promise<WorldMetrics> {
+  const sums = await worldErrorSums(world, spec, t);
+  const r = worldErrorRatios(sums);
+  return { heldOutLoss: sums.squared / (t.count * spec.numTokens * TOKEN_DIM), errorRatio: r.all, objectErrorRatio: r.object, agentErrorRatio: r.agent };
+}
+
+/** Φ's summed errors and no-motion baselines over a transition set (worldError.ts). */
+async function worldErrorSums(world: WorldPredictor, spec: TaskSpec, t: Transitions): Promise<WorldErrorSums> {
   const size = spec.numTokens * TOKEN_DIM;
   const sums = zeroWorldErrorSums();
   for (let start = 0; start < t.count; start += EVAL_CHUNK) {
@@ -79,8 +88,7 @@ export async function evaluateWorld(world: WorldPredictor, spec: TaskSpec, t: Tr
     tf.dispose([x, predicted]);
     for (let b = 0; b < part.count; b++) addWorldErrors(spec, sums, p, b * size, part.next, b * size, part.tokens, b * size);
   }
-  const r = worldErrorRatios(sums);
-  return { heldOutLoss: sums.squared / (t.count * size), errorRatio: r.all, objectErrorRatio: r.object, agentErrorRatio: r.agent };
+  return sums;
 }
 
 export async function trainWorld(world: WorldPredictor, demos: DemoDataset, split: EpisodeSplit, spec: TaskSpec, c: Config, o: StageOptions): Promise<WorldReport> {
@@ -93,16 +101,19 @@ export async function trainWorld(world: WorldPredictor, demos: DemoDataset, spli
   o.log(`world: replaying ${trainIndex.count} × ${WORLD_REPLAY_COPIES} perturbed training transitions (σ = ${c.worldActionNoise})…`);
   const parts = [demoTransitions(demos, trainIndex), await replayPerturbedTransitions(demos, trainIndex, c.worldActionNoise, WORLD_REPLAY_COPIES, replayRng)];
   const eventRollouts = Math.round(c.worldEventRollouts * trainIndex.count);
+  let trainEvents = 0;
   let heldOutEvents: EventTransitions | null = null;
   if (eventRollouts > 0) {
     o.log(`world: ${eventRollouts} event rollouts of ${WORLD_EVENT_STEPS} steps…`);
-    parts.push(await replayEventTransitions(demos, trainIndex, c.worldActionNoise, eventRollouts, WORLD_EVENT_STEPS, new Rng(deriveSeed(o.seed, 'world/events'))));
+    const events = await replayEventTransitions(demos, trainIndex, c.worldActionNoise, eventRollouts, WORLD_EVENT_STEPS, new Rng(deriveSeed(o.seed, 'world/events')));
+    parts.push(events);
+    trainEvents = events.count;
     heldOutEvents = await replayEventTransitions(demos, heldOutIndex, c.worldActionNoise, HELD_OUT_EVENT_ROLLOUTS, WORLD_EVENT_STEPS, new Rng(deriveSeed(o.seed, 'world/held-out-events')));
   }
   const train = concatTransitions(parts);
   const heldOutAll = await replayPerturbedTransitions(demos, heldOutIndex, c.worldActionNoise, 1, new Rng(deriveSeed(o.seed, 'world/held-out')));
   const heldOut = pickTransitions(heldOutAll, sampleIndices(new Rng(deriveSeed(o.seed, 'world/held-out-pick')), heldOutAll.count, Math.min(HELD_OUT_TRANSITIONS, heldOutAll.count)));
-  o.log(`world: ${train.count} training transitions (${parts[2]?.count ?? 0} after events), ${heldOut.count} held-out (${heldOutEvents?.count ?? 0} after events) (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  o.log(`world: ${train.count} training transitions (${trainEvents} after events), ${heldOut.count} held-out (${heldOutEvents?.count ?? 0} after events) (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
 
   const rng = new Rng(deriveSeed(o.seed, 'world/train'));
   const gradients = await (o.gradients ?? localGradients)(WORLD_LOSS, world);
