@@ -4,12 +4,13 @@ import { ConfigError } from '../core/config';
 import { UsageError, parseCommandLine, type Command } from './command';
 import { average } from './commands/average';
 import { bench } from './commands/bench';
+import { compare } from './commands/compare';
 import { demos } from './commands/demos';
 import { evalCommand } from './commands/eval';
 import { merge } from './commands/merge';
 import { train } from './commands/train';
 
-const COMMANDS: Command[] = [average, bench, demos, evalCommand, merge, train];
+const COMMANDS: Command[] = [average, bench, compare, demos, evalCommand, merge, train];
 
 function usage(): string {
   return ['usage: npm run sagr -- <command> [flags]', '', ...COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`)].join('\n');
