@@ -45,9 +45,17 @@ export interface Comparison {
   pooled: Omit<ComparedCell, 'suite' | 'n'>;
 }
 
-/** suite and n of each results key of a report (cellKey's inverse). */
-function cellsOf(report: EvalRun, policy: string): Map<string, { suite: string; n: number; outcomes: string; perturbation: string }> {
-  const cells = new Map<string, { suite: string; n: number; outcomes: string; perturbation: string }>();
+/** One policy's cell of a report, with the suite and n its key stands for. */
+interface RunCell {
+  suite: string;
+  n: number;
+  outcomes: string;
+  perturbation: string;
+}
+
+/** suite and n of each results key of a report (claims.ts cellKey's inverse), keyed "suite n=N" whatever the sweep. */
+function cellsOf(report: EvalRun, policy: string): Map<string, RunCell> {
+  const cells = new Map<string, RunCell>();
   for (const [key, summary] of Object.entries(report.results[policy])) {
     const swept = /^(.*) n=(\d+)$/.exec(key);
     const suite = report.executeSteps.length === 1 ? key : swept?.[1];
@@ -68,15 +76,12 @@ function paired(a: string, b: string): Omit<ComparedCell, 'suite' | 'n'> {
 }
 
 /**
- * Policy `policyB` of report `b` against policy `policyA` of report `a`, on the cells both ran. Throws, naming
- * what differs, when the episodes are not the same ones or no cell is shared.
+ * Policy `policyB` of report `b` against policy `policyA` of report `a` (each must be in its report), on the cells
+ * both ran. Throws, naming what differs, when the episodes are not the same ones or no cell is shared.
  */
 export function compareEvals(a: EvalRun, policyA: string, b: EvalRun, policyB: string): Comparison {
   for (const field of PAIRING_FIELDS) {
     if (a[field] !== b[field]) throw new Error(`the two evaluations differ in ${field} (${a[field]} against ${b[field]}), so their episodes are not the same ones`);
-  }
-  for (const [report, policy, which] of [[a, policyA, 'first'], [b, policyB, 'second']] as const) {
-    if (!report.results[policy]) throw new Error(`the ${which} evaluation has no policy "${policy}" (it has ${Object.keys(report.results).join(', ')})`);
   }
   const cellsA = cellsOf(a, policyA);
   const cellsB = cellsOf(b, policyB);
