@@ -1,8 +1,14 @@
 // Throughput of the prior's training step over worker threads (dataParallel.ts) at the default config (batch
 // priorBatch = 64, the task's sizes): one worker, which is the in-process step, against `workers`, each with
-// its own prior of the same seed on the same synthetic batch. The machine may be shared, so the two alternate
-// round by round (a load spike hits both) and each figure is the median step; the ratio of the two is the
+// its own prior of the same seed on the same synthetic batch. The machine may be shared, so the runs alternate
+// round by round (a load spike hits all) and each figure is the median step; the ratio of the two is the
 // speed-up (issue 16's target: ≥ 1.7× with two workers).
+// Two more runs in the same rounds bound what any split of the batch can give on this machine:
+//   - one worker at B / workers: a part's own step. oneWorkerMs / that is the speed-up if the parts ran side by
+//     side at no cost, so the step's batch-independent part (kernel launches, per-weight work) caps it;
+//   - `workers` workers at B · workers: each thread steps a full batch of B at once, the step's fixed part no
+//     longer split; its throughput over one worker's is what the cores give when both are busy (shared caches
+//     and memory), the ceiling of data parallelism here short of a larger batch.
 import { defaultConfig, type Config } from '../core/config';
 import { Rng } from '../core/rng';
 import { FlowPrior, flowPriorConfig } from '../policy/flowPrior';
@@ -28,6 +34,12 @@ export interface DataParallelBenchResult {
   parallelExamplesPerSec: number;
   /** oneWorkerMs / parallelMs. */
   speedup: number;
+  /** Median ms per step of one worker on a part of the batch (B / workers rows), and oneWorkerMs / that. */
+  partMs: number;
+  partBound: number;
+  /** Median ms per step of `workers` workers on B · workers rows, and its throughput over one worker's at B. */
+  scaledMs: number;
+  scaledSpeedup: number;
   /** Timed steps of each. */
   steps: number;
 }
@@ -42,12 +54,21 @@ export async function benchDataParallel(c: Config = defaultConfig(), workers = 2
     rng.fillNormal(x);
     return x;
   };
-  const batch = { tokens: normals(c.priorBatch * spec.numTokens * TOKEN_DIM), chunks: normals(c.priorBatch * c.horizon * spec.actionDim), size: c.priorBatch };
-  const examples = priorExamples(spec, batch, c.horizon, rng);
+  const examplesOf = (size: number) => {
+    const batch = { tokens: normals(size * spec.numTokens * TOKEN_DIM), chunks: normals(size * c.horizon * spec.actionDim), size };
+    return priorExamples(spec, batch, c.horizon, rng);
+  };
+  const B = c.priorBatch;
+  const runs = [
+    { w: 1, examples: examplesOf(B) },
+    { w: workers, examples: examplesOf(B) },
+    { w: 1, examples: examplesOf(Math.ceil(B / workers)) },
+    { w: workers, examples: examplesOf(B * workers) },
+  ];
 
   const runners: { step: () => Promise<number>; times: number[]; dispose: () => Promise<void> }[] = [];
   try {
-    for (const w of [1, workers]) {
+    for (const { w, examples } of runs) {
       const prior = new FlowPrior(flowPriorConfig(c, spec), c.seed);
       const source = await dataParallel(w)(PRIOR_LOSS, prior).catch((e: unknown) => {
         prior.dispose();
@@ -73,16 +94,20 @@ export async function benchDataParallel(c: Config = defaultConfig(), workers = 2
   } finally {
     for (const r of runners) await r.dispose();
   }
-  const [oneWorkerMs, parallelMs] = runners.map((r) => median(r.times));
-  const perSec = (ms: number) => (1000 * c.priorBatch) / ms;
+  const [oneWorkerMs, parallelMs, partMs, scaledMs] = runners.map((r) => median(r.times));
+  const perSec = (ms: number) => (1000 * B) / ms;
   return {
-    batch: c.priorBatch,
+    batch: B,
     workers,
     oneWorkerMs,
     parallelMs,
     oneWorkerExamplesPerSec: perSec(oneWorkerMs),
     parallelExamplesPerSec: perSec(parallelMs),
     speedup: oneWorkerMs / parallelMs,
+    partMs,
+    partBound: oneWorkerMs / partMs,
+    scaledMs,
+    scaledSpeedup: (workers * oneWorkerMs) / scaledMs,
     steps: ROUNDS * STEPS_PER_ROUND,
   };
 }
