@@ -107,9 +107,10 @@ test('the reflex-target comparison runs the shipped consistent and literal refle
   expect(s.view).toBe('side');
 });
 
-test('on push-3d the reflex-target comparison runs its shipped consistent and literal reflexes; comparisons of runs push-3d does not ship are disabled, saying why', async ({ page }) => {
+test('on push-3d the reflex-target comparison runs its shipped consistent and literal reflexes; comparisons of runs push-3d does not ship are disabled, saying why, and the ReinFlow one it ships is not', async ({ page }) => {
   await runComparison(page, 'reflex-target', ['reflex', 'reflex-literal'], ['reflex (v_θ, Φ, b_ψ trained)', 'reflex-literal (v_θ, Φ, b_ψ trained)'], '/?backend=cpu#task=push-3d');
   expect((await appState(page)).config.task).toBe('push-3d');
+  await expect(page.getByTestId('compare-reinflow')).toBeEnabled();
   await expect(page.getByTestId('compare-dsrl')).toBeDisabled();
   await expect(page.getByTestId('compare-dsrl')).toHaveAttribute('title', /\(not available: no trained dsrl for this task\)$/);
 });

@@ -105,18 +105,23 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     expect(results[0].meanReflex).toBeGreaterThan(0);
   });
 
-  it('hold the stage-2 runs (sagr, strategy, and on Push-T the per-step residual, DSRL and ReinFlow) made from these stage-0/1 modules, each running a short seeded episode', async () => {
+  it('hold the stage-2 runs (sagr, strategy, ReinFlow, and on Push-T the per-step residual and DSRL) made from these stage-0/1 modules, each running a short seeded episode', async () => {
     const prior = readFileSync(path.join(DIR, 'prior', 'weights.bin'));
-    for (const name of task === 'push-t' ? (['sagr', 'strategy', 'residual', 'dsrl', 'reinflow'] as const) : (['sagr', 'strategy'] as const)) {
+    // On push-3d sagr's stage 2 started from ReinFlow's fine-tuned v_θ (public/checkpoints/push-3d/README.md).
+    const reinflowPrior = readFileSync(path.join(defaultCheckpoint('reinflow', task), 'prior', 'weights.bin'));
+    const fineTuned = (name: string) => name === 'reinflow' || (task === 'push-3d' && name === 'sagr');
+    for (const name of task === 'push-t' ? (['sagr', 'strategy', 'residual', 'dsrl', 'reinflow'] as const) : (['sagr', 'strategy', 'reinflow'] as const)) {
       const dir = defaultCheckpoint(name, task);
       const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
       expect(config.reflexGain === 0).toBe(name !== 'sagr');
       if (name === 'residual') expect(config.strategyRate).toBe('step');
       if (name === 'dsrl') expect([config.strategyRate, config.beta, config.gamma]).toEqual(['latent', 0, 0]);
       if (name === 'reinflow') expect([config.strategyRate, config.beta, config.gamma, config.clipEps, config.entCoef]).toEqual(['noise', 0, 0, 0.01, 0.03]);
-      // The frozen prior is the shipped one, byte for byte; ReinFlow's is the shipped one fine-tuned (same shape).
+      // The frozen prior is the shipped one, byte for byte; ReinFlow's is the shipped one fine-tuned (same shape),
+      // and push-3d's sagr froze ReinFlow's.
       const own = readFileSync(path.join(dir, 'prior', 'weights.bin'));
-      expect(own.equals(prior)).toBe(name !== 'reinflow');
+      expect(own.equals(prior)).toBe(!fineTuned(name));
+      expect(own.equals(reinflowPrior)).toBe(fineTuned(name));
       expect(own.length).toBe(prior.length);
       const iterations = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
       expect(iterations.length).toBe(config.ppoIters);
