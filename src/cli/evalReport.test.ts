@@ -227,6 +227,9 @@ describe('policyCurves', () => {
     expect(c.panels.map((p) => p.title)).toEqual(['return', 'success rate', 'approximate KL', 'reward terms per step']);
     expect(c.panels[0].series[0].points).toEqual([[64, 1], [128, 2]]);
     expect(c.missing).toEqual([]);
+    // The baselines trained by PPO (ReinFlow, DSRL) write the same records; a policy with no curves says so.
+    expect(policyCurves('reinflow', run).panels.map((p) => p.title)).toEqual(c.panels.map((p) => p.title));
+    expect(policyCurves('meanflow', run)).toEqual({ panels: [], sources: [], missing: [expect.stringMatching(/^no learning curves drawn for meanflow \(the report draws them for prior, reflex, /)] });
   });
 
   it('prefers the module folder, falls back to the run folder, names what is missing or unreadable', () => {

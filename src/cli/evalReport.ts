@@ -44,9 +44,13 @@ export interface ReportedEval {
 const CURVES: Record<string, 'ppo' | readonly StageName[]> = {
   prior: ['prior'],
   reflex: ['prior', 'world', 'reflex'],
+  integral: ['prior'],
   strategy: 'ppo',
   sagr: 'ppo',
+  shuffled: 'ppo',
   residual: 'ppo',
+  dsrl: 'ppo',
+  reinflow: 'ppo',
 };
 const METRICS_FILE = 'metrics.jsonl';
 
@@ -110,7 +114,10 @@ function averagedFrom(moduleDir: string): string[] | null {
 export function policyCurves(policy: string, checkpoint: string): PolicyCurves {
   const what = CURVES[policy];
   const out: PolicyCurves = { panels: [], sources: [], missing: [] };
-  if (what === undefined) return out;
+  if (what === undefined) {
+    out.missing.push(`no learning curves drawn for ${policy} (the report draws them for ${Object.keys(CURVES).join(', ')})`);
+    return out;
+  }
   if (what === 'ppo') {
     const file = path.join(checkpoint, METRICS_FILE);
     const records = readMetrics(file);
