@@ -34,7 +34,8 @@ export interface DataParallelBenchResult {
   parallelExamplesPerSec: number;
   /** oneWorkerMs / parallelMs. */
   speedup: number;
-  /** Median ms per step of one worker on a part of the batch (B / workers rows), and oneWorkerMs / that. */
+  /** Rows of one part (B / workers, rounded up), the median ms of one worker's step on them, and oneWorkerMs / that. */
+  partRows: number;
   partMs: number;
   partBound: number;
   /** Median ms per step of `workers` workers on B · workers rows, and its throughput over one worker's at B. */
@@ -59,10 +60,11 @@ export async function benchDataParallel(c: Config = defaultConfig(), workers = 2
     return priorExamples(spec, batch, c.horizon, rng);
   };
   const B = c.priorBatch;
+  const partRows = Math.ceil(B / workers);
   const runs = [
     { w: 1, examples: examplesOf(B) },
     { w: workers, examples: examplesOf(B) },
-    { w: 1, examples: examplesOf(Math.ceil(B / workers)) },
+    { w: 1, examples: examplesOf(partRows) },
     { w: workers, examples: examplesOf(B * workers) },
   ];
 
@@ -104,6 +106,7 @@ export async function benchDataParallel(c: Config = defaultConfig(), workers = 2
     oneWorkerExamplesPerSec: perSec(oneWorkerMs),
     parallelExamplesPerSec: perSec(parallelMs),
     speedup: oneWorkerMs / parallelMs,
+    partRows,
     partMs,
     partBound: oneWorkerMs / partMs,
     scaledMs,

@@ -116,7 +116,7 @@ async function benchTraining(task: Config['task'], log: Log): Promise<{ train: T
       `(medians of ${dp.steps} alternating steps, ${availableParallelism()} cores available; target: ≥ 1.7×)`,
   );
   log(
-    `train/data-parallel (${task}): bounds from the same rounds: 1 worker on a part of ${Math.ceil(dp.batch / dp.workers)} rows ${dp.partMs.toFixed(0)} ms, ` +
+    `train/data-parallel (${task}): bounds from the same rounds: 1 worker on a part of ${dp.partRows} rows ${dp.partMs.toFixed(0)} ms, ` +
       `so splitting B=${dp.batch} can give at most ${dp.partBound.toFixed(2)}×; ${dp.workers} workers on B=${dp.batch * dp.workers} ${dp.scaledMs.toFixed(0)} ms, ` +
       `${dp.scaledSpeedup.toFixed(2)}× one worker's examples/s (each thread a full batch of ${dp.batch})`,
   );
