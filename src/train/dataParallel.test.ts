@@ -73,6 +73,17 @@ describe('data-parallel gradients (tiny prior, two workers)', () => {
     tf.dispose([whole, split]);
   });
 
+  it('times each thread’s part of the last step, which together fit within the step', async () => {
+    const t0 = performance.now();
+    tf.dispose(await pool.gradient(randomExamples(5, 12)));
+    const stepMs = performance.now() - t0;
+    expect(pool.partMs).toHaveLength(2);
+    for (const ms of pool.partMs) {
+      expect(ms).toBeGreaterThan(0);
+      expect(ms).toBeLessThanOrEqual(stepMs);
+    }
+  });
+
   it('skips the update when a worker’s rows hold NaN, and leaves the weights as they were', async () => {
     const examples = randomExamples(1, 8);
     examples.fields.tokens[examples.fields.tokens.length - 1] = NaN; // the last row: the worker's part

@@ -27,7 +27,7 @@ export interface GradientRequest {
   examples: Examples;
 }
 
-export type GradientReply = { loss: number; grads: Float32Array } | { error: string };
+export type GradientReply = { loss: number; grads: Float32Array; ms: number } | { error: string };
 
 const BOOTSTRAP = new URL('./tsWorker.mjs', import.meta.url);
 const WORKER_MODULE = new URL('./gradientWorker.ts', import.meta.url).href;
@@ -75,7 +75,7 @@ class GradientWorker {
     this.settle((p) => p.reject(this.failure!));
   }
 
-  async gradient(request: GradientRequest): Promise<{ loss: number; grads: Float32Array }> {
+  async gradient(request: GradientRequest): Promise<{ loss: number; grads: Float32Array; ms: number }> {
     if (this.failure) throw this.failure;
     if (this.pending) throw new Error(`data-parallel worker ${this.index}: a request is already in flight`);
     const reply = this.await();
@@ -100,6 +100,7 @@ function copyRows(examples: Examples, start: number, end: number): Examples {
 
 class DataParallelGradients<M extends TrainedModule> implements GradientSource {
   private readonly variables: tf.Variable[];
+  partMs: number[];
 
   constructor(
     private readonly stage: StageLoss<M>,
@@ -107,6 +108,7 @@ class DataParallelGradients<M extends TrainedModule> implements GradientSource {
     private readonly threads: GradientWorker[],
   ) {
     this.variables = [...module.variables.values()];
+    this.partMs = Array.from({ length: this.workers }, () => NaN);
   }
 
   get workers(): number {
@@ -124,13 +126,15 @@ class DataParallelGradients<M extends TrainedModule> implements GradientSource {
       t.gradient({ weights: i === this.threads.length - 1 ? weights : weights.slice(), examples: copyRows(examples, bounds[i + 1], bounds[i + 2]) }),
     );
     let mine: LossAndGradient;
-    let others: { loss: number; grads: Float32Array }[];
+    let others: { loss: number; grads: Float32Array; ms: number }[];
+    const t0 = performance.now();
     try {
       mine = lossAndGradient(() => this.stage.loss(this.module, exampleRows(examples, 0, bounds[1])), this.variables);
     } catch (e) {
       await Promise.allSettled(replies); // no reply is left to reject unobserved
       throw e;
     }
+    const mineMs = performance.now() - t0;
     try {
       others = await Promise.all(replies);
     } catch (e) {
@@ -149,6 +153,7 @@ class DataParallelGradients<M extends TrainedModule> implements GradientSource {
       return { loss, grads };
     });
     tf.dispose(mine);
+    this.partMs = [mineMs, ...others.map((p) => p.ms)];
     return sum;
   }
 

@@ -18,7 +18,8 @@ import { dataParallel } from './dataParallel';
 import { GuardedStep } from './guardedStep';
 import { PRIOR_LOSS, priorExamples } from './stageLosses';
 
-const WARMUP_STEPS = 2;
+/** A fresh worker thread's first ~10 steps run 1.5–4× slower (its wasm is still being optimised): warm past them. */
+const WARMUP_STEPS = 15;
 const ROUNDS = 7;
 const STEPS_PER_ROUND = 3;
 const LR = 1e-4;
@@ -38,6 +39,13 @@ export interface DataParallelBenchResult {
   partRows: number;
   partMs: number;
   partBound: number;
+  /**
+   * In the `workers` run at B: each thread's median ms on its own part (this thread first), and the median over
+   * steps of the slowest thread's part, which the step waits for. Their gap is what the parts' step-to-step
+   * variation costs beyond the parts' own time.
+   */
+  threadPartMs: number[];
+  slowestPartMs: number;
   /** Median ms per step of `workers` workers on B · workers rows, and its throughput over one worker's at B. */
   scaledMs: number;
   scaledSpeedup: number;
@@ -68,7 +76,7 @@ export async function benchDataParallel(c: Config = defaultConfig(), workers = 2
     { w: workers, examples: examplesOf(B * workers) },
   ];
 
-  const runners: { step: () => Promise<number>; times: number[]; dispose: () => Promise<void> }[] = [];
+  const runners: { step: () => Promise<number>; times: number[]; parts: (readonly number[])[]; dispose: () => Promise<void> }[] = [];
   try {
     for (const { w, examples } of runs) {
       const prior = new FlowPrior(flowPriorConfig(c, spec), c.seed);
@@ -77,19 +85,25 @@ export async function benchDataParallel(c: Config = defaultConfig(), workers = 2
         throw e;
       });
       const guard = new GuardedStep('prior', prior.variables, () => {});
+      const parts: (readonly number[])[] = [];
       const step = async () => {
         const t0 = performance.now();
         await guard.apply(await source.gradient(examples), LR);
-        return performance.now() - t0;
+        const ms = performance.now() - t0;
+        parts.push(source.partMs);
+        return ms;
       };
       const dispose = async () => {
         await source.dispose();
         guard.dispose();
         prior.dispose();
       };
-      runners.push({ step, times: [], dispose });
+      runners.push({ step, times: [], parts, dispose });
     }
-    for (const r of runners) for (let i = 0; i < WARMUP_STEPS; i++) await r.step();
+    for (const r of runners) {
+      for (let i = 0; i < WARMUP_STEPS; i++) await r.step();
+      r.parts.length = 0;
+    }
     for (let round = 0; round < ROUNDS; round++) {
       for (const r of runners) for (let i = 0; i < STEPS_PER_ROUND; i++) r.times.push(await r.step());
     }
@@ -97,6 +111,7 @@ export async function benchDataParallel(c: Config = defaultConfig(), workers = 2
     for (const r of runners) await r.dispose();
   }
   const [oneWorkerMs, parallelMs, partMs, scaledMs] = runners.map((r) => median(r.times));
+  const parallelParts = runners[1].parts;
   const perSec = (ms: number) => (1000 * B) / ms;
   return {
     batch: B,
@@ -109,6 +124,8 @@ export async function benchDataParallel(c: Config = defaultConfig(), workers = 2
     partRows,
     partMs,
     partBound: oneWorkerMs / partMs,
+    threadPartMs: Array.from({ length: workers }, (_, t) => median(parallelParts.map((p) => p[t]))),
+    slowestPartMs: median(parallelParts.map((p) => Math.max(...p))),
     scaledMs,
     scaledSpeedup: (workers * oneWorkerMs) / scaledMs,
     steps: ROUNDS * STEPS_PER_ROUND,

@@ -48,6 +48,8 @@ export interface GradientSource {
   readonly workers: number;
   /** The mean loss over `examples` and its gradient, flattened in the order of the module's variables. */
   gradient(examples: Examples): Promise<LossAndGradient>;
+  /** Ms each thread spent on its part of the last step (this thread first; a worker from receiving its request to replying). */
+  readonly partMs: readonly number[];
   dispose(): Promise<void>;
 }
 
@@ -57,9 +59,16 @@ export type GradientSourceFactory = <M extends TrainedModule>(stage: StageLoss<M
 /** The whole batch in this thread (the browser's engine worker, and `--workers 1`). */
 export const localGradients: GradientSourceFactory = async (stage, module) => {
   const variables = [...module.variables.values()];
-  return {
+  const source = {
     workers: 1,
-    gradient: async (examples) => lossAndGradient(() => stage.loss(module, examples), variables),
+    partMs: [NaN],
+    gradient: async (examples: Examples) => {
+      const t0 = performance.now();
+      const result = lossAndGradient(() => stage.loss(module, examples), variables);
+      source.partMs = [performance.now() - t0];
+      return result;
+    },
     dispose: async () => {},
   };
+  return source;
 };

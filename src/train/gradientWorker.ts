@@ -1,6 +1,7 @@
 // A data-parallel worker thread (dataParallel.ts), started through tsWorker.mjs. It holds a replica of one
 // stage's module on its own wasm backend; for each request it loads the trainer's current weights, computes the
-// loss and gradient of its part of the batch, and replies with both (the gradient's buffer transferred).
+// loss and gradient of its part of the batch, and replies with both (the gradient's buffer transferred) and the
+// time it took.
 // A failure in a step is replied as a message; one while starting ends the thread (the pool sees the error).
 import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -21,11 +22,13 @@ const module = stage.create(config);
 const variables = [...module.variables.values()];
 
 async function gradient({ weights, examples }: GradientRequest): Promise<GradientReply> {
+  const t0 = performance.now();
   tf.tidy(() => assignFlat(variables, tf.tensor1d(weights)));
   const { loss, grads } = lossAndGradient(() => stage.loss(module, examples), variables);
   try {
     const [lossValue] = await loss.data();
-    return { loss: lossValue, grads: (await grads.data()) as Float32Array };
+    const gradValues = (await grads.data()) as Float32Array;
+    return { loss: lossValue, grads: gradValues, ms: performance.now() - t0 };
   } finally {
     tf.dispose([loss, grads]);
   }

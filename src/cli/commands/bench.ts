@@ -120,6 +120,11 @@ async function benchTraining(task: Config['task'], log: Log): Promise<{ train: T
       `so splitting B=${dp.batch} can give at most ${dp.partBound.toFixed(2)}×; ${dp.workers} workers on B=${dp.batch * dp.workers} ${dp.scaledMs.toFixed(0)} ms, ` +
       `${dp.scaledSpeedup.toFixed(2)}× one worker's examples/s (each thread a full batch of ${dp.batch})`,
   );
+  log(
+    `train/data-parallel (${task}): in the ${dp.workers}-worker steps at B=${dp.batch}, each thread's part took a median of ` +
+      `${dp.threadPartMs.map((ms) => ms.toFixed(0)).join(', ')} ms (this thread first), the slowest part of each step a median of ${dp.slowestPartMs.toFixed(0)} ms: ` +
+      `the step waits for it, so the parts' step-to-step variation costs ${(dp.slowestPartMs - Math.max(...dp.threadPartMs)).toFixed(0)} ms a step`,
+  );
   return { train, dataParallel: dp };
 }
 
