@@ -9,6 +9,9 @@
 //   - `workers` workers at B · workers: each thread steps a full batch of B at once, the step's fixed part no
 //     longer split; its throughput over one worker's is what the cores give when both are busy (shared caches
 //     and memory), the ceiling of data parallelism here short of a larger batch.
+// And in the `workers` run at B, each thread's time on its part of every step (GradientSource.partMs): the gap
+// between the part bound and the measured speed-up splits into the parts slowing each other, the wait for the
+// slower part of each step, and what the step adds (the sum, the guard and Adam).
 import { defaultConfig, type Config } from '../core/config';
 import { Rng } from '../core/rng';
 import { FlowPrior, flowPriorConfig } from '../policy/flowPrior';
