@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../core/rng';
 import { decodeDemos } from '../sim/dataset';
 import { TOKEN_DIM } from '../sim/taskSpec';
-import { indexSteps, type Transitions } from './demoData';
-import { replayEventTransitions } from './replayTransitions';
+import { indexSteps } from './demoData';
+import { replayEventTransitions, type EventTransitions } from './replayTransitions';
 
 const demos = decodeDemos(readFileSync(new URL('../../public/data/push-3d-demos.bin', import.meta.url)));
 const index = indexSteps(demos, [0, 1, 2, 3]);
@@ -33,11 +33,12 @@ const row = (f: Float32Array, r: number, size: number) => Array.from(f.subarray(
 describe('replayEventTransitions (push-3d)', () => {
   it('records the motion after tilts, kicks and displacements, chained step by step, the same for a seed', async () => {
     // One rollout at a time, so that a call's rows are one rollout's steps in order.
-    const rollouts: Transitions[] = [];
+    const rollouts: EventTransitions[] = [];
     for (let seed = 0; seed < 12; seed++) rollouts.push(await replayEventTransitions(demos, index, 0.1, 1, STEPS, new Rng(seed)));
     for (const t of rollouts) {
       expect(t.count).toBeGreaterThan(0);
       expect(t.count).toBeLessThanOrEqual(STEPS - 1);
+      expect(Array.from(t.sinceEvent)).toEqual(Array.from({ length: t.count }, (_, r) => r + 1));
       for (let r = 1; r < t.count; r++) {
         expect(row(t.prevTokens, r, N)).toEqual(row(t.tokens, r - 1, N));
         expect(row(t.prevActions, r, A)).toEqual(row(t.actions, r - 1, A));

@@ -79,9 +79,11 @@ function replayTask(demos: DemoDataset): AnySimTask {
   return task;
 }
 
-/** Transitions after events, with the kind of event (`tilt`, `kick`, …) each row follows. */
+/** Transitions after events, with the kind of event (`tilt`, `kick`, …) each row follows and how long after it. */
 export interface EventTransitions extends Transitions {
   kinds: string[];
+  /** Control steps since the event's step: 1 for the transition right after it, up to `steps − 1`. */
+  sinceEvent: Int32Array;
 }
 
 /** A one-shot disturbance (an event at control step `at`: displace, kick, push-3d's tilt) from the task's training distribution. */
@@ -110,7 +112,7 @@ export async function replayEventTransitions(demos: DemoDataset, index: StepInde
   const n = m.numTokens * TOKEN_DIM;
   const a = m.actionDim;
   const S = m.stateLayout.length;
-  if (rollouts === 0 || index.count === 0) return { ...gatherTransitions(demos, index, []), kinds: [] };
+  if (rollouts === 0 || index.count === 0) return { ...gatherTransitions(demos, index, []), kinds: [], sinceEvent: new Int32Array(0) };
   const envs = Math.min(REPLAY_ENVS, rollouts);
   const env = await createVecEnv(task, { numEnvs: envs, seed: 0, maxSteps: NO_STEP_LIMIT });
   const state = task.zeroState();
@@ -125,6 +127,7 @@ export async function replayEventTransitions(demos: DemoDataset, index: StepInde
   // Room for every rollout's full length; trimmed to what was recorded at the end.
   const out = emptyTransitions(rollouts * (steps - 1), m.numTokens, a);
   const kinds: string[] = [];
+  const sinceEvent: number[] = [];
   try {
     for (let start = 0; start < rollouts; start += envs) {
       const used = Math.min(envs, rollouts - start);
@@ -159,6 +162,7 @@ export async function replayEventTransitions(demos: DemoDataset, index: StepInde
             out.actions.set(action(actions), r * a);
             out.next.set(tokens(env.dones[j] ? env.finalTokens : env.tokens), r * n);
             kinds.push(eventKinds[j]);
+            sinceEvent.push(k);
           }
           prevTokens.set(tokens(current), j * n);
           prevActions.set(action(actions), j * a);
@@ -169,5 +173,5 @@ export async function replayEventTransitions(demos: DemoDataset, index: StepInde
   } finally {
     env.free();
   }
-  return { ...pickTransitions(out, Int32Array.from(kinds, (_, r) => r)), kinds };
+  return { ...pickTransitions(out, Int32Array.from(kinds, (_, r) => r)), kinds, sinceEvent: Int32Array.from(sinceEvent) };
 }

@@ -40,7 +40,9 @@ export interface WorldMetrics {
 
 /**
  * On held-out event rollouts (worldEventRollouts > 0): the error ratio over all of them and over the object's
- * tokens, then per kind of event as `errorRatioAfter<Kind>` (errorRatioAfterTilt, …).
+ * tokens, then per kind of event as `errorRatioAfter<Kind>` (errorRatioAfterTilt, …), and that split into the
+ * transition right after the event (`…Step1`: the event's own consequence, e.g. a tipped pillar falling back) and
+ * the later ones (`…Later`: settling while the pushes go on).
  */
 export type WorldEventMetrics = Record<string, number>;
 
@@ -49,9 +51,15 @@ async function evaluateAfterEvents(world: WorldPredictor, spec: TaskSpec, t: Eve
   const all = zeroWorldErrorSums();
   const perKind: WorldEventMetrics = {};
   for (const kind of [...new Set(t.kinds)].sort()) {
-    const sums = await worldErrorSums(world, spec, pickTransitions(t, t.kinds.flatMap((k, r) => (k === kind ? [r] : []))));
+    const rowsOf = (first: boolean) => t.kinds.flatMap((k, r) => (k === kind && (t.sinceEvent[r] === 1) === first ? [r] : []));
+    const [step1, later] = [await worldErrorSums(world, spec, pickTransitions(t, rowsOf(true))), await worldErrorSums(world, spec, pickTransitions(t, rowsOf(false)))];
+    const name = `errorRatioAfter${kind[0].toUpperCase()}${kind.slice(1)}`;
+    const [step1Ratio, laterRatio] = [worldErrorRatios(step1).all, worldErrorRatios(later).all];
+    const sums = mergeWorldErrors(step1, later);
     mergeWorldErrors(all, sums);
-    perKind[`errorRatioAfter${kind[0].toUpperCase()}${kind.slice(1)}`] = worldErrorRatios(sums).all;
+    perKind[name] = worldErrorRatios(sums).all;
+    perKind[`${name}Step1`] = step1Ratio;
+    perKind[`${name}Later`] = laterRatio;
   }
   const r = worldErrorRatios(all);
   return { eventErrorRatio: r.all, eventObjectErrorRatio: r.object, ...perKind };
