@@ -90,10 +90,10 @@ async function runComparison(page: Page, id: string, pair: [string, string], lab
   await playgroundStep(page, 0);
   await page.getByTestId(`compare-${id}`).click();
   await page.waitForFunction((want) => window.__sagr!.state().live?.lanes.map((l) => l.policy).join() === want, pair.join());
-  const s = await appState(page);
-  expect(s.playground!.lanes.map((l) => l.label)).toEqual(labels);
+  // A lane's label names its own n once the comparison's settings reach it (they follow the pair).
+  await expect.poll(async () => (await appState(page)).playground!.lanes.map((l) => l.label)).toEqual(labels);
   await expect(page.getByTestId('lane-switches-1')).toContainText(`right: ${pair[1]}`);
-  return s;
+  return appState(page);
 }
 
 /** The right lane runs: its control steps go on by 5. */
@@ -121,6 +121,14 @@ test('the SA-GR / DSRL comparison runs the shipped sagr beside the shipped DSRL 
 
 test('the SA-GR / ReinFlow comparison runs the shipped sagr beside the shipped ReinFlow run (its own fine-tuned prior), and the ReinFlow lane moves', async ({ page }) => {
   await runComparison(page, 'reinflow', ['sagr', 'reinflow'], ['sagr (v_θ, Φ, b_ψ, η_φ trained), η per chunk', 'reinflow (v_θ, Φ, η_φ trained), η = σ_k(s), v_θ fine-tuned']);
+  await rightLaneMoves(page);
+});
+
+test('the ReinFlow ± reflex comparison runs the shipped ReinFlow beside ReinFlow trained with the reflex in its rollouts, both at n = 8, and the right lane moves', async ({ page }) => {
+  await runComparison(page, 'reinflow-reflex', ['reinflow', 'reinflow-reflex'], [
+    'reinflow (v_θ, Φ, η_φ trained), η = σ_k(s), v_θ fine-tuned · n = 8',
+    'reinflow-reflex (v_θ, Φ, b_ψ, η_φ trained), η = σ_k(s), v_θ fine-tuned · n = 8',
+  ]);
   await rightLaneMoves(page);
 });
 

@@ -19,7 +19,7 @@ export const LEARNED_POLICIES = ['prior', 'reflex', 'strategy', 'sagr'] as const
 /** The reviewers' controls (src/policy/closedLoop.ts): not in `all`, named explicitly. */
 export const CONTROL_POLICIES = ['integral', 'shuffled', 'residual'] as const;
 /** The field's other ways to improve a flow policy, on the same harness (issue 19): not in `all`, named explicitly. */
-export const BASELINE_POLICIES = ['dsrl', 'reinflow', 'rwfm', 'grpo', 'meanflow'] as const;
+export const BASELINE_POLICIES = ['dsrl', 'reinflow', 'reinflow-reflex', 'rwfm', 'grpo', 'meanflow'] as const;
 export type LearnedPolicyName = (typeof LEARNED_POLICIES)[number] | (typeof CONTROL_POLICIES)[number] | (typeof BASELINE_POLICIES)[number];
 
 /** The shipped checkpoints of a task (the embedded defaults). */
@@ -40,7 +40,7 @@ export function recordedPath(folder: string): string {
 }
 
 /** Subfolders of the shipped checkpoints holding the stage-2 runs (and the one-step prior's run, `train --stage meanflow`). */
-export const PPO_RUNS = { sagr: 'ppo', shuffled: 'ppo', strategy: 'ppo-strategy', residual: 'ppo-residual', dsrl: 'dsrl', reinflow: 'reinflow', rwfm: 'rwfm', grpo: 'grpo', meanflow: 'meanflow' } as const;
+export const PPO_RUNS = { sagr: 'ppo', shuffled: 'ppo', strategy: 'ppo-strategy', residual: 'ppo-residual', dsrl: 'dsrl', reinflow: 'reinflow', 'reinflow-reflex': 'reinflow-reflex', rwfm: 'rwfm', grpo: 'grpo', meanflow: 'meanflow' } as const;
 
 /** Which modules a policy runs, and where its reflex comes from. */
 const POLICY_PARTS: Record<LearnedPolicyName, { world: boolean; reflex: boolean; strategy: boolean; reflexSource: ReflexSource }> = {
@@ -55,6 +55,8 @@ const POLICY_PARTS: Record<LearnedPolicyName, { world: boolean; reflex: boolean;
   dsrl: { world: false, reflex: false, strategy: true, reflexSource: 'learned' },
   // ReinFlow: the run's fine-tuned prior with its noise-rate strategy σ_k(s) (used only when σ ≠ 0).
   reinflow: { world: false, reflex: false, strategy: true, reflexSource: 'learned' },
+  // ReinFlow trained with the reflex in its rollouts: its fine-tuned prior, the run's Φ and reflex, and σ_k(s).
+  'reinflow-reflex': { world: true, reflex: true, strategy: true, reflexSource: 'learned' },
   // RWFM and its GRPO variant: the prior alone, with the weights fine-tuned on its reward-weighted rollouts.
   rwfm: { world: false, reflex: false, strategy: false, reflexSource: 'learned' },
   grpo: { world: false, reflex: false, strategy: false, reflexSource: 'learned' },

@@ -4,7 +4,8 @@
 // stop it being DSRL.
 // `train --stage reinflow` (ReinFlow: PPO over the flow chain with a learned noise σ_k(s), v_θ fine-tuned): the run
 // folder, the prior fine-tuned, PPO's first ratio at 1 and an entropy, no tensor left behind, eval of the run as the
-// reinflow policy (deterministic per seed), and the flags that would stop it being ReinFlow.
+// reinflow policy (deterministic per seed), and the flags that would stop it being ReinFlow; with --reflex-gain 1,
+// ReinFlow with the reflex in its rollouts: its own run folder, the reflex as stage 1 left it, eval as reinflow-reflex.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { useNodeBackend } from '../engine/nodeBackend';
 import { nodeFileHandler } from '../engine/nodeCheckpoint';
 import { readCheckpoint, saveCheckpoint } from '../nn/checkpoint';
 import { FlowPrior, flowPriorConfig } from '../policy/flowPrior';
+import { Reflex, reflexConfig } from '../policy/reflex';
 import { WorldPredictor, worldPredictorConfig } from '../policy/worldPredictor';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
 import { TINY_SAGR_NETS } from '../testing/tinyConfig';
@@ -53,18 +55,18 @@ async function weightsOf(folder: string): Promise<Record<string, number[]>> {
   return out;
 }
 
-/** `eval --policy POLICY` of the run in `run`, twice at σ = 0 on the same seed: two seeded episodes, the same figures, no reflex. */
-async function expectDeterministicEval(policy: 'dsrl' | 'reinflow', run: string): Promise<void> {
+/** `eval --policy POLICY` of the run in `run`, twice at σ = 0 on the same seed: two seeded episodes, the same figures, a reflex only in reinflow-reflex. */
+async function expectDeterministicEval(policy: 'dsrl' | 'reinflow' | 'reinflow-reflex', run: string): Promise<void> {
   const evaluate = async () => ((await evalCommand.run(ctx({ policy, checkpoint: run, episodes: '2' }, { sigmaMax: 0, sigmaMin: 0 }))) as EvalReport).results[policy].nominal;
   const [a, b] = [await evaluate(), await evaluate()];
   expect(a.episodes).toBe(2);
-  expect(a.meanReflex).toBeNull();
+  expect(a.meanReflex === null).toBe(policy !== 'reinflow-reflex');
   expect(b).toEqual({ ...a, seconds: b.seconds });
 }
 
 beforeAll(async () => {
   await useNodeBackend('wasm');
-  const modules = [new FlowPrior(flowPriorConfig(config, pushTSpec), 1), new WorldPredictor(worldPredictorConfig(config, pushTSpec), 2)];
+  const modules = [new FlowPrior(flowPriorConfig(config, pushTSpec), 1), new WorldPredictor(worldPredictorConfig(config, pushTSpec), 2), new Reflex(reflexConfig(config, pushTSpec), 3)];
   for (const m of modules) await saveCheckpoint([m], nodeFileHandler(path.join(from, m.name)), { task: 'push-t', config });
   for (const m of modules) m.dispose();
 });
@@ -137,8 +139,24 @@ describe('train --stage reinflow', () => {
     await expectDeterministicEval('reinflow', run);
   });
 
+  it('with --reflex-gain 1 runs the warmed-up reflex and Φ in its rollouts, leaves them as they were, and eval runs it as reinflow-reflex', async () => {
+    const summary = (await train.run(ctx({ stage: 'reinflow', out, checkpoint: from, iters: '3' }, { reflexGain: 1 }))) as { stages: { reinflow: PpoRunSummary } };
+    const withReflex = path.join(out, 'reinflow-reflex');
+    expect(summary.stages.reinflow.run).toBe(withReflex);
+    for (const m of ['state', 'prior', 'world', 'reflex', 'strategy', 'critic']) expect(existsSync(path.join(withReflex, m, 'model.json')), m).toBe(true);
+    const saved = JSON.parse(readFileSync(path.join(withReflex, 'config.json'), 'utf8')) as Config;
+    expect([saved.strategyRate, saved.reflexGain, saved.beta, saved.gamma, saved.clipEps, saved.lrReflex, saved.lrWorld]).toEqual(['noise', 1, 0, 0, 0.01, 1e-7, 1e-7]);
+    const logs = readFileSync(path.join(withReflex, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    for (const l of logs) expect(l.ppo.firstRatioError).toBeLessThan(1e-5);
+    // ReinFlow's likelihood gives b_ψ no gradient: the reflex is the warmed-up one, bit for bit; v_θ is fine-tuned.
+    expect(await weightsOf(path.join(withReflex, 'reflex'))).toEqual(await weightsOf(path.join(from, 'reflex')));
+    const [tuned, prior] = [await weightsOf(path.join(withReflex, 'prior')), await weightsOf(path.join(from, 'prior'))];
+    expect(Object.keys(tuned).some((name) => tuned[name].some((x, i) => x !== prior[name][i]))).toBe(true);
+
+    await expectDeterministicEval('reinflow-reflex', withReflex);
+  });
+
   it.each([
-    [{ reflexGain: 1 }, /^--reflex-gain: --stage reinflow needs 0 \(that is what makes it ReinFlow\); leave the flag out$/],
     [{ strategyRate: 'latent' as const }, /^--strategy-rate: --stage reinflow needs noise/],
     [{ sdeMode: 'terminal' as const }, /^--sde-mode: --stage reinflow needs chain/],
     [{ sigmaMin: 0 }, /^--sigma-min: 0; ReinFlow's learned noise/],

@@ -5,7 +5,7 @@
 // OUT/ppo-residual when also strategyRate = step (residual RL without Δz, a control), or OUT/dsrl when it is
 // latent (DSRL: η chooses the prior's initial noise; `train --stage dsrl`), or OUT/reinflow when it is noise
 // (ReinFlow: η is the chain's learned noise scale and v_θ is fine-tuned; `train --stage reinflow`; its prior/ is
-// the fine-tuned one):
+// the fine-tuned one), or OUT/reinflow-reflex when that runs with the reflex on:
 //   RUN/state/           everything needed to resume: every module, every optimizer's moments, and in the
 //                        metadata the config, the next iteration and the reward scaler's statistics
 //   RUN/<module>/        prior, world, [reflex,] strategy, critic: one checkpoint each, what `eval` loads
@@ -70,7 +70,10 @@ export interface PpoRunSummary {
 
 const STRATEGY_ONLY_RUNS: Record<(typeof STRATEGY_RATES)[number], string> = { chunk: PPO_RUNS.strategy, step: PPO_RUNS.residual, latent: PPO_RUNS.dsrl, noise: PPO_RUNS.reinflow };
 
-export const runFolder = (out: string, config: Config): string => path.join(out, config.reflexGain !== 0 ? PPO_RUNS.sagr : STRATEGY_ONLY_RUNS[config.strategyRate as (typeof STRATEGY_RATES)[number]]);
+/** With the reflex on: sagr's run, or ReinFlow's with the reflex in its rollouts when η is the chain's noise. */
+const reflexRun = (config: Config): string => (config.strategyRate === 'noise' ? PPO_RUNS['reinflow-reflex'] : PPO_RUNS.sagr);
+
+export const runFolder = (out: string, config: Config): string => path.join(out, config.reflexGain !== 0 ? reflexRun(config) : STRATEGY_ONLY_RUNS[config.strategyRate as (typeof STRATEGY_RATES)[number]]);
 
 async function loadFrom<T>(dir: string, name: string, load: (dir: string) => Promise<T>): Promise<T> {
   try {

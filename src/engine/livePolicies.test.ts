@@ -12,6 +12,7 @@ describe('live policies', () => {
     expect(POLICY_FOLDERS.residual).toBe(`${PPO_RUNS.residual}/`);
     expect(POLICY_FOLDERS.dsrl).toBe(`${PPO_RUNS.dsrl}/`);
     expect(POLICY_FOLDERS.reinflow).toBe(`${PPO_RUNS.reinflow}/`);
+    expect(POLICY_FOLDERS['reinflow-reflex']).toBe(`${PPO_RUNS['reinflow-reflex']}/`);
     expect(POLICY_FOLDERS.rwfm).toBe(`${PPO_RUNS.rwfm}/`);
     expect(POLICY_FOLDERS.grpo).toBe(`${PPO_RUNS.grpo}/`);
     expect(POLICY_FOLDERS.meanflow).toBe(`${PPO_RUNS.meanflow}/`);
@@ -38,6 +39,11 @@ describe('live policies', () => {
         'reinflow/prior',
         'reinflow/strategy',
         'reinflow/world',
+        // ReinFlow trained with the reflex in its rollouts runs that reflex and Φ, from its own run.
+        'reinflow-reflex/prior',
+        'reinflow-reflex/world',
+        'reinflow-reflex/reflex',
+        'reinflow-reflex/strategy',
         // RWFM and GRPO fine-tune the prior itself; Φ (a copy of the shipped one) only draws residuals beside it.
         'rwfm/prior',
         'rwfm/world',

@@ -12,10 +12,12 @@
 // dsrl: the frozen prior whose initial noise a_0 η_φ chooses (strategyRate latent; DSRL, a baseline).
 // reinflow: ReinFlow's fine-tuned prior v_θ with its noise net η_φ = σ_k(s) (strategyRate noise; a baseline): the
 // learned noise joins the chain when σ ≠ 0, at σ = 0 the lane runs the fine-tuned prior's ODE.
+// reinflow-reflex: ReinFlow trained with the reflex and Φ acting in its rollouts (`train --stage reinflow
+// --reflex-gain 1`): its fine-tuned v_θ with that reflex at every control step, for long chunks (docs/results.md).
 // rwfm, grpo: the prior itself fine-tuned by reward-weighted flow matching on its own rollouts, and by its GRPO
 // variant (baselines, src/train/rwfm.ts): they run as the prior does, with other weights.
 // meanflow: a one-step prior distilled from the prior (MeanFlow, a baseline): one network evaluation per chunk.
-export const LIVE_POLICIES = ['expert', 'prior', 'reflex', 'reflex-literal', 'strategy', 'residual', 'sagr', 'dsrl', 'reinflow', 'rwfm', 'grpo', 'meanflow'] as const;
+export const LIVE_POLICIES = ['expert', 'prior', 'reflex', 'reflex-literal', 'strategy', 'residual', 'sagr', 'dsrl', 'reinflow', 'reinflow-reflex', 'rwfm', 'grpo', 'meanflow'] as const;
 export type LivePolicyName = (typeof LIVE_POLICIES)[number];
 
 export const MODULE_NAMES = ['prior', 'world', 'reflex', 'strategy', 'critic'] as const;
@@ -33,6 +35,7 @@ export const POLICY_MODULES: Record<LivePolicyName, { required: readonly ModuleN
   sagr: { required: ['prior', 'world', 'reflex', 'strategy'], optional: [] },
   dsrl: { required: ['prior', 'strategy'], optional: ['world'] },
   reinflow: { required: ['prior', 'strategy'], optional: ['world'] },
+  'reinflow-reflex': { required: ['prior', 'world', 'reflex', 'strategy'], optional: [] },
   rwfm: { required: ['prior'], optional: ['world'] },
   grpo: { required: ['prior'], optional: ['world'] },
   meanflow: { required: ['prior'], optional: [] },
@@ -42,7 +45,7 @@ export const POLICY_MODULES: Record<LivePolicyName, { required: readonly ModuleN
 export const ONE_STEP_PRIOR_POLICIES: readonly LivePolicyName[] = ['meanflow'];
 
 /** How a policy's randomly initialised stand-in strategy must act, where that is not the config's strategyRate. */
-export const STAND_IN_RATES: Partial<Record<LivePolicyName, 'chunk' | 'step' | 'latent' | 'noise'>> = { strategy: 'chunk', residual: 'step', dsrl: 'latent', reinflow: 'noise' };
+export const STAND_IN_RATES: Partial<Record<LivePolicyName, 'chunk' | 'step' | 'latent' | 'noise'>> = { strategy: 'chunk', residual: 'step', dsrl: 'latent', reinflow: 'noise', 'reinflow-reflex': 'noise' };
 
 /**
  * What a policy's stage-2 run trains besides the modules the policy runs: the critic V(s), kept in the run's folder
@@ -67,6 +70,7 @@ export const POLICY_FOLDERS: Record<LivePolicyName, string> = {
   sagr: 'ppo/',
   dsrl: 'dsrl/',
   reinflow: 'reinflow/',
+  'reinflow-reflex': 'reinflow-reflex/',
   rwfm: 'rwfm/',
   grpo: 'grpo/',
   meanflow: 'meanflow/',

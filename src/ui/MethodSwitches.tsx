@@ -139,6 +139,16 @@ const COMPARISONS: readonly { id: string; label: string; help: string; pair: [Li
     settings: [FOLLOW, FOLLOW],
   },
   {
+    id: 'reinflow-reflex',
+    label: 'ReinFlow ± reflex',
+    help: 'ReinFlow (left: PPO fine-tunes the prior, no reflex) against ReinFlow trained and run with the warmed-up reflex and Φ acting at every control step (right), both executing 8 steps of each chunk: the long-chunk regime, where the reflex has to carry the correction',
+    pair: ['reinflow', 'reinflow-reflex'],
+    settings: [
+      { ...FOLLOW, executeSteps: 8 },
+      { ...FOLLOW, executeSteps: 8 },
+    ],
+  },
+  {
     id: 'rwfm',
     label: 'RWFM / GRPO',
     help: 'the prior fine-tuned on its own rollouts by reward-weighted flow matching, weight exp(α·r) (left), against the GRPO variant, 10 samples from each state weighted by exp(2A) within the group (right): no reflex, no η, other weights',

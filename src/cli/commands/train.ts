@@ -22,7 +22,8 @@
 // ppo stage with the settings of BASELINES.dsrl (each can be overridden on the command line except the two that
 // make it DSRL) and writes DIR/dsrl.
 // `reinflow` (a baseline, ReinFlow): PPO over the flow chain with a learned per-step noise σ_k(s) and the prior's
-// v_θ fine-tuned, no reflex; the ppo stage with the settings of BASELINES.reinflow; writes DIR/reinflow.
+// v_θ fine-tuned, no reflex; the ppo stage with the settings of BASELINES.reinflow; writes DIR/reinflow (with
+// --reflex-gain above 0, the reflex acts in its rollouts: DIR/reinflow-reflex).
 // `rwfm` and `grpo` (baselines, src/cli/trainRwfm.ts): reward-weighted flow matching fine-tunes the prior in
 // --checkpoint DIR on its own rollouts weighted by min(exp(α·r), 20); grpo samples G = 10 chunks from each state and
 // weights them by exp(2·A), A the advantage within the group. RWFM_SETTINGS; DIR/rwfm, DIR/grpo.
@@ -79,16 +80,25 @@ type Stage = (typeof STAGES)[number] | 'meanflow';
  * flow time, as σ(τ): a step's std is σ_k·√Δτ, so the chunk's accumulated noise is 0.08–0.24 normalised units,
  * 20–61 px on Push-T, around SA-GR's σ = 0.1) while PPO fine-tunes v_θ (lrPrior); a chain sampler (its likelihood
  * is the per-step Gaussians), no reflex, the task reward only, and ReinFlow's tight clip 0.01 and entropy
- * coefficient 0.03 (rl.md).
+ * coefficient 0.03 (rl.md). With `--reflex-gain` above 0 it is ReinFlow with the reflex in its rollouts (issue 15):
+ * the warmed-up reflex and Φ act at every control step while PPO fine-tunes v_θ, so the chunks are learnt for the
+ * loop that runs them; Φ and the reflex then stay as stage 1 left them (REINFLOW_WITH_REFLEX), and the run is
+ * DIR/reinflow-reflex.
  */
 const BASELINES = {
   dsrl: { method: 'DSRL', settings: { strategyRate: 'latent', reflexGain: 0, beta: 0, gamma: 0, sigmaMax: 0, sigmaMin: 0, clipEps: 0.2 }, fixed: ['strategyRate', 'reflexGain'] },
   reinflow: {
     method: 'ReinFlow',
     settings: { strategyRate: 'noise', reflexGain: 0, beta: 0, gamma: 0, sdeMode: 'chain', sigmaMin: 0.08, sigmaMax: 0.24, clipEps: 0.01, entCoef: 0.03 },
-    fixed: ['strategyRate', 'reflexGain', 'sdeMode'],
+    fixed: ['strategyRate', 'sdeMode'],
   },
 } satisfies Record<string, { method: string; settings: Partial<Config>; fixed: (keyof Config)[] }>;
+/**
+ * ReinFlow with the reflex in the loop also keeps Φ and b_ψ where stage 1 left them (their lowest rates: ReinFlow's
+ * likelihood gives the reflex no gradient, and Φ trained on the new rollouts would change the Δz the reflex was
+ * warmed up on), as measured (docs/results.md).
+ */
+const REINFLOW_WITH_REFLEX: Partial<Config> = { lrReflex: 1e-7, lrWorld: 1e-7 };
 type Baseline = keyof typeof BASELINES;
 const isBaseline = (stage: string): stage is Baseline => stage in BASELINES;
 const STAGE_CHOICES = [...STAGES, 'meanflow', 'ppo', 'dsrl', 'reinflow', 'rwfm', 'grpo', 'all'] as const satisfies readonly (Stage | 'ppo' | Baseline | 'rwfm' | 'grpo' | 'all')[];
@@ -100,8 +110,9 @@ function baselineConfig(stage: Baseline, config: Config, configFlags: ReadonlySe
     const wanted = (settings as Partial<Config>)[key];
     if (configFlags.has(key) && config[key] !== wanted) throw new UsageError(`--${kebab(key)}: --stage ${stage} needs ${wanted} (that is what makes it ${method}); leave the flag out`);
   }
-  const chosen = Object.fromEntries(Object.entries(settings).filter(([key]) => !configFlags.has(key)));
-  const made = { ...config, ...chosen };
+  const unset = (values: Partial<Config>) => Object.fromEntries(Object.entries(values).filter(([key]) => !configFlags.has(key)));
+  let made = { ...config, ...unset(settings) };
+  if (stage === 'reinflow' && made.reflexGain !== 0) made = { ...made, ...unset(REINFLOW_WITH_REFLEX) };
   if (stage === 'reinflow' && !(made.sigmaMin > 0)) throw new UsageError(`--sigma-min: ${made.sigmaMin}; ReinFlow's learned noise σ_k(s) lies in [sigma-min, sigma-max] and needs a positive lower bound`);
   return made;
 }
