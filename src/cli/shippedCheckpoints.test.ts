@@ -105,23 +105,28 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     expect(results[0].meanReflex).toBeGreaterThan(0);
   });
 
-  it('hold the stage-2 runs (sagr, strategy, ReinFlow, and on Push-T the per-step residual and DSRL) made from these stage-0/1 modules, each running a short seeded episode', async () => {
+  it('hold the stage-2 runs (sagr, strategy, ReinFlow with and without the reflex, and on Push-T the per-step residual and DSRL) made from these stage-0/1 modules, each running a short seeded episode', async () => {
     const prior = readFileSync(path.join(DIR, 'prior', 'weights.bin'));
+    const reflex = readFileSync(path.join(DIR, 'reflex', 'weights.bin'));
     // On push-3d sagr's stage 2 started from ReinFlow's fine-tuned v_θ (public/checkpoints/push-3d/README.md).
     const reinflowPrior = readFileSync(path.join(defaultCheckpoint('reinflow', task), 'prior', 'weights.bin'));
-    const fineTuned = (name: string) => name === 'reinflow' || (task === 'push-3d' && name === 'sagr');
-    for (const name of task === 'push-t' ? (['sagr', 'strategy', 'residual', 'dsrl', 'reinflow'] as const) : (['sagr', 'strategy', 'reinflow'] as const)) {
+    const reinflowTuned = (name: string) => name === 'reinflow' || (task === 'push-3d' && name === 'sagr');
+    const withReflex = (name: string) => name === 'sagr' || name === 'reinflow-reflex';
+    const runs = task === 'push-t' ? (['sagr', 'strategy', 'residual', 'dsrl', 'reinflow', 'reinflow-reflex'] as const) : (['sagr', 'strategy', 'reinflow', 'reinflow-reflex'] as const);
+    for (const name of runs) {
       const dir = defaultCheckpoint(name, task);
       const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
-      expect(config.reflexGain === 0).toBe(name !== 'sagr');
+      expect(config.reflexGain === 0).toBe(!withReflex(name));
       if (name === 'residual') expect(config.strategyRate).toBe('step');
       if (name === 'dsrl') expect([config.strategyRate, config.beta, config.gamma]).toEqual(['latent', 0, 0]);
-      if (name === 'reinflow') expect([config.strategyRate, config.beta, config.gamma, config.clipEps, config.entCoef]).toEqual(['noise', 0, 0, 0.01, 0.03]);
-      // The frozen prior is the shipped one, byte for byte; ReinFlow's is the shipped one fine-tuned (same shape),
-      // and push-3d's sagr froze ReinFlow's.
+      if (name.startsWith('reinflow')) expect([config.strategyRate, config.beta, config.gamma, config.clipEps, config.entCoef]).toEqual(['noise', 0, 0, 0.01, 0.03]);
+      // ReinFlow with the reflex in its rollouts kept the shipped reflex, byte for byte (its likelihood gives b no gradient).
+      if (name === 'reinflow-reflex') expect(readFileSync(path.join(dir, 'reflex', 'weights.bin')).equals(reflex)).toBe(true);
+      // The frozen prior is the shipped one, byte for byte; ReinFlow's (each run's own) is the shipped one fine-tuned
+      // (same shape), and push-3d's sagr froze ReinFlow's.
       const own = readFileSync(path.join(dir, 'prior', 'weights.bin'));
-      expect(own.equals(prior)).toBe(!fineTuned(name));
-      expect(own.equals(reinflowPrior)).toBe(fineTuned(name));
+      expect(own.equals(prior)).toBe(!reinflowTuned(name) && name !== 'reinflow-reflex');
+      expect(own.equals(reinflowPrior)).toBe(reinflowTuned(name));
       expect(own.length).toBe(prior.length);
       const iterations = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
       expect(iterations.length).toBe(config.ppoIters);
@@ -129,7 +134,7 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
       const results = await runEpisodes(policy, { task, perturbation: nominal, episodes: 2, seed: 0, numEnvs: 2, maxSteps: 20 });
       policy.dispose();
       expect(results).toHaveLength(2);
-      expect(results[0].meanReflex === null).toBe(name !== 'sagr');
+      expect(results[0].meanReflex === null).toBe(!withReflex(name));
     }
   });
 
