@@ -28,7 +28,7 @@ test('at 1× a shove spikes ‖Δz‖ in the strip chart with its marker, still 
   // The steps before it: contacts Φ mispredicts reach ~11 px (measured; which steps come before the shove depends on
   // the page's timing at 1×), the shove several times that.
   const before = deltaZ.slice(Math.max(0, i - 5), i) as number[];
-  expect(Math.max(...before)).toBeLessThan(deltaZ[i] / 3);
+  expect(Math.max(...before)).toBeLessThan((deltaZ[i] as number) / 3);
   expect(s.chart.ticks[s.chart.ticks.length - 1]).toBeGreaterThan(event.tick + 3); // the chart ran on past it
   // The marker is drawn: a vertical orange line the height of the plot.
   const stats = await markers();
