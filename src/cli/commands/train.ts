@@ -82,37 +82,38 @@ type Stage = (typeof STAGES)[number] | 'meanflow';
  * is the per-step Gaussians), no reflex, the task reward only, and ReinFlow's tight clip 0.01 and entropy
  * coefficient 0.03 (rl.md). With `--reflex-gain` above 0 it is ReinFlow with the reflex in its rollouts (issue 15):
  * the warmed-up reflex and Φ act at every control step while PPO fine-tunes v_θ, so the chunks are learnt for the
- * loop that runs them; Φ and the reflex then stay as stage 1 left them (REINFLOW_WITH_REFLEX), and the run is
+ * loop that runs them; Φ and the reflex then stay as stage 1 left them (its `withReflex` settings), and the run is
  * DIR/reinflow-reflex.
  */
+/** A baseline's settings, the keys it fixes, and what it adds when run with the reflex on. */
+type BaselineSpec = { method: string; settings: Partial<Config>; fixed: (keyof Config)[]; withReflex?: Partial<Config> };
 const BASELINES = {
   dsrl: { method: 'DSRL', settings: { strategyRate: 'latent', reflexGain: 0, beta: 0, gamma: 0, sigmaMax: 0, sigmaMin: 0, clipEps: 0.2 }, fixed: ['strategyRate', 'reflexGain'] },
   reinflow: {
     method: 'ReinFlow',
     settings: { strategyRate: 'noise', reflexGain: 0, beta: 0, gamma: 0, sdeMode: 'chain', sigmaMin: 0.08, sigmaMax: 0.24, clipEps: 0.01, entCoef: 0.03 },
     fixed: ['strategyRate', 'sdeMode'],
+    // With the reflex in the loop, Φ and b_ψ stay where stage 1 left them (their lowest rates: ReinFlow's likelihood
+    // gives the reflex no gradient, and Φ trained on the new rollouts would change the Δz the reflex was warmed up
+    // on), as measured (docs/results.md).
+    withReflex: { lrReflex: 1e-7, lrWorld: 1e-7 },
   },
-} satisfies Record<string, { method: string; settings: Partial<Config>; fixed: (keyof Config)[] }>;
-/**
- * ReinFlow with the reflex in the loop also keeps Φ and b_ψ where stage 1 left them (their lowest rates: ReinFlow's
- * likelihood gives the reflex no gradient, and Φ trained on the new rollouts would change the Δz the reflex was
- * warmed up on), as measured (docs/results.md).
- */
-const REINFLOW_WITH_REFLEX: Partial<Config> = { lrReflex: 1e-7, lrWorld: 1e-7 };
+} satisfies Record<string, BaselineSpec>;
 type Baseline = keyof typeof BASELINES;
 const isBaseline = (stage: string): stage is Baseline => stage in BASELINES;
 const STAGE_CHOICES = [...STAGES, 'meanflow', 'ppo', 'dsrl', 'reinflow', 'rwfm', 'grpo', 'all'] as const satisfies readonly (Stage | 'ppo' | Baseline | 'rwfm' | 'grpo' | 'all')[];
 
 /** The ppo stage's config for a baseline's stage: its settings under what the command line set explicitly. */
 function baselineConfig(stage: Baseline, config: Config, configFlags: ReadonlySet<string>): Config {
-  const { method, settings, fixed } = BASELINES[stage];
+  const baseline: BaselineSpec = BASELINES[stage];
+  const { method, settings, fixed, withReflex } = baseline;
   for (const key of fixed) {
     const wanted = (settings as Partial<Config>)[key];
     if (configFlags.has(key) && config[key] !== wanted) throw new UsageError(`--${kebab(key)}: --stage ${stage} needs ${wanted} (that is what makes it ${method}); leave the flag out`);
   }
   const unset = (values: Partial<Config>) => Object.fromEntries(Object.entries(values).filter(([key]) => !configFlags.has(key)));
   let made = { ...config, ...unset(settings) };
-  if (stage === 'reinflow' && made.reflexGain !== 0) made = { ...made, ...unset(REINFLOW_WITH_REFLEX) };
+  if (withReflex && made.reflexGain !== 0) made = { ...made, ...unset(withReflex) };
   if (stage === 'reinflow' && !(made.sigmaMin > 0)) throw new UsageError(`--sigma-min: ${made.sigmaMin}; ReinFlow's learned noise σ_k(s) lies in [sigma-min, sigma-max] and needs a positive lower bound`);
   return made;
 }
