@@ -33,10 +33,12 @@ import { FlowPrior, type FlowPriorConfig } from '../policy/flowPrior';
 import { Reflex, type ReflexConfig } from '../policy/reflex';
 import { Strategy, strategyConfig, type StrategyConfig } from '../policy/strategy';
 import { WorldPredictor, type WorldPredictorConfig } from '../policy/worldPredictor';
-import { taskSpec } from '../sim/tasks';
-import { formatIteration, NonFiniteStateError, SagrTrainer, type IterationLog, type SagrTrainerModules } from '../train/ppoSagr';
+import { taskSpec, validateTask } from '../sim/tasks';
+import { formatIteration, NonFiniteStateError, SagrTrainer, type IterationLog, type SagrTrainerModules, type SagrTrainerOptions } from '../train/ppoSagr';
 import type { RunningMoments } from '../train/rewardScaler';
+import { indexSteps, splitEpisodes } from '../train/demoData';
 import { UsageError } from './command';
+import { defaultDemos, readDemos } from './demoFiles';
 import { PPO_RUNS, recordedPath } from './learnedPolicy';
 
 /** Iterations between checkpoints. */
@@ -195,8 +197,19 @@ async function resumeStart(run: string, task: Config['task']): Promise<Start> {
   }
 }
 
+/** ReinFlow's behaviour-cloning data (bcCoef > 0): the training episodes of the task's shipped demonstrations. */
+function behaviourCloningData(c: Config): SagrTrainerOptions['bc'] {
+  if (c.bcCoef === 0) return undefined;
+  if (c.strategyRate !== 'noise') throw new UsageError(`--bc-coef: the behaviour-cloning term regularises the v_θ that ReinFlow fine-tunes (--stage reinflow); the ${c.strategyRate}-rate strategy keeps v_θ frozen`);
+  const task = validateTask(c.task);
+  const demos = readDemos(defaultDemos(task), task, 'bc-coef');
+  return { demos, index: indexSteps(demos, splitEpisodes(demos.manifest.episodes, c.seed).train) };
+}
+
 export async function trainPpo(o: PpoRunOptions): Promise<PpoRunSummary> {
   const t0 = performance.now();
+  // A resumed run's term follows its saved config (below); a fresh one's is checked before its modules load.
+  const freshBc = o.resume ? undefined : behaviourCloningData(o.config);
   await useNodeBackend('wasm');
   patchWasmMatMul();
   const run = runFolder(o.out, o.config);
@@ -206,7 +219,7 @@ export async function trainPpo(o: PpoRunOptions): Promise<PpoRunSummary> {
   let trainer: SagrTrainer;
   try {
     if (startIteration >= numIterations) throw new UsageError(`--iters: the run is already at iteration ${startIteration} of ${numIterations}`);
-    trainer = await SagrTrainer.create({ config, modules, numIterations, startIteration, rewardMoments: start.rewardMoments, log: o.log });
+    trainer = await SagrTrainer.create({ config, modules, numIterations, startIteration, rewardMoments: start.rewardMoments, log: o.log, bc: o.resume ? behaviourCloningData(config) : freshBc });
     if (start.state) assignCheckpoint(trainer.groups.map((g) => g.optimizer), start.state);
   } catch (e) {
     disposeModules(modules);

@@ -40,6 +40,8 @@ export interface PpoEvaluation {
   newValue: tf.Tensor1D;
   /** Per-sample policy entropy [M]; omitted when it does not depend on the trained weights (SA-GR's fixed σ). */
   entropy?: tf.Tensor1D;
+  /** A weighted loss of the policy's own added to its terms (ReinFlow's behaviour-cloning term); omitted when none. */
+  regulariser?: tf.Scalar;
 }
 
 /** Recomputes a minibatch under the current weights; called inside the gradient tape. */
@@ -100,6 +102,8 @@ export interface PpoUpdateStats {
   vLoss: number;
   /** null when the policy reports no entropy. */
   entropy: number | null;
+  /** The weighted regulariser (PpoEvaluation.regulariser); null when the policy has none. */
+  regulariser: number | null;
   approxKl: number;
   clipFrac: number;
   /** Global gradient norm before clipping. */
@@ -122,7 +126,7 @@ const pick = (source: Float32Array, indices: Int32Array): tf.Tensor1D => {
 };
 
 // Order of the per-minibatch numbers read back in one transfer.
-const STAT_NAMES = ['loss', 'pgLoss', 'vLoss', 'entropy', 'approxKl', 'clipFrac', 'ratioError', 'gradNorm'] as const;
+const STAT_NAMES = ['loss', 'pgLoss', 'vLoss', 'entropy', 'regulariser', 'approxKl', 'clipFrac', 'ratioError', 'gradNorm'] as const;
 type MinibatchStats = Record<(typeof STAT_NAMES)[number], number>;
 
 /** Epochs × shuffled minibatches of the PPO loss on one rollout. */
@@ -132,8 +136,9 @@ export async function ppoUpdate(evaluate: EvaluateFn, batch: PpoBatch, p: PpoPar
   if (n < p.minibatches) throw new Error(`ppo: ${n} samples cannot fill ${p.minibatches} minibatches`);
   const groups = o.trainPolicy ? [...o.policyGroups, o.criticGroup] : [o.criticGroup];
   const lastGood = new WeightSnapshot(groupState(groups));
-  const sums = { pgLoss: 0, vLoss: 0, entropy: 0, approxKl: 0, clipFrac: 0, gradNorm: 0 };
+  const sums = { pgLoss: 0, vLoss: 0, entropy: 0, regulariser: 0, approxKl: 0, clipFrac: 0, gradNorm: 0 };
   let hasEntropy = false;
+  let hasRegulariser = false;
   let firstRatioError = 0;
   let minibatchesRun = 0;
   let epochsRun = 0;
@@ -161,18 +166,20 @@ export async function ppoUpdate(evaluate: EvaluateFn, batch: PpoBatch, p: PpoPar
 
           const { loss, gradNorm, grads } = clippedGradients(
             () => {
-              const { newLogProb, newValue, entropy } = evaluate(mbInds);
+              const { newLogProb, newValue, entropy, regulariser } = evaluate(mbInds);
               const logRatio = tf.sub(newLogProb, oldLogProb);
               const ratio = tf.exp(logRatio);
               const pgLoss = clippedPolicyLoss(newLogProb, oldLogProb, advantages, p.clipEps);
               const vLoss = clippedValueLoss(newValue, oldValue, returns, p.valueClip);
               const entropyLoss = entropy ? tf.mean(entropy) : tf.scalar(0);
               hasEntropy = entropy !== undefined;
+              hasRegulariser = regulariser !== undefined;
+              const regulariserLoss = regulariser ?? tf.scalar(0);
               const approxKl = tf.mean(tf.sub(tf.sub(ratio, 1), logRatio));
               const clipFrac = tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), p.clipEps), 'float32'));
               const ratioError = tf.max(tf.abs(tf.sub(ratio, 1)));
-              const policyTerms = o.trainPolicy ? tf.sub(pgLoss, tf.mul(p.entCoef, entropyLoss)) : tf.scalar(0);
-              diagnostics = tf.keep(tf.stack([pgLoss, vLoss, entropyLoss, approxKl, clipFrac, ratioError]));
+              const policyTerms = o.trainPolicy ? tf.add(tf.sub(pgLoss, tf.mul(p.entCoef, entropyLoss)), regulariserLoss) : tf.scalar(0);
+              diagnostics = tf.keep(tf.stack([pgLoss, vLoss, entropyLoss, regulariserLoss, approxKl, clipFrac, ratioError]));
               return tf.add(policyTerms, tf.mul(p.vfCoef, vLoss)) as tf.Scalar;
             },
             groups,
@@ -213,6 +220,7 @@ export async function ppoUpdate(evaluate: EvaluateFn, batch: PpoBatch, p: PpoPar
     pgLoss: mean(sums.pgLoss),
     vLoss: mean(sums.vLoss),
     entropy: hasEntropy ? mean(sums.entropy) : null,
+    regulariser: hasRegulariser ? mean(sums.regulariser) : null,
     approxKl: mean(sums.approxKl),
     clipFrac: mean(sums.clipFrac),
     gradNorm: mean(sums.gradNorm),

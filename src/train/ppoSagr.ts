@@ -8,7 +8,8 @@
 //   → one pass of Φ's dynamics loss over the same fresh control steps (worldUpdate.ts).
 // v_θ stays frozen, except under a noise-rate strategy (ReinFlow, `train --stage reinflow`): η_φ is then the
 // noise net σ_k(s) and PPO fine-tunes v_θ beside it (lrPrior), the ratio from the stored chains' Gaussians under
-// the new v_θ and σ_k (reinflowStepLogProbs). The first criticWarmupIters iterations train only the critic (and Φ).
+// the new v_θ and σ_k (reinflowStepLogProbs), plus with bcCoef > 0 a behaviour-cloning term: λ × v_θ's
+// flow-matching loss on a fresh batch of demonstrations per minibatch. The first criticWarmupIters iterations train only the critic (and Φ).
 // Which corrections learn follows the gains: reflexGain = 0 trains the "strategy" ablation (prior + η, reflex
 // off, b not trained); otherwise the full method trains both η and b.
 import * as tf from '@tensorflow/tfjs';
@@ -23,10 +24,13 @@ import { executedLogProb, gatherRows, residualSteps } from '../policy/closedLoop
 import { reflexHistory } from '../policy/reflex';
 import { goalTokensBatch } from '../policy/stateTokens';
 import { latentEntropy, latentLogProb, strategyRate } from '../policy/strategy';
+import type { DemoDataset } from '../sim/dataset';
+import { gatherPriorBatch, sampleIndices, type StepIndex } from './demoData';
 import { computeGae } from './gae';
 import { paramGroup, groupState, type ParamGroup } from './paramGroup';
 import { lrFraction, ppoUpdate, type EvaluateFn, type PpoUpdateStats } from './ppo';
 import type { RunningMoments } from './rewardScaler';
+import { PRIOR_LOSS, priorExamples } from './stageLosses';
 import { RolloutBuffer, SagrRollout, decisionsPerRollout, type RolloutStats, type SagrModules } from './rollout';
 import { updateWorld, type WorldUpdateStats } from './worldUpdate';
 import { WeightSnapshot } from './weightSnapshot';
@@ -46,6 +50,8 @@ export interface SagrTrainerOptions {
   log: (msg: string) => void;
   /** Awaited before each rollout decision and each PPO and Φ minibatch (the browser's engine worker yields there). */
   pace?: () => Promise<void>;
+  /** The demonstrations ReinFlow's behaviour-cloning term fits v_θ to (required when config.bcCoef > 0). */
+  bc?: { demos: DemoDataset; index: StepIndex };
 }
 
 export interface IterationLog {
@@ -144,6 +150,8 @@ export class SagrTrainer {
     if (options.modules.prior.config.horizon !== c.horizon) throw new Error(`ppo: the prior was built with horizon ${options.modules.prior.config.horizon}, the config says ${c.horizon}`);
     const task = simTask(c.task);
     checkModulesFit(options.modules, task.spec);
+    if (c.bcCoef > 0 && !(options.modules.strategy && strategyRate(options.modules.strategy.config) === 'noise')) throw new Error('bcCoef: the behaviour-cloning term regularises a fine-tuned v_θ, which only ReinFlow has (strategyRate noise); set it to 0');
+    if (c.bcCoef > 0 && !options.bc) throw new Error('bcCoef: the behaviour-cloning term needs demonstrations (SagrTrainerOptions.bc)');
     const start = options.startIteration ?? 0;
     const env = await createVecEnv(task, { numEnvs: c.numEnvs, seed: deriveSeed(c.seed, 'ppo/env', start), maxSteps: c.episodeLength, trainingDisturbances: c.disturbanceMix });
     const m = options.modules;
@@ -169,6 +177,7 @@ export class SagrTrainer {
     const t0 = performance.now();
     // Each iteration's randomness derives from (seed, iteration), so a resumed run replays the same draws.
     const shuffleRng = new Rng(deriveSeed(c.seed, 'ppo/shuffle', i));
+    const bcRng = new Rng(deriveSeed(c.seed, 'ppo/bc', i));
 
     let rollout: RolloutStats;
     try {
@@ -225,7 +234,13 @@ export class SagrTrainer {
       const perStep = reinflowStepLogProbs(chain, chainMeans(m.prior.velocityFn(m.prior.encode(tokens, goal)), chain), stepStd, n);
       const executed = tf.tensor2d(gatherRows(buf.stepExecuted, 1, buf.stepRows(rows)), [M, n]);
       const newLogProb = tf.sum(tf.mul(tf.slice(perStep, [0, 0], [M, n]), executed), 1) as tf.Tensor1D;
-      return { newLogProb, newValue: m.critic.apply(tokens, goal), entropy: reinflowEntropy(stepStd) };
+      return { newLogProb, newValue: m.critic.apply(tokens, goal), entropy: reinflowEntropy(stepStd), regulariser: c.bcCoef > 0 ? (tf.mul(c.bcCoef, behaviourCloningLoss(M)) as tf.Scalar) : undefined };
+    };
+    // λ's term: v_θ's flow-matching loss on M demonstrated (observation, chunk) pairs, τ and ε drawn from bcRng.
+    const behaviourCloningLoss = (M: number): tf.Scalar => {
+      const { demos, index } = this.options.bc!;
+      const batch = gatherPriorBatch(demos, index, sampleIndices(bcRng, index.count, M), c.horizon);
+      return PRIOR_LOSS.loss(m.prior, priorExamples(spec, batch, c.horizon, bcRng));
     };
     const evaluateChain: EvaluateFn = (rows) => {
       const M = rows.length;
@@ -288,7 +303,7 @@ export function formatIteration(l: IterationLog): string {
   return (
     `ppo ${l.iteration}${l.trainPolicy ? '' : ' (critic warm-up)'}: return ${f(r.meanReturn, 2)} success ${f(100 * r.successRate, 0)}% (${r.episodes} ep), ` +
     `R/step task ${f(r.rewardTerms.task)} −surprise ${f(r.rewardTerms.surprise, 4)} −effort ${f(r.rewardTerms.effort, 4)}, ` +
-    `pg ${f(l.ppo.pgLoss, 4)} v ${f(l.ppo.vLoss)} dyn ${f(l.world.dynamicsLoss, 6)} kl ${f(l.ppo.approxKl, 4)} clip ${f(l.ppo.clipFrac)} ev ${f(l.ppo.explainedVariance, 2)}, ` +
+    `pg ${f(l.ppo.pgLoss, 4)}${l.ppo.regulariser === null ? '' : ` bc ${f(l.ppo.regulariser, 4)}`} v ${f(l.ppo.vLoss)} dyn ${f(l.world.dynamicsLoss, 6)} kl ${f(l.ppo.approxKl, 4)} clip ${f(l.ppo.clipFrac)} ev ${f(l.ppo.explainedVariance, 2)}, ` +
     `‖Δz‖ ${f(r.meanDeltaZ, 4)} ‖b‖ ${f(r.meanReflex, 4)} ‖η‖ ${f(r.meanStrategy, 4)} σ ${+l.sigma.toFixed(4)} n ${l.executeSteps}, ` +
     `${(l.wallMs / 1000).toFixed(1)} s, ${l.envStepsPerSec.toFixed(0)} env steps/s`
   );

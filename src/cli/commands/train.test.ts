@@ -48,6 +48,12 @@ describe('train command', () => {
     expect((err as Error).message).toMatch(message);
   });
 
+  it('refuses the behaviour-cloning term (--bc-coef) for a stage-2 run that keeps v_θ frozen', async () => {
+    const err = await train.run(ctx({ stage: 'ppo', out: dir }, { ...tiny, bcCoef: 1 })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(/^--bc-coef: the behaviour-cloning term regularises the v_θ that ReinFlow fine-tunes \(--stage reinflow\); the chunk-rate strategy keeps v_θ frozen$/);
+  });
+
   it('refuses a file that is not a demonstration file', async () => {
     const bad = path.join(dir, 'bad.bin');
     writeFileSync(bad, 'not demos');
