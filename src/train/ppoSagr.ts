@@ -9,7 +9,8 @@
 // v_θ stays frozen, except under a noise-rate strategy (ReinFlow, `train --stage reinflow`): η_φ is then the
 // noise net σ_k(s) and PPO fine-tunes v_θ beside it (lrPrior), the ratio from the stored chains' Gaussians under
 // the new v_θ and σ_k (reinflowStepLogProbs), plus with bcCoef > 0 a behaviour-cloning term: λ × v_θ's
-// flow-matching loss on a fresh batch of demonstrations per minibatch. The first criticWarmupIters iterations train only the critic (and Φ).
+// flow-matching loss on a fresh batch of demonstrations per minibatch. The first criticWarmupIters iterations
+// train only the critic (and Φ).
 // Which corrections learn follows the gains: reflexGain = 0 trains the "strategy" ablation (prior + η, reflex
 // off, b not trained); otherwise the full method trains both η and b.
 import * as tf from '@tensorflow/tfjs';
