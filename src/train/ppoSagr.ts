@@ -225,6 +225,12 @@ export class SagrTrainer {
       const stored = tf.tensor3d(gatherRows(buf.latents, H * A, rows), [M, H, A]);
       return { newLogProb: latentLogProb(stored, latent), newValue: m.critic.apply(tokens, goal), entropy: tf.broadcastTo(latentEntropy(latent), [M]) as tf.Tensor1D };
     };
+    // λ's term: v_θ's flow-matching loss on M demonstrated (observation, chunk) pairs, τ and ε drawn from bcRng.
+    const behaviourCloningLoss = (M: number): tf.Scalar => {
+      const { demos, index } = this.options.bc!;
+      const batch = gatherPriorBatch(demos, index, sampleIndices(bcRng, index.count, M), c.horizon);
+      return PRIOR_LOSS.loss(m.prior, priorExamples(spec, batch, c.horizon, bcRng));
+    };
     // ReinFlow: the stored chains' per-step Gaussians under the current v_θ and σ_k(s), over the executed chunk steps.
     const evaluateReinflow: EvaluateFn = (rows) => {
       const M = rows.length;
@@ -236,12 +242,6 @@ export class SagrTrainer {
       const executed = tf.tensor2d(gatherRows(buf.stepExecuted, 1, buf.stepRows(rows)), [M, n]);
       const newLogProb = tf.sum(tf.mul(tf.slice(perStep, [0, 0], [M, n]), executed), 1) as tf.Tensor1D;
       return { newLogProb, newValue: m.critic.apply(tokens, goal), entropy: reinflowEntropy(stepStd), regulariser: c.bcCoef > 0 ? (tf.mul(c.bcCoef, behaviourCloningLoss(M)) as tf.Scalar) : undefined };
-    };
-    // λ's term: v_θ's flow-matching loss on M demonstrated (observation, chunk) pairs, τ and ε drawn from bcRng.
-    const behaviourCloningLoss = (M: number): tf.Scalar => {
-      const { demos, index } = this.options.bc!;
-      const batch = gatherPriorBatch(demos, index, sampleIndices(bcRng, index.count, M), c.horizon);
-      return PRIOR_LOSS.loss(m.prior, priorExamples(spec, batch, c.horizon, bcRng));
     };
     const evaluateChain: EvaluateFn = (rows) => {
       const M = rows.length;
