@@ -13,7 +13,7 @@ import { simTask, taskSpec, TASK_NAMES } from '../sim/tasks';
 import { defaultCheckpoint, loadLearnedPolicy, shippedCheckpoints } from './learnedPolicy';
 import { Rng } from '../core/rng';
 import { decodeDemos } from '../sim/dataset';
-import { gatherPriorBatch, indexSteps, sampleIndices, splitEpisodes } from '../train/demoData';
+import { gatherPriorBatch, indexSteps, pickTransitions, sampleIndices, splitEpisodes } from '../train/demoData';
 import { replayEventTransitions, replayPerturbedTransitions } from '../train/replayTransitions';
 import { evaluateWorld, WORLD_EVENT_STEPS } from '../train/trainWorld';
 import { oneStepGap } from '../train/trainMeanFlow';
@@ -98,22 +98,39 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     }
   });
 
-  it.runIf(task === 'push-3d')('hold as a variant a width-128 Φ that predicts the motion after displacements, kicks and tilts better than world/ and nominal transitions no worse', async () => {
-    const [shipped, wide] = await Promise.all([path.join(DIR, 'world'), path.join(DIR, 'variants', 'world-w128', 'world')].map((d) => loadWorld(nodeFileHandler(d), spec)));
-    expect([shipped.config.width, wide.config.width, wide.config.motion]).toEqual([64, 128, true]);
+  it.runIf(task === 'push-3d')('hold a width-128 Φ that predicts the motion after displacements, kicks and tilts better than the width-64 one it replaced (now a variant), and nominal transitions no worse', async () => {
+    const [shipped, previous] = await Promise.all([path.join(DIR, 'world'), path.join(DIR, 'variants', 'world-w64', 'world')].map((d) => loadWorld(nodeFileHandler(d), spec)));
+    expect([shipped.config.width, previous.config.width, shipped.config.motion]).toEqual([128, 64, true]);
     // The held-out episodes of the shipped demonstrations (neither Φ trained on them), as the world stage reads them.
     const demos = decodeDemos(readFileSync(new URL('../../public/data/push-3d-demos.bin', import.meta.url)));
     const heldOut = indexSteps(demos, splitEpisodes(demos.manifest.episodes, defaultConfig().seed).heldOut);
     const nominal = await replayPerturbedTransitions(demos, heldOut, defaultConfig().worldActionNoise, 1, new Rng(1));
     const events = await replayEventTransitions(demos, heldOut, defaultConfig().worldActionNoise, 48, WORLD_EVENT_STEPS, new Rng(2));
     const ratio = async (world: typeof shipped, t: typeof nominal) => (await evaluateWorld(world, spec, t)).errorRatio;
-    const [shippedNominal, wideNominal, shippedEvents, wideEvents] = [await ratio(shipped, nominal), await ratio(wide, nominal), await ratio(shipped, events), await ratio(wide, events)];
+    const [shippedNominal, previousNominal, shippedEvents, previousEvents] = [await ratio(shipped, nominal), await ratio(previous, nominal), await ratio(shipped, events), await ratio(previous, events)];
     shipped.dispose();
-    wide.dispose();
-    // README "Φ": 0.173 and 0.130 on nominal transitions; after tilts 0.673 against 0.249.
-    expect(wideNominal).toBeLessThanOrEqual(shippedNominal + 0.01);
-    expect(wideEvents).toBeLessThan(0.75 * shippedEvents);
+    previous.dispose();
+    // README "Φ": 0.130 and 0.173 on nominal transitions; after tilts 0.249 against 0.673.
+    expect(shippedNominal).toBeLessThanOrEqual(previousNominal + 0.01);
+    expect(shippedEvents).toBeLessThan(0.75 * previousEvents);
   });
+
+  // A measurement, not a check (a plain run skips it): issue 17's target is Φ's error after tilts, ≤ 0.25 × no motion.
+  // One read of it is noisy (about 500 transitions), so this prints four fresh reads per Φ on the shipped
+  // demonstrations' held-out episodes: SAGR_BENCH=1 npx vitest run src/cli/shippedCheckpoints.test.ts -t "after tilts".
+  it.runIf(task === 'push-3d' && process.env.SAGR_BENCH)('measure each Φ\'s error after tilts on four fresh reads of held-out event replays', async () => {
+    const worlds = await Promise.all([path.join(DIR, 'world'), path.join(DIR, 'variants', 'world-w64', 'world')].map((d) => loadWorld(nodeFileHandler(d), spec)));
+    const demos = decodeDemos(readFileSync(new URL('../../public/data/push-3d-demos.bin', import.meta.url)));
+    const heldOut = indexSteps(demos, splitEpisodes(demos.manifest.episodes, defaultConfig().seed).heldOut);
+    for (const seed of [101, 102, 103, 104]) {
+      const events = await replayEventTransitions(demos, heldOut, defaultConfig().worldActionNoise, 240, WORLD_EVENT_STEPS, new Rng(seed));
+      const tilts = pickTransitions(events, events.kinds.flatMap((kind, row) => (kind === 'tilt' ? [row] : [])));
+      const [shipped, previous] = [(await evaluateWorld(worlds[0], spec, tilts)).errorRatio, (await evaluateWorld(worlds[1], spec, tilts)).errorRatio];
+      console.log(`Φ after tilts, read ${seed}: ${tilts.count} transitions, world/ ${shipped.toFixed(3)}, variants/world-w64 ${previous.toFixed(3)} × no motion`);
+      expect(shipped).toBeLessThan(previous);
+    }
+    for (const w of worlds) w.dispose();
+  }, 600_000);
 
   it('run as the reflex policy in a short seeded episode', async () => {
     const policy = await loadLearnedPolicy('reflex', DIR, defaultConfig(), spec, 2);
