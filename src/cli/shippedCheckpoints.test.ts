@@ -98,12 +98,18 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     }
   });
 
+  // push-3d: the shipped Φ and the width-64 one it replaced, and the held-out episodes of the shipped
+  // demonstrations (neither Φ trained on them), as the world stage reads them.
+  const shippedAndPreviousWorld = () => Promise.all(['world', path.join('variants', 'world-w64', 'world')].map((d) => loadWorld(nodeFileHandler(path.join(DIR, d)), spec)));
+  const heldOutDemonstrations = () => {
+    const demos = decodeDemos(readFileSync(new URL(`../../public/data/${task}-demos.bin`, import.meta.url)));
+    return { demos, heldOut: indexSteps(demos, splitEpisodes(demos.manifest.episodes, defaultConfig().seed).heldOut) };
+  };
+
   it.runIf(task === 'push-3d')('hold a width-128 Φ that predicts the motion after displacements, kicks and tilts better than the width-64 one it replaced (now a variant), and nominal transitions no worse', async () => {
-    const [shipped, previous] = await Promise.all([path.join(DIR, 'world'), path.join(DIR, 'variants', 'world-w64', 'world')].map((d) => loadWorld(nodeFileHandler(d), spec)));
+    const [shipped, previous] = await shippedAndPreviousWorld();
     expect([shipped.config.width, previous.config.width, shipped.config.motion]).toEqual([128, 64, true]);
-    // The held-out episodes of the shipped demonstrations (neither Φ trained on them), as the world stage reads them.
-    const demos = decodeDemos(readFileSync(new URL('../../public/data/push-3d-demos.bin', import.meta.url)));
-    const heldOut = indexSteps(demos, splitEpisodes(demos.manifest.episodes, defaultConfig().seed).heldOut);
+    const { demos, heldOut } = heldOutDemonstrations();
     const nominal = await replayPerturbedTransitions(demos, heldOut, defaultConfig().worldActionNoise, 1, new Rng(1));
     const events = await replayEventTransitions(demos, heldOut, defaultConfig().worldActionNoise, 48, WORLD_EVENT_STEPS, new Rng(2));
     const ratio = async (world: typeof shipped, t: typeof nominal) => (await evaluateWorld(world, spec, t)).errorRatio;
@@ -119,9 +125,8 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
   // One read of it is noisy (about 500 transitions), so this prints four fresh reads per Φ on the shipped
   // demonstrations' held-out episodes: SAGR_BENCH=1 npx vitest run src/cli/shippedCheckpoints.test.ts -t "after tilts".
   it.runIf(task === 'push-3d' && process.env.SAGR_BENCH)('measure each Φ\'s error after tilts on four fresh reads of held-out event replays', async () => {
-    const worlds = await Promise.all([path.join(DIR, 'world'), path.join(DIR, 'variants', 'world-w64', 'world')].map((d) => loadWorld(nodeFileHandler(d), spec)));
-    const demos = decodeDemos(readFileSync(new URL('../../public/data/push-3d-demos.bin', import.meta.url)));
-    const heldOut = indexSteps(demos, splitEpisodes(demos.manifest.episodes, defaultConfig().seed).heldOut);
+    const worlds = await shippedAndPreviousWorld();
+    const { demos, heldOut } = heldOutDemonstrations();
     for (const seed of [101, 102, 103, 104]) {
       const events = await replayEventTransitions(demos, heldOut, defaultConfig().worldActionNoise, 240, WORLD_EVENT_STEPS, new Rng(seed));
       const tilts = pickTransitions(events, events.kinds.flatMap((kind, row) => (kind === 'tilt' ? [row] : [])));
