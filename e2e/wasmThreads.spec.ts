@@ -12,10 +12,10 @@ test('the page is cross-origin isolated and the wasm backend runs on the threads
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
   expect(s.backend!.crossOriginIsolated).toBe(true);
   // The project's matMul kernels run in the threaded build too (the SIMD product on its shared memory).
-  expect(s.backend!.wasm).toEqual({ threads: 2, simd: true, threadsReason: 'forced by ?wasmThreads=2', kernels: 'sagr', transposeFix: true, simdBatchMatMul: true });
+  expect(s.backend!.wasm).toEqual({ threads: 2, simd: true, threadsReason: 'forced by ?wasmThreads=2', kernels: 'sagr', transposeFix: true, simdLoops: true });
   await expect(page.getByTestId('engine-isolated')).toHaveText('yes (COOP/COEP)');
   await expect(page.getByTestId('engine-wasm')).toHaveText('2 threads · SIMD on');
-  await expect(page.getByTestId('engine-wasm-kernels')).toHaveText('explicit transposes · SIMD batched product');
+  await expect(page.getByTestId('engine-wasm-kernels')).toHaveText('explicit transposes · SIMD batched product and column sums');
   // The core count the worker reported to tfjs while wasm started is its own again.
   const engine = page.workers().find((w) => !w.url().startsWith('blob:'))!;
   expect(await engine.evaluate(() => navigator.hardwareConcurrency)).toBe(cores);
@@ -56,7 +56,7 @@ test('served without COOP/COEP the page is not isolated: wasm runs one thread an
   const s = await engineReady(page);
   expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
   expect(s.backend!.crossOriginIsolated).toBe(false);
-  expect(s.backend!.wasm).toMatchObject({ threads: 1, simd: true, kernels: 'sagr', transposeFix: true, simdBatchMatMul: true });
+  expect(s.backend!.wasm).toMatchObject({ threads: 1, simd: true, kernels: 'sagr', transposeFix: true, simdLoops: true });
   await expect(page.getByTestId('notice').filter({ hasText: 'wasmThreads=2 needs a cross-origin isolated page (COOP/COEP headers, see README): wasm runs single-threaded' })).toBeVisible();
   await expect(page.getByTestId('engine-isolated')).toHaveText(/^no: wasm runs single-threaded/);
   await expect(page.getByTestId('engine-wasm')).toHaveText('1 thread · SIMD on');
@@ -96,10 +96,10 @@ for (const [build, threads, isolated] of [['threaded', 2, true], ['single-thread
     if (!isolated) await withoutIsolation(page);
     const query = `/?backend=wasm&wasmThreads=${threads}`;
     const ours = await firstSteps(page, query, COMPARED_STEPS);
-    expect(ours.wasm).toMatchObject({ threads, kernels: 'sagr', transposeFix: true, simdBatchMatMul: true });
+    expect(ours.wasm).toMatchObject({ threads, kernels: 'sagr', transposeFix: true, simdLoops: true });
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(isolated);
     const theirs = await firstSteps(page, `${query}&wasmKernels=tfjs`, COMPARED_STEPS);
-    expect(theirs.wasm).toMatchObject({ threads, kernels: 'tfjs', transposeFix: false, simdBatchMatMul: false });
+    expect(theirs.wasm).toMatchObject({ threads, kernels: 'tfjs', transposeFix: false, simdLoops: false });
     await expect(page.getByTestId('engine-wasm-kernels')).toHaveText("tfjs-wasm's own (?wasmKernels=tfjs)");
     expect(ours.policy).toBe('sagr'); // the prior, Φ and the reflex's attention: every kind of product
     const gap = Math.max(...ours.poses.flatMap((p, k) => p.map((x, j) => Math.abs(x - theirs.poses[k][j]))));
@@ -113,6 +113,6 @@ for (const [build, threads, isolated] of [['threaded', 2, true], ['single-thread
 test('a bad ?wasmKernels= is named in a notice and the project\'s kernels run', async ({ page }) => {
   await page.goto('/?backend=wasm&wasmKernels=xnnpack');
   const s = await engineReady(page);
-  expect(s.backend!.wasm).toMatchObject({ kernels: 'sagr', transposeFix: true, simdBatchMatMul: true });
+  expect(s.backend!.wasm).toMatchObject({ kernels: 'sagr', transposeFix: true, simdLoops: true });
   await expect(page.getByTestId('notice').filter({ hasText: 'wasmKernels: "xnnpack" is not one of sagr, tfjs; using sagr\'s' })).toBeVisible();
 });

@@ -53,7 +53,7 @@ export interface WasmState {
   /** Whose matMul kernels run (wasmKernels.ts), and which of the project's are in place (wasmMatMul.ts). */
   kernels: WasmKernelChoice;
   transposeFix: boolean;
-  simdBatchMatMul: boolean;
+  simdLoops: boolean;
 }
 
 export type AdapterClass = 'hardware' | 'software' | 'none';

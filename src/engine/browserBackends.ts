@@ -62,7 +62,7 @@ export async function probeAdapter(): Promise<AdapterInfo | null> {
  * is tfjs's own; call once wasm has started (startableBackends), before any wasm work.
  */
 export function useWasmKernels(choice: WasmKernelChoice): WasmKernels {
-  return choice === 'sagr' ? patchWasmMatMul() : { transposeFix: false, simdBatchMatMul: false };
+  return choice === 'sagr' ? patchWasmMatMul() : { transposeFix: false, simdLoops: false };
 }
 
 /**

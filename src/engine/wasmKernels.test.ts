@@ -15,8 +15,8 @@ describe('?wasmKernels=', () => {
 
 describe('the Engine panel\'s matMul line', () => {
   it('names the kernels in place', () => {
-    expect(wasmKernelsText({ kernels: 'sagr', transposeFix: true, simdBatchMatMul: true })).toBe('explicit transposes · SIMD batched product');
-    expect(wasmKernelsText({ kernels: 'sagr', transposeFix: true, simdBatchMatMul: false })).toBe("explicit transposes · tfjs's batched loop (the SIMD module did not load)");
-    expect(wasmKernelsText({ kernels: 'tfjs', transposeFix: false, simdBatchMatMul: false })).toBe("tfjs-wasm's own (?wasmKernels=tfjs)");
+    expect(wasmKernelsText({ kernels: 'sagr', transposeFix: true, simdLoops: true })).toBe('explicit transposes · SIMD batched product and column sums');
+    expect(wasmKernelsText({ kernels: 'sagr', transposeFix: true, simdLoops: false })).toBe("explicit transposes · tfjs's batched loop and sums (the SIMD module did not load)");
+    expect(wasmKernelsText({ kernels: 'tfjs', transposeFix: false, simdLoops: false })).toBe("tfjs-wasm's own (?wasmKernels=tfjs)");
   });
 });

@@ -15,9 +15,9 @@ export function parseWasmKernelsParam(raw: string | null): { kernels: WasmKernel
 }
 
 /** The Engine panel's line for the kernels in place. */
-export function wasmKernelsText(w: { kernels: WasmKernelChoice; transposeFix: boolean; simdBatchMatMul: boolean }): string {
+export function wasmKernelsText(w: { kernels: WasmKernelChoice; transposeFix: boolean; simdLoops: boolean }): string {
   if (w.kernels === 'tfjs') return "tfjs-wasm's own (?wasmKernels=tfjs)";
   const transposes = w.transposeFix ? 'explicit transposes' : "tfjs's transposed loop";
-  const batched = w.simdBatchMatMul ? 'SIMD batched product' : "tfjs's batched loop (the SIMD module did not load)";
-  return `${transposes} · ${batched}`;
+  const loops = w.simdLoops ? 'SIMD batched product and column sums' : "tfjs's batched loop and sums (the SIMD module did not load)";
+  return `${transposes} · ${loops}`;
 }

@@ -4,58 +4,55 @@
 // (dA = dY·Bᵀ, dB = Aᵀ·dY), and so is attention's Q·Kᵀ, so training on wasm spends most of its time there.
 // The wrapped kernels transpose the inputs explicitly, then call the original kernel untransposed.
 // Results are the same numbers (the same products, summed in the same order per output).
-// It also registers the SIMD batched product of attention (wasmBatchMatMul.ts) that nn/batchMatMul.ts uses.
+// It also registers the project's SIMD loops (wasmSimd.ts): the matrix product (wasmBatchMatMul.ts), which
+// nn/batchMatMul.ts uses for attention and BatchMatMul uses on one thread, and the column sum in front of tfjs's Sum
+// (wasmColumnSum.ts). With several threads BatchMatMul keeps XNNPACK, which spreads a product over them.
 import * as tf from '@tensorflow/tfjs';
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmBatchMatMul } from './wasmBatchMatMul';
+import { getThreadsCount, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmBatchMatMul, simdMatMul, transposeLastTwo, type MatMulAttrs, type SimdMatMul } from './wasmBatchMatMul';
+import { registerWasmColumnSum } from './wasmColumnSum';
+import { simdLoopsOn } from './wasmSimd';
 
 const PATCHED_KERNELS = ['BatchMatMul', '_FusedMatMul'] as const;
 const BACKEND = 'wasm';
 
-interface MatMulAttrs {
-  transposeA: boolean;
-  transposeB: boolean;
-}
-
 let patched = false;
+/** The SIMD product, once the backend is initialised. */
+let product: SimdMatMul | null = null;
 
 /** What runs in place of tfjs-wasm's own matMul kernels (the page's Engine panel shows it). */
 export interface WasmKernels {
   /** BatchMatMul and _FusedMatMul transpose explicitly. */
   transposeFix: boolean;
-  /** The SIMD batched product (wasmBatchMatMul.ts) is registered. */
-  simdBatchMatMul: boolean;
-}
-
-/** Swaps the last two axes of `x` with the backend's own Transpose kernel; the caller frees the result. */
-function transposeLastTwo(x: tf.TensorInfo, backend: tf.KernelBackend, transpose: tf.KernelFunc): tf.TensorInfo {
-  const rank = x.shape.length;
-  const perm = Array.from({ length: rank }, (_, i) => i);
-  [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
-  return transpose({ inputs: { x }, backend, attrs: { perm } }) as tf.TensorInfo;
+  /** The SIMD loops are registered: the product (wasmBatchMatMul.ts) and the column sum (wasmColumnSum.ts). */
+  simdLoops: boolean;
 }
 
 /**
- * Re-registers the wasm matMul kernels with explicit transposes, and registers the SIMD batched product once the
- * wasm backend is initialised; says what is in place. Idempotent; call after the wasm backend is registered (importing
+ * Re-registers the wasm matMul kernels with explicit transposes (BatchMatMul with the SIMD product in front on one
+ * thread), and registers the SIMD batched product and column sum once the wasm backend is initialised; says what is
+ * in place. Idempotent; call after the wasm backend is registered (importing
  * @tensorflow/tfjs-backend-wasm does that). A no-op where the kernels are missing.
  */
 export function patchWasmMatMul(): WasmKernels {
   const transposeConfig = tf.getKernel('Transpose', BACKEND);
-  if (!transposeConfig) return { transposeFix: false, simdBatchMatMul: false };
-  // The SIMD kernel needs the initialised backend's memory: tried on every call until it is registered.
+  if (!transposeConfig) return { transposeFix: false, simdLoops: false };
+  // The SIMD loops need the initialised backend's memory: tried on every call until they are registered.
   const backend = tf.findBackend(BACKEND) as BackendWasm | null;
-  const simdBatchMatMul = backend !== null && registerWasmBatchMatMul(transposeConfig.kernelFunc, backend);
-  if (patched) return { transposeFix: true, simdBatchMatMul };
+  if (backend !== null && product === null) product = simdMatMul(backend, transposeConfig.kernelFunc);
+  const simdLoops = backend !== null && registerWasmBatchMatMul(product) && registerWasmColumnSum(backend);
+  if (patched) return { transposeFix: true, simdLoops };
   for (const name of PATCHED_KERNELS) {
     const original = tf.getKernel(name, BACKEND);
     if (!original) continue;
     const originalFunc = original.kernelFunc;
     const kernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
       const { transposeA, transposeB } = attrs as unknown as MatMulAttrs;
+      const { a: a0, b: b0 } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      const simd = name === 'BatchMatMul' && product !== null && simdLoopsOn() && getThreadsCount() === 1 ? product(a0, b0, { transposeA, transposeB }) : null;
+      if (simd) return simd;
       if (!transposeA && !transposeB) return originalFunc({ inputs, backend, attrs });
       const kernelBackend = backend as tf.KernelBackend;
-      const { a: a0, b: b0 } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
       const a = transposeA ? transposeLastTwo(a0, kernelBackend, transposeConfig.kernelFunc) : a0;
       const b = transposeB ? transposeLastTwo(b0, kernelBackend, transposeConfig.kernelFunc) : b0;
       const out = originalFunc({ inputs: { ...inputs, a, b }, backend, attrs: { ...attrs, transposeA: false, transposeB: false } });
@@ -67,5 +64,5 @@ export function patchWasmMatMul(): WasmKernels {
     tf.registerKernel({ ...original, kernelFunc });
   }
   patched = true;
-  return { transposeFix: true, simdBatchMatMul };
+  return { transposeFix: true, simdLoops };
 }

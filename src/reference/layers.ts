@@ -10,6 +10,7 @@ import { Dense } from '../nn/dense';
 import { LayerNorm } from '../nn/layerNorm';
 import { type Activation, Mlp } from '../nn/mlp';
 import { TransformerBlock } from '../nn/transformerBlock';
+import { withoutSimdLoops } from '../engine/wasmSimd';
 
 const LN_EPS = 1e-5;
 
@@ -96,12 +97,15 @@ const REFERENCE: [object, string, unknown][] = [
   [MultiHeadAttention.prototype, 'apply', attentionApply],
 ];
 
-/** Runs `f` (and waits for it) with every layer on its pre-issue-16 forward pass, then restores the current ones. */
+/**
+ * Runs `f` (and waits for it) with every layer on its pre-issue-16 forward pass and BatchMatMul and Sum on tfjs's own
+ * kernels (engine/wasmSimd.ts), then restores the current ones.
+ */
 export async function withReferenceLayers<T>(f: () => T | Promise<T>): Promise<T> {
   const current = REFERENCE.map(([proto, method]) => (proto as Record<string, unknown>)[method]);
   REFERENCE.forEach(([proto, method, body]) => ((proto as Record<string, unknown>)[method] = body));
   try {
-    return await f();
+    return await withoutSimdLoops(f);
   } finally {
     REFERENCE.forEach(([proto, method], i) => ((proto as Record<string, unknown>)[method] = current[i]));
   }
