@@ -5,7 +5,7 @@ import { batchMatMul } from '../nn/batchMatMul';
 import { gaussianTensor } from '../nn/noise';
 import { useNodeBackend } from './nodeBackend';
 import { patchWasmMatMul } from './wasmMatMul';
-import { simdKernels } from './wasmSimd';
+import { simdKernels, withoutSimdLoops } from './wasmSimd';
 
 beforeAll(async () => {
   await useNodeBackend('wasm');
@@ -55,6 +55,23 @@ describe('SIMD batched matMul on wasm', () => {
       });
     }
     expect(tf.memory().numTensors).toBe(start);
+  });
+
+  it('gives BatchMatMul XNNPACK\'s numbers bit for bit on one thread, for the training step\'s 2-D products', async () => {
+    const rng = new Rng(5);
+    // [rows, k, n, transposeA, transposeB]: a weight gradient, a forward product, an input gradient, a rank-3 batch
+    for (const [r, k, n, ta, tb] of [[1216, 64, 128, true, false], [1216, 64, 64, false, false], [1216, 128, 64, false, true], [37, 19, 21, false, false]] as const) {
+      const a = gaussianTensor<tf.Rank.R2>(rng, ta ? [r, k] : [r, k]);
+      const b = gaussianTensor<tf.Rank.R2>(rng, ta ? [r, n] : tb ? [n, k] : [k, n]);
+      const [ours, theirs] = [tf.matMul(a, b, ta, tb), await withoutSimdLoops(() => tf.matMul(a, b, ta, tb))];
+      expect(Array.from(ours.dataSync())).toEqual(Array.from(theirs.dataSync()));
+      tf.dispose([a, b, ours, theirs]);
+    }
+    const [a3, b3] = [gaussianTensor<tf.Rank.R3>(rng, [3, 5, 7]), gaussianTensor<tf.Rank.R3>(rng, [3, 7, 9])];
+    const [ours, theirs] = [tf.matMul(a3, b3), await withoutSimdLoops(() => tf.matMul(a3, b3))];
+    expect(ours.shape).toEqual([3, 5, 9]);
+    expect(Array.from(ours.dataSync())).toEqual(Array.from(theirs.dataSync()));
+    tf.dispose([a3, b3, ours, theirs]);
   });
 
   it('runs on a shared memory (the threaded build\'s) as on a plain one, with the same numbers', () => {
