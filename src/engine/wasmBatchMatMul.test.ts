@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../core/rng';
-import { batchMatMul } from '../nn/batchMatMul';
+import { batchMatMul, DENSE_PRODUCT_KERNEL } from '../nn/batchMatMul';
+import { dense } from '../nn/dense';
 import { gaussianTensor } from '../nn/noise';
 import { useNodeBackend } from './nodeBackend';
 import { patchWasmMatMul } from './wasmMatMul';
@@ -74,6 +75,24 @@ describe('SIMD batched matMul on wasm', () => {
     tf.dispose([a3, b3, ours, theirs]);
   });
 
+  it('runs a Dense layer as one call with its bias and residual, with the numbers of the product and two adds', async () => {
+    expect(tf.getKernel(DENSE_PRODUCT_KERNEL, 'wasm')).toBeDefined(); // Node's wasm runs one thread
+    const rng = new Rng(6);
+    // [rows, in, out]: a training batch's tokens (64 × 19), one env's at B = 1, a width with a tail of 1–3 columns
+    for (const [rows, inDim, outDim] of [[1216, 64, 128], [19, 64, 64], [5, 3, 7]]) {
+      const [x, w, b, r] = [gaussianTensor(rng, [rows, inDim]), gaussianTensor(rng, [inDim, outDim]), gaussianTensor(rng, [outDim]), gaussianTensor(rng, [rows, outDim])];
+      const profile = await tf.profile(() => tf.tidy(() => void dense(x, w, b, r)));
+      expect(profile.kernels.map((k) => k.name)).toEqual(['SagrDense']);
+      const ours = [dense(x, w, b), dense(x, w, b, r)];
+      const theirs = await withoutSimdLoops(() => tf.tidy(() => {
+        const y = tf.add(tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D), b);
+        return [y, tf.add(r, y)];
+      }));
+      ours.forEach((t, i) => expect(Array.from(t.dataSync()), `[${rows}, ${inDim}, ${outDim}] residual ${i === 1}`).toEqual(Array.from(theirs[i].dataSync())));
+      tf.dispose([x, w, b, r, ...ours, ...theirs]);
+    }
+  });
+
   it('runs on a shared memory (the threaded build\'s) as on a plain one, with the same numbers', () => {
     const [g, m, k, n] = [3, 5, 7, 37]; // a block of 16 columns, two of 4, one single column
     const rng = new Rng(3);
@@ -86,7 +105,7 @@ describe('SIMD batched matMul on wasm', () => {
       heap.set(a, 0);
       heap.set(b, a.length);
       const c = a.length + b.length;
-      bmm(0, 4 * a.length, 4 * c, g, m, k, n, 4 * k, 4);
+      bmm(0, 4 * a.length, 4 * c, g, m, k, n, 4 * k, 4, 0, 0);
       return heap.slice(c, c + g * m * n);
     };
     const shared = new WebAssembly.Memory({ initial: 1, maximum: WASM_PAGE, shared: true });

@@ -13,7 +13,7 @@
 // nn/batchMatMul.ts dispatches to.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { BATCH_MATMUL_KERNEL, batchMatMul } from '../nn/batchMatMul';
+import { BATCH_MATMUL_KERNEL, batchMatMul, DENSE_PRODUCT_KERNEL } from '../nn/batchMatMul';
 import { backendSimdKernels, heapOffset } from './wasmSimd';
 
 export interface MatMulAttrs {
@@ -52,7 +52,7 @@ export function simdMatMul(backend: BackendWasm, transposeKernel: tf.KernelFunc)
     const b = transposeB ? transposeLastTwo(b0, backend, transposeKernel) : b0;
     const n = b.shape[rank - 1];
     const out = backend.makeOutput([...batchAxes, m, n], 'float32');
-    bmm(offset(a), offset(b), offset(out), batch, m, k, n, transposeA ? 4 : 4 * k, transposeA ? 4 * m : 4);
+    bmm(offset(a), offset(b), offset(out), batch, m, k, n, transposeA ? 4 : 4 * k, transposeA ? 4 * m : 4, 0, 0);
     if (transposeB) backend.disposeData(b.dataId);
     return out;
   };
@@ -85,6 +85,32 @@ export function registerWasmBatchMatMul(product: SimdMatMul | null): boolean {
       if (!transposeA && transposeB) return { a: () => batchMatMul(d, b, false, false), b: () => batchMatMul(d, a, true, false) };
       if (transposeA && !transposeB) return { a: () => batchMatMul(b, d, false, true), b: () => batchMatMul(a, d, false, false) };
       return { a: () => batchMatMul(b, d, true, true), b: () => batchMatMul(d, a, true, true) };
+    },
+  });
+  return true;
+}
+
+/**
+ * Registers DENSE_PRODUCT_KERNEL for the wasm backend: y = x·W + b (+ r) in one call of the SIMD product, the bias
+ * and residual added as its sums are stored (the same roundings as the product, then the adds). Dense layers' forward
+ * passes (nn/dense.ts) then make one wasm call, not a product and two broadcast adds. Only on one thread, as
+ * BatchMatMul (wasmMatMul.ts); false where the module cannot run.
+ */
+export function registerWasmDenseProduct(backend: BackendWasm): boolean {
+  if (tf.getKernel(DENSE_PRODUCT_KERNEL, 'wasm')) return true;
+  const bmm = backendSimdKernels(backend)?.bmm;
+  if (!bmm) return false;
+  const offset = (t: tf.TensorInfo) => heapOffset(backend, t);
+  tf.registerKernel({
+    kernelName: DENSE_PRODUCT_KERNEL,
+    backendName: 'wasm',
+    kernelFunc: ({ inputs }) => {
+      const { x, w, b, r } = inputs as { x: tf.TensorInfo; w: tf.TensorInfo; b: tf.TensorInfo; r?: tf.TensorInfo };
+      const [rows, k] = x.shape;
+      const n = w.shape[1];
+      const out = backend.makeOutput([rows, n], 'float32');
+      bmm(offset(x), offset(w), offset(out), 1, rows, k, n, 4 * k, 4, offset(b), r ? offset(r) : 0);
+      return out;
     },
   });
   return true;

@@ -9,7 +9,7 @@
 // (wasmColumnSum.ts). With several threads BatchMatMul keeps XNNPACK, which spreads a product over them.
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { registerWasmBatchMatMul, simdMatMul, transposeLastTwo, type MatMulAttrs, type SimdMatMul } from './wasmBatchMatMul';
+import { registerWasmBatchMatMul, registerWasmDenseProduct, simdMatMul, transposeLastTwo, type MatMulAttrs, type SimdMatMul } from './wasmBatchMatMul';
 import { registerWasmColumnSum } from './wasmColumnSum';
 import { simdLoopsOn } from './wasmSimd';
 
@@ -41,6 +41,8 @@ export function patchWasmMatMul(): WasmKernels {
   const backend = tf.findBackend(BACKEND) as BackendWasm | null;
   if (backend !== null && product === null) product = simdMatMul(backend, transposeConfig.kernelFunc);
   const simdLoops = backend !== null && registerWasmBatchMatMul(product) && registerWasmColumnSum(backend);
+  // Dense layers' one-call product, like BatchMatMul's SIMD product, only where tfjs runs one thread.
+  if (simdLoops && getThreadsCount() === 1) registerWasmDenseProduct(backend);
   if (patched) return { transposeFix: true, simdLoops };
   for (const name of PATCHED_KERNELS) {
     const original = tf.getKernel(name, BACKEND);

@@ -2,7 +2,7 @@
 // that imports the backend's own memory (plain, or shared in the threaded build), so they read and write tensors
 // in place on the calling thread, as tfjs-wasm's own kernels do. Two functions:
 //
-//   bmm(a, b, c, batch, m, k, n, …):  C[g,i,:] = Σ_p A[g,i,p] · B[g,p,:]   (A as stored or transposed)
+//   bmm(a, b, c, batch, m, k, n, …):  C[g,i,:] = Σ_p A[g,i,p] · B[g,p,:] (+ bias + residual)   (A as stored or transposed)
 //   columnSum(x, out, rows, cols):  out[:] = Σ_r X[r,:]                   (a Sum over the leading axes)
 //
 // Both walk the output in blocks of 16 columns (four vectors) held in registers over the whole sum, then blocks of
@@ -17,6 +17,7 @@ const EMPTY = 0x40;
 const op = {
   block: 0x02,
   loop: 0x03,
+  if: 0x04,
   br: 0x0c,
   brIf: 0x0d,
   end: 0x0b,
@@ -25,6 +26,7 @@ const op = {
   i32Const: 0x41,
   i32GeS: 0x4e,
   i32Add: 0x6a,
+  i32Sub: 0x6b,
   i32Mul: 0x6c,
   i32And: 0x71,
   i32Shl: 0x74,
@@ -101,6 +103,11 @@ interface Columns {
   vector: number; // 1 v128 local: the step's vector
   acc: readonly number[]; // 2 f32 locals
   float: number; // 1 f32 local: the step's float
+  /** Optional i32 locals: a bias vector's address (0: none) added to every row, and a residual's (0: none) added after
+   * it, RES_DELTA bytes from the output element it goes with (same shape as the output). */
+  BIAS?: number;
+  RES?: number;
+  RES_DELTA?: number;
 }
 
 /**
@@ -116,9 +123,16 @@ function columnBlocks(c: Columns, rows: 1 | 2, lanes: 16 | 4 | 1, limit: number[
   const zero = scalar ? [op.f32Const, 0, 0, 0, 0] : zeroV128;
   const add = scalar ? [op.f32Add] : [SIMD, ...simd.f32x4Add];
   const scale = (r: number) => (scalar ? (t.scaleScalar?.(r) ?? []) : t.splat ? [...get(c.splats[r]), SIMD, ...simd.f32x4Mul] : []);
-  const store = (r: number, v: number) => [
-    ...get(c.OUT), ...(r ? [...get(c.OUT_STEP), op.i32Add] : []), ...get(c.J), ...times4, op.i32Add, ...get(acc(r, v)),
-    ...(scalar ? [op.f32Store, ...memarg()] : [SIMD, ...simd.store, ...memarg(16 * v)]),
+  const outAddr = (r: number) => [...get(c.OUT), ...(r ? [...get(c.OUT_STEP), op.i32Add] : []), ...get(c.J), ...times4, op.i32Add];
+  const load = (v: number) => (scalar ? [op.f32Load, ...memarg()] : [SIMD, ...simd.load, ...memarg(16 * v)]);
+  const store = (r: number, v: number) => [...outAddr(r), ...get(acc(r, v)), ...(scalar ? [op.f32Store, ...memarg()] : [SIMD, ...simd.store, ...memarg(16 * v)])];
+  /** if (flag) for every sum: sum = sum + (the value at `addr(r)`, vector v) */
+  const addWhere = (flag: number | undefined, addr: (r: number) => number[]) =>
+    flag === undefined ? [] : [...get(flag), op.if, EMPTY, ...all.flatMap(([r, v]) => [...get(acc(r, v)), ...addr(r), ...load(v), ...add, ...set(acc(r, v))]), op.end];
+  // the epilogue: (Σ + bias) + residual, as y = x·W + b, then + r, rounds
+  const epilogue = [
+    ...addWhere(c.BIAS, () => [...get(c.BIAS!), ...get(c.J), ...times4, op.i32Add]),
+    ...addWhere(c.RES, (r) => [...outAddr(r), ...get(c.RES_DELTA!), op.i32Add]),
   ];
   const step = Array.from({ length: vectors }, (_, v) => [
     ...t.load(v, scalar), ...set(scalar ? c.float : c.vector),
@@ -132,6 +146,7 @@ function columnBlocks(c: Columns, rows: 1 | 2, lanes: 16 | 4 | 1, limit: number[
       ...step,
       ...t.advance,
     ]),
+    ...epilogue,
     ...all.flatMap(([r, v]) => store(r, v)),
   ]);
 }
@@ -153,15 +168,16 @@ interface Func {
   body: number[];
 }
 
-// bmm(a, b, c, batch, m, k, n, aRowStep, aStep): A[g,i,p] at a + g·m·k·4 + i·aRowStep + p·aStep, so A may be
-// stored transposed ([g, k, m]: aRowStep 4, aStep 4m) and read in place. Output rows go in pairs (each of B's
-// vectors loaded once for two rows of C), then the last one alone.
+// bmm(a, b, c, batch, m, k, n, aRowStep, aStep, bias, residual): A[g,i,p] at a + g·m·k·4 + i·aRowStep + p·aStep, so
+// A may be stored transposed ([g, k, m]: aRowStep 4, aStep 4m) and read in place. Output rows go in pairs (each of
+// B's vectors loaded once for two rows of C), then the last one alone. bias ([n]) and residual (C's shape) are
+// addresses, 0 for none: C = A·B + bias + residual, rounded in that order.
 const BMM: Func = (() => {
-  const [A, B, C, BATCH, M, K, N, A_ROW_STEP, A_STEP] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const [G, I, P, J, ABASE, AROW, APTR, BPTR, CROW, BBASE, BSTRIDE, N16, N4, M2] = [9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22];
-  const [ACC0, ACC1, FLOAT] = [23, 24, 25]; // f32
-  const V = 26; // v128 locals from here: 8 sums, 2 splats, 1 vector
-  const columns: Columns = { J, OUT: CROW, OUT_STEP: BSTRIDE, accs: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => V + i), splats: [V + 8, V + 9], vector: V + 10, acc: [ACC0, ACC1], float: FLOAT };
+  const [A, B, C, BATCH, M, K, N, A_ROW_STEP, A_STEP, BIAS, RES] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [G, I, P, J, ABASE, AROW, APTR, BPTR, CROW, BBASE, BSTRIDE, N16, N4, M2, RES_DELTA] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25];
+  const [ACC0, ACC1, FLOAT] = [26, 27, 28]; // f32
+  const V = 29; // v128 locals from here: 8 sums, 2 splats, 1 vector
+  const columns: Columns = { J, OUT: CROW, OUT_STEP: BSTRIDE, accs: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => V + i), splats: [V + 8, V + 9], vector: V + 10, acc: [ACC0, ACC1], float: FLOAT, BIAS, RES, RES_DELTA };
   /** A[g, I + r, p]: APTR (row I's element) plus r rows */
   const loadA = (r: number) => [...get(APTR), ...(r ? [...get(A_ROW_STEP), op.i32Add] : []), op.f32Load, ...memarg()];
   const terms: Terms = {
@@ -184,6 +200,7 @@ const BMM: Func = (() => {
     ...roundDown(N, 4, N4),
     ...roundDown(M, 2, M2),
     ...get(N), ...times4, ...set(BSTRIDE),
+    ...get(RES), ...get(C), op.i32Sub, ...set(RES_DELTA),
     ...get(A), ...set(ABASE),
     ...get(C), ...set(CROW),
     ...get(B), ...set(BBASE),
@@ -196,7 +213,7 @@ const BMM: Func = (() => {
       ...bump(BBASE, [...get(K), ...get(BSTRIDE), op.i32Mul]),
     ]),
   ];
-  return { params: 9, locals: vec([[...uleb(14), I32], [...uleb(3), F32], [...uleb(11), V128]]), body };
+  return { params: 11, locals: vec([[...uleb(15), I32], [...uleb(3), F32], [...uleb(11), V128]]), body };
 })();
 
 // columnSum(x, out, rows, cols)
@@ -241,7 +258,7 @@ const moduleBytes = (limits: number[]) => {
 };
 
 export interface SimdKernels {
-  bmm: (a: number, b: number, c: number, batch: number, m: number, k: number, n: number, aRowStep: number, aStep: number) => void;
+  bmm: (a: number, b: number, c: number, batch: number, m: number, k: number, n: number, aRowStep: number, aStep: number, bias: number, residual: number) => void;
   columnSum: (x: number, out: number, rows: number, cols: number) => void;
 }
 

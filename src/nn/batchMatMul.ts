@@ -4,6 +4,13 @@
 import * as tf from '@tensorflow/tfjs';
 
 export const BATCH_MATMUL_KERNEL = 'SagrBatchMatMul';
+/**
+ * y = x·W + b (+ r) for 2-D x as one kernel, [rows, in]·[in, out] + [out] (+ [rows, out]), where a backend registers
+ * it (wasm on one thread: src/engine/wasmBatchMatMul.ts); nn/fusedKernel.ts's BackendOps.denseProduct runs it, or else
+ * the product and the adds as separate kernels, with the same roundings. It has no gradient of its own: the fused
+ * Dense kernel (nn/dense.ts) that calls it has.
+ */
+export const DENSE_PRODUCT_KERNEL = 'SagrDenseProduct';
 
 export function batchMatMul(a: tf.Tensor3D, b: tf.Tensor3D, transposeA = false, transposeB = false): tf.Tensor3D {
   if (a.shape[0] !== b.shape[0]) throw new Error(`batchMatMul: batch sizes ${a.shape[0]} and ${b.shape[0]} differ`);

@@ -11,29 +11,13 @@ import type { Scope } from './scope';
 const DENSE = 'SagrDense';
 const DENSE_GRAD = 'SagrDenseGrad';
 
-fusedKernel(
-  DENSE,
-  (o, { x, w, b, r }) => {
-    const [inDim, outDim] = w.shape;
-    // matMul + add, not _FusedMatMul: the separate add is as fast at these sizes and works on every backend.
-    const y = o.add(o.matMul(o.reshape(x, [-1, inDim]), w), b);
-    const out = o.reshape(y, [...x.shape.slice(0, -1), outDim]);
-    return [r ? o.add(r, out) : out];
-  },
-  // wasm, small tensors: the product on the backend's (XNNPACK) kernel, then bias and residual added in place.
-  {
-    elements: ({ x, w }) => (x.shape.reduce((n, d) => n * d, 1) / w.shape[0]) * w.shape[1],
-    body: (backend, { x, w, b, r }) => {
-      const [inDim, outDim] = w.shape;
-      const rows = { ...x, shape: [x.shape.reduce((n, d) => n * d, 1) / inDim, inDim] };
-      const y = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc({ inputs: { a: rows, b: w }, backend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
-      const [out, bias, residual] = [y, b, r].map((t) => t && (backend.typedArrayFromHeap(t) as Float32Array));
-      for (let i = 0; i < out.length; i++) out[i] += bias[i % outDim]; // each store rounds to float32, as the kernels do
-      if (residual) for (let i = 0; i < out.length; i++) out[i] += residual[i];
-      return [{ ...y, shape: [...x.shape.slice(0, -1), outDim] }];
-    },
-  },
-);
+fusedKernel(DENSE, (o, { x, w, b, r }) => {
+  const [inDim, outDim] = w.shape;
+  // One kernel on wasm (the product with b and r added as its sums are stored), else matMul + add (+ add); the
+  // same roundings either way.
+  const y = o.denseProduct(o.reshape(x, [-1, inDim]), w, b, r && o.reshape(r, [-1, outDim]));
+  return [o.reshape(y, [...x.shape.slice(0, -1), outDim])];
+});
 
 fusedKernel(DENSE_GRAD, (o, { dy, x, w }) => {
   const [inDim, outDim] = w.shape;

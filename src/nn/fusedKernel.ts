@@ -6,7 +6,7 @@
 // in the same order. Works on every backend that has the standard kernels (wasm, cpu, WebGL, WebGPU).
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { BATCH_MATMUL_KERNEL } from './batchMatMul';
+import { BATCH_MATMUL_KERNEL, DENSE_PRODUCT_KERNEL } from './batchMatMul';
 import { ensureFlatKernels } from './flat';
 
 type Info = tf.TensorInfo;
@@ -53,6 +53,12 @@ export class BackendOps {
   /** Rank-3 products with matching batches: the SIMD kernel where registered (wasm), else BatchMatMul. */
   batchMatMul = (a: Info, b: Info, transposeA = false, transposeB = false) =>
     this.one(tf.getKernel(BATCH_MATMUL_KERNEL, this.backendName) ? BATCH_MATMUL_KERNEL : 'BatchMatMul', { a, b }, { transposeA, transposeB });
+  /** x·w + b (+ r), x and r 2-D: one kernel where registered (wasm), else the product, then b added, then r. */
+  denseProduct = (x: Info, w: Info, b: Info, r?: Info) => {
+    if (tf.getKernel(DENSE_PRODUCT_KERNEL, this.backendName)) return this.one(DENSE_PRODUCT_KERNEL, r ? { x, w, b, r } : { x, w, b });
+    const y = this.add(this.matMul(x, w), b);
+    return r ? this.add(r, y) : y;
+  };
   /** x cut along its first axis into `parts` equal pieces, each reshaped to `shape` (nn/flat.ts's unflatten kernel). */
   splitFirst = (x: Info, parts: number, shape: number[]) => {
     if (parts === 1) return [this.reshape(x, shape)];
