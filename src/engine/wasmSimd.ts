@@ -38,7 +38,7 @@ const op = {
 } as const;
 /** SIMD opcodes, after the 0xfd prefix (LEB128). */
 const SIMD = 0xfd;
-const simd = { load: [0x00], store: [0x0b], const: [0x0c], f32x4Splat: [0x13], f32x4Add: [0xe4, 0x01], f32x4Mul: [0xe6, 0x01] } as const;
+const simd = { load: [0x00], load32Splat: [0x09], store: [0x0b], const: [0x0c], f32x4Splat: [0x13], f32x4Add: [0xe4, 0x01], f32x4Mul: [0xe6, 0x01] } as const;
 
 function leb(n: number): number[] {
   const out: number[] = [];
@@ -179,14 +179,15 @@ const BMM: Func = (() => {
   const V = 29; // v128 locals from here: 8 sums, 2 splats, 1 vector
   const columns: Columns = { J, OUT: CROW, OUT_STEP: BSTRIDE, accs: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => V + i), splats: [V + 8, V + 9], vector: V + 10, acc: [ACC0, ACC1], float: FLOAT, BIAS, RES, RES_DELTA };
   /** A[g, I + r, p]: APTR (row I's element) plus r rows */
-  const loadA = (r: number) => [...get(APTR), ...(r ? [...get(A_ROW_STEP), op.i32Add] : []), op.f32Load, ...memarg()];
+  const addrA = (r: number) => [...get(APTR), ...(r ? [...get(A_ROW_STEP), op.i32Add] : [])];
+  const loadA = (r: number) => [...addrA(r), op.f32Load, ...memarg()];
   const terms: Terms = {
     // APTR walks A[g,I,p] along p, BPTR walks B[g,p,J] down the rows
     start: [...get(AROW), ...set(APTR), ...get(BBASE), ...get(J), ...times4, op.i32Add, ...set(BPTR)],
     counter: P,
     count: get(K),
     load: (v, scalar) => (scalar ? loadF32(BPTR) : loadV128(BPTR, v)),
-    splat: (r, into) => [...loadA(r), SIMD, ...simd.f32x4Splat, ...set(into)],
+    splat: (r, into) => [...addrA(r), SIMD, ...simd.load32Splat, ...memarg(), ...set(into)],
     scaleScalar: (r) => [...loadA(r), op.f32Mul],
     advance: [...bump(APTR, get(A_STEP)), ...bump(BPTR, get(BSTRIDE))],
   };
