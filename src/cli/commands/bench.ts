@@ -129,6 +129,9 @@ async function benchTraining(task: Config['task'], log: Log): Promise<{ train: T
 }
 
 async function benchPpoSection(task: Config['task'], log: Log): Promise<PpoBenchResult> {
+  // On wasm with the project's kernels, as `sagr train --stage ppo` runs (`--only ppo` has no earlier section to set it).
+  await useNodeBackend('wasm');
+  patchWasmMatMul();
   const ppo = await benchPpo({ task });
   const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
   log(
