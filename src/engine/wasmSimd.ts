@@ -2,12 +2,13 @@
 // that imports the backend's own memory (plain, or shared in the threaded build), so they read and write tensors
 // in place on the calling thread, as tfjs-wasm's own kernels do. Two functions:
 //
-//   bmm(a, b, c, batch, m, k, n, …):  C[g,i,:] = Σ_p A[g,i,p] · B[g,p,:] (+ bias + residual)   (A as stored or transposed)
-//   columnSum(x, out, rows, cols):  out[:] = Σ_r X[r,:]                   (a Sum over the leading axes)
+//   bmm(a, b, c, batch, m, k, n, …):  C[g,i,:] = Σ_p A[g,i,p] · B[g,p,:] (+ bias + residual)   (A stored or transposed)
+//   columnSum(x, out, rows, cols):    out[:] = Σ_r X[r,:]                                     (a Sum over leading axes)
 //
-// Both walk the output in blocks of 16 columns (four vectors) held in registers over the whole sum, then blocks of
-// 4, then single columns; each output is summed in order of p (or r) from 0, exactly as a scalar loop would, so the
-// numbers are bit for bit those of tfjs's scalar loops. Pointers and sizes are bytes and elements of float32.
+// Both walk the output in blocks of 16 columns (four vectors; bmm: of two output rows at once) held in registers over
+// the whole sum, then blocks of 4, then single columns; each output is summed in order of p (or r) from 0, exactly as
+// a scalar loop would, so the numbers are bit for bit those of tfjs's and XNNPACK's loops. Pointers are bytes, sizes
+// elements of float32.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 const I32 = 0x7f;
@@ -38,7 +39,7 @@ const op = {
 } as const;
 /** SIMD opcodes, after the 0xfd prefix (LEB128). */
 const SIMD = 0xfd;
-const simd = { load: [0x00], load32Splat: [0x09], store: [0x0b], const: [0x0c], f32x4Splat: [0x13], f32x4Add: [0xe4, 0x01], f32x4Mul: [0xe6, 0x01] } as const;
+const simd = { load: [0x00], load32Splat: [0x09], store: [0x0b], const: [0x0c], f32x4Add: [0xe4, 0x01], f32x4Mul: [0xe6, 0x01] } as const;
 
 function leb(n: number): number[] {
   const out: number[] = [];
