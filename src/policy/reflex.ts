@@ -14,6 +14,7 @@ import { Dense } from '../nn/dense';
 import { normal, orthogonal } from '../nn/init';
 import { LayerNorm } from '../nn/layerNorm';
 import { Mlp } from '../nn/mlp';
+import { repeat } from '../nn/repeat';
 import { Scope } from '../nn/scope';
 import { TokenEmbedding } from '../nn/tokenEmbedding';
 
@@ -111,10 +112,7 @@ export class Reflex implements Checkpointable {
       let x = this.tokenEmbed.apply(tf.concat([tf.mul(deltaZ, this.config.deltaScale), tokens], 2) as tf.Tensor3D);
       x = tf.add(x, this.tokenMlp.apply(this.tokenNorm.apply(x)));
       const kv = this.attn.keysValues(this.keyNorm.apply(x));
-      // The queries for every row as a product with ones, not tf.broadcastTo: that runs Tile, whose gradient is a
-      // slice and an add per batch row (512 kernels at B = 256); this one's is a single sum, in the same order, and
-      // 1·q is q, so the numbers are the same.
-      const q = tf.mul(this.queries, tf.ones([b, 1, 1])) as tf.Tensor3D;
+      const q = repeat<tf.Rank.R3>(this.queries, [b, queries, width]);
       const { out, weights } = this.attn.attend(this.queryNorm.apply(q), kv);
       let h = tf.add(q, out) as tf.Tensor3D;
       h = tf.add(h, this.outMlp.apply(this.outNorm.apply(h)));

@@ -25,6 +25,7 @@ import { executedLogProb, gatherRows, residualSteps } from '../policy/closedLoop
 import { reflexHistory } from '../policy/reflex';
 import { goalTokensBatch } from '../policy/stateTokens';
 import { latentEntropy, latentLogProb, strategyRate } from '../policy/strategy';
+import { repeat } from '../nn/repeat';
 import type { DemoDataset } from '../sim/dataset';
 import { gatherPriorBatch, sampleIndices, type StepIndex } from './demoData';
 import { computeGae } from './gae';
@@ -223,7 +224,7 @@ export class SagrTrainer {
       const goal = goalTokensBatch(spec, M);
       const latent = strategy.latent(tokens, goal);
       const stored = tf.tensor3d(gatherRows(buf.latents, H * A, rows), [M, H, A]);
-      return { newLogProb: latentLogProb(stored, latent), newValue: m.critic.apply(tokens, goal), entropy: tf.broadcastTo(latentEntropy(latent), [M]) as tf.Tensor1D };
+      return { newLogProb: latentLogProb(stored, latent), newValue: m.critic.apply(tokens, goal), entropy: repeat<tf.Rank.R1>(latentEntropy(latent), [M]) };
     };
     // λ's term: v_θ's flow-matching loss on M demonstrated (observation, chunk) pairs, τ and ε drawn from bcRng.
     const behaviourCloningLoss = (M: number): tf.Scalar => {

@@ -1,8 +1,8 @@
 // How much of a training step is matrix products, the part no kernel fusion removes: the FLOPs and the time of
 // every BatchMatMul (and the SIMD batched product of attention and Dense's one-call product, where registered) that
-// one call of `run` launches, directly or from inside the fused kernels. The kernels are wrapped for the call's duration and restored after;
-// the time includes the explicit transposes of the wasm matMul fix. Bench only (issue 16: the products' time at the
-// backend's product rate is a floor under the step's time).
+// one call of `run` launches, directly or from inside the fused kernels. The kernels are wrapped for the call's
+// duration and restored after; the time includes the explicit transposes of the wasm matMul fix. Bench only (issue
+// 16: the products' time at the backend's product rate is a floor under the step's time).
 import * as tf from '@tensorflow/tfjs';
 import { BATCH_MATMUL_KERNEL, DENSE_PRODUCT_KERNEL } from '../nn/batchMatMul';
 
