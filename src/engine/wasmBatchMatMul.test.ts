@@ -105,7 +105,15 @@ describe('SIMD batched matMul on wasm', () => {
       heap.set(a, 0);
       heap.set(b, a.length);
       const c = a.length + b.length;
-      bmm(0, 4 * a.length, 4 * c, g, m, k, n, 4 * k, 4, 0, 0);
+      bmm(0, 4 * a.length, 4 * c, g, m, k, n, 4 * k, 4, 0, 0, 0);
+      // The same sum in two parts (p < 3, then p ≥ 3, the second adding to the first's sums) is the same, bit for bit.
+      const parts = c + g * m * n;
+      for (let gi = 0; gi < g; gi++) {
+        const [a0, b0, c0] = [4 * gi * m * k, 4 * (a.length + gi * k * n), 4 * (parts + gi * m * n)];
+        bmm(a0, b0, c0, 1, m, 3, n, 4 * k, 4, 0, 0, 0);
+        bmm(a0 + 4 * 3, b0 + 4 * 3 * n, c0, 1, m, k - 3, n, 4 * k, 4, 0, 0, 1);
+      }
+      expect(heap.slice(parts, parts + g * m * n)).toEqual(heap.slice(c, c + g * m * n));
       return heap.slice(c, c + g * m * n);
     };
     const shared = new WebAssembly.Memory({ initial: 1, maximum: WASM_PAGE, shared: true });

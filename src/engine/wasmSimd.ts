@@ -2,7 +2,8 @@
 // that imports the backend's own memory (plain, or shared in the threaded build), so they read and write tensors
 // in place on the calling thread, as tfjs-wasm's own kernels do. Two functions:
 //
-//   bmm(a, b, c, batch, m, k, n, …):  C[g,i,:] = Σ_p A[g,i,p] · B[g,p,:] (+ bias + residual)   (A stored or transposed)
+//   bmm(a, b, c, batch, m, k, n, …):  C[g,i,:] = Σ_p A[g,i,p] · B[g,p,:] (+ bias + residual)   (A stored or transposed;
+//                                     with `accumulate`, the sums start from C's values: a long sum in parts)
 //   columnSum(x, out, rows, cols):    out[:] = Σ_r X[r,:]                                     (a Sum over leading axes)
 //
 // Both walk the output in blocks of 16 columns (four vectors; bmm: of two output rows at once) held in registers over
@@ -19,6 +20,7 @@ const op = {
   block: 0x02,
   loop: 0x03,
   if: 0x04,
+  else: 0x05,
   br: 0x0c,
   brIf: 0x0d,
   end: 0x0b,
@@ -109,6 +111,8 @@ interface Columns {
   BIAS?: number;
   RES?: number;
   RES_DELTA?: number;
+  /** Optional i32 local: nonzero, the sums start from the output's values instead of 0 (a sum split over p in parts). */
+  ACCUM?: number;
 }
 
 /**
@@ -139,8 +143,9 @@ function columnBlocks(c: Columns, rows: 1 | 2, lanes: 16 | 4 | 1, limit: number[
     ...t.load(v, scalar), ...set(scalar ? c.float : c.vector),
     ...Array.from({ length: rows }, (_, r) => [...get(acc(r, v)), ...get(scalar ? c.float : c.vector), ...scale(r), ...add, ...set(acc(r, v))]).flat(),
   ]).flat();
+  const start = (r: number, v: number) => (c.ACCUM === undefined ? zero : [...get(c.ACCUM), op.if, scalar ? F32 : V128, ...outAddr(r), ...load(v), op.else, ...zero, op.end]);
   return whileBelow(c.J, limit, i32(lanes), [
-    ...all.flatMap(([r, v]) => [...zero, ...set(acc(r, v))]),
+    ...all.flatMap(([r, v]) => [...start(r, v), ...set(acc(r, v))]),
     ...t.start,
     ...forLoop(t.counter, t.count, [
       ...(scalar || !t.splat ? [] : Array.from({ length: rows }, (_, r) => t.splat!(r, c.splats[r])).flat()),
@@ -169,16 +174,18 @@ interface Func {
   body: number[];
 }
 
-// bmm(a, b, c, batch, m, k, n, aRowStep, aStep, bias, residual): A[g,i,p] at a + g·m·k·4 + i·aRowStep + p·aStep, so
+// bmm(a, b, c, batch, m, k, n, aRowStep, aStep, bias, residual, accumulate): A[g,i,p] at a + g·m·k·4 + i·aRowStep + p·aStep, so
 // A may be stored transposed ([g, k, m]: aRowStep 4, aStep 4m) and read in place. Output rows go in pairs (each of
 // B's vectors loaded once for two rows of C), then the last one alone. bias ([n]) and residual (C's shape) are
-// addresses, 0 for none: C = A·B + bias + residual, rounded in that order.
+// addresses, 0 for none: C = A·B + bias + residual, rounded in that order. accumulate ≠ 0: each sum starts from C's
+// value instead of 0, so a sum over p split into parts (each part's call with its own a, b offsets) is summed in order
+// of p as by one call.
 const BMM: Func = (() => {
-  const [A, B, C, BATCH, M, K, N, A_ROW_STEP, A_STEP, BIAS, RES] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const [G, I, P, J, ABASE, AROW, APTR, BPTR, CROW, BBASE, BSTRIDE, N16, N4, M2, RES_DELTA] = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25];
-  const [ACC0, ACC1, FLOAT] = [26, 27, 28]; // f32
-  const V = 29; // v128 locals from here: 8 sums, 2 splats, 1 vector
-  const columns: Columns = { J, OUT: CROW, OUT_STEP: BSTRIDE, accs: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => V + i), splats: [V + 8, V + 9], vector: V + 10, acc: [ACC0, ACC1], float: FLOAT, BIAS, RES, RES_DELTA };
+  const [A, B, C, BATCH, M, K, N, A_ROW_STEP, A_STEP, BIAS, RES, ACCUM] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const [G, I, P, J, ABASE, AROW, APTR, BPTR, CROW, BBASE, BSTRIDE, N16, N4, M2, RES_DELTA] = [12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26];
+  const [ACC0, ACC1, FLOAT] = [27, 28, 29]; // f32
+  const V = 30; // v128 locals from here: 8 sums, 2 splats, 1 vector
+  const columns: Columns = { J, OUT: CROW, OUT_STEP: BSTRIDE, accs: [0, 1, 2, 3, 4, 5, 6, 7].map((i) => V + i), splats: [V + 8, V + 9], vector: V + 10, acc: [ACC0, ACC1], float: FLOAT, BIAS, RES, RES_DELTA, ACCUM };
   /** A[g, I + r, p]: APTR (row I's element) plus r rows */
   const addrA = (r: number) => [...get(APTR), ...(r ? [...get(A_ROW_STEP), op.i32Add] : [])];
   const loadA = (r: number) => [...addrA(r), op.f32Load, ...memarg()];
@@ -215,7 +222,7 @@ const BMM: Func = (() => {
       ...bump(BBASE, [...get(K), ...get(BSTRIDE), op.i32Mul]),
     ]),
   ];
-  return { params: 11, locals: vec([[...uleb(15), I32], [...uleb(3), F32], [...uleb(11), V128]]), body };
+  return { params: 12, locals: vec([[...uleb(15), I32], [...uleb(3), F32], [...uleb(11), V128]]), body };
 })();
 
 // columnSum(x, out, rows, cols)
@@ -260,7 +267,7 @@ const moduleBytes = (limits: number[]) => {
 };
 
 export interface SimdKernels {
-  bmm: (a: number, b: number, c: number, batch: number, m: number, k: number, n: number, aRowStep: number, aStep: number, bias: number, residual: number) => void;
+  bmm: (a: number, b: number, c: number, batch: number, m: number, k: number, n: number, aRowStep: number, aStep: number, bias: number, residual: number, accumulate: number) => void;
   columnSum: (x: number, out: number, rows: number, cols: number) => void;
 }
 
