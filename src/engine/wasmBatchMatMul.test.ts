@@ -75,6 +75,15 @@ describe('SIMD batched matMul on wasm', () => {
     tf.dispose([a3, b3, ours, theirs]);
   });
 
+  it('gives zeros for an empty sum (k = 0), whatever the output memory held before', () => {
+    for (let i = 0; i < 3; i++) {
+      tf.dispose(tf.fill([3, 4], 7)); // leaves non-zero bytes where the product's output may be placed
+      const c = tf.tidy(() => tf.matMul(tf.zeros([3, 0]), tf.zeros([0, 4])));
+      expect(Array.from(c.dataSync())).toEqual(new Array(12).fill(0));
+      c.dispose();
+    }
+  });
+
   it('runs a Dense layer as one call with its bias and residual, with the numbers of the product and two adds', async () => {
     expect(tf.getKernel(DENSE_PRODUCT_KERNEL, 'wasm')).toBeDefined(); // Node's wasm runs one thread
     const rng = new Rng(6);

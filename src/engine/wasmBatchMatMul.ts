@@ -61,10 +61,14 @@ export function simdMatMul(backend: BackendWasm, transposeKernel: tf.KernelFunc)
     // A long sum (a weight gradient Xᵀ·dY over a batch's rows) goes in parts of SUM_PART terms, each adding to the
     // sums so far: a part's rows of A and B stay in the L1 cache while the loop reuses them, and every output is still
     // summed in order of p, the same float32 additions as one call.
-    const parts = batch === 1 ? Math.ceil(k / SUM_PART) : 1;
-    for (let q = 0, p = 0; q < parts; q++, p += SUM_PART) {
-      bmm(aPtr + p * aStep, bPtr + 4 * p * n, cPtr, batch, m, parts > 1 ? Math.min(SUM_PART, k - p) : k, n, aRowStep, aStep, 0, 0, q > 0 ? 1 : 0);
-    }
+    // (A batch's matrices are addressed by their whole k, so a batched product runs in one call; so does k = 0, which
+    // stores zeros.)
+    const part = batch === 1 && k > SUM_PART ? SUM_PART : k;
+    let p = 0;
+    do {
+      bmm(aPtr + p * aStep, bPtr + 4 * p * n, cPtr, batch, m, Math.min(part, k - p), n, aRowStep, aStep, 0, 0, p > 0 ? 1 : 0);
+      p += part;
+    } while (p < k);
     if (transposeB) backend.disposeData(b.dataId);
     return out;
   };
