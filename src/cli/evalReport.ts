@@ -45,6 +45,7 @@ const CURVES: Record<string, 'ppo' | readonly StageName[]> = {
   prior: ['prior'],
   reflex: ['prior', 'world', 'reflex'],
   integral: ['prior'],
+  anchor: ['prior', 'world'],
   strategy: 'ppo',
   sagr: 'ppo',
   shuffled: 'ppo',

@@ -17,7 +17,7 @@ import { UsageError } from './command';
 
 export const LEARNED_POLICIES = ['prior', 'reflex', 'strategy', 'sagr'] as const;
 /** The reviewers' controls (src/policy/closedLoop.ts): not in `all`, named explicitly. */
-export const CONTROL_POLICIES = ['integral', 'shuffled', 'residual'] as const;
+export const CONTROL_POLICIES = ['integral', 'anchor', 'shuffled', 'residual'] as const;
 /** The field's other ways to improve a flow policy, on the same harness (issue 19): not in `all`, named explicitly. */
 export const BASELINE_POLICIES = ['dsrl', 'reinflow', 'reinflow-reflex', 'rwfm', 'grpo', 'meanflow'] as const;
 export type LearnedPolicyName = (typeof LEARNED_POLICIES)[number] | (typeof CONTROL_POLICIES)[number] | (typeof BASELINE_POLICIES)[number];
@@ -49,6 +49,7 @@ const POLICY_PARTS: Record<LearnedPolicyName, { world: boolean; reflex: boolean;
   strategy: { world: false, reflex: false, strategy: true, reflexSource: 'learned' },
   sagr: { world: true, reflex: true, strategy: true, reflexSource: 'learned' },
   integral: { world: true, reflex: false, strategy: false, reflexSource: 'integral' },
+  anchor: { world: true, reflex: false, strategy: false, reflexSource: 'anchor' },
   shuffled: { world: true, reflex: true, strategy: true, reflexSource: 'shuffled' },
   residual: { world: false, reflex: false, strategy: true, reflexSource: 'learned' },
   // DSRL: the prior with a latent-rate strategy choosing a_0 (the strategy's config says so).

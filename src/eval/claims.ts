@@ -7,7 +7,7 @@
 //   - at the default n, sagr ≥ prior + 10 points on displace and kick, and sagr's nominal drop ≤ 2 points;
 //   - at long chunks (n ≥ 8), sagr ≥ prior + 20 points on displace, kick and offset with paired p < 0.01, and
 //     sagr ≥ prior on nominal;
-//   - at long chunks, sagr beats each control (integral reflex, shuffled Δz, residual PPO) that was evaluated.
+//   - at long chunks, sagr beats each control (integral reflex, anchored chunk, shuffled Δz, residual PPO) that was evaluated.
 // push-3d (issue #17): at n = 8, sagr ≥ prior + 15 points on tilt, displace and offset (paired p < 0.05), and
 // sagr's nominal drop ≤ 3 points.
 import type { Interval } from './metrics';
@@ -35,7 +35,7 @@ export const LONG_CHUNK = 8;
 /** Significance levels: the long-chunk claims ask for p < 0.01, the others for p < 0.05. */
 export const ALPHA_LONG = 0.01;
 export const ALPHA = 0.05;
-export const CONTROLS = ['integral', 'shuffled', 'residual'] as const;
+export const CONTROLS = ['integral', 'anchor', 'shuffled', 'residual'] as const;
 
 export interface Claim {
   /** What is claimed, e.g. "sagr ≥ prior + 20 points on kick at n = 8 (paired p < 0.01)". */

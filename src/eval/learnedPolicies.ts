@@ -9,7 +9,8 @@
 //             was trained), reflex off.
 //   sagr      strategy and reflex together: the full method.
 //   Controls (src/policy/closedLoop.ts): integral (the prior with the non-learned integral reflex on the agent
-//   token's residual), shuffled (sagr whose reflex reads another env's residuals), residual (the prior with a
+//   token's residual), anchor (the prior whose chunk follows the object's unpredicted rigid motion, no network),
+//   shuffled (sagr whose reflex reads another env's residuals), residual (the prior with a
 //   strategy trained per control step, no reflex: residual RL without Δz).
 //   Baselines: dsrl (the frozen prior whose initial noise a_0 ~ N(μ_φ(s), σ_φ²) a latent-rate strategy chooses, DSRL);
 //   reinflow (ReinFlow's fine-tuned v_θ; its learned noise σ_k(s) joins the chain only when σ ≠ 0, so at σ = 0 it is
@@ -59,7 +60,7 @@ export class ChunkedFlowPolicy implements RolloutPolicy {
     const replanned = new Uint8Array(B);
     for (const env of decision?.envs ?? []) replanned[env] = 1;
     const A = this.spec.actionDim;
-    const hasReflex = this.loop.reflexSource === 'integral' || this.modules.reflex !== null;
+    const hasReflex = this.loop.reflexSource === 'integral' || this.loop.reflexSource === 'anchor' || this.modules.reflex !== null;
     const reflexNorm = hasReflex ? Float32Array.from({ length: B }, (_, i) => Math.hypot(...step.reflex.subarray(i * A, (i + 1) * A))) : undefined;
     const predicted = this.modules.world ? this.loop.predicted.slice() : undefined;
     return { actions: step.actions, deltaZNorm, predicted, reflexNorm, replanned };

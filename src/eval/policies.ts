@@ -4,7 +4,7 @@ import { createExpertPolicy } from './expertPolicy';
 import type { TaskName } from '../sim/tasks';
 import type { RolloutPolicy } from './rolloutPolicy';
 
-export const POLICY_NAMES = ['expert', 'prior', 'reflex', 'strategy', 'sagr', 'integral', 'shuffled', 'residual', 'dsrl', 'reinflow', 'reinflow-reflex', 'rwfm', 'grpo', 'meanflow'] as const;
+export const POLICY_NAMES = ['expert', 'prior', 'reflex', 'strategy', 'sagr', 'integral', 'anchor', 'shuffled', 'residual', 'dsrl', 'reinflow', 'reinflow-reflex', 'rwfm', 'grpo', 'meanflow'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 /** A named policy that cannot be built (not wired in yet, or missing its checkpoint). */

@@ -137,6 +137,91 @@ describe('ClosedLoop', () => {
     dispose();
   });
 
+  it('a plan-aware per-step η reads the chunk’s action, its age and Δz summed since the chunk was planned', async () => {
+    const { modules, tokens, dispose } = setup(1, 'step');
+    modules.strategy.dispose();
+    const strategy = new Strategy({ ...tinyStrategy, rate: 'step', horizon: TINY.horizon, readsPlan: true }, 4);
+    const planned = new ClosedLoop({ ...modules, reflex: null, strategy }, spec, B);
+    const prior = new ClosedLoop({ ...modules, reflex: null, strategy: null }, spec, B);
+    seeded(planned);
+    seeded(prior);
+    const all = Int32Array.from([0, 1, 2]);
+    const planSize = (2 + spec.numTokens) * 3;
+    const later = tokens.map((x, k) => x + 0.01 * (k % 7));
+    let drift = new Float32Array(B * size);
+    for (let round = 0; round < 2; round++) {
+      await planned.decide(tokens, all, params);
+      await prior.decide(tokens, all, params);
+      drift = new Float32Array(B * size); // a new chunk: nothing has gone stale yet
+      for (let j = 0; j < n; j++) {
+        const s = j === 0 ? tokens : later;
+        const [a, a0] = [await planned.act(s, params), await prior.act(s, params)];
+        expect(a.strategyInput.length).toBe(B * planSize);
+        for (let i = 0; i < B; i++) {
+          const row = a.strategyInput.subarray(i * planSize, (i + 1) * planSize);
+          // The chunk's action: the prior loop's action (same streams, no corrections there).
+          expect(Array.from(row.subarray(0, 2))).toEqual(Array.from(a0.actions.subarray(i * 2, i * 2 + 2)));
+          expect(row[2]).toBe(0);
+          expect(row[3]).toBeCloseTo(j / TINY.horizon, 7);
+          expect(Array.from(row.subarray(4, 6))).toEqual([0, 0]);
+          Array.from(row.subarray(6)).forEach((x, k) => expect(x).toBeCloseTo(drift[i * size + k], 6));
+        }
+        const eta = tf.tidy(() => strategy.apply(tf.tensor3d(s, [B, 4, 3]), tf.tensor3d(new Float32Array(B * 2 * 3).fill(0.5), [B, 2, 3]), tf.tensor3d(a.strategyInput, [B, 2 + spec.numTokens, 3])).dataSync());
+        a.strategy.forEach((x, k) => expect(x).toBeCloseTo(eta[k], 5));
+        a.actions.forEach((x, k) => expect(x).toBeCloseTo(a0.actions[k] + eta[k], 5));
+        // After the physics step: Δz = S_actual − Ŝ, added to the drift for the rest of the chunk.
+        const predicted = planned.predicted.slice();
+        planned.observe(later);
+        prior.observe(later);
+        drift = drift.map((x, k) => x + later[k] - predicted[k]);
+        expect(drift.some((x) => Math.abs(x) > 1e-3)).toBe(true);
+      }
+    }
+    expect(() => tf.tidy(() => strategy.apply(tf.zeros([B, 4, 3]), tf.zeros([B, 2, 3])))).toThrow(/reads the plan/);
+    expect(() => new Strategy({ ...tinyStrategy, rate: 'chunk', readsPlan: true }, 4)).toThrow(/only a step-rate strategy/);
+    strategy.dispose();
+    dispose();
+  });
+
+  it('the anchor control moves the chunk’s action with the object’s unpredicted rigid motion', async () => {
+    const { modules, tokens, dispose } = setup(1);
+    const anchored = new ClosedLoop({ ...modules, reflex: null, strategy: null }, spec, B, { reflexSource: 'anchor' });
+    const prior = new ClosedLoop({ ...modules, world: null, reflex: null, strategy: null }, spec, B);
+    seeded(anchored);
+    seeded(prior);
+    const all = Int32Array.from([0, 1, 2]);
+    await anchored.decide(tokens, all, params);
+    await prior.decide(tokens, all, params);
+    const first = await anchored.act(tokens, params);
+    await prior.act(tokens, params);
+    expect(Array.from(first.reflex).every((x) => x === 0)).toBe(true); // nothing unpredicted yet
+    // The world moves every object token rigidly away from Φ's prediction: turn by 0.3 rad, shift by (0.1, −0.05).
+    const [angle, shift] = [0.3, [0.1, -0.05]];
+    const [c, s] = [Math.cos(angle), Math.sin(angle)];
+    const moved = anchored.predicted.slice();
+    for (let i = 0; i < B; i++) {
+      for (let k = 0; k < spec.numTokens; k++) {
+        const o = i * size + k * 3;
+        if (o - i * size === agent) continue;
+        const [x, y] = [moved[o], moved[o + 1]];
+        [moved[o], moved[o + 1]] = [c * x - s * y + shift[0], s * x + c * y + shift[1]];
+      }
+    }
+    anchored.observe(moved);
+    const second = await anchored.act(moved, params);
+    const chunk = (await prior.act(moved, params)).actions;
+    for (let i = 0; i < B; i++) {
+      const [x, y] = [chunk[i * 2], chunk[i * 2 + 1]];
+      expect(second.reflex[i * 2]).toBeCloseTo(c * x - s * y + shift[0] - x, 5);
+      expect(second.reflex[i * 2 + 1]).toBeCloseTo(s * x + c * y + shift[1] - y, 5);
+      expect(second.actions[i * 2]).toBeCloseTo(c * x - s * y + shift[0], 5);
+    }
+    // A new chunk is planned from where the object is: the correction starts from zero again.
+    await anchored.decide(moved, all, params);
+    expect(Array.from((await anchored.act(moved, params)).reflex).every((x) => x === 0)).toBe(true);
+    dispose();
+  });
+
   it('latent rate (DSRL): a_0 = μ_φ + σ_φ·ε from the env’s stream, the chunk the prior’s ODE from it, log π by hand', async () => {
     const { modules, tokens, dispose } = setup(1, 'latent');
     const ode: LoopParams = { ...params, sigmaMax: 0, sigmaMin: 0, reflexGain: 0 };

@@ -14,6 +14,7 @@
 //   every control step t (the j-th action of the chunk):
 //     b_t = b_ψ(Δz_t, Δz_{t−1}, …, Δz_{t−k+1}; S_t)   the reflex on the last k residuals
 //     η_t = η_φ(S_t)                                   when the strategy acts per control step (residual RL)
+//     η_t = η_φ(S_t; chunk[j], j/H, Σ Δz since the chunk was planned)   when it also reads the plan (ResiP)
 //     a_t = chunk[j] + g_b·b_t + g_η·η_t               (the commanded action)
 //     Ŝ_{t+1} = S_t + Φ(S_t, a_t; S_{t−1}, a_{t−1})    before the physics step
 //   after the physics step (observe):
@@ -28,6 +29,10 @@
 //   integral  no network: b_t = −EMA_λ(Δz of the agent token)/g, g the task's agentStepGain. Φ predicts from the
 //             commanded action (b included), so Δz measures the whole actuator error at every step and the
 //             estimate settles at −(the error), as an integral controller's accumulated correction does.
+//   anchor    no network: the stale chunk follows the object. Δz of the object tokens summed since the env's chunk
+//             was planned is the object's motion that Φ did not predict (a displacement, a kick); the rigid x–y
+//             motion T (Procrustes) that takes the expected tokens (S_t − that sum) onto S_t moves the chunk's
+//             action with it: b_t = T(chunk[j]) − chunk[j]. Is a plan that follows the object enough?
 //   shuffled  the learned reflex reads another env's residual history (a seeded derangement each step): does Δz
 //             carry the information, or only the reflex's presence? Needs B ≥ 2.
 //   re-plan  `replanThreshold` > 0 (read by step(), in evaluation and the playground): an env whose newest residual
@@ -58,7 +63,7 @@ export interface LoopModules {
   strategy: Strategy | null;
 }
 
-export type ReflexSource = 'learned' | 'integral' | 'shuffled';
+export type ReflexSource = 'learned' | 'integral' | 'anchor' | 'shuffled';
 
 export interface LoopOptions {
   reflexSource?: ReflexSource;
@@ -99,6 +104,8 @@ export interface StepOutput {
   reflex: Float32Array;
   /** B×A: the per-step η before its gain (zero unless the strategy acts per step). */
   strategy: Float32Array;
+  /** B×((2 + N)·3): what a plan-aware per-step η read besides the state (empty for other strategies). */
+  strategyInput: Float32Array;
   /** B×(k·N·3): the residual history b read (after the shuffled control's permutation). */
   reflexInput: Float32Array;
   /** B×N: the reflex's attention over the tokens, mean over heads and queries (zero without a learned reflex). */
@@ -183,6 +190,8 @@ export class ClosedLoop {
   private readonly hasPrev: Uint8Array;
   private readonly integral: Float32Array;
   private readonly integralDecay: number;
+  /** Per env [N, 3]: Δz summed since its chunk was planned (a plan-aware η and the anchor control read it). */
+  private readonly drift: Float32Array;
   private readonly shuffleRng: Rng;
   private readonly recordTerms: boolean;
 
@@ -217,6 +226,7 @@ export class ClosedLoop {
     this.prevActions = new Float32Array(B * this.actionDim);
     this.hasPrev = new Uint8Array(B);
     this.integral = new Float32Array(B * this.actionDim);
+    this.drift = new Float32Array(B * this.obsSize);
     this.shuffleRng = new Rng(deriveSeed(options.seed ?? 0, 'loop/shuffle'));
   }
 
@@ -239,6 +249,7 @@ export class ClosedLoop {
     const h = this.history * this.obsSize;
     this.deltaZ.fill(0, env * h, (env + 1) * h);
     this.integral.fill(0, env * this.actionDim, (env + 1) * this.actionDim);
+    this.drift.fill(0, env * this.obsSize, (env + 1) * this.obsSize);
     this.rngs[env] = new Rng(deriveSeed(episodeSeed, 'policy/noise'));
   }
 
@@ -288,6 +299,7 @@ export class ClosedLoop {
       if (terms) this.chunkTerms.set(terms.subarray(r * 3 * chunkSize, (r + 1) * 3 * chunkSize), env * 3 * chunkSize);
       this.chunkLeft[env] = p.executeSteps;
       this.chunkStep[env] = 0;
+      this.drift.fill(0, env * this.obsSize, (env + 1) * this.obsSize);
     }
     return { envs, chunks: chunkValues, residuals, stepLogProbs, strategy: eta, latent: values.latent ?? null, latentLogProbs: values.latentLogProbs ?? null, chain: values.chain ?? null };
   }
@@ -315,11 +327,13 @@ export class ClosedLoop {
       }
     }
     const { reflex, strategy, world } = this.modules;
-    const learned = reflex !== null && p.reflexGain !== 0 && this.reflexSource !== 'integral';
+    const learned = reflex !== null && p.reflexGain !== 0 && (this.reflexSource === 'learned' || this.reflexSource === 'shuffled');
     const integral = this.reflexSource === 'integral' && p.reflexGain !== 0;
+    const anchor = this.reflexSource === 'anchor' && p.reflexGain !== 0;
     const stepEta = strategy !== null && p.strategyGain !== 0 && strategyRate(strategy.config) === 'step';
+    const plan = stepEta && strategy.config.readsPlan ? this.planInput(base, chunkStep) : new Float32Array(0);
     const reflexInput = this.reflexSource === 'shuffled' ? this.shuffledHistory() : this.deltaZ;
-    const integralB = integral ? this.integralCorrection() : null;
+    const integralB = integral ? this.integralCorrection() : anchor ? this.anchorCorrection(tokens, base) : null;
     this.fillPrevious(tokens);
     const out = tf.tidy(() => {
       const s = tf.tensor3d(tokens, [B, N, TOKEN_DIM]);
@@ -332,7 +346,8 @@ export class ClosedLoop {
         attention = tf.mean(r.attention, [1, 2]);
       }
       b = tf.mul(b, mask) as tf.Tensor2D;
-      const eta = stepEta ? (tf.mul(strategy.apply(s, goalTokensBatch(this.spec, B)), mask) as tf.Tensor2D) : (tf.zeros([B, A]) as tf.Tensor2D);
+      const planTokens = plan.length ? tf.tensor3d(plan, [B, plan.length / (B * TOKEN_DIM), TOKEN_DIM]) : undefined;
+      const eta = stepEta ? (tf.mul(strategy.apply(s, goalTokensBatch(this.spec, B), planTokens), mask) as tf.Tensor2D) : (tf.zeros([B, A]) as tf.Tensor2D);
       const action = tf.add(tf.tensor2d(base, [B, A]), tf.add(tf.mul(b, p.reflexGain), tf.mul(eta, p.strategyGain))) as tf.Tensor2D;
       const outputs = [action, b, eta, attention];
       if (world) outputs.push(world.predict({ tokens: s, action, prevTokens: tf.tensor3d(this.prevTokens, [B, N, TOKEN_DIM]), prevAction: tf.tensor2d(this.prevActions, [B, A]) }));
@@ -347,7 +362,7 @@ export class ClosedLoop {
     this.prevTokens.set(tokens);
     this.prevActions.set(actions);
     this.hasPrev.fill(1);
-    return { actions, reflex: b, strategy: eta, reflexInput: reflexInput === this.deltaZ ? this.deltaZ.slice() : reflexInput, attention, chunkStep };
+    return { actions, reflex: b, strategy: eta, strategyInput: plan, reflexInput: reflexInput === this.deltaZ ? this.deltaZ.slice() : reflexInput, attention, chunkStep };
   }
 
   /** act() after a decision for every env that needs one (evaluation and the playground: each env replans on its own). */
@@ -383,6 +398,7 @@ export class ClosedLoop {
         const d = actual[env * n + j] - this.predicted[env * n + j];
         hist[j] = d;
         s += d * d;
+        this.drift[env * n + j] += d;
       }
       sq[env] = s;
       this.hasPrediction[env] = 0;
@@ -403,9 +419,55 @@ export class ClosedLoop {
     return norms.reduce((largest, norm, t) => (t === agent ? largest : Math.max(largest, norm)), 0);
   }
 
+  /**
+   * A plan-aware η's input per env [2 + N, 3]: the chunk's action for this step (padded to 3), its age j/H, then each
+   * token's Δz summed since the chunk was planned. Zero for an env running the caller's action (j = −1).
+   */
+  private planInput(base: Float32Array, chunkStep: Int32Array): Float32Array {
+    const [n, A, H] = [this.obsSize, this.actionDim, this.horizon];
+    const size = (2 + this.spec.numTokens) * TOKEN_DIM;
+    const out = new Float32Array(this.numEnvs * size);
+    for (let i = 0; i < this.numEnvs; i++) {
+      if (chunkStep[i] < 0) continue;
+      const row = out.subarray(i * size, (i + 1) * size);
+      row.set(base.subarray(i * A, (i + 1) * A));
+      row[TOKEN_DIM] = chunkStep[i] / H;
+      row.set(this.drift.subarray(i * n, (i + 1) * n), 2 * TOKEN_DIM);
+    }
+    return out;
+  }
+
   /** b = −(estimated actuator error) for the integral control. */
   private integralCorrection(): Float32Array {
     return this.integral.map((x) => -x);
+  }
+
+  /** b = T(base) − base per env, T the rigid x–y motion taking the object's expected tokens onto its actual ones. */
+  private anchorCorrection(tokens: Float32Array, base: Float32Array): Float32Array {
+    const [n, A, N] = [this.obsSize, this.actionDim, this.spec.numTokens];
+    const agent = agentTokenIndex(this.spec);
+    const objects = Array.from({ length: N }, (_, k) => k).filter((k) => k !== agent);
+    const out = new Float32Array(this.numEnvs * A);
+    for (let i = 0; i < this.numEnvs; i++) {
+      const actual = (k: number, d: number) => tokens[i * n + k * TOKEN_DIM + d];
+      const expected = (k: number, d: number) => actual(k, d) - this.drift[i * n + k * TOKEN_DIM + d];
+      const mean = (at: (k: number, d: number) => number, d: number) => objects.reduce((sum, k) => sum + at(k, d), 0) / objects.length;
+      const [px, py, qx, qy] = [mean(expected, 0), mean(expected, 1), mean(actual, 0), mean(actual, 1)];
+      // The 2-D Procrustes angle: atan2(Σ u×v, Σ u·v) over the centred expected (u) and actual (v) tokens.
+      let [dot, cross] = [0, 0];
+      for (const k of objects) {
+        const [ux, uy, vx, vy] = [expected(k, 0) - px, expected(k, 1) - py, actual(k, 0) - qx, actual(k, 1) - qy];
+        dot += ux * vx + uy * vy;
+        cross += ux * vy - uy * vx;
+      }
+      const angle = Math.atan2(cross, dot);
+      const [c, s] = [Math.cos(angle), Math.sin(angle)];
+      // T(a) − a = (R − I)(a − p) + (q − p): exactly zero while nothing has drifted.
+      const [ax, ay] = [base[i * A] - px, base[i * A + 1] - py];
+      out[i * A] = (c - 1) * ax - s * ay + (qx - px);
+      out[i * A + 1] = s * ax + (c - 1) * ay + (qy - py);
+    }
+    return out;
   }
 
   /** Φ's previous step (S_{t−1}, a_{t−1}) per env for observation `tokens`, as act() will use it (views: copy them). */

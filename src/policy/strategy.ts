@@ -2,6 +2,11 @@
 // trained by PPO. Its output layer starts at ≈ 0 (orthogonal gain 0.01, as CleanRL's policy head), so at
 // PPO step 0 the policy is the prior (+ reflex).
 //
+// Plan-aware step rate (`readsPlan`, residual RL as ResiP: the residual sees the action it corrects): η_φ also reads
+// the chunk's action for this step, the chunk's age (steps executed / H) and each token's Δz summed since the chunk
+// was planned (what the world did that Φ did not predict while the plan went stale), as 2 + N extra tokens of two
+// types of their own.
+//
 // Latent rate (DSRL, Wagenmaker et al. 2025): η_φ instead chooses the prior's initial noise, a_0 ~ N(μ_φ(s), σ_φ²)
 // over the whole [H, A] chunk, and the frozen prior maps it to a chunk; v_θ is never changed. μ = LATENT_BOUND·tanh(·)
 // keeps a_0 where the prior was trained (its a_0 ~ N(0, I) rarely leaves ±2.5), and log σ_φ is a state-independent
@@ -36,6 +41,8 @@ export type StrategyConfig = {
   /** When η is evaluated: once per chunk, in the sampler's drift, or at every control step on top of the chunk
    * (residual RL, as ResiP). Checkpoints from before this field hold 'chunk'. */
   rate?: StrategyRate;
+  /** Step rate only: η also reads the plan (planInputTokens below). Checkpoints from before this field hold false. */
+  readsPlan?: boolean;
   /** H, the prior's chunk length: the latent rate's output is a whole a_0 [H, A]. */
   horizon?: number;
   /** Noise rate: K, the chain's Euler steps, and [σ_lo, σ_hi], the bounds of σ_k(s). */
@@ -45,12 +52,20 @@ export type StrategyConfig = {
 
 export type StrategyRate = Config['strategyRate'];
 
+/** Token types of the plan input, after the state's: the chunk's action and age, then the drift tokens. */
+const PLAN_TYPE = NUM_TOKEN_TYPES;
+const DRIFT_TYPE = NUM_TOKEN_TYPES + 1;
+
+/** Tokens of a plan-aware strategy's extra input per env: the chunk's action, its age, and N drift tokens. */
+export const planInputTokens = (c: Pick<StrategyConfig, 'numTokens'>): number => 2 + c.numTokens;
+
 /** The rate of a strategy config. */
 export const strategyRate = (c: StrategyConfig): StrategyRate => c.rate ?? 'chunk';
 
 export function strategyConfig(c: Config, spec: TaskSpec): StrategyConfig {
   const noise = c.strategyRate === 'noise' ? { sdeSteps: c.sdeSteps, noiseBounds: [c.sigmaMin, c.sigmaMax] as [number, number] } : {};
-  return { numTokens: spec.numTokens, numGoalTokens: spec.numGoalTokens, tokenTypes: Array.from(spec.tokenTypes), actionDim: spec.actionDim, width: c.strategyWidth, rate: c.strategyRate, horizon: c.horizon, ...noise };
+  const plan = c.strategyRate === 'step' && c.strategyReadsPlan ? { readsPlan: true } : {};
+  return { numTokens: spec.numTokens, numGoalTokens: spec.numGoalTokens, tokenTypes: Array.from(spec.tokenTypes), actionDim: spec.actionDim, width: c.strategyWidth, rate: c.strategyRate, horizon: c.horizon, ...noise, ...plan };
 }
 
 /** The noise rate's bounds, checked: 0 < σ_lo ≤ σ_hi (a zero σ would give the chain no likelihood). */
@@ -94,13 +109,16 @@ export class Strategy implements Checkpointable {
   ) {
     const c = config;
     this.scope = Scope.root(this.name, seed);
-    const typeIds = stateTypeIds(c.tokenTypes, c.numGoalTokens);
+    if (c.readsPlan && strategyRate(c) !== 'step') throw new Error(`strategy: only a step-rate strategy reads the plan, this one acts per ${strategyRate(c)}`);
+    if (c.readsPlan && c.actionDim > TOKEN_DIM) throw new Error(`strategy: an action of ${c.actionDim} dimensions does not fit a ${TOKEN_DIM}-wide plan token`);
+    const planTypes = c.readsPlan ? [PLAN_TYPE, PLAN_TYPE, ...Array<number>(c.numTokens).fill(DRIFT_TYPE)] : [];
+    const typeIds = [...stateTypeIds(c.tokenTypes, c.numGoalTokens), ...planTypes];
     const latent = strategyRate(c) === 'latent';
     if (latent && !(Number.isInteger(c.horizon) && c.horizon! >= 1)) throw new Error(`strategy: the latent rate needs the prior's horizon, got ${c.horizon}`);
     const noise = strategyRate(c) === 'noise';
     if (noise) noiseBounds(c);
     const outDim = latent ? c.horizon! * c.actionDim : noise ? c.sdeSteps! * c.actionDim : c.actionDim;
-    this.net = new PooledTokenMlp(this.scope, { featureDim: TOKEN_DIM, width: c.width, typeIds, numTypes: NUM_TOKEN_TYPES, outDim, outGain: OUTPUT_GAIN });
+    this.net = new PooledTokenMlp(this.scope, { featureDim: TOKEN_DIM, width: c.width, typeIds, numTypes: c.readsPlan ? DRIFT_TYPE + 1 : NUM_TOKEN_TYPES, outDim, outGain: OUTPUT_GAIN });
     this.logStd = latent ? this.scope.variable('logStd', [c.horizon!, c.actionDim], zeros) : null;
   }
 
@@ -108,11 +126,15 @@ export class Strategy implements Checkpointable {
     return this.scope.variables;
   }
 
-  /** η_φ(s): tokens [B, N, 3], goal [B, G, 3] → correction [B, A] (chunk and step rates). */
-  apply(tokens: tf.Tensor3D, goal: tf.Tensor3D): tf.Tensor2D {
+  /**
+   * η_φ(s): tokens [B, N, 3], goal [B, G, 3] → correction [B, A] (chunk and step rates); a plan-aware strategy also
+   * takes its plan input [B, 2 + N, 3] (ClosedLoop writes it).
+   */
+  apply(tokens: tf.Tensor3D, goal: tf.Tensor3D, plan?: tf.Tensor3D): tf.Tensor2D {
     const rate = strategyRate(this.config);
     if (rate === 'latent' || rate === 'noise') throw new Error(`strategy: a ${rate}-rate strategy gives ${rate === 'latent' ? 'a Gaussian over a_0 (latent())' : 'the chain’s noise scale (noiseStd())'}, not a correction`);
-    return tf.tidy(() => this.net.apply(tf.concat([tokens, goal], 1) as tf.Tensor3D));
+    if (Boolean(this.config.readsPlan) !== (plan !== undefined)) throw new Error(`strategy: ${this.config.readsPlan ? 'this strategy reads the plan; give its input' : 'this strategy reads no plan'}`);
+    return tf.tidy(() => this.net.apply(tf.concat(plan ? [tokens, goal, plan] : [tokens, goal], 1) as tf.Tensor3D));
   }
 
   /** The latent rate's Gaussian over the prior's initial noise a_0 for tokens [B, N, 3], goal [B, G, 3]. */

@@ -146,6 +146,21 @@ describe('SA-GR stage 2 on Push-T (tiny sizes)', () => {
     for (const mod of Object.values(m)) mod?.dispose();
   });
 
+  it('a plan-aware per-step strategy (ResiP) stores what it read, so PPO recomputes log π exactly, and learns', async () => {
+    const config: Config = { ...defaultConfig(), ...TINY, reflexGain: 1, strategyRate: 'step', strategyReadsPlan: true, criticWarmupIters: 0, numEnvs: 2 };
+    const m = modules(config);
+    expect(m.strategy!.config.readsPlan).toBe(true);
+    const trainer = await SagrTrainer.create({ config, modules: m, numIterations: 1, log: () => {} });
+    const strategy0 = values(m.strategy!.variables);
+    const log = await trainer.iterate();
+    expect(log.rollout.meanStrategy).toBeGreaterThan(0);
+    // Recomputed from the stored state and plan input, the first minibatch's ratio is exactly 1.
+    expect(log.ppo.firstRatioError).toBe(0);
+    expect(values(m.strategy!.variables)).not.toEqual(strategy0);
+    trainer.dispose();
+    for (const mod of Object.values(m)) mod?.dispose();
+  });
+
   it("ReinFlow's behaviour-cloning term (bcCoef) pulls v_θ toward the demonstrations: its flow-matching loss falls further than under PPO alone", async () => {
     const spec = taskSpec('push-t');
     const demos = decodeDemos(readFileSync(new URL('../../public/data/push-t-demos.bin', import.meta.url)));

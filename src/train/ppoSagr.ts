@@ -24,7 +24,7 @@ import { createVecEnv } from '../sim/vecEnv';
 import { executedLogProb, gatherRows, residualSteps } from '../policy/closedLoop';
 import { reflexHistory } from '../policy/reflex';
 import { goalTokensBatch } from '../policy/stateTokens';
-import { latentEntropy, latentLogProb, strategyRate } from '../policy/strategy';
+import { latentEntropy, planInputTokens, latentLogProb, strategyRate } from '../policy/strategy';
 import { repeat } from '../nn/repeat';
 import type { DemoDataset } from '../sim/dataset';
 import { gatherPriorBatch, sampleIndices, type StepIndex } from './demoData';
@@ -137,11 +137,17 @@ export class SagrTrainer {
     return chunkLengthAt(this.options.config, i);
   }
 
+  /** Floats per step of a plan-aware per-step η's extra input (0 for other strategies). */
+  private get strategyInputSize(): number {
+    const strategy = this.rollout.modules.strategy;
+    return strategy?.config.readsPlan ? planInputTokens(strategy.config) * TOKEN_DIM : 0;
+  }
+
   private buffer(n: number): RolloutBuffer {
     const c = this.options.config;
     const spec = this.rollout.env.spec;
     const obsSize = spec.numTokens * TOKEN_DIM;
-    const made = this.buffers.get(n) ?? new RolloutBuffer(decisionsPerRollout({ ...c, executeSteps: n }), c.numEnvs, obsSize, residualSteps(sdeParams(c)) * c.horizon * spec.actionDim, spec.actionDim, n, c.horizon, this.rollout.loop.history * obsSize);
+    const made = this.buffers.get(n) ?? new RolloutBuffer(decisionsPerRollout({ ...c, executeSteps: n }), c.numEnvs, obsSize, residualSteps(sdeParams(c)) * c.horizon * spec.actionDim, spec.actionDim, n, c.horizon, this.rollout.loop.history * obsSize, this.strategyInputSize);
     this.buffers.set(n, made);
     return made;
   }
@@ -255,7 +261,8 @@ export class SagrTrainer {
       const bOld = tf.tensor2d(gatherRows(buf.stepReflex, A, steps), [M * n, A]);
       const etaOld = tf.tensor2d(gatherRows(buf.stepStrategy, A, steps), [M * n, A]);
       const bNew = this.trainReflex && m.reflex ? m.reflex.apply(tf.tensor3d(gatherRows(buf.stepReflexInput, buf.reflexInputSize, steps), [M * n, N, k * TOKEN_DIM]), stepTokens).correction : bOld;
-      const etaNew = etaPerStep ? strategy.apply(stepTokens, goalTokensBatch(spec, M * n)) : etaOld;
+      const plan = buf.strategyInputSize ? tf.tensor3d(gatherRows(buf.stepStrategyInput, buf.strategyInputSize, steps), [M * n, buf.strategyInputSize / TOKEN_DIM, TOKEN_DIM]) : undefined;
+      const etaNew = etaPerStep ? strategy.apply(stepTokens, goalTokensBatch(spec, M * n), plan) : etaOld;
       const correction = (b: tf.Tensor2D, eta: tf.Tensor2D) => tf.add(tf.mul(b, sde.reflexGain), tf.mul(eta, sde.strategyGain)) as tf.Tensor2D;
       const executed = tf.tensor1d(gatherRows(buf.stepExecuted, 1, steps));
       return { newLogProb: executedLogProb(residuals, chunkStrategy, correction(bOld, etaOld), correction(bNew, etaNew), executed, sde), newValue: m.critic.apply(tokens, goal) };

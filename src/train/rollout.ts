@@ -74,6 +74,8 @@ export class RolloutBuffer {
   readonly stepActions: Float32Array;
   readonly stepNext: Float32Array;
   readonly stepReflexInput: Float32Array;
+  /** What a plan-aware per-step η read besides the state [(2 + N)·3] (empty otherwise). */
+  readonly stepStrategyInput: Float32Array;
   readonly stepReflex: Float32Array;
   readonly stepStrategy: Float32Array;
   readonly stepExecuted: Float32Array;
@@ -88,6 +90,8 @@ export class RolloutBuffer {
     readonly horizon: number,
     /** k·N·3: the reflex's residual history per step. */
     readonly reflexInputSize: number,
+    /** (2 + N)·3 for a plan-aware per-step η, else 0. */
+    readonly strategyInputSize = 0,
   ) {
     const n = (this.size = numDecisions * numEnvs);
     this.tokens = new Float32Array(n * obsSize);
@@ -108,6 +112,7 @@ export class RolloutBuffer {
     this.stepActions = new Float32Array(w * actionDim);
     this.stepNext = new Float32Array(w * obsSize);
     this.stepReflexInput = new Float32Array(w * reflexInputSize);
+    this.stepStrategyInput = new Float32Array(w * strategyInputSize);
     this.stepReflex = new Float32Array(w * actionDim);
     this.stepStrategy = new Float32Array(w * actionDim);
     this.stepExecuted = new Float32Array(w);
@@ -272,6 +277,7 @@ export class SagrRollout {
         buf.stepTokens.set(env.tokens, w * obsSize);
         const step = await loop.act(env.tokens, { ...s.sde, executeSteps: n }, idleActions);
         buf.stepReflexInput.set(step.reflexInput, w * buf.reflexInputSize);
+        buf.stepStrategyInput.set(step.strategyInput, w * buf.strategyInputSize);
         buf.stepActions.set(step.actions, w * a);
         buf.stepReflex.set(step.reflex, w * a);
         buf.stepStrategy.set(step.strategy, w * a);

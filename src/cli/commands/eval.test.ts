@@ -16,7 +16,7 @@ describe('eval command', () => {
     [{ policy: 'expert', perturb: 'kick:impulse=lots' }, /^--perturb: perturbation kick: impulse="lots" is not a number$/],
     [{ policy: 'expert', suite: 'bias', perturb: 'kick:impulse=3' }, /^--perturb: a kick spec does not fit --suite bias/],
     [{ policy: 'expert', checkpoint: 'runs/x' }, /^--checkpoint: the expert has no checkpoint/],
-    [{ policy: 'robot' }, /^--policy: "robot" is not one of expert, prior, reflex, strategy, sagr, integral, shuffled, residual, dsrl, reinflow, reinflow-reflex, rwfm, grpo, meanflow$/],
+    [{ policy: 'robot' }, /^--policy: "robot" is not one of expert, prior, reflex, strategy, sagr, integral, anchor, shuffled, residual, dsrl, reinflow, reinflow-reflex, rwfm, grpo, meanflow$/],
     [{}, /^--policy is required/],
     [{ policy: 'sagr', checkpoint: '/nonexistent/run' }, /^--checkpoint: cannot load the prior from \/nonexistent\/run\/prior/],
     [{ policy: 'strategy', checkpoint: '/nonexistent/run' }, /^--checkpoint: cannot load the prior from \/nonexistent\/run\/prior/],

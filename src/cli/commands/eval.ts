@@ -6,7 +6,7 @@
 // paired test). A cell is a suite at one executed chunk length n: with one n (the config's executeSteps, or
 // --execute-steps N) the results are keyed by suite, with a list (--execute-steps 1,2,4,8,16, the sweep of
 // the latency regime) by "suite n=N". Parallel envs: --num-envs (config). Episode cut: --episode-length (config).
-// `all` is the learned policies; the controls (integral, shuffled, residual) and the baselines (dsrl, reinflow, rwfm, grpo, meanflow) are named
+// `all` is the learned policies; the controls (integral, anchor, shuffled, residual) and the baselines (dsrl, reinflow, rwfm, grpo, meanflow) are named
 // explicitly; --checkpoint
 // goes with a single policy. --report FILE also writes a markdown report with learning curves (evalReport.ts).
 // --shard i/n runs every n-th cell of the plan from the i-th (src/eval/shards.ts) and prints them with --json;
