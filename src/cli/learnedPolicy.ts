@@ -5,9 +5,8 @@
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { Config } from '../core/config';
-import { useNodeBackend } from '../engine/nodeBackend';
+import { useProjectWasm } from '../engine/nodeBackend';
 import { nodeFileHandler } from '../engine/nodeCheckpoint';
-import { patchWasmMatMul } from '../engine/wasmMatMul';
 import { loadPrior, loadReflex, loadStrategy, loadWorld } from '../eval/learnedCheckpoints';
 import { ChunkedFlowPolicy } from '../eval/learnedPolicies';
 import type { ReflexSource } from '../policy/closedLoop';
@@ -79,8 +78,7 @@ async function loadFrom<T>(dir: string, module: string, load: (dir: string) => P
 }
 
 export async function loadLearnedPolicy(name: LearnedPolicyName, dir: string, config: Config, spec: TaskSpec, numEnvs: number): Promise<RolloutPolicy> {
-  await useNodeBackend('wasm');
-  patchWasmMatMul();
+  await useProjectWasm();
   const parts = POLICY_PARTS[name];
   const prior = await loadFrom(dir, 'prior', (d) => loadPrior(nodeFileHandler(d), spec));
   if (config.executeSteps > prior.config.horizon) {

@@ -23,9 +23,8 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync
 import path from 'node:path';
 import { defaultConfig, parseConfigJson, type Config, type STRATEGY_RATES } from '../core/config';
 import { deriveSeed } from '../core/rng';
-import { useNodeBackend } from '../engine/nodeBackend';
+import { useProjectWasm } from '../engine/nodeBackend';
 import { nodeFileHandler } from '../engine/nodeCheckpoint';
-import { patchWasmMatMul } from '../engine/wasmMatMul';
 import { loadPrior, loadReflex, loadWorld } from '../eval/learnedCheckpoints';
 import { assignCheckpoint, readCheckpoint, saveCheckpoint, type Checkpoint, type Checkpointable } from '../nn/checkpoint';
 import { Critic, criticConfig, type CriticConfig } from '../policy/critic';
@@ -210,8 +209,7 @@ export async function trainPpo(o: PpoRunOptions): Promise<PpoRunSummary> {
   const t0 = performance.now();
   // A resumed run's term follows its saved config (below); a fresh one's is checked before its modules load.
   const freshBc = o.resume ? undefined : behaviourCloningData(o.config);
-  await useNodeBackend('wasm');
-  patchWasmMatMul();
+  await useProjectWasm();
   const run = runFolder(o.out, o.config);
   const start: Start = o.resume ? await resumeStart(run, o.config.task) : { config: o.config, modules: await startModules(o), startIteration: 0, state: null };
   const { config, modules, startIteration } = start;

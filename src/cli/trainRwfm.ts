@@ -10,9 +10,8 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../core/config';
-import { useNodeBackend } from '../engine/nodeBackend';
+import { useProjectWasm } from '../engine/nodeBackend';
 import { nodeFileHandler } from '../engine/nodeCheckpoint';
-import { patchWasmMatMul } from '../engine/wasmMatMul';
 import { loadPrior } from '../eval/learnedCheckpoints';
 import { saveCheckpoint } from '../nn/checkpoint';
 import { taskSpec } from '../sim/tasks';
@@ -45,8 +44,7 @@ export const rwfmRunFolder = (out: string, c: Pick<Config, 'rwfmGroupSize'>): st
 
 export async function trainRwfm(o: RwfmRunOptions): Promise<RwfmRunSummary> {
   const t0 = performance.now();
-  await useNodeBackend('wasm');
-  patchWasmMatMul();
+  await useProjectWasm();
   const c = o.config;
   const spec = taskSpec(c.task);
   const priorDir = path.join(o.from, 'prior');

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { patchWasmMatMul } from './wasmMatMul';
 
 export const NODE_BACKENDS = ['wasm', 'cpu'] as const;
 export type NodeBackend = (typeof NODE_BACKENDS)[number];
@@ -22,4 +23,10 @@ export async function useNodeBackend(name: NodeBackend): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`backend: tfjs backend "${name}" failed to initialise`);
   await tf.ready();
+}
+
+/** The wasm backend with the project's kernels (wasmMatMul.ts): what every training and evaluation command runs on. */
+export async function useProjectWasm(): Promise<void> {
+  await useNodeBackend('wasm');
+  patchWasmMatMul();
 }

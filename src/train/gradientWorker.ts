@@ -5,8 +5,7 @@
 // A failure in a step is replied as a message; one while starting ends the thread (the pool sees the error).
 import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { useNodeBackend } from '../engine/nodeBackend';
-import { patchWasmMatMul } from '../engine/wasmMatMul';
+import { useProjectWasm } from '../engine/nodeBackend';
 import { assignFlat } from '../nn/flat';
 import type { GradientReply, GradientRequest, WorkerStart } from './dataParallel';
 import { lossAndGradient } from './guardedStep';
@@ -16,8 +15,7 @@ const port = parentPort!;
 const { stage: name, config } = workerData as WorkerStart;
 const stage = STAGE_LOSSES[name];
 if (!stage) throw new Error(`no stage loss named "${name}"`);
-await useNodeBackend('wasm');
-patchWasmMatMul();
+await useProjectWasm();
 const module = stage.create(config);
 const variables = [...module.variables.values()];
 

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { enumFlag, type Command } from '../command';
 import { microbench, type MicrobenchResult } from '../../engine/microbench';
-import { NODE_BACKENDS, useNodeBackend } from '../../engine/nodeBackend';
+import { NODE_BACKENDS, useNodeBackend, useProjectWasm } from '../../engine/nodeBackend';
 import { benchPolicy, type PolicyBenchResult } from '../../policy/bench';
 import { benchSim, benchSim3d, type SimBenchResult } from '../../sim/bench';
 import { patchWasmMatMul } from '../../engine/wasmMatMul';
@@ -95,8 +95,7 @@ async function benchSimulators(log: Log): Promise<{ sim: SimBenchResult; sim3d: 
 
 async function benchTraining(task: Config['task'], log: Log): Promise<{ train: TrainBenchResult; dataParallel: DataParallelBenchResult }> {
   // Training runs on wasm with the transposed-matMul fix, as `sagr train` does.
-  await useNodeBackend('wasm');
-  patchWasmMatMul();
+  await useProjectWasm();
   const train = await benchTrainSteps({ ...defaultConfig(), task });
   log(
     `train/wasm (${task}): ms per Adam step prior ${train.priorStepMs.toFixed(0)} (B=${train.priorBatch}), Φ ${train.worldStepMs.toFixed(0)} (B=${train.worldBatch}), ` +
@@ -130,8 +129,7 @@ async function benchTraining(task: Config['task'], log: Log): Promise<{ train: T
 
 async function benchPpoSection(task: Config['task'], log: Log): Promise<PpoBenchResult> {
   // On wasm with the project's kernels, as `sagr train --stage ppo` runs (`--only ppo` has no earlier section to set it).
-  await useNodeBackend('wasm');
-  patchWasmMatMul();
+  await useProjectWasm();
   const ppo = await benchPpo({ task });
   const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
   log(

@@ -40,9 +40,8 @@ import { availableParallelism } from 'node:os';
 import type * as tf from '@tensorflow/tfjs';
 import path from 'node:path';
 import { kebab, type Config } from '../../core/config';
-import { useNodeBackend } from '../../engine/nodeBackend';
+import { useProjectWasm } from '../../engine/nodeBackend';
 import { nodeFileHandler } from '../../engine/nodeCheckpoint';
-import { patchWasmMatMul } from '../../engine/wasmMatMul';
 import { loadPrior, loadReflex, loadWorld } from '../../eval/learnedCheckpoints';
 import { saveCheckpoint, type Checkpointable } from '../../nn/checkpoint';
 import { FlowPrior, flowPriorConfig } from '../../policy/flowPrior';
@@ -321,8 +320,7 @@ export const train: Command = {
       throw new UsageError(`--out: cannot write to "${out.slice(0, 80)}" (${(e as Error).message.split('\n')[0]})`);
     }
 
-    await useNodeBackend('wasm');
-    patchWasmMatMul();
+    await useProjectWasm();
     const spec = taskSpec(task);
     const split = splitEpisodes(demos.manifest.episodes, config.seed);
     log(`train ${stage}: ${demos.manifest.episodes} episodes (${split.train.length} train, ${split.heldOut.length} held out), ${demos.manifest.steps} steps from ${demosFile}`);
