@@ -333,12 +333,13 @@ export class ClosedLoop {
     const stepEta = strategy !== null && p.strategyGain !== 0 && strategyRate(strategy.config) === 'step';
     const plan = stepEta && strategy.config.readsPlan ? this.planInput(base, chunkStep) : new Float32Array(0);
     const reflexInput = this.reflexSource === 'shuffled' ? this.shuffledHistory() : this.deltaZ;
-    const integralB = integral ? this.integralCorrection() : anchor ? this.anchorCorrection(tokens, base) : null;
+    // The non-learned controls' b (integral, anchor), or null.
+    const controlB = integral ? this.integralCorrection() : anchor ? this.anchorCorrection(tokens, base) : null;
     this.fillPrevious(tokens);
     const out = tf.tidy(() => {
       const s = tf.tensor3d(tokens, [B, N, TOKEN_DIM]);
       const mask = tf.tensor2d(active, [B, 1]);
-      let b: tf.Tensor2D = integralB ? tf.tensor2d(integralB, [B, A]) : (tf.zeros([B, A]) as tf.Tensor2D);
+      let b: tf.Tensor2D = controlB ? tf.tensor2d(controlB, [B, A]) : (tf.zeros([B, A]) as tf.Tensor2D);
       let attention: tf.Tensor = tf.zeros([B, N]);
       if (learned) {
         const r = reflex.apply(tf.tensor3d(reflexInput, [B, N, this.history * TOKEN_DIM]), s);
