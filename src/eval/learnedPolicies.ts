@@ -18,7 +18,7 @@
 //   reward-weighted flow matching or its GRPO variant); meanflow (a one-step prior distilled from the prior, MeanFlow
 //   as in MP1: a = a_0 + u(a_0, 0, 1), one network evaluation per chunk).
 import type { Config } from '../core/config';
-import { ClosedLoop, type LoopModules, type LoopParams, type ReflexSource } from '../policy/closedLoop';
+import { ClosedLoop, networkFreeSource, type LoopModules, type LoopParams, type ReflexSource } from '../policy/closedLoop';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import type { PolicyObservation, PolicyOutput, RolloutPolicy } from './rolloutPolicy';
 
@@ -60,7 +60,7 @@ export class ChunkedFlowPolicy implements RolloutPolicy {
     const replanned = new Uint8Array(B);
     for (const env of decision?.envs ?? []) replanned[env] = 1;
     const A = this.spec.actionDim;
-    const hasReflex = this.loop.reflexSource === 'integral' || this.loop.reflexSource === 'anchor' || this.modules.reflex !== null;
+    const hasReflex = networkFreeSource(this.loop.reflexSource) || this.modules.reflex !== null;
     const reflexNorm = hasReflex ? Float32Array.from({ length: B }, (_, i) => Math.hypot(...step.reflex.subarray(i * A, (i + 1) * A))) : undefined;
     const predicted = this.modules.world ? this.loop.predicted.slice() : undefined;
     return { actions: step.actions, deltaZNorm, predicted, reflexNorm, replanned };

@@ -49,7 +49,7 @@ import { meanFlowVelocityFn } from './meanFlow';
 import { reflexHistory, type Reflex } from './reflex';
 import { chainStepLogProbs, isDeterministic, reinflowStepLogProbs, rowNoise, sampleSde, stepGaussians, type NoiseSource, type SdeParams } from './sde';
 import { agentTokenIndex, goalTokensBatch, holdStillActions } from './stateTokens';
-import { latentLogProb, strategyRate, type LatentGaussian, type Strategy } from './strategy';
+import { latentLogProb, planInputTokens, strategyRate, type LatentGaussian, type Strategy } from './strategy';
 import type { WorldPredictor } from './worldPredictor';
 
 export interface LoopModules {
@@ -57,13 +57,16 @@ export interface LoopModules {
   prior: FlowPrior | null;
   /** null: no prediction, Δz stays 0. */
   world: WorldPredictor | null;
-  /** null: the reflex is off (prior and strategy ablations), unless reflexSource is integral. */
+  /** null: the reflex is off (prior and strategy ablations), unless reflexSource is a network-free control (integral, anchor). */
   reflex: Reflex | null;
   /** null: the strategy is off. */
   strategy: Strategy | null;
 }
 
 export type ReflexSource = 'learned' | 'integral' | 'anchor' | 'shuffled';
+
+/** The controls that make b without a network (the reflex module is not read). */
+export const networkFreeSource = (source: ReflexSource): boolean => source === 'integral' || source === 'anchor';
 
 export interface LoopOptions {
   reflexSource?: ReflexSource;
@@ -327,11 +330,12 @@ export class ClosedLoop {
       }
     }
     const { reflex, strategy, world } = this.modules;
-    const learned = reflex !== null && p.reflexGain !== 0 && (this.reflexSource === 'learned' || this.reflexSource === 'shuffled');
+    const learned = reflex !== null && p.reflexGain !== 0 && !networkFreeSource(this.reflexSource);
     const integral = this.reflexSource === 'integral' && p.reflexGain !== 0;
     const anchor = this.reflexSource === 'anchor' && p.reflexGain !== 0;
     const stepEta = strategy !== null && p.strategyGain !== 0 && strategyRate(strategy.config) === 'step';
-    const plan = stepEta && strategy.config.readsPlan ? this.planInput(base, chunkStep) : new Float32Array(0);
+    const planTokens = stepEta && strategy.config.readsPlan ? planInputTokens(strategy.config) : 0;
+    const plan = planTokens ? this.planInput(base, chunkStep, planTokens) : new Float32Array(0);
     const reflexInput = this.reflexSource === 'shuffled' ? this.shuffledHistory() : this.deltaZ;
     // The non-learned controls' b (integral, anchor), or null.
     const controlB = integral ? this.integralCorrection() : anchor ? this.anchorCorrection(tokens, base) : null;
@@ -347,8 +351,8 @@ export class ClosedLoop {
         attention = tf.mean(r.attention, [1, 2]);
       }
       b = tf.mul(b, mask) as tf.Tensor2D;
-      const planTokens = plan.length ? tf.tensor3d(plan, [B, plan.length / (B * TOKEN_DIM), TOKEN_DIM]) : undefined;
-      const eta = stepEta ? (tf.mul(strategy.apply(s, goalTokensBatch(this.spec, B), planTokens), mask) as tf.Tensor2D) : (tf.zeros([B, A]) as tf.Tensor2D);
+      const planInput = planTokens ? tf.tensor3d(plan, [B, planTokens, TOKEN_DIM]) : undefined;
+      const eta = stepEta ? (tf.mul(strategy.apply(s, goalTokensBatch(this.spec, B), planInput), mask) as tf.Tensor2D) : (tf.zeros([B, A]) as tf.Tensor2D);
       const action = tf.add(tf.tensor2d(base, [B, A]), tf.add(tf.mul(b, p.reflexGain), tf.mul(eta, p.strategyGain))) as tf.Tensor2D;
       const outputs = [action, b, eta, attention];
       if (world) outputs.push(world.predict({ tokens: s, action, prevTokens: tf.tensor3d(this.prevTokens, [B, N, TOKEN_DIM]), prevAction: tf.tensor2d(this.prevActions, [B, A]) }));
@@ -421,12 +425,12 @@ export class ClosedLoop {
   }
 
   /**
-   * A plan-aware η's input per env [2 + N, 3]: the chunk's action for this step (padded to 3), its age j/H, then each
-   * token's Δz summed since the chunk was planned. Zero for an env running the caller's action (j = −1).
+   * A plan-aware η's input per env [tokens = 2 + N, 3]: the chunk's action for this step (padded to 3), its age j/H,
+   * then each token's Δz summed since the chunk was planned. Zero for an env running the caller's action (j = −1).
    */
-  private planInput(base: Float32Array, chunkStep: Int32Array): Float32Array {
+  private planInput(base: Float32Array, chunkStep: Int32Array, tokens: number): Float32Array {
     const [n, A, H] = [this.obsSize, this.actionDim, this.horizon];
-    const size = (2 + this.spec.numTokens) * TOKEN_DIM;
+    const size = tokens * TOKEN_DIM;
     const out = new Float32Array(this.numEnvs * size);
     for (let i = 0; i < this.numEnvs; i++) {
       if (chunkStep[i] < 0) continue;
