@@ -40,7 +40,8 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
   const DIR = shippedCheckpoints(task);
   const spec = taskSpec(task);
   const nominal = simTask(task).suites.defaults.nominal;
-  const metadata = (module: string) => JSON.parse(readFileSync(path.join(DIR, module, 'model.json'), 'utf8')).userDefinedMetadata;
+  const metadata = (module: string, dir = DIR) => JSON.parse(readFileSync(path.join(dir, module, 'model.json'), 'utf8')).userDefinedMetadata;
+  const weightBytes = (dir: string, module: string) => readFileSync(path.join(dir, module, 'weights.bin'));
   /** What the long-chunk variants are for: chunks of n executed open loop, σ = 0, on 32 nominal episodes of a seed used for no choice. */
   const longChunkSuccesses = async (name: 'prior' | 'sagr' | 'reinflow-reflex', dir: string, n: number) => {
     const policy = await loadLearnedPolicy(name, dir, { ...defaultConfig(), executeSteps: n, sigmaMax: 0, sigmaMin: 0 }, spec, 32);
@@ -112,17 +113,16 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
 
   it.runIf(task === 'push-t')('hold, as variants/prior-long, the average of three DAgger rounds at long chunks, beside the shipped Φ and reflex; it solves more nominal episodes at n = 8 than prior/', async () => {
     const long = path.join(DIR, 'variants', 'prior-long');
-    const m = JSON.parse(readFileSync(path.join(long, 'prior', 'model.json'), 'utf8')).userDefinedMetadata;
+    const m = metadata('prior', long);
     expect(m.command).toMatch(/^npm run sagr -- average --checkpoints /);
     expect(m.report.averageOf).toHaveLength(3);
     for (const run of m.report.averageOf) {
       expect(run.command).toMatch(/^npm run sagr -- train --stage prior --init \S+ --demos \S+ --prior-iters 3000 --prior-lr 3e-4 /);
       expect(run.report.skippedSteps).toBe(0);
     }
-    const bytes = (dir: string, module: string) => readFileSync(path.join(dir, module, 'weights.bin'));
-    expect(bytes(long, 'prior').length).toBe(bytes(DIR, 'prior').length);
-    expect(bytes(long, 'prior').equals(bytes(DIR, 'prior'))).toBe(false);
-    for (const module of ['world', 'reflex']) expect(bytes(long, module).equals(bytes(DIR, module))).toBe(true);
+    expect(weightBytes(long, 'prior').length).toBe(weightBytes(DIR, 'prior').length);
+    expect(weightBytes(long, 'prior').equals(weightBytes(DIR, 'prior'))).toBe(false);
+    for (const module of ['world', 'reflex']) expect(weightBytes(long, module).equals(weightBytes(DIR, module))).toBe(true);
     const [shipped, longChunk] = [await longChunkSuccesses('prior', DIR, 8), await longChunkSuccesses('prior', long, 8)];
     expect(longChunk).toBeGreaterThanOrEqual(shipped + LONG_CHUNK_MIN_GAIN);
   });
@@ -132,8 +132,7 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
     expect([config.strategyRate, config.reflexGain]).toEqual(['chunk', 1]);
     expect(readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(config.ppoIters);
-    const frozen = path.join(DIR, 'variants', 'prior-long', 'prior', 'weights.bin');
-    expect(readFileSync(path.join(dir, 'prior', 'weights.bin')).equals(readFileSync(frozen))).toBe(true);
+    expect(weightBytes(dir, 'prior').equals(weightBytes(path.join(DIR, 'variants', 'prior-long'), 'prior'))).toBe(true);
     const shipped = await longChunkSuccesses('sagr', defaultCheckpoint('sagr', task), 8);
     expect(await longChunkSuccesses('sagr', dir, 8)).toBeGreaterThanOrEqual(shipped + LONG_CHUNK_MIN_GAIN);
   });
@@ -143,10 +142,9 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
     expect([config.strategyRate, config.reflexGain, config.clipEps, config.entCoef]).toEqual(['noise', 1, 0.01, 0.03]);
     expect(readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(config.ppoIters);
-    const m = JSON.parse(readFileSync(path.join(dir, 'prior', 'model.json'), 'utf8')).userDefinedMetadata;
-    expect(m.command).toMatch(/^npm run sagr -- train --stage reinflow --reflex-gain 1 --ppo-chunk-mix --checkpoint \S+ /);
+    expect(metadata('prior', dir).command).toMatch(/^npm run sagr -- train --stage reinflow --reflex-gain 1 --ppo-chunk-mix --checkpoint \S+ /);
     // Its likelihood gives b no gradient: the reflex is the shipped one, byte for byte.
-    expect(readFileSync(path.join(dir, 'reflex', 'weights.bin')).equals(readFileSync(path.join(DIR, 'reflex', 'weights.bin')))).toBe(true);
+    expect(weightBytes(dir, 'reflex').equals(weightBytes(DIR, 'reflex'))).toBe(true);
     const shipped = await longChunkSuccesses('reinflow-reflex', defaultCheckpoint('reinflow-reflex', task), 16);
     expect(await longChunkSuccesses('reinflow-reflex', dir, 16)).toBeGreaterThanOrEqual(shipped + LONG_CHUNK_MIN_GAIN);
   });
