@@ -1,7 +1,8 @@
 // The method's switches in the Run panel, live: the executed chunk length n reaches the engine and the URL hash and
 // the next chunks use it; side by side, a lane's own n reaches the engine and each lane re-plans at its own n; a
 // lane's reflex gain is validated with a message naming the field; the reflex-target comparison runs the shipped
-// consistent and literal reflexes side by side, and so do the shipped DSRL, RWFM and GRPO baselines.
+// consistent and literal reflexes side by side, and so do the shipped DSRL, RWFM and GRPO baselines and the
+// long-chunk prior.
 import type { Page } from '@playwright/test';
 import { parseHash } from '../src/core/config';
 import { appState, engineReady, expect, pausePlayground, playgroundStep, sideBySideOnCpu, test } from './helpers';
@@ -129,6 +130,11 @@ test('the ReinFlow ± reflex comparison runs the shipped ReinFlow beside ReinFlo
     'reinflow (v_θ, Φ, η_φ trained), η = σ_k(s), v_θ fine-tuned · n = 8',
     'reinflow-reflex (v_θ, Φ, b_ψ, η_φ trained), η = σ_k(s), v_θ fine-tuned · n = 8',
   ]);
+  await rightLaneMoves(page);
+});
+
+test('the prior / long-chunk prior comparison runs the shipped reflex beside the reflex on the long-chunk DAgger prior, both at n = 8, and the right lane moves', async ({ page }) => {
+  await runComparison(page, 'long-prior', ['reflex', 'reflex-long'], ['reflex (v_θ, Φ, b_ψ trained) · n = 8', 'reflex-long (v_θ, Φ, b_ψ trained) · n = 8']);
   await rightLaneMoves(page);
 });
 

@@ -51,6 +51,19 @@ describe('live policies', () => {
         'grpo/world',
         // The one-step prior alone (train --stage meanflow writes OUT/meanflow/prior).
         'meanflow/prior',
+        // The long-chunk variants: the prior and the reflex share the DAgger prior's folder; the stage-2 runs on it
+        // each carry all their modules.
+        'variants/prior-long/prior',
+        'variants/prior-long/world',
+        'variants/prior-long/reflex',
+        'variants/sagr-long/prior',
+        'variants/sagr-long/world',
+        'variants/sagr-long/reflex',
+        'variants/sagr-long/strategy',
+        'variants/reinflow-reflex-long/prior',
+        'variants/reinflow-reflex-long/world',
+        'variants/reinflow-reflex-long/reflex',
+        'variants/reinflow-reflex-long/strategy',
       ]),
     );
   });

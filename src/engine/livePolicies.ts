@@ -17,7 +17,10 @@
 // rwfm, grpo: the prior itself fine-tuned by reward-weighted flow matching on its own rollouts, and by its GRPO
 // variant (baselines, src/train/rwfm.ts): they run as the prior does, with other weights.
 // meanflow: a one-step prior distilled from the prior (MeanFlow, a baseline): one network evaluation per chunk.
-export const LIVE_POLICIES = ['expert', 'prior', 'reflex', 'reflex-literal', 'strategy', 'residual', 'sagr', 'dsrl', 'reinflow', 'reinflow-reflex', 'rwfm', 'grpo', 'meanflow'] as const;
+// prior-long, reflex-long, sagr-long, reinflow-reflex-long: the same policies on the long-chunk prior (DAgger
+// with the learner executing 8 and 16 actions per chunk, variants/prior-long/), each from its own folder; they
+// are for long chunks (docs/results.md, "DAgger at long chunks").
+export const LIVE_POLICIES = ['expert', 'prior', 'reflex', 'reflex-literal', 'strategy', 'residual', 'sagr', 'dsrl', 'reinflow', 'reinflow-reflex', 'rwfm', 'grpo', 'meanflow', 'prior-long', 'reflex-long', 'sagr-long', 'reinflow-reflex-long'] as const;
 export type LivePolicyName = (typeof LIVE_POLICIES)[number];
 
 export const MODULE_NAMES = ['prior', 'world', 'reflex', 'strategy', 'critic'] as const;
@@ -39,13 +42,17 @@ export const POLICY_MODULES: Record<LivePolicyName, { required: readonly ModuleN
   rwfm: { required: ['prior'], optional: ['world'] },
   grpo: { required: ['prior'], optional: ['world'] },
   meanflow: { required: ['prior'], optional: [] },
+  'prior-long': { required: ['prior'], optional: ['world'] },
+  'reflex-long': { required: ['prior', 'world', 'reflex'], optional: [] },
+  'sagr-long': { required: ['prior', 'world', 'reflex', 'strategy'], optional: [] },
+  'reinflow-reflex-long': { required: ['prior', 'world', 'reflex', 'strategy'], optional: [] },
 };
 
 /** Policies whose randomly initialised stand-in prior is a one-step (MeanFlow) prior, sampled as theirs is. */
 export const ONE_STEP_PRIOR_POLICIES: readonly LivePolicyName[] = ['meanflow'];
 
 /** How a policy's randomly initialised stand-in strategy must act, where that is not the config's strategyRate. */
-export const STAND_IN_RATES: Partial<Record<LivePolicyName, 'chunk' | 'step' | 'latent' | 'noise'>> = { strategy: 'chunk', residual: 'step', dsrl: 'latent', reinflow: 'noise', 'reinflow-reflex': 'noise' };
+export const STAND_IN_RATES: Partial<Record<LivePolicyName, 'chunk' | 'step' | 'latent' | 'noise'>> = { strategy: 'chunk', residual: 'step', dsrl: 'latent', reinflow: 'noise', 'reinflow-reflex': 'noise', 'reinflow-reflex-long': 'noise' };
 
 /**
  * What a policy's stage-2 run trains besides the modules the policy runs: the critic V(s), kept in the run's folder
@@ -74,6 +81,10 @@ export const POLICY_FOLDERS: Record<LivePolicyName, string> = {
   rwfm: 'rwfm/',
   grpo: 'grpo/',
   meanflow: 'meanflow/',
+  'prior-long': 'variants/prior-long/',
+  'reflex-long': 'variants/prior-long/',
+  'sagr-long': 'variants/sagr-long/',
+  'reinflow-reflex-long': 'variants/reinflow-reflex-long/',
 };
 
 /** A checkpoint's key: its folder and module, e.g. "ppo/strategy" or "prior". */

@@ -6,6 +6,9 @@
 //     with the positions-only Φ it was trained against) in the other, under the bias button's constant actuator
 //     offset on a fixed seed. Executed − intended = g_b·b + d (the chunk's action is what was intended): the
 //     consistent reflex cancels most of d, the literal one adds it a second time.
+//   - The long-chunk variants run from their own folders: reflex-long is the shipped reflex on the long-chunk prior,
+//     so on the same seed its first chunk differs from the reflex's; sagr-long and reinflow-reflex-long carry
+//     all their modules.
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -91,5 +94,21 @@ describe('the method’s switches on the shipped checkpoints', () => {
     expect(consistent).toBeLessThan(0.5 * offset);
     expect(literal).toBeGreaterThan(offset);
     expect(literal).toBeGreaterThan(3 * consistent);
+  });
+
+  it('the long-chunk variants run their own trained modules, and reflex-long plans with the long-chunk prior', async () => {
+    const folders = [POLICY_FOLDERS.reflex, POLICY_FOLDERS['reflex-long'], POLICY_FOLDERS['sagr-long'], POLICY_FOLDERS['reinflow-reflex-long']];
+    const { pg, frames, statuses } = headless(await shippedFor(folders));
+    await pg.apply({ kind: 'pause' });
+    await pg.apply({ kind: 'policies', policies: ['sagr-long', 'reinflow-reflex-long'] });
+    expect(statuses.at(-1)!.lanes.map((l) => l.label)).toEqual(['sagr-long (v_θ, Φ, b_ψ, η_φ trained), η per chunk', 'reinflow-reflex-long (v_θ, Φ, b_ψ, η_φ trained), η = σ_k(s), v_θ fine-tuned']);
+    await pg.apply({ kind: 'policies', policies: ['reflex', 'reflex-long'] });
+    expect(statuses.at(-1)!.lanes.map((l) => l.label)).toEqual(['reflex (v_θ, Φ, b_ψ trained)', 'reflex-long (v_θ, Φ, b_ψ trained)']);
+    await pg.apply({ kind: 'step' });
+    const layout = laneLayout(pushTSpec.numTokens, pushTSpec.actionDim);
+    const [shipped, long] = frames.at(-1)!.lanes.map((l) => decompositionTerm(laneViews(l.data, layout), 'prior', 2));
+    pg.dispose();
+    // The same episode and seed in both lanes: only the prior's weights differ.
+    expect(Math.hypot(shipped[0] - long[0], shipped[1] - long[1])).toBeGreaterThan(0.01);
   });
 });

@@ -3,7 +3,7 @@
 // two ways), and comparisons set up in one click: the reflex's stage-1 target (reflex against reflex-literal),
 // η per chunk or per control step (strategy against residual), the full method against DSRL and against ReinFlow,
 // the prior fine-tuned by reward-weighted flow matching against its GRPO variant, the K-step prior against its
-// one-step distillation (MeanFlow), and short against long chunks.
+// one-step distillation (MeanFlow), the shipped prior against the long-chunk one, and short against long chunks.
 import { useState } from 'react';
 import { parseValue, SCHEMA } from '../core/config';
 import type { LaneSettings } from '../engine/laneSettings';
@@ -161,6 +161,16 @@ const COMPARISONS: readonly { id: string; label: string; help: string; pair: [Li
     help: 'the prior integrated in K Euler steps (left) against the one-step prior distilled from it (MeanFlow, right): one network evaluation per chunk instead of K',
     pair: ['prior', 'meanflow'],
     settings: [FOLLOW, FOLLOW],
+  },
+  {
+    id: 'long-prior',
+    label: 'prior / long-chunk prior',
+    help: 'the reflex on the shipped prior (left) against the same reflex on the long-chunk prior (right: DAgger with the learner executing 8 and 16 actions per chunk), both executing 8 steps of each chunk: most of the long-chunk gain is the prior’s',
+    pair: ['reflex', 'reflex-long'],
+    settings: [
+      { ...FOLLOW, executeSteps: 8 },
+      { ...FOLLOW, executeSteps: 8 },
+    ],
   },
   {
     id: 'chunk-length',
