@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { defaultConfig, type Config } from '../../core/config';
 import { cellKey } from '../../eval/claims';
 import { summarizeEpisodes, type SuiteSummary } from '../../eval/metrics';
-import { POLICY_NAMES, PolicyUnavailableError, createPolicy, type PolicyName } from '../../eval/policies';
+import { isPlanner, POLICY_NAMES, PolicyUnavailableError, createPolicy, type PolicyName } from '../../eval/policies';
 import { runEpisodes } from '../../eval/runEpisodes';
 import { inShard, parseShard, planCells, type Shard, type ShardInfo } from '../../eval/shards';
 import type { RolloutPolicy } from '../../eval/rolloutPolicy';
@@ -107,7 +107,7 @@ export const evalCommand: Command = {
     }
     const executeSteps = executeStepsList(flags, config);
     if (flags.checkpoint !== undefined && policyNames.length > 1) throw new UsageError('--checkpoint: give it with a single --policy (a list uses each policy\'s default checkpoint)');
-    if (policyNames[0] === 'expert' && flags.checkpoint !== undefined) throw new UsageError('--checkpoint: the expert has no checkpoint (it plans with the simulator)');
+    if (isPlanner(policyNames[0]) && flags.checkpoint !== undefined) throw new UsageError(`--checkpoint: ${policyNames[0]} has no checkpoint (it plans with the simulator)`);
     const shard = shardFlag(flags, switches);
     const reportFile = flags.report === undefined ? undefined : checkReportPath(flags.report);
     const numEnvs = Math.min(config.numEnvs, episodes);
@@ -124,11 +124,11 @@ export const evalCommand: Command = {
     const policies: { name: PolicyName; checkpoint: string | null; policy: RolloutPolicy; n: number }[] = [];
     try {
       for (const name of policyNames) {
-        const checkpoint = name === 'expert' ? null : (flags.checkpoint ?? defaultCheckpoint(name, config.task));
+        const checkpoint = isPlanner(name) ? null : (flags.checkpoint ?? defaultCheckpoint(name, config.task));
         try {
-          // One policy per chunk length (its loop executes n actions per chunk); the expert has no chunks.
+          // One policy per chunk length (its loop executes n actions per chunk); the expert has no chunks, expert-chunks has.
           for (const n of new Set(mine.filter((c) => c.policy === name).map((c) => c.n))) {
-            const policy = name === 'expert' || checkpoint === null ? await createPolicy(name, numEnvs, task) : await loadLearnedPolicy(name, checkpoint, { ...config, executeSteps: n }, taskSpec(config.task), numEnvs);
+            const policy = isPlanner(name) || checkpoint === null ? await createPolicy(name, numEnvs, task, n) : await loadLearnedPolicy(name, checkpoint, { ...config, executeSteps: n }, taskSpec(config.task), numEnvs);
             policies.push({ name, checkpoint, policy, n });
           }
         } catch (e) {
