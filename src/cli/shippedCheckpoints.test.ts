@@ -42,6 +42,9 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
   const nominal = simTask(task).suites.defaults.nominal;
   const metadata = (module: string, dir = DIR) => JSON.parse(readFileSync(path.join(dir, module, 'model.json'), 'utf8')).userDefinedMetadata;
   const weightBytes = (dir: string, module: string) => readFileSync(path.join(dir, module, 'weights.bin'));
+  /** A training run's folder: the config it ran with, and its metrics, one line per iteration. */
+  const runConfig = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  const metricsLines = (dir: string) => readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
   /** What the long-chunk variants are for: chunks of n executed open loop, σ = 0, on 32 nominal episodes of a seed used for no choice. */
   const longChunkSuccesses = async (name: 'prior' | 'sagr' | 'reinflow-reflex', dir: string, n: number) => {
     const policy = await loadLearnedPolicy(name, dir, { ...defaultConfig(), executeSteps: n, sigmaMax: 0, sigmaMin: 0 }, spec, 32);
@@ -77,7 +80,7 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     expect(metadata('prior').command).toMatch(/^npm run sagr -- average --checkpoints /);
     for (const run of metadata('prior').report.averageOf) expect(run.command).toMatch(/^npm run sagr -- train --task push-3d --stage prior --init \S+ --demos /);
     // prior/ is exactly the float32 mean of rounds 7 and 8, as `average` computes it ((a + b) / 2).
-    const weights = (dir: string) => new Float32Array(new Uint8Array(readFileSync(path.join(dir, 'prior', 'weights.bin'))).buffer);
+    const weights = (dir: string) => new Float32Array(new Uint8Array(weightBytes(dir, 'prior')).buffer);
     const [mean, r7, r8] = [DIR, path.join(DIR, 'variants', 'prior-dagger7'), path.join(DIR, 'variants', 'prior-dagger8')].map(weights);
     expect(r7.length).toBe(mean.length);
     expect(mean.every((w, i) => w === Math.fround(Math.fround(r7[i] + r8[i]) / 2))).toBe(true);
@@ -85,9 +88,9 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     expect(metadata('world').command).toMatch(/^npm run sagr -- train --task push-3d --stage world --init \S+ --demos /);
     expect(metadata('reflex').config.reflexTarget).toBe('consistent');
     const literal = path.join(DIR, 'variants', 'reflex-literal');
-    const m = JSON.parse(readFileSync(path.join(literal, 'reflex', 'model.json'), 'utf8')).userDefinedMetadata;
+    const m = metadata('reflex', literal);
     expect([m.task, m.stage, m.config.reflexTarget ?? 'literal']).toEqual([task, 'reflex', 'literal']);
-    expect(readFileSync(path.join(literal, 'prior', 'weights.bin')).equals(readFileSync(path.join(DIR, 'prior', 'weights.bin')))).toBe(true);
+    expect(weightBytes(literal, 'prior').equals(weightBytes(DIR, 'prior'))).toBe(true);
     const policy = await loadLearnedPolicy('reflex', literal, defaultConfig(), spec, 2);
     const results = await runEpisodes(policy, { task, perturbation: nominal, episodes: 2, seed: 0, numEnvs: 2, maxSteps: 20 });
     policy.dispose();
@@ -103,7 +106,7 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
     ];
     for (const [variant, init] of rounds) {
       const dir = path.join(DIR, 'variants', variant);
-      const m = JSON.parse(readFileSync(path.join(dir, 'prior', 'model.json'), 'utf8')).userDefinedMetadata;
+      const m = metadata('prior', dir);
       expect([m.stage, m.report.skippedSteps, m.report.init]).toEqual(['prior', 0, init]);
       const round = await loadLearnedPolicy('prior', dir, defaultConfig(), spec, 2);
       expect(await runEpisodes(round, { task, perturbation: nominal, episodes: 2, seed: 0, numEnvs: 2, maxSteps: 20 })).toHaveLength(2);
@@ -129,9 +132,9 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
 
   it.runIf(task === 'push-t')('hold, as variants/sagr-long, stage 2 made from variants/prior-long, its prior frozen; it solves more nominal episodes at n = 8 than ppo/', async () => {
     const dir = path.join(DIR, 'variants', 'sagr-long');
-    const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    const config = runConfig(dir);
     expect([config.strategyRate, config.reflexGain]).toEqual(['chunk', 1]);
-    expect(readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(config.ppoIters);
+    expect(metricsLines(dir)).toHaveLength(config.ppoIters);
     expect(weightBytes(dir, 'prior').equals(weightBytes(path.join(DIR, 'variants', 'prior-long'), 'prior'))).toBe(true);
     const shipped = await longChunkSuccesses('sagr', defaultCheckpoint('sagr', task), 8);
     expect(await longChunkSuccesses('sagr', dir, 8)).toBeGreaterThanOrEqual(shipped + LONG_CHUNK_MIN_GAIN);
@@ -139,9 +142,9 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
 
   it.runIf(task === 'push-t')('hold, as variants/reinflow-reflex-long, ReinFlow with the reflex in the loop made from variants/prior-long; it solves more nominal episodes at n = 16 than reinflow-reflex/', async () => {
     const dir = path.join(DIR, 'variants', 'reinflow-reflex-long');
-    const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    const config = runConfig(dir);
     expect([config.strategyRate, config.reflexGain, config.clipEps, config.entCoef]).toEqual(['noise', 1, 0.01, 0.03]);
-    expect(readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(config.ppoIters);
+    expect(metricsLines(dir)).toHaveLength(config.ppoIters);
     expect(metadata('prior', dir).command).toMatch(/^npm run sagr -- train --stage reinflow --reflex-gain 1 --ppo-chunk-mix --checkpoint \S+ /);
     // Its likelihood gives b no gradient: the reflex is the shipped one, byte for byte.
     expect(weightBytes(dir, 'reflex').equals(weightBytes(DIR, 'reflex'))).toBe(true);
@@ -198,29 +201,29 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
   });
 
   it('hold the stage-2 runs (sagr, strategy, ReinFlow with and without the reflex, and on Push-T the per-step residual and DSRL) made from these stage-0/1 modules, each running a short seeded episode', async () => {
-    const prior = readFileSync(path.join(DIR, 'prior', 'weights.bin'));
-    const reflex = readFileSync(path.join(DIR, 'reflex', 'weights.bin'));
+    const prior = weightBytes(DIR, 'prior');
+    const reflex = weightBytes(DIR, 'reflex');
     // On push-3d sagr's stage 2 started from ReinFlow's fine-tuned v_θ (public/checkpoints/push-3d/README.md).
-    const reinflowPrior = readFileSync(path.join(defaultCheckpoint('reinflow', task), 'prior', 'weights.bin'));
+    const reinflowPrior = weightBytes(defaultCheckpoint('reinflow', task), 'prior');
     const reinflowTuned = (name: string) => name === 'reinflow' || (task === 'push-3d' && name === 'sagr');
     const withReflex = (name: string) => name === 'sagr' || name === 'reinflow-reflex';
     const runs = task === 'push-t' ? (['sagr', 'strategy', 'residual', 'dsrl', 'reinflow', 'reinflow-reflex'] as const) : (['sagr', 'strategy', 'reinflow', 'reinflow-reflex'] as const);
     for (const name of runs) {
       const dir = defaultCheckpoint(name, task);
-      const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
+      const config = runConfig(dir);
       expect(config.reflexGain === 0).toBe(!withReflex(name));
       if (name === 'residual') expect(config.strategyRate).toBe('step');
       if (name === 'dsrl') expect([config.strategyRate, config.beta, config.gamma]).toEqual(['latent', 0, 0]);
       if (name.startsWith('reinflow')) expect([config.strategyRate, config.beta, config.gamma, config.clipEps, config.entCoef]).toEqual(['noise', 0, 0, 0.01, 0.03]);
       // ReinFlow with the reflex in its rollouts kept the shipped reflex, byte for byte (its likelihood gives b no gradient).
-      if (name === 'reinflow-reflex') expect(readFileSync(path.join(dir, 'reflex', 'weights.bin')).equals(reflex)).toBe(true);
+      if (name === 'reinflow-reflex') expect(weightBytes(dir, 'reflex').equals(reflex)).toBe(true);
       // The frozen prior is the shipped one, byte for byte; ReinFlow's (each run's own) is the shipped one fine-tuned
       // (same shape), and push-3d's sagr froze ReinFlow's.
-      const own = readFileSync(path.join(dir, 'prior', 'weights.bin'));
+      const own = weightBytes(dir, 'prior');
       expect(own.equals(prior)).toBe(!reinflowTuned(name) && name !== 'reinflow-reflex');
       expect(own.equals(reinflowPrior)).toBe(reinflowTuned(name));
       expect(own.length).toBe(prior.length);
-      const iterations = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
+      const iterations = metricsLines(dir);
       expect(iterations.length).toBe(config.ppoIters);
       const policy = await loadLearnedPolicy(name, dir, defaultConfig(), spec, 2);
       const results = await runEpisodes(policy, { task, perturbation: nominal, episodes: 2, seed: 0, numEnvs: 2, maxSteps: 20 });
@@ -231,18 +234,18 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
   });
 
   it.skipIf(task !== 'push-t')('hold the RWFM and GRPO runs: the shipped prior fine-tuned for the whole budget, beside a copy of the shipped Φ', async () => {
-    const prior = readFileSync(path.join(DIR, 'prior', 'weights.bin'));
-    const world = readFileSync(path.join(DIR, 'world', 'weights.bin'));
+    const prior = weightBytes(DIR, 'prior');
+    const world = weightBytes(DIR, 'world');
     for (const name of ['rwfm', 'grpo'] as const) {
       const dir = defaultCheckpoint(name, task);
-      const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
+      const config = runConfig(dir);
       expect(config.rwfmGroupSize === 1).toBe(name === 'rwfm');
-      const meta = JSON.parse(readFileSync(path.join(dir, 'prior', 'model.json'), 'utf8')).userDefinedMetadata;
+      const meta = metadata('prior', dir);
       expect(meta.command).toMatch(new RegExp(`^npm run sagr -- train --stage ${name} `));
       expect(meta.round).toBe(config.ppoIters);
-      expect(readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(config.ppoIters);
-      expect(readFileSync(path.join(dir, 'prior', 'weights.bin')).equals(prior)).toBe(false);
-      expect(readFileSync(path.join(dir, 'world', 'weights.bin')).equals(world)).toBe(true);
+      expect(metricsLines(dir)).toHaveLength(config.ppoIters);
+      expect(weightBytes(dir, 'prior').equals(prior)).toBe(false);
+      expect(weightBytes(dir, 'world').equals(world)).toBe(true);
       const policy = await loadLearnedPolicy(name, dir, defaultConfig(), spec, 2);
       const results = await runEpisodes(policy, { task, perturbation: nominal, episodes: 2, seed: 0, numEnvs: 2, maxSteps: 20 });
       policy.dispose();
@@ -252,7 +255,7 @@ describe.each(TASK_NAMES)('shipped %s checkpoints', (task) => {
 
   it.runIf(task === 'push-t')('hold the one-step (MeanFlow) prior distilled from this prior: one step matches the K = 10 chunk from the same a_0 on its training data within the shipped bound', async () => {
     const dir = defaultCheckpoint('meanflow', task);
-    const meta = JSON.parse(readFileSync(path.join(dir, 'prior', 'model.json'), 'utf8')).userDefinedMetadata;
+    const meta = metadata('prior', dir);
     expect([meta.stage, meta.modules.prior.meanFlow]).toEqual(['meanflow', true]);
     const oneStep = await loadPrior(nodeFileHandler(path.join(dir, 'prior')), spec);
     const kStep = await loadPrior(nodeFileHandler(path.join(DIR, 'prior')), spec);
