@@ -8,10 +8,12 @@ import type { Config } from '../core/config';
 import { useProjectWasm } from '../engine/nodeBackend';
 import { nodeFileHandler } from '../engine/nodeCheckpoint';
 import { loadPrior, loadReflex, loadStrategy, loadWorld } from '../eval/learnedCheckpoints';
+import { createExpertChunkPolicy } from '../eval/expertPolicy';
 import { ChunkedFlowPolicy } from '../eval/learnedPolicies';
 import type { ReflexSource } from '../policy/closedLoop';
 import type { RolloutPolicy } from '../eval/rolloutPolicy';
 import type { TaskSpec } from '../sim/taskSpec';
+import { validateTask } from '../sim/tasks';
 import { UsageError } from './command';
 
 export const LEARNED_POLICIES = ['prior', 'reflex', 'strategy', 'sagr'] as const;
@@ -19,7 +21,9 @@ export const LEARNED_POLICIES = ['prior', 'reflex', 'strategy', 'sagr'] as const
 export const CONTROL_POLICIES = ['integral', 'anchor', 'shuffled', 'residual'] as const;
 /** The field's other ways to improve a flow policy, on the same harness (issue 19): not in `all`, named explicitly. */
 export const BASELINE_POLICIES = ['dsrl', 'reinflow', 'reinflow-reflex', 'rwfm', 'grpo', 'meanflow'] as const;
-export type LearnedPolicyName = (typeof LEARNED_POLICIES)[number] | (typeof CONTROL_POLICIES)[number] | (typeof BASELINE_POLICIES)[number];
+/** The expert's open-loop plans corrected by the checkpoint's Φ and reflex (or the integral control): no prior. */
+export const PLAN_POLICIES = ['expert-chunks-reflex', 'expert-chunks-integral'] as const;
+export type LearnedPolicyName = (typeof LEARNED_POLICIES)[number] | (typeof CONTROL_POLICIES)[number] | (typeof BASELINE_POLICIES)[number] | (typeof PLAN_POLICIES)[number];
 
 /** The shipped checkpoints of a task (the embedded defaults). */
 export function shippedCheckpoints(task: string): string {
@@ -62,7 +66,12 @@ const POLICY_PARTS: Record<LearnedPolicyName, { world: boolean; reflex: boolean;
   grpo: { world: false, reflex: false, strategy: false, reflexSource: 'learned' },
   // MeanFlow: a one-step prior alone (its checkpoint's meanFlow flag makes the loop sample it in one step).
   meanflow: { world: false, reflex: false, strategy: false, reflexSource: 'learned' },
+  // The expert's open-loop chunks (expert-chunks) with the checkpoint's Φ and reflex, or Φ and the integral control.
+  'expert-chunks-reflex': { world: true, reflex: true, strategy: false, reflexSource: 'learned' },
+  'expert-chunks-integral': { world: true, reflex: false, strategy: false, reflexSource: 'integral' },
 };
+
+const plansWithExpert = (name: LearnedPolicyName): name is (typeof PLAN_POLICIES)[number] => (PLAN_POLICIES as readonly string[]).includes(name);
 
 /** Where a policy's checkpoint is when --checkpoint is not given. */
 export function defaultCheckpoint(name: LearnedPolicyName, task: string): string {
@@ -80,16 +89,19 @@ async function loadFrom<T>(dir: string, module: string, load: (dir: string) => P
 export async function loadLearnedPolicy(name: LearnedPolicyName, dir: string, config: Config, spec: TaskSpec, numEnvs: number): Promise<RolloutPolicy> {
   await useProjectWasm();
   const parts = POLICY_PARTS[name];
-  const prior = await loadFrom(dir, 'prior', (d) => loadPrior(nodeFileHandler(d), spec));
-  if (config.executeSteps > prior.config.horizon) {
-    prior.dispose();
-    throw new UsageError(`--execute-steps: ${config.executeSteps} exceeds the checkpoint's horizon ${prior.config.horizon}`);
+  const loaded: { dispose(): void }[] = [];
+  const prior = plansWithExpert(name) ? null : await loadFrom(dir, 'prior', (d) => loadPrior(nodeFileHandler(d), spec));
+  if (prior) {
+    loaded.push(prior);
+    if (config.executeSteps > prior.config.horizon) {
+      prior.dispose();
+      throw new UsageError(`--execute-steps: ${config.executeSteps} exceeds the checkpoint's horizon ${prior.config.horizon}`);
+    }
+    if (name === 'meanflow' && !prior.config.meanFlow) {
+      prior.dispose();
+      throw new UsageError(`--checkpoint: ${path.join(dir, 'prior')} is a K-step prior; --policy meanflow needs a one-step (MeanFlow) prior, as \`train --stage meanflow --out OUT\` writes to OUT/meanflow`);
+    }
   }
-  if (name === 'meanflow' && !prior.config.meanFlow) {
-    prior.dispose();
-    throw new UsageError(`--checkpoint: ${path.join(dir, 'prior')} is a K-step prior; --policy meanflow needs a one-step (MeanFlow) prior, as \`train --stage meanflow --out OUT\` writes to OUT/meanflow`);
-  }
-  const loaded: { dispose(): void }[] = [prior];
   const part = async <T extends { dispose(): void }>(wanted: boolean, module: string, load: (h: ReturnType<typeof nodeFileHandler>, s: TaskSpec) => Promise<T>): Promise<T | null> => {
     if (!wanted) return null;
     const m = await loadFrom(dir, module, (d) => load(nodeFileHandler(d), spec));
@@ -101,6 +113,7 @@ export async function loadLearnedPolicy(name: LearnedPolicyName, dir: string, co
     const reflex = await part(parts.reflex, 'reflex', loadReflex);
     const strategy = await part(parts.strategy, 'strategy', loadStrategy);
     if (numEnvs < 2 && parts.reflexSource === 'shuffled') throw new UsageError('--num-envs: the shuffled control needs at least 2 parallel envs');
+    if (!prior) return await createExpertChunkPolicy(numEnvs, validateTask(config.task), config.executeSteps, { name, world: world!, reflex, reflexSource: parts.reflexSource, params: config });
     return new ChunkedFlowPolicy(name, { prior, world, reflex, strategy }, spec, numEnvs, config, parts.reflexSource);
   } catch (e) {
     for (const m of loaded) m.dispose();

@@ -1,9 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadLearnedPolicy, shippedCheckpoints } from '../cli/learnedPolicy';
+import { defaultConfig } from '../core/config';
+import { useProjectWasm } from '../engine/nodeBackend';
 import { SUITES } from '../sim/perturbations';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
 import type { TaskState } from '../sim/simTask';
 import { createExpertChunkPolicy, createExpertPolicy } from './expertPolicy';
-import type { PolicyObservation } from './rolloutPolicy';
+import type { PolicyObservation, RolloutPolicy } from './rolloutPolicy';
 import { runEpisodes } from './runEpisodes';
 
 const observe = (states: TaskState[]): PolicyObservation => ({
@@ -12,6 +15,9 @@ const observe = (states: TaskState[]): PolicyObservation => ({
   episodeStep: new Int32Array(states.length),
   states,
 });
+
+// expert-chunks runs its plans through the closed loop (tfjs), on the backend every evaluation uses.
+beforeAll(useProjectWasm);
 
 const START: TaskState = { agentX: 100, agentY: 420, agentVx: 0, agentVy: 0, blockX: 256, blockY: 256, blockAngle: 0.8 };
 // The block shoved 50 px: what a displace or kick does in the middle of a chunk.
@@ -58,4 +64,31 @@ describe('expert-chunks: the expert executing its own plans open loop', () => {
       policy.dispose();
     }
   }, 60_000);
+});
+
+describe('expert-chunks-reflex: the shipped Φ and reflex correcting the expert’s open-loop plans', () => {
+  // Constant actuator offsets of 4–12 px in random directions (the offset suite), chunks of 8: open loop, the
+  // expert's plans miss by the offset for 8 steps at a time; the reflex reads Δz and cancels it.
+  const config = { ...defaultConfig(), executeSteps: 8, sigmaMax: 0, sigmaMin: 0 };
+  const [SEED, EPISODES, MARGIN] = [7, 8, 3];
+  const run = async (policy: RolloutPolicy) => {
+    try {
+      return await runEpisodes(policy, { perturbation: SUITES.offset, episodes: EPISODES, seed: SEED, numEnvs: 4, maxSteps: config.episodeLength });
+    } finally {
+      policy.dispose();
+    }
+  };
+
+  it('solves more offset episodes than the plans alone, with ‖b‖ of the offset’s size', async () => {
+    const dir = shippedCheckpoints('push-t');
+    const open = await run(await createExpertChunkPolicy(4, 'push-t', 8));
+    const reflex = await run(await loadLearnedPolicy('expert-chunks-reflex', dir, config, pushTSpec, 4));
+    const solved = (rs: { success: boolean }[]) => rs.filter((r) => r.success).length;
+    console.log(`offset, n = 8, ${EPISODES} episodes: plans alone ${solved(open)}, with the reflex ${solved(reflex)}`);
+    expect(solved(reflex)).toBeGreaterThanOrEqual(solved(open) + MARGIN);
+    // The reflex's mean ‖b‖ is of the offset's size (4–12 px = 0.016–0.047 normalised), not zero and not double.
+    const meanB = reflex.reduce((s, r) => s + r.meanReflex!, 0) / reflex.length;
+    expect(meanB).toBeGreaterThan(0.01);
+    expect(meanB).toBeLessThan(0.06);
+  }, 120_000);
 });

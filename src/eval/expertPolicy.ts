@@ -1,9 +1,13 @@
 // A task's expert behind the RolloutPolicy interface: one expert (with its own simulator copy) per
 // environment, so an env's actions never depend on the others'. And the expert executing its own plans open loop,
-// n actions per chunk: the ceiling of the long-chunk regime.
-import type { TaskState } from '../sim/simTask';
+// n actions per chunk: the ceiling of the long-chunk regime, alone or corrected by Φ and the reflex in the closed loop.
+import { defaultConfig } from '../core/config';
+import type { ReflexSource } from '../policy/closedLoop';
+import type { Reflex } from '../policy/reflex';
+import type { WorldPredictor } from '../policy/worldPredictor';
 import { simTask, type TaskName } from '../sim/tasks';
 import { normaliseCoord } from '../sim/tokens';
+import { ChunkedFlowPolicy, type ChunkPlanner, type LearnedPolicyParams } from './learnedPolicies';
 import type { PolicyObservation, PolicyOutput, RolloutPolicy } from './rolloutPolicy';
 
 export async function createExpertPolicy(numEnvs: number, task: TaskName = 'push-t'): Promise<RolloutPolicy> {
@@ -31,56 +35,50 @@ export async function createExpertPolicy(numEnvs: number, task: TaskName = 'push
   };
 }
 
+/** What corrects the expert's open-loop plans: Φ and a reflex (learned, or a network-free control), at these gains. */
+export interface PlanCorrections {
+  name: string;
+  world: WorldPredictor;
+  reflex: Reflex | null;
+  reflexSource: ReflexSource;
+  params: LearnedPolicyParams;
+}
+
 /**
  * The expert executing open-loop chunks: at an env's chunk start it plans `executeSteps` control steps ahead on a
  * copy of the state, from scratch (reset, as DAgger's labels are made) and under nominal physics (it cannot know a
  * shove, kick or actuator offset to come), then commands those targets whatever happens. It is what a prior whose
  * chunks matched the expert's would do at that n, so it bounds what open-loop chunks can reach there.
+ * With `corrections` the plans run through the closed loop like the prior's chunks: Φ predicts each step, and the
+ * reflex corrects every planned action from Δz (expert-chunks-reflex, expert-chunks-integral): does the reflex
+ * recover a perfect plan from an error in the actions?
  */
-export async function createExpertChunkPolicy(numEnvs: number, task: TaskName, executeSteps: number): Promise<RolloutPolicy> {
+export async function createExpertChunkPolicy(numEnvs: number, task: TaskName, executeSteps: number, corrections: PlanCorrections | null = null): Promise<RolloutPolicy> {
   const sim = simTask(task);
   await sim.init();
-  const planner = sim.createExpert();
+  const expert = sim.createExpert();
   const scratch = sim.createEnv();
   const state = sim.zeroState();
   const D = sim.spec.actionDim;
-  const n = executeSteps;
-  const plans = new Float32Array(numEnvs * n * D);
-  const next = new Int32Array(numEnvs); // the index of an env's next action within its chunk; n: plan a new one
-  next.fill(n);
-  const actions = new Float32Array(numEnvs * D);
-  const replanned = new Uint8Array(numEnvs);
   const target = new Float64Array(D);
-  const plan = (env: number, start: TaskState) => {
-    planner.reset();
-    scratch.setState(start);
-    for (let k = 0; k < n; k++) {
-      scratch.getState(state);
-      planner.act(state, target);
-      for (let d = 0; d < D; d++) plans[(env * n + k) * D + d] = normaliseCoord(sim.spec, d, target[d]);
-      scratch.act(target);
-    }
-  };
-  return {
-    name: 'expert-chunks',
-    resetEnv(env: number) {
-      next[env] = n;
-    },
-    act(obs: PolicyObservation): PolicyOutput {
-      for (let i = 0; i < numEnvs; i++) {
-        replanned[i] = next[i] === n ? 1 : 0;
-        if (replanned[i]) {
-          plan(i, obs.states[i]);
-          next[i] = 0;
-        }
-        for (let d = 0; d < D; d++) actions[i * D + d] = plans[(i * n + next[i]) * D + d];
-        next[i]++;
+  const planner: ChunkPlanner = {
+    executeSteps,
+    plan(_env, start, out) {
+      expert.reset();
+      scratch.setState(start);
+      for (let k = 0; k < executeSteps; k++) {
+        scratch.getState(state);
+        expert.act(state, target);
+        for (let d = 0; d < D; d++) out[k * D + d] = normaliseCoord(sim.spec, d, target[d]);
+        scratch.act(target);
       }
-      return { actions, replanned };
     },
     dispose() {
-      planner.free();
+      expert.free();
       scratch.free();
     },
   };
+  const params = corrections?.params ?? { ...defaultConfig(), executeSteps };
+  const modules = { prior: null, world: corrections?.world ?? null, reflex: corrections?.reflex ?? null, strategy: null };
+  return new ChunkedFlowPolicy(corrections?.name ?? 'expert-chunks', modules, sim.spec, numEnvs, { ...params, executeSteps }, corrections?.reflexSource, planner);
 }

@@ -17,8 +17,11 @@
 //   the fine-tuned prior's ODE, sampled as the prior's); rwfm and grpo (the prior alone, its weights fine-tuned by
 //   reward-weighted flow matching or its GRPO variant); meanflow (a one-step prior distilled from the prior, MeanFlow
 //   as in MP1: a = a_0 + u(a_0, 0, 1), one network evaluation per chunk).
+//   Plans in place of the prior (a ChunkPlanner, src/eval/expertPolicy.ts): expert-chunks-reflex and
+//   expert-chunks-integral run the expert's open-loop chunks through the same loop, corrected by Φ and the reflex.
 import type { Config } from '../core/config';
-import { ClosedLoop, networkFreeSource, type LoopModules, type LoopParams, type ReflexSource } from '../policy/closedLoop';
+import { ClosedLoop, networkFreeSource, type LoopModules, type LoopParams, type ReflexSource, type StepOutput } from '../policy/closedLoop';
+import type { TaskState } from '../sim/simTask';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import type { PolicyObservation, PolicyOutput, RolloutPolicy } from './rolloutPolicy';
 
@@ -27,24 +30,40 @@ export type LearnedPolicyParams = LoopParams & Pick<Config, 'seed' | 'integralDe
 // isDeterministic lives beside σ(τ) in policy/sde.ts (the closed loop reads it too: ReinFlow's learned noise is off at σ = 0).
 export { isDeterministic } from '../policy/sde';
 
+/**
+ * Chunks planned outside the loop, in place of the prior's: at an env's chunk start `plan` writes its n×A actions
+ * (normalised) from the env's privileged state into `out`; the loop then corrects them as it corrects the prior's.
+ */
+export interface ChunkPlanner {
+  readonly executeSteps: number;
+  plan(env: number, state: TaskState, out: Float32Array): void;
+  dispose(): void;
+}
+
 export class ChunkedFlowPolicy implements RolloutPolicy {
   private readonly loop: ClosedLoop;
   private readonly obsSize: number;
+  private readonly planned: Float32Array;
 
+  /** `modules.prior` samples the chunks, or, when it is null, `planner` plans them. */
   constructor(
     readonly name: string,
-    private readonly modules: LoopModules & { prior: NonNullable<LoopModules['prior']> },
+    private readonly modules: LoopModules,
     private readonly spec: TaskSpec,
     readonly numEnvs: number,
     private readonly params: LearnedPolicyParams,
     reflexSource: ReflexSource = 'learned',
+    private readonly planner: ChunkPlanner | null = null,
   ) {
-    const H = modules.prior.config.horizon;
+    if ((modules.prior === null) === (planner === null)) throw new Error(`${name}: chunks come from a prior or from a planner, one of the two`);
+    const H = modules.prior?.config.horizon ?? planner!.executeSteps;
     if (!Number.isInteger(params.executeSteps) || params.executeSteps < 1 || params.executeSteps > H) {
-      throw new Error(`executeSteps: ${params.executeSteps} is not in [1, ${H}] (the checkpoint's horizon)`);
+      throw new Error(`executeSteps: ${params.executeSteps} is not in [1, ${H}] (${modules.prior ? "the checkpoint's horizon" : "the planner's chunk"})`);
     }
-    this.loop = new ClosedLoop(modules, spec, numEnvs, { reflexSource, integralDecay: params.integralDecay, seed: params.seed });
+    const horizon = planner ? { horizon: H } : {};
+    this.loop = new ClosedLoop(modules, spec, numEnvs, { reflexSource, integralDecay: params.integralDecay, seed: params.seed, ...horizon });
     this.obsSize = spec.numTokens * TOKEN_DIM;
+    this.planned = new Float32Array(H * spec.actionDim);
   }
 
   resetEnv(env: number, episodeSeed: number): void {
@@ -55,10 +74,22 @@ export class ChunkedFlowPolicy implements RolloutPolicy {
     const B = this.numEnvs;
     if (obs.numEnvs !== B || obs.tokens.length !== B * this.obsSize) throw new Error(`${this.name}: observation for ${obs.numEnvs} envs, policy built for ${B}`);
     // ‖Δz_t‖, the residual the corrections react to now (before act moves the history on).
-    const deltaZNorm = this.modules.world ? this.newestResidualNorms() : undefined;
-    const { decision, step } = await this.loop.step(obs.tokens, this.params);
+    const deltaZNorm = this.modules.world ? this.loop.newestResidualNorms() : undefined;
     const replanned = new Uint8Array(B);
-    for (const env of decision?.envs ?? []) replanned[env] = 1;
+    let step: StepOutput;
+    if (this.planner) {
+      for (let env = 0; env < B; env++) {
+        if (!this.loop.needsDecision(env)) continue;
+        this.planner.plan(env, obs.states[env], this.planned);
+        this.loop.setChunk(env, this.planned);
+        replanned[env] = 1;
+      }
+      step = await this.loop.act(obs.tokens, this.params);
+    } else {
+      const out = await this.loop.step(obs.tokens, this.params);
+      for (const env of out.decision?.envs ?? []) replanned[env] = 1;
+      step = out.step;
+    }
     const A = this.spec.actionDim;
     const hasReflex = networkFreeSource(this.loop.reflexSource) || this.modules.reflex !== null;
     const reflexNorm = hasReflex ? Float32Array.from({ length: B }, (_, i) => Math.hypot(...step.reflex.subarray(i * A, (i + 1) * A))) : undefined;
@@ -70,14 +101,9 @@ export class ChunkedFlowPolicy implements RolloutPolicy {
     this.loop.observe(tokens, dones, finalTokens);
   }
 
-  private newestResidualNorms(): Float32Array {
-    const n = this.obsSize;
-    const h = this.loop.history * n;
-    return Float32Array.from({ length: this.numEnvs }, (_, i) => Math.hypot(...this.loop.deltaZ.subarray(i * h, i * h + n)));
-  }
-
   dispose(): void {
     const { prior, world, reflex, strategy } = this.modules;
     for (const m of new Set([prior, world, reflex, strategy])) m?.dispose();
+    this.planner?.dispose();
   }
 }

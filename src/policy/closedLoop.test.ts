@@ -121,6 +121,32 @@ describe('ClosedLoop', () => {
     dispose();
   });
 
+  it('setChunk: a chunk planned outside the loop (no prior) is executed step by step with the reflex added, then the env asks again', async () => {
+    const { modules, tokens, dispose } = setup();
+    const loop = new ClosedLoop({ ...modules, prior: null, strategy: null }, spec, B, { horizon: 3 });
+    seeded(loop);
+    // Env e's chunk: 3 actions (e + 0.1j, −e); env 2 gets a 2-action chunk (shorter than the horizon).
+    const plan = (e: number, len: number) => Float32Array.from({ length: len * 2 }, (_, k) => (k % 2 === 0 ? e + 0.1 * (k >> 1) : -e));
+    [0, 1].forEach((e) => loop.setChunk(e, plan(e, 3)));
+    loop.setChunk(2, plan(2, 2));
+    loop.deltaZ.fill(0.05);
+    for (let j = 0; j < 3; j++) {
+      const idle = new Float32Array(B * 2).fill(7);
+      const out = await loop.act(tokens, params, idle);
+      expect(Array.from(out.chunkStep)).toEqual([j, j, j < 2 ? j : -1]);
+      for (let e = 0; e < B; e++) {
+        const planned = j < 2 || e < 2 ? [e + 0.1 * j, -e] : [7, 7];
+        for (let d = 0; d < 2; d++) expect(out.actions[e * 2 + d]).toBeCloseTo(planned[d] + out.reflex[e * 2 + d], 5);
+      }
+      expect(out.reflex.subarray(0, 4).some((x) => x !== 0)).toBe(true);
+      if (j === 2) expect(Array.from(out.reflex.subarray(4), Math.abs)).toEqual([0, 0]); // the caller's action is not corrected
+    }
+    expect([0, 1, 2].map((e) => loop.needsDecision(e))).toEqual([true, true, true]);
+    expect(() => loop.setChunk(0, plan(0, 4))).toThrow(/not 1 to 3 actions/);
+    expect(() => new ClosedLoop(modules, spec, B, { horizon: 3 })).toThrow(/horizon: the prior sets/);
+    dispose();
+  });
+
   it('per-step η is added at every control step on top of the chunk (residual RL), and not in the chunk', async () => {
     const { modules, tokens, dispose } = setup(1, 'step');
     const perStep = new ClosedLoop({ ...modules, reflex: null }, spec, B);

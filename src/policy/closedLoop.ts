@@ -40,7 +40,8 @@
 //            event trigger for long chunks, at the price of extra prior calls; training never uses it (stage 2
 //            calls decide/act, the reflex's refinement passes 0).
 // A gain of 0 (or a missing module) switches a correction off without running its network. Without a prior the
-// loop only predicts and observes (the playground's expert lane): every step executes the caller's action.
+// loop only predicts and observes (the playground's expert lane): every step executes the caller's action, unless
+// a chunk planned outside the loop was handed to it (setChunk: the expert's open-loop plans, corrected like the prior's).
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, Rng } from '../core/rng';
 import { TOKEN_DIM, tokenNorms, type TaskSpec } from '../sim/taskSpec';
@@ -76,6 +77,8 @@ export interface LoopOptions {
   seed?: number;
   /** Keep each chunk's terms (prior point, strategy, noise) for the playground's decomposition. */
   recordTerms?: boolean;
+  /** Without a prior: the longest chunk setChunk takes (chunks planned outside the loop, e.g. by the expert). */
+  horizon?: number;
 }
 
 /** replanThreshold: the Δz-triggered re-plan (0 or absent: off), in normalised units per token. */
@@ -206,7 +209,9 @@ export class ClosedLoop {
   ) {
     if (!Number.isInteger(numEnvs) || numEnvs < 1) throw new Error(`numEnvs: ${numEnvs} is not a positive integer`);
     this.numEnvs = numEnvs;
-    this.horizon = modules.prior?.config.horizon ?? 0;
+    if (modules.prior && options.horizon !== undefined) throw new Error('horizon: the prior sets the chunk length; give horizon only to a loop without one');
+    this.horizon = modules.prior?.config.horizon ?? options.horizon ?? 0;
+    if (!Number.isInteger(this.horizon) || this.horizon < 0) throw new Error(`horizon: ${this.horizon} is not a non-negative integer`);
     this.reflexSource = options.reflexSource ?? 'learned';
     if (this.reflexSource === 'shuffled' && numEnvs < 2) throw new Error('reflexSource: shuffled residuals need at least 2 envs');
     this.integralDecay = options.integralDecay ?? 0.5;
@@ -300,11 +305,35 @@ export class ClosedLoop {
       const env = envs[r];
       this.chunks.set(chunkValues.subarray(r * chunkSize, (r + 1) * chunkSize), env * chunkSize);
       if (terms) this.chunkTerms.set(terms.subarray(r * 3 * chunkSize, (r + 1) * 3 * chunkSize), env * 3 * chunkSize);
-      this.chunkLeft[env] = p.executeSteps;
-      this.chunkStep[env] = 0;
-      this.drift.fill(0, env * this.obsSize, (env + 1) * this.obsSize);
+      this.startChunk(env, p.executeSteps);
     }
     return { envs, chunks: chunkValues, residuals, stepLogProbs, strategy: eta, latent: values.latent ?? null, latentLogProbs: values.latentLogProbs ?? null, chain: values.chain ?? null };
+  }
+
+  /**
+   * Env `env` executes `chunk` (its n×A actions, n ≤ horizon) from the next step on: a chunk planned outside the
+   * loop, which then corrects it as it corrects the prior's (the expert's open-loop plans with Φ and the reflex).
+   */
+  setChunk(env: number, chunk: Float32Array): void {
+    const A = this.actionDim;
+    const n = chunk.length / A;
+    if (!Number.isInteger(n) || n < 1 || n > this.horizon) throw new Error(`closed loop: a chunk of ${chunk.length} values is not 1 to ${this.horizon} actions of ${A}`);
+    this.chunks.set(chunk, env * this.horizon * A);
+    this.startChunk(env, n);
+  }
+
+  /** Env `env` executes the first n actions of its stored chunk; the Δz summed over a chunk restarts. */
+  private startChunk(env: number, n: number): void {
+    this.chunkLeft[env] = n;
+    this.chunkStep[env] = 0;
+    this.drift.fill(0, env * this.obsSize, (env + 1) * this.obsSize);
+  }
+
+  /** Per env, ‖Δz_t‖ of the newest residual (Frobenius over the N×3 tokens): what the corrections react to now. */
+  newestResidualNorms(): Float32Array {
+    const n = this.obsSize;
+    const h = this.history * n;
+    return Float32Array.from({ length: this.numEnvs }, (_, i) => Math.hypot(...this.deltaZ.subarray(i * h, i * h + n)));
   }
 
   /**

@@ -17,10 +17,12 @@ describe('eval command', () => {
     [{ policy: 'expert', suite: 'bias', perturb: 'kick:impulse=3' }, /^--perturb: a kick spec does not fit --suite bias/],
     [{ policy: 'expert', checkpoint: 'runs/x' }, /^--checkpoint: expert has no checkpoint/],
     [{ policy: 'expert-chunks', checkpoint: 'runs/x' }, /^--checkpoint: expert-chunks has no checkpoint/],
-    [{ policy: 'robot' }, /^--policy: "robot" is not one of expert, expert-chunks, prior, reflex, strategy, sagr, integral, anchor, shuffled, residual, dsrl, reinflow, reinflow-reflex, rwfm, grpo, meanflow$/],
+    [{ policy: 'robot' }, /^--policy: "robot" is not one of expert, expert-chunks, prior, reflex, strategy, sagr, integral, anchor, shuffled, residual, dsrl, reinflow, reinflow-reflex, rwfm, grpo, meanflow, expert-chunks-reflex, expert-chunks-integral$/],
     [{}, /^--policy is required/],
     [{ policy: 'sagr', checkpoint: '/nonexistent/run' }, /^--checkpoint: cannot load the prior from \/nonexistent\/run\/prior/],
     [{ policy: 'strategy', checkpoint: '/nonexistent/run' }, /^--checkpoint: cannot load the prior from \/nonexistent\/run\/prior/],
+    // The expert's plans need no prior: the first module it reads is Φ.
+    [{ policy: 'expert-chunks-reflex', checkpoint: '/nonexistent/run' }, /^--checkpoint: cannot load the world from \/nonexistent\/run\/world/],
   ])('refuses %o with a one-line reason naming the flag', async (flags, message) => {
     const err = await evalCommand.run(ctx(flags)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UsageError);

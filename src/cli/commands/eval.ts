@@ -23,6 +23,7 @@ import { eventPastEnd, formatPerturbationSpec, parsePerturbationSpec, suiteDefau
 import { UsageError, enumFlag, intFlag, type Command } from '../command';
 import { checkReportPath, commandLine, writeReport, type ReportedEval } from '../evalReport';
 import { LEARNED_POLICIES, defaultCheckpoint, loadLearnedPolicy } from '../learnedPolicy';
+import { useProjectWasm } from '../../engine/nodeBackend';
 import { simTask, taskSpec, validateTask, type TaskName } from '../../sim/tasks';
 
 const MAX_EPISODES = 100_000;
@@ -122,6 +123,7 @@ export const evalCommand: Command = {
     }
     // Every policy this run needs is built before the first episode, so a missing checkpoint stops the run at once.
     const policies: { name: PolicyName; checkpoint: string | null; policy: RolloutPolicy; n: number }[] = [];
+    await useProjectWasm(); // the closed loop (expert-chunks' too) runs on it
     try {
       for (const name of policyNames) {
         const checkpoint = isPlanner(name) ? null : (flags.checkpoint ?? defaultCheckpoint(name, config.task));
@@ -136,7 +138,7 @@ export const evalCommand: Command = {
           throw e;
         }
       }
-      if (policies.some((p) => p.checkpoint !== null)) report.backend = tf.getBackend();
+      if (policies.some((p) => p.name !== 'expert')) report.backend = tf.getBackend();
       for (const { name: policyName, checkpoint, policy, n } of policies) {
         report.checkpoints[policyName] = checkpoint;
         report.results[policyName] ??= {};
