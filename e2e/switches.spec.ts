@@ -138,6 +138,11 @@ test('the prior / long-chunk prior comparison runs the shipped reflex beside the
   await rightLaneMoves(page);
 });
 
+test('the expert plans ± reflex comparison runs the expert’s open-loop plans beside the same plans corrected by the shipped reflex, both at n = 8, and the right lane moves', async ({ page }) => {
+  await runComparison(page, 'expert-plans', ['expert-chunks', 'expert-chunks-reflex'], ['expert-chunks (privileged planner, open-loop chunks; Φ observing) · n = 8', 'expert-chunks-reflex (privileged planner, open-loop chunks; Φ, b_ψ trained) · n = 8']);
+  await rightLaneMoves(page);
+});
+
 test('the RWFM / GRPO comparison runs the two shipped fine-tuned priors side by side', async ({ page }) => {
   test.setTimeout(90_000); // 57 s measured on the shared 2-core machine under load: loading, then a step of both
   await runComparison(page, 'rwfm', ['rwfm', 'grpo'], ['rwfm (v_θ, Φ trained)', 'grpo (v_θ, Φ trained)']);

@@ -114,7 +114,7 @@ export async function loadLearnedPolicy(name: LearnedPolicyName, dir: string, co
     const strategy = await part(parts.strategy, 'strategy', loadStrategy);
     if (numEnvs < 2 && parts.reflexSource === 'shuffled') throw new UsageError('--num-envs: the shuffled control needs at least 2 parallel envs');
     if (!prior) return await createExpertChunkPolicy(numEnvs, validateTask(config.task), config.executeSteps, { name, world: world!, reflex, reflexSource: parts.reflexSource, params: config });
-    return new ChunkedFlowPolicy(name, { prior, world, reflex, strategy }, spec, numEnvs, config, parts.reflexSource);
+    return new ChunkedFlowPolicy(name, { prior, world, reflex, strategy }, spec, numEnvs, config, { reflexSource: parts.reflexSource });
   } catch (e) {
     for (const m of loaded) m.dispose();
     throw e;

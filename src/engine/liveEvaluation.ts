@@ -5,7 +5,7 @@
 // labelled as such. Like training, the run is not a job of the worker's queue; a stop ends it after the
 // episode in progress.
 import type { Config } from '../core/config';
-import { createExpertPolicy } from '../eval/expertPolicy';
+import { createExpertChunkPolicy, createExpertPolicy } from '../eval/expertPolicy';
 import { ChunkedFlowPolicy } from '../eval/learnedPolicies';
 import { summarizeEpisodes } from '../eval/metrics';
 import type { RolloutPolicy } from '../eval/rolloutPolicy';
@@ -53,10 +53,15 @@ export class LiveEvaluation {
 
   /** A fresh RolloutPolicy per suite (its per-env memory starts clean). The shared modules are never disposed here. */
   private policyFactory(name: LivePolicyName, config: Config, playground: Playground, spec: TaskSpec): (numEnvs: number) => Promise<RolloutPolicy> {
-    if (name === 'expert') return (numEnvs) => createExpertPolicy(numEnvs, spec.name as TaskName);
+    const task = spec.name as TaskName;
+    if (name === 'expert') return (numEnvs) => createExpertPolicy(numEnvs, task);
     const m = playground.modulesOf(name);
+    if (name === 'expert-chunks' || name === 'expert-chunks-reflex') {
+      const corrections = m.world ? { name, world: m.world, reflex: m.reflex ?? null, reflexSource: 'learned' as const, params: config, ownsModules: false } : null;
+      return (numEnvs) => createExpertChunkPolicy(numEnvs, task, config.executeSteps, corrections);
+    }
     const modules = { prior: m.prior!, world: m.reflex ? (m.world ?? null) : null, reflex: m.world ? (m.reflex ?? null) : null, strategy: m.strategy ?? null };
-    return async (numEnvs) => new ChunkedFlowPolicy(name, modules, spec, numEnvs, config);
+    return async (numEnvs) => new ChunkedFlowPolicy(name, modules, spec, numEnvs, config, { ownsModules: false });
   }
 
   private async run(progress: EvaluationProgress, built: { name: LivePolicyName; label: string; make: (numEnvs: number) => Promise<RolloutPolicy> }[], config: Config): Promise<void> {
@@ -86,7 +91,7 @@ export class LiveEvaluation {
             });
             progress.rows.push({ policy: p.name, label: p.label, suite, perturbation: formatPerturbationSpec(task.suites, perturbation), summary: summarizeEpisodes(results), seconds: (performance.now() - t0) / 1000 });
           } finally {
-            if (p.name === 'expert') policy.dispose();
+            policy.dispose(); // the planners' simulator copies; the playground's modules stay (ownsModules: false)
           }
         }
       }

@@ -20,7 +20,10 @@
 // prior-long, reflex-long, sagr-long, reinflow-reflex-long: the same policies on the long-chunk prior (DAgger
 // with the learner executing 8 and 16 actions per chunk, variants/prior-long/), each from its own folder; they
 // are for long chunks (docs/results.md, "DAgger at long chunks").
-export const LIVE_POLICIES = ['expert', 'prior', 'reflex', 'reflex-literal', 'strategy', 'residual', 'sagr', 'dsrl', 'reinflow', 'reinflow-reflex', 'rwfm', 'grpo', 'meanflow', 'prior-long', 'reflex-long', 'sagr-long', 'reinflow-reflex-long'] as const;
+// expert-chunks, expert-chunks-reflex: the expert's own plans executed open loop, n actions per chunk (the ceiling of
+// long chunks), alone and with the shipped Φ and reflex correcting every planned action: under an actuator offset
+// the plans alone miss, the reflex cancels the offset (docs/results.md, "The reflex on the expert's plans").
+export const LIVE_POLICIES = ['expert', 'expert-chunks', 'expert-chunks-reflex', 'prior', 'reflex', 'reflex-literal', 'strategy', 'residual', 'sagr', 'dsrl', 'reinflow', 'reinflow-reflex', 'rwfm', 'grpo', 'meanflow', 'prior-long', 'reflex-long', 'sagr-long', 'reinflow-reflex-long'] as const;
 export type LivePolicyName = (typeof LIVE_POLICIES)[number];
 
 export const MODULE_NAMES = ['prior', 'world', 'reflex', 'strategy', 'critic'] as const;
@@ -30,6 +33,8 @@ export const MODULE_SYMBOLS: Record<ModuleName, string> = { prior: 'v_θ', world
 
 export const POLICY_MODULES: Record<LivePolicyName, { required: readonly ModuleName[]; optional: readonly ModuleName[] }> = {
   expert: { required: [], optional: ['world'] },
+  'expert-chunks': { required: [], optional: ['world'] },
+  'expert-chunks-reflex': { required: ['world', 'reflex'], optional: [] },
   prior: { required: ['prior'], optional: ['world'] },
   reflex: { required: ['prior', 'world', 'reflex'], optional: [] },
   'reflex-literal': { required: ['prior', 'world', 'reflex'], optional: [] },
@@ -47,6 +52,9 @@ export const POLICY_MODULES: Record<LivePolicyName, { required: readonly ModuleN
   'sagr-long': { required: ['prior', 'world', 'reflex', 'strategy'], optional: [] },
   'reinflow-reflex-long': { required: ['prior', 'world', 'reflex', 'strategy'], optional: [] },
 };
+
+/** The policies whose actions a privileged planner (the task's expert) makes, with no prior. */
+export const PLANNER_POLICIES: readonly LivePolicyName[] = ['expert', 'expert-chunks', 'expert-chunks-reflex'];
 
 /** Policies whose randomly initialised stand-in prior is a one-step (MeanFlow) prior, sampled as theirs is. */
 export const ONE_STEP_PRIOR_POLICIES: readonly LivePolicyName[] = ['meanflow'];
@@ -69,6 +77,8 @@ export type ModuleStatus = 'trained' | 'random';
  */
 export const POLICY_FOLDERS: Record<LivePolicyName, string> = {
   expert: '',
+  'expert-chunks': '',
+  'expert-chunks-reflex': '',
   prior: '',
   reflex: '',
   'reflex-literal': 'variants/reflex-literal/',
@@ -135,9 +145,10 @@ export function defaultPair(found: ReadonlySet<string>): [LivePolicyName, LivePo
 /** e.g. "reflex (v_θ, Φ trained; b_ψ random init)" or "expert (privileged planner)". */
 export function policyLabel(policy: LivePolicyName, modules: Partial<Record<ModuleName, ModuleStatus>>): string {
   const names = MODULE_NAMES.filter((m) => modules[m] !== undefined);
-  if (policy === 'expert') return names.length ? `expert (privileged planner; Φ observing)` : 'expert (privileged planner)';
+  const planner = policy === 'expert' ? 'privileged planner' : PLANNER_POLICIES.includes(policy) ? 'privileged planner, open-loop chunks' : '';
+  if (POLICY_MODULES[policy].required.length === 0) return names.length ? `${policy} (${planner}; Φ observing)` : `${policy} (${planner})`;
   const trained = names.filter((m) => modules[m] === 'trained').map((m) => MODULE_SYMBOLS[m]);
   const random = names.filter((m) => modules[m] === 'random').map((m) => MODULE_SYMBOLS[m]);
-  const parts = [trained.length ? `${trained.join(', ')} trained` : '', random.length ? `${random.join(', ')} random init` : ''].filter(Boolean);
+  const parts = [planner, trained.length ? `${trained.join(', ')} trained` : '', random.length ? `${random.join(', ')} random init` : ''].filter(Boolean);
   return `${policy} (${parts.join('; ')})`;
 }

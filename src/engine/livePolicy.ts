@@ -3,11 +3,15 @@
 // apart. The executed action splits into the prior's point (a_0 plus the prior's Euler increments), the reflex,
 // strategy and noise increments, which add up to the total. The expert (a privileged planner with its own
 // simulator copy) has no decomposition; Φ, when trained, still predicts next to it so its residuals can be watched.
+// expert-chunks and expert-chunks-reflex execute the expert's plans n actions at a time: the plan's action stands
+// where the prior's point does, the reflex (when the policy has one) corrects it.
 import type { Config } from '../core/config';
 import { ClosedLoop, type LoopParams } from '../policy/closedLoop';
 import type { SdeParams } from '../policy/sde';
+import { expertPlanner } from '../eval/expertPolicy';
+import type { ChunkPlanner } from '../eval/learnedPolicies';
 import type { TaskExpert, TaskState } from '../sim/simTask';
-import { simTask } from '../sim/tasks';
+import { simTask, type TaskName } from '../sim/tasks';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import { denormaliseCoord, normaliseCoord } from '../sim/tokens';
 import type { LivePolicyName } from './livePolicies';
@@ -52,6 +56,9 @@ export class LivePolicy {
   private readonly expert: TaskExpert<TaskState> | null;
   private readonly expertTarget: Float64Array;
   private readonly expertAction: Float32Array;
+  private readonly planner: ChunkPlanner | null;
+  /** The planner's current chunk (normalised, n×A). */
+  private readonly plan: Float32Array;
   private readonly loop: ClosedLoop;
 
   constructor(
@@ -59,6 +66,8 @@ export class LivePolicy {
     /** The modules this policy runs (see livePolicies.ts); shared with other lanes, never disposed here. */
     private readonly modules: ModuleSet,
     readonly spec: TaskSpec,
+    /** The longest chunk a planner lane plans (the config's horizon, which bounds n). */
+    planHorizon = 16,
   ) {
     this.numTokens = spec.numTokens;
     this.actionDim = spec.actionDim;
@@ -72,13 +81,14 @@ export class LivePolicy {
     this.expertTarget = new Float64Array(this.actionDim);
     this.expertAction = new Float32Array(this.actionDim);
     // The task's own expert (Push-T's or push-3d's planner); its physics engine is loaded before lanes are built.
-    if (name === 'expert') this.expert = simTask(spec.name).createExpert();
-    else {
-      if (!modules.prior) throw new Error(`policy ${name}: needs a prior`);
-      this.expert = null;
-    }
-    const prior = this.expert ? null : modules.prior!;
-    this.loop = new ClosedLoop({ prior, world: modules.world ?? null, reflex: modules.reflex ?? null, strategy: modules.strategy ?? null }, spec, 1, { recordTerms: true });
+    const planned = name === 'expert-chunks' || name === 'expert-chunks-reflex';
+    this.expert = name === 'expert' ? simTask(spec.name).createExpert() : null;
+    this.planner = planned ? expertPlanner(spec.name as TaskName, planHorizon) : null;
+    this.plan = new Float32Array(planned ? planHorizon * this.actionDim : 0);
+    if (!this.expert && !this.planner && !modules.prior) throw new Error(`policy ${name}: needs a prior`);
+    const prior = this.expert || this.planner ? null : modules.prior!;
+    const horizon = this.planner ? { horizon: planHorizon } : {};
+    this.loop = new ClosedLoop({ prior, world: modules.world ?? null, reflex: modules.reflex ?? null, strategy: modules.strategy ?? null }, spec, 1, { recordTerms: true, ...horizon });
   }
 
   get hasReflex(): boolean {
@@ -115,23 +125,30 @@ export class LivePolicy {
       for (let d = 0; d < A; d++) this.expertAction[d] = normaliseCoord(this.spec, d, this.expertTarget[d]);
     }
     const p = loopParams(config, this.loop.horizon || 1);
+    let planned = false;
+    if (this.planner && this.loop.needsDecision(0)) {
+      this.planner.plan(state, p.executeSteps, this.plan);
+      this.loop.setChunk(0, this.plan.subarray(0, p.executeSteps * A));
+      planned = true;
+    }
     const j = this.expert ? 0 : this.loop.needsDecision(0) ? 0 : this.loop.chunkPosition(0);
     const { decision, step } = await this.loop.step(tokens, p, this.expert ? this.expertAction : null);
-    this.decided = decision !== null;
+    this.decided = decision !== null || planned;
     action.set(step.actions);
     this.reflexOut.set(step.reflex);
     this.attention.set(step.attention);
     for (let d = 0; d < A; d++) this.terms.total[d] = denormaliseCoord(this.spec, d, action[d]);
     if (this.expert) return;
 
-    // The chunk's terms at this step, with the per-step corrections added to the strategy and the reflex.
+    // The chunk's terms at this step (the plan's action in place of the prior's point for a planner lane), with
+    // the per-step corrections added to the strategy and the reflex.
     const HA = this.loop.horizon * A;
-    const c = this.loop.chunkTerms;
+    const c = this.planner ? null : this.loop.chunkTerms;
     for (let d = 0; d < A; d++) {
       const scale = this.spec.worldScale[d];
-      this.terms.prior[d] = denormaliseCoord(this.spec, d, c[j * A + d]);
-      this.terms.strategy[d] = (c[HA + j * A + d] + p.strategyGain * step.strategy[d]) * scale;
-      this.terms.noise[d] = c[2 * HA + j * A + d] * scale;
+      this.terms.prior[d] = denormaliseCoord(this.spec, d, c ? c[j * A + d] : this.plan[j * A + d]);
+      this.terms.strategy[d] = ((c ? c[HA + j * A + d] : 0) + p.strategyGain * step.strategy[d]) * scale;
+      this.terms.noise[d] = (c ? c[2 * HA + j * A + d] : 0) * scale;
       this.terms.reflex[d] = p.reflexGain * step.reflex[d] * scale;
     }
   }
@@ -146,5 +163,6 @@ export class LivePolicy {
 
   dispose(): void {
     this.expert?.free();
+    this.planner?.dispose();
   }
 }

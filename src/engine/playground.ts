@@ -362,7 +362,7 @@ export class Playground {
     this.history.clear();
     await simTask(this.spec.name).init(); // the expert's planner builds its own simulator copy
     for (const name of this.policies) {
-      const lane = await LiveLane.create(new LivePolicy(name, this.modulesFor(name), this.spec), this.runConfig);
+      const lane = await LiveLane.create(new LivePolicy(name, this.modulesFor(name), this.spec, this.runConfig.horizon), this.runConfig);
       // A lasting condition (bias, friction, mass) survives a change of policies or a reset.
       lane.setCondition(conditions[0] ?? { kind: 'nominal' });
       this.lanes.push(lane);

@@ -111,4 +111,41 @@ describe('the method’s switches on the shipped checkpoints', () => {
     // The same episode and seed in both lanes: only the prior's weights differ.
     expect(Math.hypot(shipped[0] - long[0], shipped[1] - long[1])).toBeGreaterThan(0.01);
   });
+
+  it('expert plans ± reflex: on the same plans under a constant offset, the reflex cancels most of it; the plans alone carry all of it', async () => {
+    const { pg, frames, statuses } = headless(await shippedFor([POLICY_FOLDERS['expert-chunks-reflex']]));
+    await pg.apply({ kind: 'pause' });
+    await pg.apply({ kind: 'policies', policies: ['expert-chunks', 'expert-chunks-reflex'] });
+    for (const lane of [0, 1]) await pg.apply({ kind: 'laneSettings', lane, settings: { executeSteps: 8 } });
+    expect(statuses.at(-1)!.lanes.map((l) => l.label)).toEqual([
+      'expert-chunks (privileged planner, open-loop chunks; Φ observing) · n = 8',
+      'expert-chunks-reflex (privileged planner, open-loop chunks; Φ, b_ψ trained) · n = 8',
+    ]);
+    await pg.apply({ kind: 'perturb', spec: `bias:dx=${OFFSET.dx},dy=${OFFSET.dy}` });
+    const layout = laneLayout(pushTSpec.numTokens, pushTSpec.actionDim);
+    const error = [0, 0];
+    let counted = 0;
+    for (let t = 0; t < 40; t++) {
+      await pg.apply({ kind: 'step' });
+      const views = frames.at(-1)!.lanes.map((l) => laneViews(l.data, layout));
+      if (t === 0) {
+        // The same state, the same plan: the first planned action is identical in both lanes.
+        const [a, b] = views.map((v) => decompositionTerm(v, 'prior', 2));
+        expect(Math.hypot(a[0] - b[0], a[1] - b[1])).toBeLessThan(1e-3);
+      }
+      if (views.some((v) => v.scalar('done') === 1)) break;
+      if (t < 5) continue; // the reflex needs residuals first
+      for (const i of [0, 1]) {
+        const b = decompositionTerm(views[i], 'reflex', 2); // g_b·b, pixels
+        error[i] += Math.hypot(b[0] + OFFSET.dx, b[1] + OFFSET.dy);
+      }
+      counted++;
+    }
+    pg.dispose();
+    const [open, corrected] = error.map((e) => e / counted);
+    const offset = Math.hypot(OFFSET.dx, OFFSET.dy);
+    expect(counted).toBeGreaterThanOrEqual(20);
+    expect(open).toBeCloseTo(offset, 6);
+    expect(corrected).toBeLessThan(0.5 * offset);
+  });
 });

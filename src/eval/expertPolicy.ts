@@ -42,6 +42,8 @@ export interface PlanCorrections {
   reflex: Reflex | null;
   reflexSource: ReflexSource;
   params: LearnedPolicyParams;
+  /** dispose() frees world and reflex (default true; the playground's are shared). */
+  ownsModules?: boolean;
 }
 
 /**
@@ -56,17 +58,30 @@ export interface PlanCorrections {
 export async function createExpertChunkPolicy(numEnvs: number, task: TaskName, executeSteps: number, corrections: PlanCorrections | null = null): Promise<RolloutPolicy> {
   const sim = simTask(task);
   await sim.init();
+  const params = { ...(corrections?.params ?? defaultConfig()), executeSteps };
+  const modules = { prior: null, world: corrections?.world ?? null, reflex: corrections?.reflex ?? null, strategy: null };
+  const options = { reflexSource: corrections?.reflexSource, planner: expertPlanner(task, executeSteps), ownsModules: corrections?.ownsModules ?? true };
+  return new ChunkedFlowPolicy(corrections?.name ?? 'expert-chunks', modules, sim.spec, numEnvs, params, options);
+}
+
+/**
+ * The expert's open-loop plans: `steps` control steps ahead on a copy of the state, from scratch (reset, as DAgger's
+ * labels are made) and under nominal physics. The task's physics must be initialised (simTask(task).init()).
+ */
+export function expertPlanner(task: TaskName, horizon: number): ChunkPlanner {
+  const sim = simTask(task);
   const expert = sim.createExpert();
   const scratch = sim.createEnv();
   const state = sim.zeroState();
   const D = sim.spec.actionDim;
   const target = new Float64Array(D);
-  const planner: ChunkPlanner = {
-    executeSteps,
-    plan(_env, start, out) {
+  return {
+    horizon,
+    plan(start, steps, out) {
+      if (steps > horizon) throw new Error(`expert planner: ${steps} steps exceed its horizon ${horizon}`);
       expert.reset();
       scratch.setState(start);
-      for (let k = 0; k < executeSteps; k++) {
+      for (let k = 0; k < steps; k++) {
         scratch.getState(state);
         expert.act(state, target);
         for (let d = 0; d < D; d++) out[k * D + d] = normaliseCoord(sim.spec, d, target[d]);
@@ -78,7 +93,4 @@ export async function createExpertChunkPolicy(numEnvs: number, task: TaskName, e
       scratch.free();
     },
   };
-  const params = corrections?.params ?? { ...defaultConfig(), executeSteps };
-  const modules = { prior: null, world: corrections?.world ?? null, reflex: corrections?.reflex ?? null, strategy: null };
-  return new ChunkedFlowPolicy(corrections?.name ?? 'expert-chunks', modules, sim.spec, numEnvs, { ...params, executeSteps }, corrections?.reflexSource, planner);
 }

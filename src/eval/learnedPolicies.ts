@@ -31,39 +31,51 @@ export type LearnedPolicyParams = LoopParams & Pick<Config, 'seed' | 'integralDe
 export { isDeterministic } from '../policy/sde';
 
 /**
- * Chunks planned outside the loop, in place of the prior's: at an env's chunk start `plan` writes its n×A actions
- * (normalised) from the env's privileged state into `out`; the loop then corrects them as it corrects the prior's.
+ * Chunks planned outside the loop, in place of the prior's: `plan` writes `steps` actions (normalised, steps×A) from
+ * an env's privileged state into `out`; the loop then corrects them as it corrects the prior's.
  */
 export interface ChunkPlanner {
-  readonly executeSteps: number;
-  plan(env: number, state: TaskState, out: Float32Array): void;
+  /** The longest chunk it plans. */
+  readonly horizon: number;
+  plan(state: TaskState, steps: number, out: Float32Array): void;
   dispose(): void;
+}
+
+export interface ChunkedFlowOptions {
+  reflexSource?: ReflexSource;
+  /** Plans the chunks where `modules.prior` is null. */
+  planner?: ChunkPlanner | null;
+  /** dispose() frees the modules too (true: the CLI's, loaded for this policy; false: the playground's, shared). */
+  ownsModules?: boolean;
 }
 
 export class ChunkedFlowPolicy implements RolloutPolicy {
   private readonly loop: ClosedLoop;
   private readonly obsSize: number;
+  private readonly planner: ChunkPlanner | null;
   private readonly planned: Float32Array;
+  private readonly ownsModules: boolean;
 
-  /** `modules.prior` samples the chunks, or, when it is null, `planner` plans them. */
+  /** `modules.prior` samples the chunks, or, when it is null, `options.planner` plans them. */
   constructor(
     readonly name: string,
     private readonly modules: LoopModules,
     private readonly spec: TaskSpec,
     readonly numEnvs: number,
     private readonly params: LearnedPolicyParams,
-    reflexSource: ReflexSource = 'learned',
-    private readonly planner: ChunkPlanner | null = null,
+    options: ChunkedFlowOptions = {},
   ) {
-    if ((modules.prior === null) === (planner === null)) throw new Error(`${name}: chunks come from a prior or from a planner, one of the two`);
-    const H = modules.prior?.config.horizon ?? planner!.executeSteps;
+    this.planner = options.planner ?? null;
+    this.ownsModules = options.ownsModules ?? true;
+    if ((modules.prior === null) === (this.planner === null)) throw new Error(`${name}: chunks come from a prior or from a planner, one of the two`);
+    const H = modules.prior?.config.horizon ?? this.planner!.horizon;
     if (!Number.isInteger(params.executeSteps) || params.executeSteps < 1 || params.executeSteps > H) {
-      throw new Error(`executeSteps: ${params.executeSteps} is not in [1, ${H}] (${modules.prior ? "the checkpoint's horizon" : "the planner's chunk"})`);
+      throw new Error(`executeSteps: ${params.executeSteps} is not in [1, ${H}] (${modules.prior ? "the checkpoint's horizon" : "the planner's"})`);
     }
-    const horizon = planner ? { horizon: H } : {};
-    this.loop = new ClosedLoop(modules, spec, numEnvs, { reflexSource, integralDecay: params.integralDecay, seed: params.seed, ...horizon });
+    const horizon = this.planner ? { horizon: H } : {};
+    this.loop = new ClosedLoop(modules, spec, numEnvs, { reflexSource: options.reflexSource, integralDecay: params.integralDecay, seed: params.seed, ...horizon });
     this.obsSize = spec.numTokens * TOKEN_DIM;
-    this.planned = new Float32Array(H * spec.actionDim);
+    this.planned = new Float32Array(params.executeSteps * spec.actionDim);
   }
 
   resetEnv(env: number, episodeSeed: number): void {
@@ -80,7 +92,7 @@ export class ChunkedFlowPolicy implements RolloutPolicy {
     if (this.planner) {
       for (let env = 0; env < B; env++) {
         if (!this.loop.needsDecision(env)) continue;
-        this.planner.plan(env, obs.states[env], this.planned);
+        this.planner.plan(obs.states[env], this.params.executeSteps, this.planned);
         this.loop.setChunk(env, this.planned);
         replanned[env] = 1;
       }
@@ -102,8 +114,9 @@ export class ChunkedFlowPolicy implements RolloutPolicy {
   }
 
   dispose(): void {
+    this.planner?.dispose();
+    if (!this.ownsModules) return;
     const { prior, world, reflex, strategy } = this.modules;
     for (const m of new Set([prior, world, reflex, strategy])) m?.dispose();
-    this.planner?.dispose();
   }
 }

@@ -173,6 +173,16 @@ const COMPARISONS: readonly { id: string; label: string; help: string; pair: [Li
     ],
   },
   {
+    id: 'expert-plans',
+    label: 'expert plans ± reflex',
+    help: 'the expert’s own plans executed open loop, 8 actions per chunk (left), against the same plans with the shipped Φ and reflex correcting every action (right): press bias and watch the open-loop plans miss by the offset while the reflex cancels it',
+    pair: ['expert-chunks', 'expert-chunks-reflex'],
+    settings: [
+      { ...FOLLOW, executeSteps: 8 },
+      { ...FOLLOW, executeSteps: 8 },
+    ],
+  },
+  {
     id: 'chunk-length',
     label: 'n = 4 / 16',
     help: 'the full method re-planning every 4 steps (left) against every 16 (right), the long-chunk regime where the reflex has to carry the correction',

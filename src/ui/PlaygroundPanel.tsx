@@ -14,7 +14,7 @@ function Checkpoints() {
   return (
     <div data-testid="checkpoints">
       <ul className="modules">
-        {LIVE_POLICIES.filter((p) => p !== 'expert').map((p) => {
+        {LIVE_POLICIES.filter((p) => POLICY_MODULES[p].required.length > 0).map((p) => {
           const folder = POLICY_FOLDERS[p];
           const parts = POLICY_MODULES[p].required.map((m) => {
             const source = sources.get(checkpointKey(folder, m));
