@@ -6,6 +6,8 @@
 //     with the positions-only Φ it was trained against) in the other, under the bias button's constant actuator
 //     offset on a fixed seed. Executed − intended = g_b·b + d (the chunk's action is what was intended): the
 //     consistent reflex cancels most of d, the literal one adds it a second time.
+//   - The expert's open-loop plans with and without the shipped reflex, under the same offset: the plans alone
+//     carry all of it, the reflex cancels most of it.
 //   - The long-chunk variants run from their own folders: reflex-long is the shipped reflex on the long-chunk prior,
 //     so on the same seed its first chunk differs from the reflex's; sagr-long and reinflow-reflex-long carry
 //     all their modules.
@@ -16,7 +18,7 @@ import { defaultConfig, type Config } from '../core/config';
 import { shippedCheckpoints } from '../cli/learnedPolicy';
 import { pushTSpec } from '../sim/pusht/pushTSpec';
 import { initRapier } from '../sim/pusht/pushTEnv';
-import { decompositionTerm, laneLayout, laneViews } from './liveFrame';
+import { decompositionTerm, laneLayout, laneViews, type LaneViews } from './liveFrame';
 import { checkpointKey, checkpointSlots, POLICY_FOLDERS } from './livePolicies';
 import { useNodeBackend } from './nodeBackend';
 import { nodeFileHandler } from './nodeCheckpoint';
@@ -55,6 +57,30 @@ function headless(shipped: ShippedLoad) {
   return { pg: new Playground(host, shipped, pushTSpec, 'test://'), frames, statuses };
 }
 
+/**
+ * Under the bias button's constant offset d, the mean over control steps 5–40 (or to an episode's end) of each lane's
+ * ‖g_b·b + d‖: the executed-minus-intended action error (pixels). `first` sees the first step's lanes.
+ */
+async function offsetErrors(pg: Playground, frames: LiveFrame[], first: (views: LaneViews[]) => void = () => undefined): Promise<{ errors: number[]; counted: number }> {
+  await pg.apply({ kind: 'perturb', spec: `bias:dx=${OFFSET.dx},dy=${OFFSET.dy}` });
+  const layout = laneLayout(pushTSpec.numTokens, pushTSpec.actionDim);
+  const error = [0, 0];
+  let counted = 0;
+  for (let t = 0; t < 40; t++) {
+    await pg.apply({ kind: 'step' });
+    const views = frames.at(-1)!.lanes.map((l) => laneViews(l.data, layout));
+    if (t === 0) first(views);
+    if (views.some((v) => v.scalar('done') === 1)) break;
+    if (t < 5) continue; // the reflex needs residuals first
+    for (const i of [0, 1]) {
+      const b = decompositionTerm(views[i], 'reflex', 2); // g_b·b, pixels
+      error[i] += Math.hypot(b[0] + OFFSET.dx, b[1] + OFFSET.dy);
+    }
+    counted++;
+  }
+  return { errors: error.map((e) => e / counted), counted };
+}
+
 describe('the method’s switches on the shipped checkpoints', () => {
   it('η per chunk (strategy) beside η per control step (residual), each from its own stage-2 run', async () => {
     const { pg, statuses } = headless(await shippedFor([POLICY_FOLDERS.strategy, POLICY_FOLDERS.residual]));
@@ -70,24 +96,9 @@ describe('the method’s switches on the shipped checkpoints', () => {
     await pg.apply({ kind: 'policies', policies: ['reflex', 'reflex-literal'] });
     // Both lanes run trained modules only: nothing stands in for a missing checkpoint.
     expect(statuses.at(-1)!.lanes.map((l) => l.label)).toEqual(['reflex (v_θ, Φ, b_ψ trained)', 'reflex-literal (v_θ, Φ, b_ψ trained)']);
-    await pg.apply({ kind: 'perturb', spec: `bias:dx=${OFFSET.dx},dy=${OFFSET.dy}` });
-
-    const layout = laneLayout(pushTSpec.numTokens, pushTSpec.actionDim);
-    const error = [0, 0];
-    let counted = 0;
-    for (let t = 0; t < 40; t++) {
-      await pg.apply({ kind: 'step' });
-      const lanes = frames.at(-1)!.lanes;
-      if (lanes.some((l) => laneViews(l.data, layout).scalar('done') === 1)) break;
-      if (t < 5) continue; // the reflex needs residuals first
-      for (const i of [0, 1]) {
-        const b = decompositionTerm(laneViews(lanes[i].data, layout), 'reflex', 2); // g_b·b, pixels
-        error[i] += Math.hypot(b[0] + OFFSET.dx, b[1] + OFFSET.dy);
-      }
-      counted++;
-    }
+    const { errors, counted } = await offsetErrors(pg, frames);
     pg.dispose();
-    const [consistent, literal] = error.map((e) => e / counted);
+    const [consistent, literal] = errors;
     const offset = Math.hypot(OFFSET.dx, OFFSET.dy);
     expect(counted).toBeGreaterThanOrEqual(20);
     // The consistent reflex cancels at least half the offset; the literal one makes it worse than no reflex at all.
@@ -121,28 +132,13 @@ describe('the method’s switches on the shipped checkpoints', () => {
       'expert-chunks (privileged planner, open-loop chunks; Φ observing) · n = 8',
       'expert-chunks-reflex (privileged planner, open-loop chunks; Φ, b_ψ trained) · n = 8',
     ]);
-    await pg.apply({ kind: 'perturb', spec: `bias:dx=${OFFSET.dx},dy=${OFFSET.dy}` });
-    const layout = laneLayout(pushTSpec.numTokens, pushTSpec.actionDim);
-    const error = [0, 0];
-    let counted = 0;
-    for (let t = 0; t < 40; t++) {
-      await pg.apply({ kind: 'step' });
-      const views = frames.at(-1)!.lanes.map((l) => laneViews(l.data, layout));
-      if (t === 0) {
-        // The same state, the same plan: the first planned action is identical in both lanes.
-        const [a, b] = views.map((v) => decompositionTerm(v, 'prior', 2));
-        expect(Math.hypot(a[0] - b[0], a[1] - b[1])).toBeLessThan(1e-3);
-      }
-      if (views.some((v) => v.scalar('done') === 1)) break;
-      if (t < 5) continue; // the reflex needs residuals first
-      for (const i of [0, 1]) {
-        const b = decompositionTerm(views[i], 'reflex', 2); // g_b·b, pixels
-        error[i] += Math.hypot(b[0] + OFFSET.dx, b[1] + OFFSET.dy);
-      }
-      counted++;
-    }
+    const { errors, counted } = await offsetErrors(pg, frames, (views) => {
+      // The same state, the same plan: the first planned action is identical in both lanes.
+      const [a, b] = views.map((v) => decompositionTerm(v, 'prior', 2));
+      expect(Math.hypot(a[0] - b[0], a[1] - b[1])).toBeLessThan(1e-3);
+    });
     pg.dispose();
-    const [open, corrected] = error.map((e) => e / counted);
+    const [open, corrected] = errors;
     const offset = Math.hypot(OFFSET.dx, OFFSET.dy);
     expect(counted).toBeGreaterThanOrEqual(20);
     expect(open).toBeCloseTo(offset, 6);
