@@ -1,8 +1,10 @@
 // Training, evaluation and the playground run one control loop (src/policy/closedLoop.ts): for the same modules,
 // start state and episode seed, a stage-2 rollout, an `eval` episode and a playground lane execute the same
-// actions, bit for bit, with the stochastic sampler (σ > 0), the reflex on a residual history and η per chunk.
+// actions, bit for bit, with the stochastic sampler (σ > 0), the reflex on a residual history and η per chunk; and
+// the expert's plans corrected by the reflex run the same in `eval` and in a playground lane.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../core/config';
+import { createExpertChunkPolicy } from '../eval/expertPolicy';
 import { ChunkedFlowPolicy } from '../eval/learnedPolicies';
 import type { RolloutPolicy } from '../eval/rolloutPolicy';
 import { episodeSeed, runEpisodes } from '../eval/runEpisodes';
@@ -88,5 +90,23 @@ describe('one control loop', () => {
     expect(live).toEqual(training);
     // The reflex acted (after the first step) and the chunk was replanned (n = 3 of H = 4): the test covers both.
     expect(Array.from(buf.stepReflex).slice(2).some((x) => x !== 0)).toBe(true);
+  });
+
+  it('expert-chunks-reflex: an eval episode and a playground lane execute the same corrected plans', async () => {
+    const { world, reflex } = modules;
+    const params = { ...config, sigmaMax: 0 };
+    const recorder = new Recorder((await createExpertChunkPolicy(1, 'push-t', 3, { name: 'expert-chunks-reflex', world, reflex, reflexSource: 'learned', params, ownsModules: false })) as ChunkedFlowPolicy);
+    await runEpisodes(recorder, { perturbation: SUITES.nominal, episodes: 1, seed: ROOT, numEnvs: 1, maxSteps: STEPS });
+    const lane = await LiveLane.create(new LivePolicy('expert-chunks-reflex', { world, reflex }, spec, config.horizon), params);
+    lane.startEpisode(0, episodeSeed(ROOT, 0));
+    for (let t = 0; t < STEPS; t++) await lane.stepOnce(params);
+    const live = Array.from(lane.exportArrays().action.data);
+    lane.free();
+    expect(live).toEqual(recorder.actions);
+    expect(live).toHaveLength(STEPS * 2);
+    // The (randomly initialised) reflex acted: the plans alone execute other actions.
+    const plans = new Recorder((await createExpertChunkPolicy(1, 'push-t', 3)) as ChunkedFlowPolicy);
+    await runEpisodes(plans, { perturbation: SUITES.nominal, episodes: 1, seed: ROOT, numEnvs: 1, maxSteps: STEPS });
+    expect(plans.actions.some((x, k) => Math.abs(x - live[k]) > 1e-4)).toBe(true);
   });
 });
