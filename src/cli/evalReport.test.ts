@@ -114,7 +114,7 @@ describe('eval --report', () => {
   it.each([
     [{ policy: 'expert', report: '/nonexistent/folder/results.md' }, /^--report: folder "\/nonexistent\/folder" does not exist \(create it first\)$/],
     [{ policy: 'expert', report: '' }, /^--report: give the markdown file to write/],
-    [{ policy: 'expert,robot' }, /^--policy: "robot" is not one of expert, expert-chunks, prior, reflex, strategy, sagr, integral, anchor, shuffled, residual, dsrl, reinflow, reinflow-reflex, rwfm, grpo, meanflow, expert-chunks-reflex, expert-chunks-integral$/],
+    [{ policy: 'expert,robot' }, /^--policy: "robot" is not one of expert, expert-chunks, prior, reflex, strategy, sagr, integral, anchor, shuffled, residual, dsrl, reinflow, reinflow-reflex, rwfm, grpo, meanflow, expert-chunks-reflex, expert-chunks-integral, expert-chunks-shuffled$/],
     [{ policy: 'prior,prior' }, /^--policy: "prior,prior" names a policy twice$/],
     [{ policy: 'expert,prior', checkpoint: 'runs/x' }, /^--checkpoint: give it with a single --policy/],
     [{ policy: 'all', checkpoint: 'runs/x' }, /^--checkpoint: give it with a single --policy/],

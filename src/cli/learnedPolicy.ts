@@ -21,8 +21,8 @@ export const LEARNED_POLICIES = ['prior', 'reflex', 'strategy', 'sagr'] as const
 export const CONTROL_POLICIES = ['integral', 'anchor', 'shuffled', 'residual'] as const;
 /** The field's other ways to improve a flow policy, on the same harness (issue 19): not in `all`, named explicitly. */
 export const BASELINE_POLICIES = ['dsrl', 'reinflow', 'reinflow-reflex', 'rwfm', 'grpo', 'meanflow'] as const;
-/** The expert's open-loop plans corrected by the checkpoint's Φ and reflex (or the integral control): no prior. */
-export const PLAN_POLICIES = ['expert-chunks-reflex', 'expert-chunks-integral'] as const;
+/** The expert's open-loop plans corrected by the checkpoint's Φ and reflex (or the integral control, or the reflex on another env's Δz): no prior. */
+export const PLAN_POLICIES = ['expert-chunks-reflex', 'expert-chunks-integral', 'expert-chunks-shuffled'] as const;
 export type LearnedPolicyName = (typeof LEARNED_POLICIES)[number] | (typeof CONTROL_POLICIES)[number] | (typeof BASELINE_POLICIES)[number] | (typeof PLAN_POLICIES)[number];
 
 /** The shipped checkpoints of a task (the embedded defaults). */
@@ -66,9 +66,11 @@ const POLICY_PARTS: Record<LearnedPolicyName, { world: boolean; reflex: boolean;
   grpo: { world: false, reflex: false, strategy: false, reflexSource: 'learned' },
   // MeanFlow: a one-step prior alone (its checkpoint's meanFlow flag makes the loop sample it in one step).
   meanflow: { world: false, reflex: false, strategy: false, reflexSource: 'learned' },
-  // The expert's open-loop chunks (expert-chunks) with the checkpoint's Φ and reflex, or Φ and the integral control.
+  // The expert's open-loop chunks (expert-chunks) with the checkpoint's Φ and reflex, Φ and the integral control, or
+  // the reflex reading another env's residuals (does Δz carry the information?).
   'expert-chunks-reflex': { world: true, reflex: true, strategy: false, reflexSource: 'learned' },
   'expert-chunks-integral': { world: true, reflex: false, strategy: false, reflexSource: 'integral' },
+  'expert-chunks-shuffled': { world: true, reflex: true, strategy: false, reflexSource: 'shuffled' },
 };
 
 const plansWithExpert = (name: LearnedPolicyName): name is (typeof PLAN_POLICIES)[number] => (PLAN_POLICIES as readonly string[]).includes(name);

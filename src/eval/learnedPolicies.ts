@@ -17,8 +17,9 @@
 //   the fine-tuned prior's ODE, sampled as the prior's); rwfm and grpo (the prior alone, its weights fine-tuned by
 //   reward-weighted flow matching or its GRPO variant); meanflow (a one-step prior distilled from the prior, MeanFlow
 //   as in MP1: a = a_0 + u(a_0, 0, 1), one network evaluation per chunk).
-//   Plans in place of the prior (a ChunkPlanner, src/eval/expertPolicy.ts): expert-chunks-reflex and
-//   expert-chunks-integral run the expert's open-loop chunks through the same loop, corrected by Φ and the reflex.
+//   Plans in place of the prior (a ChunkPlanner, src/eval/expertPolicy.ts): expert-chunks-reflex,
+//   expert-chunks-integral and expert-chunks-shuffled run the expert's open-loop chunks through the same loop,
+//   corrected from Δz by the reflex, the integral control, or the reflex on another env's residuals.
 import type { Config } from '../core/config';
 import { ClosedLoop, networkFreeSource, type LoopModules, type LoopParams, type ReflexSource, type StepOutput } from '../policy/closedLoop';
 import type { TaskState } from '../sim/simTask';

@@ -4,7 +4,7 @@ import { createExpertChunkPolicy, createExpertPolicy } from './expertPolicy';
 import type { TaskName } from '../sim/tasks';
 import type { RolloutPolicy } from './rolloutPolicy';
 
-export const POLICY_NAMES = ['expert', 'expert-chunks', 'prior', 'reflex', 'strategy', 'sagr', 'integral', 'anchor', 'shuffled', 'residual', 'dsrl', 'reinflow', 'reinflow-reflex', 'rwfm', 'grpo', 'meanflow', 'expert-chunks-reflex', 'expert-chunks-integral'] as const;
+export const POLICY_NAMES = ['expert', 'expert-chunks', 'prior', 'reflex', 'strategy', 'sagr', 'integral', 'anchor', 'shuffled', 'residual', 'dsrl', 'reinflow', 'reinflow-reflex', 'rwfm', 'grpo', 'meanflow', 'expert-chunks-reflex', 'expert-chunks-integral', 'expert-chunks-shuffled'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 /** A named policy that cannot be built (not wired in yet, or missing its checkpoint). */

@@ -17,7 +17,7 @@ describe('eval command', () => {
     [{ policy: 'expert', suite: 'bias', perturb: 'kick:impulse=3' }, /^--perturb: a kick spec does not fit --suite bias/],
     [{ policy: 'expert', checkpoint: 'runs/x' }, /^--checkpoint: expert has no checkpoint/],
     [{ policy: 'expert-chunks', checkpoint: 'runs/x' }, /^--checkpoint: expert-chunks has no checkpoint/],
-    [{ policy: 'robot' }, /^--policy: "robot" is not one of expert, expert-chunks, prior, reflex, strategy, sagr, integral, anchor, shuffled, residual, dsrl, reinflow, reinflow-reflex, rwfm, grpo, meanflow, expert-chunks-reflex, expert-chunks-integral$/],
+    [{ policy: 'robot' }, /^--policy: "robot" is not one of expert, expert-chunks, prior, reflex, strategy, sagr, integral, anchor, shuffled, residual, dsrl, reinflow, reinflow-reflex, rwfm, grpo, meanflow, expert-chunks-reflex, expert-chunks-integral, expert-chunks-shuffled$/],
     [{}, /^--policy is required/],
     [{ policy: 'sagr', checkpoint: '/nonexistent/run' }, /^--checkpoint: cannot load the prior from \/nonexistent\/run\/prior/],
     [{ policy: 'strategy', checkpoint: '/nonexistent/run' }, /^--checkpoint: cannot load the prior from \/nonexistent\/run\/prior/],
