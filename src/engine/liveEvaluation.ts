@@ -14,7 +14,7 @@ import { eventPastEnd, formatPerturbationSpec, suiteDefault } from '../sim/pertu
 import type { TaskSpec } from '../sim/taskSpec';
 import { simTask, type TaskName } from '../sim/tasks';
 import { MAX_EVAL_EPISODES, type EvaluationProgress } from './evaluationProgress';
-import { LIVE_POLICIES, type LivePolicyName } from './livePolicies';
+import { LIVE_POLICIES, PLANNED_CHUNK_POLICIES, type LivePolicyName } from './livePolicies';
 import type { Playground } from './playground';
 
 class EvaluationStopped extends Error {}
@@ -56,7 +56,7 @@ export class LiveEvaluation {
     const task = spec.name as TaskName;
     if (name === 'expert') return (numEnvs) => createExpertPolicy(numEnvs, task);
     const m = playground.modulesOf(name);
-    if (name === 'expert-chunks' || name === 'expert-chunks-reflex') {
+    if (PLANNED_CHUNK_POLICIES.includes(name)) {
       const corrections = m.world ? { name, world: m.world, reflex: m.reflex ?? null, reflexSource: 'learned' as const, params: config, ownsModules: false } : null;
       return (numEnvs) => createExpertChunkPolicy(numEnvs, task, config.executeSteps, corrections);
     }

@@ -53,8 +53,8 @@ export const POLICY_MODULES: Record<LivePolicyName, { required: readonly ModuleN
   'reinflow-reflex-long': { required: ['prior', 'world', 'reflex', 'strategy'], optional: [] },
 };
 
-/** The policies whose actions a privileged planner (the task's expert) makes, with no prior. */
-export const PLANNER_POLICIES: readonly LivePolicyName[] = ['expert', 'expert-chunks', 'expert-chunks-reflex'];
+/** The policies whose chunks the task's expert plans, executed open loop, in place of a prior's. */
+export const PLANNED_CHUNK_POLICIES: readonly LivePolicyName[] = ['expert-chunks', 'expert-chunks-reflex'];
 
 /** Policies whose randomly initialised stand-in prior is a one-step (MeanFlow) prior, sampled as theirs is. */
 export const ONE_STEP_PRIOR_POLICIES: readonly LivePolicyName[] = ['meanflow'];
@@ -145,7 +145,7 @@ export function defaultPair(found: ReadonlySet<string>): [LivePolicyName, LivePo
 /** e.g. "reflex (v_θ, Φ trained; b_ψ random init)" or "expert (privileged planner)". */
 export function policyLabel(policy: LivePolicyName, modules: Partial<Record<ModuleName, ModuleStatus>>): string {
   const names = MODULE_NAMES.filter((m) => modules[m] !== undefined);
-  const planner = policy === 'expert' ? 'privileged planner' : PLANNER_POLICIES.includes(policy) ? 'privileged planner, open-loop chunks' : '';
+  const planner = policy === 'expert' ? 'privileged planner' : PLANNED_CHUNK_POLICIES.includes(policy) ? 'privileged planner, open-loop chunks' : '';
   if (POLICY_MODULES[policy].required.length === 0) return names.length ? `${policy} (${planner}; Φ observing)` : `${policy} (${planner})`;
   const trained = names.filter((m) => modules[m] === 'trained').map((m) => MODULE_SYMBOLS[m]);
   const random = names.filter((m) => modules[m] === 'random').map((m) => MODULE_SYMBOLS[m]);

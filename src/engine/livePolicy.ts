@@ -6,15 +6,14 @@
 // expert-chunks and expert-chunks-reflex execute the expert's plans n actions at a time: the plan's action stands
 // where the prior's point does, the reflex (when the policy has one) corrects it.
 import type { Config } from '../core/config';
-import { ClosedLoop, type LoopParams } from '../policy/closedLoop';
+import { ClosedLoop, type ChunkPlanner, type LoopParams } from '../policy/closedLoop';
 import type { SdeParams } from '../policy/sde';
 import { expertPlanner } from '../eval/expertPolicy';
-import type { ChunkPlanner } from '../eval/learnedPolicies';
 import type { TaskExpert, TaskState } from '../sim/simTask';
 import { simTask, type TaskName } from '../sim/tasks';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import { denormaliseCoord, normaliseCoord } from '../sim/tokens';
-import type { LivePolicyName } from './livePolicies';
+import { PLANNED_CHUNK_POLICIES, type LivePolicyName } from './livePolicies';
 import type { ModuleSet } from './policyModules';
 
 /** The executed action's terms, pixels: the prior's point, then increments; prior + reflex + strategy + noise = total. */
@@ -57,8 +56,6 @@ export class LivePolicy {
   private readonly expertTarget: Float64Array;
   private readonly expertAction: Float32Array;
   private readonly planner: ChunkPlanner | null;
-  /** The planner's current chunk (normalised, n×A). */
-  private readonly plan: Float32Array;
   private readonly loop: ClosedLoop;
 
   constructor(
@@ -81,10 +78,8 @@ export class LivePolicy {
     this.expertTarget = new Float64Array(this.actionDim);
     this.expertAction = new Float32Array(this.actionDim);
     // The task's own expert (Push-T's or push-3d's planner); its physics engine is loaded before lanes are built.
-    const planned = name === 'expert-chunks' || name === 'expert-chunks-reflex';
     this.expert = name === 'expert' ? simTask(spec.name).createExpert() : null;
-    this.planner = planned ? expertPlanner(spec.name as TaskName, planHorizon) : null;
-    this.plan = new Float32Array(planned ? planHorizon * this.actionDim : 0);
+    this.planner = PLANNED_CHUNK_POLICIES.includes(name) ? expertPlanner(spec.name as TaskName, planHorizon) : null;
     if (!this.expert && !this.planner && !modules.prior) throw new Error(`policy ${name}: needs a prior`);
     const prior = this.expert || this.planner ? null : modules.prior!;
     const horizon = this.planner ? { horizon: planHorizon } : {};
@@ -125,12 +120,7 @@ export class LivePolicy {
       for (let d = 0; d < A; d++) this.expertAction[d] = normaliseCoord(this.spec, d, this.expertTarget[d]);
     }
     const p = loopParams(config, this.loop.horizon || 1);
-    let planned = false;
-    if (this.planner && this.loop.needsDecision(0)) {
-      this.planner.plan(state, p.executeSteps, this.plan);
-      this.loop.setChunk(0, this.plan.subarray(0, p.executeSteps * A));
-      planned = true;
-    }
+    const planned = this.planner !== null && this.loop.planChunks(this.planner, [state], p.executeSteps)[0] === 1;
     const j = this.expert ? 0 : this.loop.needsDecision(0) ? 0 : this.loop.chunkPosition(0);
     const { decision, step } = await this.loop.step(tokens, p, this.expert ? this.expertAction : null);
     this.decided = decision !== null || planned;
@@ -140,15 +130,15 @@ export class LivePolicy {
     for (let d = 0; d < A; d++) this.terms.total[d] = denormaliseCoord(this.spec, d, action[d]);
     if (this.expert) return;
 
-    // The chunk's terms at this step (the plan's action in place of the prior's point for a planner lane), with
-    // the per-step corrections added to the strategy and the reflex.
+    // The chunk's terms at this step (a planned chunk is its own prior term), with the per-step corrections added
+    // to the strategy and the reflex.
     const HA = this.loop.horizon * A;
-    const c = this.planner ? null : this.loop.chunkTerms;
+    const c = this.loop.chunkTerms;
     for (let d = 0; d < A; d++) {
       const scale = this.spec.worldScale[d];
-      this.terms.prior[d] = denormaliseCoord(this.spec, d, c ? c[j * A + d] : this.plan[j * A + d]);
-      this.terms.strategy[d] = ((c ? c[HA + j * A + d] : 0) + p.strategyGain * step.strategy[d]) * scale;
-      this.terms.noise[d] = (c ? c[2 * HA + j * A + d] : 0) * scale;
+      this.terms.prior[d] = denormaliseCoord(this.spec, d, c[j * A + d]);
+      this.terms.strategy[d] = (c[HA + j * A + d] + p.strategyGain * step.strategy[d]) * scale;
+      this.terms.noise[d] = c[2 * HA + j * A + d] * scale;
       this.terms.reflex[d] = p.reflexGain * step.reflex[d] * scale;
     }
   }

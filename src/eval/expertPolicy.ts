@@ -2,12 +2,12 @@
 // environment, so an env's actions never depend on the others'. And the expert executing its own plans open loop,
 // n actions per chunk: the ceiling of the long-chunk regime, alone or corrected by Φ and the reflex in the closed loop.
 import { defaultConfig } from '../core/config';
-import type { ReflexSource } from '../policy/closedLoop';
+import type { ChunkPlanner, ReflexSource } from '../policy/closedLoop';
 import type { Reflex } from '../policy/reflex';
 import type { WorldPredictor } from '../policy/worldPredictor';
 import { simTask, type TaskName } from '../sim/tasks';
 import { normaliseCoord } from '../sim/tokens';
-import { ChunkedFlowPolicy, type ChunkPlanner, type LearnedPolicyParams } from './learnedPolicies';
+import { ChunkedFlowPolicy, type LearnedPolicyParams } from './learnedPolicies';
 import type { PolicyObservation, PolicyOutput, RolloutPolicy } from './rolloutPolicy';
 
 export async function createExpertPolicy(numEnvs: number, task: TaskName = 'push-t'): Promise<RolloutPolicy> {

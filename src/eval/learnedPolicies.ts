@@ -17,12 +17,11 @@
 //   the fine-tuned prior's ODE, sampled as the prior's); rwfm and grpo (the prior alone, its weights fine-tuned by
 //   reward-weighted flow matching or its GRPO variant); meanflow (a one-step prior distilled from the prior, MeanFlow
 //   as in MP1: a = a_0 + u(a_0, 0, 1), one network evaluation per chunk).
-//   Plans in place of the prior (a ChunkPlanner, src/eval/expertPolicy.ts): expert-chunks-reflex,
+//   Plans in place of the prior (a ChunkPlanner: src/eval/expertPolicy.ts): expert-chunks-reflex,
 //   expert-chunks-integral and expert-chunks-shuffled run the expert's open-loop chunks through the same loop,
 //   corrected from Δz by the reflex, the integral control, or the reflex on another env's residuals.
 import type { Config } from '../core/config';
-import { ClosedLoop, networkFreeSource, type LoopModules, type LoopParams, type ReflexSource, type StepOutput } from '../policy/closedLoop';
-import type { TaskState } from '../sim/simTask';
+import { ClosedLoop, networkFreeSource, type ChunkPlanner, type LoopModules, type LoopParams, type ReflexSource, type StepOutput } from '../policy/closedLoop';
 import { TOKEN_DIM, type TaskSpec } from '../sim/taskSpec';
 import type { PolicyObservation, PolicyOutput, RolloutPolicy } from './rolloutPolicy';
 
@@ -30,17 +29,6 @@ export type LearnedPolicyParams = LoopParams & Pick<Config, 'seed' | 'integralDe
 
 // isDeterministic lives beside σ(τ) in policy/sde.ts (the closed loop reads it too: ReinFlow's learned noise is off at σ = 0).
 export { isDeterministic } from '../policy/sde';
-
-/**
- * Chunks planned outside the loop, in place of the prior's: `plan` writes `steps` actions (normalised, steps×A) from
- * an env's privileged state into `out`; the loop then corrects them as it corrects the prior's.
- */
-export interface ChunkPlanner {
-  /** The longest chunk it plans. */
-  readonly horizon: number;
-  plan(state: TaskState, steps: number, out: Float32Array): void;
-  dispose(): void;
-}
 
 export interface ChunkedFlowOptions {
   reflexSource?: ReflexSource;
@@ -54,7 +42,6 @@ export class ChunkedFlowPolicy implements RolloutPolicy {
   private readonly loop: ClosedLoop;
   private readonly obsSize: number;
   private readonly planner: ChunkPlanner | null;
-  private readonly planned: Float32Array;
   private readonly ownsModules: boolean;
 
   /** `modules.prior` samples the chunks, or, when it is null, `options.planner` plans them. */
@@ -76,7 +63,6 @@ export class ChunkedFlowPolicy implements RolloutPolicy {
     const horizon = this.planner ? { horizon: H } : {};
     this.loop = new ClosedLoop(modules, spec, numEnvs, { reflexSource: options.reflexSource, integralDecay: params.integralDecay, seed: params.seed, ...horizon });
     this.obsSize = spec.numTokens * TOKEN_DIM;
-    this.planned = new Float32Array(params.executeSteps * spec.actionDim);
   }
 
   resetEnv(env: number, episodeSeed: number): void {
@@ -88,18 +74,14 @@ export class ChunkedFlowPolicy implements RolloutPolicy {
     if (obs.numEnvs !== B || obs.tokens.length !== B * this.obsSize) throw new Error(`${this.name}: observation for ${obs.numEnvs} envs, policy built for ${B}`);
     // ‖Δz_t‖, the residual the corrections react to now (before act moves the history on).
     const deltaZNorm = this.modules.world ? this.loop.newestResidualNorms() : undefined;
-    const replanned = new Uint8Array(B);
+    let replanned: Uint8Array;
     let step: StepOutput;
     if (this.planner) {
-      for (let env = 0; env < B; env++) {
-        if (!this.loop.needsDecision(env)) continue;
-        this.planner.plan(obs.states[env], this.params.executeSteps, this.planned);
-        this.loop.setChunk(env, this.planned);
-        replanned[env] = 1;
-      }
+      replanned = this.loop.planChunks(this.planner, obs.states, this.params.executeSteps);
       step = await this.loop.act(obs.tokens, this.params);
     } else {
       const out = await this.loop.step(obs.tokens, this.params);
+      replanned = new Uint8Array(B);
       for (const env of out.decision?.envs ?? []) replanned[env] = 1;
       step = out.step;
     }

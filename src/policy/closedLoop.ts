@@ -44,6 +44,7 @@
 // a chunk planned outside the loop was handed to it (setChunk: the expert's open-loop plans, corrected like the prior's).
 import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, Rng } from '../core/rng';
+import type { TaskState } from '../sim/simTask';
 import { TOKEN_DIM, tokenNorms, type TaskSpec } from '../sim/taskSpec';
 import type { FlowPrior } from './flowPrior';
 import { meanFlowVelocityFn } from './meanFlow';
@@ -79,6 +80,17 @@ export interface LoopOptions {
   recordTerms?: boolean;
   /** Without a prior: the longest chunk setChunk takes (chunks planned outside the loop, e.g. by the expert). */
   horizon?: number;
+}
+
+/**
+ * Chunks planned outside the loop, in place of the prior's (the task's expert): `plan` writes `steps` actions
+ * (normalised, steps×A) from an env's privileged state into `out`; the loop then corrects them as it corrects the prior's.
+ */
+export interface ChunkPlanner {
+  /** The longest chunk it plans. */
+  readonly horizon: number;
+  plan(state: TaskState, steps: number, out: Float32Array): void;
+  dispose(): void;
 }
 
 /** replanThreshold: the Δz-triggered re-plan (0 or absent: off), in normalised units per token. */
@@ -313,13 +325,33 @@ export class ClosedLoop {
   /**
    * Env `env` executes `chunk` (its n×A actions, n ≤ horizon) from the next step on: a chunk planned outside the
    * loop, which then corrects it as it corrects the prior's (the expert's open-loop plans with Φ and the reflex).
+   * With recordTerms the chunk is its own prior term.
    */
   setChunk(env: number, chunk: Float32Array): void {
     const A = this.actionDim;
     const n = chunk.length / A;
     if (!Number.isInteger(n) || n < 1 || n > this.horizon) throw new Error(`closed loop: a chunk of ${chunk.length} values is not 1 to ${this.horizon} actions of ${A}`);
-    this.chunks.set(chunk, env * this.horizon * A);
+    const HA = this.horizon * A;
+    this.chunks.set(chunk, env * HA);
+    if (this.recordTerms) {
+      // The plan stands where the prior's point does; it has no strategy or noise increments.
+      this.chunkTerms.fill(0, env * 3 * HA, (env + 1) * 3 * HA);
+      this.chunkTerms.set(chunk, env * 3 * HA);
+    }
     this.startChunk(env, n);
+  }
+
+  /** Every env with no chunk left gets `steps` actions planned from its state (`states[env]`); 1 where it did. */
+  planChunks(planner: ChunkPlanner, states: readonly TaskState[], steps: number): Uint8Array {
+    const planned = new Uint8Array(this.numEnvs);
+    const chunk = new Float32Array(steps * this.actionDim);
+    for (let env = 0; env < this.numEnvs; env++) {
+      if (this.chunkLeft[env] > 0) continue;
+      planner.plan(states[env], steps, chunk);
+      this.setChunk(env, chunk);
+      planned[env] = 1;
+    }
+    return planned;
   }
 
   /** Env `env` executes the first n actions of its stored chunk; the Δz summed over a chunk restarts. */
